@@ -1,0 +1,3 @@
+//! Database access for both backends.
+pub mod sql;
+pub use sql::{Dialect, SqlBuilder, SqlValue};

@@ -1,0 +1,117 @@
+//! Engine errors. `UserError` is what the caller did wrong, with a message fit to show; `Internal` is a
+//! fault of ours, logged and never shown in detail. The platform maps each `UserError` variant to one
+//! kintone error code and HTTP status in a single table (`platform/src/error.rs`).
+
+use indexmap::IndexMap;
+
+/// Field-level validation messages keyed the way kintone keys its `errors` object
+/// (`record.<code>.value`, `records[3].record.<code>.value`, `id`, `query`, ...).
+pub type FieldErrors = IndexMap<String, Vec<String>>;
+
+/// Something the caller can fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UserError {
+    /// Bad input, with per-field or per-parameter messages (kintone `CB_VA01`).
+    #[error("Missing or invalid input.")]
+    Validation(FieldErrors),
+    #[error("The app (ID: {0}) not found. The app may have been deleted.")]
+    AppNotFound(String),
+    #[error("The specified record (ID: {0}) is not found.")]
+    RecordNotFound(String),
+    #[error("The specified comment does not exist. The comment may have been deleted.")]
+    CommentNotFound,
+    #[error("The specified file (id: {0}) not found.")]
+    FileNotFound(String),
+    #[error("The revision is not the latest. Someone may update a record.")]
+    RevisionConflict,
+    #[error("The specified field (code: {0}) is not found.")]
+    FormFieldNotFound(String),
+    #[error("No records match the conditions specified in the \"updateKey\" field.")]
+    UpdateKeyNoMatch,
+    /// A lookup key that matches no record of the source app.
+    #[error("A record that matches the value of the \"{field}\" lookup field does not exist in the source app. Enter another value.")]
+    LookupNoMatch { field: String },
+    /// A query problem, with the kintone code it maps to (`GAIA_IQ11`, `GAIA_QU01`, `CB_VA01`, ...).
+    #[error("{message}")]
+    Query { code: QueryErrorCode, message: String },
+    #[error("No privilege to proceed.")]
+    Forbidden,
+    #[error("The specified cursor does not exist.")]
+    CursorNotFound,
+    #[error("The number of cursors exceeds the limit.")]
+    TooManyCursors,
+    #[error("Your request failed. The process management feature has been disabled.")]
+    ProcessDisabled,
+    #[error("Failed to update the status. The settings or the status itself may have been changed by someone.")]
+    StatusActionNotAllowed,
+    /// A settings revision that is not the latest.
+    #[error("The revision is not the latest. Someone may update the app settings.")]
+    SettingsRevisionConflict,
+}
+
+/// The kintone codes that query errors map to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryErrorCode {
+    /// Syntax errors and bad values: `CB_VA01` with `errors.query`.
+    Syntax,
+    /// `GAIA_IQ11`: unknown field.
+    UnknownField,
+    /// `GAIA_IQ03`: operator not allowed for the field type.
+    OperatorNotAllowed,
+    /// `GAIA_IQ07`: `=`/`!=` on a subtable field.
+    SubtableEquality,
+    /// `GAIA_IQ10`: value not among a choice field's options.
+    OptionNotDefined,
+    /// `GAIA_IQ23` / `GAIA_IQ25` / `GAIA_IL08`: bad function argument or argument count.
+    FunctionArgument,
+    /// `GAIA_QU01`: limit over 500.
+    LimitTooLarge,
+    /// `GAIA_QU02`: offset over 10,000.
+    OffsetTooLarge,
+    /// `GAIA_IQ09`-like: the field cannot be used in `order by`.
+    SortNotAllowed,
+}
+
+/// Every engine error.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    User(#[from] UserError),
+    /// A fault of ours; the text is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<diesel::result::Error> for EngineError {
+    fn from(e: diesel::result::Error) -> Self {
+        EngineError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for EngineError {
+    fn from(e: serde_json::Error) -> Self {
+        EngineError::Internal(format!("json: {e}"))
+    }
+}
+
+impl From<std::io::Error> for EngineError {
+    fn from(e: std::io::Error) -> Self {
+        EngineError::Internal(format!("io: {e}"))
+    }
+}
+
+pub type EngineResult<T> = Result<T, EngineError>;
+
+impl UserError {
+    /// A validation error with one message for one key.
+    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> UserError {
+        let mut errors = FieldErrors::new();
+        errors.insert(key.into(), vec![message.into()]);
+        UserError::Validation(errors)
+    }
+
+    /// A query error of the given kind.
+    pub fn query(code: QueryErrorCode, message: impl Into<String>) -> UserError {
+        UserError::Query { code, message: message.into() }
+    }
+}

@@ -1,0 +1,13 @@
+DROP TABLE cursors;
+DROP TABLE record_comments;
+DROP TABLE files;
+DROP TABLE record_values_long;
+DROP TABLE record_values_text;
+DROP TABLE record_values_num;
+DROP TABLE records;
+DROP TABLE api_tokens;
+DROP TABLE app_versions;
+DROP TABLE app_settings;
+DROP TABLE apps;
+DROP TABLE spaces;
+DROP TABLE users;
