@@ -33,9 +33,14 @@ pub enum UserError {
     LookupNoMatch { field: String },
     /// A query problem, with the kintone code it maps to (`GAIA_IQ11`, `GAIA_QU01`, `CB_VA01`, ...).
     #[error("{message}")]
-    Query { code: QueryErrorCode, message: String },
+    Query {
+        code: QueryErrorCode,
+        message: String,
+    },
     #[error("No privilege to proceed.")]
     Forbidden,
+    #[error("Using this API token, you cannot run the specified API.")]
+    TokenNotPermitted,
     #[error("The specified cursor does not exist.")]
     CursorNotFound,
     #[error("The number of cursors exceeds the limit.")]
@@ -112,6 +117,9 @@ impl UserError {
 
     /// A query error of the given kind.
     pub fn query(code: QueryErrorCode, message: impl Into<String>) -> UserError {
-        UserError::Query { code, message: message.into() }
+        UserError::Query {
+            code,
+            message: message.into(),
+        }
     }
 }

@@ -2,10 +2,16 @@
 //! kintone query language. It knows nothing of HTTP; the platform crate turns its results and errors
 //! into kintone's wire format.
 
+pub mod acl;
 pub mod apps;
 pub mod db;
 pub mod error;
 pub mod fields;
+pub mod packages;
 pub mod query;
+pub mod records;
+pub mod server_settings;
+pub mod tokens;
+pub mod users;
 
 pub use error::{EngineError, EngineResult, FieldErrors, QueryErrorCode, UserError};

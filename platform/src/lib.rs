@@ -1,1 +1,15 @@
-pub fn _x(){}
+//! Kumiki's platform: the HTTP server speaking kintone's REST API, authentication, and the `kumiki`
+//! command. Domain logic lives in `kumiki-engine`; this crate turns HTTP into engine calls and engine
+//! results and errors into kintone's wire format.
+
+pub mod auth;
+pub mod error;
+pub mod examples;
+pub mod params;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+
+pub use settings::Settings;
+pub use startup::Application;

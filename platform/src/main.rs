@@ -1,1 +1,288 @@
-fn main(){}
+//! The `kumiki` command: `serve`, `migrate`, `user add`, `app import`, `app export`, `token add`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use kumiki_engine::acl::TokenRights;
+use kumiki_engine::apps::AppId;
+use kumiki_engine::db::Database;
+use kumiki_engine::packages::{export_package, import_package, FileSource};
+use kumiki_engine::records::{Actor, FileStore};
+use kumiki_engine::users::{User, ADMINISTRATOR};
+use kumiki_platform::{Application, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "kumiki",
+    version,
+    about = "Kumiki (組木): kintone-compatible record apps, self-hosted"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Data directory: the embedded SQLite database and attachments live here.
+    #[arg(
+        long,
+        global = true,
+        env = "KUMIKI_DATA_DIR",
+        default_value = "./kumiki-data"
+    )]
+    data_dir: PathBuf,
+    /// Database URL: postgres://user@host/db for PostgreSQL; default is SQLite in the data directory.
+    #[arg(long, global = true, env = "KUMIKI_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrations are applied at start).
+    Serve {
+        #[arg(long, env = "KUMIKI_HOST", default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, env = "KUMIKI_PORT", default_value_t = 8080)]
+        port: u16,
+        /// Do not load the example apps into an empty database.
+        #[arg(long, env = "KUMIKI_NO_EXAMPLES")]
+        no_examples: bool,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "KUMIKI_WORKERS", default_value_t = 0)]
+        workers: usize,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import or export apps.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password comes from --password or KUMIKI_USER_PASSWORD, or is generated.
+    Add {
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, env = "KUMIKI_USER_PASSWORD")]
+        password: Option<String>,
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Import an app package (kumiki-app/1 JSON); prints the new app id.
+    Import {
+        file: PathBuf,
+        /// Import the definition only, without records.
+        #[arg(long)]
+        no_records: bool,
+    },
+    /// Export an app as a package to stdout or --output.
+    Export {
+        app: i64,
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        no_records: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an app; prints the token.
+    Add {
+        #[arg(long)]
+        app: i64,
+        /// Comma-separated rights: view,add,edit,delete,manage
+        #[arg(long, default_value = "view")]
+        rights: String,
+    },
+}
+
+struct DirFiles(PathBuf);
+
+impl FileSource for DirFiles {
+    fn read(&mut self, path: &str) -> Option<Vec<u8>> {
+        let candidate = self.0.join(path);
+        // Only files inside the package's folder.
+        let base = self.0.canonicalize().ok()?;
+        let resolved = candidate.canonicalize().ok()?;
+        resolved
+            .starts_with(&base)
+            .then(|| std::fs::read(resolved).ok())
+            .flatten()
+    }
+}
+
+fn settings_of(common: &Common) -> Settings {
+    Settings {
+        data_dir: common.data_dir.clone(),
+        database_url: common.database_url.clone(),
+        admin_password: std::env::var("KUMIKI_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+        ..Settings::default()
+    }
+}
+
+fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
+    let settings = settings_of(common);
+    settings.validate().map_err(anyhow::Error::msg)?;
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let db = Database::connect(&settings.database_url(), 4)?;
+    db.migrate()?;
+    let files = FileStore::new(settings.data_dir.join("files"))?;
+    Ok((db, files))
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            host,
+            port,
+            no_examples,
+            workers,
+        } => {
+            let settings = Settings {
+                host,
+                port,
+                load_examples: !no_examples,
+                workers,
+                ..settings_of(&cli.common)
+            };
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings).await?;
+                if let Some(password) = &app.generated_admin_password {
+                    println!("Created the administrator account.\n  login:    {ADMINISTRATOR}\n  password: {password}\n(shown once; set KUMIKI_ADMIN_PASSWORD to choose it yourself)");
+                }
+                println!("Kumiki is listening on http://localhost:{}/", app.port());
+                app.run_until_stopped().await.context("server stopped with an error")
+            })
+        }
+        Command::Migrate => {
+            let (db, _) = open(&cli.common)?;
+            drop(db);
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    name,
+                    password,
+                    admin,
+                },
+        } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (kumiki_engine::users::random_password(), true),
+            };
+            User::create(
+                &mut conn,
+                &login,
+                name.as_deref().unwrap_or(&login),
+                &password,
+                admin,
+            )?;
+            if generated {
+                println!("created user {login} with password {password}");
+            } else {
+                println!("created user {login}");
+            }
+            Ok(())
+        }
+        Command::App {
+            command: AppCommand::Import { file, no_records },
+        } => {
+            let (db, files) = open(&cli.common)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let package: serde_json::Value =
+                serde_json::from_str(&text).context("the package is not valid JSON")?;
+            let mut source = DirFiles(file.parent().map(PathBuf::from).unwrap_or_default());
+            let actor = Actor {
+                code: ADMINISTRATOR.into(),
+                name: ADMINISTRATOR.into(),
+                timezone: chrono_tz::Asia::Tokyo,
+            };
+            let mut conn = db.conn()?;
+            let id = conn.write_transaction(|c| {
+                import_package(c, &files, &package, &mut source, &actor, !no_records)
+            })?;
+            println!("{}", id.0);
+            Ok(())
+        }
+        Command::App {
+            command:
+                AppCommand::Export {
+                    app,
+                    output,
+                    no_records,
+                },
+        } => {
+            let (db, files) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let package =
+                conn.read_transaction(|c| export_package(c, &files, AppId(app), !no_records))?;
+            let text = serde_json::to_string_pretty(&package)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Add { app, rights },
+        } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let mut r = TokenRights::default();
+            for right in rights.split(',').map(str::trim) {
+                match right {
+                    "view" => r.view = true,
+                    "add" => r.add = true,
+                    "edit" => r.edit = true,
+                    "delete" => r.delete = true,
+                    "manage" => r.manage = true,
+                    other => {
+                        anyhow::bail!("unknown right {other}; use view,add,edit,delete,manage")
+                    }
+                }
+            }
+            let token = kumiki_engine::tokens::create_token(&mut conn, AppId(app), r)?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

@@ -70,7 +70,10 @@ impl AppDefinition {
         for (t, code, label) in SYSTEM_FIELDS {
             let mut p = FieldProperty::new(t, code, label);
             p.no_label = Some(false);
-            if matches!(t, FieldType::Status | FieldType::StatusAssignee | FieldType::Category) {
+            if matches!(
+                t,
+                FieldType::Status | FieldType::StatusAssignee | FieldType::Category
+            ) {
                 p.enabled = Some(false);
                 p.no_label = None;
             }
@@ -95,9 +98,14 @@ impl AppDefinition {
                 self.next_field_id += 1;
             }
         }
-        let known: std::collections::HashSet<&String> = self.all_field_codes().into_iter().collect();
-        let stale: Vec<String> =
-            self.field_ids.keys().filter(|c| !known.contains(c)).cloned().collect();
+        let known: std::collections::HashSet<&String> =
+            self.all_field_codes().into_iter().collect();
+        let stale: Vec<String> = self
+            .field_ids
+            .keys()
+            .filter(|c| !known.contains(c))
+            .cloned()
+            .collect();
         for c in stale {
             self.field_ids.shift_remove(&c);
         }
@@ -118,11 +126,19 @@ impl AppDefinition {
     pub fn field(&self, code: &str) -> Option<FieldRef<'_>> {
         let id = *self.field_ids.get(code)?;
         if let Some(p) = self.properties.get(code) {
-            return Some(FieldRef { property: p, subtable: None, id });
+            return Some(FieldRef {
+                property: p,
+                subtable: None,
+                id,
+            });
         }
         for (table_code, p) in &self.properties {
             if let Some(inner) = p.fields.as_ref().and_then(|f| f.get(code)) {
-                return Some(FieldRef { property: inner, subtable: Some(table_code), id });
+                return Some(FieldRef {
+                    property: inner,
+                    subtable: Some(table_code),
+                    id,
+                });
             }
         }
         None
@@ -130,13 +146,19 @@ impl AppDefinition {
 
     /// The first top-level field of a type (system fields are unique per type).
     pub fn field_of_type(&self, field_type: FieldType) -> Option<FieldRef<'_>> {
-        let (code, _) = self.properties.iter().find(|(_, p)| p.field_type == field_type)?;
+        let (code, _) = self
+            .properties
+            .iter()
+            .find(|(_, p)| p.field_type == field_type)?;
         self.field(code)
     }
 
     /// Whether process management is enabled.
     pub fn process_enabled(&self) -> bool {
-        self.process.get("enable").and_then(Value::as_bool).unwrap_or(false)
+        self.process
+            .get("enable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 }
 
@@ -168,7 +190,10 @@ mod tests {
         let mut def = AppDefinition::new("a");
         let mut table = FieldProperty::new(FieldType::Subtable, "明細", "明細");
         let mut inner = IndexMap::new();
-        inner.insert("品名".to_owned(), FieldProperty::new(FieldType::SingleLineText, "品名", "品名"));
+        inner.insert(
+            "品名".to_owned(),
+            FieldProperty::new(FieldType::SingleLineText, "品名", "品名"),
+        );
         table.fields = Some(inner);
         def.properties.insert("明細".to_owned(), table);
         def.assign_field_ids();

@@ -1,3 +1,16 @@
-//! Apps: definitions (pre-live and live), deploy, versions.
+//! Apps: definitions with a pre-live (preview) and a live stage, deploy, and every deployed version.
+mod check;
 mod definition;
+mod migrate;
+mod store;
+
+pub use check::check_definition;
 pub use definition::{AppDefinition, FieldId, FieldRef};
+pub use store::{
+    create_app, delete_app, deploy, load_definition, load_live, save_preview, versions, AppRow,
+    AppVersion, LiveApp, LIVE, PREVIEW,
+};
+
+/// An app's id (kintone `app`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AppId(pub i64);

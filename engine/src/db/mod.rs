@@ -1,3 +1,316 @@
 //! Database access for both backends.
+//!
+//! `Database` owns an r2d2 pool for SQLite (the embedded default) or PostgreSQL, chosen by the URL
+//! scheme; an unknown scheme is refused at startup. `DbConn` is one pooled connection; typed diesel
+//! queries run on it through `with_conn!`, which compiles the body once per backend, and dynamic SQL
+//! (the query language, pivot index rows) through `execute`/`load` with a `SqlBuilder`.
+//!
+//! SQLite runs in WAL mode with one writer at a time: every write transaction starts with
+//! `BEGIN IMMEDIATE`, so writers queue on `busy_timeout` instead of failing mid-transaction.
+//! `synchronous = NORMAL` in WAL mode keeps every committed transaction across a process crash; a power
+//! loss can lose the last transactions but never corrupts the file (the documented SQLite trade-off).
+
+pub mod schema;
 pub mod sql;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sql_types::{BigInt, Double, Text};
+use diesel::sqlite::Sqlite;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
 pub use sql::{Dialect, SqlBuilder, SqlValue};
+
+use crate::error::{EngineError, EngineResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Runs `$body` with `$c` bound to the concrete diesel connection of either backend.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => {
+                let $c: &mut diesel::SqliteConnection = &mut *$c;
+                $body
+            }
+            $crate::db::DbConn::Postgres($c) => {
+                let $c: &mut diesel::PgConnection = &mut *$c;
+                $body
+            }
+        }
+    };
+}
+
+enum PoolInner {
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Postgres(Pool<ConnectionManager<PgConnection>>),
+}
+
+/// A pool of connections to one database.
+pub struct Database {
+    pool: PoolInner,
+}
+
+/// One pooled connection.
+pub enum DbConn {
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // One statement each: some pragmas are ignored when batched after another statement.
+        for pragma in [
+            "PRAGMA busy_timeout = 10000",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA cache_size = -65536",
+            "PRAGMA temp_store = MEMORY",
+        ] {
+            conn.batch_execute(pragma)
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Opens a pool. `url` is `postgres://...` / `postgresql://...`, or `sqlite://<path>` / `sqlite:<path>`.
+    pub fn connect(url: &str, max_connections: u32) -> EngineResult<Database> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let manager = ConnectionManager::<PgConnection>::new(url);
+            PoolInner::Postgres(
+                Pool::builder()
+                    .max_size(max_connections)
+                    .connection_timeout(Duration::from_secs(30))
+                    .build(manager)
+                    .map_err(|e| {
+                        EngineError::Internal(format!("cannot connect to PostgreSQL: {e}"))
+                    })?,
+            )
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let manager = ConnectionManager::<SqliteConnection>::new(path);
+            PoolInner::Sqlite(
+                Pool::builder()
+                    .max_size(max_connections)
+                    .connection_timeout(Duration::from_secs(30))
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(manager)
+                    .map_err(|e| {
+                        EngineError::Internal(format!("cannot open SQLite database: {e}"))
+                    })?,
+            )
+        } else {
+            return Err(EngineError::Internal(format!(
+                "unsupported database URL scheme (expected sqlite:// or postgres://): {}",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        Ok(Database { pool })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.pool {
+            PoolInner::Sqlite(_) => Dialect::Sqlite,
+            PoolInner::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> EngineResult<DbConn> {
+        let pool_error =
+            |e: diesel::r2d2::PoolError| EngineError::Internal(format!("database pool: {e}"));
+        Ok(match &self.pool {
+            PoolInner::Sqlite(p) => DbConn::Sqlite(p.get().map_err(pool_error)?),
+            PoolInner::Postgres(p) => DbConn::Postgres(p.get().map_err(pool_error)?),
+        })
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> EngineResult<usize> {
+        let mut conn = self.conn()?;
+        let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| {
+            EngineError::Internal(format!("migration failed: {e}"))
+        };
+        let ran = match &mut conn {
+            DbConn::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(migration_error)?
+                .len(),
+            DbConn::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(migration_error)?
+                .len(),
+        };
+        Ok(ran)
+    }
+
+    /// Reverts every migration (for the up → down → up test).
+    pub fn revert_all_migrations(&self) -> EngineResult<()> {
+        let mut conn = self.conn()?;
+        let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| {
+            EngineError::Internal(format!("migration revert failed: {e}"))
+        };
+        match &mut conn {
+            DbConn::Sqlite(c) => c
+                .revert_all_migrations(SQLITE_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error),
+            DbConn::Postgres(c) => c
+                .revert_all_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error),
+        }
+    }
+}
+
+fn boxed_sqlite(b: &SqlBuilder) -> BoxedSqlQuery<'static, Sqlite, SqlQuery> {
+    let mut q = diesel::sql_query(b.sql.clone()).into_boxed::<Sqlite>();
+    for v in &b.binds {
+        q = match v {
+            SqlValue::Int(i) => q.bind::<BigInt, _>(*i),
+            SqlValue::Float(f) => q.bind::<Double, _>(*f),
+            SqlValue::Text(s) => q.bind::<Text, _>(s.clone()),
+        };
+    }
+    q
+}
+
+fn boxed_pg(b: &SqlBuilder) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    let mut q = diesel::sql_query(b.sql.clone()).into_boxed::<Pg>();
+    for v in &b.binds {
+        q = match v {
+            SqlValue::Int(i) => q.bind::<BigInt, _>(*i),
+            SqlValue::Float(f) => q.bind::<Double, _>(*f),
+            SqlValue::Text(s) => q.bind::<Text, _>(s.clone()),
+        };
+    }
+    q
+}
+
+impl DbConn {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            DbConn::Sqlite(_) => Dialect::Sqlite,
+            DbConn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A new builder in this connection's dialect.
+    pub fn sql(&self) -> SqlBuilder {
+        SqlBuilder::new(self.dialect())
+    }
+
+    /// Runs a statement with bound values; returns the affected row count.
+    pub fn execute(&mut self, b: &SqlBuilder) -> EngineResult<usize> {
+        Ok(match self {
+            DbConn::Sqlite(c) => boxed_sqlite(b).execute(&mut **c)?,
+            DbConn::Postgres(c) => boxed_pg(b).execute(&mut **c)?,
+        })
+    }
+
+    /// Runs a query with bound values and maps rows by column name.
+    pub fn load<T>(&mut self, b: &SqlBuilder) -> EngineResult<Vec<T>>
+    where
+        T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
+    {
+        Ok(match self {
+            DbConn::Sqlite(c) => boxed_sqlite(b).load::<T>(&mut **c)?,
+            DbConn::Postgres(c) => boxed_pg(b).load::<T>(&mut **c)?,
+        })
+    }
+
+    /// Runs raw SQL without parameters (DDL, transaction control).
+    pub fn batch_execute(&mut self, sql: &str) -> EngineResult<()> {
+        match self {
+            DbConn::Sqlite(c) => c.batch_execute(sql)?,
+            DbConn::Postgres(c) => c.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (take the write lock up front so
+    /// the transaction cannot fail half-way on a busy database), `BEGIN` on PostgreSQL. Any error rolls
+    /// everything back; nothing is half-written.
+    pub fn write_transaction<T, E: From<EngineError>>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let begin = match self.dialect() {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        self.batch_execute(begin)?;
+        let mut guard = TransactionGuard {
+            conn: self,
+            done: false,
+        };
+        let result = f(guard.conn);
+        match result {
+            Ok(v) => {
+                guard.conn.batch_execute("COMMIT")?;
+                guard.done = true;
+                Ok(v)
+            }
+            Err(e) => {
+                guard.conn.batch_execute("ROLLBACK")?;
+                guard.done = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` in a read transaction, so multi-statement reads see one snapshot.
+    pub fn read_transaction<T, E: From<EngineError>>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.batch_execute("BEGIN")?;
+        let mut guard = TransactionGuard {
+            conn: self,
+            done: false,
+        };
+        let result = f(guard.conn);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        guard.conn.batch_execute(end)?;
+        guard.done = true;
+        result
+    }
+}
+
+/// Rolls back if a transaction body panicked or a COMMIT failed, so the connection goes back to the
+/// pool clean.
+struct TransactionGuard<'a> {
+    conn: &'a mut DbConn,
+    done: bool,
+}
+
+impl Drop for TransactionGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Best effort: the connection may already be broken, in which case r2d2 drops it.
+            let _ = self.conn.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+/// A single `BIGINT` column named `n`, for counts and ids.
+#[derive(Debug, QueryableByName)]
+pub struct IntRow {
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}

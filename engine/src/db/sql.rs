@@ -26,7 +26,11 @@ pub struct SqlBuilder {
 
 impl SqlBuilder {
     pub fn new(dialect: Dialect) -> SqlBuilder {
-        SqlBuilder { dialect, sql: String::new(), binds: Vec::new() }
+        SqlBuilder {
+            dialect,
+            sql: String::new(),
+            binds: Vec::new(),
+        }
     }
 
     /// Appends SQL text. Never pass user input here.

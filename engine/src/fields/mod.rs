@@ -3,6 +3,7 @@
 //! numeric id (see `apps::AppDefinition::field_ids`) that the pivot index tables use, so renaming a field
 //! does not touch its index rows.
 
+pub mod formula;
 mod property;
 mod types;
 

@@ -225,7 +225,11 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in [FieldType::SingleLineText, FieldType::StatusAssignee, FieldType::Hr] {
+        for t in [
+            FieldType::SingleLineText,
+            FieldType::StatusAssignee,
+            FieldType::Hr,
+        ] {
             assert_eq!(FieldType::from_name(t.name()), Some(t));
         }
         assert_eq!(FieldType::from_name("NOPE"), None);

@@ -1,3 +1,4 @@
+DROP TABLE server_settings;
 DROP TABLE cursors;
 DROP TABLE record_comments;
 DROP TABLE files;

@@ -148,3 +148,9 @@ CREATE TABLE cursors (
     total_count BIGINT NOT NULL,
     expires_at BIGINT NOT NULL
 );
+
+-- Server-wide values shared by every node (e.g. the JWT signing secret).
+CREATE TABLE server_settings (
+    name TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);

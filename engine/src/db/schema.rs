@@ -1,0 +1,142 @@
+//! Diesel table definitions, written to match `migrations/*/…_core/up.sql` on both backends.
+// The migration-listing test in tests/ checks the two migration folders stay in step.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        locale -> Text,
+        timezone -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    spaces (id) {
+        id -> BigInt,
+        name -> Text,
+        is_guest -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    apps (id) {
+        id -> BigInt,
+        space_id -> Nullable<BigInt>,
+        thread_id -> Nullable<BigInt>,
+        creator -> Text,
+        created_at -> BigInt,
+        modifier -> Text,
+        modified_at -> BigInt,
+        next_record_id -> BigInt,
+        next_row_id -> BigInt,
+        live_version -> BigInt,
+        deploy_status -> Text,
+    }
+}
+
+diesel::table! {
+    app_settings (app_id, stage) {
+        app_id -> BigInt,
+        stage -> Text,
+        revision -> BigInt,
+        definition -> Text,
+    }
+}
+
+diesel::table! {
+    app_versions (app_id, version) {
+        app_id -> BigInt,
+        version -> BigInt,
+        definition -> Text,
+        deployed_by -> Text,
+        deployed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_tokens (token) {
+        token -> Text,
+        app_id -> BigInt,
+        can_view -> Bool,
+        can_add -> Bool,
+        can_edit -> Bool,
+        can_delete -> Bool,
+        can_manage -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    records (app_id, id) {
+        app_id -> BigInt,
+        id -> BigInt,
+        revision -> BigInt,
+        creator -> Text,
+        created_at -> BigInt,
+        modifier -> Text,
+        updated_at -> BigInt,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    files (file_key) {
+        file_key -> Text,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        storage_path -> Text,
+        app_id -> Nullable<BigInt>,
+        record_id -> Nullable<BigInt>,
+        uploaded_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    record_comments (app_id, record_id, id) {
+        app_id -> BigInt,
+        record_id -> BigInt,
+        id -> BigInt,
+        text -> Text,
+        mentions -> Text,
+        creator -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    cursors (id) {
+        id -> Text,
+        app_id -> BigInt,
+        owner -> Text,
+        fields -> Text,
+        query -> Text,
+        size -> BigInt,
+        position -> BigInt,
+        total_count -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    apps,
+    app_settings,
+    app_versions,
+    records,
+    files,
+    record_comments,
+    users
+);
+
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}

@@ -1,0 +1,27 @@
+//! Records: generic storage of every app's records in shared tables, with typed pivot index rows.
+//!
+//! Functions here expect the caller to hold a transaction (`DbConn::write_transaction`) around a whole
+//! API call, so that a bulk call or a `bulkRequest` is all-or-nothing.
+
+mod comments;
+mod cursors;
+mod files;
+mod index;
+mod read;
+mod render;
+pub mod validate;
+mod write;
+
+pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentPage};
+pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};
+pub use files::{file_meta, FileMeta, FileStore};
+pub use index::IndexRows;
+pub use read::{count_records, get_record, list_records, ListRequest, StoredRecord};
+pub use render::{empty_value, record_json};
+pub use write::{
+    add_records, delete_records, update_records, Actor, RecordTarget, RecordUpdate, UpdateOutcome,
+};
+
+/// A record's id within its app (kintone `$id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordId(pub i64);

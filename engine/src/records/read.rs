@@ -1,0 +1,159 @@
+//! Reading records: one by id, lists by query (compiled to SQL over the pivot indexes), counts, and
+//! unique-value lookups.
+
+use diesel::sql_types::{BigInt, Text};
+use diesel::QueryableByName;
+use serde_json::{Map, Value};
+
+use crate::apps::LiveApp;
+use crate::db::{DbConn, IntRow};
+use crate::error::{EngineResult, UserError};
+use crate::fields::IndexKind;
+use crate::query::{self, Query, QueryContext};
+
+/// A stored record: id, revision and values keyed by field code (system fields included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub id: i64,
+    pub revision: i64,
+    pub values: Map<String, Value>,
+}
+
+#[derive(QueryableByName)]
+struct RecordRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    revision: i64,
+    #[diesel(sql_type = Text)]
+    data: String,
+}
+
+impl RecordRow {
+    fn into_record(self) -> EngineResult<StoredRecord> {
+        Ok(StoredRecord {
+            id: self.id,
+            revision: self.revision,
+            values: serde_json::from_str(&self.data)?,
+        })
+    }
+}
+
+/// One record, or `RecordNotFound`.
+pub fn get_record(conn: &mut DbConn, app: &LiveApp, id: i64) -> EngineResult<StoredRecord> {
+    let mut b = conn.sql();
+    b.push("SELECT r.id, r.revision, r.data FROM records r WHERE r.app_id = ")
+        .bind_int(app.row.id)
+        .push(" AND r.id = ")
+        .bind_int(id);
+    let rows: Vec<RecordRow> = conn.load(&b)?;
+    rows.into_iter()
+        .next()
+        .ok_or_else(|| UserError::RecordNotFound(id.to_string()).into())
+        .and_then(RecordRow::into_record)
+}
+
+/// What a list call asks for.
+pub struct ListRequest<'a> {
+    pub query: &'a Query,
+    pub context: &'a QueryContext<'a>,
+    /// Overrides the query's limit/offset (cursors page by their own size).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Records matching a prepared query, in its order, limited and offset as it says.
+pub fn list_records(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    req: &ListRequest<'_>,
+) -> EngineResult<Vec<StoredRecord>> {
+    let paging = query::paging(req.query);
+    let mut b = conn.sql();
+    b.push("SELECT r.id, r.revision, r.data FROM records r WHERE r.app_id = ")
+        .bind_int(app.row.id);
+    query::compile_condition(req.query, req.context, &mut b)?;
+    query::compile_order(req.query, req.context, &mut b)?;
+    b.push(" LIMIT ")
+        .bind_int(req.limit.unwrap_or(paging.limit))
+        .push(" OFFSET ")
+        .bind_int(req.offset.unwrap_or(paging.offset));
+    let rows: Vec<RecordRow> = conn.load(&b)?;
+    rows.into_iter().map(RecordRow::into_record).collect()
+}
+
+/// How many records match the query's condition (limit and offset ignored).
+pub fn count_records(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    q: &Query,
+    ctx: &QueryContext<'_>,
+) -> EngineResult<i64> {
+    let mut b = conn.sql();
+    b.push("SELECT COUNT(*) AS n FROM records r WHERE r.app_id = ")
+        .bind_int(app.row.id);
+    query::compile_condition(q, ctx, &mut b)?;
+    let rows: Vec<IntRow> = conn.load(&b)?;
+    Ok(rows.first().map(|r| r.n).unwrap_or(0))
+}
+
+/// The id of the record whose top-level field `code` equals `value` (other than `exclude`), if any.
+/// Uses the `(app_id, field_id, value, record_id)` index.
+pub fn find_by_unique_value(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    code: &str,
+    value: &str,
+    exclude: Option<i64>,
+) -> EngineResult<Option<i64>> {
+    let Some(field) = app.definition.field(code) else {
+        return Ok(None);
+    };
+    if field.subtable.is_some() {
+        return Ok(None);
+    }
+    let mut b = conn.sql();
+    match field.property.field_type.index_kind() {
+        IndexKind::Number => {
+            let Ok(n) = value.trim().parse::<f64>() else {
+                return Ok(None);
+            };
+            b.push("SELECT record_id AS n FROM record_values_num WHERE app_id = ")
+                .bind_int(app.row.id)
+                .push(" AND field_id = ")
+                .bind_int(i64::from(field.id))
+                .push(" AND value = ")
+                .bind_float(n);
+        }
+        IndexKind::Text => {
+            b.push("SELECT record_id AS n FROM record_values_text WHERE app_id = ")
+                .bind_int(app.row.id)
+                .push(" AND field_id = ")
+                .bind_int(i64::from(field.id))
+                .push(" AND value = ")
+                .bind_text(value);
+        }
+        IndexKind::None if field.property.field_type == crate::fields::FieldType::RecordNumber => {
+            let digits = value.rsplit('-').next().unwrap_or(value);
+            let Ok(id) = digits.parse::<i64>() else {
+                return Ok(None);
+            };
+            b.push("SELECT id AS n FROM records WHERE app_id = ")
+                .bind_int(app.row.id)
+                .push(" AND id = ")
+                .bind_int(id);
+        }
+        _ => return Ok(None),
+    }
+    if let Some(ex) = exclude {
+        let column = if field.property.field_type == crate::fields::FieldType::RecordNumber {
+            "id"
+        } else {
+            "record_id"
+        };
+        b.push(&format!(" AND {column} <> ")).bind_int(ex);
+    }
+    b.push(" LIMIT 1");
+    let rows: Vec<IntRow> = conn.load(&b)?;
+    Ok(rows.first().map(|r| r.n))
+}

@@ -1,0 +1,167 @@
+//! Users: accounts that sign in, with argon2id password hashes. Departments and groups arrive with the
+//! organisation issue; every record keeps user *codes* (login names), so later changes do not touch data.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use diesel::prelude::*;
+
+use crate::db::schema::users;
+use crate::db::DbConn;
+use crate::error::{EngineError, EngineResult, UserError};
+use crate::with_conn;
+
+/// The login name of the administrator account created on first start. API-token writes are
+/// attributed to this user, as kintone does.
+pub const ADMINISTRATOR: &str = "Administrator";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    #[diesel(column_name = password_hash)]
+    password_hash: String,
+    pub is_admin: bool,
+    pub locale: String,
+    pub timezone: String,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUser<'a> {
+    code: &'a str,
+    name: &'a str,
+    password_hash: &'a str,
+    is_admin: bool,
+    locale: &'a str,
+    timezone: &'a str,
+    created_at: i64,
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> EngineResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| EngineError::Internal(format!("password hashing: {e}")))
+}
+
+impl User {
+    /// Whether `password` matches. Deliberately slow (argon2id); callers cache successful checks.
+    pub fn verify_password(&self, password: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(&self.password_hash) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    }
+
+    pub fn find_by_code(conn: &mut DbConn, code: &str) -> EngineResult<Option<User>> {
+        let found = with_conn!(conn, |c| users::table
+            .filter(users::code.eq(code))
+            .select(User::as_select())
+            .first(c)
+            .optional())?;
+        Ok(found)
+    }
+
+    /// All users, by code.
+    pub fn list(conn: &mut DbConn) -> EngineResult<Vec<User>> {
+        let all = with_conn!(conn, |c| users::table
+            .order(users::code.asc())
+            .select(User::as_select())
+            .load(c))?;
+        Ok(all)
+    }
+
+    /// Creates a user. A code that exists already is a validation error.
+    pub fn create(
+        conn: &mut DbConn,
+        code: &str,
+        name: &str,
+        password: &str,
+        is_admin: bool,
+    ) -> EngineResult<User> {
+        if code.trim().is_empty() || code.chars().count() > 128 {
+            return Err(UserError::invalid(
+                "code",
+                "A login name of 1 to 128 characters is required.",
+            )
+            .into());
+        }
+        if password.chars().count() < 8 {
+            return Err(UserError::invalid(
+                "password",
+                "The password must be at least 8 characters.",
+            )
+            .into());
+        }
+        if User::find_by_code(conn, code)?.is_some() {
+            return Err(UserError::invalid("code", "This login name is already used.").into());
+        }
+        let hash = hash_password(password)?;
+        let new = NewUser {
+            code,
+            name: if name.is_empty() { code } else { name },
+            password_hash: &hash,
+            is_admin,
+            locale: "ja",
+            timezone: "Asia/Tokyo",
+            created_at: chrono::Utc::now().timestamp(),
+        };
+        with_conn!(conn, |c| diesel::insert_into(users::table)
+            .values(&new)
+            .execute(c))?;
+        User::find_by_code(conn, code)?
+            .ok_or_else(|| EngineError::Internal("user vanished after insert".into()))
+    }
+
+    /// Sets a new password.
+    pub fn set_password(conn: &mut DbConn, code: &str, password: &str) -> EngineResult<()> {
+        let hash = hash_password(password)?;
+        with_conn!(conn, |c| diesel::update(
+            users::table.filter(users::code.eq(code))
+        )
+        .set(users::password_hash.eq(&hash))
+        .execute(c))?;
+        Ok(())
+    }
+}
+
+/// Creates the `Administrator` account unless it exists. Returns the generated password when none was
+/// given, so the caller can print it once.
+pub fn ensure_administrator(
+    conn: &mut DbConn,
+    password: Option<&str>,
+) -> EngineResult<Option<String>> {
+    if User::find_by_code(conn, ADMINISTRATOR)?.is_some() {
+        return Ok(None);
+    }
+    let generated = match password {
+        Some(p) => {
+            User::create(conn, ADMINISTRATOR, ADMINISTRATOR, p, true)?;
+            None
+        }
+        None => {
+            let p = random_password();
+            User::create(conn, ADMINISTRATOR, ADMINISTRATOR, &p, true)?;
+            Some(p)
+        }
+    };
+    Ok(generated)
+}
+
+/// A random 20-character password from an unambiguous alphabet.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}

@@ -1,0 +1,178 @@
+//! Authentication for the kintone API: `X-Cybozu-Authorization` (base64 `login:password`),
+//! `X-Cybozu-API-Token` (one or more tokens, comma-separated or repeated), and `Authorization: Bearer`
+//! with a JWT this server issued (what the web UI uses). A password wins over a token, as in kintone.
+//! `Authorization: Basic` is a proxy's business and ignored here.
+
+use actix_web::HttpRequest;
+use base64::Engine as _;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use kumiki_engine::acl::Principal;
+use kumiki_engine::db::DbConn;
+use kumiki_engine::tokens::{resolve_tokens, TokenProblem};
+use kumiki_engine::users::User;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// What a request presented.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub password: Option<(String, String)>,
+    pub tokens: Vec<String>,
+    pub bearer: Option<String>,
+}
+
+/// An authenticated caller with the time zone its dates are evaluated in.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub timezone: chrono_tz::Tz,
+    pub locale: String,
+}
+
+/// Reads the credential headers. A malformed `X-Cybozu-Authorization` is a failed password login.
+pub fn credentials_from(req: &HttpRequest) -> Result<Credentials, ApiError> {
+    let mut creds = Credentials::default();
+    if let Some(v) = req.headers().get("X-Cybozu-Authorization") {
+        let decoded = v
+            .to_str()
+            .ok()
+            .and_then(|s| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(s.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(ApiError::bad_password)?;
+        let (login, password) = decoded.split_once(':').ok_or_else(ApiError::bad_password)?;
+        creds.password = Some((login.to_owned(), password.to_owned()));
+    }
+    for v in req.headers().get_all("X-Cybozu-API-Token") {
+        if let Ok(s) = v.to_str() {
+            creds.tokens.extend(
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    if let Some(v) = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(token) = v.strip_prefix("Bearer ") {
+            creds.bearer = Some(token.trim().to_owned());
+        }
+    }
+    Ok(creds)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// A signed token for `user`, valid for `hours`.
+pub fn issue_jwt(state: &AppState, user: &str, hours: i64) -> Result<(String, i64), ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let exp = now + hours * 3600;
+    let claims = Claims {
+        sub: user.to_owned(),
+        iat: now,
+        exp,
+    };
+    let token = jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(&state.jwt_secret),
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "jwt encoding failed");
+        ApiError::internal()
+    })?;
+    Ok((token, exp))
+}
+
+fn user_from_jwt(state: &AppState, token: &str) -> Option<String> {
+    let data = jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&state.jwt_secret),
+        &Validation::default(),
+    )
+    .ok()?;
+    Some(data.claims.sub)
+}
+
+fn caller_for_user(state: &AppState, user: User) -> Caller {
+    let timezone = user
+        .timezone
+        .parse()
+        .unwrap_or(state.settings.default_timezone);
+    Caller {
+        principal: Principal::User {
+            code: user.code,
+            name: user.name,
+            is_admin: user.is_admin,
+        },
+        timezone,
+        locale: user.locale,
+    }
+}
+
+/// Checks a login and password (argon2id, cached on success).
+pub fn check_password(
+    state: &AppState,
+    conn: &mut DbConn,
+    login: &str,
+    password: &str,
+) -> Result<User, ApiError> {
+    let mut hasher = Sha256::new();
+    hasher.update(login.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(password.as_bytes());
+    let key: [u8; 32] = hasher.finalize().into();
+    let user = User::find_by_code(conn, login)?.ok_or_else(ApiError::bad_password)?;
+    if state.password_cache.get(&key).as_deref() == Some(login) {
+        return Ok(user);
+    }
+    if !user.verify_password(password) {
+        return Err(ApiError::bad_password());
+    }
+    state.password_cache.put(key, login.to_owned());
+    Ok(user)
+}
+
+/// Resolves credentials to a caller, or the kintone error for what was wrong.
+pub fn authenticate(
+    state: &AppState,
+    conn: &mut DbConn,
+    creds: &Credentials,
+) -> Result<Caller, ApiError> {
+    if let Some((login, password)) = &creds.password {
+        let user = check_password(state, conn, login, password)?;
+        return Ok(caller_for_user(state, user));
+    }
+    if let Some(token) = &creds.bearer {
+        let login = user_from_jwt(state, token).ok_or_else(ApiError::login_required)?;
+        let user = User::find_by_code(conn, &login)?.ok_or_else(ApiError::login_required)?;
+        return Ok(caller_for_user(state, user));
+    }
+    if !creds.tokens.is_empty() {
+        return match resolve_tokens(conn, &creds.tokens)? {
+            Ok(rights) => Ok(Caller {
+                principal: Principal::Tokens(rights),
+                timezone: state.settings.default_timezone,
+                locale: "en".into(),
+            }),
+            Err(TokenProblem::Unknown) => Err(ApiError::unknown_token()),
+            Err(TokenProblem::DuplicateApp) => Err(ApiError::duplicate_token()),
+        };
+    }
+    Err(ApiError::login_required())
+}

@@ -1,0 +1,65 @@
+//! The example apps of `apps-examples/`, embedded in the binary and loaded into an empty database so a
+//! new installation has something real to look at.
+
+use include_dir::{include_dir, Dir};
+use kumiki_engine::apps::AppRow;
+use kumiki_engine::db::DbConn;
+use kumiki_engine::packages::{import_package, FileSource};
+use kumiki_engine::records::{Actor, FileStore};
+use kumiki_engine::users::ADMINISTRATOR;
+use kumiki_engine::EngineResult;
+
+static EXAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../apps-examples");
+
+/// Example folders in load order (the archive last, so the survey app gets app id 1).
+pub const EXAMPLE_APPS: [&str; 3] = ["survey-requests", "staff-roster", "document-archive"];
+
+struct EmbeddedFiles<'a> {
+    dir: &'a Dir<'a>,
+}
+
+impl FileSource for EmbeddedFiles<'_> {
+    fn read(&mut self, path: &str) -> Option<Vec<u8>> {
+        let full = self.dir.path().join(path);
+        self.dir.get_file(&full).map(|f| f.contents().to_vec())
+    }
+}
+
+/// The package JSON of one example.
+pub fn example_package(name: &str) -> Option<serde_json::Value> {
+    let dir = EXAMPLES.get_dir(name)?;
+    let file = dir.get_file(dir.path().join("app.json"))?;
+    serde_json::from_slice(file.contents()).ok()
+}
+
+/// Loads every example with its records when the database has no apps yet. Returns how many loaded.
+pub fn load_examples_if_empty(
+    conn: &mut DbConn,
+    files: &FileStore,
+    timezone: chrono_tz::Tz,
+) -> EngineResult<usize> {
+    if !AppRow::list(conn)?.is_empty() {
+        return Ok(0);
+    }
+    let actor = Actor {
+        code: ADMINISTRATOR.into(),
+        name: ADMINISTRATOR.into(),
+        timezone,
+    };
+    let mut loaded = 0;
+    for name in EXAMPLE_APPS {
+        let Some(dir) = EXAMPLES.get_dir(name) else {
+            continue;
+        };
+        let Some(package) = example_package(name) else {
+            tracing::warn!(example = name, "example app has no readable app.json");
+            continue;
+        };
+        let mut source = EmbeddedFiles { dir };
+        conn.write_transaction(|conn| {
+            import_package(conn, files, &package, &mut source, &actor, true)
+        })?;
+        loaded += 1;
+    }
+    Ok(loaded)
+}

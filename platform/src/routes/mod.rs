@@ -1,0 +1,244 @@
+//! HTTP routes. kintone's API is one URL pattern per app area (`/k/v1/<api>.json`, and the same under
+//! `/k/guest/<space>/v1/`); one handler authenticates, reads parameters the way kintone's clients send
+//! them, opens a transaction, and dispatches on (method, api) to the functions of each resource file.
+//! `bulkRequest.json` dispatches its sub-requests through the same table inside one transaction.
+
+mod app_settings;
+mod apps;
+mod bulk;
+mod call;
+mod comments;
+mod cursors;
+mod files;
+mod form;
+mod records;
+mod session;
+
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::Value;
+
+pub use call::Call;
+
+use crate::auth::{authenticate, credentials_from};
+use crate::error::ApiError;
+use crate::params::{parse_query_string, Params};
+use crate::state::{blocking, AppState};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/k/v1/file.json", web::route().to(files::file_endpoint))
+        .route(
+            "/k/guest/{space}/v1/file.json",
+            web::route().to(files::file_endpoint),
+        )
+        .route("/k/v1/{api:.*}.json", web::route().to(kintone_endpoint))
+        .route(
+            "/k/guest/{space}/v1/{api:.*}.json",
+            web::route().to(kintone_endpoint),
+        )
+        .route("/api/auth/token", web::post().to(session::issue_token))
+        .route(
+            "/healthz",
+            web::get().to(|| async { HttpResponse::Ok().body("ok") }),
+        );
+}
+
+/// The method a kintone client meant: `X-HTTP-Method-Override` on a POST wins (long GETs arrive so).
+pub fn effective_method(req: &HttpRequest) -> Method {
+    if req.method() == Method::POST {
+        if let Some(m) = req
+            .headers()
+            .get("X-HTTP-Method-Override")
+            .and_then(|v| v.to_str().ok())
+        {
+            if let Ok(method) = Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes()) {
+                return method;
+            }
+        }
+    }
+    req.method().clone()
+}
+
+/// Whether messages should be Japanese (`Accept-Language: ja...`); English otherwise, as kintone's
+/// Node clients expect.
+pub fn wants_japanese(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("Accept-Language")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("ja"))
+}
+
+/// Reads the body up to the configured limit.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::invalid("body", "The request body could not be read."))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parameters: the query string, overlaid with a JSON body when there is one.
+fn request_params(req: &HttpRequest, body: &[u8]) -> Result<Value, ApiError> {
+    let mut params = parse_query_string(req.query_string());
+    let trimmed = body.iter().position(|b| !b.is_ascii_whitespace());
+    if trimmed.is_some() {
+        let json: Value = serde_json::from_slice(body).map_err(|_| ApiError::malformed_json())?;
+        let Value::Object(fields) = json else {
+            return Err(ApiError::malformed_json());
+        };
+        if let Value::Object(target) = &mut params {
+            target.extend(fields);
+        }
+    }
+    Ok(params)
+}
+
+fn guest_space(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    match req.match_info().get("space") {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| ApiError::no_privilege()),
+    }
+}
+
+async fn kintone_endpoint(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ja = wants_japanese(&req);
+    match handle(req, payload, state).await {
+        Ok(response) => response,
+        Err(e) => HttpResponse::build(e.status).json(e.body(ja)),
+    }
+}
+
+/// Why a call failed: an API error, or one sub-request of a bulk request.
+pub enum Failure {
+    Api(ApiError),
+    Bulk(bulk::BulkFailure),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<kumiki_engine::EngineError> for Failure {
+    fn from(e: kumiki_engine::EngineError) -> Self {
+        Failure::Api(e.into())
+    }
+}
+
+async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let method = effective_method(&req);
+    let api = req.match_info().get("api").unwrap_or_default().to_owned();
+    let space = guest_space(&req)?;
+    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let params = request_params(&req, &body)?;
+    let creds = credentials_from(&req)?;
+    let state = state.get_ref().clone();
+    let outcome = blocking(move || {
+        let mut conn = state.conn()?;
+        let caller = authenticate(&state, &mut conn, &creds)?;
+        let mut removed = Vec::new();
+        let run = |conn: &mut kumiki_engine::db::DbConn| -> Result<Value, Failure> {
+            let mut call = Call {
+                state: &state,
+                conn,
+                caller: &caller,
+                guest_space: space,
+                removed_files: Vec::new(),
+            };
+            let result = if method == Method::POST && api == "bulkRequest" {
+                bulk::run(&mut call, &Params(&params))?
+            } else {
+                dispatch(&mut call, &method, &api, &params)?
+            };
+            removed = std::mem::take(&mut call.removed_files);
+            Ok(result)
+        };
+        let result = if method == Method::GET {
+            conn.read_transaction(run)
+        } else {
+            conn.write_transaction(run)
+        };
+        if result.is_ok() {
+            // Only after the commit: a rolled-back delete must keep its files.
+            state.files.remove(&removed);
+        }
+        Ok(result)
+    })
+    .await?;
+    match outcome {
+        Ok(value) => Ok(HttpResponse::Ok().json(value)),
+        Err(Failure::Bulk(failure)) => Ok(bulk_error_response(&failure)),
+        Err(Failure::Api(e)) => Err(e),
+    }
+}
+
+fn bulk_error_response(failure: &bulk::BulkFailure) -> HttpResponse {
+    let mut results = vec![Value::Object(Default::default()); failure.total];
+    if let Some(slot) = results.get_mut(failure.index) {
+        *slot = failure.error.body(false);
+    }
+    HttpResponse::build(failure.error.status).json(serde_json::json!({"results": results}))
+}
+
+/// Dispatches one kintone API call. Unknown (method, api) pairs are `CB_NF01`.
+pub fn dispatch(
+    call: &mut Call,
+    method: &Method,
+    api: &str,
+    params: &Value,
+) -> Result<Value, ApiError> {
+    let p = Params(params);
+    let (preview, bare) = match api.strip_prefix("preview/") {
+        Some(rest) => (true, rest),
+        None => (false, api),
+    };
+    let m = method.as_str();
+    match (m, preview, bare) {
+        ("GET", false, "record") => records::get_record_by_id(call, &p),
+        ("POST", false, "record") => records::add_record(call, &p),
+        ("PUT", false, "record") => records::update_record(call, &p),
+        ("GET", false, "records") => records::get_records(call, &p),
+        ("POST", false, "records") => records::add_records(call, &p),
+        ("PUT", false, "records") => records::update_records(call, &p),
+        ("DELETE", false, "records") => records::delete_records(call, &p),
+        ("POST", false, "records/cursor") => cursors::create(call, &p),
+        ("GET", false, "records/cursor") => cursors::get(call, &p),
+        ("DELETE", false, "records/cursor") => cursors::delete(call, &p),
+        ("GET", false, "record/comments") => comments::get_comments(call, &p),
+        ("POST", false, "record/comment") => comments::add(call, &p),
+        ("DELETE", false, "record/comment") => comments::delete(call, &p),
+        ("GET", false, "app") => apps::get_app(call, &p),
+        ("GET", false, "apps") => apps::get_apps(call, &p),
+        ("POST", true, "app") => apps::create_app(call, &p),
+        ("POST", true, "app/deploy") => apps::deploy(call, &p),
+        ("GET", true, "app/deploy") => apps::deploy_status(call, &p),
+        ("GET", _, "app/form/fields") => form::get_fields(call, &p, preview),
+        ("POST", true, "app/form/fields") => form::add_fields(call, &p),
+        ("PUT", true, "app/form/fields") => form::update_fields(call, &p),
+        ("DELETE", true, "app/form/fields") => form::delete_fields(call, &p),
+        ("GET", _, "app/form/layout") => form::get_layout(call, &p, preview),
+        ("PUT", true, "app/form/layout") => form::update_layout(call, &p),
+        ("GET", _, "app/views") => app_settings::get_views(call, &p, preview),
+        ("PUT", true, "app/views") => app_settings::update_views(call, &p),
+        ("GET", _, "app/settings") => app_settings::get_settings(call, &p, preview),
+        ("PUT", true, "app/settings") => app_settings::update_settings(call, &p),
+        ("GET", _, "app/status") => app_settings::get_status(call, &p, preview),
+        ("PUT", true, "app/status") => app_settings::update_status(call, &p),
+        _ => Err(ApiError::unknown_api()),
+    }
+}

@@ -1,0 +1,76 @@
+//! Server settings: defaults < environment (`KUMIKI_*`) < command-line flags, resolved by clap into one
+//! struct that is validated at startup and passed as data (never a global).
+
+use std::path::PathBuf;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; None means `sqlite://<data_dir>/kumiki.db`.
+    pub database_url: Option<String>,
+    /// Password for the `Administrator` account created on first start; generated when None.
+    pub admin_password: Option<String>,
+    /// Load `apps-examples` into an empty database.
+    pub load_examples: bool,
+    /// Largest accepted request body (JSON) in bytes.
+    pub max_body_bytes: usize,
+    /// Largest accepted file upload in bytes.
+    pub max_file_bytes: usize,
+    /// Database connections in the pool.
+    pub db_pool_size: u32,
+    /// HTTP worker threads; 0 = one per core.
+    pub workers: usize,
+    /// Time zone for API-token callers and new users.
+    pub default_timezone: chrono_tz::Tz,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            data_dir: PathBuf::from("./kumiki-data"),
+            database_url: None,
+            admin_password: None,
+            load_examples: true,
+            max_body_bytes: 64 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            db_pool_size: 16,
+            workers: 0,
+            default_timezone: chrono_tz::Asia::Tokyo,
+        }
+    }
+}
+
+impl Settings {
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("kumiki.db").display()),
+        }
+    }
+
+    /// Refuses settings that cannot work, with a message for the operator.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.database_url {
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            if !known.iter().any(|k| url.starts_with(k)) {
+                return Err("--database-url must start with sqlite:// or postgres://".into());
+            }
+        }
+        if let Some(p) = &self.admin_password {
+            if p.chars().count() < 8 {
+                return Err("KUMIKI_ADMIN_PASSWORD must be at least 8 characters".into());
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return Err("the body limit must be at least 1024 bytes".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! What every request handler shares: the database, the file store, settings, and the credential cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kumiki_engine::db::{Database, DbConn};
+use kumiki_engine::records::FileStore;
+
+use crate::error::ApiError;
+use crate::settings::Settings;
+
+/// Shared state, cloned cheaply into each worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Database>,
+    pub files: FileStore,
+    pub settings: Arc<Settings>,
+    pub jwt_secret: Arc<Vec<u8>>,
+    pub password_cache: Arc<PasswordCache>,
+}
+
+impl AppState {
+    pub fn conn(&self) -> Result<DbConn, ApiError> {
+        self.db.conn().map_err(ApiError::from)
+    }
+}
+
+/// Successful password checks, keyed by a SHA-256 of the credential, so that kintone clients that send
+/// `X-Cybozu-Authorization` on every request do not pay for argon2 every time. Entries expire after
+/// a minute, so a changed password takes effect quickly.
+#[derive(Default)]
+pub struct PasswordCache {
+    entries: Mutex<HashMap<[u8; 32], (String, Instant)>>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(60);
+
+impl PasswordCache {
+    pub fn get(&self, key: &[u8; 32]) -> Option<String> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(user, _)| user.clone())
+    }
+
+    pub fn put(&self, key: [u8; 32], user: String) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+            }
+            entries.insert(key, (user, Instant::now()));
+        }
+    }
+}
+
+/// Runs blocking database work on actix's blocking pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "blocking task failed");
+            ApiError::internal()
+        })?
+}
