@@ -501,7 +501,16 @@ pub fn update_records(
     let mut seen = HashMap::new();
     let mut out = Vec::with_capacity(updates.len());
     for (i, update) in updates.iter().enumerate() {
-        let Some(id) = target_id(conn, app, &update.target)? else {
+        let mut found = target_id(conn, app, &update.target)?;
+        if let (true, RecordTarget::Id(id)) = (upsert, &update.target) {
+            // An upsert by an id that no record has inserts (cli-kintone sends placeholder ids).
+            match get_record(conn, app, *id) {
+                Ok(_) => {}
+                Err(EngineError::User(UserError::RecordNotFound(_))) => found = None,
+                Err(e) => return Err(e),
+            }
+        }
+        let Some(id) = found else {
             if upsert {
                 let mut record = update.record.clone();
                 if let RecordTarget::UpdateKey { field, value } = &update.target {

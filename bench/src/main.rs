@@ -1,0 +1,524 @@
+//! `kumiki-bench`: loads records into a running `kumiki serve` through the kintone REST API and measures
+//! bulk add throughput, list queries, single-record reads and server memory. It starts nothing itself;
+//! `bench/run.sh` builds, starts the server on a fresh database, runs this and cleans up.
+//!
+//! Usage: `kumiki-bench --url http://127.0.0.1:PORT --password PW [--records N] [--threads 2]
+//! [--runs 200] [--pid SERVER_PID] [--app ID (reuse a loaded app, skip the load)] [--out FILE]`.
+//!
+//! Data is deterministic (a seeded generator), so two runs load the same records and the query
+//! selectivities below hold at any size: `Number_a` is uniform in 0..10,000, `Number_b` in
+//! 0..1,000,000, `Number_c` in 0..100, `Dropdown` uniform over A..E.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use base64::Engine as _;
+use reqwest::blocking::Client;
+use serde_json::{json, Map, Value};
+
+/// Records per `records.json` POST, and POSTs per `bulkRequest.json` (the official client's
+/// `addAllRecords` shape).
+const RECORDS_PER_POST: usize = 100;
+const POSTS_PER_BULK: usize = 20;
+
+struct Args {
+    url: String,
+    password: String,
+    records: usize,
+    threads: usize,
+    runs: usize,
+    pid: Option<u32>,
+    app: Option<i64>,
+    out: Option<String>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = Args {
+        url: "http://127.0.0.1:8080".into(),
+        password: String::new(),
+        records: 1_000_000,
+        threads: 2,
+        runs: 200,
+        pid: None,
+        app: None,
+        out: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--url" => a.url = value()?,
+            "--password" => a.password = value()?,
+            "--records" => a.records = value()?.parse()?,
+            "--threads" => a.threads = value()?.parse()?,
+            "--runs" => a.runs = value()?.parse()?,
+            "--pid" => a.pid = Some(value()?.parse()?),
+            "--app" => a.app = Some(value()?.parse()?),
+            "--out" => a.out = Some(value()?),
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    if a.password.is_empty() {
+        a.password = std::env::var("KUMIKI_ADMIN_PASSWORD").unwrap_or_default();
+    }
+    Ok(a)
+}
+
+/// splitmix64: small, deterministic, good enough for test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+struct Api {
+    client: Client,
+    base: String,
+    auth: String,
+}
+
+impl Api {
+    fn new(url: &str, password: &str) -> Result<Api> {
+        Ok(Api {
+            client: Client::builder()
+                .timeout(Duration::from_secs(600))
+                .pool_max_idle_per_host(4)
+                .build()?,
+            base: url.trim_end_matches('/').to_owned(),
+            auth: base64::engine::general_purpose::STANDARD
+                .encode(format!("Administrator:{password}")),
+        })
+    }
+
+    fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("X-Cybozu-Authorization", &self.auth);
+        if let Some(b) = body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b)?);
+        }
+        let resp = req.send()?;
+        let status = resp.status();
+        let bytes = resp.bytes()?;
+        if !status.is_success() {
+            bail!(
+                "{path}: HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(2000)])
+            );
+        }
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(reqwest::Method::POST, path, Some(body))
+    }
+
+    /// GET with a JSON body (kintone accepts both; this avoids URL-encoding queries).
+    fn get(&self, path: &str, body: &Value) -> Result<Value> {
+        self.send(reqwest::Method::GET, path, Some(body))
+    }
+}
+
+fn options(keys: &[&str]) -> Value {
+    let mut m = Map::new();
+    for (i, k) in keys.iter().enumerate() {
+        m.insert(
+            (*k).to_owned(),
+            json!({"label": k, "index": i.to_string()}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// The 19 user fields of the benchmark app.
+fn field_properties() -> Value {
+    let f = |t: &str, code: &str| json!({"type": t, "code": code, "label": code});
+    let mut props = Map::new();
+    for (t, code) in [
+        ("SINGLE_LINE_TEXT", "Text_a"),
+        ("SINGLE_LINE_TEXT", "Text_b"),
+        ("SINGLE_LINE_TEXT", "Text_c"),
+        ("NUMBER", "Number_a"),
+        ("NUMBER", "Number_b"),
+        ("NUMBER", "Number_c"),
+        ("NUMBER", "Number_d"),
+        ("DATE", "Date_a"),
+        ("DATE", "Date_b"),
+        ("DATETIME", "Datetime_a"),
+        ("TIME", "Time_a"),
+        ("USER_SELECT", "User_a"),
+        ("MULTI_LINE_TEXT", "Memo"),
+    ] {
+        props.insert(code.to_owned(), f(t, code));
+    }
+    let mut link = f("LINK", "Link_a");
+    link["protocol"] = json!("WEB");
+    props.insert("Link_a".into(), link);
+    for (t, code, keys) in [
+        ("DROP_DOWN", "Dropdown", &["A", "B", "C", "D", "E"][..]),
+        ("RADIO_BUTTON", "Radio", &["X", "Y"][..]),
+        ("CHECK_BOX", "Checkbox", &["P", "Q", "R"][..]),
+        ("MULTI_SELECT", "Multi_select", &["M1", "M2", "M3", "M4"][..]),
+    ] {
+        let mut p = f(t, code);
+        p["options"] = options(keys);
+        if t == "RADIO_BUTTON" {
+            p["defaultValue"] = json!("X");
+        }
+        props.insert(code.to_owned(), p);
+    }
+    Value::Object(props)
+}
+
+/// `YYYY-MM-DD` of `days` after 1970-01-01 (Howard Hinnant's civil_from_days).
+fn civil(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+const WORDS: [&str; 8] = [
+    "組木", "alpha", "請求書", "beta", "案件", "gamma", "顧客", "delta",
+];
+const DAY_2020: i64 = 18_262;
+
+/// Record number `i` (0-based) of the data set.
+fn record(i: usize) -> Value {
+    let mut r = Rng(0x5EED_0000_0000_0000 ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let v = |s: String| json!({ "value": s });
+    let subset = |r: &mut Rng, keys: &[&str]| -> Value {
+        let bits = r.next();
+        Value::Array(
+            keys.iter()
+                .enumerate()
+                .filter(|(k, _)| bits >> k & 1 == 1)
+                .map(|(_, s)| json!(s))
+                .collect(),
+        )
+    };
+    let date_a = DAY_2020 + r.below(2500) as i64;
+    let date_b = DAY_2020 + r.below(2500) as i64;
+    let mut m = Map::new();
+    m.insert(
+        "Text_a".into(),
+        v(format!("{} {}", WORDS[r.below(8) as usize], r.below(1000))),
+    );
+    m.insert("Text_b".into(), v(format!("item-{i:08}")));
+    m.insert(
+        "Text_c".into(),
+        v(format!("user{}@example.com", r.below(50_000))),
+    );
+    m.insert("Number_a".into(), v(r.below(10_000).to_string()));
+    m.insert("Number_b".into(), v(r.below(1_000_000).to_string()));
+    m.insert("Number_c".into(), v(r.below(100).to_string()));
+    m.insert(
+        "Number_d".into(),
+        v(format!("{}.{:02}", r.below(100_000), r.below(100))),
+    );
+    m.insert("Date_a".into(), v(civil(date_a)));
+    m.insert("Date_b".into(), v(civil(date_b)));
+    m.insert(
+        "Datetime_a".into(),
+        v(format!(
+            "{}T{:02}:{:02}:00Z",
+            civil(DAY_2020 + r.below(2500) as i64),
+            r.below(24),
+            r.below(60)
+        )),
+    );
+    m.insert(
+        "Time_a".into(),
+        v(format!("{:02}:{:02}", r.below(24), r.below(60))),
+    );
+    m.insert(
+        "User_a".into(),
+        json!({"value": [{"code": "Administrator"}]}),
+    );
+    m.insert(
+        "Memo".into(),
+        v(format!(
+            "{}件目の記録です。\n担当: {}\nメモ {} {}",
+            i,
+            WORDS[r.below(8) as usize],
+            r.below(1_000_000),
+            "日本語のテキストを少し長めに入れておきます。"
+        )),
+    );
+    m.insert(
+        "Link_a".into(),
+        v(format!("https://example.com/items/{i}")),
+    );
+    m.insert(
+        "Dropdown".into(),
+        v(["A", "B", "C", "D", "E"][r.below(5) as usize].to_owned()),
+    );
+    m.insert("Radio".into(), v(["X", "Y"][r.below(2) as usize].to_owned()));
+    m.insert(
+        "Checkbox".into(),
+        json!({ "value": subset(&mut r, &["P", "Q", "R"]) }),
+    );
+    m.insert(
+        "Multi_select".into(),
+        json!({ "value": subset(&mut r, &["M1", "M2", "M3", "M4"]) }),
+    );
+    Value::Object(m)
+}
+
+fn create_app(api: &Api) -> Result<i64> {
+    let created = api.post("/k/v1/preview/app.json", &json!({"name": "kumiki-bench"}))?;
+    let app: i64 = created["app"]
+        .as_str()
+        .context("app id")?
+        .parse()
+        .context("app id")?;
+    api.post(
+        "/k/v1/preview/app/form/fields.json",
+        &json!({"app": app, "properties": field_properties()}),
+    )?;
+    api.post("/k/v1/preview/app/deploy.json", &json!({"apps": [{"app": app}]}))?;
+    for _ in 0..100 {
+        let s = api.get("/k/v1/preview/app/deploy.json", &json!({"apps": [app]}))?;
+        if s["apps"][0]["status"] == "SUCCESS" {
+            return Ok(app);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("deploy of app {app} did not finish")
+}
+
+fn rss(pid: Option<u32>) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    Some((kb("VmRSS:")?, kb("VmHWM:")?))
+}
+
+/// Adds `n` records with `threads` clients; returns records/s.
+fn load(api: &Api, app: i64, n: usize, threads: usize, pid: Option<u32>) -> Result<f64> {
+    let per_bulk = RECORDS_PER_POST * POSTS_PER_BULK;
+    let chunks = n.div_ceil(per_bulk);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let start = Instant::now();
+    let last_report = Mutex::new((Instant::now(), 0usize));
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c >= chunks {
+                    break;
+                }
+                let first = c * per_bulk;
+                let last = (first + per_bulk).min(n);
+                let requests: Vec<Value> = (first..last)
+                    .step_by(RECORDS_PER_POST)
+                    .map(|lo| {
+                        let hi = (lo + RECORDS_PER_POST).min(last);
+                        json!({
+                            "method": "POST",
+                            "api": "/k/v1/records.json",
+                            "payload": {"app": app, "records": (lo..hi).map(record).collect::<Vec<_>>()}
+                        })
+                    })
+                    .collect();
+                if let Err(e) = api.post("/k/v1/bulkRequest.json", &json!({ "requests": requests })) {
+                    if let Ok(mut f) = failure.lock() {
+                        f.get_or_insert(e);
+                    }
+                    next.store(chunks, Ordering::Relaxed);
+                    break;
+                }
+                let total = done.fetch_add(last - first, Ordering::Relaxed) + (last - first);
+                if total % 100_000 < per_bulk {
+                    if let Ok(mut l) = last_report.lock() {
+                        let rate = (total - l.1) as f64 / l.0.elapsed().as_secs_f64();
+                        let mem = rss(pid).map(|(r, _)| format!(", RSS {} MB", r / 1024)).unwrap_or_default();
+                        println!(
+                            "  {total:>8} records, {:>6.0} s, last slice {rate:.0} rec/s{mem}",
+                            start.elapsed().as_secs_f64()
+                        );
+                        *l = (Instant::now(), total);
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+struct Stats {
+    p50: f64,
+    p99: f64,
+    mean: f64,
+    rows: usize,
+}
+
+/// Runs `f` `runs` times (after 3 warm-up calls); milliseconds per call. `f` returns rows seen.
+fn measure(runs: usize, mut f: impl FnMut(usize) -> Result<usize>) -> Result<Stats> {
+    for i in 0..3 {
+        f(i)?;
+    }
+    let mut times = Vec::with_capacity(runs);
+    let mut rows = 0;
+    for i in 0..runs {
+        let t = Instant::now();
+        rows = f(i)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+    Ok(Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+        mean: times.iter().sum::<f64>() / times.len() as f64,
+        rows,
+    })
+}
+
+fn list(api: &Api, app: i64, query: &str, total: bool) -> Result<(usize, Option<i64>)> {
+    let mut body = json!({"app": app, "query": query, "fields": ["$id", "Date_a", "Number_a"]});
+    if total {
+        body["totalCount"] = json!(true);
+    }
+    let r = api.get("/k/v1/records.json", &body)?;
+    let n = r["records"].as_array().map(Vec::len).unwrap_or(0);
+    let count = r["totalCount"].as_str().and_then(|s| s.parse().ok());
+    Ok((n, count))
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    let api = Api::new(&args.url, &args.password)?;
+    let mut results = Map::new();
+    let app = match args.app {
+        Some(app) => app,
+        None => {
+            let app = create_app(&api)?;
+            println!("app {app}: loading {} records with {} client threads", args.records, args.threads);
+            let rate = load(&api, app, args.records, args.threads, args.pid)?;
+            println!("bulk add: {rate:.0} records/s");
+            results.insert("bulk_add_records_per_s".into(), json!(rate.round()));
+            app
+        }
+    };
+    results.insert("app".into(), json!(app));
+    if let Some((rss, hwm)) = rss(args.pid) {
+        println!("server memory after load: VmRSS {} MB, VmHWM {} MB", rss / 1024, hwm / 1024);
+        results.insert("rss_after_load_mb".into(), json!(rss / 1024));
+        results.insert("hwm_after_load_mb".into(), json!(hwm / 1024));
+    }
+    let (_, count) = list(&api, app, "limit 1", true)?;
+    let n = usize::try_from(count.unwrap_or(0)).unwrap_or(0);
+    println!("records in app: {n}");
+    results.insert("records".into(), json!(n));
+
+    let runs = args.runs;
+    let mut rng = Rng(42);
+    type QueryFn = Box<dyn Fn(usize) -> String>;
+    let queries: Vec<(&str, QueryFn)> = vec![
+        (
+            "range+in, order by date (~0.4%)",
+            Box::new(|i| {
+                let lo = (i * 97) % 9_900;
+                format!("Number_a >= {lo} and Number_a < {} and Dropdown in (\"B\",\"C\") order by Date_a desc limit 100", lo + 100)
+            }),
+        ),
+        (
+            "selective (~0.05%), order by date",
+            Box::new(|i| {
+                let lo = (i * 4_999) % 998_000;
+                format!("Number_b >= {lo} and Number_b < {} and Dropdown in (\"A\",\"B\") order by Date_a desc limit 100", lo + 1_250)
+            }),
+        ),
+        (
+            "non-selective (~50%), order by date",
+            Box::new(|_| "Number_c < 50 order by Date_a desc limit 100".to_owned()),
+        ),
+        (
+            "non-selective (~50%), order by date asc",
+            Box::new(|_| "Radio in (\"Y\") order by Datetime_a asc limit 100".to_owned()),
+        ),
+        (
+            "no filter (default order $id desc)",
+            Box::new(|_| "limit 100".to_owned()),
+        ),
+    ];
+    let mut table = Vec::new();
+    for (name, q) in &queries {
+        let s = measure(runs, |i| Ok(list(&api, app, &q(i), false)?.0))?;
+        println!("{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  rows {}", s.p50, s.p99, s.mean, s.rows);
+        table.push(json!({"query": name, "example": q(0), "total_count": false, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
+    }
+    for depth in [0.0, 0.25, 0.5, 0.9] {
+        let from = (n as f64 * depth) as usize;
+        let name = format!("keyset $id > {from} limit 500");
+        let s = measure(runs, |i| {
+            Ok(list(&api, app, &format!("$id > {} order by $id asc limit 500", from + i % 7), false)?.0)
+        })?;
+        println!("{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  rows {}", s.p50, s.p99, s.mean, s.rows);
+        table.push(json!({"query": name, "total_count": false, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
+    }
+    // totalCount: fewer runs, it scans what matches.
+    let count_runs = (runs / 10).max(10);
+    for (name, q) in queries.iter().take(3) {
+        let mut total = None;
+        let s = measure(count_runs, |i| {
+            let (rows, c) = list(&api, app, &q(i), true)?;
+            total = c;
+            Ok(rows)
+        })?;
+        let name = format!("{name} + totalCount");
+        println!("{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  (count {})", s.p50, s.p99, s.mean, total.unwrap_or(-1));
+        table.push(json!({"query": name, "total_count": true, "runs": count_runs, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean, "count": total}));
+    }
+    let get_runs = runs.max(1000);
+    let s = measure(get_runs, |_| {
+        let id = 1 + rng.below(n.max(1) as u64);
+        let r = api.get("/k/v1/record.json", &json!({"app": app, "id": id}))?;
+        Ok(usize::from(r["record"].is_object()))
+    })?;
+    println!("{:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms", "GET record.json", s.p50, s.p99, s.mean);
+    table.push(json!({"query": "GET record.json", "runs": get_runs, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
+    results.insert("latency".into(), Value::Array(table));
+    if let Some((rss, hwm)) = rss(args.pid) {
+        println!("server memory after queries: VmRSS {} MB, VmHWM {} MB", rss / 1024, hwm / 1024);
+        results.insert("rss_end_mb".into(), json!(rss / 1024));
+        results.insert("hwm_end_mb".into(), json!(hwm / 1024));
+    }
+    if let Some(path) = &args.out {
+        std::fs::write(path, serde_json::to_string_pretty(&Value::Object(results))?)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! The example apps load on an empty database, their records answer queries, and an export imports
+//! back into an identical app.
+
+use kumiki_tests::TestApp;
+
+#[test]
+fn examples_load_and_answer_queries() {
+    let app = TestApp::spawn_with(|s| s.load_examples = true);
+    let (s, b) = app.get("/k/v1/apps.json");
+    assert_eq!(s, 200);
+    let names: Vec<&str> = b["apps"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["調査照会", "職員名簿", "文書書庫"]);
+    for app_id in 1..=3 {
+        let (s, b) = app.get(&format!("/k/v1/records.json?app={app_id}&totalCount=true"));
+        assert_eq!(s, 200, "{b}");
+        let total: i64 = b["totalCount"].as_str().unwrap().parse().unwrap();
+        assert!(total >= 40, "app {app_id} has sample records");
+        let (_, views) = app.get(&format!("/k/v1/app/views.json?app={app_id}"));
+        for (name, view) in views["views"].as_object().unwrap() {
+            let mut q = view["filterCond"].as_str().unwrap_or_default().to_owned();
+            if let Some(sort) = view["sort"].as_str().filter(|s| !s.is_empty()) {
+                q = format!("{q} order by {sort}");
+            }
+            let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
+            let (s, b) = app.get(&format!("/k/v1/records.json?app={app_id}&query={encoded}"));
+            assert_eq!(s, 200, "view {name} of app {app_id}: {b}");
+        }
+    }
+    // The archive has attachments that download.
+    let (_, b) = app.get("/k/v1/records.json?app=3&query=%E6%B7%BB%E4%BB%98%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20is%20not%20empty");
+    let file = &b["records"][0]["添付ファイル"]["value"][0];
+    let (s, _) = app.get(&format!("/k/v1/file.json?fileKey={}", file["fileKey"].as_str().unwrap()));
+    assert_eq!(s, 200);
+}
+
+#[test]
+fn export_then_import_gives_the_same_app() {
+    let app = TestApp::spawn_with(|s| s.load_examples = true);
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 2).unwrap();
+    let files = kumiki_engine::records::FileStore::new(app.data_dir.path().join("files")).unwrap();
+    let mut conn = db.conn().unwrap();
+    let package = conn
+        .read_transaction(|c| kumiki_engine::packages::export_package(c, &files, kumiki_engine::apps::AppId(3), true))
+        .unwrap();
+    let actor = kumiki_engine::records::Actor {
+        code: "Administrator".into(),
+        name: "Administrator".into(),
+        timezone: chrono_tz_tokyo(),
+    };
+    let new_id = conn
+        .write_transaction(|c| {
+            kumiki_engine::packages::import_package(c, &files, &package, &mut kumiki_engine::packages::NoFiles, &actor, true)
+        })
+        .unwrap();
+    let (_, a) = app.get("/k/v1/records.json?app=3&query=order%20by%20%24id%20asc%20limit%20500");
+    let (_, b) = app.get(&format!("/k/v1/records.json?app={}&query=order%20by%20%24id%20asc%20limit%20500", new_id.0));
+    let strip = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                let obj = r.as_object_mut().unwrap();
+                for (_, field) in obj.iter_mut() {
+                    // Keys of attachments and subtable rows are new in the copy.
+                    if field["type"] == "FILE" {
+                        for f in field["value"].as_array_mut().unwrap() {
+                            f.as_object_mut().unwrap().remove("fileKey");
+                        }
+                    }
+                    if field["type"] == "SUBTABLE" {
+                        for row in field["value"].as_array_mut().unwrap() {
+                            row.as_object_mut().unwrap().remove("id");
+                        }
+                    }
+                }
+                obj.remove("Updated_datetime");
+                obj.remove("Updated_by");
+                r
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+}
+
+fn chrono_tz_tokyo() -> chrono_tz::Tz {
+    chrono_tz::Asia::Tokyo
+}

@@ -1,0 +1,68 @@
+//! File upload and download: exact bytes, attachment to records, access checks.
+
+use kumiki_tests::{sample_fields, Auth, TestApp};
+use serde_json::json;
+
+fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
+    let part = reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("application/pdf").unwrap();
+    let form = reqwest::blocking::multipart::Form::new().part("file", part);
+    let resp = app
+        .client
+        .post(app.url("/k/v1/file.json"))
+        .header("X-Cybozu-Authorization", "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x")
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let v: serde_json::Value = resp.json().unwrap();
+    v["fileKey"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn uploaded_bytes_come_back_exactly() {
+    let app = TestApp::spawn();
+    let id = app.create_app("f", sample_fields());
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let key = upload(&app, "通知文書.pdf", bytes.clone());
+    let rid = app.add_record(id, json!({"Attachment": {"value": [{"fileKey": key}]}}));
+    let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
+    let file = &b["record"]["Attachment"]["value"][0];
+    assert_eq!(file["name"], "通知文書.pdf");
+    assert_eq!(file["size"], "70000");
+    assert_eq!(file["contentType"], "application/pdf");
+    let download_key = file["fileKey"].as_str().unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/k/v1/file.json?fileKey={download_key}")))
+        .header("X-Cybozu-Authorization", "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().unwrap().to_vec(), bytes);
+
+    let (s, b) = app.get("/k/v1/file.json?fileKey=doesnotexist");
+    assert_eq!((s, b["code"].as_str()), (404, Some("GAIA_BL01")));
+    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": {"Attachment": {"value": [{"fileKey": "nope"}]}}}));
+    assert_eq!(s, 400, "{b}");
+
+    // Clearing the field removes the attachment.
+    let (s, _) = app.put("/k/v1/record.json", json!({"app": id, "id": rid, "record": {"Attachment": {"value": []}}}));
+    assert_eq!(s, 200);
+    let (s, _) = app.get(&format!("/k/v1/file.json?fileKey={download_key}"));
+    assert_eq!(s, 404);
+}
+
+#[test]
+fn a_token_of_another_app_cannot_download() {
+    let app = TestApp::spawn();
+    let a = app.create_app("a", sample_fields());
+    let other = app.create_app("b", sample_fields());
+    let key = upload(&app, "x.bin", vec![1, 2, 3]);
+    let rid = app.add_record(a, json!({"Attachment": {"value": [{"fileKey": key}]}}));
+    let (_, b) = app.get(&format!("/k/v1/record.json?app={a}&id={rid}"));
+    let download_key = b["record"]["Attachment"]["value"][0]["fileKey"].as_str().unwrap().to_owned();
+    let token = app.token(other, "view");
+    let (s, b) = app.with_auth(Auth::Tokens(token)).get(&format!("/k/v1/file.json?fileKey={download_key}"));
+    assert_eq!((s, b["code"].as_str()), (404, Some("GAIA_BL01")), "a hidden file answers like a missing one");
+}

@@ -1,0 +1,14 @@
+//! Integration tests: one binary, a module per feature. Every test starts its own server and database
+//! (see `kumiki_tests::TestApp`); the suite runs once on SQLite and once on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod apps;
+mod auth;
+mod bad_input;
+mod bulk;
+mod comments_cursors;
+mod examples;
+mod files;
+mod migrations;
+mod queries;
+mod records;

@@ -1,0 +1,30 @@
+//! Migrations: both backends have the same list, and up → down → up works.
+
+use std::collections::BTreeSet;
+
+use kumiki_tests::TestApp;
+
+fn listing(backend: &str) -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+}
+
+#[test]
+fn both_backends_have_the_same_migrations_in_pairs() {
+    let sqlite = listing("sqlite");
+    assert_eq!(sqlite, listing("postgres"));
+    for backend in ["sqlite", "postgres"] {
+        for m in &sqlite {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend).join(m);
+            assert!(dir.join("up.sql").exists() && dir.join("down.sql").exists(), "{backend}/{m}");
+        }
+    }
+}
+
+#[test]
+fn up_down_up() {
+    let app = TestApp::spawn();
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    db.revert_all_migrations().unwrap();
+    assert!(db.migrate().unwrap() >= 1);
+}

@@ -1,0 +1,271 @@
+//! Test support: `TestApp::spawn()` starts the real server on a random port with its own database — a
+//! temporary SQLite file, or, when `KUMIKI_TEST_DATABASE_URL` is set (e.g.
+//! `postgres://postgres@127.0.0.1:5432/`), a fresh PostgreSQL database dropped when the test ends.
+//! Tests therefore run in parallel without shared state.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use base64::Engine as _;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kumiki_platform::{Application, Settings};
+use reqwest::blocking::{Client, RequestBuilder};
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// Which backend this test run uses.
+pub fn postgres_base() -> Option<String> {
+    std::env::var("KUMIKI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+struct PgDatabase {
+    base: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut c) = PgConnection::establish(&format!("{}postgres", self.base)) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut c);
+        }
+    }
+}
+
+/// How the client authenticates.
+#[derive(Clone)]
+pub enum Auth {
+    Password(String, String),
+    Tokens(String),
+    Bearer(String),
+    None,
+}
+
+pub struct TestApp {
+    pub port: u16,
+    pub base_url: String,
+    pub data_dir: tempfile::TempDir,
+    pub database_url: String,
+    pub client: Client,
+    pub auth: Auth,
+    handle: Option<actix_web::dev::ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestApp {
+    /// A server with an empty database (no example apps).
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(|_| {})
+    }
+
+    /// A server whose settings `tweak` may change before start.
+    pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg) = match postgres_base() {
+            Some(base) => {
+                let base = if base.ends_with('/') { base } else { format!("{base}/") };
+                let name = format!("kt_{}", uuid::Uuid::new_v4().simple());
+                let mut c = PgConnection::establish(&format!("{base}postgres")).expect("connect to PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+                (format!("{base}{name}"), Some(PgDatabase { base, name }))
+            }
+            None => (format!("sqlite://{}", data_dir.path().join("kumiki.db").display()), None),
+        };
+        let mut settings = Settings {
+            port: 0,
+            data_dir: data_dir.path().to_path_buf(),
+            database_url: Some(database_url.clone()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            load_examples: false,
+            workers: 2,
+            db_pool_size: 4,
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                match Application::build(settings).await {
+                    Ok(app) => {
+                        let _ = tx.send(Ok((app.port(), app.handle())));
+                        let _ = app.run_until_stopped().await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("{e:#}")));
+                    }
+                }
+            });
+        });
+        let (port, handle) = rx.recv().expect("server thread").expect("server starts");
+        TestApp {
+            port,
+            base_url: format!("http://localhost:{port}"),
+            data_dir,
+            database_url,
+            client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("client"),
+            auth: Auth::Password("Administrator".into(), ADMIN_PASSWORD.into()),
+            handle: Some(handle),
+            thread: Some(thread),
+            _pg: pg,
+        }
+    }
+
+    /// The same server, seen with other credentials.
+    pub fn with_auth(&self, auth: Auth) -> Client2<'_> {
+        Client2 { app: self, auth }
+    }
+
+    fn authed(&self, rb: RequestBuilder, auth: &Auth) -> RequestBuilder {
+        match auth {
+            Auth::Password(u, p) => rb.header(
+                "X-Cybozu-Authorization",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")),
+            ),
+            Auth::Tokens(t) => rb.header("X-Cybozu-API-Token", t),
+            Auth::Bearer(t) => rb.header("Authorization", format!("Bearer {t}")),
+            Auth::None => rb,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    fn send(&self, rb: RequestBuilder, auth: &Auth) -> (u16, Value) {
+        let resp = self.authed(rb, auth).send().expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        self.send(self.client.get(self.url(path)), &self.auth)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.client.post(self.url(path)).json(&body), &self.auth)
+    }
+
+    pub fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.client.put(self.url(path)).json(&body), &self.auth)
+    }
+
+    pub fn delete(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.client.delete(self.url(path)).json(&body), &self.auth)
+    }
+
+    /// Sends raw bytes with a content type.
+    pub fn raw(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> (u16, Value) {
+        let rb = self.client.request(method, self.url(path)).header("Content-Type", "application/json").body(body);
+        self.send(rb, &self.auth)
+    }
+
+    /// Creates and deploys an app with the given fields (kintone property JSON); returns its id.
+    pub fn create_app(&self, name: &str, properties: Value) -> i64 {
+        let (s, b) = self.post("/k/v1/preview/app.json", json!({"name": name}));
+        assert_eq!(s, 200, "create app: {b}");
+        let app: i64 = b["app"].as_str().unwrap().parse().unwrap();
+        let (s, b) = self.post("/k/v1/preview/app/form/fields.json", json!({"app": app, "properties": properties}));
+        assert_eq!(s, 200, "add fields: {b}");
+        self.deploy(app);
+        app
+    }
+
+    pub fn deploy(&self, app: i64) {
+        let (s, b) = self.post("/k/v1/preview/app/deploy.json", json!({"apps": [{"app": app}]}));
+        assert_eq!(s, 200, "deploy: {b}");
+    }
+
+    /// Adds one record; returns its id.
+    pub fn add_record(&self, app: i64, record: Value) -> i64 {
+        let (s, b) = self.post("/k/v1/record.json", json!({"app": app, "record": record}));
+        assert_eq!(s, 200, "add record: {b}");
+        b["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A token for `app` with comma-separated rights, made through the engine as the CLI does.
+    pub fn token(&self, app: i64, rights: &str) -> String {
+        let db = kumiki_engine::db::Database::connect(&self.database_url, 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        let mut r = kumiki_engine::acl::TokenRights::default();
+        for right in rights.split(',') {
+            match right {
+                "view" => r.view = true,
+                "add" => r.add = true,
+                "edit" => r.edit = true,
+                "delete" => r.delete = true,
+                "manage" => r.manage = true,
+                _ => panic!("unknown right {right}"),
+            }
+        }
+        kumiki_engine::tokens::create_token(&mut conn, kumiki_engine::apps::AppId(app), r).unwrap()
+    }
+
+    /// Creates a user through the engine.
+    pub fn user(&self, login: &str, password: &str) {
+        let db = kumiki_engine::db::Database::connect(&self.database_url, 1).unwrap();
+        let mut conn = db.conn().unwrap();
+        kumiki_engine::users::User::create(&mut conn, login, login, password, false).unwrap();
+    }
+}
+
+/// Requests with other credentials against the same server.
+pub struct Client2<'a> {
+    app: &'a TestApp,
+    auth: Auth,
+}
+
+impl Client2<'_> {
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        self.app.send(self.app.client.get(self.app.url(path)), &self.auth)
+    }
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.app.send(self.app.client.post(self.app.url(path)).json(&body), &self.auth)
+    }
+    pub fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.app.send(self.app.client.put(self.app.url(path)).json(&body), &self.auth)
+    }
+    pub fn delete(&self, path: &str, body: Value) -> (u16, Value) {
+        self.app.send(self.app.client.delete(self.app.url(path)).json(&body), &self.auth)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(handle.stop(false));
+            }
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A typical test app's fields: text (unique), number, drop-down, check box, date, datetime,
+/// multi-line text, file, user select, and a subtable.
+pub fn sample_fields() -> Value {
+    json!({
+        "Text": {"type": "SINGLE_LINE_TEXT", "code": "Text", "label": "文字列", "unique": true},
+        "Number": {"type": "NUMBER", "code": "Number", "label": "数値"},
+        "Choice": {"type": "DROP_DOWN", "code": "Choice", "label": "選択", "options": {
+            "A": {"label": "A", "index": "0"}, "B": {"label": "B", "index": "1"}, "C": {"label": "C", "index": "2"}}},
+        "Tags": {"type": "CHECK_BOX", "code": "Tags", "label": "タグ", "options": {
+            "x": {"label": "x", "index": "0"}, "y": {"label": "y", "index": "1"}}},
+        "Day": {"type": "DATE", "code": "Day", "label": "日付"},
+        "When": {"type": "DATETIME", "code": "When", "label": "日時"},
+        "Memo": {"type": "MULTI_LINE_TEXT", "code": "Memo", "label": "メモ"},
+        "Attachment": {"type": "FILE", "code": "Attachment", "label": "添付"},
+        "People": {"type": "USER_SELECT", "code": "People", "label": "担当"},
+        "Total": {"type": "CALC", "code": "Total", "label": "合計", "expression": "SUM(Amount)", "format": "NUMBER"},
+        "Lines": {"type": "SUBTABLE", "code": "Lines", "fields": {
+            "Item": {"type": "SINGLE_LINE_TEXT", "code": "Item", "label": "品名"},
+            "Amount": {"type": "NUMBER", "code": "Amount", "label": "金額"}
+        }}
+    })
+}
