@@ -136,10 +136,7 @@ impl Api {
 fn options(keys: &[&str]) -> Value {
     let mut m = Map::new();
     for (i, k) in keys.iter().enumerate() {
-        m.insert(
-            (*k).to_owned(),
-            json!({"label": k, "index": i.to_string()}),
-        );
+        m.insert((*k).to_owned(), json!({"label": k, "index": i.to_string()}));
     }
     Value::Object(m)
 }
@@ -172,7 +169,11 @@ fn field_properties() -> Value {
         ("DROP_DOWN", "Dropdown", &["A", "B", "C", "D", "E"][..]),
         ("RADIO_BUTTON", "Radio", &["X", "Y"][..]),
         ("CHECK_BOX", "Checkbox", &["P", "Q", "R"][..]),
-        ("MULTI_SELECT", "Multi_select", &["M1", "M2", "M3", "M4"][..]),
+        (
+            "MULTI_SELECT",
+            "Multi_select",
+            &["M1", "M2", "M3", "M4"][..],
+        ),
     ] {
         let mut p = f(t, code);
         p["options"] = options(keys);
@@ -199,7 +200,14 @@ fn civil(days: i64) -> String {
 }
 
 const WORDS: [&str; 8] = [
-    "組木", "alpha", "請求書", "beta", "案件", "gamma", "顧客", "delta",
+    "組木",
+    "alpha",
+    "請求書",
+    "beta",
+    "案件",
+    "gamma",
+    "顧客",
+    "delta",
 ];
 const DAY_2020: i64 = 18_262;
 
@@ -265,15 +273,15 @@ fn record(i: usize) -> Value {
             "日本語のテキストを少し長めに入れておきます。"
         )),
     );
-    m.insert(
-        "Link_a".into(),
-        v(format!("https://example.com/items/{i}")),
-    );
+    m.insert("Link_a".into(), v(format!("https://example.com/items/{i}")));
     m.insert(
         "Dropdown".into(),
         v(["A", "B", "C", "D", "E"][r.below(5) as usize].to_owned()),
     );
-    m.insert("Radio".into(), v(["X", "Y"][r.below(2) as usize].to_owned()));
+    m.insert(
+        "Radio".into(),
+        v(["X", "Y"][r.below(2) as usize].to_owned()),
+    );
     m.insert(
         "Checkbox".into(),
         json!({ "value": subset(&mut r, &["P", "Q", "R"]) }),
@@ -296,7 +304,10 @@ fn create_app(api: &Api) -> Result<i64> {
         "/k/v1/preview/app/form/fields.json",
         &json!({"app": app, "properties": field_properties()}),
     )?;
-    api.post("/k/v1/preview/app/deploy.json", &json!({"apps": [{"app": app}]}))?;
+    api.post(
+        "/k/v1/preview/app/deploy.json",
+        &json!({"apps": [{"app": app}]}),
+    )?;
     for _ in 0..100 {
         let s = api.get("/k/v1/preview/app/deploy.json", &json!({"apps": [app]}))?;
         if s["apps"][0]["status"] == "SUCCESS" {
@@ -426,7 +437,10 @@ fn main() -> Result<()> {
         Some(app) => app,
         None => {
             let app = create_app(&api)?;
-            println!("app {app}: loading {} records with {} client threads", args.records, args.threads);
+            println!(
+                "app {app}: loading {} records with {} client threads",
+                args.records, args.threads
+            );
             let rate = load(&api, app, args.records, args.threads, args.pid)?;
             println!("bulk add: {rate:.0} records/s");
             results.insert("bulk_add_records_per_s".into(), json!(rate.round()));
@@ -435,7 +449,11 @@ fn main() -> Result<()> {
     };
     results.insert("app".into(), json!(app));
     if let Some((rss, hwm)) = rss(args.pid) {
-        println!("server memory after load: VmRSS {} MB, VmHWM {} MB", rss / 1024, hwm / 1024);
+        println!(
+            "server memory after load: VmRSS {} MB, VmHWM {} MB",
+            rss / 1024,
+            hwm / 1024
+        );
         results.insert("rss_after_load_mb".into(), json!(rss / 1024));
         results.insert("hwm_after_load_mb".into(), json!(hwm / 1024));
     }
@@ -478,16 +496,28 @@ fn main() -> Result<()> {
     let mut table = Vec::new();
     for (name, q) in &queries {
         let s = measure(runs, |i| Ok(list(&api, app, &q(i), false)?.0))?;
-        println!("{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  rows {}", s.p50, s.p99, s.mean, s.rows);
+        println!(
+            "{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  rows {}",
+            s.p50, s.p99, s.mean, s.rows
+        );
         table.push(json!({"query": name, "example": q(0), "total_count": false, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
     }
     for depth in [0.0, 0.25, 0.5, 0.9] {
         let from = (n as f64 * depth) as usize;
         let name = format!("keyset $id > {from} limit 500");
         let s = measure(runs, |i| {
-            Ok(list(&api, app, &format!("$id > {} order by $id asc limit 500", from + i % 7), false)?.0)
+            Ok(list(
+                &api,
+                app,
+                &format!("$id > {} order by $id asc limit 500", from + i % 7),
+                false,
+            )?
+            .0)
         })?;
-        println!("{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  rows {}", s.p50, s.p99, s.mean, s.rows);
+        println!(
+            "{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  rows {}",
+            s.p50, s.p99, s.mean, s.rows
+        );
         table.push(json!({"query": name, "total_count": false, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
     }
     // totalCount: fewer runs, it scans what matches.
@@ -500,7 +530,13 @@ fn main() -> Result<()> {
             Ok(rows)
         })?;
         let name = format!("{name} + totalCount");
-        println!("{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  (count {})", s.p50, s.p99, s.mean, total.unwrap_or(-1));
+        println!(
+            "{name:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms  (count {})",
+            s.p50,
+            s.p99,
+            s.mean,
+            total.unwrap_or(-1)
+        );
         table.push(json!({"query": name, "total_count": true, "runs": count_runs, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean, "count": total}));
     }
     let get_runs = runs.max(1000);
@@ -509,11 +545,18 @@ fn main() -> Result<()> {
         let r = api.get("/k/v1/record.json", &json!({"app": app, "id": id}))?;
         Ok(usize::from(r["record"].is_object()))
     })?;
-    println!("{:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms", "GET record.json", s.p50, s.p99, s.mean);
+    println!(
+        "{:<45} p50 {:>8.2} ms  p99 {:>8.2} ms  mean {:>8.2} ms",
+        "GET record.json", s.p50, s.p99, s.mean
+    );
     table.push(json!({"query": "GET record.json", "runs": get_runs, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
     results.insert("latency".into(), Value::Array(table));
     if let Some((rss, hwm)) = rss(args.pid) {
-        println!("server memory after queries: VmRSS {} MB, VmHWM {} MB", rss / 1024, hwm / 1024);
+        println!(
+            "server memory after queries: VmRSS {} MB, VmHWM {} MB",
+            rss / 1024,
+            hwm / 1024
+        );
         results.insert("rss_end_mb".into(), json!(rss / 1024));
         results.insert("hwm_end_mb".into(), json!(hwm / 1024));
     }

@@ -13,7 +13,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub errors: Option<FieldErrors>,
+    /// Boxed: most errors carry none, and a small error keeps every `Result` small.
+    pub errors: Option<Box<FieldErrors>>,
     /// Japanese message where the catalog has one.
     pub message_ja: Option<&'static str>,
 }
@@ -150,7 +151,7 @@ impl From<UserError> for ApiError {
         match e {
             UserError::Validation(errors) => {
                 let mut err = ApiError::new(400, "CB_VA01", message).ja("入力内容が正しくありません。");
-                err.errors = Some(errors);
+                err.errors = Some(Box::new(errors));
                 err
             }
             UserError::AppNotFound(_) => ApiError::new(404, "GAIA_AP01", message),
@@ -182,7 +183,7 @@ fn query_error(code: QueryErrorCode, message: String) -> ApiError {
             let mut errors = FieldErrors::new();
             errors.insert("query".into(), vec![message]);
             let mut e = ApiError::new(400, "CB_VA01", "Missing or invalid input.");
-            e.errors = Some(errors);
+            e.errors = Some(Box::new(errors));
             return e;
         }
         QueryErrorCode::UnknownField => "GAIA_IQ11",

@@ -13,11 +13,17 @@ fn settings_change_pre_live_until_deployed() {
     );
     assert_eq!(s, 200, "{b}");
     let (_, live) = app.get(&format!("/k/v1/app/form/fields.json?app={id}"));
-    assert!(live["properties"].get("Extra").is_none(), "live is unchanged before deploy");
+    assert!(
+        live["properties"].get("Extra").is_none(),
+        "live is unchanged before deploy"
+    );
     let (_, pre) = app.get(&format!("/k/v1/preview/app/form/fields.json?app={id}"));
     assert_eq!(pre["properties"]["Extra"]["label"], "追加");
     let (_, layout) = app.get(&format!("/k/v1/preview/app/form/layout.json?app={id}"));
-    assert!(layout["layout"].to_string().contains("Extra"), "a new field is placed in the layout");
+    assert!(
+        layout["layout"].to_string().contains("Extra"),
+        "a new field is placed in the layout"
+    );
     app.deploy(id);
     let (_, b) = app.get(&format!("/k/v1/preview/app/deploy.json?apps[0]={id}"));
     assert_eq!(b["apps"][0]["status"], "SUCCESS");
@@ -38,15 +44,26 @@ fn renaming_a_field_keeps_its_data_and_revert_discards_changes() {
     app.deploy(id);
     let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
     assert_eq!(b["record"]["Amount_total"]["value"], "42");
-    let (s, _) = app.get(&format!("/k/v1/records.json?app={id}&query=Amount_total%20%3D%2042"));
+    let (s, _) = app.get(&format!(
+        "/k/v1/records.json?app={id}&query=Amount_total%20%3D%2042"
+    ));
     assert_eq!(s, 200);
 
-    let (s, _) = app.delete("/k/v1/preview/app/form/fields.json", json!({"app": id, "fields": ["Memo"]}));
+    let (s, _) = app.delete(
+        "/k/v1/preview/app/form/fields.json",
+        json!({"app": id, "fields": ["Memo"]}),
+    );
     assert_eq!(s, 200);
-    let (s, _) = app.post("/k/v1/preview/app/deploy.json", json!({"apps": [{"app": id}], "revert": true}));
+    let (s, _) = app.post(
+        "/k/v1/preview/app/deploy.json",
+        json!({"apps": [{"app": id}], "revert": true}),
+    );
     assert_eq!(s, 200);
     let (_, pre) = app.get(&format!("/k/v1/preview/app/form/fields.json?app={id}"));
-    assert!(pre["properties"].get("Memo").is_some(), "revert restores the live definition");
+    assert!(
+        pre["properties"].get("Memo").is_some(),
+        "revert restores the live definition"
+    );
 }
 
 #[test]
@@ -62,12 +79,25 @@ fn bad_field_definitions_are_refused() {
         json!({"X": {"type": "NO_SUCH_TYPE", "code": "X"}}),
     ];
     for props in cases {
-        let (s, b) = app.post("/k/v1/preview/app/form/fields.json", json!({"app": id, "properties": props}));
-        assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{props}: {b}");
+        let (s, b) = app.post(
+            "/k/v1/preview/app/form/fields.json",
+            json!({"app": id, "properties": props}),
+        );
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (400, Some("CB_VA01")),
+            "{props}: {b}"
+        );
     }
-    let (s, b) = app.put("/k/v1/preview/app/form/fields.json", json!({"app": id, "properties": {"Number": {"type": "SINGLE_LINE_TEXT"}}}));
+    let (s, b) = app.put(
+        "/k/v1/preview/app/form/fields.json",
+        json!({"app": id, "properties": {"Number": {"type": "SINGLE_LINE_TEXT"}}}),
+    );
     assert_eq!(s, 400, "type changes are refused: {b}");
-    let (s, b) = app.delete("/k/v1/preview/app/form/fields.json", json!({"app": id, "fields": ["Nope"]}));
+    let (s, b) = app.delete(
+        "/k/v1/preview/app/form/fields.json",
+        json!({"app": id, "fields": ["Nope"]}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("GAIA_FC01")));
 }
 
@@ -88,9 +118,15 @@ fn views_settings_and_revisions() {
     assert_eq!(s, 400, "a view filter must be a valid query: {b}");
     let (_, b) = app.get(&format!("/k/v1/preview/app/settings.json?app={id}"));
     let revision: i64 = b["revision"].as_str().unwrap().parse().unwrap();
-    let (s, b) = app.put("/k/v1/preview/app/settings.json", json!({"app": id, "name": "新しい名前", "revision": revision}));
+    let (s, b) = app.put(
+        "/k/v1/preview/app/settings.json",
+        json!({"app": id, "name": "新しい名前", "revision": revision}),
+    );
     assert_eq!(s, 200, "{b}");
-    let (s, b) = app.put("/k/v1/preview/app/settings.json", json!({"app": id, "name": "古い", "revision": revision}));
+    let (s, b) = app.put(
+        "/k/v1/preview/app/settings.json",
+        json!({"app": id, "name": "古い", "revision": revision}),
+    );
     assert_eq!((s, b["code"].as_str()), (409, Some("GAIA_CO02")));
     app.deploy(id);
     let (_, b) = app.get(&format!("/k/v1/app.json?id={id}"));

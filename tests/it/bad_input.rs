@@ -18,13 +18,22 @@ fn malformed_and_mistyped_requests_get_kintone_errors() {
     assert!(b["errors"]["app"].is_object(), "{b}");
     let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": "text"}));
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")));
-    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": {"Number": "not wrapped"}}));
+    let (s, b) = app.post(
+        "/k/v1/record.json",
+        json!({"app": id, "record": {"Number": "not wrapped"}}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{b}");
-    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": {"Tags": {"value": "x"}}}));
+    let (s, b) = app.post(
+        "/k/v1/record.json",
+        json!({"app": id, "record": {"Tags": {"value": "x"}}}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{b}");
     let (s, b) = app.post("/k/v1/record.json", json!({"app": 999, "record": {}}));
     assert_eq!((s, b["code"].as_str()), (404, Some("GAIA_AP01")));
-    assert_eq!(b["message"], "The app (ID: 999) not found. The app may have been deleted.");
+    assert_eq!(
+        b["message"],
+        "The app (ID: 999) not found. The app may have been deleted."
+    );
     let (s, b) = app.get("/k/v1/nonexistent.json");
     assert_eq!((s, b["code"].as_str()), (404, Some("CB_NF01")));
     let (s, b) = app.delete("/k/v1/records.json", json!({"app": id, "ids": [1, "x"]}));
@@ -41,7 +50,10 @@ fn oversize_bodies_are_refused_with_413() {
     let app = TestApp::spawn_with(|s| s.max_body_bytes = 64 * 1024);
     let id = app.create_app("a", sample_fields());
     let big = "あ".repeat(40_000);
-    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": {"Memo": {"value": big}}}));
+    let (s, b) = app.post(
+        "/k/v1/record.json",
+        json!({"app": id, "record": {"Memo": {"value": big}}}),
+    );
     assert_eq!(s, 413, "{b}");
     assert!(b["code"].is_string());
 }
@@ -49,7 +61,12 @@ fn oversize_bodies_are_refused_with_413() {
 #[test]
 fn japanese_messages_on_request() {
     let app = TestApp::spawn();
-    let resp = app.client.get(app.url("/k/v1/apps.json")).header("Accept-Language", "ja").send().unwrap();
+    let resp = app
+        .client
+        .get(app.url("/k/v1/apps.json"))
+        .header("Accept-Language", "ja")
+        .send()
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
     let b: serde_json::Value = resp.json().unwrap();
     assert_eq!(b["message"], "ログインしてください。");

@@ -22,11 +22,19 @@ fn comments_add_list_delete() {
     assert_eq!(comments[0]["creator"]["code"], "Administrator");
     assert_eq!(b["older"], true);
     assert_eq!(b["newer"], false);
-    let (s, _) = app.delete("/k/v1/record/comment.json", json!({"app": id, "record": rid, "comment": 12}));
+    let (s, _) = app.delete(
+        "/k/v1/record/comment.json",
+        json!({"app": id, "record": rid, "comment": 12}),
+    );
     assert_eq!(s, 200);
-    let (s, b) = app.delete("/k/v1/record/comment.json", json!({"app": id, "record": rid, "comment": 12}));
+    let (s, b) = app.delete(
+        "/k/v1/record/comment.json",
+        json!({"app": id, "record": rid, "comment": 12}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("GAIA_RE02")));
-    let (s, _) = app.get(&format!("/k/v1/record/comments.json?app={id}&record={rid}&limit=11"));
+    let (s, _) = app.get(&format!(
+        "/k/v1/record/comments.json?app={id}&record={rid}&limit=11"
+    ));
     assert_eq!(s, 400);
 }
 
@@ -34,7 +42,9 @@ fn comments_add_list_delete() {
 fn cursors_read_everything_then_disappear() {
     let app = TestApp::spawn();
     let id = app.create_app("c", sample_fields());
-    let records: Vec<Value> = (0..250).map(|i| json!({"Number": {"value": i % 7}})).collect();
+    let records: Vec<Value> = (0..250)
+        .map(|i| json!({"Number": {"value": i % 7}}))
+        .collect();
     for chunk in records.chunks(100) {
         let (s, _) = app.post("/k/v1/records.json", json!({"app": id, "records": chunk}));
         assert_eq!(s, 200);
@@ -51,7 +61,13 @@ fn cursors_read_everything_then_disappear() {
         let (s, b) = app.get(&format!("/k/v1/records/cursor.json?id={cursor}"));
         assert_eq!(s, 200, "{b}");
         for r in b["records"].as_array().unwrap() {
-            seen.push(r["Number"]["value"].as_str().unwrap().parse::<i64>().unwrap());
+            seen.push(
+                r["Number"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap(),
+            );
         }
         if b["next"] == false {
             break;
@@ -61,6 +77,9 @@ fn cursors_read_everything_then_disappear() {
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "in query order");
     let (s, _) = app.get(&format!("/k/v1/records/cursor.json?id={cursor}"));
     assert_eq!(s, 400, "the cursor is gone after the last page");
-    let (s, b) = app.post("/k/v1/records/cursor.json", json!({"app": id, "query": "limit 10"}));
+    let (s, b) = app.post(
+        "/k/v1/records/cursor.json",
+        json!({"app": id, "query": "limit 10"}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{b}");
 }

@@ -8,7 +8,12 @@ fn examples_load_and_answer_queries() {
     let app = TestApp::spawn_with(|s| s.load_examples = true);
     let (s, b) = app.get("/k/v1/apps.json");
     assert_eq!(s, 200);
-    let names: Vec<&str> = b["apps"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = b["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["調査照会", "職員名簿", "文書書庫"]);
     for app_id in 1..=3 {
         let (s, b) = app.get(&format!("/k/v1/records.json?app={app_id}&totalCount=true"));
@@ -29,7 +34,10 @@ fn examples_load_and_answer_queries() {
     // The archive has attachments that download.
     let (_, b) = app.get("/k/v1/records.json?app=3&query=%E6%B7%BB%E4%BB%98%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20is%20not%20empty");
     let file = &b["records"][0]["添付ファイル"]["value"][0];
-    let (s, _) = app.get(&format!("/k/v1/file.json?fileKey={}", file["fileKey"].as_str().unwrap()));
+    let (s, _) = app.get(&format!(
+        "/k/v1/file.json?fileKey={}",
+        file["fileKey"].as_str().unwrap()
+    ));
     assert_eq!(s, 200);
 }
 
@@ -40,7 +48,9 @@ fn export_then_import_gives_the_same_app() {
     let files = kumiki_engine::records::FileStore::new(app.data_dir.path().join("files")).unwrap();
     let mut conn = db.conn().unwrap();
     let package = conn
-        .read_transaction(|c| kumiki_engine::packages::export_package(c, &files, kumiki_engine::apps::AppId(3), true))
+        .read_transaction(|c| {
+            kumiki_engine::packages::export_package(c, &files, kumiki_engine::apps::AppId(3), true)
+        })
         .unwrap();
     let actor = kumiki_engine::records::Actor {
         code: "Administrator".into(),
@@ -49,11 +59,21 @@ fn export_then_import_gives_the_same_app() {
     };
     let new_id = conn
         .write_transaction(|c| {
-            kumiki_engine::packages::import_package(c, &files, &package, &mut kumiki_engine::packages::NoFiles, &actor, true)
+            kumiki_engine::packages::import_package(
+                c,
+                &files,
+                &package,
+                &mut kumiki_engine::packages::NoFiles,
+                &actor,
+                true,
+            )
         })
         .unwrap();
     let (_, a) = app.get("/k/v1/records.json?app=3&query=order%20by%20%24id%20asc%20limit%20500");
-    let (_, b) = app.get(&format!("/k/v1/records.json?app={}&query=order%20by%20%24id%20asc%20limit%20500", new_id.0));
+    let (_, b) = app.get(&format!(
+        "/k/v1/records.json?app={}&query=order%20by%20%24id%20asc%20limit%20500",
+        new_id.0
+    ));
     let strip = |v: &serde_json::Value| -> Vec<serde_json::Value> {
         v["records"]
             .as_array()

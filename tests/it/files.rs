@@ -4,12 +4,18 @@ use kumiki_tests::{sample_fields, Auth, TestApp};
 use serde_json::json;
 
 fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
-    let part = reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str("application/pdf").unwrap();
+    let part = reqwest::blocking::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str("application/pdf")
+        .unwrap();
     let form = reqwest::blocking::multipart::Form::new().part("file", part);
     let resp = app
         .client
         .post(app.url("/k/v1/file.json"))
-        .header("X-Cybozu-Authorization", "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x")
+        .header(
+            "X-Cybozu-Authorization",
+            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
+        )
         .multipart(form)
         .send()
         .unwrap();
@@ -34,7 +40,10 @@ fn uploaded_bytes_come_back_exactly() {
     let resp = app
         .client
         .get(app.url(&format!("/k/v1/file.json?fileKey={download_key}")))
-        .header("X-Cybozu-Authorization", "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x")
+        .header(
+            "X-Cybozu-Authorization",
+            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
+        )
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
@@ -43,11 +52,17 @@ fn uploaded_bytes_come_back_exactly() {
 
     let (s, b) = app.get("/k/v1/file.json?fileKey=doesnotexist");
     assert_eq!((s, b["code"].as_str()), (404, Some("GAIA_BL01")));
-    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": {"Attachment": {"value": [{"fileKey": "nope"}]}}}));
+    let (s, b) = app.post(
+        "/k/v1/record.json",
+        json!({"app": id, "record": {"Attachment": {"value": [{"fileKey": "nope"}]}}}),
+    );
     assert_eq!(s, 400, "{b}");
 
     // Clearing the field removes the attachment.
-    let (s, _) = app.put("/k/v1/record.json", json!({"app": id, "id": rid, "record": {"Attachment": {"value": []}}}));
+    let (s, _) = app.put(
+        "/k/v1/record.json",
+        json!({"app": id, "id": rid, "record": {"Attachment": {"value": []}}}),
+    );
     assert_eq!(s, 200);
     let (s, _) = app.get(&format!("/k/v1/file.json?fileKey={download_key}"));
     assert_eq!(s, 404);
@@ -61,8 +76,17 @@ fn a_token_of_another_app_cannot_download() {
     let key = upload(&app, "x.bin", vec![1, 2, 3]);
     let rid = app.add_record(a, json!({"Attachment": {"value": [{"fileKey": key}]}}));
     let (_, b) = app.get(&format!("/k/v1/record.json?app={a}&id={rid}"));
-    let download_key = b["record"]["Attachment"]["value"][0]["fileKey"].as_str().unwrap().to_owned();
+    let download_key = b["record"]["Attachment"]["value"][0]["fileKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = app.token(other, "view");
-    let (s, b) = app.with_auth(Auth::Tokens(token)).get(&format!("/k/v1/file.json?fileKey={download_key}"));
-    assert_eq!((s, b["code"].as_str()), (404, Some("GAIA_BL01")), "a hidden file answers like a missing one");
+    let (s, b) = app
+        .with_auth(Auth::Tokens(token))
+        .get(&format!("/k/v1/file.json?fileKey={download_key}"));
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (404, Some("GAIA_BL01")),
+        "a hidden file answers like a missing one"
+    );
 }

@@ -5,8 +5,13 @@ use std::collections::BTreeSet;
 use kumiki_tests::TestApp;
 
 fn listing(backend: &str) -> BTreeSet<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
-    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(backend);
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]
@@ -15,8 +20,14 @@ fn both_backends_have_the_same_migrations_in_pairs() {
     assert_eq!(sqlite, listing("postgres"));
     for backend in ["sqlite", "postgres"] {
         for m in &sqlite {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend).join(m);
-            assert!(dir.join("up.sql").exists() && dir.join("down.sql").exists(), "{backend}/{m}");
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../migrations")
+                .join(backend)
+                .join(m);
+            assert!(
+                dir.join("up.sql").exists() && dir.join("down.sql").exists(),
+                "{backend}/{m}"
+            );
         }
     }
 }

@@ -5,19 +5,27 @@ use kumiki_tests::{sample_fields, TestApp};
 use serde_json::{json, Value};
 
 fn ids(b: &Value) -> Vec<i64> {
-    let list = b["records"].as_array().unwrap_or_else(|| panic!("no records in {b}"));
-    list.iter().map(|r| r["$id"]["value"].as_str().unwrap().parse().unwrap()).collect()
+    let list = b["records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no records in {b}"));
+    list.iter()
+        .map(|r| r["$id"]["value"].as_str().unwrap().parse().unwrap())
+        .collect()
 }
 
 fn query(app: &TestApp, id: i64, q: &str) -> (u16, Value) {
     let encoded: String = url_encode(q);
-    app.get(&format!("/k/v1/records.json?app={id}&query={encoded}&totalCount=true"))
+    app.get(&format!(
+        "/k/v1/records.json?app={id}&query={encoded}&totalCount=true"
+    ))
 }
 
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -27,7 +35,14 @@ fn seeded() -> (TestApp, i64) {
     let app = TestApp::spawn();
     let id = app.create_app("q", sample_fields());
     let rows = [
-        ("a", "10", "A", vec!["x"], "2026-04-01", vec![("紙", "5"), ("ペン", "50")]),
+        (
+            "a",
+            "10",
+            "A",
+            vec!["x"],
+            "2026-04-01",
+            vec![("紙", "5"), ("ペン", "50")],
+        ),
         ("b", "20", "B", vec!["y"], "2026-05-01", vec![("紙", "50")]),
         ("c", "30", "C", vec!["x", "y"], "2026-06-01", vec![]),
         ("d", "", "A", vec![], "2025-12-31", vec![("ペン", "5")]),
@@ -53,16 +68,32 @@ fn operators_order_and_totals() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(ids(&b), [3, 2]);
     assert_eq!(b["totalCount"], "2");
-    let (_, b) = query(&app, id, r#"Choice in ("A","C") and Tags in ("x") order by $id asc"#);
+    let (_, b) = query(
+        &app,
+        id,
+        r#"Choice in ("A","C") and Tags in ("x") order by $id asc"#,
+    );
     assert_eq!(ids(&b), [1, 3]);
     let (_, b) = query(&app, id, r#"Choice not in ("A") order by $id asc"#);
     assert_eq!(ids(&b), [2, 3]);
     let (_, b) = query(&app, id, r#"Number = """#);
     assert_eq!(ids(&b), [4]);
-    let (_, b) = query(&app, id, r#"(Text = "a" or Text = "d") and Day < "2026-01-01""#);
+    let (_, b) = query(
+        &app,
+        id,
+        r#"(Text = "a" or Text = "d") and Day < "2026-01-01""#,
+    );
     assert_eq!(ids(&b), [4]);
-    let (_, b) = query(&app, id, "order by Choice asc, Number desc limit 2 offset 1");
-    assert_eq!(ids(&b), [4, 2], "A(1,4 by number desc: 1 then empty 4), B(2), C(3)");
+    let (_, b) = query(
+        &app,
+        id,
+        "order by Choice asc, Number desc limit 2 offset 1",
+    );
+    assert_eq!(
+        ids(&b),
+        [4, 2],
+        "A(1,4 by number desc: 1 then empty 4), B(2), C(3)"
+    );
     let (_, b) = query(&app, id, "$id > 2 order by $id asc limit 500");
     assert_eq!(ids(&b), [3, 4]);
     let (_, b) = query(&app, id, "");
@@ -72,16 +103,31 @@ fn operators_order_and_totals() {
 #[test]
 fn subtable_conditions_match_the_same_row() {
     let (app, id) = seeded();
-    let (_, b) = query(&app, id, r#"Item in ("紙") and Amount >= 50 order by $id asc"#);
-    assert_eq!(ids(&b), [2], "record 1 has 紙 with 5 and ペン with 50: not the same row");
+    let (_, b) = query(
+        &app,
+        id,
+        r#"Item in ("紙") and Amount >= 50 order by $id asc"#,
+    );
+    assert_eq!(
+        ids(&b),
+        [2],
+        "record 1 has 紙 with 5 and ペン with 50: not the same row"
+    );
     let (_, b) = query(&app, id, r#"Item not in ("ペン") order by $id asc"#);
-    assert_eq!(ids(&b), [2], "all rows must satisfy; records without rows never match");
+    assert_eq!(
+        ids(&b),
+        [2],
+        "all rows must satisfy; records without rows never match"
+    );
 }
 
 #[test]
 fn like_and_date_functions() {
     let (app, id) = seeded();
-    app.add_record(id, json!({"Memo": {"value": "市町村課への照会"}, "Day": {"value": "2026-11-27"}}));
+    app.add_record(
+        id,
+        json!({"Memo": {"value": "市町村課への照会"}, "Day": {"value": "2026-11-27"}}),
+    );
     let (_, b) = query(&app, id, r#"Memo like "町村""#);
     assert_eq!(ids(&b), [5]);
     let (s, b) = query(&app, id, "Day >= FROM_TODAY(-3650, DAYS) order by $id asc");
@@ -106,7 +152,11 @@ fn query_errors_have_kintone_codes() {
     ];
     for (q, status, code) in cases {
         let (s, b) = query(&app, id, q);
-        assert_eq!((s, b["code"].as_str()), (status, Some(code)), "query {q}: {b}");
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (status, Some(code)),
+            "query {q}: {b}"
+        );
     }
     let (s, b) = query(&app, id, "Number >");
     assert_eq!(s, 400);
@@ -116,7 +166,9 @@ fn query_errors_have_kintone_codes() {
 #[test]
 fn fields_parameter_limits_the_output() {
     let (app, id) = seeded();
-    let (_, b) = app.get(&format!("/k/v1/records.json?app={id}&fields%5B0%5D=Text&fields%5B1%5D=%24id"));
+    let (_, b) = app.get(&format!(
+        "/k/v1/records.json?app={id}&fields%5B0%5D=Text&fields%5B1%5D=%24id"
+    ));
     let first = b["records"][0].as_object().unwrap();
     let mut keys: Vec<&String> = first.keys().collect();
     keys.sort();
@@ -132,7 +184,10 @@ fn long_queries_arrive_with_method_override() {
         .client
         .post(app.url("/k/v1/records.json"))
         .header("X-HTTP-Method-Override", "GET")
-        .header("X-Cybozu-Authorization", "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x")
+        .header(
+            "X-Cybozu-Authorization",
+            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
+        )
         .json(&json!({"app": id, "query": q}))
         .send()
         .unwrap();

@@ -34,9 +34,16 @@ fn add_get_update_delete_round_trip() {
     assert_eq!(r["$id"]["value"], rid.to_string());
     assert_eq!(r["$revision"]["value"], "1");
     assert_eq!(r["Record_number"]["value"], rid.to_string());
-    assert!(r.get("Status").is_none(), "no Status without process management");
-    let row_ids: Vec<String> =
-        r["Lines"]["value"].as_array().unwrap().iter().map(|row| row["id"].as_str().unwrap().to_owned()).collect();
+    assert!(
+        r.get("Status").is_none(),
+        "no Status without process management"
+    );
+    let row_ids: Vec<String> = r["Lines"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["id"].as_str().unwrap().to_owned())
+        .collect();
 
     // Merge the first row by id (keeping its Item), drop the second, add a new one.
     let (s, b) = app.put(
@@ -55,9 +62,15 @@ fn add_get_update_delete_round_trip() {
     assert_eq!(lines[0]["value"]["Amount"]["value"], "120");
     assert_ne!(lines[1]["id"], row_ids[1].as_str());
     assert_eq!(b["record"]["Total"]["value"], "200");
-    assert_eq!(b["record"]["Text"]["value"], "市町村課", "fields not sent are kept");
+    assert_eq!(
+        b["record"]["Text"]["value"], "市町村課",
+        "fields not sent are kept"
+    );
 
-    let (s, b) = app.delete("/k/v1/records.json", json!({"app": id, "ids": [rid], "revisions": [null]}));
+    let (s, b) = app.delete(
+        "/k/v1/records.json",
+        json!({"app": id, "ids": [rid], "revisions": [null]}),
+    );
     assert_eq!(s, 200, "{b}");
     let (s, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
     assert_eq!((s, b["code"].as_str()), (404, Some("GAIA_RE01")));
@@ -68,14 +81,23 @@ fn stale_revision_is_a_conflict_and_writes_nothing() {
     let app = TestApp::spawn();
     let id = app.create_app("a", sample_fields());
     let rid = app.add_record(id, json!({"Number": {"value": "1"}}));
-    let (s, _) = app.put("/k/v1/record.json", json!({"app": id, "id": rid, "record": {"Number": {"value": "2"}}}));
+    let (s, _) = app.put(
+        "/k/v1/record.json",
+        json!({"app": id, "id": rid, "record": {"Number": {"value": "2"}}}),
+    );
     assert_eq!(s, 200);
-    let (s, b) = app.put("/k/v1/record.json", json!({"app": id, "id": rid, "revision": 1, "record": {"Number": {"value": "3"}}}));
+    let (s, b) = app.put(
+        "/k/v1/record.json",
+        json!({"app": id, "id": rid, "revision": 1, "record": {"Number": {"value": "3"}}}),
+    );
     assert_eq!(s, 409);
     assert_eq!(b["code"], "GAIA_CO02");
     let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
     assert_eq!(b["record"]["Number"]["value"], "2");
-    let (s, b) = app.delete("/k/v1/records.json", json!({"app": id, "ids": [rid], "revisions": [1]}));
+    let (s, b) = app.delete(
+        "/k/v1/records.json",
+        json!({"app": id, "ids": [rid], "revisions": [1]}),
+    );
     assert_eq!((s, b["code"].as_str()), (409, Some("GAIA_CO02")));
 }
 
@@ -111,10 +133,19 @@ fn validation_errors_use_kintone_keys() {
 fn unique_fields_and_update_key_upsert() {
     let app = TestApp::spawn();
     let id = app.create_app("u", sample_fields());
-    app.add_record(id, json!({"Text": {"value": "K-1"}, "Number": {"value": "1"}}));
-    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": {"Text": {"value": "K-1"}}}));
+    app.add_record(
+        id,
+        json!({"Text": {"value": "K-1"}, "Number": {"value": "1"}}),
+    );
+    let (s, b) = app.post(
+        "/k/v1/record.json",
+        json!({"app": id, "record": {"Text": {"value": "K-1"}}}),
+    );
     assert_eq!(s, 400);
-    assert_eq!(b["errors"]["record.Text.value"]["messages"][0], "This value already exists in another record.");
+    assert_eq!(
+        b["errors"]["record.Text.value"]["messages"][0],
+        "This value already exists in another record."
+    );
 
     let (s, b) = app.put(
         "/k/v1/record.json",
@@ -131,8 +162,15 @@ fn unique_fields_and_update_key_upsert() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["records"][0]["operation"], "UPDATE");
     assert_eq!(b["records"][1]["operation"], "INSERT");
-    let (_, b) = app.get(&format!("/k/v1/records.json?app={id}&query=order%20by%20Text%20asc"));
-    let numbers: Vec<&str> = b["records"].as_array().unwrap().iter().map(|r| r["Number"]["value"].as_str().unwrap()).collect();
+    let (_, b) = app.get(&format!(
+        "/k/v1/records.json?app={id}&query=order%20by%20Text%20asc"
+    ));
+    let numbers: Vec<&str> = b["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Number"]["value"].as_str().unwrap())
+        .collect();
     assert_eq!(numbers, ["6", "7"]);
     let (s, b) = app.put(
         "/k/v1/record.json",
@@ -145,7 +183,10 @@ fn unique_fields_and_update_key_upsert() {
 fn system_fields_are_settable_on_add_and_app_code_prefixes_record_numbers() {
     let app = TestApp::spawn();
     let id = app.create_app("c", sample_fields());
-    let (s, b) = app.put("/k/v1/preview/app/settings.json", json!({"app": id, "code": "MyApp"}));
+    let (s, b) = app.put(
+        "/k/v1/preview/app/settings.json",
+        json!({"app": id, "code": "MyApp"}),
+    );
     assert_eq!(s, 200, "{b}");
     app.deploy(id);
     let rid = app.add_record(
@@ -153,8 +194,14 @@ fn system_fields_are_settable_on_add_and_app_code_prefixes_record_numbers() {
         json!({"Created_by": {"value": {"code": "Administrator"}}, "Created_datetime": {"value": "2020-01-02T03:04:00Z"}}),
     );
     let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
-    assert_eq!(b["record"]["Created_datetime"]["value"], "2020-01-02T03:04:00Z");
-    assert_eq!(b["record"]["Record_number"]["value"], format!("MyApp-{rid}"));
+    assert_eq!(
+        b["record"]["Created_datetime"]["value"],
+        "2020-01-02T03:04:00Z"
+    );
+    assert_eq!(
+        b["record"]["Record_number"]["value"],
+        format!("MyApp-{rid}")
+    );
 }
 
 #[test]
@@ -165,7 +212,10 @@ fn lookups_copy_fields_from_the_source_app() {
         json!({"Code": {"type": "SINGLE_LINE_TEXT", "code": "Code", "unique": true},
                "Name": {"type": "SINGLE_LINE_TEXT", "code": "Name"}}),
     );
-    app.add_record(source, json!({"Code": {"value": "D01"}, "Name": {"value": "総務課"}}));
+    app.add_record(
+        source,
+        json!({"Code": {"value": "D01"}, "Name": {"value": "総務課"}}),
+    );
     let target = app.create_app(
         "職員",
         json!({"Dept": {"type": "SINGLE_LINE_TEXT", "code": "Dept", "lookup": {
@@ -173,9 +223,15 @@ fn lookups_copy_fields_from_the_source_app() {
                     "fieldMappings": [{"field": "DeptName", "relatedField": "Name"}]}},
                "DeptName": {"type": "SINGLE_LINE_TEXT", "code": "DeptName"}}),
     );
-    let rid = app.add_record(target, json!({"Dept": {"value": "D01"}, "DeptName": {"value": "ignored"}}));
+    let rid = app.add_record(
+        target,
+        json!({"Dept": {"value": "D01"}, "DeptName": {"value": "ignored"}}),
+    );
     let (_, b) = app.get(&format!("/k/v1/record.json?app={target}&id={rid}"));
     assert_eq!(b["record"]["DeptName"]["value"], "総務課");
-    let (s, b) = app.post("/k/v1/record.json", json!({"app": target, "record": {"Dept": {"value": "D99"}}}));
+    let (s, b) = app.post(
+        "/k/v1/record.json",
+        json!({"app": target, "record": {"Dept": {"value": "D99"}}}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("GAIA_LO04")));
 }

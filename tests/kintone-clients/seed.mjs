@@ -104,6 +104,10 @@ const apps = {
   csvPassword: { fields: csvFields },
   csvSjis: { fields: csvFields, tokens: { rw: "view,add,edit" } },
   csvUpsert: { fields: csvFields, tokens: { rw: "view,add,edit" }, code: "MyApp" },
+  csvFiles: {
+    fields: { Key: text("Key"), Attachment: { type: "FILE", code: "Attachment", label: "Attachment" } },
+    tokens: { rw: "view,add,edit", all: "view,add,edit,delete" },
+  },
 };
 
 const fixture = { baseUrl, admin, users: { alice }, apps: {} };

@@ -17,7 +17,9 @@ pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
 /// Which backend this test run uses.
 pub fn postgres_base() -> Option<String> {
-    std::env::var("KUMIKI_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("KUMIKI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 struct PgDatabase {
@@ -28,7 +30,11 @@ struct PgDatabase {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut c) = PgConnection::establish(&format!("{}postgres", self.base)) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut c);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut c);
         }
     }
 }
@@ -65,13 +71,23 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = match postgres_base() {
             Some(base) => {
-                let base = if base.ends_with('/') { base } else { format!("{base}/") };
+                let base = if base.ends_with('/') {
+                    base
+                } else {
+                    format!("{base}/")
+                };
                 let name = format!("kt_{}", uuid::Uuid::new_v4().simple());
-                let mut c = PgConnection::establish(&format!("{base}postgres")).expect("connect to PostgreSQL");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+                let mut c = PgConnection::establish(&format!("{base}postgres"))
+                    .expect("connect to PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut c)
+                    .expect("create database");
                 (format!("{base}{name}"), Some(PgDatabase { base, name }))
             }
-            None => (format!("sqlite://{}", data_dir.path().join("kumiki.db").display()), None),
+            None => (
+                format!("sqlite://{}", data_dir.path().join("kumiki.db").display()),
+                None,
+            ),
         };
         let mut settings = Settings {
             port: 0,
@@ -105,7 +121,10 @@ impl TestApp {
             base_url: format!("http://localhost:{port}"),
             data_dir,
             database_url,
-            client: Client::builder().timeout(std::time::Duration::from_secs(60)).build().expect("client"),
+            client: Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .expect("client"),
             auth: Auth::Password("Administrator".into(), ADMIN_PASSWORD.into()),
             handle: Some(handle),
             thread: Some(thread),
@@ -160,7 +179,11 @@ impl TestApp {
 
     /// Sends raw bytes with a content type.
     pub fn raw(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> (u16, Value) {
-        let rb = self.client.request(method, self.url(path)).header("Content-Type", "application/json").body(body);
+        let rb = self
+            .client
+            .request(method, self.url(path))
+            .header("Content-Type", "application/json")
+            .body(body);
         self.send(rb, &self.auth)
     }
 
@@ -169,14 +192,20 @@ impl TestApp {
         let (s, b) = self.post("/k/v1/preview/app.json", json!({"name": name}));
         assert_eq!(s, 200, "create app: {b}");
         let app: i64 = b["app"].as_str().unwrap().parse().unwrap();
-        let (s, b) = self.post("/k/v1/preview/app/form/fields.json", json!({"app": app, "properties": properties}));
+        let (s, b) = self.post(
+            "/k/v1/preview/app/form/fields.json",
+            json!({"app": app, "properties": properties}),
+        );
         assert_eq!(s, 200, "add fields: {b}");
         self.deploy(app);
         app
     }
 
     pub fn deploy(&self, app: i64) {
-        let (s, b) = self.post("/k/v1/preview/app/deploy.json", json!({"apps": [{"app": app}]}));
+        let (s, b) = self.post(
+            "/k/v1/preview/app/deploy.json",
+            json!({"apps": [{"app": app}]}),
+        );
         assert_eq!(s, 200, "deploy: {b}");
     }
 
@@ -221,23 +250,36 @@ pub struct Client2<'a> {
 
 impl Client2<'_> {
     pub fn get(&self, path: &str) -> (u16, Value) {
-        self.app.send(self.app.client.get(self.app.url(path)), &self.auth)
+        self.app
+            .send(self.app.client.get(self.app.url(path)), &self.auth)
     }
     pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.app.send(self.app.client.post(self.app.url(path)).json(&body), &self.auth)
+        self.app.send(
+            self.app.client.post(self.app.url(path)).json(&body),
+            &self.auth,
+        )
     }
     pub fn put(&self, path: &str, body: Value) -> (u16, Value) {
-        self.app.send(self.app.client.put(self.app.url(path)).json(&body), &self.auth)
+        self.app.send(
+            self.app.client.put(self.app.url(path)).json(&body),
+            &self.auth,
+        )
     }
     pub fn delete(&self, path: &str, body: Value) -> (u16, Value) {
-        self.app.send(self.app.client.delete(self.app.url(path)).json(&body), &self.auth)
+        self.app.send(
+            self.app.client.delete(self.app.url(path)).json(&body),
+            &self.auth,
+        )
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(handle) = self.handle.take() {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 rt.block_on(handle.stop(false));
             }
         }

@@ -249,18 +249,26 @@ fn apply_lookups(
     Ok(())
 }
 
-/// Checks unique fields of `values` against stored records (excluding `self_id`) and against the
-/// other records of the same call (`seen`). Adds messages to `errors`.
+/// The unique values seen so far in one call, and the errors found.
+#[derive(Default)]
+struct CallChecks {
+    seen: HashMap<(String, String), usize>,
+    errors: FieldErrors,
+}
+
+/// Checks unique fields of `values` (record `index` of the call) against stored records (excluding
+/// `self_id`) and against the other records of the same call.
 fn check_unique(
     conn: &mut DbConn,
     app: &LiveApp,
     values: &Map<String, Value>,
     self_id: Option<i64>,
-    error_prefix: &str,
-    seen: &mut HashMap<(String, String), usize>,
     index: usize,
-    errors: &mut FieldErrors,
+    bulk: bool,
+    checks: &mut CallChecks,
 ) -> EngineResult<()> {
+    let error_prefix = prefix(bulk, index);
+    let CallChecks { seen, errors } = checks;
     for (code, property) in &app.definition.properties {
         if !property.is_unique() {
             continue;
@@ -300,8 +308,7 @@ pub fn add_records(
     bulk: bool,
 ) -> EngineResult<Vec<(i64, i64)>> {
     let mut prepared = Vec::with_capacity(inputs.len());
-    let mut errors = FieldErrors::new();
-    let mut seen = HashMap::new();
+    let mut checks = CallChecks::default();
     for (i, input) in inputs.iter().enumerate() {
         match prepare_values(
             conn,
@@ -313,23 +320,14 @@ pub fn add_records(
             None,
         )? {
             Ok(values) => {
-                check_unique(
-                    conn,
-                    app,
-                    &values,
-                    None,
-                    &prefix(bulk, i),
-                    &mut seen,
-                    i,
-                    &mut errors,
-                )?;
+                check_unique(conn, app, &values, None, i, bulk, &mut checks)?;
                 prepared.push(values);
             }
-            Err(e) => errors.extend(e),
+            Err(e) => checks.errors.extend(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(UserError::Validation(errors).into());
+    if !checks.errors.is_empty() {
+        return Err(UserError::Validation(checks.errors).into());
     }
     if prepared.is_empty() {
         return Ok(Vec::new());
@@ -497,8 +495,7 @@ pub fn update_records(
     bulk: bool,
     upsert: bool,
 ) -> EngineResult<Vec<UpdateOutcome>> {
-    let mut errors = FieldErrors::new();
-    let mut seen = HashMap::new();
+    let mut checks = CallChecks::default();
     let mut out = Vec::with_capacity(updates.len());
     for (i, update) in updates.iter().enumerate() {
         let mut found = target_id(conn, app, &update.target)?;
@@ -555,21 +552,12 @@ pub fn update_records(
         )? {
             Ok(v) => v,
             Err(e) => {
-                errors.extend(e);
+                checks.errors.extend(e);
                 continue;
             }
         };
-        check_unique(
-            conn,
-            app,
-            &values,
-            Some(id),
-            &prefix(bulk, i),
-            &mut seen,
-            i,
-            &mut errors,
-        )?;
-        if !errors.is_empty() {
+        check_unique(conn, app, &values, Some(id), i, bulk, &mut checks)?;
+        if !checks.errors.is_empty() {
             continue;
         }
         let revision = write_update(conn, app, actor, &existing, values)?;
@@ -579,8 +567,8 @@ pub fn update_records(
             inserted: false,
         });
     }
-    if !errors.is_empty() {
-        return Err(UserError::Validation(errors).into());
+    if !checks.errors.is_empty() {
+        return Err(UserError::Validation(checks.errors).into());
     }
     Ok(out)
 }

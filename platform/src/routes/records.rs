@@ -50,7 +50,7 @@ pub fn get_records(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({ "records": records, "totalCount": total }))
 }
 
-fn record_object<'v>(v: Option<&'v Value>, key: &str) -> Result<Map<String, Value>, ApiError> {
+fn record_object(v: Option<&Value>, key: &str) -> Result<Map<String, Value>, ApiError> {
     match v {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m.clone()),

@@ -262,3 +262,40 @@ test("cli-kintone reports server errors (wrong token → GAIA_IA02, unknown fiel
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /\[400\] \[GAIA_IQ11\] Specified field \(Unknown_Field\) not found\./);
 });
+
+test("cli-kintone attachments: import with --attachments-dir, export downloads identical files", async () => {
+  const appId = app("csvFiles");
+  const auth = ["--api-token", fixture.apps.csvFiles.tokens.rw];
+  const src = join(dir, "attachments-in");
+  const { mkdirSync, readdirSync } = await import("node:fs");
+  mkdirSync(join(src, "docs"), { recursive: true });
+  const binary = Buffer.from([0x00, 0xff, 0x10, 0x0d, 0x0a, 0x00, 0x80, 0xfe, 0xff]);
+  const japanese = Buffer.from("添付ファイルの中身\n", "utf8");
+  writeFileSync(join(src, "docs", "data.bin"), binary);
+  writeFileSync(join(src, "docs", "見積書.txt"), japanese);
+  const file = join(dir, "files.csv");
+  writeFileSync(file, ['"Key","Attachment"', '"f1","docs/data.bin\ndocs/見積書.txt"', '"f2",'].join("\n"));
+  await cli(["record", "import", "--app", appId, ...auth, "--file-path", file, "--attachments-dir", src]);
+
+  const out = join(dir, "attachments-out");
+  const { stdout } = await cli(["record", "export", "--app", appId, ...auth, "--attachments-dir", out]);
+  const rows = parseCsv(stdout);
+  const header = rows[0];
+  const at = header.indexOf("Attachment");
+  const f1 = rows.find((r) => r[header.indexOf("Key")] === "f1");
+  const id = f1[header.indexOf("Record_number")];
+  assert.equal(f1[at], `Attachment-${id}/data.bin\nAttachment-${id}/見積書.txt`);
+  assert.deepEqual(readdirSync(join(out, `Attachment-${id}`)).sort(), ["data.bin", "見積書.txt"].sort());
+  assert.ok(readFileSync(join(out, `Attachment-${id}`, "data.bin")).equals(binary));
+  assert.ok(readFileSync(join(out, `Attachment-${id}`, "見積書.txt")).equals(japanese));
+  const f2 = rows.find((r) => r[header.indexOf("Key")] === "f2");
+  assert.equal(f2[at], "");
+});
+
+test("cli-kintone record delete removes all records (API token with delete right)", async () => {
+  const appId = app("csvFiles");
+  const res = await cliKintone(["record", "delete", "--app", appId, "--api-token", fixture.apps.csvFiles.tokens.all, "--yes"]);
+  assert.equal(res.code, 0, res.stderr);
+  const left = await adminClient().record.getAllRecords({ app: appId, fields: ["$id"] });
+  assert.equal(left.length, 0);
+});

@@ -176,25 +176,23 @@ test("a GET longer than 4096 characters goes as POST + X-HTTP-Method-Override an
   assert.equal(totalCount, "5");
 });
 
-// Observes the requests the client builds, through axios' global request interceptor (the client
-// creates its own axios instance per request from the shared default, so the default's interceptors
-// are not reachable); we fall back to the Node http layer.
+// Observes the requests the client sends, at the Node http layer (axios' http adapter goes through
+// follow-redirects, which looks up `http.request` on the module object at call time).
 async function withRequestSpy(onRequest, fn) {
-  const http = await import("node:http");
+  const http = (await import("node:http")).default;
   const original = http.request;
-  const patched = function (...args) {
-    const req = original.apply(this, args);
-    const opts = typeof args[0] === "object" && !(args[0] instanceof URL) ? args[0] : args[1] ?? {};
-    const headers = Object.fromEntries(
-      Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase() === "x-http-method-override" ? "X-HTTP-Method-Override" : k, v]),
-    );
+  http.request = function (...args) {
+    const opts = typeof args[0] === "object" && !(args[0] instanceof URL) ? args[0] : (args[1] ?? {});
+    const headers = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      headers[k.toLowerCase() === "x-http-method-override" ? "X-HTTP-Method-Override" : k] = v;
+    }
     onRequest({ method: String(opts.method ?? "GET").toLowerCase(), headers });
-    return req;
+    return original.apply(this, args);
   };
-  http.default.request = patched;
   try {
     return await fn();
   } finally {
-    http.default.request = original;
+    http.request = original;
   }
 }
