@@ -133,6 +133,16 @@ impl User {
     }
 }
 
+/// Runs one argon2id verification against a fixed hash, for unknown logins: the answer takes as long
+/// as for a real user with a wrong password.
+pub fn burn_password_check(password: &str) {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let hash = DUMMY.get_or_init(|| hash_password("kumiki-timing-dummy").ok());
+    if let Some(parsed) = hash.as_deref().and_then(|h| PasswordHash::new(h).ok()) {
+        let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
+    }
+}
+
 /// Creates the `Administrator` account unless it exists. Returns the generated password when none was
 /// given, so the caller can print it once.
 pub fn ensure_administrator(

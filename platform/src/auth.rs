@@ -71,11 +71,29 @@ pub fn credentials_from(req: &HttpRequest) -> Result<Credentials, ApiError> {
     Ok(creds)
 }
 
+/// Claims of the bearer tokens this server issues. `iss` and `aud` make a token of another purpose or
+/// another system fail validation.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
     iat: i64,
     exp: i64,
+    iss: String,
+    aud: String,
+}
+
+const ISSUER: &str = "kumiki";
+const AUDIENCE: &str = "kumiki-api";
+
+fn validation() -> Validation {
+    let mut v = Validation::new(jsonwebtoken::Algorithm::HS256);
+    // No grace period: an expired token is expired.
+    v.leeway = 0;
+    v.validate_nbf = true;
+    v.set_issuer(&[ISSUER]);
+    v.set_audience(&[AUDIENCE]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v
 }
 
 /// A signed token for `user`, valid for `hours`.
@@ -86,6 +104,8 @@ pub fn issue_jwt(state: &AppState, user: &str, hours: i64) -> Result<(String, i6
         sub: user.to_owned(),
         iat: now,
         exp,
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
     };
     let token = jsonwebtoken::encode(
         &Header::default(),
@@ -103,7 +123,7 @@ fn user_from_jwt(state: &AppState, token: &str) -> Option<String> {
     let data = jsonwebtoken::decode::<Claims>(
         token,
         &DecodingKey::from_secret(&state.jwt_secret),
-        &Validation::default(),
+        &validation(),
     )
     .ok()?;
     Some(data.claims.sub)
@@ -137,7 +157,11 @@ pub fn check_password(
     hasher.update([0u8]);
     hasher.update(password.as_bytes());
     let key: [u8; 32] = hasher.finalize().into();
-    let user = User::find_by_code(conn, login)?.ok_or_else(ApiError::bad_password)?;
+    let Some(user) = User::find_by_code(conn, login)? else {
+        // Spend the same time as a real check, so timing does not tell which logins exist.
+        kumiki_engine::users::burn_password_check(password);
+        return Err(ApiError::bad_password());
+    };
     if state.password_cache.get(&key).as_deref() == Some(login) {
         return Ok(user);
     }

@@ -97,3 +97,105 @@ fn guest_space_paths_do_not_reach_ordinary_apps() {
     let (s, b) = app.get(&format!("/k/guest/5/v1/records.json?app={id}"));
     assert_eq!((s, b["code"].as_str()), (403, Some("CB_NO02")));
 }
+
+#[test]
+fn forged_expired_and_foreign_bearer_tokens_are_refused_alike() {
+    use base64::Engine as _;
+    let app = TestApp::spawn();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let sign = |claims: serde_json::Value, key: &[u8]| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(key),
+        )
+        .unwrap()
+    };
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let good = json!({"sub": "Administrator", "iat": now, "exp": now + 600, "iss": "kumiki", "aud": "kumiki-api"});
+    let (_, b) = app.with_auth(Auth::None).post(
+        "/api/auth/token",
+        json!({"login": "Administrator", "password": kumiki_tests::ADMIN_PASSWORD}),
+    );
+    let real = b["token"].as_str().unwrap().to_owned();
+    let mut tampered = real.clone();
+    tampered.pop();
+    tampered.push(if real.ends_with('A') { 'B' } else { 'A' });
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    let secret = kumiki_engine::server_settings::get(&mut db.conn().unwrap(), "jwt_secret")
+        .unwrap()
+        .unwrap();
+    let mut expired = good.clone();
+    expired["exp"] = json!(now - 1);
+    let mut other_audience = good.clone();
+    other_audience["aud"] = json!("invite");
+    let mut string_exp = good.clone();
+    string_exp["exp"] = json!("never");
+    let forged = [
+        sign(expired, secret.as_bytes()),
+        sign(other_audience, secret.as_bytes()),
+        sign(string_exp, secret.as_bytes()),
+        sign(good.clone(), b"not-the-server-secret"),
+        format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none", "typ": "JWT"})),
+            b64(&good)
+        ),
+        tampered,
+        real.split('.').take(2).collect::<Vec<_>>().join("."),
+        "".into(),
+    ];
+    let mut bodies = Vec::new();
+    for token in forged {
+        let (s, b) = app
+            .with_auth(Auth::Bearer(token.clone()))
+            .get("/k/v1/apps.json");
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (401, Some("CB_AU01")),
+            "token {token}"
+        );
+        bodies.push(b["message"].clone());
+    }
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "one generic answer for every rejection"
+    );
+    let (s, _) = app.with_auth(Auth::Bearer(real)).get("/k/v1/apps.json");
+    assert_eq!(s, 200);
+}
+
+#[test]
+fn passwords_are_stored_as_argon2id() {
+    let app = TestApp::spawn();
+    app.user(
+        "tanaka",
+        "長いパスワード、日本語でも大丈夫です。".repeat(4).as_str(),
+    );
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    let mut conn = db.conn().unwrap();
+    let hash: String = kumiki_engine::with_conn!(&mut conn, |c| {
+        use diesel::prelude::*;
+        kumiki_engine::db::schema::users::table
+            .filter(kumiki_engine::db::schema::users::code.eq("tanaka"))
+            .select(kumiki_engine::db::schema::users::password_hash)
+            .first::<String>(c)
+            .unwrap()
+    });
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    let (s, _) = app
+        .with_auth(Auth::Password(
+            "tanaka".into(),
+            "長いパスワード、日本語でも大丈夫です。".repeat(4),
+        ))
+        .get("/k/v1/apps.json");
+    assert_eq!(s, 200, "a long Japanese passphrase round-trips");
+}

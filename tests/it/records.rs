@@ -235,3 +235,65 @@ fn lookups_copy_fields_from_the_source_app() {
     );
     assert_eq!((s, b["code"].as_str()), (400, Some("GAIA_LO04")));
 }
+
+#[test]
+fn concurrent_updates_with_one_revision_let_exactly_one_win() {
+    let app = TestApp::spawn();
+    let id = app.create_app("race", sample_fields());
+    let rid = app.add_record(id, json!({"Number": {"value": "0"}}));
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let app = &app;
+                scope.spawn(move || {
+                    app.put(
+                        "/k/v1/record.json",
+                        json!({"app": id, "id": rid, "revision": 1, "record": {"Number": {"value": i}}}),
+                    )
+                    .0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        15,
+        "{statuses:?}"
+    );
+    let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
+    assert_eq!(b["record"]["$revision"]["value"], "2");
+}
+
+#[test]
+fn concurrent_adds_never_duplicate_a_unique_value() {
+    let app = TestApp::spawn();
+    let id = app.create_app("race", sample_fields());
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                let app = &app;
+                scope.spawn(move || {
+                    app.post(
+                        "/k/v1/record.json",
+                        json!({"app": id, "record": {"Text": {"value": "同じ値"}}}),
+                    )
+                    .0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    let (_, b) = app.get(&format!("/k/v1/records.json?app={id}&totalCount=true"));
+    assert_eq!(b["totalCount"], "1");
+}

@@ -264,12 +264,30 @@ impl DbConn {
             Ok(v) => {
                 guard.conn.batch_execute("COMMIT")?;
                 guard.done = true;
+                guard.conn.keep_wal_short();
                 Ok(v)
             }
             Err(e) => {
                 guard.conn.batch_execute("ROLLBACK")?;
                 guard.done = true;
                 Err(e)
+            }
+        }
+    }
+
+    /// After a commit on SQLite: when the WAL has grown past `WAL_RESTART_FRAMES` (the automatic
+    /// checkpoint could not catch up because some reader was always active, which steady concurrent
+    /// traffic causes), checkpoint it and wait for readers so the next writer starts the WAL over.
+    /// Without this the WAL grows without bound (several GB during a bulk load) and every page read
+    /// searches a longer WAL index. Failures only leave the WAL long; the commit stands.
+    fn keep_wal_short(&mut self) {
+        const WAL_RESTART_FRAMES: i64 = 16_384;
+        let DbConn::Sqlite(c) = self else { return };
+        let state = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").load::<WalState>(&mut **c);
+        let long = matches!(state.as_deref(), Ok([s, ..]) if s.log > WAL_RESTART_FRAMES);
+        if long {
+            if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(RESTART)") {
+                tracing::warn!("WAL checkpoint failed: {e}");
             }
         }
     }
@@ -306,6 +324,13 @@ impl Drop for TransactionGuard<'_> {
             let _ = self.conn.batch_execute("ROLLBACK");
         }
     }
+}
+
+/// The row of `PRAGMA wal_checkpoint`.
+#[derive(Debug, QueryableByName)]
+struct WalState {
+    #[diesel(sql_type = BigInt)]
+    log: i64,
 }
 
 /// A single `BIGINT` column named `n`, for counts and ids.

@@ -179,7 +179,7 @@ impl<'b> Compiler<'b> {
         self.push(")");
     }
 
-    fn pred(&mut self, column: &str, p: &Pred) {
+    pub(crate) fn pred(&mut self, column: &str, p: &Pred) {
         self.push(column);
         match p {
             Pred::NumCmp(cmp, x) => {

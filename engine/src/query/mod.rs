@@ -18,6 +18,7 @@ mod compile;
 mod dates;
 mod lexer;
 mod parser;
+pub(crate) mod plan;
 mod resolve;
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub fn add_comment(
     user: &str,
 ) -> EngineResult<i64> {
     super::read::get_record(conn, app, record_id)?;
+    // Comment ids are max + 1: concurrent adders must not pick the same id.
+    super::write::lock_app_for_write(conn, app)?;
     let max: Option<i64> = with_conn!(conn, |c| record_comments::table
         .filter(
             record_comments::app_id

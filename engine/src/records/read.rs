@@ -9,7 +9,7 @@ use crate::apps::LiveApp;
 use crate::db::{DbConn, IntRow};
 use crate::error::{EngineResult, UserError};
 use crate::fields::IndexKind;
-use crate::query::{self, Query, QueryContext};
+use crate::query::{self, plan, Query, QueryContext};
 
 /// A stored record: id, revision and values keyed by field code (system fields included).
 #[derive(Debug, Clone, PartialEq)]
@@ -69,16 +69,26 @@ pub fn list_records(
     req: &ListRequest<'_>,
 ) -> EngineResult<Vec<StoredRecord>> {
     let paging = query::paging(req.query);
-    let mut b = conn.sql();
-    b.push("SELECT r.id, r.revision, r.data FROM records r WHERE r.app_id = ")
-        .bind_int(app.row.id);
-    query::compile_condition(req.query, req.context, &mut b)?;
-    query::compile_order(req.query, req.context, &mut b)?;
-    b.push(" LIMIT ")
-        .bind_int(req.limit.unwrap_or(paging.limit))
-        .push(" OFFSET ")
-        .bind_int(req.offset.unwrap_or(paging.offset));
-    let rows: Vec<RecordRow> = conn.load(&b)?;
+    let limit = req.limit.unwrap_or(paging.limit);
+    let offset = req.offset.unwrap_or(paging.offset);
+    let plan = plan::choose(
+        conn,
+        app.row.id,
+        app.row.next_record_id,
+        req.query,
+        req.context,
+        Some(limit.saturating_add(offset)),
+    )?;
+    let rows: Vec<RecordRow> = plan::load(
+        conn,
+        app.row.id,
+        "r.id, r.revision, r.data",
+        req.query,
+        req.context,
+        &plan,
+        limit,
+        offset,
+    )?;
     rows.into_iter().map(RecordRow::into_record).collect()
 }
 
@@ -89,12 +99,8 @@ pub fn count_records(
     q: &Query,
     ctx: &QueryContext<'_>,
 ) -> EngineResult<i64> {
-    let mut b = conn.sql();
-    b.push("SELECT COUNT(*) AS n FROM records r WHERE r.app_id = ")
-        .bind_int(app.row.id);
-    query::compile_condition(q, ctx, &mut b)?;
-    let rows: Vec<IntRow> = conn.load(&b)?;
-    Ok(rows.first().map(|r| r.n).unwrap_or(0))
+    let plan = plan::choose(conn, app.row.id, app.row.next_record_id, q, ctx, None)?;
+    plan::count(conn, app.row.id, q, ctx, &plan)
 }
 
 /// The id of the record whose top-level field `code` equals `value` (other than `exclude`), if any.

@@ -69,6 +69,20 @@ fn allocate(conn: &mut DbConn, app: AppId, column: &str, n: i64) -> EngineResult
     Ok(next - n)
 }
 
+/// Serializes writers of one app for the rest of the transaction. SQLite already has a single writer
+/// (`BEGIN IMMEDIATE`); on PostgreSQL the row lock on the app keeps unique checks and read-modify-write
+/// updates from racing each other.
+pub(crate) fn lock_app_for_write(conn: &mut DbConn, app: &LiveApp) -> EngineResult<()> {
+    if conn.dialect() == crate::db::Dialect::Postgres {
+        let mut b = conn.sql();
+        b.push("SELECT id AS n FROM apps WHERE id = ")
+            .bind_int(app.row.id)
+            .push(" FOR UPDATE");
+        let _: Vec<IntRow> = conn.load(&b)?;
+    }
+    Ok(())
+}
+
 /// Resolves users, files and subtable row ids for validation.
 struct DbResolver<'c> {
     conn: &'c mut DbConn,
@@ -307,6 +321,7 @@ pub fn add_records(
     actor: &Actor,
     bulk: bool,
 ) -> EngineResult<Vec<(i64, i64)>> {
+    lock_app_for_write(conn, app)?;
     let mut prepared = Vec::with_capacity(inputs.len());
     let mut checks = CallChecks::default();
     for (i, input) in inputs.iter().enumerate() {
@@ -495,6 +510,7 @@ pub fn update_records(
     bulk: bool,
     upsert: bool,
 ) -> EngineResult<Vec<UpdateOutcome>> {
+    lock_app_for_write(conn, app)?;
     let mut checks = CallChecks::default();
     let mut out = Vec::with_capacity(updates.len());
     for (i, update) in updates.iter().enumerate() {
@@ -620,8 +636,13 @@ fn write_update(
         .push(" WHERE app_id = ")
         .bind_int(app.row.id)
         .push(" AND id = ")
-        .bind_int(existing.id);
-    conn.execute(&b)?;
+        .bind_int(existing.id)
+        // The guard makes a concurrent writer that read the same revision lose instead of overwrite.
+        .push(" AND revision = ")
+        .bind_int(existing.revision);
+    if conn.execute(&b)? != 1 {
+        return Err(UserError::RevisionConflict.into());
+    }
     let mut old_rows = IndexRows::default();
     old_rows.add_record(&app.definition, existing.id, &existing.values);
     let mut new_rows = IndexRows::default();
@@ -651,6 +672,7 @@ pub fn delete_records(
     ids: &[i64],
     revisions: &[Option<i64>],
 ) -> EngineResult<Vec<String>> {
+    lock_app_for_write(conn, app)?;
     let mut paths = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let existing = get_record(conn, app, *id)?;
