@@ -7,7 +7,8 @@
 #
 # Environment: PORT (default 18080), SKIP_BUILD=1, KEEP=1 (keep the data dir / database for a later
 # queries-only run), REUSE=<data dir or database name> with APP=<app id> (queries only, no load),
-# OUT=<results json>.
+# OUT=<results json>, KUMIKI_BIN=<server binary> (default target/release/kumiki; e.g. an older build
+# for before/after comparisons on the same data).
 set -euo pipefail
 BACKEND=${1:-sqlite}
 RECORDS=${2:-1000000}
@@ -37,7 +38,7 @@ case "$BACKEND" in
 esac
 
 echo "backend $BACKEND, data dir $DATA${DBNAME:+, database $DBNAME}, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
-"$ROOT/target/release/kumiki" --data-dir "$DATA" "${DB_ARGS[@]}" serve --port "$PORT" --no-examples \
+"${KUMIKI_BIN:-$ROOT/target/release/kumiki}" --data-dir "$DATA" "${DB_ARGS[@]}" serve --port "$PORT" --no-examples \
   >"$DATA/server.log" 2>&1 &
 PID=$!
 cleanup() {

@@ -99,7 +99,10 @@ fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver) {
         d.table.name()
     ))
     .bind_int(app_id)
-    .push(&format!(" AND d.field_id = {} AND d.row_id = 0 AND ", d.field_id));
+    .push(&format!(
+        " AND d.field_id = {} AND d.row_id = 0 AND ",
+        d.field_id
+    ));
     Compiler::new(b).pred("d.value", &d.pred);
 }
 
@@ -114,7 +117,10 @@ fn estimate(conn: &mut DbConn, app_id: i64, d: &Driver) -> EngineResult<i64> {
 }
 
 /// The single column sort key of the query, if it has exactly one (besides the `$id` tie-breaker).
-fn single_sort(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Option<(Table, FieldId, SortDirection)>> {
+fn single_sort(
+    q: &Query,
+    ctx: &QueryContext<'_>,
+) -> EngineResult<Option<(Table, FieldId, SortDirection)>> {
     let mut keys = Vec::new();
     for k in &q.order_by {
         let (target, dir) = resolve::resolve_sort(k, ctx)?;
@@ -183,15 +189,19 @@ fn parts(
     let mut b = SqlBuilder::new(dialect);
     match plan {
         Plan::Plain => {
-            b.push(&format!("SELECT {columns} FROM records r WHERE r.app_id = "))
-                .bind_int(app_id);
+            b.push(&format!(
+                "SELECT {columns} FROM records r WHERE r.app_id = "
+            ))
+            .bind_int(app_id);
             compile_condition(q, ctx, &mut b)?;
             compile_order(q, ctx, &mut b)?;
             Ok(vec![b])
         }
         Plan::Drive(d) => {
             // CROSS JOIN keeps SQLite from reordering: the driver's ids come first.
-            b.push(&format!("SELECT {columns} FROM (SELECT DISTINCT k.record_id FROM ("));
+            b.push(&format!(
+                "SELECT {columns} FROM (SELECT DISTINCT k.record_id FROM ("
+            ));
             driver_select(&mut b, app_id, d);
             b.push(") k) k CROSS JOIN records r WHERE r.app_id = ")
                 .bind_int(app_id)
@@ -265,7 +275,10 @@ where
             break;
         }
         let mut b = part.clone();
-        b.push(" LIMIT ").bind_int(want).push(" OFFSET ").bind_int(skip);
+        b.push(" LIMIT ")
+            .bind_int(want)
+            .push(" OFFSET ")
+            .bind_int(skip);
         let rows: Vec<T> = conn.load(&b)?;
         if rows.is_empty() && skip > 0 {
             // This part has at most `skip` rows: skip them all and the rest in the next part.
@@ -324,4 +337,225 @@ pub(crate) fn all_plans(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<P
         });
     }
     Ok(plans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apps::AppDefinition;
+    use crate::db::Database;
+    use crate::fields::{ChoiceOption, FieldProperty, FieldType};
+    use diesel::sql_types::BigInt;
+
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    const APP: i64 = 1;
+
+    fn definition() -> AppDefinition {
+        let mut def = AppDefinition::new("plan");
+        let mut choice = FieldProperty::new(FieldType::DropDown, "c", "c");
+        choice.options = Some(
+            ["A", "B", "C"]
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    (
+                        (*k).to_owned(),
+                        ChoiceOption {
+                            label: (*k).to_owned(),
+                            index: i.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+        );
+        for f in [
+            FieldProperty::new(FieldType::Number, "n", "n"),
+            FieldProperty::new(FieldType::Number, "m", "m"),
+            FieldProperty::new(FieldType::Date, "d", "d"),
+            FieldProperty::new(FieldType::SingleLineText, "t", "t"),
+            choice,
+        ] {
+            def.properties.insert(f.code.clone(), f);
+        }
+        def.assign_field_ids();
+        def
+    }
+
+    /// 400 records with duplicate, empty (NULL row or no row) and missing values.
+    fn fill(conn: &mut DbConn, def: &AppDefinition) -> TestResult {
+        let id_of = |code: &str| def.field_ids.get(code).copied().unwrap_or(-1);
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for id in 1..=400_i64 {
+            let mut b = conn.sql();
+            b.push("INSERT INTO records (app_id, id, revision, creator, created_at, modifier, updated_at, data) VALUES (")
+                .bind_int(APP)
+                .push(", ")
+                .bind_int(id)
+                .push(", 1, 'u', 0, 'u', 0, '{}')");
+            conn.execute(&b)?;
+            for code in ["n", "m"] {
+                let v = next(10);
+                // 0: no row at all (field added later), 1: NULL row (empty), else a value with ties.
+                if v == 0 {
+                    continue;
+                }
+                let mut b = conn.sql();
+                b.push("INSERT INTO record_values_num (app_id, field_id, record_id, row_id, value) VALUES (")
+                    .bind_int(APP)
+                    .push(&format!(", {}, ", id_of(code)))
+                    .bind_int(id)
+                    .push(", 0, ");
+                if v == 1 {
+                    b.push("NULL)");
+                } else {
+                    b.bind_float(next(60) as f64).push(")");
+                }
+                conn.execute(&b)?;
+            }
+            for (code, value) in [
+                ("d", format!("2024-01-{:02}", 1 + next(28))),
+                (
+                    "t",
+                    ["b", "B", "a", "é", "Z", ""][next(6) as usize].to_owned(),
+                ),
+                ("c", ["A", "B", "C", ""][next(4) as usize].to_owned()),
+            ] {
+                if value.is_empty() || next(8) == 0 {
+                    continue;
+                }
+                let mut b = conn.sql();
+                b.push("INSERT INTO record_values_text (app_id, field_id, record_id, row_id, value) VALUES (")
+                    .bind_int(APP)
+                    .push(&format!(", {}, ", id_of(code)))
+                    .bind_int(id)
+                    .push(", 0, ")
+                    .bind_text(&value)
+                    .push(")");
+                conn.execute(&b)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_plan_returns_the_rows_of_the_plain_query() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let db = Database::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            1,
+        )?;
+        db.migrate()?;
+        let mut conn = db.conn()?;
+        conn.batch_execute(
+            "INSERT INTO apps (id, creator, created_at, modifier, modified_at) VALUES (1, 'u', 0, 'u', 0)",
+        )?;
+        let def = definition();
+        fill(&mut conn, &def)?;
+        let ctx = QueryContext {
+            definition: &def,
+            login_user: "u",
+            primary_organization: None,
+            timezone: chrono_tz::Asia::Tokyo,
+            now: chrono::Utc::now(),
+        };
+        let queries = [
+            "n >= 10 and n < 40 order by d desc",
+            "n >= 10 and c in (\"A\", \"B\") order by d asc",
+            "c in (\"A\") order by n desc",
+            "c in (\"A\") order by n asc",
+            "d > \"2024-01-10\" and c not in (\"B\") order by t desc",
+            "d <= \"2024-01-10\" and t in (\"B\", \"a\") order by t asc",
+            "n = 5 or c in (\"C\") order by d desc",
+            "order by d desc",
+            "order by m asc",
+            "n < 30 and d = \"\" order by n desc",
+            "$id > 100 and c in (\"A\", \"B\") order by n desc",
+            "m in (3, 4, 5, 6, 7) and n > 20",
+            "c in (\"B\") and m >= 0 order by $id asc",
+            "n >= 0 order by d desc, n asc",
+        ];
+        let mut compared = 0;
+        for text in queries {
+            let q = super::super::prepare(text, &ctx)?;
+            for (limit, offset) in [
+                (500, 0),
+                (7, 0),
+                (10, 3),
+                (25, 90),
+                (20, 300),
+                (5, 395),
+                (3, 600),
+            ] {
+                let mut results = Vec::new();
+                for plan in all_plans(&q, &ctx)? {
+                    let ids: Vec<Id> =
+                        load(&mut conn, APP, "r.id AS id", &q, &ctx, &plan, limit, offset)?;
+                    let n = count(&mut conn, APP, &q, &ctx, &plan)?;
+                    results.push((plan, ids, n));
+                }
+                let Some((_, plain, plain_count)) = results.first() else {
+                    continue;
+                };
+                for (plan, ids, n) in &results[1..] {
+                    assert_eq!(
+                        ids, plain,
+                        "{text} limit {limit} offset {offset} with {plan:?}"
+                    );
+                    assert_eq!(n, plain_count, "count of {text} with {plan:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "only {compared} comparisons");
+        Ok(())
+    }
+
+    #[test]
+    fn small_apps_run_plain_and_large_ones_choose_by_selectivity() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let db = Database::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            1,
+        )?;
+        db.migrate()?;
+        let mut conn = db.conn()?;
+        let def = definition();
+        fill(&mut conn, &def)?;
+        let ctx = QueryContext {
+            definition: &def,
+            login_user: "u",
+            primary_organization: None,
+            timezone: chrono_tz::Asia::Tokyo,
+            now: chrono::Utc::now(),
+        };
+        let q = super::super::prepare("n = 5 and c in (\"A\") order by d desc", &ctx)?;
+        assert_eq!(
+            choose(&mut conn, APP, 400, &q, &ctx, Some(100))?,
+            Plan::Plain
+        );
+        // Pretend the app is large: `n = 5` matches a handful of the 1M records, so it drives.
+        let plan = choose(&mut conn, APP, 1_000_000, &q, &ctx, Some(100))?;
+        assert!(
+            matches!(plan, Plan::Drive(Driver { field_id, .. }) if Some(&field_id) == def.field_ids.get("n"))
+        );
+        let unfiltered = super::super::prepare("order by d desc", &ctx)?;
+        assert!(matches!(
+            choose(&mut conn, APP, 1_000_000, &unfiltered, &ctx, Some(100))?,
+            Plan::Walk { .. }
+        ));
+        Ok(())
+    }
 }
