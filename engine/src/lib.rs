@@ -11,6 +11,7 @@ pub mod packages;
 pub mod query;
 pub mod records;
 pub mod server_settings;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

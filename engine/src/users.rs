@@ -121,6 +121,27 @@ impl User {
             .ok_or_else(|| EngineError::Internal("user vanished after insert".into()))
     }
 
+    /// Sets the user's language (`ja` or `en`) and time zone (an IANA name).
+    pub fn set_preferences(
+        conn: &mut DbConn,
+        code: &str,
+        locale: &str,
+        timezone: &str,
+    ) -> EngineResult<()> {
+        if !matches!(locale, "ja" | "en") {
+            return Err(UserError::invalid("locale", "Choose ja or en.").into());
+        }
+        if timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(UserError::invalid("timezone", "Choose a time zone from the list.").into());
+        }
+        with_conn!(conn, |c| diesel::update(
+            users::table.filter(users::code.eq(code))
+        )
+        .set((users::locale.eq(locale), users::timezone.eq(timezone)))
+        .execute(c))?;
+        Ok(())
+    }
+
     /// Sets a new password.
     pub fn set_password(conn: &mut DbConn, code: &str, password: &str) -> EngineResult<()> {
         let hash = hash_password(password)?;

@@ -22,6 +22,11 @@ pub struct Credentials {
     pub password: Option<(String, String)>,
     pub tokens: Vec<String>,
     pub bearer: Option<String>,
+    /// The browser session cookie, with the CSRF header page scripts send.
+    pub session: Option<String>,
+    pub csrf_header: Option<String>,
+    /// Whether the request changes state (needs the CSRF header when authenticated by cookie).
+    pub state_changing: bool,
 }
 
 /// An authenticated caller with the time zone its dates are evaluated in.
@@ -68,6 +73,15 @@ pub fn credentials_from(req: &HttpRequest) -> Result<Credentials, ApiError> {
             creds.bearer = Some(token.trim().to_owned());
         }
     }
+    creds.session = req
+        .cookie(crate::pages::session::SESSION_COOKIE)
+        .map(|c| c.value().to_owned());
+    creds.csrf_header = req
+        .headers()
+        .get("X-CSRF-Token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    creds.state_changing = crate::routes::effective_method(req) != actix_web::http::Method::GET;
     Ok(creds)
 }
 
@@ -184,6 +198,23 @@ pub fn authenticate(
     }
     if let Some(token) = &creds.bearer {
         let login = user_from_jwt(state, token).ok_or_else(ApiError::login_required)?;
+        let user = User::find_by_code(conn, &login)?.ok_or_else(ApiError::login_required)?;
+        return Ok(caller_for_user(state, user));
+    }
+    if let Some(cookie) = creds.session.as_deref().filter(|_| creds.tokens.is_empty()) {
+        use crate::pages::session::{csrf_for, same_secret, session_id_of};
+        let (sid, _) = session_id_of(state, cookie).ok_or_else(ApiError::login_required)?;
+        // A cookie is sent by the browser on its own; only our pages know the CSRF token.
+        if creds.state_changing
+            && !creds
+                .csrf_header
+                .as_deref()
+                .is_some_and(|h| same_secret(h, &csrf_for(state, &sid)))
+        {
+            return Err(ApiError::no_privilege());
+        }
+        let login = kumiki_engine::sessions::session_user(conn, &sid)?
+            .ok_or_else(ApiError::login_required)?;
         let user = User::find_by_code(conn, &login)?.ok_or_else(ApiError::login_required)?;
         return Ok(caller_for_user(state, user));
     }

@@ -14,8 +14,14 @@ static EXAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../apps-examples");
 /// Example folders in load order (the archive last, so the survey app gets app id 1).
 pub const EXAMPLE_APPS: [&str; 3] = ["survey-requests", "staff-roster", "document-archive"];
 
-struct EmbeddedFiles<'a> {
+/// Reads files an example package names by path from the embedded folder.
+pub struct EmbeddedFiles<'a> {
     dir: &'a Dir<'a>,
+}
+
+/// The file source of one example, if it exists.
+pub fn embedded_files(name: &str) -> Option<EmbeddedFiles<'static>> {
+    EXAMPLES.get_dir(name).map(|dir| EmbeddedFiles { dir })
 }
 
 impl FileSource for EmbeddedFiles<'_> {

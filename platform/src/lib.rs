@@ -5,11 +5,14 @@
 pub mod auth;
 pub mod error;
 pub mod examples;
+pub mod i18n;
+pub mod pages;
 pub mod params;
 pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod templates;
 
 pub use settings::Settings;
 pub use startup::Application;

@@ -54,6 +54,9 @@ enum Command {
         /// HTTP worker threads (default: one per core).
         #[arg(long, env = "KUMIKI_WORKERS", default_value_t = 0)]
         workers: usize,
+        /// Session cookies without the Secure flag (plain-HTTP intranets on a host other than localhost).
+        #[arg(long, env = "KUMIKI_INSECURE_COOKIES")]
+        insecure_cookies: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -169,11 +172,13 @@ fn main() -> anyhow::Result<()> {
             port,
             no_examples,
             workers,
+            insecure_cookies,
         } => {
             let settings = Settings {
                 host,
                 port,
                 load_examples: !no_examples,
+                insecure_cookies,
                 workers,
                 ..settings_of(&cli.common)
             };

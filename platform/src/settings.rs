@@ -26,6 +26,9 @@ pub struct Settings {
     pub workers: usize,
     /// Time zone for API-token callers and new users.
     pub default_timezone: chrono_tz::Tz,
+    /// Leave the `Secure` flag off session cookies, for intranets served over plain HTTP on a host other
+    /// than localhost (browsers drop Secure cookies there). Off by default.
+    pub insecure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             db_pool_size: 16,
             workers: 0,
             default_timezone: chrono_tz::Asia::Tokyo,
+            insecure_cookies: false,
         }
     }
 }

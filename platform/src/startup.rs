@@ -52,6 +52,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         settings: Arc::new(settings.clone()),
         jwt_secret: Arc::new(secret.into_bytes()),
         password_cache: Arc::new(PasswordCache::default()),
+        templates: Arc::new(crate::templates::registry().map_err(anyhow::Error::msg)?),
     };
     Ok((state, generated))
 }
@@ -68,6 +69,7 @@ impl Application {
                 .app_data(data.clone())
                 .wrap(actix_web::middleware::Compress::default())
                 .configure(crate::routes::configure)
+                .configure(crate::pages::configure)
         })
         .listen(listener)?;
         if settings.workers > 0 {

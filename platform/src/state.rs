@@ -18,6 +18,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub jwt_secret: Arc<Vec<u8>>,
     pub password_cache: Arc<PasswordCache>,
+    pub templates: Arc<handlebars::Handlebars<'static>>,
 }
 
 impl AppState {

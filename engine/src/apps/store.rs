@@ -301,6 +301,7 @@ pub fn delete_app(conn: &mut DbConn, app: AppId) -> EngineResult<()> {
             "record_values_text",
             "record_values_long",
             "record_comments",
+            "record_history",
             "records",
             "cursors",
         ] {

@@ -140,3 +140,40 @@ diesel::table! {
         value -> Text,
     }
 }
+
+diesel::table! {
+    record_history (app_id, record_id, revision) {
+        app_id -> BigInt,
+        record_id -> BigInt,
+        revision -> BigInt,
+        action -> Text,
+        actor -> Text,
+        at -> BigInt,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (login, at) {
+        login -> Text,
+        at -> BigInt,
+        peer -> Text,
+    }
+}
+
+diesel::table! {
+    user_recent_apps (user_code, app_id) {
+        user_code -> Text,
+        app_id -> BigInt,
+        visited_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_code -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

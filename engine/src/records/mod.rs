@@ -6,11 +6,12 @@
 mod comments;
 mod cursors;
 mod files;
+pub mod history;
 mod index;
 mod read;
 mod render;
 pub mod validate;
-mod write;
+pub(crate) mod write;
 
 pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentPage};
 pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};

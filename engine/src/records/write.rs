@@ -361,6 +361,9 @@ pub fn add_records(
     }
     insert_record_rows(conn, app, actor, &ids, &prepared)?;
     index::insert(conn, app.id(), &rows)?;
+    let entries: Vec<super::history::PendingEntry> =
+        ids.iter().map(|id| (*id, 1, "ADD", Vec::new())).collect();
+    super::history::insert(conn, app, &actor.code, &entries)?;
     for (id, keys) in file_keys {
         attach_files(conn, app.id(), id, &keys)?;
     }
@@ -643,6 +646,13 @@ fn write_update(
     if conn.execute(&b)? != 1 {
         return Err(UserError::RevisionConflict.into());
     }
+    let changes = super::history::diff(&app.definition, &existing.values, &values);
+    super::history::insert(
+        conn,
+        app,
+        &actor.code,
+        &[(existing.id, revision, "UPDATE", changes)],
+    )?;
     let mut old_rows = IndexRows::default();
     old_rows.add_record(&app.definition, existing.id, &existing.values);
     let mut new_rows = IndexRows::default();

@@ -38,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::route().to(kintone_endpoint),
         )
         .route("/api/auth/token", web::post().to(session::issue_token))
+        // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
+        .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
         .route(
             "/healthz",
             web::get().to(|| async { HttpResponse::Ok().body("ok") }),
@@ -142,7 +144,12 @@ async fn handle(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let method = effective_method(&req);
-    let api = req.match_info().get("api").unwrap_or_default().to_owned();
+    let name = req.match_info().get("api").unwrap_or_default();
+    let api = if req.path().starts_with("/api/") {
+        format!("kumiki/{name}")
+    } else {
+        name.to_owned()
+    };
     let space = guest_space(&req)?;
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let params = request_params(&req, &body)?;

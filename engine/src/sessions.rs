@@ -1,0 +1,130 @@
+//! Browser sessions, sign-in failures (for the lockout) and each user's recently used apps.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{login_failures, sessions, user_recent_apps};
+use crate::db::DbConn;
+use crate::error::EngineResult;
+use crate::with_conn;
+
+/// Failures within this window count towards the lockout.
+pub const LOCKOUT_WINDOW_SECONDS: i64 = 15 * 60;
+/// This many failures within the window lock the login until the window has passed.
+pub const LOCKOUT_FAILURES: i64 = 5;
+
+/// Creates a session for `user`; returns its id.
+pub fn create_session(
+    conn: &mut DbConn,
+    user: &str,
+    lifetime_seconds: i64,
+) -> EngineResult<String> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let now = chrono::Utc::now().timestamp();
+    with_conn!(conn, |c| diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::user_code.eq(user),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(now + lifetime_seconds),
+        ))
+        .execute(c))?;
+    Ok(id)
+}
+
+/// The user of a live session.
+pub fn session_user(conn: &mut DbConn, id: &str) -> EngineResult<Option<String>> {
+    let now = chrono::Utc::now().timestamp();
+    let user = with_conn!(conn, |c| sessions::table
+        .filter(sessions::id.eq(id).and(sessions::expires_at.gt(now)))
+        .select(sessions::user_code)
+        .first::<String>(c)
+        .optional())?;
+    Ok(user)
+}
+
+/// Ends a session (sign-out).
+pub fn delete_session(conn: &mut DbConn, id: &str) -> EngineResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        sessions::table.filter(sessions::id.eq(id))
+    )
+    .execute(c))?;
+    Ok(())
+}
+
+/// Records a failed sign-in.
+pub fn record_failure(conn: &mut DbConn, login: &str, peer: &str) -> EngineResult<()> {
+    let now = chrono::Utc::now().timestamp();
+    with_conn!(conn, |c| diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::login.eq(login),
+            login_failures::at.eq(now),
+            login_failures::peer.eq(peer)
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Seconds until `login` may try again, or 0 when it is not locked.
+pub fn locked_for(conn: &mut DbConn, login: &str) -> EngineResult<i64> {
+    let now = chrono::Utc::now().timestamp();
+    let since = now - LOCKOUT_WINDOW_SECONDS;
+    let recent: Vec<i64> = with_conn!(conn, |c| login_failures::table
+        .filter(
+            login_failures::login
+                .eq(login)
+                .and(login_failures::at.gt(since))
+        )
+        .select(login_failures::at)
+        .order(login_failures::at.asc())
+        .load(c))?;
+    if i64::try_from(recent.len()).unwrap_or(i64::MAX) < LOCKOUT_FAILURES {
+        return Ok(0);
+    }
+    let last = recent.last().copied().unwrap_or(now);
+    Ok((last + LOCKOUT_WINDOW_SECONDS - now).max(1))
+}
+
+/// Forgets failures after a successful sign-in.
+pub fn clear_failures(conn: &mut DbConn, login: &str) -> EngineResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        login_failures::table.filter(login_failures::login.eq(login))
+    )
+    .execute(c))?;
+    Ok(())
+}
+
+/// Notes that `user` opened `app`.
+pub fn touch_recent_app(conn: &mut DbConn, user: &str, app: i64) -> EngineResult<()> {
+    let now = chrono::Utc::now().timestamp();
+    let updated = with_conn!(conn, |c| diesel::update(
+        user_recent_apps::table.filter(
+            user_recent_apps::user_code
+                .eq(user)
+                .and(user_recent_apps::app_id.eq(app))
+        )
+    )
+    .set(user_recent_apps::visited_at.eq(now))
+    .execute(c))?;
+    if updated == 0 {
+        // A concurrent first visit may insert the same row; losing that race is harmless.
+        let _ = with_conn!(conn, |c| diesel::insert_into(user_recent_apps::table)
+            .values((
+                user_recent_apps::user_code.eq(user),
+                user_recent_apps::app_id.eq(app),
+                user_recent_apps::visited_at.eq(now),
+            ))
+            .execute(c));
+    }
+    Ok(())
+}
+
+/// The user's most recently opened apps, newest first.
+pub fn recent_apps(conn: &mut DbConn, user: &str, limit: i64) -> EngineResult<Vec<i64>> {
+    let ids = with_conn!(conn, |c| user_recent_apps::table
+        .filter(user_recent_apps::user_code.eq(user))
+        .order(user_recent_apps::visited_at.desc())
+        .select(user_recent_apps::app_id)
+        .limit(limit)
+        .load(c))?;
+    Ok(ids)
+}

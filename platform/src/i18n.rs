@@ -1,0 +1,97 @@
+//! The message catalog: every user-facing text of the pages, in Japanese (the default) and English.
+//! Catalogs are flat JSON maps embedded in the binary (`platform/i18n/*.json`); a test checks that both
+//! languages have the same keys. `{name}` placeholders are filled by `Catalog::format`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A supported UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.get(..2).map(str::to_ascii_lowercase).as_deref() {
+            Some("ja") => Some(Lang::Ja),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ja => Lang::En,
+            Lang::En => Lang::Ja,
+        }
+    }
+}
+
+type Messages = HashMap<String, String>;
+
+fn catalogs() -> &'static (Messages, Messages) {
+    static CATALOGS: OnceLock<(Messages, Messages)> = OnceLock::new();
+    CATALOGS.get_or_init(|| {
+        let ja = serde_json::from_str(include_str!("../i18n/ja.json")).unwrap_or_default();
+        let en = serde_json::from_str(include_str!("../i18n/en.json")).unwrap_or_default();
+        (ja, en)
+    })
+}
+
+/// All messages of a language (sent to page scripts as JSON).
+pub fn messages(lang: Lang) -> &'static Messages {
+    let (ja, en) = catalogs();
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
+/// The message for `key`; the key itself when missing (visible in review, never a crash).
+pub fn t(lang: Lang, key: &str) -> String {
+    messages(lang)
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The message for `key` with `{name}` placeholders replaced.
+pub fn format(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let mut text = t(lang, key);
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_have_the_same_keys_and_parse() {
+        let (ja, en) = catalogs();
+        assert!(ja.len() > 20, "the Japanese catalog parsed");
+        let mut missing: Vec<&String> = ja.keys().filter(|k| !en.contains_key(*k)).collect();
+        missing.extend(en.keys().filter(|k| !ja.contains_key(*k)));
+        assert!(missing.is_empty(), "keys in one catalog only: {missing:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(Lang::parse("ja-JP"), Some(Lang::Ja));
+        assert_eq!(
+            format(Lang::En, "login.locked", &[("minutes", "3")]).contains('3'),
+            true
+        );
+    }
+}

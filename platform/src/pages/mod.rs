@@ -1,0 +1,208 @@
+//! The browser pages: server-rendered HTML (handlebars, escaped) with small hand-written scripts, all
+//! embedded in the binary. Pages call the same kintone API as every client, authenticated by the
+//! session cookie plus a CSRF header. A page for something the user may not see answers exactly like
+//! a missing one.
+
+mod assets;
+mod portal;
+mod prefs;
+pub mod session;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+pub use session::SessionUser;
+
+use crate::i18n::{self, Lang};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{file:.*}", web::get().to(assets::asset))
+        .route("/login", web::get().to(session::login_page))
+        .route("/login", web::post().to(session::login_submit))
+        .route("/logout", web::post().to(session::logout))
+        .route("/lang", web::post().to(session::switch_language))
+        .route("/settings", web::get().to(prefs::page))
+        .route("/settings", web::post().to(prefs::save))
+        .route("/", web::get().to(portal::page))
+        .route("/apps/new", web::post().to(portal::create_app))
+        .route("/apps/import", web::post().to(portal::import_app));
+}
+
+/// What every page's layout needs.
+#[derive(Serialize)]
+pub struct Chrome {
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub title: String,
+    pub user_code: String,
+    pub user_name: String,
+    pub csrf: String,
+    pub signed_in: bool,
+    /// Messages for page scripts (`window.KUMIKI.t`).
+    pub messages: Value,
+    pub page_data: Value,
+    pub scripts: Vec<&'static str>,
+    /// HTML rendered by an escaped template.
+    pub body: String,
+}
+
+/// The language of a request: the user's setting, else the `kumiki_lang` cookie, else
+/// `Accept-Language`, else Japanese.
+pub fn request_lang(req: &HttpRequest, user: Option<&SessionUser>) -> Lang {
+    if let Some(u) = user {
+        return Lang::parse(&u.locale).unwrap_or(Lang::Ja);
+    }
+    if let Some(l) = req
+        .cookie("kumiki_lang")
+        .and_then(|c| Lang::parse(c.value()))
+    {
+        return l;
+    }
+    req.headers()
+        .get("Accept-Language")
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::Ja)
+}
+
+/// A page to render: the inner template and its data, plus what the layout shows.
+pub struct Page<'a, T: Serialize> {
+    pub template: &'a str,
+    pub title: String,
+    pub data: &'a T,
+    /// JSON handed to the page's scripts.
+    pub page_data: Value,
+    pub scripts: Vec<&'static str>,
+}
+
+/// Renders `page` inside the layout.
+pub fn render<T: Serialize>(
+    state: &AppState,
+    lang: Lang,
+    user: Option<&SessionUser>,
+    csrf: &str,
+    page: Page<'_, T>,
+) -> HttpResponse {
+    render_status(state, StatusCode::OK, lang, user, csrf, page)
+}
+
+pub fn render_status<T: Serialize>(
+    state: &AppState,
+    status: StatusCode,
+    lang: Lang,
+    user: Option<&SessionUser>,
+    csrf: &str,
+    page: Page<'_, T>,
+) -> HttpResponse {
+    let mut inner = match serde_json::to_value(page.data) {
+        Ok(v) => v,
+        Err(_) => json!({}),
+    };
+    if let Value::Object(map) = &mut inner {
+        map.insert("lang".into(), Value::String(lang.code().into()));
+        map.insert("csrf".into(), Value::String(csrf.to_owned()));
+    }
+    let body = match state.templates.render(page.template, &inner) {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, template = page.template, "template failed");
+            return HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body(i18n::t(lang, "error.internal.body"));
+        }
+    };
+    let chrome = Chrome {
+        lang: lang.code(),
+        other_lang: lang.other().code(),
+        title: page.title,
+        user_code: user.map(|u| u.code.clone()).unwrap_or_default(),
+        user_name: user.map(|u| u.name.clone()).unwrap_or_default(),
+        csrf: csrf.to_owned(),
+        signed_in: user.is_some(),
+        messages: serde_json::to_value(i18n::messages(lang)).unwrap_or(Value::Null),
+        page_data: page.page_data,
+        scripts: page.scripts,
+        body,
+    };
+    match state.templates.render("layout", &chrome) {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Content-Security-Policy", CSP))
+            .insert_header(("X-Content-Type-Options", "nosniff"))
+            .insert_header(("Referrer-Policy", "same-origin"))
+            .insert_header(("X-Frame-Options", "DENY"))
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "layout failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body(i18n::t(lang, "error.internal.body"))
+        }
+    }
+}
+
+/// Pages load only this server's own scripts, styles and images; nothing inline.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+#[derive(Serialize)]
+struct ErrorPage {
+    title: String,
+    body: String,
+}
+
+/// The page for "not found" — also used for what the user may not see.
+pub fn not_found(state: &AppState, lang: Lang, user: Option<&SessionUser>) -> HttpResponse {
+    let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
+    let data = ErrorPage {
+        title: i18n::t(lang, "error.not_found.title"),
+        body: i18n::t(lang, "error.not_found.body"),
+    };
+    render_status(
+        state,
+        StatusCode::NOT_FOUND,
+        lang,
+        user,
+        &csrf,
+        Page {
+            template: "error",
+            title: data.title.clone(),
+            data: &data,
+            page_data: Value::Null,
+            scripts: vec![],
+        },
+    )
+}
+
+/// The page for an internal fault (details are logged, not shown).
+pub fn internal_error(state: &AppState, lang: Lang, user: Option<&SessionUser>) -> HttpResponse {
+    let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
+    let data = ErrorPage {
+        title: i18n::t(lang, "error.internal.title"),
+        body: i18n::t(lang, "error.internal.body"),
+    };
+    render_status(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        lang,
+        user,
+        &csrf,
+        Page {
+            template: "error",
+            title: data.title.clone(),
+            data: &data,
+            page_data: Value::Null,
+            scripts: vec![],
+        },
+    )
+}
+
+/// A redirect after a form post.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}

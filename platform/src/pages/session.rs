@@ -1,0 +1,390 @@
+//! Sign-in, sign-out, the session cookie, CSRF tokens and the language switch.
+//!
+//! The session cookie (`kumiki_session`, HttpOnly, SameSite=Lax, Secure unless the operator runs plain
+//! HTTP on an intranet) carries a signed token naming a row of `sessions`; signing out deletes the row.
+//! Every state-changing form carries a CSRF token derived from the session id with the server secret,
+//! and page scripts send it as `X-CSRF-Token`. Before sign-in, the login form uses a double-submit
+//! cookie. Five failures within 15 minutes lock a login for the rest of that window.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use kumiki_engine::sessions;
+use kumiki_engine::users::User;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{render, render_status, request_lang, see_other, Page};
+use crate::auth::check_password;
+use crate::i18n::{self, Lang};
+use crate::state::{blocking, AppState};
+
+pub const SESSION_COOKIE: &str = "kumiki_session";
+const LOGIN_CSRF_COOKIE: &str = "kumiki_login_csrf";
+const SESSION_HOURS: i64 = 12;
+
+/// The signed-in user of a page request.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub code: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub locale: String,
+    pub timezone: String,
+    pub session_id: String,
+    pub csrf: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionClaims {
+    sub: String,
+    sid: String,
+    exp: i64,
+    iss: String,
+    aud: String,
+}
+
+const AUDIENCE: &str = "kumiki-session";
+
+fn validation() -> jsonwebtoken::Validation {
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    v.leeway = 0;
+    v.set_issuer(&["kumiki"]);
+    v.set_audience(&[AUDIENCE]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v
+}
+
+/// The CSRF token of a session: unguessable without the server secret, stable for the session.
+pub fn csrf_for(state: &AppState, session_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(state.jwt_secret.as_slice());
+    h.update(b":csrf:");
+    h.update(session_id.as_bytes());
+    h.finalize()
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Compares secrets in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The session id named by a session cookie value, if its signature and lifetime check out.
+pub fn session_id_of(state: &AppState, cookie: &str) -> Option<(String, String)> {
+    let data = jsonwebtoken::decode::<SessionClaims>(
+        cookie,
+        &jsonwebtoken::DecodingKey::from_secret(&state.jwt_secret),
+        &validation(),
+    )
+    .ok()?;
+    Some((data.claims.sid, data.claims.sub))
+}
+
+/// Resolves the session cookie of a request (one database read).
+pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<SessionUser> {
+    let cookie = req.cookie(SESSION_COOKIE)?;
+    let (sid, _) = session_id_of(state, cookie.value())?;
+    let state2 = state.clone();
+    let sid2 = sid.clone();
+    let user = blocking(move || {
+        let mut conn = state2.conn()?;
+        let Some(code) = sessions::session_user(&mut conn, &sid2)? else {
+            return Ok(None);
+        };
+        Ok(User::find_by_code(&mut conn, &code)?)
+    })
+    .await
+    .ok()
+    .flatten()?;
+    Some(SessionUser {
+        csrf: csrf_for(state, &sid),
+        code: user.code,
+        name: user.name,
+        is_admin: user.is_admin,
+        locale: user.locale,
+        timezone: user.timezone,
+        session_id: sid,
+    })
+}
+
+/// The signed-in user, or a redirect to the sign-in page that comes back here.
+pub async fn require_user(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<SessionUser, HttpResponse> {
+    match current_user(req, state).await {
+        Some(u) => Ok(u),
+        None => {
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            Err(see_other(&format!("/login?next={encoded}")))
+        }
+    }
+}
+
+/// A local path to go back to after sign-in (never another site).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn cookie<'c>(state: &AppState, name: &'c str, value: String, max_age_seconds: i64) -> Cookie<'c> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .secure(!state.settings.insecure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age_seconds))
+        .finish()
+}
+
+#[derive(Serialize)]
+struct LoginData {
+    next: String,
+    login: String,
+    error: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_response(
+    state: &AppState,
+    lang: Lang,
+    data: LoginData,
+    status: actix_web::http::StatusCode,
+) -> HttpResponse {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let title = i18n::t(lang, "login.title");
+    let mut resp = render_status(
+        state,
+        status,
+        lang,
+        None,
+        &token,
+        Page {
+            template: "login",
+            title,
+            data: &data,
+            page_data: Value::Null,
+            scripts: vec![],
+        },
+    );
+    let _ = resp.add_cookie(&cookie(state, LOGIN_CSRF_COOKIE, token, 3600));
+    resp
+}
+
+pub async fn login_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<NextQuery>,
+) -> HttpResponse {
+    if current_user(&req, &state).await.is_some() {
+        return see_other(&safe_next(q.next.as_deref()));
+    }
+    let lang = request_lang(&req, None);
+    let data = LoginData {
+        next: safe_next(q.next.as_deref()),
+        login: String::new(),
+        error: String::new(),
+    };
+    login_response(&state, lang, data, actix_web::http::StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn login_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let lang = request_lang(&req, None);
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let expected = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let fail = |key: &str, args: &[(&str, &str)], login: &str| {
+        let data = LoginData {
+            next: next.clone(),
+            login: login.to_owned(),
+            error: i18n::format(lang, key, args),
+        };
+        login_response(&state, lang, data, actix_web::http::StatusCode::OK)
+    };
+    if expected.is_empty() || !same_secret(&expected, &form.csrf) {
+        return fail("error.csrf", &[], &form.login);
+    }
+    if form.login.trim().is_empty() || form.password.is_empty() {
+        return fail("login.required", &[], &form.login);
+    }
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let st = state.get_ref().clone();
+    let login = form.login.clone();
+    let password = form.password.clone();
+    enum Outcome {
+        Ok(String),
+        Locked(i64),
+        Failed,
+    }
+    let outcome = blocking(move || {
+        let mut conn = st.conn()?;
+        let locked = sessions::locked_for(&mut conn, &login)?;
+        if locked > 0 {
+            return Ok(Outcome::Locked(locked));
+        }
+        match check_password(&st, &mut conn, &login, &password) {
+            Ok(user) => {
+                sessions::clear_failures(&mut conn, &login)?;
+                let sid = sessions::create_session(&mut conn, &user.code, SESSION_HOURS * 3600)?;
+                Ok(Outcome::Ok(format!("{}\u{0}{}", user.code, sid)))
+            }
+            Err(_) => {
+                sessions::record_failure(&mut conn, &login, &peer)?;
+                Ok(Outcome::Failed)
+            }
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Outcome::Ok(pair)) => {
+            let (code, sid) = pair.split_once('\u{0}').unwrap_or_default();
+            let claims = SessionClaims {
+                sub: code.to_owned(),
+                sid: sid.to_owned(),
+                exp: chrono::Utc::now().timestamp() + SESSION_HOURS * 3600,
+                iss: "kumiki".into(),
+                aud: AUDIENCE.into(),
+            };
+            let Ok(token) = jsonwebtoken::encode(
+                &jsonwebtoken::Header::default(),
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(&state.jwt_secret),
+            ) else {
+                return super::internal_error(&state, lang, None);
+            };
+            let mut resp = see_other(&next);
+            let _ = resp.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+            let mut gone = cookie(&state, LOGIN_CSRF_COOKIE, String::new(), 0);
+            gone.make_removal();
+            let _ = resp.add_cookie(&gone);
+            resp
+        }
+        Ok(Outcome::Locked(seconds)) => {
+            let minutes = ((seconds + 59) / 60).to_string();
+            fail("login.locked", &[("minutes", &minutes)], &form.login)
+        }
+        Ok(Outcome::Failed) => fail("login.failed", &[], &form.login),
+        Err(_) => super::internal_error(&state, lang, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    lang: Option<String>,
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    if let Some(user) = current_user(&req, &state).await {
+        if same_secret(&user.csrf, &form.csrf) {
+            let st = state.get_ref().clone();
+            let sid = user.session_id.clone();
+            let _ = blocking(move || {
+                let mut conn = st.conn()?;
+                Ok(sessions::delete_session(&mut conn, &sid)?)
+            })
+            .await;
+        } else {
+            return see_other("/");
+        }
+    }
+    let mut resp = see_other("/login");
+    let mut gone = cookie(&state, SESSION_COOKIE, String::new(), 0);
+    gone.make_removal();
+    let _ = resp.add_cookie(&gone);
+    resp
+}
+
+/// Switches the language: the user's setting when signed in, a cookie otherwise.
+pub async fn switch_language(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let back = req
+        .headers()
+        .get("Referer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()));
+    let back = safe_next(back.as_deref());
+    let lang = form
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::Ja);
+    if let Some(user) = current_user(&req, &state).await {
+        if !same_secret(&user.csrf, &form.csrf) {
+            return see_other(&back);
+        }
+        let st = state.get_ref().clone();
+        let tz = user.timezone.clone();
+        let code = user.code.clone();
+        let _ = blocking(move || {
+            let mut conn = st.conn()?;
+            Ok(User::set_preferences(&mut conn, &code, lang.code(), &tz)?)
+        })
+        .await;
+    }
+    let mut resp = see_other(&back);
+    let _ = resp.add_cookie(
+        &Cookie::build("kumiki_lang", lang.code())
+            .path("/")
+            .same_site(SameSite::Lax)
+            .finish(),
+    );
+    resp
+}
+
+/// Renders a page for a signed-in user.
+pub fn page_for<T: Serialize>(
+    state: &AppState,
+    user: &SessionUser,
+    page: Page<'_, T>,
+) -> HttpResponse {
+    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
+    render(state, lang, Some(user), &user.csrf, page)
+}

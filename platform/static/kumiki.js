@@ -1,0 +1,65 @@
+// Shared page code: messages, the CSRF token, and a small client for Kumiki's kintone API.
+"use strict";
+(function () {
+  function readJson(id, fallback) {
+    var el = document.getElementById(id);
+    if (!el) return fallback;
+    try { return JSON.parse(el.textContent); } catch (e) { return fallback; }
+  }
+  var messages = readJson("kumiki-messages", {});
+  var csrf = readJson("kumiki-session", "");
+
+  /** The message for `key`, with `{name}` placeholders filled from `args`. */
+  function t(key, args) {
+    var text = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    if (args) Object.keys(args).forEach(function (k) { text = text.split("{" + k + "}").join(String(args[k])); });
+    return text;
+  }
+
+  /** An API error with kintone's code, message and per-field errors. */
+  function ApiError(status, body) {
+    this.status = status;
+    this.code = body && body.code;
+    this.message = (body && body.message) || ("HTTP " + status);
+    this.errors = (body && body.errors) || {};
+  }
+
+  /** Calls `/k/v1/<path>` (or a full path) with the session cookie and the CSRF header. */
+  function api(method, path, body) {
+    var url = path.charAt(0) === "/" ? path : "/k/v1/" + path;
+    var init = { method: method, headers: { "X-CSRF-Token": csrf, "X-Requested-With": "XMLHttpRequest" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      if (method === "GET") {
+        init.method = "POST";
+        init.headers["X-HTTP-Method-Override"] = "GET";
+      }
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (resp) {
+      return resp.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : {}; } catch (e) { data = null; }
+        if (!resp.ok) throw new ApiError(resp.status, data);
+        return data;
+      });
+    });
+  }
+
+  /** Creates an element: el("div", {class: "x", text: "..."}, [children]). Text is never parsed as HTML. */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else if (k.indexOf("on") === 0) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : v);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  window.KUMIKI = { t: t, api: api, el: el, csrf: csrf, page: readJson("kumiki-page", null), ApiError: ApiError };
+})();
