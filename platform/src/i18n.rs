@@ -1,6 +1,7 @@
 //! The message catalog: every user-facing text of the pages, in Japanese (the default) and English.
-//! Catalogs are flat JSON maps embedded in the binary (`platform/i18n/*.json`); a test checks that both
-//! languages have the same keys. `{name}` placeholders are filled by `Catalog::format`.
+//! Catalogs are flat JSON maps embedded in the binary, one pair per area (`platform/i18n/<area>.ja.json`
+//! and `<area>.en.json`), merged at start; a test checks that both languages have the same keys.
+//! `{name}` placeholders are filled by `format`.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -38,11 +39,27 @@ impl Lang {
 
 type Messages = HashMap<String, String>;
 
+static CATALOG_FILES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/i18n");
+
 fn catalogs() -> &'static (Messages, Messages) {
     static CATALOGS: OnceLock<(Messages, Messages)> = OnceLock::new();
     CATALOGS.get_or_init(|| {
-        let ja = serde_json::from_str(include_str!("../i18n/ja.json")).unwrap_or_default();
-        let en = serde_json::from_str(include_str!("../i18n/en.json")).unwrap_or_default();
+        let mut ja = Messages::new();
+        let mut en = Messages::new();
+        for file in CATALOG_FILES.files() {
+            let name = file.path().to_string_lossy();
+            let target = if name.ends_with(".ja.json") {
+                &mut ja
+            } else if name.ends_with(".en.json") {
+                &mut en
+            } else {
+                continue;
+            };
+            match serde_json::from_slice::<Messages>(file.contents()) {
+                Ok(map) => target.extend(map),
+                Err(e) => tracing::error!(file = %name, error = %e, "message catalog is not valid JSON"),
+            }
+        }
         (ja, en)
     })
 }
