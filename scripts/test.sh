@@ -58,4 +58,15 @@ else
   missing "Node.js and npm" "kintone client tests"
 fi
 
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && command -v node >/dev/null; then
+  step "browser tests (headless Chromium) against SQLite"
+  tests/browser/run.sh target/debug/kumiki sqlite
+  if $have_pg; then
+    step "browser tests (headless Chromium) against PostgreSQL"
+    tests/browser/run.sh target/debug/kumiki postgres
+  fi
+else
+  missing "Chromium (apt-get install chromium chromium-driver) and Node.js" "browser tests"
+fi
+
 step "all checks passed"
