@@ -84,6 +84,26 @@ pub fn locked_for(conn: &mut DbConn, login: &str) -> EngineResult<i64> {
     Ok((last + LOCKOUT_WINDOW_SECONDS - now).max(1))
 }
 
+/// This many failures from one peer address within the window (any logins) lock that address too, so
+/// one machine cannot try a password against every account.
+pub const LOCKOUT_PEER_FAILURES: i64 = 20;
+
+/// Seconds until the peer address may try again, or 0.
+pub fn peer_locked_for(conn: &mut DbConn, peer: &str) -> EngineResult<i64> {
+    let now = chrono::Utc::now().timestamp();
+    let since = now - LOCKOUT_WINDOW_SECONDS;
+    let recent: Vec<i64> = with_conn!(conn, |c| login_failures::table
+        .filter(login_failures::peer.eq(peer).and(login_failures::at.gt(since)))
+        .select(login_failures::at)
+        .order(login_failures::at.asc())
+        .load(c))?;
+    if i64::try_from(recent.len()).unwrap_or(i64::MAX) < LOCKOUT_PEER_FAILURES {
+        return Ok(0);
+    }
+    let last = recent.last().copied().unwrap_or(now);
+    Ok((last + LOCKOUT_WINDOW_SECONDS - now).max(1))
+}
+
 /// Forgets failures after a successful sign-in.
 pub fn clear_failures(conn: &mut DbConn, login: &str) -> EngineResult<()> {
     with_conn!(conn, |c| diesel::delete(

@@ -70,6 +70,7 @@ impl Application {
                 .wrap(actix_web::middleware::Compress::default())
                 .configure(crate::routes::configure)
                 .configure(crate::pages::configure)
+                .default_service(web::to(crate::pages::fallback))
         })
         .listen(listener)?;
         if settings.workers > 0 {

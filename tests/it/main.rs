@@ -10,5 +10,6 @@ mod comments_cursors;
 mod examples;
 mod files;
 mod migrations;
+mod pages;
 mod queries;
 mod records;

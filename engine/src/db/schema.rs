@@ -11,6 +11,7 @@ diesel::table! {
         locale -> Text,
         timezone -> Text,
         created_at -> BigInt,
+        is_active -> Bool,
     }
 }
 
@@ -175,5 +176,63 @@ diesel::table! {
         user_code -> Text,
         created_at -> BigInt,
         expires_at -> BigInt,
+    }
+}
+
+// Organisation (migration 000003).
+
+diesel::table! {
+    departments (code) {
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+        sort -> BigInt,
+    }
+}
+
+diesel::table! {
+    groups (code) {
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    user_departments (user_code, department_code) {
+        user_code -> Text,
+        department_code -> Text,
+        is_primary -> Bool,
+    }
+}
+
+diesel::table! {
+    user_groups (user_code, group_code) {
+        user_code -> Text,
+        group_code -> Text,
+    }
+}
+
+diesel::table! {
+    user_tokens (id) {
+        id -> Text,
+        user_code -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        peer -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Text,
+        outcome -> Text,
     }
 }

@@ -4,8 +4,10 @@
 //! a missing one.
 
 mod assets;
+mod designer;
 mod portal;
 mod prefs;
+mod records;
 pub mod session;
 
 use actix_web::http::StatusCode;
@@ -28,7 +30,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings", web::post().to(prefs::save))
         .route("/", web::get().to(portal::page))
         .route("/apps/new", web::post().to(portal::create_app))
-        .route("/apps/import", web::post().to(portal::import_app));
+        .route("/apps/{id}/settings", web::get().to(designer::page))
+        .route("/apps/import", web::post().to(portal::import_app))
+        .route("/apps/{id}", web::get().to(records::list))
+        .route("/apps/{id}/calendar", web::get().to(records::calendar))
+        .route("/apps/{id}/records/new", web::get().to(records::new_record))
+        .route("/apps/{id}/records/{rid}", web::get().to(records::detail))
+        .route("/apps/{id}/records/{rid}/edit", web::get().to(records::edit));
 }
 
 /// What every page's layout needs.
@@ -198,6 +206,18 @@ pub fn internal_error(state: &AppState, lang: Lang, user: Option<&SessionUser>) 
             scripts: vec![],
         },
     )
+}
+
+/// Any path no route matches: the not-found page for people, kintone's error body for API paths.
+pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let path = req.path();
+    if path.starts_with("/k/") || path.starts_with("/api/") {
+        let e = crate::error::ApiError::unknown_api();
+        return HttpResponse::build(e.status).json(e.body(crate::routes::wants_japanese(&req)));
+    }
+    let user = session::current_user(&req, &state).await;
+    let lang = request_lang(&req, user.as_ref());
+    not_found(&state, lang, user.as_ref())
 }
 
 /// A redirect after a form post.

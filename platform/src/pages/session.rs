@@ -4,7 +4,8 @@
 //! HTTP on an intranet) carries a signed token naming a row of `sessions`; signing out deletes the row.
 //! Every state-changing form carries a CSRF token derived from the session id with the server secret,
 //! and page scripts send it as `X-CSRF-Token`. Before sign-in, the login form uses a double-submit
-//! cookie. Five failures within 15 minutes lock a login for the rest of that window.
+//! cookie. Five failures within 15 minutes lock a login for the rest of that window, and twenty
+//! from one address lock that address (so one machine cannot try a password on every account).
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -256,7 +257,7 @@ pub async fn login_submit(
     }
     let outcome = blocking(move || {
         let mut conn = st.conn()?;
-        let locked = sessions::locked_for(&mut conn, &login)?;
+        let locked = sessions::locked_for(&mut conn, &login)?.max(sessions::peer_locked_for(&mut conn, &peer)?);
         if locked > 0 {
             return Ok(Outcome::Locked(locked));
         }

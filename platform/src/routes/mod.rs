@@ -9,10 +9,12 @@ mod bulk;
 mod call;
 mod comments;
 mod cursors;
+mod designer_api;
 mod files;
 mod form;
 mod records;
 mod session;
+mod ui_api;
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -246,6 +248,10 @@ pub fn dispatch(
         ("PUT", true, "app/settings") => app_settings::update_settings(call, &p),
         ("GET", _, "app/status") => app_settings::get_status(call, &p, preview),
         ("PUT", true, "app/status") => app_settings::update_status(call, &p),
+        ("POST", false, "kumiki/app/formula/check") => designer_api::check_formula(call, &p),
+        ("GET", false, "kumiki/users") => ui_api::list_users(call, &p),
+        ("POST", false, "kumiki/record/calc") => ui_api::calc(call, &p),
+        ("GET", false, "kumiki/record/history") => ui_api::history(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -1,0 +1,242 @@
+//! The record pages of an app: the list (views, sort, paging, quick search, condition builder), the
+//! calendar, and one record's detail, create and edit forms with comments and history.
+//!
+//! Pages are server-rendered shells (title, breadcrumbs, app name) checked here with the same engine
+//! functions as the API; their scripts (`static/records*.js`, `static/views*.js`) render records, forms,
+//! comments and history through the API. An app or record the user may not see, an app that was never
+//! deployed, and a malformed id all answer the not-found page.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kumiki_engine::acl::{check_app, AppRight, Principal};
+use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE};
+use kumiki_engine::records::get_record;
+use kumiki_engine::sessions;
+use kumiki_engine::{EngineError, UserError};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::session::{page_for, require_user, SessionUser};
+use super::Page;
+use crate::error::ApiError;
+use crate::i18n::{self, Lang};
+use crate::state::{blocking, AppState};
+
+/// Which record page is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    List,
+    Calendar,
+    Detail,
+    New,
+    Edit,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::List => "list",
+            Mode::Calendar => "calendar",
+            Mode::Detail => "detail",
+            Mode::New => "new",
+            Mode::Edit => "edit",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RecordsData {
+    app_id: i64,
+    app_name: String,
+    /// 0 on list, calendar and new pages.
+    record_id: i64,
+    view: String,
+    mode: &'static str,
+    is_list: bool,
+    is_calendar: bool,
+    is_detail: bool,
+    is_form: bool,
+    is_edit: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ViewQuery {
+    view: Option<String>,
+}
+
+fn principal(user: &SessionUser) -> Principal {
+    Principal::User {
+        code: user.code.clone(),
+        name: user.name.clone(),
+        is_admin: user.is_admin,
+    }
+}
+
+/// The app's live name when the user may view it (and the record exists, when one is named); `None`
+/// for anything the page must answer as not found.
+fn load_app(
+    state: &AppState,
+    user: &SessionUser,
+    app: i64,
+    record: Option<i64>,
+    touch: bool,
+) -> Result<Option<String>, ApiError> {
+    let mut conn = state.conn()?;
+    if AppRow::find(&mut conn, AppId(app))?.is_none() {
+        return Ok(None);
+    }
+    if check_app(&principal(user), AppId(app), AppRight::View).is_err() {
+        return Ok(None);
+    }
+    let Some((definition, _)) = load_definition(&mut conn, AppId(app), LIVE)? else {
+        return Ok(None);
+    };
+    if let Some(id) = record {
+        let live = kumiki_engine::apps::load_live(&mut conn, AppId(app))?;
+        match get_record(&mut conn, &live, id) {
+            Ok(_) => {}
+            Err(EngineError::User(UserError::RecordNotFound(_))) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if touch {
+        sessions::touch_recent_app(&mut conn, &user.code, app)?;
+    }
+    Ok(Some(definition.name))
+}
+
+fn parse_id(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    app: &str,
+    record: Option<&str>,
+    mode: Mode,
+    view: Option<String>,
+) -> HttpResponse {
+    let user = match require_user(req, state).await {
+        Ok(u) => u,
+        Err(redirect) => return redirect,
+    };
+    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
+    let Some(app_id) = parse_id(app) else {
+        return super::not_found(state, lang, Some(&user));
+    };
+    let record_id = match record {
+        None => None,
+        Some(r) => match parse_id(r) {
+            Some(id) => Some(id),
+            None => return super::not_found(state, lang, Some(&user)),
+        },
+    };
+    let st = state.clone();
+    let u = user.clone();
+    let touch = mode == Mode::List || mode == Mode::Calendar;
+    let loaded = blocking(move || load_app(&st, &u, app_id, record_id, touch)).await;
+    let app_name = match loaded {
+        Ok(Some(name)) => name,
+        Ok(None) => return super::not_found(state, lang, Some(&user)),
+        Err(_) => return super::internal_error(state, lang, Some(&user)),
+    };
+    let view = view.unwrap_or_default();
+    let title = match (mode, record_id) {
+        (Mode::New, _) => format!("{} - {}", i18n::t(lang, "records.new_title"), app_name),
+        (_, Some(id)) => format!("{} #{id} - {app_name}", i18n::t(lang, "records.record")),
+        _ => app_name.clone(),
+    };
+    let data = RecordsData {
+        app_id,
+        app_name: app_name.clone(),
+        record_id: record_id.unwrap_or(0),
+        view: view.clone(),
+        mode: mode.name(),
+        is_list: mode == Mode::List,
+        is_calendar: mode == Mode::Calendar,
+        is_detail: mode == Mode::Detail,
+        is_form: mode == Mode::New || mode == Mode::Edit,
+        is_edit: mode == Mode::Edit,
+    };
+    let scripts: Vec<&'static str> = match mode {
+        Mode::List => vec!["records_common.js", "views_query.js", "records_list.js"],
+        Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
+        Mode::Detail => vec![
+            "records_common.js",
+            "records_form.js",
+            "records_detail.js",
+        ],
+        Mode::New | Mode::Edit => vec!["records_common.js", "records_form.js"],
+    };
+    page_for(
+        state,
+        &user,
+        Page {
+            template: "records_page",
+            title,
+            data: &data,
+            page_data: json!({
+                "app": app_id.to_string(),
+                "appName": app_name,
+                "record": record_id.map(|r| r.to_string()),
+                "mode": mode.name(),
+                "view": view,
+                "user": {"code": user.code, "name": user.name},
+                "timezone": user.timezone,
+                "lang": lang.code(),
+            }),
+            scripts,
+        },
+    )
+}
+
+/// `GET /apps/{id}` (`?view=<name>`): the record list.
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<ViewQuery>,
+) -> HttpResponse {
+    let q = q.into_inner();
+    render(&req, &state, &path, None, Mode::List, q.view).await
+}
+
+/// `GET /apps/{id}/calendar?view=<name>`: a month of records on their dates.
+pub async fn calendar(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<ViewQuery>,
+) -> HttpResponse {
+    let q = q.into_inner();
+    render(&req, &state, &path, None, Mode::Calendar, q.view).await
+}
+
+/// `GET /apps/{id}/records/new`: the create form.
+pub async fn new_record(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    render(&req, &state, &path, None, Mode::New, None).await
+}
+
+/// `GET /apps/{id}/records/{rid}`: one record with comments and history.
+pub async fn detail(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (app, rid) = path.into_inner();
+    render(&req, &state, &app, Some(&rid), Mode::Detail, None).await
+}
+
+/// `GET /apps/{id}/records/{rid}/edit`: the edit form.
+pub async fn edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (app, rid) = path.into_inner();
+    render(&req, &state, &app, Some(&rid), Mode::Edit, None).await
+}

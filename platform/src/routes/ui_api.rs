@@ -1,0 +1,102 @@
+//! Kumiki's own APIs for the record pages (`/api/<name>.json`, dispatched as `kumiki/<name>`): the user
+//! list for pickers and mentions, live calculation of CALC (and auto-calculated text) fields while a
+//! form is being typed, and a record's change history with field labels and actor names.
+
+use std::collections::HashMap;
+
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::fields::formula::compute_record;
+use kumiki_engine::records::{get_record, history::list_history};
+use kumiki_engine::users::User;
+use serde_json::{json, Map, Value};
+
+use super::call::Call;
+use crate::error::ApiError;
+use crate::params::Params;
+
+/// `GET /api/users.json` → `{users: [{code, name}]}`, by code. Signed-in users only: an API token
+/// belongs to an app, not to someone who picks people.
+pub fn list_users(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
+    if call.caller.principal.is_token() {
+        return Err(ApiError::no_privilege());
+    }
+    let users: Vec<Value> = User::list(call.conn)?
+        .into_iter()
+        .map(|u| json!({"code": u.code, "name": u.name}))
+        .collect();
+    Ok(json!({ "users": users }))
+}
+
+/// `POST /api/record/calc.json {app, record}` → `{record}`: the record as sent (kintone write shape,
+/// `{code: {value}}`) with every calculated field filled from the live definition. Nothing is stored
+/// or validated; a formula that cannot be evaluated gives `""`, as on save.
+pub fn calc(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let app = call.live_app(p.i64("app")?, AppRight::View)?;
+    let input = match p.get("record") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err(ApiError::invalid("record", "Enter an object.")),
+    };
+    // The engine reads top-level values bare (subtables as their row arrays) and rows' cells wrapped.
+    let mut values = Map::new();
+    for (code, v) in &input {
+        let bare = match v {
+            Value::Object(o) if o.contains_key("value") => {
+                o.get("value").cloned().unwrap_or(Value::Null)
+            }
+            other => other.clone(),
+        };
+        values.insert(code.clone(), bare);
+    }
+    compute_record(&app.definition, &mut values, call.caller.timezone);
+    let record: Map<String, Value> = values
+        .into_iter()
+        .map(|(code, v)| (code, json!({ "value": v })))
+        .collect();
+    Ok(json!({ "record": record }))
+}
+
+/// `GET /api/record/history.json?app&id` → `{history: [{revision, action, actor{code,name}, at,
+/// changes[{field, label, type, old, new}]}]}`, newest first. A missing record is `GAIA_RE01`.
+pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let app = call.live_app(p.i64("app")?, AppRight::View)?;
+    let id = p.i64("id")?;
+    get_record(call.conn, &app, id)?;
+    let entries = list_history(call.conn, &app, id)?;
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        if !names.contains_key(&e.actor) {
+            let name = User::find_by_code(call.conn, &e.actor)?
+                .map(|u| u.name)
+                .unwrap_or_else(|| e.actor.clone());
+            names.insert(e.actor.clone(), name);
+        }
+        let name = names.get(&e.actor).cloned().unwrap_or_default();
+        let changes: Vec<Value> = e
+            .changes
+            .iter()
+            .map(|c| {
+                let field = app.definition.field(&c.field);
+                json!({
+                    "field": c.field,
+                    // A field removed since keeps its code as its label.
+                    "label": field.map(|f| f.property.label.clone()).unwrap_or_else(|| c.field.clone()),
+                    "type": field.map(|f| f.property.field_type.name()),
+                    "old": c.old,
+                    "new": c.new,
+                })
+            })
+            .collect();
+        out.push(json!({
+            "revision": e.revision.to_string(),
+            "action": e.action,
+            "actor": {"code": e.actor, "name": name},
+            "at": chrono::DateTime::from_timestamp(e.at, 0)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default(),
+            "changes": changes,
+        }));
+    }
+    Ok(json!({ "history": out }))
+}

@@ -1,0 +1,319 @@
+// The record list: saved views, a table of records, header sort, paging without counting (limit+1),
+// quick search, the condition builder and "save as view". The URL holds the whole state, so reload
+// and the back button show the same list.
+"use strict";
+(function () {
+  var K = window.KUMIKI, R = window.KUMIKI_RECORDS, V = window.KUMIKI_VIEWS, el = K.el;
+  var root = document.getElementById("records-list");
+  var status = document.getElementById("records-status");
+  if (!root) return;
+  var MAX_OFFSET = 10000;
+  var SIZES = [20, 40, 100];
+  var props = {}, views = [], condFields = [];
+  var state = {};
+
+  function readUrl() {
+    var q = new URLSearchParams(location.search);
+    var cond = { m: "and", c: [] };
+    try { var parsed = JSON.parse(q.get("cond") || "null"); if (parsed && Array.isArray(parsed.c)) cond = parsed; } catch (e) { /* a hand-edited URL: start empty */ }
+    var size = Number(q.get("size")) || 20;
+    return {
+      view: q.get("view") || "",
+      sort: q.get("sort") || "",
+      page: Math.max(1, Number(q.get("page")) || 1),
+      size: SIZES.indexOf(size) >= 0 ? size : 20,
+      search: q.get("search") || "",
+      cond: cond
+    };
+  }
+
+  function writeUrl(replace) {
+    var q = new URLSearchParams();
+    if (state.view) q.set("view", state.view);
+    if (state.search) q.set("search", state.search);
+    var cleaned = { m: state.cond.m, c: state.cond.c.filter(function (c) { return V.conditionText(c, condFields); }) };
+    if (cleaned.c.length) q.set("cond", JSON.stringify(cleaned));
+    if (state.sort) q.set("sort", state.sort);
+    if (state.size !== 20) q.set("size", String(state.size));
+    if (state.page > 1) q.set("page", String(state.page));
+    var url = location.pathname + (q.toString() ? "?" + q.toString() : "");
+    if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
+  }
+
+  function currentView() {
+    var lists = views.filter(function (v) { return v.type === "LIST"; });
+    var v = views.filter(function (x) { return x.name === state.view; })[0];
+    return v || lists[0] || null;
+  }
+
+  /** The quick search: `like` over text fields (subtable ones too), `=` on the record number. */
+  function searchText(term) {
+    term = term.trim();
+    if (!term) return "";
+    var parts = [];
+    R.dataFields(props).forEach(function (p) {
+      if (p.type === "SUBTABLE") {
+        Object.keys(p.fields || {}).forEach(function (c) {
+          var t = p.fields[c].type;
+          if (R.TEXT_TYPES[t]) parts.push(c + " like " + R.quote(term));
+        });
+      } else if (R.TEXT_TYPES[p.type]) parts.push(p.code + " like " + R.quote(term));
+    });
+    if (/^\d+$/.test(term) && term.length < 16) parts.push("$id = " + term);
+    return parts.join(" or ");
+  }
+
+  function filterText() {
+    var v = currentView();
+    var parts = [];
+    if (v && v.filterCond) parts.push(v.filterCond);
+    var b = V.text(state.cond, condFields);
+    if (b) parts.push(b);
+    var s = searchText(state.search);
+    if (s) parts.push(s);
+    if (parts.length === 1) return parts[0];
+    return parts.map(function (p) { return "(" + p + ")"; }).join(" and ");
+  }
+
+  function sortText() {
+    var v = currentView();
+    return state.sort || (v && v.sort) || "";
+  }
+
+  function fullQuery() {
+    var f = filterText(), s = sortText();
+    return f + (s ? (f ? " " : "") + "order by " + s : "");
+  }
+
+  function columns() {
+    var v = currentView();
+    var codes = v && v.fields && v.fields.length ? v.fields : R.dataFields(props, false).filter(function (p) { return p.type !== "SUBTABLE"; }).map(function (p) { return p.code; });
+    return codes.filter(function (c) { return props[c]; }).map(function (c) { return props[c]; });
+  }
+
+  var SORTABLE = { SINGLE_LINE_TEXT: 1, LINK: 1, NUMBER: 1, CALC: 1, RADIO_BUTTON: 1, DROP_DOWN: 1, DATE: 1, TIME: 1, DATETIME: 1, RECORD_NUMBER: 1, CREATOR: 1, MODIFIER: 1, CREATED_TIME: 1, UPDATED_TIME: 1, STATUS: 1 };
+
+  // Elements that survive redraws of the table.
+  var viewSelect, searchInput, builderBox, builder, queryText, tableBox, pagerBox, saveName, saveMsg, filterPanel;
+
+  function build() {
+    root.textContent = "";
+    viewSelect = el("select", { id: "view-select", "data-testid": "view-select" });
+    views.forEach(function (v) {
+      viewSelect.appendChild(el("option", { value: v.name, selected: (currentView() && currentView().name === v.name) ? true : null,
+        text: v.type === "CALENDAR" ? v.name + " (" + K.t("records.calendar") + ")" : v.name }));
+    });
+    if (!views.length) viewSelect.appendChild(el("option", { value: "", text: K.t("records.all_records") }));
+    viewSelect.addEventListener("change", function () {
+      var v = views.filter(function (x) { return x.name === viewSelect.value; })[0];
+      if (v && v.type === "CALENDAR") {
+        location.href = "/apps/" + encodeURIComponent(R.appId) + "/calendar?view=" + encodeURIComponent(v.name);
+        return;
+      }
+      state.view = viewSelect.value; state.sort = ""; state.page = 1;
+      writeUrl(false); refresh();
+    });
+    searchInput = el("input", { type: "search", id: "quick-search", "data-testid": "quick-search", value: state.search, placeholder: K.t("records.search_placeholder") });
+    var searchForm = el("form", { class: "quick-search", role: "search", onsubmit: function (e) {
+      e.preventDefault(); state.search = searchInput.value; state.page = 1; writeUrl(false); refresh();
+    } }, [
+      el("label", { for: "quick-search", class: "sr-only", text: K.t("records.search") }),
+      searchInput,
+      el("button", { type: "submit", class: "button", "data-testid": "quick-search-submit", text: K.t("records.search") })
+    ]);
+    var toggle = el("button", { type: "button", class: "button", "data-testid": "filter-toggle", "aria-expanded": "false", "aria-controls": "filter-panel", text: K.t("records.filter") });
+    var toolbar = el("div", { class: "list-toolbar" }, [
+      el("div", { class: "view-picker" }, [el("label", { for: "view-select", class: "label", text: K.t("records.view") }), viewSelect]),
+      searchForm, toggle]);
+
+    builderBox = el("div", { class: "cond-builder" });
+    queryText = el("code", { class: "query-text", "data-testid": "query-text" });
+    saveName = el("input", { id: "view-name", "data-testid": "view-name", maxlength: "64" });
+    saveMsg = el("div", { hidden: true });
+    filterPanel = el("section", { id: "filter-panel", class: "card filter-panel", "aria-label": K.t("records.filter") }, [
+      el("h2", { class: "panel-title", text: K.t("records.filter") }),
+      builderBox,
+      el("div", { class: "cond-actions" }, [
+        el("button", { type: "button", class: "button", "data-testid": "condition-add", text: "+ " + K.t("records.cond.add"), onclick: function () { builder.add(); } }),
+        el("button", { type: "button", class: "button primary", "data-testid": "condition-apply", text: K.t("records.cond.apply"), onclick: apply }),
+        el("button", { type: "button", class: "button", "data-testid": "condition-clear", text: K.t("records.cond.clear"), onclick: function () {
+          state.cond = { m: "and", c: [] }; state.search = ""; searchInput.value = ""; builder = V.builder(builderBox, condFields, state.cond, showQuery); apply();
+        } })
+      ]),
+      el("div", { class: "query-box" }, [el("span", { class: "label", text: K.t("records.query") }), queryText]),
+      el("div", { class: "save-view" }, [
+        el("label", { for: "view-name", class: "label", text: K.t("records.save_view_name") }),
+        el("div", { class: "save-view-row" }, [saveName,
+          el("button", { type: "button", class: "button", "data-testid": "save-view", text: K.t("records.save_view"), onclick: saveView })]),
+        saveMsg
+      ])
+    ]);
+    filterPanel.hidden = !state.cond.c.length;
+    toggle.setAttribute("aria-expanded", String(!filterPanel.hidden));
+    toggle.addEventListener("click", function () {
+      filterPanel.hidden = !filterPanel.hidden;
+      toggle.setAttribute("aria-expanded", String(!filterPanel.hidden));
+      if (!filterPanel.hidden && !state.cond.c.length) builder.add();
+    });
+    V.onEnter = apply;
+    builder = V.builder(builderBox, condFields, state.cond, showQuery);
+    tableBox = el("div", { class: "table-wrap" });
+    pagerBox = el("nav", { class: "pager", "aria-label": K.t("records.pages") });
+    root.appendChild(toolbar);
+    root.appendChild(filterPanel);
+    root.appendChild(tableBox);
+    root.appendChild(pagerBox);
+    showQuery();
+  }
+
+  function showQuery() {
+    queryText.textContent = fullQuery() || K.t("records.query_none");
+  }
+
+  function apply() {
+    state.page = 1;
+    writeUrl(false);
+    refresh();
+  }
+
+  function saveView() {
+    var name = saveName.value.trim();
+    if (!name) { R.alert(saveMsg, "error", K.t("records.save_view_need_name")); saveName.focus(); return; }
+    R.alert(saveMsg, "info", K.t("records.saving"));
+    R.get("preview/app/views.json?app=" + encodeURIComponent(R.appId)).then(function (b) {
+      var all = b.views || {};
+      if (all[name]) throw { own: K.t("records.save_view_exists") };
+      var next = {};
+      Object.keys(all).forEach(function (k) {
+        var v = all[k], copy = {};
+        Object.keys(v).forEach(function (f) { if (f !== "id" && f !== "builtinType") copy[f] = v[f]; });
+        copy.index = String(Number(v.index || 0) + 1);
+        next[k] = copy;
+      });
+      next[name] = { type: "LIST", name: name, index: "0", fields: columns().map(function (p) { return p.code; }), filterCond: filterText(), sort: sortText() };
+      return K.api("PUT", "preview/app/views.json", { app: R.appId, views: next, revision: b.revision });
+    }).then(function () {
+      return K.api("POST", "preview/app/deploy.json", { apps: [{ app: R.appId }] });
+    }).then(function () {
+      R.alert(saveMsg, "ok", K.t("records.save_view_done"));
+      location.href = location.pathname + "?view=" + encodeURIComponent(name);
+    }).catch(function (e) {
+      R.alert(saveMsg, "error", e && e.own ? e.own : R.errorText(e));
+    });
+  }
+
+  function header(cols) {
+    var current = sortText().split(",")[0].trim().split(/\s+/);
+    var sortField = current[0] || "", sortDir = (current[1] || "desc").toLowerCase();
+    var tr = el("tr", {}, [el("th", { scope: "col", class: "col-open" }, [el("span", { class: "sr-only", text: K.t("records.open") })])]);
+    cols.forEach(function (p) {
+      var label = p.label || p.code;
+      if (!SORTABLE[p.type]) { tr.appendChild(el("th", { scope: "col", text: label })); return; }
+      var active = sortField === p.code;
+      var dir = active && sortDir === "asc" ? "desc" : "asc";
+      var btn = el("button", { type: "button", class: "sort-button", "data-testid": "sort-" + p.code,
+        onclick: function () { state.sort = p.code + " " + dir; state.page = 1; writeUrl(false); refresh(); } },
+        [label, el("span", { class: "sort-mark", "aria-hidden": "true", text: active ? (sortDir === "asc" ? " ▲" : " ▼") : "" })]);
+      tr.appendChild(el("th", { scope: "col", "aria-sort": active ? (sortDir === "asc" ? "ascending" : "descending") : null }, [btn]));
+    });
+    return el("thead", {}, [tr]);
+  }
+
+  var seq = 0;
+  function refresh() {
+    var my = ++seq;
+    showQuery();
+    var cols = columns();
+    var offset = (state.page - 1) * state.size;
+    if (offset > MAX_OFFSET) { state.page = Math.floor(MAX_OFFSET / state.size) + 1; offset = (state.page - 1) * state.size; }
+    var q = fullQuery() + " limit " + (state.size + 1) + " offset " + offset;
+    var fields = ["$id"].concat(cols.map(function (p) { return p.code; }));
+    tableBox.setAttribute("aria-busy", "true");
+    R.get("records.json", { app: R.appId, query: q, fields: fields }).then(function (b) {
+      if (my !== seq) return;
+      R.alert(status, "", "");
+      var recs = b.records || [];
+      var hasNext = recs.length > state.size && offset + state.size <= MAX_OFFSET;
+      recs = recs.slice(0, state.size);
+      drawTable(cols, recs);
+      drawPager(offset, recs.length, hasNext);
+    }).catch(function (e) {
+      if (my !== seq) return;
+      tableBox.textContent = "";
+      pagerBox.textContent = "";
+      R.alert(status, "error", K.t("records.load_failed") + " " + R.errorText(e), "list-error");
+    }).then(function () { tableBox.removeAttribute("aria-busy"); });
+  }
+
+  function drawTable(cols, recs) {
+    tableBox.textContent = "";
+    if (!recs.length) {
+      tableBox.appendChild(el("p", { class: "empty", "data-testid": "records-empty", text: state.page > 1 ? K.t("records.page_empty") : K.t("records.none") }));
+      return;
+    }
+    var body = el("tbody");
+    recs.forEach(function (r) {
+      var id = r.$id.value;
+      var tr = el("tr", { "data-testid": "record-row-" + id }, [el("td", { class: "col-open" }, [
+        el("a", { href: R.recordUrl(id), "data-testid": "record-link-" + id, "aria-label": K.t("records.open_record", { id: id }), text: "#" + id })])]);
+      cols.forEach(function (p) {
+        var cell = r[p.code];
+        tr.appendChild(el("td", { "data-label": p.label || p.code }, [R.display(p, cell ? cell.value : null)]));
+      });
+      body.appendChild(tr);
+    });
+    tableBox.appendChild(el("table", { class: "data records-table", "data-testid": "records-table" }, [
+      el("caption", { class: "sr-only", text: (currentView() ? currentView().name : K.t("records.all_records")) }),
+      header(cols), body]));
+  }
+
+  function go(page) { state.page = page; writeUrl(false); refresh(); window.scrollTo(0, 0); }
+
+  function drawPager(offset, count, hasNext) {
+    pagerBox.textContent = "";
+    var first = count ? offset + 1 : 0, last = offset + count;
+    pagerBox.appendChild(el("span", { class: "pager-range", "data-testid": "page-range", text: count ? K.t("records.range", { from: first, to: last }) : "" }));
+    var prev = el("button", { type: "button", class: "button small", "data-testid": "page-prev", text: "‹ " + K.t("records.prev"), onclick: function () { go(state.page - 1); } });
+    prev.disabled = state.page <= 1;
+    var next = el("button", { type: "button", class: "button small", "data-testid": "page-next", text: K.t("records.next") + " ›", onclick: function () { go(state.page + 1); } });
+    next.disabled = !hasNext;
+    var nums = el("span", { class: "pager-pages" });
+    var lastPage = state.page + (hasNext ? 1 : 0);
+    for (var p = Math.max(1, state.page - 3); p <= lastPage; p++) {
+      (function (p) {
+        nums.appendChild(p === state.page
+          ? el("span", { class: "pager-current", "aria-current": "page", "data-testid": "page-" + p, text: String(p) })
+          : el("button", { type: "button", class: "button small", "data-testid": "page-" + p, "aria-label": K.t("records.page_n", { n: p }), text: String(p), onclick: function () { go(p); } }));
+      })(p);
+    }
+    var size = el("select", { id: "page-size", "data-testid": "page-size" }, SIZES.map(function (s) {
+      return el("option", { value: String(s), selected: s === state.size ? true : null, text: K.t("records.per_page", { n: s }) });
+    }));
+    size.addEventListener("change", function () { state.size = Number(size.value); state.page = 1; writeUrl(false); refresh(); });
+    pagerBox.appendChild(el("div", { class: "pager-buttons" }, [prev, nums, next]));
+    pagerBox.appendChild(el("span", {}, [el("label", { for: "page-size", class: "sr-only", text: K.t("records.page_size") }), size]));
+  }
+
+  window.addEventListener("popstate", function () {
+    state = readUrl();
+    build();
+    refresh();
+  });
+
+  state = readUrl();
+  Promise.all([R.fields(), R.views()]).then(function (res) {
+    props = res[0]; views = res[1];
+    condFields = V.conditionFields(props);
+    if (state.view && !views.some(function (v) { return v.name === state.view; })) state.view = "";
+    var cv = currentView();
+    if (cv && cv.type === "CALENDAR") {
+      location.replace("/apps/" + encodeURIComponent(R.appId) + "/calendar?view=" + encodeURIComponent(cv.name));
+      return;
+    }
+    build();
+    refresh();
+  }).catch(function (e) {
+    root.textContent = "";
+    R.alert(status, "error", K.t("records.load_failed") + " " + R.errorText(e), "list-error");
+  });
+})();
