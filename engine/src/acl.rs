@@ -50,6 +50,11 @@ pub enum Principal {
         code: String,
         name: String,
         is_admin: bool,
+        /// Department codes: the user's own and all their ancestors, so a right granted to a parent
+        /// department "with sub-departments" applies (`org::principal_context`).
+        departments: Vec<String>,
+        /// Group (role) codes.
+        groups: Vec<String>,
     },
     /// One or more API tokens; each grants rights on one app. Writes are attributed to Administrator.
     Tokens(HashMap<AppId, TokenRights>),

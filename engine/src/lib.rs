@@ -4,10 +4,13 @@
 
 pub mod acl;
 pub mod apps;
+pub mod audit;
 pub mod db;
 pub mod error;
 pub mod fields;
+pub mod org;
 pub mod packages;
+pub mod process;
 pub mod query;
 pub mod records;
 pub mod server_settings;

@@ -93,7 +93,11 @@ pub fn peer_locked_for(conn: &mut DbConn, peer: &str) -> EngineResult<i64> {
     let now = chrono::Utc::now().timestamp();
     let since = now - LOCKOUT_WINDOW_SECONDS;
     let recent: Vec<i64> = with_conn!(conn, |c| login_failures::table
-        .filter(login_failures::peer.eq(peer).and(login_failures::at.gt(since)))
+        .filter(
+            login_failures::peer
+                .eq(peer)
+                .and(login_failures::at.gt(since))
+        )
         .select(login_failures::at)
         .order(login_failures::at.asc())
         .load(c))?;

@@ -91,3 +91,72 @@ pub fn resolve_tokens(
     }
     Ok(Ok(out))
 }
+
+/// A per-app token as listed: `id` is derived from the token (the first 16 hex digits of its
+/// SHA-256), so lists and revocation never need the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTokenInfo {
+    pub id: String,
+    pub app: AppId,
+    pub rights: TokenRights,
+    pub created_at: i64,
+}
+
+/// The public id of a per-app token.
+pub fn app_token_id(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The tokens of `app`, oldest first.
+pub fn list_app_tokens(conn: &mut DbConn, app: AppId) -> EngineResult<Vec<AppTokenInfo>> {
+    type Row = (String, bool, bool, bool, bool, bool, i64);
+    let rows: Vec<Row> = with_conn!(conn, |c| api_tokens::table
+        .filter(api_tokens::app_id.eq(app.0))
+        .order((api_tokens::created_at.asc(), api_tokens::token.asc()))
+        .select((
+            api_tokens::token,
+            api_tokens::can_view,
+            api_tokens::can_add,
+            api_tokens::can_edit,
+            api_tokens::can_delete,
+            api_tokens::can_manage,
+            api_tokens::created_at,
+        ))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(token, view, add, edit, delete, manage, created_at)| AppTokenInfo {
+                id: app_token_id(&token),
+                app,
+                rights: TokenRights {
+                    view,
+                    add,
+                    edit,
+                    delete,
+                    manage,
+                },
+                created_at,
+            },
+        )
+        .collect())
+}
+
+/// Revokes the token of `app` whose public id is `id`; returns whether one was removed.
+pub fn revoke_app_token(conn: &mut DbConn, app: AppId, id: &str) -> EngineResult<bool> {
+    let tokens: Vec<String> = with_conn!(conn, |c| api_tokens::table
+        .filter(api_tokens::app_id.eq(app.0))
+        .select(api_tokens::token)
+        .load(c))?;
+    let Some(token) = tokens.into_iter().find(|t| app_token_id(t) == id) else {
+        return Ok(false);
+    };
+    with_conn!(conn, |c| diesel::delete(api_tokens::table.find(&token))
+        .execute(c))?;
+    Ok(true)
+}

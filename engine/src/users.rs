@@ -1,5 +1,6 @@
-//! Users: accounts that sign in, with argon2id password hashes. Departments and groups arrive with the
-//! organisation issue; every record keeps user *codes* (login names), so later changes do not touch data.
+//! Users: accounts that sign in, with argon2id password hashes. Departments and groups are in `org`;
+//! every record keeps user *codes* (login names), so later changes do not touch data. Users are never
+//! deleted, only disabled (`is_active`), so their codes stay meaningful in records and the audit log.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -27,6 +28,8 @@ pub struct User {
     pub locale: String,
     pub timezone: String,
     pub created_at: i64,
+    /// False once disabled: the user cannot sign in or use tokens, but their code stays in data.
+    pub is_active: bool,
 }
 
 #[derive(Insertable)]
@@ -139,6 +142,55 @@ impl User {
         )
         .set((users::locale.eq(locale), users::timezone.eq(timezone)))
         .execute(c))?;
+        Ok(())
+    }
+
+    /// Changes the display name and the administrator flag (`None` keeps a value).
+    pub fn update(
+        conn: &mut DbConn,
+        code: &str,
+        name: Option<&str>,
+        is_admin: Option<bool>,
+    ) -> EngineResult<()> {
+        if let Some(name) = name {
+            if name.trim().is_empty() || name.chars().count() > 128 {
+                return Err(UserError::invalid(
+                    "name",
+                    "A name of 1 to 128 characters is required.",
+                )
+                .into());
+            }
+            with_conn!(conn, |c| diesel::update(
+                users::table.filter(users::code.eq(code))
+            )
+            .set(users::name.eq(name.trim()))
+            .execute(c))?;
+        }
+        if let Some(is_admin) = is_admin {
+            with_conn!(conn, |c| diesel::update(
+                users::table.filter(users::code.eq(code))
+            )
+            .set(users::is_admin.eq(is_admin))
+            .execute(c))?;
+        }
+        Ok(())
+    }
+
+    /// Enables or disables sign-in. Disabling also ends the user's browser sessions; their per-user
+    /// API tokens stop working (they are checked against `is_active`).
+    pub fn set_active(conn: &mut DbConn, code: &str, active: bool) -> EngineResult<()> {
+        use crate::db::schema::sessions;
+        with_conn!(conn, |c| diesel::update(
+            users::table.filter(users::code.eq(code))
+        )
+        .set(users::is_active.eq(active))
+        .execute(c))?;
+        if !active {
+            with_conn!(conn, |c| diesel::delete(
+                sessions::table.filter(sessions::user_code.eq(code))
+            )
+            .execute(c))?;
+        }
         Ok(())
     }
 

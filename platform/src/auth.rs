@@ -1,12 +1,15 @@
 //! Authentication for the kintone API: `X-Cybozu-Authorization` (base64 `login:password`),
 //! `X-Cybozu-API-Token` (one or more tokens, comma-separated or repeated), and `Authorization: Bearer`
-//! with a JWT this server issued (what the web UI uses). A password wins over a token, as in kintone.
-//! `Authorization: Basic` is a proxy's business and ignored here.
+//! with a JWT this server issued (what the web UI uses) or a per-user API token (`kmk_...`, see
+//! `kumiki_engine::org::user_tokens`). A password wins over a token, as in kintone.
+//! `Authorization: Basic` is a proxy's business and ignored here. Failed password logins are written to
+//! the audit log with the peer address; disabled users cannot authenticate in any way.
 
 use actix_web::HttpRequest;
 use base64::Engine as _;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use kumiki_engine::acl::Principal;
+use kumiki_engine::audit::{self, action, AuditEvent};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::tokens::{resolve_tokens, TokenProblem};
 use kumiki_engine::users::User;
@@ -27,6 +30,8 @@ pub struct Credentials {
     pub csrf_header: Option<String>,
     /// Whether the request changes state (needs the CSRF header when authenticated by cookie).
     pub state_changing: bool,
+    /// The client's address (for the audit log).
+    pub peer: String,
 }
 
 /// An authenticated caller with the time zone its dates are evaluated in.
@@ -35,6 +40,10 @@ pub struct Caller {
     pub principal: Principal,
     pub timezone: chrono_tz::Tz,
     pub locale: String,
+    /// The client's address, for the audit log.
+    pub peer: String,
+    /// How the caller authenticated: `password`, `bearer`, `userToken`, `session` or `apiToken`.
+    pub via: &'static str,
 }
 
 /// Reads the credential headers. A malformed `X-Cybozu-Authorization` is a failed password login.
@@ -82,6 +91,7 @@ pub fn credentials_from(req: &HttpRequest) -> Result<Credentials, ApiError> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     creds.state_changing = crate::routes::effective_method(req) != actix_web::http::Method::GET;
+    creds.peer = peer_of(req);
     Ok(creds)
 }
 
@@ -143,20 +153,43 @@ fn user_from_jwt(state: &AppState, token: &str) -> Option<String> {
     Some(data.claims.sub)
 }
 
-fn caller_for_user(state: &AppState, user: User) -> Caller {
+/// The address a request came from (the socket peer; a reverse proxy's own address behind one).
+pub fn peer_of(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The principal of a user: their departments (with ancestors) and groups come from `org`.
+pub fn user_principal(conn: &mut DbConn, user: &User) -> Result<Principal, ApiError> {
+    let ctx = kumiki_engine::org::principal_context(conn, &user.code)?;
+    Ok(Principal::User {
+        code: user.code.clone(),
+        name: user.name.clone(),
+        is_admin: user.is_admin,
+        departments: ctx.departments,
+        groups: ctx.groups,
+    })
+}
+
+fn caller_for_user(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: User,
+    creds: &Credentials,
+    via: &'static str,
+) -> Result<Caller, ApiError> {
     let timezone = user
         .timezone
         .parse()
         .unwrap_or(state.settings.default_timezone);
-    Caller {
-        principal: Principal::User {
-            code: user.code,
-            name: user.name,
-            is_admin: user.is_admin,
-        },
+    Ok(Caller {
+        principal: user_principal(conn, &user)?,
         timezone,
         locale: user.locale,
-    }
+        peer: creds.peer.clone(),
+        via,
+    })
 }
 
 /// Checks a login and password (argon2id, cached on success).
@@ -171,7 +204,7 @@ pub fn check_password(
     hasher.update([0u8]);
     hasher.update(password.as_bytes());
     let key: [u8; 32] = hasher.finalize().into();
-    let Some(user) = User::find_by_code(conn, login)? else {
+    let Some(user) = User::find_by_code(conn, login)?.filter(|u| u.is_active) else {
         // Spend the same time as a real check, so timing does not tell which logins exist.
         kumiki_engine::users::burn_password_check(password);
         return Err(ApiError::bad_password());
@@ -193,13 +226,26 @@ pub fn authenticate(
     creds: &Credentials,
 ) -> Result<Caller, ApiError> {
     if let Some((login, password)) = &creds.password {
-        let user = check_password(state, conn, login, password)?;
-        return Ok(caller_for_user(state, user));
+        let user = match check_password(state, conn, login, password) {
+            Ok(user) => user,
+            Err(e) => {
+                record_sign_in_failure(conn, login, &creds.peer, "passwordHeader");
+                return Err(e);
+            }
+        };
+        return caller_for_user(state, conn, user, creds, "password");
     }
     if let Some(token) = &creds.bearer {
+        if token.starts_with(kumiki_engine::org::USER_TOKEN_PREFIX) {
+            let user = kumiki_engine::org::resolve_user_token(conn, token)?
+                .ok_or_else(ApiError::login_required)?;
+            return caller_for_user(state, conn, user, creds, "userToken");
+        }
         let login = user_from_jwt(state, token).ok_or_else(ApiError::login_required)?;
-        let user = User::find_by_code(conn, &login)?.ok_or_else(ApiError::login_required)?;
-        return Ok(caller_for_user(state, user));
+        let user = User::find_by_code(conn, &login)?
+            .filter(|u| u.is_active)
+            .ok_or_else(ApiError::login_required)?;
+        return caller_for_user(state, conn, user, creds, "bearer");
     }
     if let Some(cookie) = creds.session.as_deref().filter(|_| creds.tokens.is_empty()) {
         use crate::pages::session::{csrf_for, same_secret, session_id_of};
@@ -215,8 +261,10 @@ pub fn authenticate(
         }
         let login = kumiki_engine::sessions::session_user(conn, &sid)?
             .ok_or_else(ApiError::login_required)?;
-        let user = User::find_by_code(conn, &login)?.ok_or_else(ApiError::login_required)?;
-        return Ok(caller_for_user(state, user));
+        let user = User::find_by_code(conn, &login)?
+            .filter(|u| u.is_active)
+            .ok_or_else(ApiError::login_required)?;
+        return caller_for_user(state, conn, user, creds, "session");
     }
     if !creds.tokens.is_empty() {
         return match resolve_tokens(conn, &creds.tokens)? {
@@ -224,10 +272,46 @@ pub fn authenticate(
                 principal: Principal::Tokens(rights),
                 timezone: state.settings.default_timezone,
                 locale: "en".into(),
+                peer: creds.peer.clone(),
+                via: "apiToken",
             }),
             Err(TokenProblem::Unknown) => Err(ApiError::unknown_token()),
             Err(TokenProblem::DuplicateApp) => Err(ApiError::duplicate_token()),
         };
     }
     Err(ApiError::login_required())
+}
+
+/// Writes a failed sign-in to the audit log on its own (autocommit): the failure must be kept even
+/// though the request fails. A failure to write is logged, not shown to the client.
+pub fn record_sign_in_failure(conn: &mut DbConn, login: &str, peer: &str, method: &str) {
+    let target = format!("user:{login}");
+    let event = AuditEvent::failure(
+        login,
+        peer,
+        action::SIGN_IN,
+        &target,
+        serde_json::json!({ "method": method }),
+    );
+    if let Err(e) = audit::record(conn, event) {
+        tracing::error!(error = %e, "could not write the audit log");
+    }
+}
+
+/// Writes a successful interactive sign-in (form or `/api/auth/token`) to the audit log.
+pub fn record_sign_in_success(
+    conn: &mut DbConn,
+    login: &str,
+    peer: &str,
+    method: &str,
+) -> Result<(), ApiError> {
+    let target = format!("user:{login}");
+    let event = AuditEvent::success(
+        login,
+        peer,
+        action::SIGN_IN,
+        &target,
+        serde_json::json!({ "method": method }),
+    );
+    Ok(audit::record(conn, event)?)
 }

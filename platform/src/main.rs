@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use kumiki_engine::acl::TokenRights;
 use kumiki_engine::apps::AppId;
+use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::packages::{export_package, import_package, FileSource};
 use kumiki_engine::records::{Actor, FileStore};
@@ -257,8 +258,14 @@ fn main() -> anyhow::Result<()> {
         } => {
             let (db, files) = open(&cli.common)?;
             let mut conn = db.conn()?;
-            let package =
-                conn.read_transaction(|c| export_package(c, &files, AppId(app), !no_records))?;
+            let package = conn.write_transaction(|c| {
+                let package = export_package(c, &files, AppId(app), !no_records)?;
+                let detail = serde_json::json!({"withRecords": !no_records, "via": "cli"});
+                let target = format!("app:{app}");
+                let event =
+                    AuditEvent::success(ADMINISTRATOR, "cli", action::APP_EXPORT, &target, detail);
+                kumiki_engine::audit::record(c, event).map(|()| package)
+            })?;
             let text = serde_json::to_string_pretty(&package)?;
             match output {
                 Some(path) => std::fs::write(&path, text)
@@ -285,7 +292,13 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
             }
-            let token = kumiki_engine::tokens::create_token(&mut conn, AppId(app), r)?;
+            let token = conn.write_transaction(|c| {
+                let token = kumiki_engine::tokens::create_token(c, AppId(app), r)?;
+                let detail = serde_json::json!({"kind": "app", "id": kumiki_engine::tokens::app_token_id(&token), "via": "cli"});
+                let target = format!("app:{app}");
+                let event = AuditEvent::success(ADMINISTRATOR, "cli", action::TOKEN_CREATE, &target, detail);
+                kumiki_engine::audit::record(c, event).map(|()| token)
+            })?;
             println!("{token}");
             Ok(())
         }

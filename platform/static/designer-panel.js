@@ -123,7 +123,7 @@
   function renderItemPanel(box, at) {
     if (!at) return;
     var it = at.item;
-    var kids = [el("h2", { text: t("designer.panel.item_title", { type: KD.typeName(it.kind) }) })];
+    var kids = [backButton(), el("h2", { text: t("designer.panel.item_title", { type: KD.typeName(it.kind) }) })];
     if (it.kind === "LABEL") {
       var ta = el("textarea", { "data-testid": "panel-label", rows: "3" });
       ta.value = it.label || "";
@@ -146,11 +146,18 @@
     box.appendChild(el("div", { class: "stack" }, kids));
   }
 
+  /** Only shown on phones, where the panel is below the form. */
+  function backButton() {
+    return el("button", { type: "button", class: "button small d-panel-back", "data-testid": "panel-back", onclick: function () {
+      KD.focusSelected();
+    } }, [t("designer.panel.back")]);
+  }
+
   function renderFieldPanel(box, f) {
     var p = f.prop;
     var type = KD.displayType(f);
     var system = KD.isSystem(p.type);
-    var kids = [];
+    var kids = [backButton()];
     kids.push(el("h2", { text: t("designer.panel.field_title", { type: KD.typeName(type) }) }));
     var general = errorsFor(f.uid, "_").concat(errorsFor(f.uid, "type"));
     if (general.length) kids.push(el("div", { class: "alert error", role: "alert", "data-testid": "panel-error-field" }, general.map(function (m) { return el("div", { text: m }); })));
@@ -179,7 +186,7 @@
       }
       if (KD.UNIQUE.indexOf(p.type) >= 0 && !f.parent && !p.lookup) {
         kids.push(checkRow(t("designer.panel.unique"), p.unique, "panel-unique", function (v) { p.unique = v; touched(); }, t("designer.panel.unique_help")));
-        errorsFor(f.uid, "unique").length && kids.push(errorNode(f.uid, "unique"));
+        if (errorsFor(f.uid, "unique").length) kids.push(errorNode(f.uid, "unique"));
       }
       kids = kids.concat(typeSettings(f));
     }

@@ -310,7 +310,7 @@
     S.paletteType = null;
     renderAll();
     announce(t("designer.added", { type: KD.typeName(type) }));
-    focusSelected();
+    if (narrow()) showPanel(); else focusSelected();
   }
 
   // ---- Moving with the keyboard ---------------------------------------------------------------------------
@@ -396,9 +396,15 @@
     return card;
   }
 
+  /** The text of a label's HTML (kintone labels may hold markup); parsed inertly, never inserted. */
+  function plainText(html) {
+    if (!html || html.indexOf("<") < 0) return html || "";
+    return new DOMParser().parseFromString(html, "text/html").body.textContent || "";
+  }
+
   function layoutCard(it) {
     var sel = isSelected("item", it.uid);
-    var text = it.kind === "LABEL" ? (it.label || t("designer.type.LABEL")) : KD.typeName(it.kind);
+    var text = it.kind === "LABEL" ? (plainText(it.label) || t("designer.type.LABEL")) : KD.typeName(it.kind);
     var card = el("div", {
       class: "d-item d-layout d-layout-" + it.kind + (sel ? " selected" : ""), tabindex: "0", role: "button",
       draggable: "true", "aria-pressed": sel ? "true" : "false", "data-testid": "layout-" + it.kind, "data-uid": it.uid,
@@ -424,12 +430,24 @@
     });
   }
 
+  function narrow() { return window.matchMedia && window.matchMedia("(max-width: 760px)").matches; }
+
+  /** On a phone the panel sits below the form: go to it (its "back" button returns). */
+  function showPanel() {
+    var head = document.querySelector("#d-panel h2");
+    if (!head) return;
+    head.setAttribute("tabindex", "-1");
+    head.focus();
+    head.scrollIntoView({ block: "start" });
+  }
+  KD.showPanel = showPanel;
+
   function select(kind, uid) {
     S.selected = { kind: kind, uid: uid };
     renderCanvas();
     KD.renderPanel();
     updateAddButton();
-    focusSelected();
+    if (narrow()) showPanel(); else focusSelected();
   }
   KD.select = select;
 
@@ -630,7 +648,8 @@
   };
 
   function countQuery(f) {
-    var code = f.prop.code === f.origCode ? f.origCode : f.origCode;
+    // The code the live records know (a rename takes effect only when published).
+    var code = f.origCode;
     var type = f.prop.type;
     if (f.parent) {
       if (["CHECK_BOX", "MULTI_SELECT", "DROP_DOWN", "RADIO_BUTTON", "USER_SELECT", "ORGANIZATION_SELECT", "GROUP_SELECT"].indexOf(type) >= 0) return code + ' not in ("")';
@@ -842,6 +861,7 @@
       var pal = $("d-palette");
       var open = pal.classList.toggle("open");
       this.setAttribute("aria-expanded", open ? "true" : "false");
+      this.textContent = t(open ? "designer.palette.toggle_hide" : "designer.palette.toggle");
     });
     ["name", "description"].forEach(function (k) {
       $("d-app-" + k).addEventListener("input", function () {

@@ -84,7 +84,7 @@
           var t = titleProp && r[view.title] ? R.text(titleProp, r[view.title].value) : "";
           return el("li", {}, [el("a", { href: R.recordUrl(r.$id.value), "data-testid": "calendar-record-" + r.$id.value, text: t || ("#" + r.$id.value) })]);
         }));
-        cells.push(el("div", { class: "cal-day" + (recs.length ? "" : " empty") + (date === today ? " today" : "") + (dow === 0 ? " sun" : dow === 6 ? " sat" : ""), role: "gridcell", "data-testid": "calendar-day-" + date }, [
+        cells.push(el("div", { class: "cal-day" + (recs.length ? "" : " no-records") + (date === today ? " today" : "") + (dow === 0 ? " sun" : dow === 6 ? " sat" : ""), role: "gridcell", "data-testid": "calendar-day-" + date }, [
           el("div", { class: "cal-date" }, [el("span", { text: String(d) }), el("span", { class: "cal-dow", text: " (" + weekdays[dow] + ")" })]), items]));
       }
       while (cells.length % 7) cells.push(el("div", { class: "cal-day outside", role: "gridcell", "aria-hidden": "true" }));

@@ -198,7 +198,8 @@
     }
     var text = R.text(prop, v);
     var multi = prop.type === "MULTI_LINE_TEXT" || prop.type === "RICH_TEXT";
-    return el("span", { class: multi ? "prewrap" : null, text: text });
+    var dateLike = prop.type === "DATE" || prop.type === "TIME" || prop.type === "DATETIME" || prop.type === "CREATED_TIME" || prop.type === "UPDATED_TIME";
+    return el("span", { class: multi ? "prewrap" : dateLike ? "nowrap" : null, text: text });
   };
 
   R.size = function (n) {

@@ -196,7 +196,7 @@
     var input = el("input", { type: "file", id: id, multiple: true, "data-testid": testid.replace(/^field-/, "file-input-") });
     var zone = el("div", { class: "dropzone", "data-testid": testid.replace(/^field-/, "dropzone-") }, [
       el("p", { class: "muted", text: K.t("records.file.drop") }),
-      el("label", { class: "button small", for: id, text: K.t("records.file.choose") }), input, list]);
+      el("label", { class: "sr-only", for: id, text: K.t("records.file.choose") }), input, list]);
     function draw() {
       list.textContent = "";
       items.forEach(function (it, i) {
@@ -366,15 +366,16 @@
     var err = el("div", { class: "field-error", "data-testid": "error-" + prop.code });
     err.hidden = true;
     var addBtn = el("button", { type: "button", class: "button small", "data-testid": "subtable-add-" + prop.code, text: "+ " + K.t("records.subtable.add") });
+    // Test ids of row cells read `<kind>-<table>-<row>-<field>`; removing a row renumbers them.
+    var rowPrefix = "-" + prop.code + "-";
+    var rowPattern = new RegExp("(-" + prop.code.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "-)\\d+-");
     function renumber() {
       rows.forEach(function (r, i) {
         r.index = i;
-        codes.forEach(function (c) {
-          var ctl = r.controls[c];
-          var tid = "field-" + prop.code + "-" + i + "-" + c;
-          var target = ctl.prop.type === "FILE" ? null : ctl.input;
-          if (target && target.setAttribute) target.setAttribute("data-testid", tid);
-          ctl.ui.err.setAttribute("data-testid", "error-" + prop.code + "-" + i + "-" + c);
+        Array.prototype.forEach.call(r.tr.querySelectorAll("[data-testid]"), function (n) {
+          var t = n.getAttribute("data-testid");
+          if (t.indexOf(rowPrefix) < 0) return;
+          n.setAttribute("data-testid", t.replace(rowPattern, "$1" + i + "-"));
         });
         r.remove.setAttribute("data-testid", "subtable-remove-" + prop.code + "-" + i);
         r.remove.setAttribute("aria-label", K.t("records.subtable.remove_n", { n: i + 1 }));
@@ -689,7 +690,9 @@
         if (code && tables[code]) { tables[code].setError(msgs); first = first || { input: tables[code].node.querySelector("button") }; return; }
         msgs.forEach(function (x) { loose.push((code ? ((props[code] && props[code].label) || code) + ": " : "") + R.message(x)); });
       });
-      if (first && first.input && first.input.focus) first.input.focus();
+      var firstInvalid = box.querySelector("[aria-invalid=true]");
+      if (firstInvalid && firstInvalid.focus) firstInvalid.focus();
+      else if (first && first.input && first.input.focus) first.input.focus();
       return loose;
     }
 

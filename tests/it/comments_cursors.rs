@@ -83,3 +83,30 @@ fn cursors_read_everything_then_disappear() {
     );
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{b}");
 }
+
+#[test]
+fn only_the_writer_deletes_a_comment() {
+    let app = TestApp::spawn();
+    let id = app.create_app("c", sample_fields());
+    let rid = app.add_record(id, json!({}));
+    app.user("sato", "sato-password");
+    let sato = app.with_auth(kumiki_tests::Auth::Password(
+        "sato".into(),
+        "sato-password".into(),
+    ));
+    let (s, b) = sato.post(
+        "/k/v1/record/comment.json",
+        json!({"app": id, "record": rid, "comment": {"text": "佐藤です"}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.delete(
+        "/k/v1/record/comment.json",
+        json!({"app": id, "record": rid, "comment": 1}),
+    );
+    assert_eq!((s, b["code"].as_str()), (403, Some("CB_NO02")));
+    let (s, _) = sato.delete(
+        "/k/v1/record/comment.json",
+        json!({"app": id, "record": rid, "comment": 1}),
+    );
+    assert_eq!(s, 200);
+}

@@ -33,7 +33,12 @@ fn sign_in(app: &TestApp, password: &str) -> Result<String, String> {
     let resp = c
         .post(app.url("/login"))
         .header("Cookie", login_cookie)
-        .form(&[("login", "Administrator"), ("password", password), ("_csrf", &csrf), ("next", "/")])
+        .form(&[
+            ("login", "Administrator"),
+            ("password", password),
+            ("_csrf", &csrf),
+            ("next", "/"),
+        ])
         .send()
         .unwrap();
     if resp.status().as_u16() == 303 {
@@ -44,7 +49,13 @@ fn sign_in(app: &TestApp, password: &str) -> Result<String, String> {
 }
 
 fn page_csrf(app: &TestApp, session: &str) -> String {
-    let html = client().get(app.url("/")).header("Cookie", session).send().unwrap().text().unwrap();
+    let html = client()
+        .get(app.url("/"))
+        .header("Cookie", session)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     let marker = "<script type=\"application/json\" id=\"kumiki-session\">\"";
     let start = html.find(marker).unwrap() + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
@@ -55,17 +66,31 @@ fn sign_in_needs_the_form_token_and_locks_after_repeated_failures() {
     let app = TestApp::spawn();
     let resp = client()
         .post(app.url("/login"))
-        .form(&[("login", "Administrator"), ("password", ADMIN_PASSWORD), ("_csrf", "forged")])
+        .form(&[
+            ("login", "Administrator"),
+            ("password", ADMIN_PASSWORD),
+            ("_csrf", "forged"),
+        ])
         .send()
         .unwrap();
-    assert_eq!(resp.status().as_u16(), 200, "a forged form does not sign in");
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "a forged form does not sign in"
+    );
     assert!(cookie_value(&resp, "kumiki_session").is_none());
     for _ in 0..5 {
         let body = sign_in(&app, "wrong-password").unwrap_err();
-        assert!(body.contains("正しくありません") || body.contains("ロック"), "{body}");
+        assert!(
+            body.contains("正しくありません") || body.contains("ロック"),
+            "{body}"
+        );
     }
     let body = sign_in(&app, ADMIN_PASSWORD).unwrap_err();
-    assert!(body.contains("ロック"), "locked even with the right password: {body}");
+    assert!(
+        body.contains("ロック"),
+        "locked even with the right password: {body}"
+    );
 }
 
 #[test]
@@ -74,11 +99,28 @@ fn cookie_sessions_need_the_csrf_header_for_writes_and_end_on_sign_out() {
     let id = app.create_app("a", kumiki_tests::sample_fields());
     let session = sign_in(&app, ADMIN_PASSWORD).unwrap();
     let c = client();
-    let get = c.get(app.url(&format!("/k/v1/records.json?app={id}"))).header("Cookie", &session).send().unwrap();
-    assert_eq!(get.status().as_u16(), 200, "reads work with the cookie alone");
+    let get = c
+        .get(app.url(&format!("/k/v1/records.json?app={id}")))
+        .header("Cookie", &session)
+        .send()
+        .unwrap();
+    assert_eq!(
+        get.status().as_u16(),
+        200,
+        "reads work with the cookie alone"
+    );
     let body = json!({"app": id, "record": {}});
-    let post = c.post(app.url("/k/v1/record.json")).header("Cookie", &session).json(&body).send().unwrap();
-    assert_eq!(post.status().as_u16(), 403, "a write without the CSRF header is refused");
+    let post = c
+        .post(app.url("/k/v1/record.json"))
+        .header("Cookie", &session)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(
+        post.status().as_u16(),
+        403,
+        "a write without the CSRF header is refused"
+    );
     let csrf = page_csrf(&app, &session);
     let post = c
         .post(app.url("/k/v1/record.json"))
@@ -88,22 +130,48 @@ fn cookie_sessions_need_the_csrf_header_for_writes_and_end_on_sign_out() {
         .send()
         .unwrap();
     assert_eq!(post.status().as_u16(), 200);
-    let out = c.post(app.url("/logout")).header("Cookie", &session).form(&[("_csrf", csrf.as_str())]).send().unwrap();
+    let out = c
+        .post(app.url("/logout"))
+        .header("Cookie", &session)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .unwrap();
     assert_eq!(out.status().as_u16(), 303);
-    let after = c.get(app.url(&format!("/k/v1/records.json?app={id}"))).header("Cookie", &session).send().unwrap();
-    assert_eq!(after.status().as_u16(), 401, "the old cookie stops working at once");
+    let after = c
+        .get(app.url(&format!("/k/v1/records.json?app={id}")))
+        .header("Cookie", &session)
+        .send()
+        .unwrap();
+    assert_eq!(
+        after.status().as_u16(),
+        401,
+        "the old cookie stops working at once"
+    );
 }
 
 #[test]
 fn user_text_is_escaped_and_missing_pages_say_not_found() {
     let app = TestApp::spawn();
-    let (s, _) = app.post("/k/v1/preview/app.json", json!({"name": "<script>alert(1)</script>台帳"}));
+    let (s, _) = app.post(
+        "/k/v1/preview/app.json",
+        json!({"name": "<script>alert(1)</script>台帳"}),
+    );
     assert_eq!(s, 200);
     let session = sign_in(&app, ADMIN_PASSWORD).unwrap();
-    let html = client().get(app.url("/")).header("Cookie", &session).send().unwrap().text().unwrap();
+    let html = client()
+        .get(app.url("/"))
+        .header("Cookie", &session)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;台帳"));
-    let resp = client().get(app.url("/no/such/page")).header("Cookie", &session).send().unwrap();
+    let resp = client()
+        .get(app.url("/no/such/page"))
+        .header("Cookie", &session)
+        .send()
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
     assert!(resp.text().unwrap().contains("ページが見つかりません"));
     let resp = client().get(app.url("/")).send().unwrap();
@@ -121,7 +189,11 @@ fn one_address_trying_many_logins_is_locked_too() {
         let login = format!("user{i}");
         c.post(app.url("/login"))
             .header("Cookie", login_cookie)
-            .form(&[("login", login.as_str()), ("password", "guess-1234"), ("_csrf", csrf.as_str())])
+            .form(&[
+                ("login", login.as_str()),
+                ("password", "guess-1234"),
+                ("_csrf", csrf.as_str()),
+            ])
             .send()
             .unwrap();
     }

@@ -239,6 +239,7 @@ pub fn deploy(
         if let Some((live_def, _)) = &live {
             super::migrate::apply_definition_change(conn, app, live_def, &preview)?;
         }
+        crate::process::sync_on_deploy(conn, app, live.as_ref().map(|(d, _)| d), &preview)?;
         let json = serde_json::to_string(&preview)?;
         let now = chrono::Utc::now().timestamp();
         let version = row.live_version + 1;

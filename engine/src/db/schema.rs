@@ -151,6 +151,7 @@ diesel::table! {
         actor -> Text,
         at -> BigInt,
         changes -> Text,
+        process_action -> Nullable<Text>,
     }
 }
 

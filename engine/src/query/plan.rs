@@ -22,7 +22,7 @@ use diesel::QueryableByName;
 use super::ast::SortDirection;
 use super::compile::Compiler;
 use super::resolve::{self, Pred, RExpr, Resolved, SortTarget, Table};
-use super::{compile_condition, compile_order, Query, QueryContext};
+use super::{compile_condition, compile_order, Expr, Query, QueryContext};
 use crate::apps::FieldId;
 use crate::db::{DbConn, Dialect, IntRow, SqlBuilder};
 use crate::error::EngineResult;
@@ -37,7 +37,10 @@ const SMALL_APP: i64 = 20_000;
 pub(crate) struct Driver {
     table: Table,
     field_id: FieldId,
-    pred: Pred,
+    /// AND-ed conditions on the same index row (the bounds of a range, say).
+    preds: Vec<Pred>,
+    /// Positions of those conditions among the top-level AND-ed members (0 for a lone condition).
+    members: Vec<usize>,
 }
 
 /// How a list or count runs.
@@ -58,59 +61,110 @@ fn drivers(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<Driver>> {
         return Ok(Vec::new());
     };
     let resolved = resolve::resolve_expr(e, ctx)?;
-    let leaves: Vec<&Resolved> = match &resolved {
-        RExpr::Leaf(r) => vec![r],
+    let leaves: Vec<(usize, &Resolved)> = match &resolved {
+        RExpr::Leaf(r) => vec![(0, r)],
         RExpr::And(items) => items
             .iter()
-            .filter_map(|i| match i {
-                RExpr::Leaf(r) => Some(r),
+            .enumerate()
+            .filter_map(|(i, item)| match item {
+                RExpr::Leaf(r) => Some((i, r)),
                 _ => None,
             })
             .collect(),
         RExpr::Or(_) => Vec::new(),
     };
-    Ok(leaves
-        .into_iter()
-        .filter_map(|r| match r {
-            Resolved::Field {
-                column,
-                negative: false,
-                pred: Some(pred),
-                empty: false,
-            } if column.subtable.is_none()
-                && column.table != Table::Long
-                && !matches!(pred, Pred::Like(_)) =>
-            {
-                Some(Driver {
-                    table: column.table,
-                    field_id: column.field_id,
-                    pred: pred.clone(),
-                })
+    let mut out: Vec<Driver> = Vec::new();
+    for (position, r) in leaves {
+        let Resolved::Field {
+            column,
+            negative: false,
+            pred: Some(pred),
+            empty: false,
+        } = r
+        else {
+            continue;
+        };
+        if column.subtable.is_some() || column.table == Table::Long || matches!(pred, Pred::Like(_))
+        {
+            continue;
+        }
+        // Bounds on one field are one index range only where a record has one value of it.
+        let single = column.table == Table::Num || single_valued(ctx, column.field_id);
+        match out
+            .iter_mut()
+            .find(|d| single && d.table == column.table && d.field_id == column.field_id)
+        {
+            Some(d) => {
+                d.preds.push(pred.clone());
+                d.members.push(position);
             }
-            _ => None,
-        })
-        .collect())
+            None => out.push(Driver {
+                table: column.table,
+                field_id: column.field_id,
+                preds: vec![pred.clone()],
+                members: vec![position],
+            }),
+        }
+    }
+    Ok(out)
 }
 
-/// `SELECT d.record_id FROM <index> d WHERE <app, field, row 0, value pred>`.
-fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver) {
+/// The query without the driver's conditions: the candidates already satisfy them exactly (the
+/// driver reads the same row-0 index rows the `EXISTS` probes would), so probing them again per
+/// candidate is wasted work.
+fn residual(q: &Query, d: &Driver) -> Query {
+    let mut out = q.clone();
+    out.condition = match &q.condition {
+        Some(Expr::And(items)) => {
+            let mut rest: Vec<Expr> = items
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !d.members.contains(i))
+                .map(|(_, e)| e.clone())
+                .collect();
+            match rest.len() {
+                0 => None,
+                1 => rest.pop(),
+                _ => Some(Expr::And(rest)),
+            }
+        }
+        _ => None,
+    };
+    out
+}
+
+/// Whether the top-level field has at most one value per record (the sortable types).
+fn single_valued(ctx: &QueryContext<'_>, field_id: FieldId) -> bool {
+    ctx.definition
+        .field_ids
+        .iter()
+        .find(|(_, id)| **id == field_id)
+        .and_then(|(code, _)| ctx.definition.field(code))
+        .is_some_and(|f| f.subtable.is_none() && f.property.field_type.is_sortable())
+}
+
+/// `SELECT <select> FROM <index> d WHERE <app, field, row 0, value preds>`.
+fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver, select: &str) {
     b.push(&format!(
-        "SELECT d.record_id FROM {} d WHERE d.app_id = ",
+        "SELECT {select} FROM {} d WHERE d.app_id = ",
         d.table.name()
     ))
     .bind_int(app_id)
     .push(&format!(
-        " AND d.field_id = {} AND d.row_id = 0 AND ",
+        " AND d.field_id = {} AND d.row_id = 0",
         d.field_id
     ));
-    Compiler::new(b).pred("d.value", &d.pred);
+    for p in &d.preds {
+        b.push(" AND ");
+        Compiler::new(b).pred("d.value", p);
+    }
 }
 
 /// How many index entries match the driver, counting at most `ESTIMATE_CAP`.
 fn estimate(conn: &mut DbConn, app_id: i64, d: &Driver) -> EngineResult<i64> {
     let mut b = conn.sql();
     b.push("SELECT COUNT(*) AS n FROM (");
-    driver_select(&mut b, app_id, d);
+    driver_select(&mut b, app_id, d, "d.record_id");
     b.push(" LIMIT ").bind_int(ESTIMATE_CAP).push(") x");
     let rows: Vec<IntRow> = conn.load(&b)?;
     Ok(rows.first().map(|r| r.n).unwrap_or(0))
@@ -198,15 +252,12 @@ fn parts(
             Ok(vec![b])
         }
         Plan::Drive(d) => {
-            // CROSS JOIN keeps SQLite from reordering: the driver's ids come first.
-            b.push(&format!(
-                "SELECT {columns} FROM (SELECT DISTINCT k.record_id FROM ("
-            ));
-            driver_select(&mut b, app_id, d);
-            b.push(") k) k CROSS JOIN records r WHERE r.app_id = ")
-                .bind_int(app_id)
-                .push(" AND r.id = k.record_id");
-            compile_condition(q, ctx, &mut b)?;
+            // The candidates stand in for `records r`: conditions and sort keys only need r.app_id
+            // and r.id, so the (wide) records rows are not read for candidates that fail.
+            b.push(&format!("SELECT {columns} FROM ("));
+            driver_select(&mut b, app_id, d, "DISTINCT d.app_id, d.record_id AS id");
+            b.push(") r WHERE 1=1");
+            compile_condition(&residual(q, d), ctx, &mut b)?;
             compile_order(q, ctx, &mut b)?;
             Ok(vec![b])
         }
@@ -224,14 +275,18 @@ fn parts(
             } else {
                 ""
             };
-            b.push(&format!("SELECT {columns} FROM {} s CROSS JOIN records r WHERE s.app_id = ", table.name()))
-                .bind_int(app_id)
-                .push(&format!(
-                    " AND s.field_id = {field_id} AND s.row_id = 0 AND s.value IS NOT NULL AND r.app_id = s.app_id AND r.id = s.record_id"
-                ));
+            // The sort index stands in for `records r` (every record with a value has its row).
+            b.push(&format!(
+                "SELECT {columns} FROM (SELECT s.app_id, s.record_id AS id, s.value FROM {} s WHERE s.app_id = ",
+                table.name()
+            ))
+            .bind_int(app_id)
+            .push(&format!(
+                " AND s.field_id = {field_id} AND s.row_id = 0 AND s.value IS NOT NULL) r WHERE 1=1"
+            ));
             compile_condition(q, ctx, &mut b)?;
             b.push(&format!(
-                " ORDER BY s.value{collate} {dir_sql}, s.record_id {dir_sql}"
+                " ORDER BY r.value{collate} {dir_sql}, r.id {dir_sql}"
             ));
             let mut empty = SqlBuilder::new(dialect);
             empty
@@ -308,18 +363,17 @@ pub(crate) fn count(
     let mut b = conn.sql();
     match plan {
         Plan::Drive(d) => {
-            b.push("SELECT COUNT(*) AS n FROM (SELECT DISTINCT k.record_id FROM (");
-            driver_select(&mut b, app_id, d);
-            b.push(") k) k CROSS JOIN records r WHERE r.app_id = ")
-                .bind_int(app_id)
-                .push(" AND r.id = k.record_id");
+            b.push("SELECT COUNT(*) AS n FROM (");
+            driver_select(&mut b, app_id, d, "DISTINCT d.app_id, d.record_id AS id");
+            b.push(") r WHERE 1=1");
+            compile_condition(&residual(q, d), ctx, &mut b)?;
         }
         _ => {
             b.push("SELECT COUNT(*) AS n FROM records r WHERE r.app_id = ")
                 .bind_int(app_id);
+            compile_condition(q, ctx, &mut b)?;
         }
     }
-    compile_condition(q, ctx, &mut b)?;
     let rows: Vec<IntRow> = conn.load(&b)?;
     Ok(rows.first().map(|r| r.n).unwrap_or(0))
 }

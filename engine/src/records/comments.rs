@@ -66,27 +66,37 @@ pub fn add_comment(
     Ok(id)
 }
 
-/// Deletes a comment; `CommentNotFound` when it does not exist.
+/// Deletes a comment written by `user`; `CommentNotFound` when it does not exist, `Forbidden` when
+/// someone else wrote it.
 pub fn delete_comment(
     conn: &mut DbConn,
     app: &LiveApp,
     record_id: i64,
     comment_id: i64,
+    user: &str,
 ) -> EngineResult<()> {
     super::read::get_record(conn, app, record_id)?;
-    let n = with_conn!(conn, |c| diesel::delete(
-        record_comments::table.filter(
-            record_comments::app_id
-                .eq(app.row.id)
-                .and(record_comments::record_id.eq(record_id))
-                .and(record_comments::id.eq(comment_id))
-        )
-    )
-    .execute(c))?;
-    if n == 0 {
-        return Err(UserError::CommentNotFound.into());
+    let filter = record_comments::app_id
+        .eq(app.row.id)
+        .and(record_comments::record_id.eq(record_id))
+        .and(record_comments::id.eq(comment_id));
+    let creator: Option<String> = with_conn!(conn, |c| record_comments::table
+        .filter(filter)
+        .select(record_comments::creator)
+        .first(c)
+        .optional())?;
+    match creator {
+        None => Err(UserError::CommentNotFound.into()),
+        // As in kintone, only the person who wrote a comment may delete it.
+        Some(creator) if creator != user => Err(UserError::Forbidden.into()),
+        Some(_) => {
+            with_conn!(conn, |c| diesel::delete(
+                record_comments::table.filter(filter)
+            )
+            .execute(c))?;
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// A page of comments. `ascending` sorts oldest first.

@@ -27,11 +27,13 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
     pub revision: i64,
-    /// `ADD` or `UPDATE` (process actions arrive with process management).
+    /// `ADD`, `UPDATE`, or `STATUS` (a process action or an assignee change).
     pub action: String,
     pub actor: String,
     pub at: i64,
     pub changes: Vec<FieldChange>,
+    /// For `STATUS`: the name of the process action run (none for an assignee change).
+    pub process_action: Option<String>,
 }
 
 /// The fields whose values differ, in form order. Bookkeeping fields (modifier, update time) are left
@@ -101,13 +103,47 @@ pub fn insert(
     Ok(())
 }
 
+/// Inserts the `STATUS` entry of a process action (`process_action` names it) or of an assignee
+/// change (`None`); `changes` holds the Status and Assignee fields that changed.
+pub fn insert_status(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    actor: &str,
+    record_id: i64,
+    revision: i64,
+    process_action: Option<&str>,
+    changes: &[FieldChange],
+) -> EngineResult<()> {
+    let mut b = conn.sql();
+    b.push("INSERT INTO record_history (app_id, record_id, revision, action, actor, at, changes, process_action) VALUES (")
+        .bind_int(app.row.id)
+        .push(", ")
+        .bind_int(record_id)
+        .push(", ")
+        .bind_int(revision)
+        .push(", 'STATUS', ")
+        .bind_text(actor)
+        .push(", ")
+        .bind_int(chrono::Utc::now().timestamp())
+        .push(", ")
+        .bind_text(&serde_json::to_string(changes)?)
+        .push(", ");
+    match process_action {
+        Some(name) => b.bind_text(name),
+        None => b.push("NULL"),
+    };
+    b.push(")");
+    conn.execute(&b)?;
+    Ok(())
+}
+
 /// A record's history, newest first.
 pub fn list_history(
     conn: &mut DbConn,
     app: &LiveApp,
     record_id: i64,
 ) -> EngineResult<Vec<HistoryEntry>> {
-    type Row = (i64, String, String, i64, String);
+    type Row = (i64, String, String, i64, String, Option<String>);
     let rows: Vec<Row> = with_conn!(conn, |c| record_history::table
         .filter(
             record_history::app_id
@@ -121,16 +157,18 @@ pub fn list_history(
             record_history::actor,
             record_history::at,
             record_history::changes,
+            record_history::process_action,
         ))
         .load(c))?;
     rows.into_iter()
-        .map(|(revision, action, actor, at, changes)| {
+        .map(|(revision, action, actor, at, changes, process_action)| {
             Ok(HistoryEntry {
                 revision,
                 action,
                 actor,
                 at,
                 changes: serde_json::from_str(&changes)?,
+                process_action,
             })
         })
         .collect()

@@ -79,16 +79,35 @@ pub fn list_records(
         req.context,
         Some(limit.saturating_add(offset)),
     )?;
-    let rows: Vec<RecordRow> = plan::load(
+    // Ids first, then the page's rows: sorting and skipping never carry the (wide) record data.
+    let ids: Vec<IntRow> = plan::load(
         conn,
         app.row.id,
-        "r.id, r.revision, r.data",
+        "r.id AS n",
         req.query,
         req.context,
         &plan,
         limit,
         offset,
     )?;
+    let mut found: std::collections::HashMap<i64, RecordRow> =
+        std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut b = conn.sql();
+        b.push("SELECT r.id, r.revision, r.data FROM records r WHERE r.app_id = ")
+            .bind_int(app.row.id)
+            .push(" AND r.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind_int(id.n);
+        }
+        b.push(")");
+        let rows: Vec<RecordRow> = conn.load(&b)?;
+        found.extend(rows.into_iter().map(|r| (r.id, r)));
+    }
+    let rows = ids.iter().filter_map(|id| found.remove(&id.n));
     rows.into_iter().map(RecordRow::into_record).collect()
 }
 

@@ -347,6 +347,7 @@ pub fn add_records(
     if prepared.is_empty() {
         return Ok(Vec::new());
     }
+    crate::process::start_records(conn, app, &mut prepared)?;
     let count = i64::try_from(prepared.len())
         .map_err(|_| EngineError::Internal("too many records".into()))?;
     let first_id = allocate(conn, app.id(), "next_record_id", count)?;

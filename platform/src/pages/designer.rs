@@ -32,11 +32,7 @@ struct AppSummary {
 }
 
 fn principal(user: &SessionUser) -> Principal {
-    Principal::User {
-        code: user.code.clone(),
-        name: user.name.clone(),
-        is_admin: user.is_admin,
-    }
+    user.principal()
 }
 
 pub async fn page(
@@ -62,8 +58,7 @@ pub async fn page(
         {
             return Ok(None);
         }
-        let Some((preview, preview_revision)) =
-            load_definition(&mut conn, AppId(app_id), PREVIEW)?
+        let Some((preview, preview_revision)) = load_definition(&mut conn, AppId(app_id), PREVIEW)?
         else {
             return Ok(None);
         };

@@ -3,6 +3,7 @@
 //! session cookie plus a CSRF header. A page for something the user may not see answers exactly like
 //! a missing one.
 
+mod admin;
 mod assets;
 mod designer;
 mod portal;
@@ -32,11 +33,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apps/new", web::post().to(portal::create_app))
         .route("/apps/{id}/settings", web::get().to(designer::page))
         .route("/apps/import", web::post().to(portal::import_app))
+        .route("/admin", web::get().to(admin::index))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/departments", web::get().to(admin::departments))
+        .route("/admin/groups", web::get().to(admin::groups))
+        .route("/admin/tokens", web::get().to(admin::tokens))
+        .route("/admin/audit", web::get().to(admin::audit))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))
         .route("/apps/{id}/records/{rid}", web::get().to(records::detail))
-        .route("/apps/{id}/records/{rid}/edit", web::get().to(records::edit));
+        .route(
+            "/apps/{id}/records/{rid}/edit",
+            web::get().to(records::edit),
+        );
 }
 
 /// What every page's layout needs.
@@ -49,6 +59,8 @@ pub struct Chrome {
     pub user_name: String,
     pub csrf: String,
     pub signed_in: bool,
+    /// Shows the administration link.
+    pub is_admin: bool,
     /// Messages for page scripts (`window.KUMIKI.t`).
     pub messages: Value,
     pub page_data: Value,
@@ -130,6 +142,7 @@ pub fn render_status<T: Serialize>(
         user_name: user.map(|u| u.name.clone()).unwrap_or_default(),
         csrf: csrf.to_owned(),
         signed_in: user.is_some(),
+        is_admin: user.is_some_and(|u| u.is_admin),
         messages: serde_json::to_value(i18n::messages(lang)).unwrap_or(Value::Null),
         page_data: page.page_data,
         scripts: page.scripts,

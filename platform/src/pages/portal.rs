@@ -41,11 +41,7 @@ struct PortalData {
 }
 
 fn principal(user: &SessionUser) -> Principal {
-    Principal::User {
-        code: user.code.clone(),
-        name: user.name.clone(),
-        is_admin: user.is_admin,
-    }
+    user.principal()
 }
 
 fn visible_apps(

@@ -9,6 +9,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::acl::{check_app, AppRight, Principal};
 use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE};
+use kumiki_engine::db::DbConn;
 use kumiki_engine::records::get_record;
 use kumiki_engine::sessions;
 use kumiki_engine::{EngineError, UserError};
@@ -63,12 +64,16 @@ pub struct ViewQuery {
     view: Option<String>,
 }
 
-fn principal(user: &SessionUser) -> Principal {
-    Principal::User {
+/// The user as permission checks see them (departments with ancestors, groups).
+fn principal(conn: &mut DbConn, user: &SessionUser) -> Result<Principal, ApiError> {
+    let context = kumiki_engine::org::principal_context(conn, &user.code)?;
+    Ok(Principal::User {
         code: user.code.clone(),
         name: user.name.clone(),
         is_admin: user.is_admin,
-    }
+        departments: context.departments,
+        groups: context.groups,
+    })
 }
 
 /// The app's live name when the user may view it (and the record exists, when one is named); `None`
@@ -84,7 +89,7 @@ fn load_app(
     if AppRow::find(&mut conn, AppId(app))?.is_none() {
         return Ok(None);
     }
-    if check_app(&principal(user), AppId(app), AppRight::View).is_err() {
+    if check_app(&principal(&mut conn, user)?, AppId(app), AppRight::View).is_err() {
         return Ok(None);
     }
     let Some((definition, _)) = load_definition(&mut conn, AppId(app), LIVE)? else {
@@ -161,11 +166,7 @@ async fn render(
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec!["records_common.js", "views_query.js", "records_list.js"],
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
-        Mode::Detail => vec![
-            "records_common.js",
-            "records_form.js",
-            "records_detail.js",
-        ],
+        Mode::Detail => vec!["records_common.js", "records_form.js", "records_detail.js"],
         Mode::New | Mode::Edit => vec!["records_common.js", "records_form.js"],
     };
     page_for(

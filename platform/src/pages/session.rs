@@ -34,6 +34,22 @@ pub struct SessionUser {
     pub timezone: String,
     pub session_id: String,
     pub csrf: String,
+    /// Department codes with their ancestors, and group codes (`org::principal_context`).
+    pub departments: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+impl SessionUser {
+    /// The user as a permission principal.
+    pub fn principal(&self) -> kumiki_engine::acl::Principal {
+        kumiki_engine::acl::Principal::User {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            is_admin: self.is_admin,
+            departments: self.departments.clone(),
+            groups: self.groups.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,12 +116,19 @@ pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<Session
         let Some(code) = sessions::session_user(&mut conn, &sid2)? else {
             return Ok(None);
         };
-        Ok(User::find_by_code(&mut conn, &code)?)
+        let Some(user) = User::find_by_code(&mut conn, &code)?.filter(|u| u.is_active) else {
+            return Ok(None);
+        };
+        let ctx = kumiki_engine::org::principal_context(&mut conn, &user.code)?;
+        Ok(Some((user, ctx)))
     })
     .await
     .ok()
     .flatten()?;
+    let (user, ctx) = user;
     Some(SessionUser {
+        departments: ctx.departments,
+        groups: ctx.groups,
         csrf: csrf_for(state, &sid),
         code: user.code,
         name: user.name,
@@ -257,18 +280,22 @@ pub async fn login_submit(
     }
     let outcome = blocking(move || {
         let mut conn = st.conn()?;
-        let locked = sessions::locked_for(&mut conn, &login)?.max(sessions::peer_locked_for(&mut conn, &peer)?);
+        let locked = sessions::locked_for(&mut conn, &login)?
+            .max(sessions::peer_locked_for(&mut conn, &peer)?);
         if locked > 0 {
+            crate::auth::record_sign_in_failure(&mut conn, &login, &peer, "form (locked)");
             return Ok(Outcome::Locked(locked));
         }
         match check_password(&st, &mut conn, &login, &password) {
             Ok(user) => {
                 sessions::clear_failures(&mut conn, &login)?;
                 let sid = sessions::create_session(&mut conn, &user.code, SESSION_HOURS * 3600)?;
+                crate::auth::record_sign_in_success(&mut conn, &user.code, &peer, "form")?;
                 Ok(Outcome::Ok(format!("{}\u{0}{}", user.code, sid)))
             }
             Err(_) => {
                 sessions::record_failure(&mut conn, &login, &peer)?;
+                crate::auth::record_sign_in_failure(&mut conn, &login, &peer, "form");
                 Ok(Outcome::Failed)
             }
         }

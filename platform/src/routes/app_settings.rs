@@ -1,4 +1,5 @@
-//! `app/views.json`, `app/settings.json` and `app/status.json` (read live or pre-live; write pre-live).
+//! `app/views.json` and `app/settings.json` (read live or pre-live; write pre-live). `app/status.json`
+//! lives with the rest of process management in `process.rs`.
 
 use kumiki_engine::query::{self, QueryContext};
 use kumiki_engine::{FieldErrors, UserError};
@@ -165,38 +166,6 @@ pub fn update_settings(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 _ => {
                     def.settings.insert(k, v);
                 }
-            }
-        }
-        Ok(())
-    })
-}
-
-pub fn get_status(call: &mut Call, p: &Params, preview: bool) -> Result<Value, ApiError> {
-    let (def, revision) = stage_definition(call, p, preview)?;
-    let mut out = def.process.clone();
-    out.entry("enable").or_insert(Value::Bool(false));
-    out.entry("states").or_insert(Value::Null);
-    out.entry("actions").or_insert(Value::Null);
-    out.insert("revision".into(), Value::String(revision.to_string()));
-    Ok(Value::Object(out))
-}
-
-pub fn update_status(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
-    let body = p.0.as_object().cloned().unwrap_or_default();
-    change_preview(call, p, move |def| {
-        for key in ["enable", "states", "actions"] {
-            if let Some(v) = body.get(key) {
-                def.process.insert(key.into(), v.clone());
-            }
-        }
-        let enabled = def.process_enabled();
-        for (_, prop) in def.properties.iter_mut() {
-            if matches!(
-                prop.field_type,
-                kumiki_engine::fields::FieldType::Status
-                    | kumiki_engine::fields::FieldType::StatusAssignee
-            ) {
-                prop.enabled = Some(enabled);
             }
         }
         Ok(())

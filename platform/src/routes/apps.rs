@@ -158,6 +158,13 @@ pub fn deploy(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 check_definition(preview).map_err(kumiki_engine::EngineError::User)
             },
         )?;
+        let detail = json!({ "revert": revert, "revision": revision });
+        super::org_api::audit(
+            call,
+            kumiki_engine::audit::action::APP_DEPLOY,
+            &format!("app:{app}"),
+            detail,
+        )?;
     }
     Ok(json!({}))
 }

@@ -101,6 +101,7 @@ pub fn add(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 
 pub fn delete(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::View)?;
-    delete_comment(call.conn, &app, p.i64("record")?, p.i64("comment")?)?;
+    let user = call.caller.principal.acting_user().to_owned();
+    delete_comment(call.conn, &app, p.i64("record")?, p.i64("comment")?, &user)?;
     Ok(json!({}))
 }

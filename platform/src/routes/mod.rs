@@ -12,6 +12,8 @@ mod cursors;
 mod designer_api;
 mod files;
 mod form;
+mod org_api;
+mod process;
 mod records;
 mod session;
 mod ui_api;
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::route().to(kintone_endpoint),
         )
         .route("/api/auth/token", web::post().to(session::issue_token))
+        .route("/api/audit.csv", web::get().to(org_api::audit_csv))
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
         .route(
@@ -246,12 +249,39 @@ pub fn dispatch(
         ("PUT", true, "app/views") => app_settings::update_views(call, &p),
         ("GET", _, "app/settings") => app_settings::get_settings(call, &p, preview),
         ("PUT", true, "app/settings") => app_settings::update_settings(call, &p),
-        ("GET", _, "app/status") => app_settings::get_status(call, &p, preview),
-        ("PUT", true, "app/status") => app_settings::update_status(call, &p),
+        ("GET", _, "app/status") => process::get_status(call, &p, preview),
+        ("PUT", true, "app/status") => process::update_status(call, &p),
+        ("PUT", false, "record/status") => process::update_record_status(call, &p),
+        ("PUT", false, "records/status") => process::update_records_status(call, &p),
+        ("PUT", false, "record/assignees") => process::update_assignees(call, &p),
+        ("GET", false, "kumiki/process/actions") => process::actions(call, &p),
+        ("GET", false, "kumiki/process/assigned") => process::assigned(call, &p),
         ("POST", false, "kumiki/app/formula/check") => designer_api::check_formula(call, &p),
         ("GET", false, "kumiki/users") => ui_api::list_users(call, &p),
         ("POST", false, "kumiki/record/calc") => ui_api::calc(call, &p),
         ("GET", false, "kumiki/record/history") => ui_api::history(call, &p),
+        ("GET", false, "kumiki/org/users") => org_api::list_users(call, &p),
+        ("POST", false, "kumiki/org/users") => org_api::add_user(call, &p),
+        ("PUT", false, "kumiki/org/users") => org_api::update_user(call, &p),
+        ("POST", false, "kumiki/org/users/disable") => org_api::disable_user(call, &p),
+        ("POST", false, "kumiki/org/users/enable") => org_api::enable_user(call, &p),
+        ("GET", false, "kumiki/org/departments") => org_api::list_departments(call, &p),
+        ("POST", false, "kumiki/org/departments") => org_api::add_department(call, &p),
+        ("PUT", false, "kumiki/org/departments") => org_api::update_department(call, &p),
+        ("DELETE", false, "kumiki/org/departments") => org_api::delete_department(call, &p),
+        ("GET", false, "kumiki/org/groups") => org_api::list_groups(call, &p),
+        ("POST", false, "kumiki/org/groups") => org_api::add_group(call, &p),
+        ("PUT", false, "kumiki/org/groups") => org_api::update_group(call, &p),
+        ("DELETE", false, "kumiki/org/groups") => org_api::delete_group(call, &p),
+        ("GET", false, "kumiki/org/memberships") => org_api::get_memberships(call, &p),
+        ("PUT", false, "kumiki/org/memberships") => org_api::set_memberships(call, &p),
+        ("GET", false, "kumiki/tokens/user") => org_api::list_user_tokens(call, &p),
+        ("POST", false, "kumiki/tokens/user") => org_api::create_user_token(call, &p),
+        ("DELETE", false, "kumiki/tokens/user") => org_api::revoke_user_token(call, &p),
+        ("GET", false, "kumiki/tokens/app") => org_api::list_app_tokens(call, &p),
+        ("POST", false, "kumiki/tokens/app") => org_api::create_app_token(call, &p),
+        ("DELETE", false, "kumiki/tokens/app") => org_api::revoke_app_token(call, &p),
+        ("GET", false, "kumiki/audit") => org_api::list_audit(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

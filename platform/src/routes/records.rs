@@ -211,6 +211,13 @@ pub fn delete_records(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         ));
     }
     let removed = records::delete_records(call.conn, &app, &ids, &revisions)?;
+    let target = format!("app:{}", app.id().0);
+    super::org_api::audit(
+        call,
+        kumiki_engine::audit::action::RECORDS_DELETE,
+        &target,
+        json!({ "ids": ids }),
+    )?;
     call.removed_files.extend(removed);
     Ok(json!({}))
 }

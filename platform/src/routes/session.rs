@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::wants_japanese;
-use crate::auth::{check_password, issue_jwt};
+use crate::auth::{check_password, issue_jwt, record_sign_in_failure, record_sign_in_success};
 use crate::error::ApiError;
 use crate::state::{blocking, AppState};
 
@@ -28,9 +28,14 @@ pub async fn issue_token(
         let request: TokenRequest =
             serde_json::from_slice(&body).map_err(|_| ApiError::malformed_json())?;
         let state = state.get_ref().clone();
+        let peer = crate::auth::peer_of(&req);
         let (token, exp) = blocking(move || {
             let mut conn = state.conn()?;
-            let user = check_password(&state, &mut conn, &request.login, &request.password)?;
+            let user = check_password(&state, &mut conn, &request.login, &request.password)
+                .inspect_err(|_| {
+                    record_sign_in_failure(&mut conn, &request.login, &peer, "authToken")
+                })?;
+            record_sign_in_success(&mut conn, &user.code, &peer, "authToken")?;
             issue_jwt(&state, &user.code, TOKEN_HOURS)
         })
         .await?;

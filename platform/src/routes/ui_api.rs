@@ -57,7 +57,8 @@ pub fn calc(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 }
 
 /// `GET /api/record/history.json?app&id` → `{history: [{revision, action, actor{code,name}, at,
-/// changes[{field, label, type, old, new}]}]}`, newest first. A missing record is `GAIA_RE01`.
+/// changes[{field, label, type, old, new}], processAction}]}`, newest first (`processAction`: the
+/// process action a `STATUS` entry ran, else null). A missing record is `GAIA_RE01`.
 pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::View)?;
     let id = p.i64("id")?;
@@ -96,6 +97,7 @@ pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .unwrap_or_default(),
             "changes": changes,
+            "processAction": e.process_action,
         }));
     }
     Ok(json!({ "history": out }))
