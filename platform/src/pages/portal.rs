@@ -107,7 +107,7 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
             title: i18n::t(lang, "portal.title"),
             data: &data,
             page_data: Value::Null,
-            scripts: vec![],
+            scripts: vec!["portal.js"],
         },
     )
 }

@@ -253,6 +253,7 @@ pub fn assigned(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
                 "app": app.row.id.to_string(),
                 "name": app.definition.name,
                 "count": count.to_string(),
+                "assigneeField": assignee.property.code,
             }));
         }
     }

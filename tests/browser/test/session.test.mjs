@@ -46,3 +46,26 @@ test("a phone-width portal has no horizontal scrolling", async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
 });
+
+test("the portal shows how many records are assigned to me", async () => {
+  const headers = { "X-Cybozu-Authorization": Buffer.from("Administrator:" + ADMIN_PASSWORD).toString("base64"), "Content-Type": "application/json" };
+  const call = async (method, path, body) => {
+    const r = await fetch(server.baseUrl + "/k/v1/" + path, { method, headers, body: JSON.stringify(body) });
+    const j = await r.json();
+    if (!r.ok) throw new Error(JSON.stringify(j));
+    return j;
+  };
+  const { app } = await call("POST", "preview/app.json", { name: "相談受付" });
+  await call("POST", "preview/app/form/fields.json", { app, properties: { 件名: { type: "SINGLE_LINE_TEXT", code: "件名", label: "件名" } } });
+  await call("PUT", "preview/app/status.json", { app, enable: true,
+    states: { 受付: { name: "受付", index: "0" }, 対応中: { name: "対応中", index: "1", assignee: { type: "ONE", entities: [{ entity: { type: "USER", code: "Administrator" } }] } } },
+    actions: [{ name: "対応開始", from: "受付", to: "対応中" }] });
+  await call("POST", "preview/app/deploy.json", { apps: [{ app }] });
+  const { id } = await call("POST", "record.json", { app, record: { 件名: { value: "窓口の相談" } } });
+  await call("PUT", "record/status.json", { app, id, action: "対応開始", assignee: "Administrator" });
+  const page = await signedInPage(browser, server.baseUrl);
+  await page.waitForSelector(`[data-testid=assigned-${app}]`);
+  assert.match(await page.textContent(`[data-testid=assigned-${app}]`), /1件/);
+  await page.click(`[data-testid=assigned-${app}]`);
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid^=record-row-]").length === 1);
+});
