@@ -52,6 +52,21 @@ pub enum UserError {
     /// A settings revision that is not the latest.
     #[error("The revision is not the latest. Someone may update the app settings.")]
     SettingsRevisionConflict,
+    /// A deploy of an app that requires review, without an approved submission of the current
+    /// pre-live revision (`review::check_gate`).
+    #[error("This app requires review before its changes go live. Submit the pre-live settings (revision {0}) for review and deploy after they are approved.")]
+    ReviewRequired(i64),
+    #[error("The specified review submission (ID: {0}) is not found.")]
+    SubmissionNotFound(String),
+    /// The submission was already approved or rejected.
+    #[error("This submission has already been decided.")]
+    ReviewAlreadyDecided,
+    /// The pre-live settings changed after the submission; it no longer describes what would deploy.
+    #[error("The pre-live settings changed after this submission. Submit them again for review.")]
+    ReviewOutdated,
+    /// The current pre-live revision is already waiting for review.
+    #[error("The current pre-live settings are already waiting for review.")]
+    ReviewPending,
 }
 
 /// The kintone codes that query errors map to.

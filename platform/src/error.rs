@@ -172,6 +172,17 @@ impl From<UserError> for ApiError {
             UserError::TooManyCursors => ApiError::new(400, "GAIA_CU01", message),
             UserError::ProcessDisabled => ApiError::new(400, "GAIA_ST02", message),
             UserError::StatusActionNotAllowed => ApiError::new(400, "GAIA_IL03", message),
+            // App review (Kumiki's codes, docs/api.md "App review").
+            UserError::ReviewRequired(_) => ApiError::new(409, "GAIA_RV01", message)
+                .ja("このアプリは変更の公開前に審査が必要です。運用前の設定を審査に提出し、承認後に公開してください。"),
+            UserError::SubmissionNotFound(_) => ApiError::new(404, "GAIA_RV02", message)
+                .ja("指定した審査の申請が見つかりません。"),
+            UserError::ReviewAlreadyDecided => ApiError::new(409, "GAIA_RV03", message)
+                .ja("この申請はすでに審査済みです。"),
+            UserError::ReviewOutdated => ApiError::new(409, "GAIA_RV03", message)
+                .ja("申請の後に運用前の設定が変更されました。もう一度審査に提出してください。"),
+            UserError::ReviewPending => ApiError::new(409, "GAIA_RV03", message)
+                .ja("現在の運用前の設定はすでに審査待ちです。"),
             UserError::Query { code, message } => query_error(code, message),
         }
     }

@@ -166,7 +166,7 @@ async fn render(
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec!["records_common.js", "views_query.js", "records_list.js"],
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
-        Mode::Detail => vec!["records_common.js", "records_form.js", "records_detail.js"],
+        Mode::Detail => vec!["records_common.js", "records_form.js", "records_detail.js", "process_actions.js"],
         Mode::New | Mode::Edit => vec!["records_common.js", "records_form.js"],
     };
     page_for(
