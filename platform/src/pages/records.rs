@@ -72,6 +72,7 @@ fn principal(conn: &mut DbConn, user: &SessionUser) -> Result<Principal, ApiErro
         name: user.name.clone(),
         is_admin: user.is_admin,
         departments: context.departments,
+        own_departments: context.own_departments,
         groups: context.groups,
     })
 }
@@ -89,14 +90,26 @@ fn load_app(
     if AppRow::find(&mut conn, AppId(app))?.is_none() {
         return Ok(None);
     }
-    if check_app(&principal(&mut conn, user)?, AppId(app), AppRight::View).is_err() {
+    let p = principal(&mut conn, user)?;
+    let tz = user
+        .timezone
+        .parse()
+        .unwrap_or(state.settings.default_timezone);
+    // The same evaluator as the API: an app or record the user may not view is not found.
+    let Some(access) = kumiki_engine::acl::load_access(&mut conn, &p, AppId(app), tz)? else {
+        return Ok(None);
+    };
+    if check_app(&p, AppId(app), AppRight::View).is_err()
+        || kumiki_engine::acl::check_app_access(&access, AppRight::View).is_err()
+    {
         return Ok(None);
     }
     let Some((definition, _)) = load_definition(&mut conn, AppId(app), LIVE)? else {
         return Ok(None);
     };
     if let Some(id) = record {
-        let live = kumiki_engine::apps::load_live(&mut conn, AppId(app))?;
+        let mut live = kumiki_engine::apps::load_live(&mut conn, AppId(app))?;
+        live.access = Some(std::sync::Arc::new(access));
         match get_record(&mut conn, &live, id) {
             Ok(_) => {}
             Err(EngineError::User(UserError::RecordNotFound(_))) => return Ok(None),
@@ -166,7 +179,12 @@ async fn render(
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec!["records_common.js", "views_query.js", "records_list.js"],
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
-        Mode::Detail => vec!["records_common.js", "records_form.js", "records_detail.js", "process_actions.js"],
+        Mode::Detail => vec![
+            "records_common.js",
+            "records_form.js",
+            "records_detail.js",
+            "process_actions.js",
+        ],
         Mode::New | Mode::Edit => vec!["records_common.js", "records_form.js"],
     };
     page_for(
