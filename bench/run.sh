@@ -24,12 +24,12 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release -p kumiki-platform -p kumiki-bench
 fi
 
-DATA=$(mktemp -d /tmp/kumiki-bench.XXXXXX)
+if [ "$BACKEND" = sqlite ] && [ -n "${REUSE:-}" ]; then DATA=$REUSE
+else DATA=$(mktemp -d /tmp/kumiki-bench.XXXXXX); CREATED=1; fi
 DB_ARGS=()
 DBNAME=
 case "$BACKEND" in
-  sqlite)
-    [ -n "${REUSE:-}" ] && DATA=$REUSE ;;
+  sqlite) ;;
   postgres)
     if [ -n "${REUSE:-}" ]; then DBNAME=$REUSE
     else DBNAME=kumiki_bench_$$; "${PSQL[@]}" -c "CREATE DATABASE $DBNAME"; fi
@@ -48,6 +48,8 @@ cleanup() {
     rm -rf "$DATA"
   else
     echo "kept: ${DBNAME:-$DATA}"
+    # A PostgreSQL run's data dir only holds the log; drop it unless asked to keep everything.
+    [ -n "$DBNAME" ] && [ -n "${CREATED:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$DATA"
   fi
 }
 trap cleanup EXIT

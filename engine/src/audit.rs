@@ -38,9 +38,14 @@ pub mod action {
     pub const APP_EXPORT: &str = "app.export";
     pub const RECORDS_DELETE: &str = "records.delete";
     pub const AUDIT_EXPORT: &str = "audit.export";
+    pub const APP_REVIEW_SUBMIT: &str = "app.review.submit";
+    pub const APP_REVIEW_APPROVE: &str = "app.review.approve";
+    pub const APP_REVIEW_REJECT: &str = "app.review.reject";
+    pub const APP_ROLLBACK: &str = "app.rollback";
+    pub const RECORD_RESTORE: &str = "record.restore";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 19] = [
+    pub const ALL: [&str; 24] = [
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -60,6 +65,11 @@ pub mod action {
         APP_EXPORT,
         RECORDS_DELETE,
         AUDIT_EXPORT,
+        APP_REVIEW_SUBMIT,
+        APP_REVIEW_APPROVE,
+        APP_REVIEW_REJECT,
+        APP_ROLLBACK,
+        RECORD_RESTORE,
     ];
 }
 

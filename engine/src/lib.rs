@@ -13,6 +13,7 @@ pub mod packages;
 pub mod process;
 pub mod query;
 pub mod records;
+pub mod review;
 pub mod server_settings;
 pub mod sessions;
 pub mod tokens;

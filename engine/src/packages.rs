@@ -101,6 +101,8 @@ pub fn definition_of(package: &Value) -> EngineResult<AppDefinition> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    // Review before go-live is the importing organisation's policy, set by its administrators.
+    def.settings.remove(crate::review::REQUIRE_REVIEW);
     def.process = package
         .get("process")
         .and_then(Value::as_object)
@@ -284,6 +286,7 @@ fn export_records(conn: &mut DbConn, files: &FileStore, app: &LiveApp) -> Engine
             primary_organization: None,
             timezone: chrono_tz::UTC,
             now: chrono::Utc::now(),
+            access: None,
         };
         let q = query::prepare(&text, &ctx)?;
         let page = records::list_records(

@@ -168,6 +168,7 @@ pub fn user_principal(conn: &mut DbConn, user: &User) -> Result<Principal, ApiEr
         name: user.name.clone(),
         is_admin: user.is_admin,
         departments: ctx.departments,
+        own_departments: ctx.own_departments,
         groups: ctx.groups,
     })
 }

@@ -845,6 +845,13 @@
           $("d-open-app").hidden = false;
         }, function (err) {
           S.busy = false;
+          // Review before go-live (review.js): an app under review publishes only approved changes.
+          if (err && err.code === "GAIA_RV01") {
+            KD.message("error", t("designer.review.blocked"),
+              el("a", { href: "/apps/" + APP + "/review", "data-testid": "review-blocked-link", text: t("designer.review.open") }));
+            KD.renderStatus();
+            return;
+          }
           showServerErrors(err);
           KD.message("error", t("designer.publish.failed"), null, S.general);
           renderAll();

@@ -189,9 +189,25 @@
           h.changes && h.changes.length ? changes : null]));
       });
       hbox.appendChild(ol);
+      addRestoreButtons(ol, entries);
     }).catch(function (e) {
       hbox.textContent = "";
       hbox.appendChild(el("p", { class: "alert error", text: R.errorText(e) }));
+    });
+  }
+
+  // ---------- restore an earlier revision (review area: /api/record/restore.json) ----------
+  function addRestoreButtons(ol, entries) {
+    entries.slice(1).forEach(function (h) {
+      var li = ol.querySelector('[data-testid="history-rev-' + h.revision + '"]');
+      if (!li) return;
+      li.appendChild(el("button", { type: "button", class: "button small", "data-testid": "restore-rev-" + h.revision,
+        text: K.t("records.restore.button"), onclick: function () {
+          if (!window.confirm(K.t("records.restore.confirm", { n: h.revision }))) return;
+          K.api("POST", "/api/record/restore.json", { app: R.appId, id: recordId, revision: h.revision }).then(function () {
+            location.reload();
+          }, function (e) { li.appendChild(el("p", { class: "alert error", text: R.errorText(e) })); });
+        } }));
     });
   }
 })();

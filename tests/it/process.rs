@@ -580,7 +580,7 @@ fn history_actions_and_queries_follow_the_status() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         b,
-        json!({"apps": [{"app": id.to_string(), "name": "相談案件", "count": "2"}]})
+        json!({"apps": [{"app": id.to_string(), "name": "相談案件", "count": "2", "assigneeField": "Assignee"}]})
     );
     let (_, b) = tanaka.get("/api/process/assigned.json");
     assert_eq!(b["apps"][0]["count"], "1");

@@ -38,6 +38,15 @@ pub struct AppDefinition {
     pub field_ids: IndexMap<String, FieldId>,
     #[serde(default = "first_field_id")]
     pub next_field_id: FieldId,
+    /// `app/acl.json` rights; `None` (never set): every user has every right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_acl: Option<Vec<crate::acl::AppAclEntry>>,
+    /// `record/acl.json` rules, in priority order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub record_acl: Vec<crate::acl::RecordAclRule>,
+    /// `field/acl.json` rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_acl: Vec<crate::acl::FieldAclRule>,
 }
 
 fn first_field_id() -> FieldId {
@@ -66,6 +75,9 @@ impl AppDefinition {
             process: serde_json::Map::new(),
             field_ids: IndexMap::new(),
             next_field_id: 1,
+            app_acl: None,
+            record_acl: Vec::new(),
+            field_acl: Vec::new(),
         };
         for (t, code, label) in SYSTEM_FIELDS {
             let mut p = FieldProperty::new(t, code, label);

@@ -52,6 +52,9 @@ pub struct LiveApp {
     pub row: AppRow,
     pub definition: AppDefinition,
     pub revision: i64,
+    /// The caller's rights, attached by whoever checked them (`Call::live_app`); `None` is
+    /// unrestricted (internal jobs). Record reads, writes and rendering consult it.
+    pub access: Option<std::sync::Arc<crate::acl::Access>>,
 }
 
 impl LiveApp {
@@ -147,6 +150,7 @@ pub fn load_live(conn: &mut DbConn, app: AppId) -> EngineResult<LiveApp> {
         row,
         definition,
         revision,
+        access: None,
     })
 }
 
@@ -235,6 +239,14 @@ pub fn deploy(
             .execute(c))?;
             return Ok(());
         }
+        // Apps under review deploy only approved pre-live settings (`review::check_gate`).
+        crate::review::check_gate(
+            conn,
+            app,
+            &preview,
+            preview_revision,
+            live.as_ref().map(|(d, _)| d),
+        )?;
         check(conn, &preview, live.as_ref().map(|(d, _)| d))?;
         if let Some((live_def, _)) = &live {
             super::migrate::apply_definition_change(conn, app, live_def, &preview)?;

@@ -35,6 +35,8 @@ use crate::error::{EngineResult, UserError};
 pub struct PrincipalContext {
     /// The user's departments first (primary first), then every ancestor, each once.
     pub departments: Vec<String>,
+    /// The user's own departments (primary first), without ancestors.
+    pub own_departments: Vec<String>,
     pub groups: Vec<String>,
     pub primary_department: Option<String>,
 }
@@ -51,6 +53,7 @@ pub fn principal_context(conn: &mut DbConn, user: &str) -> EngineResult<Principa
         departments::with_ancestors(&all, &direct)
     };
     Ok(PrincipalContext {
+        own_departments: direct,
         departments,
         groups: user_groups(conn, user)?,
         primary_department: primary,

@@ -132,6 +132,7 @@ fn query_context<'a>(app: &'a LiveApp, actor: &'a Actor) -> QueryContext<'a> {
         primary_organization: None,
         timezone: actor.timezone,
         now: Utc::now(),
+        access: None,
     }
 }
 

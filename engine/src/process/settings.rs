@@ -570,6 +570,7 @@ pub fn check(
         primary_organization: None,
         timezone: chrono_tz::UTC,
         now: chrono::Utc::now(),
+        access: None,
     };
     for (i, a) in settings.actions().iter().enumerate() {
         let k = format!("actions[{i}]");

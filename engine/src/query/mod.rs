@@ -45,6 +45,9 @@ pub struct QueryContext<'a> {
     /// are evaluated.
     pub timezone: chrono_tz::Tz,
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The caller's permissions: hidden records are filtered out of every list and count, and fields
+    /// the caller may not view are unknown to the query (`GAIA_IQ11`). `None`: unrestricted.
+    pub access: Option<&'a crate::acl::Access>,
 }
 
 /// Default `limit` when the query has none.
@@ -86,8 +89,9 @@ pub fn check(q: &Query, ctx: &QueryContext<'_>) -> Result<(), UserError> {
     Ok(())
 }
 
-/// Appends ` AND (<condition>)` to `b`, or nothing when the query has no condition. The caller has
-/// written `SELECT ... FROM records r WHERE r.app_id = <bind>`; the condition refers to `r`.
+/// Appends ` AND (<condition>)` to `b`, or nothing when the query has no condition, and then the
+/// caller's record-view filter when `ctx.access` hides records. The caller has written
+/// `SELECT ... FROM records r WHERE r.app_id = <bind>`; the condition refers to `r`.
 ///
 /// Errors: as `check`; on error nothing has been appended.
 pub fn compile_condition(
@@ -95,11 +99,37 @@ pub fn compile_condition(
     ctx: &QueryContext<'_>,
     b: &mut SqlBuilder,
 ) -> Result<(), UserError> {
-    let Some(e) = &q.condition else { return Ok(()) };
-    let resolved = resolve::resolve_expr(e, ctx)?;
-    b.push(" AND (");
-    compile::Compiler::new(b).expr(&resolved);
-    b.push(")");
+    if let Some(e) = &q.condition {
+        let resolved = resolve::resolve_expr(e, ctx)?;
+        b.push(" AND (");
+        compile::Compiler::new(b).expr(&resolved);
+        b.push(")");
+    }
+    if let Some(access) = ctx.access {
+        crate::acl::sql::push_view_filter(access, ctx, b);
+    }
+    Ok(())
+}
+
+/// Appends the condition alone, in parentheses (`1=1` without one), for permission rules.
+///
+/// Errors: as `check`; on error nothing has been appended.
+pub(crate) fn compile_bare_condition(
+    q: &Query,
+    ctx: &QueryContext<'_>,
+    b: &mut SqlBuilder,
+) -> Result<(), UserError> {
+    match &q.condition {
+        None => {
+            b.push("1=1");
+        }
+        Some(e) => {
+            let resolved = resolve::resolve_expr(e, ctx)?;
+            b.push("(");
+            compile::Compiler::new(b).expr(&resolved);
+            b.push(")");
+        }
+    }
     Ok(())
 }
 

@@ -524,6 +524,7 @@ mod tests {
             primary_organization: None,
             timezone: chrono_tz::Asia::Tokyo,
             now: chrono::Utc::now(),
+            access: None,
         };
         let queries = [
             "n >= 10 and n < 40 order by d desc",
@@ -594,6 +595,7 @@ mod tests {
             primary_organization: None,
             timezone: chrono_tz::Asia::Tokyo,
             now: chrono::Utc::now(),
+            access: None,
         };
         let q = super::super::prepare("n = 5 and c in (\"A\") order by d desc", &ctx)?;
         assert_eq!(

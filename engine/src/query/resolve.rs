@@ -266,6 +266,13 @@ fn lookup(
         .definition
         .field(code)
         .ok_or_else(|| unknown_field(code))?;
+    // A field the caller may not view does not exist for their queries (no oracle on its values).
+    if ctx
+        .access
+        .is_some_and(|a| !a.field_queryable(ctx.definition, code))
+    {
+        return Err(unknown_field(code));
+    }
     let t = field.property.field_type;
     // Process-management fields do not exist while the feature is off (spec §2.1).
     if matches!(t, FieldType::Status | FieldType::StatusAssignee)

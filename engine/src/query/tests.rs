@@ -101,6 +101,7 @@ fn ctx(def: &AppDefinition) -> QueryContext<'_> {
         primary_organization: Some("sales"),
         timezone: chrono_tz::Asia::Tokyo,
         now: instant("2024-03-10T12:00:00Z"),
+        access: None,
     }
 }
 

@@ -39,8 +39,13 @@ impl RecordRow {
     }
 }
 
-/// One record, or `RecordNotFound`.
+/// One record, or `RecordNotFound` — also when the caller may not view it (`app.access`).
 pub fn get_record(conn: &mut DbConn, app: &LiveApp, id: i64) -> EngineResult<StoredRecord> {
+    if let Some(access) = &app.access {
+        if !record_rights(conn, app, access, id)?.view {
+            return Err(UserError::RecordNotFound(id.to_string()).into());
+        }
+    }
     let mut b = conn.sql();
     b.push("SELECT r.id, r.revision, r.data FROM records r WHERE r.app_id = ")
         .bind_int(app.row.id)
@@ -51,6 +56,25 @@ pub fn get_record(conn: &mut DbConn, app: &LiveApp, id: i64) -> EngineResult<Sto
         .next()
         .ok_or_else(|| UserError::RecordNotFound(id.to_string()).into())
         .and_then(RecordRow::into_record)
+}
+
+/// The caller's rights on record `id` (none when it does not exist); every right without rules.
+pub fn record_rights(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    access: &crate::acl::Access,
+    id: i64,
+) -> EngineResult<crate::acl::RecordRights> {
+    let rights = access.rights;
+    if access.rules.is_empty() {
+        return Ok(crate::acl::RecordRights {
+            view: rights.view,
+            edit: rights.edit,
+            delete: rights.delete,
+        });
+    }
+    let found = crate::acl::sql::records_rights(conn, app, access, &[id])?;
+    Ok(found.get(&id).map(|(r, _)| *r).unwrap_or_default())
 }
 
 /// What a list call asks for.

@@ -47,8 +47,34 @@ pub fn value_for(app: &LiveApp, record: &StoredRecord, code: &str) -> Value {
     }
 }
 
+/// Whether the caller (`app.access`) created the record, by its creator field.
+pub fn created_by_caller(app: &LiveApp, record: &StoredRecord) -> bool {
+    let Some(access) = &app.access else {
+        return false;
+    };
+    app.definition
+        .field_of_type(FieldType::Creator)
+        .and_then(|f| record.values.get(&f.property.code))
+        .and_then(|v| v.get("code"))
+        .and_then(Value::as_str)
+        .is_some_and(|c| c == access.user)
+}
+
+/// Whether the caller may view field `code` (top-level or in a subtable) of the record.
+pub fn field_viewable(app: &LiveApp, record: &StoredRecord, code: &str) -> bool {
+    match &app.access {
+        None => true,
+        Some(access) if access.fields.is_empty() => true,
+        Some(access) => {
+            access.field_level(&app.definition, code, created_by_caller(app, record))
+                >= crate::acl::Accessibility::Read
+        }
+    }
+}
+
 /// The record as the API returns it. `fields` limits the output to those codes (`$id` and
-/// `$revision` included only when named); unknown codes are ignored as kintone does.
+/// `$revision` included only when named); unknown codes are ignored as kintone does. Fields the
+/// caller may not view (`app.access`) are left out.
 pub fn record_json(
     app: &LiveApp,
     record: &StoredRecord,
@@ -59,7 +85,7 @@ pub fn record_json(
     let process = app.definition.process_enabled();
     for (code, property) in &app.definition.properties {
         let t = property.field_type;
-        if t.is_layout_only() || !wanted(code) {
+        if t.is_layout_only() || !wanted(code) || !field_viewable(app, record, code) {
             continue;
         }
         if matches!(

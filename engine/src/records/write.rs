@@ -174,6 +174,39 @@ fn prefix(bulk: bool, i: usize) -> String {
     }
 }
 
+/// Refuses (`Forbidden`, kintone `CB_NO02`) a write that sends a value for a field the caller may
+/// not edit (`app.access`): values are never dropped silently. Unknown codes are ignored as kintone
+/// ignores them.
+fn check_writable(app: &LiveApp, input: &Map<String, Value>, is_creator: bool) -> EngineResult<()> {
+    let Some(access) = &app.access else {
+        return Ok(());
+    };
+    if access.fields.is_empty() {
+        return Ok(());
+    }
+    for code in input.keys() {
+        if app.definition.properties.contains_key(code)
+            && access.field_level(&app.definition, code, is_creator)
+                < crate::acl::Accessibility::Write
+        {
+            return Err(UserError::Forbidden.into());
+        }
+    }
+    Ok(())
+}
+
+/// The caller's rights on an existing record (every right when `app.access` is None).
+fn rights_on(conn: &mut DbConn, app: &LiveApp, id: i64) -> EngineResult<crate::acl::RecordRights> {
+    match &app.access {
+        None => Ok(crate::acl::RecordRights {
+            view: true,
+            edit: true,
+            delete: true,
+        }),
+        Some(access) => super::read::record_rights(conn, app, access, id),
+    }
+}
+
 /// Validates and completes one record's values: normalization, lookups, calculated fields.
 fn prepare_values(
     conn: &mut DbConn,
@@ -246,17 +279,42 @@ fn apply_lookups(
                 .map_err(|_| UserError::LookupNoMatch {
                     field: code.clone(),
                 })?;
-        let source = load_live(conn, AppId(source_id))?;
-        let found = find_by_unique_value(conn, &source, &lookup.related_key_field, &key, None)?;
-        let Some(source_record_id) = found else {
-            return Err(UserError::LookupNoMatch {
+        let no_match = || -> EngineError {
+            UserError::LookupNoMatch {
                 field: code.clone(),
             }
-            .into());
+            .into()
         };
-        let source_record = get_record(conn, &source, source_record_id)?;
+        let mut source = load_live(conn, AppId(source_id))?;
+        // The source is read with the caller's rights: a record, app or key field they may not see
+        // answers like no match, and fields they may not view are copied empty.
+        if let Some(access) = &app.access {
+            let source_access = access.for_app(&source);
+            if !source_access.rights.view
+                || !source_access.field_queryable(&source.definition, &lookup.related_key_field)
+            {
+                return Err(no_match());
+            }
+            source.access = Some(std::sync::Arc::new(source_access));
+        }
+        let found = find_by_unique_value(conn, &source, &lookup.related_key_field, &key, None)?;
+        let Some(source_record_id) = found else {
+            return Err(no_match());
+        };
+        let source_record = match get_record(conn, &source, source_record_id) {
+            Ok(r) => r,
+            Err(EngineError::User(UserError::RecordNotFound(_))) => return Err(no_match()),
+            Err(e) => return Err(e),
+        };
         for mapping in &lookup.field_mappings {
-            let copied = super::render::value_for(&source, &source_record, &mapping.related_field);
+            let copied = if super::render::field_viewable(&source, &source_record, &mapping.related_field) {
+                super::render::value_for(&source, &source_record, &mapping.related_field)
+            } else {
+                match source.definition.field(&mapping.related_field) {
+                    Some(f) => super::render::empty_value(f.property.field_type),
+                    None => Value::Null,
+                }
+            };
             values.insert(mapping.field.clone(), copied);
         }
     }
@@ -322,6 +380,9 @@ pub fn add_records(
     bulk: bool,
 ) -> EngineResult<Vec<(i64, i64)>> {
     lock_app_for_write(conn, app)?;
+    for input in inputs {
+        check_writable(app, input, true)?;
+    }
     let mut prepared = Vec::with_capacity(inputs.len());
     let mut checks = CallChecks::default();
     for (i, input) in inputs.iter().enumerate() {
@@ -550,7 +611,17 @@ pub fn update_records(
             }
             .into());
         };
-        let existing = get_record(conn, app, id)?;
+        let existing = match (get_record(conn, app, id), &update.target) {
+            (Ok(r), _) => r,
+            // A record hidden from the caller answers like no match.
+            (Err(EngineError::User(UserError::RecordNotFound(_))), RecordTarget::UpdateKey { .. }) => {
+                return Err(UserError::UpdateKeyNoMatch.into())
+            }
+            (Err(e), _) => return Err(e),
+        };
+        if !rights_on(conn, app, id)?.edit {
+            return Err(UserError::Forbidden.into());
+        }
         if let Some(expected) = update.revision.filter(|r| *r != -1) {
             if expected != existing.revision {
                 return Err(UserError::RevisionConflict.into());
@@ -561,6 +632,7 @@ pub fn update_records(
             // The key addresses the record; it is not a new value.
             input.remove(field);
         }
+        check_writable(app, &input, super::render::created_by_caller(app, &existing))?;
         let values = match prepare_values(
             conn,
             app,
@@ -687,6 +759,9 @@ pub fn delete_records(
     let mut paths = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let existing = get_record(conn, app, *id)?;
+        if !rights_on(conn, app, *id)?.delete {
+            return Err(UserError::Forbidden.into());
+        }
         if let Some(expected) = revisions.get(i).copied().flatten().filter(|r| *r != -1) {
             if expected != existing.revision {
                 return Err(UserError::RevisionConflict.into());

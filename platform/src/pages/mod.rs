@@ -9,6 +9,7 @@ mod designer;
 mod portal;
 mod prefs;
 mod records;
+mod review;
 pub mod session;
 
 use actix_web::http::StatusCode;
@@ -32,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(portal::page))
         .route("/apps/new", web::post().to(portal::create_app))
         .route("/apps/{id}/settings", web::get().to(designer::page))
+        .route("/apps/{id}/review", web::get().to(review::review_page))
+        .route("/apps/{id}/versions", web::get().to(review::versions_page))
         .route("/apps/import", web::post().to(portal::import_app))
         .route("/admin", web::get().to(admin::index))
         .route("/admin/users", web::get().to(admin::users))

@@ -36,6 +36,8 @@ pub struct SessionUser {
     pub csrf: String,
     /// Department codes with their ancestors, and group codes (`org::principal_context`).
     pub departments: Vec<String>,
+    /// The user's own departments (no ancestors).
+    pub own_departments: Vec<String>,
     pub groups: Vec<String>,
 }
 
@@ -47,6 +49,7 @@ impl SessionUser {
             name: self.name.clone(),
             is_admin: self.is_admin,
             departments: self.departments.clone(),
+            own_departments: self.own_departments.clone(),
             groups: self.groups.clone(),
         }
     }
@@ -128,6 +131,7 @@ pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<Session
     let (user, ctx) = user;
     Some(SessionUser {
         departments: ctx.departments,
+        own_departments: ctx.own_departments,
         groups: ctx.groups,
         csrf: csrf_for(state, &sid),
         code: user.code,

@@ -63,6 +63,7 @@ pub fn update_views(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 primary_organization: None,
                 timezone: tz,
                 now: chrono::Utc::now(),
+                access: None,
             };
             let filter = v
                 .get("filterCond")
@@ -135,10 +136,25 @@ pub fn get_settings(call: &mut Call, p: &Params, preview: bool) -> Result<Value,
 
 pub fn update_settings(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let body = p.0.as_object().cloned().unwrap_or_default();
+    let may_set_review = matches!(
+        call.caller.principal,
+        kumiki_engine::acl::Principal::User { is_admin: true, .. }
+    );
     change_preview(call, p, move |def| {
         for (k, v) in body {
             match k.as_str() {
                 "app" | "revision" => {}
+                // Kumiki extension: deploys need an approved review (administrators only; sending
+                // the current value back is allowed to anyone).
+                kumiki_engine::review::REQUIRE_REVIEW => {
+                    let Some(on) = v.as_bool() else {
+                        return Err(UserError::invalid(&k, "Enter true or false."));
+                    };
+                    if on != kumiki_engine::review::requires_review(def) && !may_set_review {
+                        return Err(UserError::Forbidden);
+                    }
+                    def.settings.insert(k, Value::Bool(on));
+                }
                 "name" => {
                     let name = v.as_str().unwrap_or_default();
                     if name.trim().is_empty() || name.chars().count() > 64 {

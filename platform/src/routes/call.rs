@@ -1,8 +1,10 @@
 //! The context of one kintone API call: the caller, their connection (inside the call's transaction),
 //! the guest space of the URL, and the single place where an app is looked up and permission-checked.
 
-use kumiki_engine::acl::{check_app, AppRight};
-use kumiki_engine::apps::{load_live, AppId, AppRow, LiveApp};
+use std::sync::Arc;
+
+use kumiki_engine::acl::{check_app_access, Access, AppRight};
+use kumiki_engine::apps::{load_definition, load_live, AppId, AppRow, LiveApp, LIVE};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::query::QueryContext;
 use kumiki_engine::records::Actor;
@@ -31,20 +33,35 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Checks that the app exists and is reachable through this URL (guest space), then the right.
-    /// Every app-scoped endpoint goes through here.
+    /// Checks that the app exists and is reachable through this URL (guest space), then the right
+    /// (the deployed app ACL, `acl::check_app_access`). Every app-scoped endpoint goes through here.
     pub fn app_row(&mut self, app: i64, right: AppRight) -> Result<AppRow, ApiError> {
         let row = AppRow::find(self.conn, AppId(app))?
             .ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
         self.check_space(&row)?;
-        check_app(&self.caller.principal, AppId(app), right)?;
+        let live = load_definition(self.conn, AppId(app), LIVE)?;
+        let access = Access::for_definition(
+            &self.caller.principal,
+            AppId(app),
+            &row.creator,
+            live.as_ref().map(|(d, _)| d),
+            self.caller.timezone,
+        );
+        check_app_access(&access, right)?;
         Ok(row)
     }
 
-    /// The live app, checked as `app_row` does.
+    /// The live app, checked as `app_row` does, carrying the caller's rights (`LiveApp::access`) so
+    /// that record reads, writes and rendering apply record and field permissions.
     pub fn live_app(&mut self, app: i64, right: AppRight) -> Result<LiveApp, ApiError> {
         self.app_row(app, right)?;
-        Ok(load_live(self.conn, AppId(app))?)
+        let mut live = load_live(self.conn, AppId(app))?;
+        live.access = Some(Arc::new(Access::new(
+            &self.caller.principal,
+            &live,
+            self.caller.timezone,
+        )));
+        Ok(live)
     }
 
     fn check_space(&self, row: &AppRow) -> Result<(), ApiError> {
@@ -71,6 +88,7 @@ impl<'a> Call<'a> {
             primary_organization: None,
             timezone: caller.timezone,
             now: chrono::Utc::now(),
+            access: app.access.as_deref(),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `records/cursor.json`: create, read page by page, delete.
 
 use kumiki_engine::acl::AppRight;
-use kumiki_engine::apps::{load_live, AppId};
 use kumiki_engine::records::{
     create_cursor, cursor_app, delete_cursor, next_cursor_page, record_json,
 };
@@ -41,8 +40,7 @@ pub fn get(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::invalid("id", "Required field."))?;
     let owner = owner(call);
     let app_id = cursor_app(call.conn, &id, &owner)?;
-    call.app_row(app_id, AppRight::View)?;
-    let app = load_live(call.conn, AppId(app_id))?;
+    let app = call.live_app(app_id, AppRight::View)?;
     let ctx = call.query_context(&app);
     let page = next_cursor_page(call.conn, &app, &id, &owner, &ctx)?;
     let records: Vec<Value> = page

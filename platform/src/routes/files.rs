@@ -126,9 +126,24 @@ async fn download(
                     guest_space: space,
                     removed_files: Vec::new(),
                 };
-                // A file of an app the caller cannot see answers like a missing file.
-                call.app_row(app, AppRight::View)
-                    .map_err(|_| ApiError::from(UserError::FileNotFound(key.clone())))?;
+                // A file of an app, record or field the caller cannot see answers like a missing
+                // file.
+                let missing = || ApiError::from(UserError::FileNotFound(key.clone()));
+                let live = call.live_app(app, AppRight::View).map_err(|_| missing())?;
+                if let Some(record_id) = meta.record_id {
+                    let record = kumiki_engine::records::get_record(call.conn, &live, record_id)
+                        .map_err(|_| missing())?;
+                    let in_visible_field = live.definition.properties.iter().any(|(code, p)| {
+                        p.field_type == kumiki_engine::fields::FieldType::File
+                            && kumiki_engine::records::field_viewable(&live, &record, code)
+                            && record.values.get(code).and_then(|v| v.as_array()).is_some_and(|files| {
+                                files.iter().any(|f| f.get("fileKey").and_then(|k| k.as_str()) == Some(key.as_str()))
+                            })
+                    }) || file_in_visible_table(&live, &record, &key);
+                    if !in_visible_field {
+                        return Err(missing());
+                    }
+                }
             }
             None if meta.uploaded_by != caller.principal.acting_user() => {
                 return Err(UserError::FileNotFound(key).into());
@@ -160,4 +175,18 @@ async fn download(
         .content_type(meta.content_type)
         .insert_header(disposition)
         .body(bytes))
+}
+
+/// Whether `key` is attached to a FILE field inside a subtable the caller may view.
+fn file_in_visible_table(
+    app: &kumiki_engine::apps::LiveApp,
+    record: &kumiki_engine::records::StoredRecord,
+    key: &str,
+) -> bool {
+    app.definition.properties.iter().any(|(code, p)| {
+        p.field_type == kumiki_engine::fields::FieldType::Subtable
+            && kumiki_engine::records::field_viewable(app, record, code)
+            && serde_json::to_string(record.values.get(code).unwrap_or(&serde_json::Value::Null))
+                .is_ok_and(|s| s.contains(&format!("\"fileKey\":{}", serde_json::Value::String(key.to_owned()))))
+    })
 }

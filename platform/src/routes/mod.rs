@@ -3,6 +3,7 @@
 //! them, opens a transaction, and dispatches on (method, api) to the functions of each resource file.
 //! `bulkRequest.json` dispatches its sub-requests through the same table inside one transaction.
 
+mod acl;
 mod app_settings;
 mod apps;
 mod bulk;
@@ -15,6 +16,7 @@ mod form;
 mod org_api;
 mod process;
 mod records;
+mod review;
 mod session;
 mod ui_api;
 
@@ -43,6 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/auth/token", web::post().to(session::issue_token))
         .route("/api/audit.csv", web::get().to(org_api::audit_csv))
+        .route(
+            "/api/app/diagram.svg",
+            web::get().to(review::diagram_endpoint),
+        )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
         .route(
@@ -254,6 +260,13 @@ pub fn dispatch(
         ("PUT", false, "record/status") => process::update_record_status(call, &p),
         ("PUT", false, "records/status") => process::update_records_status(call, &p),
         ("PUT", false, "record/assignees") => process::update_assignees(call, &p),
+        ("GET", _, "app/acl") => acl::get_app_acl(call, &p, preview),
+        ("PUT", true, "app/acl") => acl::update_app_acl(call, &p),
+        ("GET", _, "record/acl") => acl::get_record_acl(call, &p, preview),
+        ("PUT", true, "record/acl") => acl::update_record_acl(call, &p),
+        ("GET", _, "field/acl") => acl::get_field_acl(call, &p, preview),
+        ("PUT", true, "field/acl") => acl::update_field_acl(call, &p),
+        ("GET", false, "records/acl/evaluate") => acl::evaluate(call, &p),
         ("GET", false, "kumiki/process/actions") => process::actions(call, &p),
         ("GET", false, "kumiki/process/assigned") => process::assigned(call, &p),
         ("POST", false, "kumiki/app/formula/check") => designer_api::check_formula(call, &p),
@@ -282,6 +295,14 @@ pub fn dispatch(
         ("POST", false, "kumiki/tokens/app") => org_api::create_app_token(call, &p),
         ("DELETE", false, "kumiki/tokens/app") => org_api::revoke_app_token(call, &p),
         ("GET", false, "kumiki/audit") => org_api::list_audit(call, &p),
+        ("POST", false, "kumiki/app/review/submit") => review::submit(call, &p),
+        ("GET", false, "kumiki/app/review/submissions") => review::list(call, &p),
+        ("GET", false, "kumiki/app/review/submission") => review::get(call, &p),
+        ("POST", false, "kumiki/app/review/decide") => review::decide(call, &p),
+        ("GET", false, "kumiki/app/diff") => review::diff(call, &p),
+        ("GET", false, "kumiki/app/versions") => review::versions(call, &p),
+        ("POST", false, "kumiki/app/rollback") => review::rollback(call, &p),
+        ("POST", false, "kumiki/record/restore") => review::restore_record(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use kumiki_engine::acl::{check_app, AppRight, Principal};
-use kumiki_engine::apps::{load_live, AppId, AppRow};
+use kumiki_engine::apps::{AppId, AppRow, LiveApp};
 use kumiki_engine::fields::FieldType;
 use kumiki_engine::process::{self, settings, StatusChange};
 use kumiki_engine::query;
@@ -158,11 +158,16 @@ pub fn update_records_status(call: &mut Call, p: &Params) -> Result<Value, ApiEr
     Ok(json!({ "records": records }))
 }
 
-/// App managers for assignee changes: system administrators and the app's creator, and API tokens
-/// with the app-management right. (Per-app manage rights for users arrive with app ACLs.)
-fn is_app_manager(call: &Call, row: &AppRow) -> bool {
+/// App managers for assignee changes: system administrators, the app's creator, users given the
+/// manage right by an app ACL (without one, everyone "manages" settings, but assignee changes stay
+/// with the creator and administrators), and API tokens with the app-management right.
+fn is_app_manager(call: &Call, app: &LiveApp) -> bool {
+    let row = &app.row;
     match &call.caller.principal {
-        Principal::User { is_admin, code, .. } => *is_admin || row.creator == *code,
+        Principal::User { is_admin, code, .. } if *is_admin || row.creator == *code => true,
+        Principal::User { .. } => {
+            app.definition.app_acl.is_some() && app.access.as_ref().is_some_and(|a| a.rights.manage)
+        }
         p @ Principal::Tokens(_) => check_app(p, AppId(row.id), AppRight::Manage).is_ok(),
     }
 }
@@ -176,7 +181,7 @@ pub fn update_assignees(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
         .opt_str_list("assignees")?
         .ok_or_else(|| ApiError::invalid("assignees", "Required field."))?;
     let revision = p.opt_i64("revision")?;
-    let manager = is_app_manager(call, &app.row);
+    let manager = is_app_manager(call, &app);
     let actor = call.actor();
     let revision = process::set_assignees(call.conn, &app, id, &codes, revision, &actor, manager)?;
     Ok(json!({ "revision": revision.to_string() }))
@@ -228,13 +233,13 @@ pub fn assigned(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
     }
     let mut out = Vec::new();
     for row in AppRow::list(call.conn)? {
-        if check_app(&call.caller.principal, AppId(row.id), AppRight::View).is_err() {
+        if call.app_row(row.id, AppRight::View).is_err() {
             continue;
         }
-        let app = match load_live(call.conn, AppId(row.id)) {
+        // With the caller's rights attached, the count leaves out records they may not view.
+        let app = match call.live_app(row.id, AppRight::View) {
             Ok(app) => app,
-            Err(kumiki_engine::EngineError::User(_)) => continue,
-            Err(e) => return Err(e.into()),
+            Err(_) => continue,
         };
         if !app.definition.process_enabled() {
             continue;

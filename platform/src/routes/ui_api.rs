@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::fields::formula::compute_record;
-use kumiki_engine::records::{get_record, history::list_history};
+use kumiki_engine::records::{field_viewable, get_record, history::list_history};
 use kumiki_engine::users::User;
 use serde_json::{json, Map, Value};
 
@@ -51,6 +51,12 @@ pub fn calc(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     compute_record(&app.definition, &mut values, call.caller.timezone);
     let record: Map<String, Value> = values
         .into_iter()
+        // Fields the caller may not view are left out, whoever created the record.
+        .filter(|(code, _)| {
+            app.access
+                .as_ref()
+                .is_none_or(|a| a.field_queryable(&app.definition, code))
+        })
         .map(|(code, v)| (code, json!({ "value": v })))
         .collect();
     Ok(json!({ "record": record }))
@@ -62,7 +68,7 @@ pub fn calc(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::View)?;
     let id = p.i64("id")?;
-    get_record(call.conn, &app, id)?;
+    let record = get_record(call.conn, &app, id)?;
     let entries = list_history(call.conn, &app, id)?;
     let mut names: HashMap<String, String> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
@@ -77,6 +83,8 @@ pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         let changes: Vec<Value> = e
             .changes
             .iter()
+            // Changes of fields the caller may not view are left out.
+            .filter(|c| field_viewable(&app, &record, &c.field))
             .map(|c| {
                 let field = app.definition.field(&c.field);
                 json!({
