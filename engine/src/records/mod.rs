@@ -17,9 +17,7 @@ pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentP
 pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};
 pub use files::{file_meta, FileMeta, FileStore};
 pub use index::IndexRows;
-pub use read::{
-    count_records, get_record, list_records, record_rights, ListRequest, StoredRecord,
-};
+pub use read::{count_records, get_record, list_records, record_rights, ListRequest, StoredRecord};
 pub use render::{created_by_caller, empty_value, field_viewable, record_json};
 pub use write::{
     add_records, delete_records, update_records, Actor, RecordTarget, RecordUpdate, UpdateOutcome,

@@ -307,14 +307,15 @@ fn apply_lookups(
             Err(e) => return Err(e),
         };
         for mapping in &lookup.field_mappings {
-            let copied = if super::render::field_viewable(&source, &source_record, &mapping.related_field) {
-                super::render::value_for(&source, &source_record, &mapping.related_field)
-            } else {
-                match source.definition.field(&mapping.related_field) {
-                    Some(f) => super::render::empty_value(f.property.field_type),
-                    None => Value::Null,
-                }
-            };
+            let copied =
+                if super::render::field_viewable(&source, &source_record, &mapping.related_field) {
+                    super::render::value_for(&source, &source_record, &mapping.related_field)
+                } else {
+                    match source.definition.field(&mapping.related_field) {
+                        Some(f) => super::render::empty_value(f.property.field_type),
+                        None => Value::Null,
+                    }
+                };
             values.insert(mapping.field.clone(), copied);
         }
     }
@@ -614,9 +615,10 @@ pub fn update_records(
         let existing = match (get_record(conn, app, id), &update.target) {
             (Ok(r), _) => r,
             // A record hidden from the caller answers like no match.
-            (Err(EngineError::User(UserError::RecordNotFound(_))), RecordTarget::UpdateKey { .. }) => {
-                return Err(UserError::UpdateKeyNoMatch.into())
-            }
+            (
+                Err(EngineError::User(UserError::RecordNotFound(_))),
+                RecordTarget::UpdateKey { .. },
+            ) => return Err(UserError::UpdateKeyNoMatch.into()),
             (Err(e), _) => return Err(e),
         };
         if !rights_on(conn, app, id)?.edit {
@@ -632,7 +634,11 @@ pub fn update_records(
             // The key addresses the record; it is not a new value.
             input.remove(field);
         }
-        check_writable(app, &input, super::render::created_by_caller(app, &existing))?;
+        check_writable(
+            app,
+            &input,
+            super::render::created_by_caller(app, &existing),
+        )?;
         let values = match prepare_values(
             conn,
             app,

@@ -53,13 +53,11 @@ pub async fn page(
     let p = principal(&user);
     let summary = blocking(move || {
         let mut conn = st.conn()?;
-        let manages = kumiki_engine::acl::load_access(
-            &mut conn,
-            &p,
-            AppId(app_id),
-            chrono_tz::Asia::Tokyo,
-        )?
-        .is_some_and(|a| kumiki_engine::acl::check_app_access(&a, AppRight::Manage).is_ok());
+        let manages =
+            kumiki_engine::acl::load_access(&mut conn, &p, AppId(app_id), chrono_tz::Asia::Tokyo)?
+                .is_some_and(|a| {
+                    kumiki_engine::acl::check_app_access(&a, AppRight::Manage).is_ok()
+                });
         if AppRow::find(&mut conn, AppId(app_id))?.is_none()
             || check_app(&p, AppId(app_id), AppRight::Manage).is_err()
             || !manages

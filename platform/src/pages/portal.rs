@@ -52,7 +52,10 @@ fn visible_apps(
     let p = principal(user);
     let mut cards = Vec::new();
     for row in AppRow::list(&mut conn)? {
-        let tz = user.timezone.parse().unwrap_or(state.settings.default_timezone);
+        let tz = user
+            .timezone
+            .parse()
+            .unwrap_or(state.settings.default_timezone);
         let visible = kumiki_engine::acl::load_access(&mut conn, &p, AppId(row.id), tz)?
             .is_some_and(|a| kumiki_engine::acl::check_app_access(&a, AppRight::View).is_ok());
         if check_app(&p, AppId(row.id), AppRight::View).is_err() || !visible {

@@ -136,9 +136,16 @@ async fn download(
                     let in_visible_field = live.definition.properties.iter().any(|(code, p)| {
                         p.field_type == kumiki_engine::fields::FieldType::File
                             && kumiki_engine::records::field_viewable(&live, &record, code)
-                            && record.values.get(code).and_then(|v| v.as_array()).is_some_and(|files| {
-                                files.iter().any(|f| f.get("fileKey").and_then(|k| k.as_str()) == Some(key.as_str()))
-                            })
+                            && record
+                                .values
+                                .get(code)
+                                .and_then(|v| v.as_array())
+                                .is_some_and(|files| {
+                                    files.iter().any(|f| {
+                                        f.get("fileKey").and_then(|k| k.as_str())
+                                            == Some(key.as_str())
+                                    })
+                                })
                     }) || file_in_visible_table(&live, &record, &key);
                     if !in_visible_field {
                         return Err(missing());
@@ -187,6 +194,11 @@ fn file_in_visible_table(
         p.field_type == kumiki_engine::fields::FieldType::Subtable
             && kumiki_engine::records::field_viewable(app, record, code)
             && serde_json::to_string(record.values.get(code).unwrap_or(&serde_json::Value::Null))
-                .is_ok_and(|s| s.contains(&format!("\"fileKey\":{}", serde_json::Value::String(key.to_owned()))))
+                .is_ok_and(|s| {
+                    s.contains(&format!(
+                        "\"fileKey\":{}",
+                        serde_json::Value::String(key.to_owned())
+                    ))
+                })
     })
 }
