@@ -43,9 +43,11 @@ pub mod action {
     pub const APP_REVIEW_REJECT: &str = "app.review.reject";
     pub const APP_ROLLBACK: &str = "app.rollback";
     pub const RECORD_RESTORE: &str = "record.restore";
+    /// App, record or field permissions changed (pre-live; they go live with the next deploy).
+    pub const PERMISSION_UPDATE: &str = "permission.update";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 24] = [
+    pub const ALL: [&str; 25] = [
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -70,6 +72,7 @@ pub mod action {
         APP_REVIEW_REJECT,
         APP_ROLLBACK,
         RECORD_RESTORE,
+        PERMISSION_UPDATE,
     ];
 }
 

@@ -581,3 +581,22 @@ fn no_route_returns_or_changes_what_the_caller_may_not_see() {
         "a forbidden call changed a record"
     );
 }
+
+#[test]
+fn permission_changes_are_audited() {
+    let app = kumiki_tests::TestApp::spawn();
+    let id = app.create_app("監査", kumiki_tests::sample_fields());
+    let (s, b) = app.put(
+        "/k/v1/preview/record/acl.json",
+        serde_json::json!({"app": id, "rights": [{"filterCond": "Number > 10", "entities": [
+            {"entity": {"type": "GROUP", "code": "everyone"}, "viewable": true, "editable": false, "deletable": false}
+        ]}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.get("/api/audit.json?action=permission.update");
+    assert_eq!(s, 200, "{b}");
+    let entries = b["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{b}");
+    assert_eq!(entries[0]["target"], format!("app:{id}"));
+    assert_eq!(entries[0]["actor"], "Administrator");
+}

@@ -6,6 +6,7 @@
 mod admin;
 mod assets;
 mod designer;
+mod permissions;
 mod portal;
 mod prefs;
 mod records;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(portal::page))
         .route("/apps/new", web::post().to(portal::create_app))
         .route("/apps/{id}/settings", web::get().to(designer::page))
+        .route("/apps/{id}/permissions", web::get().to(permissions::page))
         .route("/apps/{id}/review", web::get().to(review::review_page))
         .route("/apps/{id}/versions", web::get().to(review::versions_page))
         .route("/apps/import", web::post().to(portal::import_app))

@@ -184,8 +184,10 @@ async fn render(
             "records_form.js",
             "records_detail.js",
             "process_actions.js",
+            "record_rights.js",
         ],
-        Mode::New | Mode::Edit => vec!["records_common.js", "records_form.js"],
+        Mode::New => vec!["records_common.js", "records_form.js"],
+        Mode::Edit => vec!["records_common.js", "records_form.js", "record_rights.js"],
     };
     page_for(
         state,

@@ -93,6 +93,17 @@ fn default_app_acl() -> Vec<AppAclEntry> {
     }]
 }
 
+/// Permission changes are audited in the same transaction as the change.
+fn audit_permission_change(call: &mut Call, p: &Params, detail: Value) -> Result<(), ApiError> {
+    let app = p.i64("app")?;
+    super::org_api::audit(
+        call,
+        kumiki_engine::audit::action::PERMISSION_UPDATE,
+        &format!("app:{app}"),
+        detail,
+    )
+}
+
 pub fn get_app_acl(call: &mut Call, p: &Params, preview: bool) -> Result<Value, ApiError> {
     let (def, revision) = acl_stage(call, p, preview)?;
     let rights = def.app_acl.unwrap_or_else(default_app_acl);
@@ -103,10 +114,13 @@ pub fn update_app_acl(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let rights: Vec<AppAclEntry> = parse_rights(p)?;
     let (def, _) = acl_stage(call, p, true)?;
     settings::check_app_acl(&rights, &def, &mut Directory(call.conn))?;
-    change_preview(call, p, move |d| {
+    let detail = json!({"kind": "app", "rights": p.get("rights").cloned().unwrap_or(Value::Null)});
+    let result = change_preview(call, p, move |d| {
         d.app_acl = Some(rights);
         Ok(())
-    })
+    })?;
+    audit_permission_change(call, p, detail)?;
+    Ok(result)
 }
 
 pub fn get_record_acl(call: &mut Call, p: &Params, preview: bool) -> Result<Value, ApiError> {
@@ -146,10 +160,14 @@ pub fn update_record_acl(call: &mut Call, p: &Params) -> Result<Value, ApiError>
     settings::check_record_acl(&rights, &def, &mut Directory(call.conn), &mut |c| {
         check_filter_cond(&def, c, tz)
     })?;
-    change_preview(call, p, move |d| {
+    let detail =
+        json!({"kind": "record", "rights": p.get("rights").cloned().unwrap_or(Value::Null)});
+    let result = change_preview(call, p, move |d| {
         d.record_acl = rights;
         Ok(())
-    })
+    })?;
+    audit_permission_change(call, p, detail)?;
+    Ok(result)
 }
 
 pub fn get_field_acl(call: &mut Call, p: &Params, preview: bool) -> Result<Value, ApiError> {
@@ -161,10 +179,14 @@ pub fn update_field_acl(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
     let rights: Vec<FieldAclRule> = parse_rights(p)?;
     let (def, _) = acl_stage(call, p, true)?;
     settings::check_field_acl(&rights, &def, &mut Directory(call.conn))?;
-    change_preview(call, p, move |d| {
+    let detail =
+        json!({"kind": "field", "rights": p.get("rights").cloned().unwrap_or(Value::Null)});
+    let result = change_preview(call, p, move |d| {
         d.field_acl = rights;
         Ok(())
-    })
+    })?;
+    audit_permission_change(call, p, detail)?;
+    Ok(result)
 }
 
 /// `GET records/acl/evaluate.json?app&ids[]` → `{rights:[{id, record:{viewable,editable,deletable},
