@@ -6,6 +6,7 @@
 mod admin;
 mod assets;
 mod designer;
+mod managed_app;
 mod permissions;
 mod portal;
 mod prefs;

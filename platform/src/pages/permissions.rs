@@ -8,15 +8,13 @@
 //! session's CSRF token. docs/api.md "Permissions".
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kumiki_engine::acl::{check_app, AppRight};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE, PREVIEW};
 use serde::Serialize;
 use serde_json::json;
 
-use super::session::{page_for, require_user};
+use super::session::page_for;
 use super::Page;
-use crate::i18n::{self, Lang};
-use crate::state::{blocking, AppState};
+use crate::i18n;
+use crate::state::AppState;
 
 #[derive(Serialize)]
 struct PermissionsData {
@@ -25,58 +23,17 @@ struct PermissionsData {
     deployed: bool,
 }
 
-struct AppSummary {
-    name: String,
-    preview_revision: i64,
-    live_revision: Option<i64>,
-}
-
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let user = match require_user(&req, &state).await {
-        Ok(u) => u,
-        Err(redirect) => return redirect,
+    let app = match super::managed_app::managed_app(&req, &state, &path.into_inner()).await {
+        Ok(app) => app,
+        Err(response) => return response,
     };
-    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
-    let Ok(app_id) = path.into_inner().parse::<i64>() else {
-        return super::not_found(&state, lang, Some(&user));
-    };
-    let st = state.get_ref().clone();
-    let p = user.principal();
-    let summary = blocking(move || {
-        let mut conn = st.conn()?;
-        // The same checks as the designer: only app managers see the settings.
-        let manages =
-            kumiki_engine::acl::load_access(&mut conn, &p, AppId(app_id), chrono_tz::Asia::Tokyo)?
-                .is_some_and(|a| {
-                    kumiki_engine::acl::check_app_access(&a, AppRight::Manage).is_ok()
-                });
-        if AppRow::find(&mut conn, AppId(app_id))?.is_none()
-            || check_app(&p, AppId(app_id), AppRight::Manage).is_err()
-            || !manages
-        {
-            return Ok(None);
-        }
-        let Some((preview, preview_revision)) = load_definition(&mut conn, AppId(app_id), PREVIEW)?
-        else {
-            return Ok(None);
-        };
-        let live_revision = load_definition(&mut conn, AppId(app_id), LIVE)?.map(|(_, r)| r);
-        Ok(Some(AppSummary {
-            name: preview.name,
-            preview_revision,
-            live_revision,
-        }))
-    })
-    .await;
-    let summary = match summary {
-        Ok(Some(s)) => s,
-        Ok(None) => return super::not_found(&state, lang, Some(&user)),
-        Err(_) => return super::internal_error(&state, lang, Some(&user)),
-    };
+    let (user, lang, app_id) = (&app.user, app.lang, app.app_id);
+    let summary = &app;
     let data = PermissionsData {
         app_id,
         app_name: summary.name.clone(),
@@ -84,7 +41,7 @@ pub async fn page(
     };
     page_for(
         &state,
-        &user,
+        user,
         Page {
             template: "permissions",
             title: format!("{} – {}", i18n::t(lang, "perm.title"), summary.name),

@@ -1,0 +1,69 @@
+//! The shell shared by an app's settings pages (form designer, permissions): signed in, a well-formed
+//! app id, and the manage right — otherwise the not-found page, exactly as for a missing app.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kumiki_engine::acl::{check_app, AppRight};
+use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE, PREVIEW};
+
+use super::session::{require_user, SessionUser};
+use crate::i18n::Lang;
+use crate::state::{blocking, AppState};
+
+/// An app the signed-in user manages, with what its settings pages show in their header.
+pub struct ManagedApp {
+    pub user: SessionUser,
+    pub lang: Lang,
+    pub app_id: i64,
+    pub name: String,
+    pub preview_revision: i64,
+    /// None while the app was never deployed.
+    pub live_revision: Option<i64>,
+}
+
+/// The app of `/apps/{id}/...` for its managers, or the response to send instead (sign-in redirect,
+/// not-found page, error page).
+pub async fn managed_app(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    raw_id: &str,
+) -> Result<ManagedApp, HttpResponse> {
+    let user = require_user(req, state).await?;
+    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
+    // A malformed id is a page that does not exist.
+    let Ok(app_id) = raw_id.parse::<i64>() else {
+        return Err(super::not_found(state, lang, Some(&user)));
+    };
+    let st = state.get_ref().clone();
+    let p = user.principal();
+    let timezone = user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    let found = blocking(move || {
+        let mut conn = st.conn()?;
+        let manages = kumiki_engine::acl::load_access(&mut conn, &p, AppId(app_id), timezone)?
+            .is_some_and(|a| kumiki_engine::acl::check_app_access(&a, AppRight::Manage).is_ok());
+        if AppRow::find(&mut conn, AppId(app_id))?.is_none()
+            || check_app(&p, AppId(app_id), AppRight::Manage).is_err()
+            || !manages
+        {
+            return Ok(None);
+        }
+        let Some((preview, preview_revision)) = load_definition(&mut conn, AppId(app_id), PREVIEW)?
+        else {
+            return Ok(None);
+        };
+        let live_revision = load_definition(&mut conn, AppId(app_id), LIVE)?.map(|(_, r)| r);
+        Ok(Some((preview.name, preview_revision, live_revision)))
+    })
+    .await;
+    match found {
+        Ok(Some((name, preview_revision, live_revision))) => Ok(ManagedApp {
+            user,
+            lang,
+            app_id,
+            name,
+            preview_revision,
+            live_revision,
+        }),
+        Ok(None) => Err(super::not_found(state, lang, Some(&user))),
+        Err(_) => Err(super::internal_error(state, lang, Some(&user))),
+    }
+}
