@@ -561,37 +561,7 @@ fn write_record(
     revision: i64,
     action_name: Option<&str>,
 ) -> EngineResult<()> {
-    let now = Utc::now();
-    if let Some(f) = app.definition.field_of_type(FieldType::Modifier) {
-        values.insert(
-            f.property.code.clone(),
-            serde_json::json!({"code": actor.code, "name": actor.name}),
-        );
-    }
-    if let Some(f) = app.definition.field_of_type(FieldType::UpdatedTime) {
-        values.insert(
-            f.property.code.clone(),
-            Value::String(now.format("%Y-%m-%dT%H:%M:00Z").to_string()),
-        );
-    }
-    let mut b = conn.sql();
-    b.push("UPDATE records SET revision = ")
-        .bind_int(revision)
-        .push(", modifier = ")
-        .bind_text(&actor.code)
-        .push(", updated_at = ")
-        .bind_int(now.timestamp())
-        .push(", data = ")
-        .bind_text(&serde_json::to_string(&values)?)
-        .push(" WHERE app_id = ")
-        .bind_int(app.row.id)
-        .push(" AND id = ")
-        .bind_int(existing.id)
-        .push(" AND revision = ")
-        .bind_int(existing.revision);
-    if conn.execute(&b)? != 1 {
-        return Err(UserError::RevisionConflict.into());
-    }
+    crate::records::write::store_values(conn, app, actor, existing, &mut values, revision)?;
     rewrite_index(
         conn,
         app.id(),
@@ -682,65 +652,7 @@ fn rewrite_index(
         text: after.text.into_iter().filter(|r| keep(&r.1)).collect(),
         long: after.long.into_iter().filter(|r| keep(&r.1)).collect(),
     };
-    insert_index_rows(conn, app, &rows)
-}
-
-fn insert_index_rows(conn: &mut DbConn, app: AppId, rows: &IndexRows) -> EngineResult<()> {
-    for chunk in rows.num.chunks(400) {
-        let mut b = conn.sql();
-        b.push(
-            "INSERT INTO record_values_num (app_id, field_id, record_id, row_id, value) VALUES ",
-        );
-        for (i, (record_id, field_id, row_id, value)) in chunk.iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
-            b.push("(")
-                .bind_int(app.0)
-                .push(", ")
-                .bind_int(i64::from(*field_id))
-                .push(", ")
-                .bind_int(*record_id)
-                .push(", ")
-                .bind_int(*row_id)
-                .push(", ");
-            match value {
-                Some(v) => b.bind_float(*v),
-                None => b.push("NULL"),
-            };
-            b.push(")");
-        }
-        conn.execute(&b)?;
-    }
-    for (table, list) in [
-        ("record_values_text", &rows.text),
-        ("record_values_long", &rows.long),
-    ] {
-        for chunk in list.chunks(400) {
-            let mut b = conn.sql();
-            b.push(&format!(
-                "INSERT INTO {table} (app_id, field_id, record_id, row_id, value) VALUES "
-            ));
-            for (i, (record_id, field_id, row_id, value)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    b.push(", ");
-                }
-                b.push("(")
-                    .bind_int(app.0)
-                    .push(", ")
-                    .bind_int(i64::from(*field_id))
-                    .push(", ")
-                    .bind_int(*record_id)
-                    .push(", ")
-                    .bind_int(*row_id)
-                    .push(", ")
-                    .bind_text(value)
-                    .push(")");
-            }
-            conn.execute(&b)?;
-        }
-    }
-    Ok(())
+    crate::records::index::insert(conn, app, &rows)
 }
 
 #[derive(QueryableByName)]
@@ -866,7 +778,7 @@ pub fn sync_on_deploy(
                 .text
                 .extend(all.text.into_iter().filter(|r| field_ids.contains(&r.1)));
         }
-        insert_index_rows(conn, app, &index_rows)?;
+        crate::records::index::insert(conn, app, &index_rows)?;
     }
     if !stranded.is_empty() {
         let mut errors = FieldErrors::new();

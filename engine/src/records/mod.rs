@@ -7,7 +7,7 @@ mod comments;
 mod cursors;
 mod files;
 pub mod history;
-mod index;
+pub(crate) mod index;
 mod read;
 mod render;
 pub mod validate;

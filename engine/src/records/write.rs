@@ -685,13 +685,18 @@ fn reprefix_error(e: EngineError, bulk: bool, i: usize) -> EngineError {
     }
 }
 
-fn write_update(
+/// Saves a record's new values under `revision`, with the modifier and update time set to the actor
+/// and now. The update only applies while the stored revision is still the one `existing` was read
+/// at, so a concurrent writer that read the same revision loses (`RevisionConflict`) instead of
+/// overwriting. Index rows and history are the caller's.
+pub(crate) fn store_values(
     conn: &mut DbConn,
     app: &LiveApp,
     actor: &Actor,
     existing: &StoredRecord,
-    mut values: Map<String, Value>,
-) -> EngineResult<i64> {
+    values: &mut Map<String, Value>,
+    revision: i64,
+) -> EngineResult<()> {
     let now = Utc::now();
     if let Some(f) = app.definition.field_of_type(FieldType::Modifier) {
         values.insert(
@@ -705,7 +710,6 @@ fn write_update(
             Value::String(now.format("%Y-%m-%dT%H:%M:00Z").to_string()),
         );
     }
-    let revision = existing.revision + 1;
     let mut b = conn.sql();
     b.push("UPDATE records SET revision = ")
         .bind_int(revision)
@@ -714,17 +718,28 @@ fn write_update(
         .push(", updated_at = ")
         .bind_int(now.timestamp())
         .push(", data = ")
-        .bind_text(&serde_json::to_string(&values)?)
+        .bind_text(&serde_json::to_string(&*values)?)
         .push(" WHERE app_id = ")
         .bind_int(app.row.id)
         .push(" AND id = ")
         .bind_int(existing.id)
-        // The guard makes a concurrent writer that read the same revision lose instead of overwrite.
         .push(" AND revision = ")
         .bind_int(existing.revision);
     if conn.execute(&b)? != 1 {
         return Err(UserError::RevisionConflict.into());
     }
+    Ok(())
+}
+
+fn write_update(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    actor: &Actor,
+    existing: &StoredRecord,
+    mut values: Map<String, Value>,
+) -> EngineResult<i64> {
+    let revision = existing.revision + 1;
+    store_values(conn, app, actor, existing, &mut values, revision)?;
     let changes = super::history::diff(&app.definition, &existing.values, &values);
     super::history::insert(
         conn,
