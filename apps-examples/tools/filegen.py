@@ -8,6 +8,7 @@ Every writer is deterministic (no timestamps, fixed zip dates) so that
   /ToUnicode CMap, so viewers render it and text extractors get Unicode back.
   Content streams are uncompressed.
 - DOCX / XLSX: minimal Office Open XML packages (zip of XML) with Japanese text.
+- ODS: a minimal OpenDocument spreadsheet (zip of XML), used as a test fixture.
 - CSV: UTF-8 or Shift_JIS (cp932).  TXT: UTF-8.
 """
 
@@ -233,6 +234,49 @@ def write_xlsx(path, sheet_name, rows):
                 ("xl/styles.xml", styles)])
 
 
+# ---------------------------------------------------------------- ODS
+def write_ods(path, sheet_name, rows):
+    """OpenDocument spreadsheet: `mimetype` first and stored, then manifest and content XML.
+    rows: list of lists of str/int/float/None."""
+    office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    text = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    body = []
+    for row in rows:
+        cells = []
+        for v in row:
+            if v is None or v == "":
+                cells.append("<table:table-cell/>")
+            elif isinstance(v, (int, float)):
+                cells.append('<table:table-cell office:value-type="float" office:value="%s">'
+                             "<text:p>%s</text:p></table:table-cell>" % (v, v))
+            else:
+                cells.append('<table:table-cell office:value-type="string"><text:p>%s</text:p>'
+                             "</table:table-cell>" % escape(str(v)))
+        body.append("<table:table-row>%s</table:table-row>" % "".join(cells))
+    content = (XML_DECL + '<office:document-content xmlns:office="%s" xmlns:table="%s" '
+               'xmlns:text="%s" office:version="1.2"><office:body><office:spreadsheet>'
+               '<table:table table:name="%s">%s</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>"
+               % (office, table, text, escape(sheet_name, {'"': "&quot;"}), "".join(body)))
+    manifest = (XML_DECL +
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as z:
+        info = zipfile.ZipInfo("mimetype", date_time=ZIP_DATE)
+        info.compress_type = zipfile.ZIP_STORED
+        z.writestr(info, b"application/vnd.oasis.opendocument.spreadsheet")
+        for name, data in [("META-INF/manifest.xml", manifest), ("content.xml", content)]:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data.encode("utf-8"))
+
+
 # ---------------------------------------------------------------- CSV / TXT
 def write_csv(path, rows, encoding="utf-8"):
     buf = io.StringIO()
@@ -250,6 +294,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
     "csv": "text/csv",
     "txt": "text/plain",
 }

@@ -2,8 +2,9 @@
 """Generate the Kumiki example apps (kumiki-app/1 format) deterministically.
 
     python3 apps-examples/tools/generate.py
+    python3 apps-examples/tools/generate.py --archive-corpus 5000 --out DIR   # see corpus.py
 
-Writes apps-examples/{survey-requests,staff-roster,document-archive}/app.json and
+Writes apps-examples/{survey-requests,staff-roster,document-archive,document-intake}/app.json and
 their files/ folders.  Standard library only; fixed random seeds; all data is
 fictitious (names are random combinations, e-mail domains are under example.lg.jp).
 Do not hand-edit the generated files: change this script and regenerate.
@@ -275,7 +276,7 @@ def check_layout(props, layout):
     assert len(codes) == len(set(codes)), "duplicate field code"
 
 
-def write_app(slug, app, properties, layout, views, records):
+def write_app(slug, app, properties, layout, views, records, scripts=None):
     check_layout(properties, layout)
     doc = {
         "format": "kumiki-app/1",
@@ -285,8 +286,10 @@ def write_app(slug, app, properties, layout, views, records):
         "views": views,
         "settings": {"theme": "WHITE"},
         "process": {"enable": False},
-        "records": records,
     }
+    if scripts:
+        doc["scripts"] = scripts
+    doc["records"] = records
     os.makedirs(os.path.join(ROOT, slug), exist_ok=True)
     path = os.path.join(ROOT, slug, "app.json")
     with open(path, "w", encoding="utf-8") as f:
@@ -1147,11 +1150,106 @@ def build_archive():
     return write_app(slug, app, P, layout, views, records)
 
 
+# ------------------------------------------------------------------ 文書収受簿 (scripts)
+INTAKE_DEPTS = ["総務", "企画", "財政", "福祉", "建設"]
+INTAKE_DECISIONS = ["未決", "承認", "差戻し"]
+SCRIPTS_DIR = os.path.join(HERE, "scripts")
+
+
+def add_business_days(d, n):
+    """The same rule as the script helper: n weekdays later, Saturdays and Sundays skipped."""
+    while n > 0:
+        d += dt.timedelta(days=1)
+        if d.weekday() < 5:
+            n -= 1
+    return d
+
+
+def script(name, filename, events):
+    """A script of an example app; its source is the file tools/scripts/<filename> (rhai)."""
+    with open(os.path.join(SCRIPTS_DIR, filename), encoding="utf-8") as f:
+        source = f.read()
+    return {"name": name, "source": source, "events": events, "enabled": True}
+
+
+def build_intake():
+    slug = "document-intake"
+    rng = random.Random(20250401)
+    P = {}
+    for p in [
+        f_text("文書番号", unique=True, maxLength="20"),
+        f_choice("DROP_DOWN", "担当課", INTAKE_DEPTS, required=True),
+        f_date("受付日", required=True, defaultNowValue=True),
+        f_date("回答期限"),
+        f_text("件名", required=True),
+        f_choice("DROP_DOWN", "発出元", SOURCES, required=True),
+        f_choice("DROP_DOWN", "文書種別", DOC_TYPES, required=True, defaultValue="通知"),
+        f_text("先方文書番号"),
+        f_date("発出日", required=True),
+        f_text("連絡先郵便番号", maxLength="10"),
+        f_text("連絡先電話番号", maxLength="20"),
+        f_mtext("概要"),
+        f_choice("RADIO_BUTTON", "決裁", INTAKE_DECISIONS, defaultValue="未決", required=True),
+    ]:
+        P[p["code"]] = p
+    layout = [
+        row(P, ("文書番号", 160), ("担当課", 120), ("受付日", 140), ("回答期限", 140)),
+        row(P, ("件名", 650)),
+        row(P, ("発出元", 200), ("文書種別", 140), ("先方文書番号", 180), ("発出日", 140)),
+        row(P, ("連絡先郵便番号", 160), ("連絡先電話番号", 200)),
+        row(P, ("概要", 650)),
+        row(P, ("決裁", 300)),
+    ]
+    cols = ["文書番号", "担当課", "受付日", "回答期限", "件名", "発出元", "決裁"]
+    views = {
+        "一覧": list_view("一覧", 0, cols, "", "受付日 desc"),
+        "未決": list_view("未決", 1, cols, '決裁 in ("未決")', "回答期限 asc"),
+    }
+    # 令和7年度 (2025-04-01 .. 2026-03-31): numbered per department in order of receipt, as the
+    # numbering script would have. New records are numbered by next_number from 1 in each
+    # department and fiscal year; the script skips numbers these sample records already hold.
+    start, days = dt.date(2025, 4, 1), 364
+    received = sorted(workday(start + dt.timedelta(days=rng.randrange(days))) for _ in range(40))
+    counters = {}
+    records = []
+    for d in received:
+        dept = rng.choice(INTAKE_DEPTS)
+        counters[dept] = counters.get(dept, 0) + 1
+        number = "R%d-%s-%04d" % (reiwa(fiscal_year(d)), dept, counters[dept])
+        src = rng.choice(SOURCES)
+        typ = rng.choice(["通知", "事務連絡", "回答"])
+        cat = rng.choice(CATEGORIES)
+        title = "%sに係る%sについて" % (cat, rng.choice(["調査", "取扱い", "留意事項", "実施要領", "照会"]))
+        issued = workday(d - dt.timedelta(days=rng.randint(1, 6)), -1)
+        old = (ASOF - d).days > 120
+        records.append({
+            "文書番号": v(number), "担当課": v(dept), "受付日": v(iso(d)),
+            "回答期限": v(iso(add_business_days(d, 14))), "件名": v(title), "発出元": v(src),
+            "文書種別": v(typ), "先方文書番号": v("第%d号" % rng.randint(10, 999)), "発出日": v(iso(issued)),
+            "連絡先郵便番号": v("%03d-%04d" % (rng.randint(100, 999), rng.randint(0, 9999))),
+            "連絡先電話番号": v("0%d-%d-%04d" % (rng.randint(26, 99), rng.randint(200, 999), rng.randint(0, 9999))),
+            "概要": v("%s付けで%sから%sがありました。" % (wareki(issued), src, typ)),
+            "決裁": v(rng.choice(["承認", "承認", "差戻し"]) if old else "未決"),
+        })
+    scripts = [
+        script("文書番号の採番", "intake_number.rhai", ["create.submit"]),
+        script("回答期限の計算", "intake_due_date.rhai", ["create.submit", "edit.submit", "field.change"]),
+        script("郵便番号・電話番号の確認", "intake_contact.rhai", ["create.submit", "edit.submit", "field.change"]),
+        script("承認文書を書庫へ登録", "intake_archive.rhai", ["save.after"]),
+    ]
+    app = {"name": "文書収受簿", "code": "",
+           "description": "外部から受け付けた文書の収受簿です。スクリプトで文書番号（R7-総務-0001）を採番し、"
+                          "回答期限（受付日の14営業日後）を計算し、連絡先の郵便番号・電話番号を確認し、"
+                          "承認された文書を文書書庫アプリへ登録します。"}
+    return write_app(slug, app, P, layout, views, records, scripts)
+
+
 def main():
     counts = {
         "survey-requests": build_survey(),
         "staff-roster": build_roster(),
         "document-archive": build_archive(),
+        "document-intake": build_intake(),
     }
     for slug, n in counts.items():
         files_dir = os.path.join(ROOT, slug, "files")
@@ -1160,4 +1258,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if any(arg.startswith("--archive-corpus") for arg in sys.argv[1:]):
+        import corpus  # a large 文書書庫 corpus for search tests and benchmarks; see corpus.py
+
+        corpus.main(sys.argv[1:])
+    else:
+        main()

@@ -67,6 +67,18 @@ pub enum UserError {
     /// The current pre-live revision is already waiting for review.
     #[error("The current pre-live settings are already waiting for review.")]
     ReviewPending,
+    /// An app script failed (syntax, runtime error or a sandbox limit); the save is rolled back.
+    /// `line`/`column` point into the script's source when known.
+    #[error("The script \"{script}\" failed: {message}")]
+    ScriptFailed {
+        script: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    /// An app script refused the operation with `reject(message)`.
+    #[error("{message}")]
+    ScriptRejected { script: String, message: String },
 }
 
 /// The kintone codes that query errors map to.

@@ -108,6 +108,10 @@ pub fn definition_of(package: &Value) -> EngineResult<AppDefinition> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    if let Some(scripts) = package.get("scripts") {
+        def.scripts =
+            serde_json::from_value(scripts.clone()).map_err(|e| bad(format!("Scripts: {e}.")))?;
+    }
     def.assign_field_ids();
     check_definition(&def)?;
     Ok(def)
@@ -269,6 +273,9 @@ pub fn export_package(
         "settings": def.settings,
         "process": def.process,
     });
+    if !def.scripts.is_empty() {
+        out["scripts"] = serde_json::to_value(&def.scripts)?;
+    }
     if with_records {
         out["records"] = Value::Array(export_records(conn, files, &live)?);
     }
@@ -287,6 +294,7 @@ fn export_records(conn: &mut DbConn, files: &FileStore, app: &LiveApp) -> Engine
             timezone: chrono_tz::UTC,
             now: chrono::Utc::now(),
             access: None,
+            text_matcher: None,
         };
         let q = query::prepare(&text, &ctx)?;
         let page = records::list_records(

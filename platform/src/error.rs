@@ -17,6 +17,8 @@ pub struct ApiError {
     pub errors: Option<Box<FieldErrors>>,
     /// Japanese message where the catalog has one.
     pub message_ja: Option<&'static str>,
+    /// Kumiki's members beside kintone's (e.g. `script` for a failed app script).
+    pub extra: Option<Box<serde_json::Map<String, Value>>>,
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             message: message.into(),
             errors: None,
             message_ja: None,
+            extra: None,
         }
     }
 
@@ -125,6 +128,11 @@ impl ApiError {
                 .collect();
             body["errors"] = Value::Object(map);
         }
+        if let (Some(extra), Some(out)) = (&self.extra, body.as_object_mut()) {
+            for (k, v) in extra.iter() {
+                out.insert(k.clone(), v.clone());
+            }
+        }
         body
     }
 }
@@ -184,6 +192,29 @@ impl From<UserError> for ApiError {
             UserError::ReviewPending => ApiError::new(409, "GAIA_RV03", message)
                 .ja("現在の運用前の設定はすでに審査待ちです。"),
             UserError::Query { code, message } => query_error(code, message),
+            // App scripts (Kumiki's codes, docs/scripts.md "What a failure looks like").
+            UserError::ScriptFailed {
+                script,
+                line,
+                column,
+                message: detail,
+            } => {
+                let mut e = ApiError::new(400, "GAIA_SC01", message);
+                let mut extra = serde_json::Map::new();
+                extra.insert(
+                    "script".into(),
+                    json!({"name": script, "line": line, "column": column, "message": detail}),
+                );
+                e.extra = Some(Box::new(extra));
+                e
+            }
+            UserError::ScriptRejected { script, .. } => {
+                let mut e = ApiError::new(400, "GAIA_SC02", message);
+                let mut extra = serde_json::Map::new();
+                extra.insert("script".into(), json!({ "name": script }));
+                e.extra = Some(Box::new(extra));
+                e
+            }
         }
     }
 }

@@ -11,8 +11,14 @@ use kumiki_engine::EngineResult;
 
 static EXAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../apps-examples");
 
-/// Example folders in load order (the archive last, so the survey app gets app id 1).
-pub const EXAMPLE_APPS: [&str; 3] = ["survey-requests", "staff-roster", "document-archive"];
+/// Example folders in load order (the survey app gets app id 1; the document intake register, whose
+/// scripts copy approved documents into the archive, comes after the archive).
+pub const EXAMPLE_APPS: [&str; 4] = [
+    "survey-requests",
+    "staff-roster",
+    "document-archive",
+    "document-intake",
+];
 
 /// Reads files an example package names by path from the embedded folder.
 pub struct EmbeddedFiles<'a> {
@@ -51,6 +57,7 @@ pub fn load_examples_if_empty(
         code: ADMINISTRATOR.into(),
         name: ADMINISTRATOR.into(),
         timezone,
+        scripts: None,
     };
     let mut loaded = 0;
     for name in EXAMPLE_APPS {

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod pages;
 pub mod params;
 pub mod routes;
+pub mod script_schedule;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -1,4 +1,5 @@
-//! The `kumiki` command: `serve`, `migrate`, `user add`, `app import`, `app export`, `token add`.
+//! The `kumiki` command: `serve`, `migrate`, `user add`, `app import`, `app export`, `token add`,
+//! `index rebuild`, `index status`.
 
 use std::path::PathBuf;
 
@@ -76,6 +77,20 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The full-text search index.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Rebuild the search index from the database. Run it with the server stopped (it refuses while
+    /// a server holds the index).
+    Rebuild,
+    /// Show the index position, lag, size and files whose text could not be read (JSON).
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -192,6 +207,36 @@ fn main() -> anyhow::Result<()> {
                 app.run_until_stopped().await.context("server stopped with an error")
             })
         }
+        Command::Index {
+            command: IndexCommand::Rebuild,
+        } => {
+            let (db, _) = open(&cli.common)?;
+            let data_dir = settings_of(&cli.common).data_dir;
+            let started = std::time::Instant::now();
+            let seq = kumiki_search::service::rebuild(
+                std::sync::Arc::new(db),
+                &data_dir,
+                &data_dir.join("files"),
+            )
+            .context("index rebuild failed")?;
+            println!(
+                "search index rebuilt up to change {seq} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Index {
+            command: IndexCommand::Status,
+        } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let status = kumiki_search::service::offline_status(
+                &settings_of(&cli.common).data_dir,
+                &mut conn,
+            )?;
+            println!("{}", serde_json::to_string_pretty(&status)?);
+            Ok(())
+        }
         Command::Migrate => {
             let (db, _) = open(&cli.common)?;
             drop(db);
@@ -240,6 +285,7 @@ fn main() -> anyhow::Result<()> {
                 code: ADMINISTRATOR.into(),
                 name: ADMINISTRATOR.into(),
                 timezone: chrono_tz::Asia::Tokyo,
+                scripts: None,
             };
             let mut conn = db.conn()?;
             let id = conn.write_transaction(|c| {

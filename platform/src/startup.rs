@@ -46,13 +46,32 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         }
     }
     drop(conn);
+    let db = Arc::new(db);
+    let search = kumiki_search::SearchService::start(
+        Arc::clone(&db),
+        &settings.data_dir,
+        &settings.data_dir.join("files"),
+    )
+    .context("cannot open the search index")?;
+    let scripts = kumiki_scripting::ScriptRuntime::new(
+        kumiki_scripting::ScriptLimits::default(),
+        crate::script_schedule::script_workers(),
+    );
+    let script_schedule = Arc::new(crate::script_schedule::ScriptSchedule::start(
+        Arc::clone(&db),
+        Arc::clone(&scripts),
+        settings.default_timezone,
+    ));
     let state = AppState {
-        db: Arc::new(db),
+        script_schedule,
+        scripts,
+        db,
         files,
         settings: Arc::new(settings.clone()),
         jwt_secret: Arc::new(secret.into_bytes()),
         password_cache: Arc::new(PasswordCache::default()),
         templates: Arc::new(crate::templates::registry().map_err(anyhow::Error::msg)?),
+        search: Arc::new(search),
     };
     Ok((state, generated))
 }

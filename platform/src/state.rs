@@ -19,6 +19,12 @@ pub struct AppState {
     pub jwt_secret: Arc<Vec<u8>>,
     pub password_cache: Arc<PasswordCache>,
     pub templates: Arc<handlebars::Handlebars<'static>>,
+    /// App scripts: the sandboxed runtime and its worker pool (`kumiki-scripting`).
+    pub scripts: Arc<kumiki_scripting::ScriptRuntime>,
+    /// Runs scheduled scripts and writes script logs; stops when the last state is dropped.
+    pub script_schedule: Arc<crate::script_schedule::ScriptSchedule>,
+    /// Full-text search: the index and its indexer thread (stops when the last state is dropped).
+    pub search: Arc<kumiki_search::SearchService>,
 }
 
 impl AppState {

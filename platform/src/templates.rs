@@ -1,6 +1,7 @@
 //! Handlebars templates, embedded from `platform/templates/` and rendered in strict mode (a missing
-//! variable is an error in tests, not an empty string in production). Output is HTML-escaped; the one
-//! triple-stash, the layout's `body`, holds HTML that an escaped template already rendered.
+//! variable is an error in tests, not an empty string in production). Output is HTML-escaped; the
+//! triple-stashes are the layout's `body` (HTML that an escaped template already rendered) and the
+//! search snippets (re-escaped by `pages::search::snippet::safe_snippet`, only `<mark>` kept).
 //!
 //! Helpers: `{{t "key"}}` looks the key up in the catalog of `@root.lang`; `{{json value}}` writes
 //! JSON that is safe inside `<script type="application/json">` (`<`, `>`, `&` and line separators

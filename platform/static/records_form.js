@@ -782,7 +782,10 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); save(); });
     window.addEventListener("beforeunload", function (e) { if (dirty && !saving) { e.preventDefault(); e.returnValue = ""; } });
     if (hasCalc) recalc();
-    return { controls: controls, tables: tables, collect: collect };
+    var handle = { controls: controls, tables: tables, collect: collect, setError: setError, alertBox: top, edited: onEdit };
+    // Apps with field.change scripts compute values live (records_script_change.js).
+    if (window.KUMIKI_FIELD_CHANGE && R.page && R.page.fieldChange) window.KUMIKI_FIELD_CHANGE(form, handle);
+    return handle;
   };
 
   window.KUMIKI_FORM = F;

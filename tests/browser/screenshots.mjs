@@ -8,6 +8,20 @@ import { startServer, launchBrowser, signedInPage } from "./lib.mjs";
 const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots");
 mkdirSync(OUT, { recursive: true });
 
+/** The search results page, once the index has caught up with the example records. */
+async function searchShot(page, baseUrl) {
+  const csrf = await page.evaluate(() => JSON.parse(document.getElementById("kumiki-session").textContent));
+  for (let i = 0; i < 300; i++) {
+    const s = await page.request.get(baseUrl + "/api/search/status.json", { headers: { "X-CSRF-Token": csrf } })
+      .then((r) => r.json()).catch(() => ({}));
+    if (s.lagRows === 0 && s.appliedSeq === s.logHead) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.goto(baseUrl + "/search?q=" + encodeURIComponent("情報セキュリティ"));
+  await page.screenshot({ path: join(OUT, "search.png") });
+  console.log("wrote search.png");
+}
+
 const server = await startServer();
 const browser = await launchBrowser();
 try {
@@ -31,6 +45,7 @@ try {
     await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
     console.log(`wrote ${name}.png`);
   }
+  await searchShot(page, server.baseUrl);
   const phone = await signedInPage(browser, server.baseUrl, { width: 375, height: 740 });
   await phone.goto(server.baseUrl + "/");
   await phone.screenshot({ path: join(OUT, "portal-phone.png") });

@@ -14,8 +14,8 @@ fn examples_load_and_answer_queries() {
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["調査照会", "職員名簿", "文書書庫"]);
-    for app_id in 1..=3 {
+    assert_eq!(names, ["調査照会", "職員名簿", "文書書庫", "文書収受簿"]);
+    for app_id in 1..=4 {
         let (s, b) = app.get(&format!("/k/v1/records.json?app={app_id}&totalCount=true"));
         assert_eq!(s, 200, "{b}");
         let total: i64 = b["totalCount"].as_str().unwrap().parse().unwrap();
@@ -56,6 +56,7 @@ fn export_then_import_gives_the_same_app() {
         code: "Administrator".into(),
         name: "Administrator".into(),
         timezone: chrono_tz_tokyo(),
+        scripts: None,
     };
     let new_id = conn
         .write_transaction(|c| {

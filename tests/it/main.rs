@@ -18,4 +18,8 @@ mod process;
 mod queries;
 mod records;
 mod review;
+mod script_examples;
+mod scripts;
+mod search;
+mod search_pages;
 mod ui_api;

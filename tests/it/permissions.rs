@@ -372,6 +372,29 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/record/calc",
             json!({"app": app, "record": {}}),
         ),
+        ("GET", "kumiki/app/scripts", json!({"app": app})),
+        (
+            "PUT",
+            "kumiki/app/scripts",
+            json!({"app": app, "scripts": []}),
+        ),
+        ("GET", "kumiki/app/script/logs", json!({"app": app})),
+        (
+            "POST",
+            "kumiki/app/script/test",
+            json!({"app": app, "id": hidden, "event": "edit.submit",
+                   "script": {"name": "t", "source": "log(record);"}}),
+        ),
+        (
+            "GET",
+            "kumiki/record/script/change",
+            json!({"app": app, "field": "氏名"}),
+        ),
+        (
+            "POST",
+            "kumiki/record/script/change",
+            json!({"app": app, "field": "氏名", "record": {}}),
+        ),
         (
             "GET",
             "kumiki/record/history",
@@ -447,6 +470,8 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"app": app, "id": "x"}),
         ),
         ("GET", "kumiki/audit", json!({})),
+        ("GET", "kumiki/search", json!({"q": r.canary.clone()})),
+        ("GET", "kumiki/search/status", json!({})),
         ("POST", "kumiki/app/review/submit", json!({"app": app})),
         ("GET", "kumiki/app/review/submissions", json!({"app": app})),
         ("GET", "kumiki/app/review/submission", json!({"id": 1})),

@@ -145,6 +145,7 @@ pub fn records_rights(
         timezone: access.timezone,
         now,
         access: None,
+        text_matcher: None,
     };
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {

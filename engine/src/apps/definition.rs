@@ -47,6 +47,9 @@ pub struct AppDefinition {
     /// `field/acl.json` rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub field_acl: Vec<crate::acl::FieldAclRule>,
+    /// App scripts (rhai), checked for syntax when stored; run by the kumiki-scripting crate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<super::AppScript>,
 }
 
 fn first_field_id() -> FieldId {
@@ -78,6 +81,7 @@ impl AppDefinition {
             app_acl: None,
             record_acl: Vec::new(),
             field_acl: Vec::new(),
+            scripts: Vec::new(),
         };
         for (t, code, label) in SYSTEM_FIELDS {
             let mut p = FieldProperty::new(t, code, label);

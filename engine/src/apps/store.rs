@@ -292,7 +292,8 @@ pub fn deploy(
                 apps::deploy_status.eq("SUCCESS")
             ))
             .execute(c))?;
-        Ok(())
+        // Fields, their permissions or the app's name may have changed: derived copies re-read it.
+        crate::records::changes::app_changed(conn, app)
     }
 }
 
@@ -327,6 +328,6 @@ pub fn delete_app(conn: &mut DbConn, app: AppId) -> EngineResult<()> {
         if n == 0 {
             return Err(EngineError::User(UserError::AppNotFound(app.0.to_string())));
         }
-        Ok(())
+        crate::records::changes::app_changed(conn, app)
     }
 }

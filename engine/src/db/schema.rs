@@ -237,3 +237,12 @@ diesel::table! {
         outcome -> Text,
     }
 }
+
+diesel::table! {
+    change_log (seq) {
+        seq -> BigInt,
+        app_id -> BigInt,
+        record_id -> BigInt,
+        created_at -> BigInt,
+    }
+}

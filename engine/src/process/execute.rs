@@ -133,6 +133,7 @@ fn query_context<'a>(app: &'a LiveApp, actor: &'a Actor) -> QueryContext<'a> {
         timezone: actor.timezone,
         now: Utc::now(),
         access: None,
+        text_matcher: None,
     }
 }
 
@@ -288,6 +289,29 @@ pub fn run_actions(
         let Some(target) = settings.state(&action.to) else {
             return Err(UserError::StatusActionNotAllowed.into());
         };
+        let decision = crate::records::hooks::run_before_process(
+            conn,
+            app,
+            actor,
+            crate::records::hooks::ProcessStep {
+                record_id: existing.id,
+                action: &action.name,
+                from: &status,
+                to: &action.to,
+                values: &existing.values,
+            },
+        )?;
+        if let Some(message) = decision.refusal {
+            return Err(UserError::ScriptRejected {
+                script: String::new(),
+                message,
+            }
+            .into());
+        }
+        let chosen_assignee = change
+            .assignee
+            .as_deref()
+            .or(decision.next_assignee.as_deref());
         let from_all = settings
             .state(&status)
             .is_some_and(|s| s.assignee.kind == AssigneeType::All);
@@ -330,13 +354,7 @@ pub fn run_actions(
         }
         let next = {
             let mut expander = DbExpander { conn: &mut *conn };
-            let codes = next_assignees(
-                target,
-                change.assignee.as_deref(),
-                &facts,
-                &mut expander,
-                &prefix,
-            )?;
+            let codes = next_assignees(target, chosen_assignee, &facts, &mut expander, &prefix)?;
             assignee_value(&codes, &mut expander)?
         };
         let mut values = existing.values.clone();

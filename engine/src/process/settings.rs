@@ -571,6 +571,7 @@ pub fn check(
         timezone: chrono_tz::UTC,
         now: chrono::Utc::now(),
         access: None,
+        text_matcher: None,
     };
     for (i, a) in settings.actions().iter().enumerate() {
         let k = format!("actions[{i}]");

@@ -180,6 +180,10 @@ impl<'b> Compiler<'b> {
     }
 
     pub(crate) fn pred(&mut self, column: &str, p: &Pred) {
+        if let Pred::IndexedLike { .. } = p {
+            // Its own parentheses: the index part adds AND/OR terms.
+            self.push("(");
+        }
         self.push(column);
         match p {
             Pred::NumCmp(cmp, x) => {
@@ -216,16 +220,55 @@ impl<'b> Compiler<'b> {
                 self.push(&format!(" AND {column} < "));
                 self.b.bind_text(hi);
             }
-            Pred::Like(pattern) => {
-                // SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
-                self.push(match self.b.dialect {
-                    Dialect::Sqlite => " LIKE ",
-                    Dialect::Postgres => " ILIKE ",
-                });
-                self.b.bind_text(pattern);
-                self.push(" ESCAPE '!'");
+            Pred::Like(pattern) => self.like(pattern),
+            Pred::IndexedLike {
+                pattern,
+                position,
+                ids,
+                file_content,
+            } => {
+                // `column` is `<alias>.value` of a pivot row of record `<alias>.record_id`.
+                let alias = column.strip_suffix(".value").unwrap_or(column).to_owned();
+                self.like(pattern);
+                self.push(if *file_content { " OR (" } else { " AND (" });
+                self.push(&format!("{alias}.record_id IN ("));
+                if ids.is_empty() {
+                    self.push("NULL");
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.b.bind_int(*id);
+                }
+                if *file_content {
+                    // Content matches per the index, besides the file-name test.
+                    self.push(")))");
+                    return;
+                }
+                // Records changed after the index position, read in this transaction: the index
+                // may not have them yet, so they keep the plain LIKE test.
+                self.push(&format!(
+                    ") OR {alias}.record_id IN (SELECT cl.record_id FROM change_log cl WHERE cl.app_id = {alias}.app_id AND cl.seq > "
+                ));
+                self.b.bind_int(*position);
+                self.push(&format!(
+                    ") OR EXISTS (SELECT 1 FROM change_log cw WHERE cw.app_id = {alias}.app_id AND cw.record_id = 0 AND cw.seq > "
+                ));
+                self.b.bind_int(*position);
+                self.push(")))");
             }
         }
+    }
+
+    /// ` LIKE <pattern>`: SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
+    fn like(&mut self, pattern: &str) {
+        self.push(match self.b.dialect {
+            Dialect::Sqlite => " LIKE ",
+            Dialect::Postgres => " ILIKE ",
+        });
+        self.b.bind_text(pattern);
+        self.push(" ESCAPE '!'");
     }
 
     /// Appends ` AND <value is set>`, or nothing where a pivot row exists only for set values.

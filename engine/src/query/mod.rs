@@ -11,7 +11,9 @@
 //!   `EXISTS` on their primary keys, so cost grows with the conditions, not with record size.
 //!
 //! `like` is a case-insensitive substring match (ASCII-only case folding on SQLite), an approximation of
-//! kintone's word search on a full-text index; FILE `like` searches file names only.
+//! kintone's word search on a full-text index; FILE `like` searches file names, and with a
+//! `TextMatcher` (the full-text index) also the text inside the files. The matcher only narrows the
+//! records a text `like` probes; the result stays that of the SQL test.
 
 mod ast;
 mod compile;
@@ -48,6 +50,28 @@ pub struct QueryContext<'a> {
     /// The caller's permissions: hidden records are filtered out of every list and count, and fields
     /// the caller may not view are unknown to the query (`GAIA_IQ11`). `None`: unrestricted.
     pub access: Option<&'a crate::acl::Access>,
+    /// The full-text index, when there is one: narrows `like` on text and FILE fields (see
+    /// [`TextMatcher`]). `None`: `like` probes every candidate record.
+    pub text_matcher: Option<&'a dyn TextMatcher>,
+}
+
+/// What a full-text index tells the `like` compiler: records whose field may contain a pattern.
+/// Implemented by `kumiki-search` (the engine does not depend on it).
+pub trait TextMatcher: Send + Sync + std::fmt::Debug {
+    /// For `field like text`: `None` when the index cannot answer (the SQL probe then runs alone).
+    /// Otherwise the index position and the ids of records (of any app) whose part of `field`
+    /// contains `text` per the index. Records changed after the position are not covered: the
+    /// compiler adds those from the change log. `file_content`: the field is a FILE field and the
+    /// ids are content matches (OR-ed with the file-name probe, not a narrowing of it).
+    fn like_candidates(&self, field: &str, text: &str, file_field: bool) -> Option<LikeCandidates>;
+}
+
+/// See [`TextMatcher::like_candidates`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikeCandidates {
+    /// Every change-log row up to here is in the index.
+    pub position: i64,
+    pub record_ids: Vec<i64>,
 }
 
 /// Default `limit` when the query has none.

@@ -84,7 +84,9 @@ fn drivers(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<Driver>> {
         else {
             continue;
         };
-        if column.subtable.is_some() || column.table == Table::Long || matches!(pred, Pred::Like(_))
+        if column.subtable.is_some()
+            || column.table == Table::Long
+            || matches!(pred, Pred::Like(_) | Pred::IndexedLike { .. })
         {
             continue;
         }
@@ -525,6 +527,7 @@ mod tests {
             timezone: chrono_tz::Asia::Tokyo,
             now: chrono::Utc::now(),
             access: None,
+            text_matcher: None,
         };
         let queries = [
             "n >= 10 and n < 40 order by d desc",
@@ -596,6 +599,7 @@ mod tests {
             timezone: chrono_tz::Asia::Tokyo,
             now: chrono::Utc::now(),
             access: None,
+            text_matcher: None,
         };
         let q = super::super::prepare("n = 5 and c in (\"A\") order by d desc", &ctx)?;
         assert_eq!(

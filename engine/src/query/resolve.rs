@@ -98,6 +98,15 @@ pub(crate) enum Pred {
     TextRange(String, String),
     /// A complete LIKE pattern using `!` as the escape character.
     Like(String),
+    /// `like` helped by the full-text index (`TextMatcher`): the LIKE pattern, the index position,
+    /// the candidate record ids, and whether they are FILE content matches (OR-ed with the name
+    /// test) rather than a narrowing of the LIKE test.
+    IndexedLike {
+        pattern: String,
+        position: i64,
+        ids: Vec<i64>,
+        file_content: bool,
+    },
 }
 
 /// A predicate on `r.id`. Lists are never empty.
@@ -451,7 +460,34 @@ fn resolve_condition(c: &Condition, ctx: &QueryContext<'_>) -> Result<Resolved, 
                     )))
                 }
             };
-            return Ok(field_result(Some(Pred::Like(like_pattern(text))), false));
+            let pattern = like_pattern(text);
+            use crate::fields::FieldType as T;
+            let field_type = ctx
+                .definition
+                .field(&c.field)
+                .map(|f| f.property.field_type);
+            let file_field = field_type == Some(T::File);
+            // Only the types the full-text index holds (text, link, rich text, files).
+            let indexed_type = matches!(
+                field_type,
+                Some(T::SingleLineText | T::MultiLineText | T::RichText | T::Link | T::File)
+            );
+            let indexed = match (ctx.text_matcher, c.op, &column.subtable) {
+                (Some(m), Op::Like, None) if indexed_type => {
+                    m.like_candidates(&c.field, text, file_field)
+                }
+                _ => None,
+            };
+            let pred = match indexed {
+                Some(found) => Pred::IndexedLike {
+                    pattern,
+                    position: found.position,
+                    ids: found.record_ids,
+                    file_content: file_field,
+                },
+                None => Pred::Like(pattern),
+            };
+            return Ok(field_result(Some(pred), false));
         }
         _ => {}
     }

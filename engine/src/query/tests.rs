@@ -102,6 +102,7 @@ fn ctx(def: &AppDefinition) -> QueryContext<'_> {
         timezone: chrono_tz::Asia::Tokyo,
         now: instant("2024-03-10T12:00:00Z"),
         access: None,
+        text_matcher: None,
     }
 }
 

@@ -63,6 +63,7 @@ pub fn add_comment(
             record_comments::created_at.eq(now),
         ))
         .execute(c))?;
+    super::changes::records_changed(conn, app.id(), &[record_id])?;
     Ok(id)
 }
 
@@ -94,7 +95,7 @@ pub fn delete_comment(
                 record_comments::table.filter(filter)
             )
             .execute(c))?;
-            Ok(())
+            super::changes::records_changed(conn, app.id(), &[record_id])
         }
     }
 }

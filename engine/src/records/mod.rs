@@ -3,10 +3,12 @@
 //! Functions here expect the caller to hold a transaction (`DbConn::write_transaction`) around a whole
 //! API call, so that a bulk call or a `bulkRequest` is all-or-nothing.
 
+pub mod changes;
 mod comments;
 mod cursors;
 mod files;
 pub mod history;
+pub mod hooks;
 pub(crate) mod index;
 mod read;
 mod render;

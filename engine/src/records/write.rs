@@ -24,6 +24,29 @@ pub struct Actor {
     pub code: String,
     pub name: String,
     pub timezone: chrono_tz::Tz,
+    /// The app scripts to run for this write (`hooks`); `None` runs none, as for writes made by
+    /// scripts themselves.
+    pub scripts: Option<super::hooks::ScriptContext>,
+}
+
+impl Actor {
+    /// An actor that runs no scripts.
+    pub fn new(code: &str, name: &str, timezone: chrono_tz::Tz) -> Actor {
+        Actor {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            timezone,
+            scripts: None,
+        }
+    }
+
+    /// The same actor without scripts: what scripts themselves write with.
+    pub fn without_scripts(&self) -> Actor {
+        Actor {
+            scripts: None,
+            ..self.clone()
+        }
+    }
 }
 
 /// Which record an update addresses.
@@ -234,6 +257,39 @@ fn prepare_values(
         Ok(v) => v,
         Err(errors) => return Ok(Err(errors)),
     };
+    let record_id = existing.map(|r| r.id);
+    match super::hooks::run_submit(
+        conn,
+        app,
+        actor,
+        record_id,
+        input,
+        &values,
+        &ctx.error_prefix,
+    )? {
+        Err(errors) => return Ok(Err(errors)),
+        Ok(None) => {}
+        Ok(Some(changed)) => {
+            // Values set by scripts are checked exactly like input.
+            let mut resolver = DbResolver {
+                conn,
+                app: app.id(),
+                record_id,
+                row_ids: 0..0,
+                user_names: HashMap::new(),
+                failure: None,
+            };
+            let normalized =
+                normalize_record(&ctx, &changed, existing.map(|r| &r.values), &mut resolver);
+            if let Some(e) = resolver.failure {
+                return Err(e);
+            }
+            values = match normalized {
+                Ok(v) => v,
+                Err(errors) => return Ok(Err(errors)),
+            };
+        }
+    }
     apply_lookups(conn, app, input, existing.is_none(), &mut values)?;
     crate::fields::formula::compute_record(&app.definition, &mut values, actor.timezone);
     Ok(Ok(values))
@@ -427,8 +483,12 @@ pub fn add_records(
     let entries: Vec<super::history::PendingEntry> =
         ids.iter().map(|id| (*id, 1, "ADD", Vec::new())).collect();
     super::history::insert(conn, app, &actor.code, &entries)?;
+    super::changes::records_changed(conn, app.id(), &ids)?;
     for (id, keys) in file_keys {
         attach_files(conn, app.id(), id, &keys)?;
+    }
+    for (id, values) in ids.iter().zip(prepared.iter()) {
+        super::hooks::run_after_save(conn, app, actor, *id, values)?;
     }
     Ok(out)
 }
@@ -728,7 +788,7 @@ pub(crate) fn store_values(
     if conn.execute(&b)? != 1 {
         return Err(UserError::RevisionConflict.into());
     }
-    Ok(())
+    super::changes::records_changed(conn, app.id(), &[existing.id])
 }
 
 fn write_update(
@@ -764,6 +824,7 @@ fn write_update(
         .collect();
     detach_files(conn, &dropped)?;
     attach_files(conn, app.id(), existing.id, &new_keys)?;
+    super::hooks::run_after_save(conn, app, actor, existing.id, &values)?;
     Ok(revision)
 }
 
@@ -792,6 +853,7 @@ pub fn delete_records(
         paths.extend(detach_files(conn, &keys)?);
     }
     index::delete(conn, app.id(), &app.definition, ids)?;
+    super::changes::records_changed(conn, app.id(), ids)?;
     for chunk in ids.chunks(500) {
         for table in ["records", "record_comments"] {
             let mut b = conn.sql();

@@ -12,6 +12,8 @@ mod portal;
 mod prefs;
 mod records;
 mod review;
+mod scripts;
+mod search;
 pub mod session;
 
 use actix_web::http::StatusCode;
@@ -33,9 +35,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings", web::get().to(prefs::page))
         .route("/settings", web::post().to(prefs::save))
         .route("/", web::get().to(portal::page))
+        .route("/search", web::get().to(search::page))
         .route("/apps/new", web::post().to(portal::create_app))
         .route("/apps/{id}/settings", web::get().to(designer::page))
         .route("/apps/{id}/permissions", web::get().to(permissions::page))
+        .route("/apps/{id}/scripts", web::get().to(scripts::page))
         .route("/apps/{id}/review", web::get().to(review::review_page))
         .route("/apps/{id}/versions", web::get().to(review::versions_page))
         .route("/apps/import", web::post().to(portal::import_app))

@@ -153,6 +153,7 @@ pub async fn create_app(
         code: user.code.clone(),
         name: user.name.clone(),
         timezone: user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo),
+        scripts: None,
     };
     let result = blocking(move || {
         let mut conn = st.conn()?;
@@ -240,6 +241,7 @@ pub async fn import_app(
         code: user.code.clone(),
         name: user.name.clone(),
         timezone: user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo),
+        scripts: None,
     };
     let result = blocking(move || {
         let mut conn = st.conn()?;

@@ -8,7 +8,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::acl::{check_app, AppRight, Principal};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE};
+use kumiki_engine::apps::{any_script_for, load_definition, AppId, AppRow, ScriptEvent, LIVE};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::records::get_record;
 use kumiki_engine::sessions;
@@ -77,15 +77,16 @@ fn principal(conn: &mut DbConn, user: &SessionUser) -> Result<Principal, ApiErro
     })
 }
 
-/// The app's live name when the user may view it (and the record exists, when one is named); `None`
-/// for anything the page must answer as not found.
+/// The app's live name, and whether it has enabled `field.change` scripts (the form then computes
+/// values live), when the user may view it (and the record exists, when one is named); `None` for
+/// anything the page must answer as not found.
 fn load_app(
     state: &AppState,
     user: &SessionUser,
     app: i64,
     record: Option<i64>,
     touch: bool,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<(String, bool)>, ApiError> {
     let mut conn = state.conn()?;
     if AppRow::find(&mut conn, AppId(app))?.is_none() {
         return Ok(None);
@@ -119,7 +120,8 @@ fn load_app(
     if touch {
         sessions::touch_recent_app(&mut conn, &user.code, app)?;
     }
-    Ok(Some(definition.name))
+    let field_change = any_script_for(&definition.scripts, ScriptEvent::FieldChange);
+    Ok(Some((definition.name, field_change)))
 }
 
 fn parse_id(s: &str) -> Option<i64> {
@@ -153,8 +155,8 @@ async fn render(
     let u = user.clone();
     let touch = mode == Mode::List || mode == Mode::Calendar;
     let loaded = blocking(move || load_app(&st, &u, app_id, record_id, touch)).await;
-    let app_name = match loaded {
-        Ok(Some(name)) => name,
+    let (app_name, field_change) = match loaded {
+        Ok(Some(found)) => found,
         Ok(None) => return super::not_found(state, lang, Some(&user)),
         Err(_) => return super::internal_error(state, lang, Some(&user)),
     };
@@ -189,6 +191,10 @@ async fn render(
         Mode::New => vec!["records_common.js", "records_form.js"],
         Mode::Edit => vec!["records_common.js", "records_form.js", "record_rights.js"],
     };
+    let mut scripts = scripts;
+    if field_change && matches!(mode, Mode::New | Mode::Edit) {
+        scripts.push("records_script_change.js");
+    }
     page_for(
         state,
         &user,
@@ -205,6 +211,7 @@ async fn render(
                 "user": {"code": user.code, "name": user.name},
                 "timezone": user.timezone,
                 "lang": lang.code(),
+                "fieldChange": field_change,
             }),
             scripts,
         },

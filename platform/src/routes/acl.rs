@@ -142,6 +142,7 @@ pub fn check_filter_cond(
         timezone: tz,
         now: chrono::Utc::now(),
         access: None,
+        text_matcher: None,
     };
     let q = query::prepare(cond, &ctx)?;
     if !q.order_by.is_empty() || q.limit.is_some() || q.offset.is_some() {

@@ -64,6 +64,7 @@ pub fn update_views(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 timezone: tz,
                 now: chrono::Utc::now(),
                 access: None,
+                text_matcher: None,
             };
             let filter = v
                 .get("filterCond")

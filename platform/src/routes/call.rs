@@ -30,6 +30,7 @@ impl<'a> Call<'a> {
             code: self.caller.principal.acting_user().to_owned(),
             name: self.caller.principal.acting_name().to_owned(),
             timezone: self.caller.timezone,
+            scripts: Some(self.state.scripts.context(self.caller.principal.clone())),
         }
     }
 
@@ -82,6 +83,7 @@ impl<'a> Call<'a> {
         'a: 'd,
     {
         let caller: &'a Caller = self.caller;
+        let state: &'a AppState = self.state;
         QueryContext {
             definition: &app.definition,
             login_user: caller.principal.acting_user(),
@@ -89,6 +91,7 @@ impl<'a> Call<'a> {
             timezone: caller.timezone,
             now: chrono::Utc::now(),
             access: app.access.as_deref(),
+            text_matcher: Some(state.search.like_matcher()),
         }
     }
 }

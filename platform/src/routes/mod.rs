@@ -17,6 +17,9 @@ mod org_api;
 mod process;
 mod records;
 mod review;
+mod script_api;
+mod scripts;
+mod search;
 mod session;
 mod ui_api;
 
@@ -194,6 +197,10 @@ async fn handle(
         if result.is_ok() {
             // Only after the commit: a rolled-back delete must keep its files.
             state.files.remove(&removed);
+            if method != Method::GET {
+                // The change log rows of this call are committed: index them now.
+                state.search.notify();
+            }
         }
         Ok(result)
     })
@@ -295,6 +302,15 @@ pub fn dispatch(
         ("POST", false, "kumiki/tokens/app") => org_api::create_app_token(call, &p),
         ("DELETE", false, "kumiki/tokens/app") => org_api::revoke_app_token(call, &p),
         ("GET", false, "kumiki/audit") => org_api::list_audit(call, &p),
+        ("GET", false, "kumiki/app/scripts") => scripts::get_scripts(call, &p),
+        ("PUT", false, "kumiki/app/scripts") => scripts::update_scripts(call, &p),
+        ("GET", false, "kumiki/app/script/logs") => scripts::get_logs(call, &p),
+        ("POST", false, "kumiki/app/script/test") => script_api::test_run(call, &p),
+        // The form sends a GET (with a body): a read transaction, no write lock. POST works too.
+        ("GET", false, "kumiki/record/script/change") => script_api::field_change(call, &p),
+        ("POST", false, "kumiki/record/script/change") => script_api::field_change(call, &p),
+        ("GET", false, "kumiki/search") => search::search(call, &p),
+        ("GET", false, "kumiki/search/status") => search::status(call, &p),
         ("POST", false, "kumiki/app/review/submit") => review::submit(call, &p),
         ("GET", false, "kumiki/app/review/submissions") => review::list(call, &p),
         ("GET", false, "kumiki/app/review/submission") => review::get(call, &p),

@@ -1,0 +1,3 @@
+DROP INDEX script_logs_app;
+DROP TABLE script_logs;
+DROP TABLE script_counters;

@@ -1,0 +1,259 @@
+//! Host calls: what a script asks of the database (other apps' records, comments, counters).
+//!
+//! The script runs on a pool worker, but the transaction's connection cannot leave the thread that
+//! holds it; so the worker sends each call over a channel and the transaction thread serves it here,
+//! with the acting user's principal: every call goes through the same app check as the API's
+//! `Call::live_app` and the same engine functions, so a script sees and changes exactly what its
+//! user could through the API. Writes are made with an actor without scripts (no cascades).
+
+use std::sync::Arc;
+
+use kumiki_engine::acl::{check_app_access, Access, AppRight, Principal};
+use kumiki_engine::apps::{load_definition, load_live, AppId, AppRow, LiveApp, LIVE};
+use kumiki_engine::db::DbConn;
+use kumiki_engine::query::{self, QueryContext};
+use kumiki_engine::records::{
+    self, add_comment, get_record, list_records, record_json, Actor, ListRequest, RecordTarget,
+    RecordUpdate, StoredRecord,
+};
+use kumiki_engine::{EngineError, UserError};
+use serde_json::{json, Map, Value};
+
+use crate::convert;
+
+/// One request of a script.
+#[derive(Debug, Clone)]
+pub enum HostCall {
+    Records {
+        app: i64,
+        query: String,
+    },
+    GetRecord {
+        app: i64,
+        id: i64,
+    },
+    AddRecord {
+        app: i64,
+        record: Map<String, Value>,
+    },
+    UpdateRecord {
+        app: i64,
+        id: i64,
+        record: Map<String, Value>,
+    },
+    AddComment {
+        app: i64,
+        id: i64,
+        text: String,
+    },
+    NextNumber {
+        key: String,
+    },
+    /// `app_id()`, `app_id_of(name)` (lookup.rs).
+    Lookup(crate::lookup::LookupCall),
+}
+
+/// How writes are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A real save: writes happen in the save's transaction.
+    Live,
+    /// A test run: writes to other apps are only logged ("would add ...").
+    TestRun,
+    /// `field.change`: no writes at all.
+    ReadOnly,
+}
+
+/// A failed call: `User` is shown to the script (it may catch it); `Internal` fails the save.
+pub enum HostError {
+    User(String),
+    Internal(EngineError),
+}
+
+impl From<EngineError> for HostError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::User(u) => HostError::User(u.to_string()),
+            internal => HostError::Internal(internal),
+        }
+    }
+}
+
+impl From<UserError> for HostError {
+    fn from(e: UserError) -> Self {
+        HostError::User(e.to_string())
+    }
+}
+
+/// What serving a script's calls needs, on the transaction thread.
+pub struct Host<'a> {
+    pub conn: &'a mut DbConn,
+    /// The app the script belongs to.
+    pub app: &'a LiveApp,
+    pub principal: &'a Principal,
+    /// Writes are attributed to this actor; it carries no scripts.
+    pub actor: Actor,
+    pub mode: Mode,
+    /// "would add ..." lines of a test run.
+    pub notes: Vec<String>,
+}
+
+impl Host<'_> {
+    /// The other app as the principal may use it, checked as `Call::live_app` does.
+    fn other_app(&mut self, app: i64, right: AppRight) -> Result<LiveApp, HostError> {
+        let id = AppId(app);
+        let row =
+            AppRow::find(self.conn, id)?.ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
+        if row.space_id != self.app.row.space_id {
+            return Err(UserError::AppNotFound(app.to_string()).into());
+        }
+        let live = load_definition(self.conn, id, LIVE)?;
+        let access = Access::for_definition(
+            self.principal,
+            id,
+            &row.creator,
+            live.as_ref().map(|(d, _)| d),
+            self.actor.timezone,
+        );
+        check_app_access(&access, right)?;
+        let mut live = load_live(self.conn, id)?;
+        live.access = Some(Arc::new(Access::new(
+            self.principal,
+            &live,
+            self.actor.timezone,
+        )));
+        Ok(live)
+    }
+
+    fn refuse_in_read_only(&self, what: &str) -> Result<(), HostError> {
+        if self.mode == Mode::ReadOnly {
+            return Err(HostError::User(format!(
+                "{what} is not allowed in field.change scripts"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Serves one call; the answer is JSON in the script shape.
+    pub fn serve(&mut self, call: HostCall) -> Result<Value, HostError> {
+        match call {
+            HostCall::Records { app, query } => {
+                let live = self.other_app(app, AppRight::View)?;
+                let ctx = QueryContext {
+                    definition: &live.definition,
+                    login_user: self.principal.acting_user(),
+                    primary_organization: None,
+                    timezone: self.actor.timezone,
+                    now: chrono::Utc::now(),
+                    access: live.access.as_deref(),
+                    text_matcher: None,
+                };
+                let q = query::prepare(&query, &ctx)?;
+                let found = list_records(
+                    self.conn,
+                    &live,
+                    &ListRequest {
+                        query: &q,
+                        context: &ctx,
+                        limit: None,
+                        offset: None,
+                    },
+                )?;
+                Ok(Value::Array(
+                    found.iter().map(|r| script_record(&live, r)).collect(),
+                ))
+            }
+            HostCall::GetRecord { app, id } => {
+                let live = self.other_app(app, AppRight::View)?;
+                let record = get_record(self.conn, &live, id)?;
+                Ok(script_record(&live, &record))
+            }
+            HostCall::AddRecord { app, record } => {
+                self.refuse_in_read_only("add_record")?;
+                let live = self.other_app(app, AppRight::Add)?;
+                let input = convert::to_input(&live.definition, &record);
+                if self.mode == Mode::TestRun {
+                    self.notes.push(format!(
+                        "would add a record to app {app}: {}",
+                        Value::Object(input)
+                    ));
+                    return Ok(json!(0));
+                }
+                let added = records::add_records(self.conn, &live, &[input], &self.actor, false)?;
+                Ok(json!(added.first().map_or(0, |(id, _)| *id)))
+            }
+            HostCall::UpdateRecord { app, id, record } => {
+                self.refuse_in_read_only("update_record")?;
+                let live = self.other_app(app, AppRight::Edit)?;
+                let input = convert::to_input(&live.definition, &record);
+                if self.mode == Mode::TestRun {
+                    get_record(self.conn, &live, id)?;
+                    self.notes.push(format!(
+                        "would update record {id} of app {app}: {}",
+                        Value::Object(input)
+                    ));
+                    return Ok(json!(0));
+                }
+                let update = RecordUpdate {
+                    target: RecordTarget::Id(id),
+                    record: input,
+                    revision: None,
+                };
+                let done = records::update_records(
+                    self.conn,
+                    &live,
+                    &[update],
+                    &self.actor,
+                    false,
+                    false,
+                )?;
+                Ok(json!(done.first().map_or(0, |o| o.revision)))
+            }
+            HostCall::AddComment { app, id, text } => {
+                self.refuse_in_read_only("add_comment")?;
+                let live = self.other_app(app, AppRight::View)?;
+                if text.trim().is_empty() || text.chars().count() > 10_000 {
+                    return Err(HostError::User(
+                        "add_comment: the text must have 1 to 10,000 characters".into(),
+                    ));
+                }
+                if self.mode == Mode::TestRun {
+                    get_record(self.conn, &live, id)?;
+                    self.notes
+                        .push(format!("would comment on record {id} of app {app}: {text}"));
+                    return Ok(json!(0));
+                }
+                let comment =
+                    add_comment(self.conn, &live, id, &text, &json!([]), &self.actor.code)?;
+                Ok(json!(comment))
+            }
+            HostCall::Lookup(call) => crate::lookup::serve(self, call),
+            HostCall::NextNumber { key } => {
+                self.refuse_in_read_only("next_number")?;
+                if key.is_empty() || key.chars().count() > 200 {
+                    return Err(HostError::User(
+                        "next_number: the key must have 1 to 200 characters".into(),
+                    ));
+                }
+                Ok(json!(crate::logs::next_number(
+                    self.conn,
+                    self.app.id(),
+                    &key
+                )?))
+            }
+        }
+    }
+}
+
+/// A record as scripts see it: the fields the principal may view, typed, with `$id`/`$revision`.
+fn script_record(app: &LiveApp, record: &StoredRecord) -> Value {
+    let shown: Map<String, Value> = record_json(app, record, None)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('$'))
+        .map(|(k, v)| (k, v.get("value").cloned().unwrap_or(Value::Null)))
+        .collect();
+    let mut out = convert::to_script(&app.definition, &shown);
+    out.insert("$id".into(), json!(record.id));
+    out.insert("$revision".into(), json!(record.revision));
+    Value::Object(out)
+}

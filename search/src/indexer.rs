@@ -1,0 +1,374 @@
+//! The indexer: the only writer of the index. It applies the change log in `seq` order, reading the
+//! current state of each changed record (so applying a row twice is harmless), and commits with the
+//! position `L` ("every row up to L is applied") as the commit payload, atomically with the
+//! documents. After a crash it resumes from the last commit's `L`.
+//!
+//! PostgreSQL hands out `seq` before commit: transactions can commit out of order, and a rollback
+//! leaves a gap for good. `L` therefore stops below the first gap, while rows beyond it are applied
+//! at once (a saved record is searchable within the second); a gap older than `GAP_TIMEOUT` is taken
+//! for a rollback and passed, and its range is still watched for a late commit for `LATE_WATCH`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kumiki_engine::apps::{load_definition, AppDefinition, AppId, LIVE};
+use kumiki_engine::db::{Database, DbConn};
+use kumiki_engine::records::changes::{self, Change, WHOLE_APP};
+use tantivy::{IndexWriter, Term};
+
+use crate::error::SearchError;
+use crate::extract::{self, ExtractError, ExtractLimits};
+use crate::index::{commit_at, SearchIndex};
+use crate::parts::{record_parts, to_document};
+use crate::position::LogPosition;
+use crate::source::{self, FileRow, FileText, RecordRow};
+
+const GAP_TIMEOUT: Duration = Duration::from_secs(10);
+const LATE_WATCH: Duration = Duration::from_secs(600);
+const BATCH_ROWS: i64 = 2000;
+const RECORD_PAGE: i64 = 500;
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const PRUNE_AGE_SECONDS: i64 = 86_400;
+
+/// What the indexer shares with readers of its status.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// `L`: every change-log row up to here is in the committed index.
+    pub position: AtomicI64,
+    pub rebuilding: AtomicBool,
+    pub stop: AtomicBool,
+    pub last_error: Mutex<Option<String>>,
+    /// Unix time of the last commit.
+    pub last_commit: AtomicI64,
+}
+
+pub struct Indexer {
+    index: SearchIndex,
+    writer: IndexWriter,
+    db: Arc<Database>,
+    files_root: PathBuf,
+    limits: ExtractLimits,
+    position: LogPosition,
+    progress: Arc<Progress>,
+    last_prune: Instant,
+}
+
+impl Indexer {
+    /// Takes the index writer (fails with `Locked` when another process holds it).
+    pub fn new(
+        index: SearchIndex,
+        db: Arc<Database>,
+        files_root: PathBuf,
+        progress: Arc<Progress>,
+    ) -> Result<Indexer, SearchError> {
+        let writer = index.writer()?;
+        let position = index.committed_seq()?.unwrap_or(-1);
+        progress.position.store(position, Ordering::Relaxed);
+        Ok(Indexer {
+            index,
+            writer,
+            db,
+            files_root,
+            limits: ExtractLimits::default(),
+            position: LogPosition::new(position, GAP_TIMEOUT, LATE_WATCH),
+            progress,
+            last_prune: Instant::now(),
+        })
+    }
+
+    /// Whether the index has never been built (no position in its last commit).
+    pub fn needs_rebuild(&self) -> bool {
+        self.position.get() < 0
+    }
+
+    pub fn position(&self) -> i64 {
+        self.position.get()
+    }
+
+    /// Rebuilds everything from the database. The position is the log head read BEFORE the
+    /// records, lowered to just below any recent gap, so a change committing meanwhile is applied
+    /// again afterwards rather than lost.
+    pub fn rebuild(&mut self) -> Result<i64, SearchError> {
+        self.progress.rebuilding.store(true, Ordering::Relaxed);
+        let result = self.rebuild_inner();
+        self.progress.rebuilding.store(false, Ordering::Relaxed);
+        result
+    }
+
+    fn rebuild_inner(&mut self) -> Result<i64, SearchError> {
+        let mut conn = self.db.conn()?;
+        let head = changes::last_seq(&mut conn)?;
+        let recent = changes::changes_after(&mut conn, (head - 1000).max(0), 1000)?;
+        let mut start = head;
+        let mut expected = (head - 1000).max(0) + 1;
+        for row in &recent {
+            if row.seq > expected {
+                start = expected - 1;
+                break;
+            }
+            expected = row.seq + 1;
+        }
+        self.writer.delete_all_documents()?;
+        for app in source::app_ids(&mut conn)? {
+            self.index_whole_app(&mut conn, app)?;
+        }
+        commit_at(&self.index, &mut self.writer, start)?;
+        self.position.reset(start);
+        self.published(start);
+        Ok(start)
+    }
+
+    fn published(&self, position: i64) {
+        self.progress.position.store(position, Ordering::Relaxed);
+        self.progress
+            .last_commit
+            .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
+    }
+
+    /// Applies what the log holds beyond the position; returns whether anything was applied.
+    pub fn step(&mut self) -> Result<bool, SearchError> {
+        let mut conn = self.db.conn()?;
+        let position = self.position.get();
+        // Rows between the position and the newest applied row (holes that filled late among
+        // them), then new rows beyond: a hole never holds back what committed after it.
+        let high = self.position.high();
+        let mut rows = if high > position {
+            changes::changes_between(&mut conn, position + 1, high)?
+        } else {
+            Vec::new()
+        };
+        rows.extend(changes::changes_after(&mut conn, high, BATCH_ROWS)?);
+        let mut todo: Vec<Change> = rows
+            .iter()
+            .filter(|r| !self.position.is_applied(r.seq))
+            .copied()
+            .collect();
+        for range in self.position.watched(Instant::now()) {
+            let late = changes::changes_between(&mut conn, range.0, range.1)?;
+            if !late.is_empty() {
+                tracing::info!(lo = range.0, hi = range.1, "a change-log hole filled late");
+                self.position.unwatch(range);
+                todo.extend(late);
+            }
+        }
+        if !todo.is_empty() {
+            self.apply(&mut conn, &todo)?;
+        }
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        let new_position = self.position.advance(&seqs, Instant::now());
+        if !todo.is_empty() || new_position != position {
+            commit_at(&self.index, &mut self.writer, new_position)?;
+            self.published(new_position);
+        }
+        if self.last_prune.elapsed() > PRUNE_EVERY {
+            self.last_prune = Instant::now();
+            let before = chrono::Utc::now().timestamp() - PRUNE_AGE_SECONDS;
+            changes::prune(&mut conn, new_position, before)?;
+            source::prune_texts(&mut conn)?;
+        }
+        Ok(!todo.is_empty())
+    }
+
+    /// Re-indexes the records (or whole apps) the rows name.
+    fn apply(&mut self, conn: &mut DbConn, rows: &[Change]) -> Result<(), SearchError> {
+        let mut by_app: BTreeMap<i64, (bool, BTreeSet<i64>)> = BTreeMap::new();
+        for r in rows {
+            let entry = by_app.entry(r.app_id).or_default();
+            if r.record_id == WHOLE_APP {
+                entry.0 = true;
+            } else {
+                entry.1.insert(r.record_id);
+            }
+        }
+        for (app, (whole, ids)) in by_app {
+            if whole {
+                self.writer
+                    .delete_term(Term::from_field_u64(self.index.fields.app_id, app_u64(app)));
+                self.index_whole_app(conn, app)?;
+            } else {
+                let ids: Vec<i64> = ids.into_iter().collect();
+                self.index_records(conn, app, &ids)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn index_whole_app(&mut self, conn: &mut DbConn, app: i64) -> Result<(), SearchError> {
+        let Some((def, _)) = load_definition(conn, AppId(app), LIVE)? else {
+            return Ok(());
+        };
+        let mut after = 0;
+        loop {
+            let page = source::records_after(conn, app, after, RECORD_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            self.add_records(conn, &def, app, &page)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the documents of these records and adds those of the ones that still exist.
+    fn index_records(
+        &mut self,
+        conn: &mut DbConn,
+        app: i64,
+        ids: &[i64],
+    ) -> Result<(), SearchError> {
+        for id in ids {
+            self.writer.delete_term(Term::from_field_text(
+                self.index.fields.record_key,
+                &crate::schema::record_key(app, *id),
+            ));
+        }
+        let Some((def, _)) = load_definition(conn, AppId(app), LIVE)? else {
+            return Ok(());
+        };
+        let records = source::records_by_id(conn, app, ids)?;
+        self.add_records(conn, &def, app, &records)
+    }
+
+    fn add_records(
+        &mut self,
+        conn: &mut DbConn,
+        def: &AppDefinition,
+        app: i64,
+        records: &[RecordRow],
+    ) -> Result<(), SearchError> {
+        let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+        let comments = source::comments_of(conn, app, &ids)?;
+        let files = source::files_of(conn, app, &ids)?;
+        let texts = self.file_texts(conn, &files)?;
+        let mut by_record: HashMap<i64, Vec<&source::CommentRow>> = HashMap::new();
+        for c in &comments {
+            by_record.entry(c.record_id).or_default().push(c);
+        }
+        for record in records {
+            let cs = by_record.get(&record.id).map(Vec::as_slice).unwrap_or(&[]);
+            for part in record_parts(def, app, record, cs, &texts) {
+                self.writer
+                    .add_document(to_document(&self.index.fields, app, record, &part))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Extracted texts of these files: from the cache, else extracted now and cached.
+    fn file_texts(
+        &self,
+        conn: &mut DbConn,
+        files: &[FileRow],
+    ) -> Result<HashMap<String, FileText>, SearchError> {
+        let keys: Vec<String> = files.iter().map(|f| f.file_key.clone()).collect();
+        let mut texts = source::cached_texts(conn, &keys)?;
+        for f in files {
+            if texts.contains_key(&f.file_key) {
+                continue;
+            }
+            let (t, keep) = self.extract(f);
+            if keep {
+                source::store_text(conn, &t)?;
+            }
+            texts.insert(t.file_key.clone(), t);
+        }
+        Ok(texts)
+    }
+
+    /// The text of a file, and whether the result is worth caching (not a transient refusal).
+    /// A type without text (an image) is not a failure.
+    fn extract(&self, f: &FileRow) -> (FileText, bool) {
+        let failed = |file_type: &str, error: String| FileText {
+            file_key: f.file_key.clone(),
+            file_type: file_type.to_owned(),
+            text: String::new(),
+            error: Some(error),
+        };
+        let bytes = match std::fs::read(self.files_root.join(&f.storage_path)) {
+            Ok(b) => b,
+            Err(e) => return (failed("", format!("the file cannot be read: {e}")), true),
+        };
+        let head_len = bytes.len().min(1024);
+        let kind = extract::detect(
+            &f.name,
+            &f.content_type,
+            bytes.get(..head_len).unwrap_or(&[]),
+        );
+        match extract::extract_text(&f.name, &f.content_type, bytes, &self.limits) {
+            Ok(x) => (
+                FileText {
+                    file_key: f.file_key.clone(),
+                    file_type: x.kind.label().to_owned(),
+                    text: x.text,
+                    error: None,
+                },
+                true,
+            ),
+            Err(ExtractError::Unsupported) => (
+                FileText {
+                    file_key: f.file_key.clone(),
+                    file_type: kind.label().to_owned(),
+                    text: String::new(),
+                    error: None,
+                },
+                true,
+            ),
+            Err(e @ ExtractError::Unavailable(_)) => (failed(kind.label(), e.to_string()), false),
+            Err(e) => (failed(kind.label(), e.to_string()), true),
+        }
+    }
+
+    /// The indexer thread's loop: wakes on `wake` or every `POLL`, stops when the sender is gone
+    /// or `progress.stop` is set.
+    pub fn run(mut self, wake: std::sync::mpsc::Receiver<()>) {
+        const POLL: Duration = Duration::from_millis(250);
+        if self.needs_rebuild() {
+            match self.rebuild() {
+                Ok(seq) => tracing::info!(seq, "search index built"),
+                Err(e) => self.record_error(&e),
+            }
+        }
+        loop {
+            if self.progress.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if self.needs_rebuild() {
+                if let Err(e) = self.rebuild() {
+                    self.record_error(&e);
+                }
+            } else {
+                // Drain the whole backlog before sleeping again.
+                loop {
+                    match self.step() {
+                        Ok(true) if !self.progress.stop.load(Ordering::Relaxed) => continue,
+                        Ok(_) => break,
+                        Err(e) => {
+                            self.record_error(&e);
+                            // Drop half-applied changes; the rows are applied again next time.
+                            if let Err(e) = self.writer.rollback() {
+                                self.record_error(&e.into());
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+            match wake.recv_timeout(POLL) {
+                Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    }
+
+    fn record_error(&self, e: &SearchError) {
+        tracing::warn!(error = %e, "search indexer");
+        if let Ok(mut last) = self.progress.last_error.lock() {
+            *last = Some(e.to_string());
+        }
+    }
+}
+
+fn app_u64(app: i64) -> u64 {
+    u64::try_from(app).unwrap_or(0)
+}

@@ -1,0 +1,257 @@
+//! The searcher's query syntax and its translation to tantivy:
+//! - words separated by spaces must all match (AND) — in the same part of a record;
+//! - `"a phrase"` matches those words in sequence (a Japanese word is always matched as a phrase of
+//!   its bigrams, so `市町村` never matches `市町…町村`);
+//! - `a OR b` matches either (binds tighter than the implicit AND);
+//! - `-word` / `-"phrase"` excludes parts that contain it.
+//!
+//! Syntax errors (an open quotation mark, a dangling `OR`, nothing but exclusions) are reported with a
+//! message fit to show.
+
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use crate::error::SearchError;
+use crate::tokenizer;
+
+const MAX_QUERY_CHARS: usize = 1000;
+const MAX_ITEMS: usize = 32;
+
+/// One word or phrase as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub text: String,
+    pub quoted: bool,
+}
+
+/// A parsed query: every group must match (a group matches when one of its items does), and no
+/// excluded item may.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserQuery {
+    pub groups: Vec<Vec<Item>>,
+    pub excluded: Vec<Item>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Item { item: Item, negated: bool },
+    Or,
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '＂')
+}
+
+fn lex(q: &str) -> Result<Vec<Token>, SearchError> {
+    let mut out = Vec::new();
+    let mut chars = q.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut negated = false;
+        if c == '-' || c == '－' {
+            chars.next();
+            negated = true;
+        }
+        match chars.peek().copied() {
+            Some(c) if is_quote(c) => {
+                chars.next();
+                let mut text = String::new();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if is_quote(c) {
+                        closed = true;
+                        break;
+                    }
+                    text.push(c);
+                }
+                if !closed {
+                    return Err(SearchError::bad("q", "A quotation mark is not closed."));
+                }
+                out.push(Token::Item {
+                    item: Item { text, quoted: true },
+                    negated,
+                });
+            }
+            _ => {
+                let mut text = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_whitespace() || is_quote(c) {
+                        break;
+                    }
+                    text.push(c);
+                    chars.next();
+                }
+                if !negated && text == "OR" {
+                    out.push(Token::Or);
+                } else if !text.is_empty() {
+                    out.push(Token::Item {
+                        item: Item {
+                            text,
+                            quoted: false,
+                        },
+                        negated,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the searcher's query.
+pub fn parse(q: &str) -> Result<UserQuery, SearchError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(SearchError::bad(
+            "q",
+            format!("The query is longer than {MAX_QUERY_CHARS} characters."),
+        ));
+    }
+    let tokens = lex(q)?;
+    let mut parsed = UserQuery::default();
+    let mut pending_or = false;
+    for (i, t) in tokens.into_iter().enumerate() {
+        match t {
+            Token::Or => {
+                if i == 0 || pending_or || parsed.groups.is_empty() {
+                    return Err(SearchError::bad("q", "OR needs a word on each side."));
+                }
+                pending_or = true;
+            }
+            Token::Item { item, negated } => {
+                if negated {
+                    if pending_or {
+                        return Err(SearchError::bad("q", "OR cannot join an excluded word."));
+                    }
+                    parsed.excluded.push(item);
+                } else if pending_or {
+                    if let Some(last) = parsed.groups.last_mut() {
+                        last.push(item);
+                    }
+                    pending_or = false;
+                } else {
+                    parsed.groups.push(vec![item]);
+                }
+            }
+        }
+    }
+    if pending_or {
+        return Err(SearchError::bad("q", "OR needs a word on each side."));
+    }
+    if parsed.groups.is_empty() {
+        return Err(SearchError::bad(
+            "q",
+            "Enter at least one word to search for (not only excluded words).",
+        ));
+    }
+    let items = parsed.groups.iter().map(Vec::len).sum::<usize>() + parsed.excluded.len();
+    if items > MAX_ITEMS {
+        return Err(SearchError::bad(
+            "q",
+            format!("The query has more than {MAX_ITEMS} words."),
+        ));
+    }
+    Ok(parsed)
+}
+
+/// The tantivy query of one item: a term, or a phrase of its tokens; `None` when it has no
+/// searchable token (punctuation only).
+pub(crate) fn item_query(field: Field, item: &Item) -> Option<Box<dyn Query>> {
+    let mut analyzer = tokenizer::query_analyzer();
+    let mut stream = analyzer.token_stream(&item.text);
+    let mut terms: Vec<(usize, Term)> = Vec::new();
+    let mut first: Option<usize> = None;
+    while stream.advance() {
+        let token = stream.token();
+        let base = *first.get_or_insert(token.position);
+        terms.push((
+            token.position.saturating_sub(base),
+            Term::from_field_text(field, &token.text),
+        ));
+    }
+    match terms.len() {
+        0 => None,
+        1 => terms.pop().map(|(_, t)| {
+            Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+        }),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
+}
+
+impl UserQuery {
+    /// The text part of the search as a tantivy query on `field`. An item without a searchable
+    /// token is ignored; a query left with nothing to match is an error.
+    pub fn to_tantivy(&self, field: Field) -> Result<Box<dyn Query>, SearchError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for group in &self.groups {
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = group
+                .iter()
+                .filter_map(|item| item_query(field, item))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            match alternatives.len() {
+                0 => {}
+                1 => {
+                    if let Some((_, q)) = alternatives.pop() {
+                        clauses.push((Occur::Must, q));
+                    }
+                }
+                _ => clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives)))),
+            }
+        }
+        if clauses.is_empty() {
+            return Err(SearchError::bad(
+                "q",
+                "The query has no word that can be searched for.",
+            ));
+        }
+        for item in &self.excluded {
+            if let Some(q) = item_query(field, item) {
+                clauses.push((Occur::MustNot, q));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(text: &str, quoted: bool) -> Item {
+        Item {
+            text: text.to_owned(),
+            quoted,
+        }
+    }
+
+    #[test]
+    fn words_phrases_or_and_exclusions() -> Result<(), SearchError> {
+        let q = parse("補助金 \"空き家 対策\" 東京 OR 大阪 -廃止")?;
+        assert_eq!(
+            q.groups,
+            vec![
+                vec![item("補助金", false)],
+                vec![item("空き家 対策", true)],
+                vec![item("東京", false), item("大阪", false)],
+            ]
+        );
+        assert_eq!(q.excluded, vec![item("廃止", false)]);
+        let q = parse("　市町村　課　")?;
+        assert_eq!(q.groups.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_syntax_is_reported() {
+        for bad in ["\"open", "OR x", "x OR", "x OR OR y", "-x", "", "x OR -y"] {
+            assert!(
+                matches!(parse(bad), Err(SearchError::BadRequest { param: "q", .. })),
+                "{bad}"
+            );
+        }
+    }
+}

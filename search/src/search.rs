@@ -1,0 +1,289 @@
+//! Running a search: the parsed text query AND the filters AND the searcher's permissions, matching
+//! parts collapsed into records (a record's best part gives its snippet), records of apps with record
+//! rules checked in the database, then sorted, counted per app and paged.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use kumiki_engine::acl::Principal;
+use kumiki_engine::db::DbConn;
+use serde::Serialize;
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
+
+use crate::collector::{RecordCollector, RecordHit};
+use crate::error::SearchError;
+use crate::index::SearchIndex;
+use crate::permissions::{any_app, hidden_parts, visible_apps, VisibleApp};
+use crate::schema::PartKind;
+
+/// Most records checked one by one per app with record rules; beyond, results are cut (`capped`).
+pub const MAX_CHECKED_PER_APP: usize = 5000;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Relevance (BM25 of the best part), newest first among equals.
+    #[default]
+    Best,
+    /// Last update time, newest first.
+    Newest,
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    /// Only these apps (empty: every app the searcher may view).
+    pub apps: Vec<i64>,
+    pub field: Option<String>,
+    pub creator: Option<String>,
+    /// Update time bounds, unix seconds, inclusive.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub file_type: Option<String>,
+    pub kind: Option<PartKind>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub size: usize,
+}
+
+/// Who searches, and through which path.
+pub struct Searcher<'a> {
+    pub principal: &'a Principal,
+    pub timezone: chrono_tz::Tz,
+    /// The guest space of the URL (apps of a guest space are found only through it).
+    pub guest_space: Option<i64>,
+}
+
+/// Matching records of one app.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppCount {
+    pub app: i64,
+    pub name: String,
+    pub count: usize,
+}
+
+/// One result: a record, through its best-matching part.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hit {
+    pub app: i64,
+    pub app_name: String,
+    pub record: i64,
+    pub title: String,
+    /// Unix seconds.
+    pub updated: i64,
+    pub kind: PartKind,
+    /// The field of the part (for a file: its FILE field; empty for a comment).
+    pub field_code: String,
+    pub field_label: String,
+    pub file_type: String,
+    /// HTML: escaped text with `<mark>` around matches.
+    pub snippet: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResponse {
+    /// Matching records the searcher may view.
+    pub total: usize,
+    /// Some apps had more candidates than are checked one by one: counts are lower bounds.
+    pub capped: bool,
+    /// Per-app counts, largest first.
+    pub apps: Vec<AppCount>,
+    pub hits: Vec<Hit>,
+}
+
+fn term_query(t: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(t, IndexRecordOption::Basic))
+}
+
+fn filters(index: &SearchIndex, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+    let f = &index.fields;
+    let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(code) = &req.field {
+        out.push((
+            Occur::Must,
+            term_query(Term::from_field_text(f.field_code, code)),
+        ));
+    }
+    if let Some(user) = &req.creator {
+        out.push((
+            Occur::Must,
+            term_query(Term::from_field_text(f.creator, user)),
+        ));
+    }
+    if let Some(t) = &req.file_type {
+        out.push((
+            Occur::Must,
+            term_query(Term::from_field_text(f.file_type, t)),
+        ));
+    }
+    if let Some(kind) = req.kind {
+        out.push((
+            Occur::Must,
+            term_query(Term::from_field_text(f.kind, kind.as_str())),
+        ));
+    }
+    if req.from.is_some() || req.to.is_some() {
+        let bound = |v: Option<i64>| match v {
+            Some(v) => Bound::Included(Term::from_field_i64(f.updated, v)),
+            None => Bound::Unbounded,
+        };
+        out.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(bound(req.from), bound(req.to))),
+        ));
+    }
+    out
+}
+
+/// Runs a search for `who`.
+pub fn search(
+    index: &SearchIndex,
+    conn: &mut DbConn,
+    who: &Searcher<'_>,
+    req: &SearchRequest,
+) -> Result<SearchResponse, SearchError> {
+    if req.size == 0 || req.size > MAX_PAGE_SIZE {
+        return Err(SearchError::bad(
+            "size",
+            format!("size must be between 1 and {MAX_PAGE_SIZE}."),
+        ));
+    }
+    if let (Some(from), Some(to)) = (req.from, req.to) {
+        if from > to {
+            return Err(SearchError::bad("from", "from is after to."));
+        }
+    }
+    let parsed = crate::query::parse(&req.q)?;
+    let text_query = parsed.to_tantivy(index.fields.text)?;
+    let apps = visible_apps(
+        conn,
+        who.principal,
+        who.timezone,
+        who.guest_space,
+        &req.apps,
+    )?;
+    if apps.is_empty() {
+        return Ok(SearchResponse {
+            total: 0,
+            capped: false,
+            apps: Vec::new(),
+            hits: Vec::new(),
+        });
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+        (Occur::Must, text_query.box_clone()),
+        (Occur::Must, any_app(&index.fields, &apps)),
+    ];
+    clauses.extend(filters(index, req));
+    for v in &apps {
+        for hidden in hidden_parts(&index.fields, v) {
+            clauses.push((Occur::MustNot, hidden));
+        }
+    }
+    let query = BooleanQuery::new(clauses);
+    let searcher = index.reader.searcher();
+    let mut hits = searcher.search(&query, &RecordCollector)?;
+    sort_hits(&mut hits, req.sort);
+    let by_id: HashMap<i64, &VisibleApp> = apps.iter().map(|v| (v.app.row.id, v)).collect();
+    let (hits, capped) = check_records(conn, &by_id, hits)?;
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for h in &hits {
+        *counts.entry(h.app).or_default() += 1;
+    }
+    let mut app_counts: Vec<AppCount> = counts
+        .into_iter()
+        .map(|(app, count)| AppCount {
+            app,
+            name: by_id
+                .get(&app)
+                .map(|v| v.name().to_owned())
+                .unwrap_or_default(),
+            count,
+        })
+        .collect();
+    app_counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.app.cmp(&b.app)));
+    let page: Vec<RecordHit> = hits
+        .iter()
+        .skip(req.offset)
+        .take(req.size)
+        .copied()
+        .collect();
+    let shown = crate::present::present(index, conn, &searcher, &*text_query, &by_id, &page)?;
+    Ok(SearchResponse {
+        total: hits.len(),
+        capped,
+        apps: app_counts,
+        hits: shown,
+    })
+}
+
+fn sort_hits(hits: &mut [RecordHit], sort: Sort) {
+    let key = |h: &RecordHit| (h.app, h.record);
+    match sort {
+        Sort::Best => hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.updated.cmp(&a.updated))
+                .then(key(a).cmp(&key(b)))
+        }),
+        Sort::Newest => hits.sort_by(|a, b| {
+            b.updated
+                .cmp(&a.updated)
+                .then(b.score.total_cmp(&a.score))
+                .then(key(a).cmp(&key(b)))
+        }),
+    }
+}
+
+/// Keeps the hits the searcher may view: records of apps with record rules are checked in the
+/// database (the first `MAX_CHECKED_PER_APP` in result order; the rest are dropped and `capped`
+/// says so). Order is kept.
+fn check_records(
+    conn: &mut DbConn,
+    apps: &HashMap<i64, &VisibleApp>,
+    hits: Vec<RecordHit>,
+) -> Result<(Vec<RecordHit>, bool), SearchError> {
+    let mut to_check: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut capped = false;
+    for h in &hits {
+        if apps.get(&h.app).is_some_and(|v| v.needs_record_check()) {
+            let ids = to_check.entry(h.app).or_default();
+            if ids.len() < MAX_CHECKED_PER_APP {
+                ids.push(h.record);
+            } else {
+                capped = true;
+            }
+        }
+    }
+    if to_check.is_empty() {
+        return Ok((hits, false));
+    }
+    let mut viewable: HashMap<i64, std::collections::HashSet<i64>> = HashMap::new();
+    for (app, ids) in &to_check {
+        let Some(v) = apps.get(app) else { continue };
+        let rights = kumiki_engine::acl::sql::records_rights(conn, &v.app, &v.access, ids)?;
+        viewable.insert(
+            *app,
+            rights
+                .into_iter()
+                .filter(|(_, (r, _))| r.view)
+                .map(|(id, _)| id)
+                .collect(),
+        );
+    }
+    let kept = hits
+        .into_iter()
+        .filter(|h| match viewable.get(&h.app) {
+            None => true,
+            Some(ok) => ok.contains(&h.record),
+        })
+        .collect();
+    Ok((kept, capped))
+}
