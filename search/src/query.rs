@@ -182,6 +182,34 @@ pub(crate) fn item_query(field: Field, item: &Item) -> Option<Box<dyn Query>> {
 }
 
 impl UserQuery {
+    /// One query per group (its alternatives OR-ed), for matching groups in DIFFERENT parts of a
+    /// record: a record matches when every group matches one of its visible parts.
+    pub fn group_queries(&self, field: Field) -> Vec<Box<dyn Query>> {
+        self.groups
+            .iter()
+            .filter_map(|group| {
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> = group
+                    .iter()
+                    .filter_map(|item| item_query(field, item))
+                    .map(|q| (Occur::Should, q))
+                    .collect();
+                match alternatives.len() {
+                    0 => None,
+                    1 => alternatives.pop().map(|(_, q)| q),
+                    _ => Some(Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>),
+                }
+            })
+            .collect()
+    }
+
+    /// One query per excluded item: a record with any visible part matching one is dropped.
+    pub fn excluded_queries(&self, field: Field) -> Vec<Box<dyn Query>> {
+        self.excluded
+            .iter()
+            .filter_map(|item| item_query(field, item))
+            .collect()
+    }
+
     /// The text part of the search as a tantivy query on `field`. An item without a searchable
     /// token is ignored; a query left with nothing to match is an error.
     pub fn to_tantivy(&self, field: Field) -> Result<Box<dyn Query>, SearchError> {

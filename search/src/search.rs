@@ -177,19 +177,42 @@ pub fn search(
             hits: Vec::new(),
         });
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-        (Occur::Must, text_query.box_clone()),
-        (Occur::Must, any_app(&index.fields, &apps)),
-    ];
-    clauses.extend(filters(index, req));
-    for v in &apps {
-        for hidden in hidden_parts(&index.fields, v) {
-            clauses.push((Occur::MustNot, hidden));
-        }
-    }
-    let query = BooleanQuery::new(clauses);
     let searcher = index.reader.searcher();
-    let mut hits = searcher.search(&query, &RecordCollector)?;
+    // Only parts the searcher may read, of the apps they may view, within the filters.
+    let scoped = |text: Box<dyn Query>, with_filters: bool| -> BooleanQuery {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, text),
+            (Occur::Must, any_app(&index.fields, &apps)),
+        ];
+        if with_filters {
+            clauses.extend(filters(index, req));
+        }
+        for v in &apps {
+            for hidden in hidden_parts(&index.fields, v) {
+                clauses.push((Occur::MustNot, hidden));
+            }
+        }
+        BooleanQuery::new(clauses)
+    };
+    let groups = parsed.group_queries(index.fields.text);
+    let excluded = parsed.excluded_queries(index.fields.text);
+    let mut hits = if groups.len() == 1 && excluded.is_empty() {
+        searcher.search(&scoped(text_query.box_clone(), true), &RecordCollector)?
+    } else {
+        // Words may sit in different fields, comments or files of one record (a title word and a
+        // body word): each group is matched on its own and the records are intersected.
+        let mut sets = Vec::with_capacity(groups.len());
+        for group in groups {
+            sets.push(searcher.search(&scoped(group, true), &RecordCollector)?);
+        }
+        let mut gone = std::collections::HashSet::new();
+        for item in excluded {
+            for h in searcher.search(&scoped(item, false), &RecordCollector)? {
+                gone.insert((h.app, h.record));
+            }
+        }
+        intersect_records(sets, &gone)
+    };
     sort_hits(&mut hits, req.sort);
     let by_id: HashMap<i64, &VisibleApp> = apps.iter().map(|v| (v.app.row.id, v)).collect();
     let (hits, capped) = check_records(conn, &by_id, hits)?;
@@ -222,6 +245,43 @@ pub fn search(
         apps: app_counts,
         hits: shown,
     })
+}
+
+/// Records present in every set and in none of `gone`; a record's score is the sum of its groups'
+/// scores and its snippet part the best-scoring one.
+fn intersect_records(
+    mut sets: Vec<Vec<RecordHit>>,
+    gone: &std::collections::HashSet<(i64, i64)>,
+) -> Vec<RecordHit> {
+    sets.sort_by_key(Vec::len);
+    let mut sets = sets.into_iter();
+    let Some(first) = sets.next() else {
+        return Vec::new();
+    };
+    let mut acc: HashMap<(i64, i64), (RecordHit, f32)> = first
+        .into_iter()
+        .filter(|h| !gone.contains(&(h.app, h.record)))
+        .map(|h| ((h.app, h.record), (h, h.score)))
+        .collect();
+    for set in sets {
+        if acc.is_empty() {
+            break;
+        }
+        let mut next = HashMap::with_capacity(acc.len());
+        for h in set {
+            if let Some((best, total)) = acc.remove(&(h.app, h.record)) {
+                let best = if h.score > best.score { h } else { best };
+                next.insert((h.app, h.record), (best, total + h.score));
+            }
+        }
+        acc = next;
+    }
+    acc.into_values()
+        .map(|(mut h, total)| {
+            h.score = total;
+            h
+        })
+        .collect()
 }
 
 fn sort_hits(hits: &mut [RecordHit], sort: Sort) {

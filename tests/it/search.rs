@@ -109,7 +109,21 @@ fn japanese_words_are_found_as_users_expect() {
     assert_eq!(q("\"県の補助金\""), vec![r1]);
     assert_eq!(q("市町村 お知らせ"), vec![r1], "AND");
     assert_eq!(q("市町村 OR 町村議会"), vec![r1, r2]);
-    assert_eq!(q("データ -ＫＩＮＴＯＮＥ"), vec![r5], "exclusion");
+    assert_eq!(q("データ -連携"), vec![r5], "exclusion");
+    assert_eq!(
+        q("データ -ＫＩＮＴＯＮＥ"),
+        Vec::<i64>::new(),
+        "an excluded word anywhere in the record (r5's title) drops it"
+    );
+    // Words are matched per record: one may be in the title, another in the body.
+    assert_eq!(q("お知らせ 補助金"), vec![r1], "AND across fields");
+    assert_eq!(q("研修 データ活用"), vec![r5], "AND across fields");
+    assert_eq!(q("データ -研修"), vec![r3], "exclusion from another field");
+    assert_eq!(
+        q("お知らせ 台帳"),
+        Vec::<i64>::new(),
+        "AND across records is no match"
+    );
     assert!(q("存在しない言葉").is_empty());
 
     let b = search(&app, &[("q", "市町村")]);
