@@ -43,6 +43,8 @@ fi
 if $have_pg; then
   step "integration tests on PostgreSQL"
   KUMIKI_TEST_DATABASE_URL="$PG_URL" cargo test -p kumiki-tests --locked
+  step "kill-and-restart search catch-up on PostgreSQL"
+  KUMIKI_TEST_DATABASE_URL="$PG_URL" cargo test -p kumiki-platform --test search_restart --locked
 else
   missing "PostgreSQL at 127.0.0.1:5432" "PostgreSQL tests"
 fi
