@@ -41,6 +41,9 @@ pub struct IndexStatus {
     /// Indexed parts (field values, comments, files).
     pub documents: u64,
     pub index_bytes: u64,
+    /// Unix time of the indexer's last commit in this process (`None` before the first one, and
+    /// for `offline_status`).
+    pub last_commit_at: Option<i64>,
     pub last_error: Option<String>,
     /// Attached files whose text could not be read, and why (newest first, at most 100).
     pub failed_files: Vec<FailedFile>,
@@ -107,6 +110,8 @@ impl SearchService {
             self.progress.position.load(Ordering::Relaxed),
         )?;
         s.rebuilding = self.progress.rebuilding.load(Ordering::Relaxed);
+        let last_commit = self.progress.last_commit.load(Ordering::Relaxed);
+        s.last_commit_at = Some(last_commit).filter(|t| *t > 0);
         s.last_error = self.progress.last_error.lock().ok().and_then(|e| e.clone());
         Ok(s)
     }
@@ -146,6 +151,7 @@ pub fn status_of(
         rebuilding: false,
         documents: index.num_docs(),
         index_bytes: index.size_bytes(),
+        last_commit_at: None,
         last_error: None,
         failed_files: source::failed_files(conn, 100)?,
     })

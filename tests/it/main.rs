@@ -21,5 +21,6 @@ mod review;
 mod script_examples;
 mod scripts;
 mod search;
+mod search_admin;
 mod search_pages;
 mod ui_api;

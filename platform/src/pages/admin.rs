@@ -24,7 +24,10 @@ use crate::state::{blocking, AppState};
 const SCRIPTS: [&str; 1] = ["admin.js"];
 
 /// The signed-in administrator, or the response to send instead (sign-in redirect or not found).
-async fn require_admin(req: &HttpRequest, state: &AppState) -> Result<SessionUser, HttpResponse> {
+pub(super) async fn require_admin(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<SessionUser, HttpResponse> {
     let user = require_user(req, state).await?;
     if !user.is_admin {
         let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
@@ -33,22 +36,22 @@ async fn require_admin(req: &HttpRequest, state: &AppState) -> Result<SessionUse
     Ok(user)
 }
 
-fn lang_of(user: &SessionUser) -> Lang {
+pub(super) fn lang_of(user: &SessionUser) -> Lang {
     Lang::parse(&user.locale).unwrap_or(Lang::Ja)
 }
 
-fn tz_of(user: &SessionUser) -> chrono_tz::Tz {
+pub(super) fn tz_of(user: &SessionUser) -> chrono_tz::Tz {
     user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo)
 }
 
-fn local_time(t: i64, tz: chrono_tz::Tz) -> String {
+pub(super) fn local_time(t: i64, tz: chrono_tz::Tz) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
 }
 
 /// Renders an admin page, or the internal-error page when loading its data failed.
-fn show<T: Serialize>(
+pub(super) fn show<T: Serialize>(
     state: &AppState,
     user: &SessionUser,
     loaded: Result<(T, Value), ApiError>,

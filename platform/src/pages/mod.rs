@@ -4,6 +4,7 @@
 //! a missing one.
 
 mod admin;
+mod admin_search;
 mod assets;
 mod designer;
 mod managed_app;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/groups", web::get().to(admin::groups))
         .route("/admin/tokens", web::get().to(admin::tokens))
         .route("/admin/audit", web::get().to(admin::audit))
+        .route("/admin/search", web::get().to(admin_search::page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))

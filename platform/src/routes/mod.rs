@@ -54,6 +54,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
+        // `GET /api/search` (as the issue names it) answers exactly like `/api/search.json`.
+        .route("/api/{api:search}", web::route().to(kintone_endpoint))
         .route(
             "/healthz",
             web::get().to(|| async { HttpResponse::Ok().body("ok") }),
