@@ -1,5 +1,5 @@
 //! The `kumiki` command: `serve`, `migrate`, `user add`, `app import`, `app export`, `token add`,
-//! `index rebuild`, `index status`.
+//! `index rebuild`, `index status`, `index build-dictionary`.
 
 use std::path::PathBuf;
 
@@ -40,6 +40,15 @@ struct Common {
     /// Database URL: postgres://user@host/db for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, global = true, env = "KUMIKI_DATABASE_URL")]
     database_url: Option<String>,
+    /// Dictionary for whole-word search ranking: `auto` (compile <data-dir>/dictionary/ipadic from
+    /// Debian's mecab-ipadic when missing), `off`, or a compiled dictionary directory.
+    #[arg(
+        long,
+        global = true,
+        env = "KUMIKI_SEARCH_DICTIONARY",
+        default_value = "auto"
+    )]
+    search_dictionary: String,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +100,16 @@ enum IndexCommand {
     Rebuild,
     /// Show the index position, lag, size and files whose text could not be read (JSON).
     Status,
+    /// Compile the IPADIC dictionary for whole-word ranking (the server also does this once at
+    /// start when the seed is installed and the dictionary is missing).
+    BuildDictionary {
+        /// The MeCab IPADIC seed (Debian package mecab-ipadic).
+        #[arg(long, default_value = kumiki_search::morph::DEBIAN_SEED)]
+        seed: PathBuf,
+        /// Output directory (default: <data-dir>/dictionary/ipadic).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -160,8 +179,18 @@ fn settings_of(common: &Common) -> Settings {
         admin_password: std::env::var("KUMIKI_ADMIN_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty()),
+        search_dictionary: kumiki_search::morph::DictionarySetting::parse(
+            &common.search_dictionary,
+        ),
         ..Settings::default()
     }
+}
+
+/// The dictionary the server would use, without compiling one (offline index commands).
+fn dictionary_of(common: &Common) -> anyhow::Result<Option<kumiki_search::morph::Morph>> {
+    let settings = settings_of(common);
+    kumiki_search::morph::resolve(&settings.search_dictionary, &settings.data_dir, false)
+        .context("cannot load the search dictionary")
 }
 
 fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
@@ -217,6 +246,7 @@ fn main() -> anyhow::Result<()> {
                 std::sync::Arc::new(db),
                 &data_dir,
                 &data_dir.join("files"),
+                dictionary_of(&cli.common)?,
             )
             .context("index rebuild failed")?;
             println!(
@@ -233,8 +263,24 @@ fn main() -> anyhow::Result<()> {
             let status = kumiki_search::service::offline_status(
                 &settings_of(&cli.common).data_dir,
                 &mut conn,
+                dictionary_of(&cli.common)?,
             )?;
             println!("{}", serde_json::to_string_pretty(&status)?);
+            Ok(())
+        }
+        Command::Index {
+            command: IndexCommand::BuildDictionary { seed, out },
+        } => {
+            let out = out.unwrap_or_else(|| {
+                kumiki_search::morph::default_dir(&settings_of(&cli.common).data_dir)
+            });
+            let started = std::time::Instant::now();
+            kumiki_search::morph::build_dictionary(&seed, &out)?;
+            println!(
+                "dictionary built in {} in {:.1} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Migrate => {

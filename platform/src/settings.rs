@@ -29,6 +29,9 @@ pub struct Settings {
     /// Leave the `Secure` flag off session cookies, for intranets served over plain HTTP on a host other
     /// than localhost (browsers drop Secure cookies there). Off by default.
     pub insecure_cookies: bool,
+    /// The dictionary for whole-word search ranking: `Auto` compiles `<data_dir>/dictionary/ipadic`
+    /// from Debian's mecab-ipadic once when missing; `Off` searches on bigrams alone.
+    pub search_dictionary: kumiki_search::morph::DictionarySetting,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             workers: 0,
             default_timezone: chrono_tz::Asia::Tokyo,
             insecure_cookies: false,
+            search_dictionary: kumiki_search::morph::DictionarySetting::Auto,
         }
     }
 }

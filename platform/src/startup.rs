@@ -47,10 +47,14 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     }
     drop(conn);
     let db = Arc::new(db);
+    let morph =
+        kumiki_search::morph::resolve(&settings.search_dictionary, &settings.data_dir, true)
+            .context("cannot load the search dictionary")?;
     let search = kumiki_search::SearchService::start(
         Arc::clone(&db),
         &settings.data_dir,
         &settings.data_dir.join("files"),
+        morph,
     )
     .context("cannot open the search index")?;
     let scripts = kumiki_scripting::ScriptRuntime::new(

@@ -35,6 +35,8 @@ fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
     let child = cmd
         .args(["serve", "--no-examples", "--port", &port.to_string()])
         .env("KUMIKI_ADMIN_PASSWORD", PASSWORD)
+        // The test opens the index itself without a dictionary: keep the server on bigrams too.
+        .env("KUMIKI_SEARCH_DICTIONARY", "off")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -199,7 +201,7 @@ fn killed_server_catches_up_after_restart() {
         url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("kumiki.db").display()));
     let db = std::sync::Arc::new(kumiki_engine::db::Database::connect(&db_url, 2).unwrap());
     let other = tempfile::tempdir().unwrap();
-    kumiki_search::service::rebuild(db, other.path(), &dir.path().join("files")).unwrap();
+    kumiki_search::service::rebuild(db, other.path(), &dir.path().join("files"), None).unwrap();
     let rebuilt =
         kumiki_search::index::SearchIndex::open(&other.path().join("search-index")).unwrap();
     assert_eq!(

@@ -9,7 +9,9 @@ use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
 use crate::error::SearchError;
-use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::morph::{Morph, JA_MORPH};
+use crate::query::TextTarget;
+use crate::schema::{self, Fields};
 use crate::tokenizer;
 
 const VERSION_FILE: &str = "kumiki-schema-version";
@@ -25,6 +27,8 @@ pub struct SearchIndex {
     pub fields: Fields,
     pub reader: IndexReader,
     pub dir: PathBuf,
+    /// The dictionary behind `fields.text_morph`; `None` = bigrams only.
+    pub morph: Option<Morph>,
 }
 
 /// The index directory inside a data directory.
@@ -41,11 +45,16 @@ impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty, without a position) when missing or of another
     /// schema version.
     pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        SearchIndex::open_with(dir, None)
+    }
+
+    /// Like [`SearchIndex::open`]; with a dictionary the index has the word field `text_morph`.
+    /// An index built with the other choice is rebuilt (the version file records it).
+    pub fn open_with(dir: &Path, morph: Option<Morph>) -> Result<SearchIndex, SearchError> {
         let version_path = dir.join(VERSION_FILE);
-        let current = std::fs::read_to_string(&version_path)
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok());
-        if current != Some(SCHEMA_VERSION) && dir.exists() {
+        let wanted = schema::version_tag(morph.is_some());
+        let current = std::fs::read_to_string(&version_path).ok();
+        if current.as_deref().map(str::trim) != Some(wanted.as_str()) && dir.exists() {
             tracing::info!(
                 dir = %dir.display(),
                 "the search index has another schema version; it is rebuilt"
@@ -53,7 +62,7 @@ impl SearchIndex {
             std::fs::remove_dir_all(dir)?;
         }
         std::fs::create_dir_all(dir)?;
-        let (schema, fields) = schema::build();
+        let (schema, fields) = schema::build_with(morph.is_some());
         let directory = MmapDirectory::open(dir).map_err(|e| SearchError::Index(e.to_string()))?;
         let index = match Index::open_or_create(directory, schema.clone()) {
             Ok(index) => index,
@@ -67,7 +76,10 @@ impl SearchIndex {
             }
         };
         tokenizer::register(&index);
-        std::fs::write(&version_path, SCHEMA_VERSION.to_string())?;
+        if let Some(m) = &morph {
+            index.tokenizers().register(JA_MORPH, m.analyzer());
+        }
+        std::fs::write(&version_path, wanted)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -77,7 +89,16 @@ impl SearchIndex {
             fields,
             reader,
             dir: dir.to_path_buf(),
+            morph,
         })
+    }
+
+    /// Where query items are searched: the bigram field, plus the word field when it exists.
+    pub fn text_target(&self) -> TextTarget<'_> {
+        TextTarget {
+            text: self.fields.text,
+            words: self.fields.text_morph.zip(self.morph.as_ref()),
+        }
     }
 
     /// The only writer of the index (tantivy holds a lock file: a second one fails with `Locked`).

@@ -8,6 +8,8 @@
 //!   `<data_dir>/search-index`, built from the database.
 //! - `indexer`: the one writer, applying the engine's change log (`kumiki_engine::records::changes`)
 //!   in order and committing its position with the documents; `service`: the thread and its status.
+//! - `morph`: the optional word field (lindera + IPADIC compiled from Debian's mecab-ipadic) that
+//!   ranks whole-word matches first; without a dictionary search runs on bigrams alone.
 //! - `query`, `search`, `permissions`, `present`: the searcher's syntax, permission-filtered
 //!   execution through `acl::Access`, snippets and titles.
 
@@ -17,6 +19,7 @@ pub mod extract;
 pub mod index;
 pub mod indexer;
 mod like;
+pub mod morph;
 pub mod parts;
 pub mod permissions;
 mod position;

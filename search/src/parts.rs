@@ -160,6 +160,9 @@ pub fn to_document(fields: &Fields, app: i64, record: &RecordRow, part: &Part) -
     doc.add_text(fields.kind, part.kind.as_str());
     doc.add_text(fields.field_code, &part.field_code);
     doc.add_text(fields.text, &part.text);
+    if let Some(words) = fields.text_morph {
+        doc.add_text(words, &part.text);
+    }
     doc.add_text(fields.creator, &record.creator);
     doc.add_i64(fields.created, record.created_at);
     doc.add_i64(fields.updated, record.updated_at);

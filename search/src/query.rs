@@ -8,12 +8,30 @@
 //! Syntax errors (an open quotation mark, a dangling `OR`, nothing but exclusions) are reported with a
 //! message fit to show.
 
-use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
 use crate::error::SearchError;
+use crate::morph::Morph;
 use crate::tokenizer;
+
+/// How much a whole-word match (word field) adds over the bigram field's score.
+const WORD_BOOST: f32 = 2.0;
+
+/// Where items are searched: the bigram field, and the word field with its dictionary when the
+/// index has one (`SearchIndex::text_target`). A bare `Field` means bigrams only.
+#[derive(Clone, Copy)]
+pub struct TextTarget<'a> {
+    pub text: Field,
+    pub words: Option<(Field, &'a Morph)>,
+}
+
+impl From<Field> for TextTarget<'_> {
+    fn from(text: Field) -> Self {
+        TextTarget { text, words: None }
+    }
+}
 
 const MAX_QUERY_CHARS: usize = 1000;
 const MAX_ITEMS: usize = 32;
@@ -157,10 +175,35 @@ pub fn parse(q: &str) -> Result<UserQuery, SearchError> {
     Ok(parsed)
 }
 
-/// The tantivy query of one item: a term, or a phrase of its tokens; `None` when it has no
-/// searchable token (punctuation only).
+/// The tantivy query of one item on the bigram field: a term, or a phrase of its tokens; `None`
+/// when it has no searchable token (punctuation only).
 pub(crate) fn item_query(field: Field, item: &Item) -> Option<Box<dyn Query>> {
-    let mut analyzer = tokenizer::query_analyzer();
+    analyzed_query(field, &mut tokenizer::query_analyzer(), item)
+}
+
+/// The query of one item on `target`. With a word field it is `bigrams AND (bigrams OR words^2)`
+/// in tantivy terms (Must bigrams, Should boosted words): the bigram query alone decides what
+/// matches, so recall is exactly the bigram recall, and a whole-word match only adds score (京都
+/// ranks 京都府 above 東京都庁, which it still finds).
+fn target_query(target: TextTarget<'_>, item: &Item) -> Option<Box<dyn Query>> {
+    let bigrams = item_query(target.text, item)?;
+    let Some((field, morph)) = target.words else {
+        return Some(bigrams);
+    };
+    let Some(words) = analyzed_query(field, &mut morph.analyzer(), item) else {
+        return Some(bigrams);
+    };
+    Some(Box::new(BooleanQuery::new(vec![
+        (Occur::Must, bigrams),
+        (Occur::Should, Box::new(BoostQuery::new(words, WORD_BOOST))),
+    ])))
+}
+
+fn analyzed_query(
+    field: Field,
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    item: &Item,
+) -> Option<Box<dyn Query>> {
     let mut stream = analyzer.token_stream(&item.text);
     let mut terms: Vec<(usize, Term)> = Vec::new();
     let mut first: Option<usize> = None;
@@ -184,13 +227,14 @@ pub(crate) fn item_query(field: Field, item: &Item) -> Option<Box<dyn Query>> {
 impl UserQuery {
     /// One query per group (its alternatives OR-ed), for matching groups in DIFFERENT parts of a
     /// record: a record matches when every group matches one of its visible parts.
-    pub fn group_queries(&self, field: Field) -> Vec<Box<dyn Query>> {
+    pub fn group_queries<'a>(&self, target: impl Into<TextTarget<'a>>) -> Vec<Box<dyn Query>> {
+        let target = target.into();
         self.groups
             .iter()
             .filter_map(|group| {
                 let mut alternatives: Vec<(Occur, Box<dyn Query>)> = group
                     .iter()
-                    .filter_map(|item| item_query(field, item))
+                    .filter_map(|item| target_query(target, item))
                     .map(|q| (Occur::Should, q))
                     .collect();
                 match alternatives.len() {
@@ -203,7 +247,8 @@ impl UserQuery {
     }
 
     /// One query per excluded item: a record with any visible part matching one is dropped.
-    pub fn excluded_queries(&self, field: Field) -> Vec<Box<dyn Query>> {
+    pub fn excluded_queries<'a>(&self, target: impl Into<TextTarget<'a>>) -> Vec<Box<dyn Query>> {
+        let field = target.into().text;
         self.excluded
             .iter()
             .filter_map(|item| item_query(field, item))
@@ -212,12 +257,17 @@ impl UserQuery {
 
     /// The text part of the search as a tantivy query on `field`. An item without a searchable
     /// token is ignored; a query left with nothing to match is an error.
-    pub fn to_tantivy(&self, field: Field) -> Result<Box<dyn Query>, SearchError> {
+    pub fn to_tantivy<'a>(
+        &self,
+        target: impl Into<TextTarget<'a>>,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let target = target.into();
+        let field = target.text;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for group in &self.groups {
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = group
                 .iter()
-                .filter_map(|item| item_query(field, item))
+                .filter_map(|item| target_query(target, item))
                 .map(|q| (Occur::Should, q))
                 .collect();
             match alternatives.len() {

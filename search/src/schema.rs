@@ -56,6 +56,9 @@ pub struct Fields {
     /// The field code (inner code for subtable cells, the FILE field for files; empty for comments).
     pub field_code: Field,
     pub text: Field,
+    /// The same text cut into dictionary words (`morph::JA_MORPH`, positions, not stored); only in
+    /// an index opened with a dictionary. Queries use it to rank whole-word matches first.
+    pub text_morph: Option<Field>,
     /// The record's creator (user code); field rights may depend on it.
     pub creator: Field,
     pub created: Field,
@@ -64,8 +67,23 @@ pub struct Fields {
     pub file_type: Field,
 }
 
-/// Builds the schema and its field handles.
+/// Builds the schema and its field handles (without the word field).
 pub fn build() -> (Schema, Fields) {
+    build_with(false)
+}
+
+/// The schema version as written beside the index: the word field is part of it, so switching
+/// the dictionary on or off rebuilds the index.
+pub fn version_tag(morph: bool) -> String {
+    if morph {
+        format!("{SCHEMA_VERSION}+morph")
+    } else {
+        SCHEMA_VERSION.to_string()
+    }
+}
+
+/// Builds the schema and its field handles; `morph` adds the word field `text_morph`.
+pub fn build_with(morph: bool) -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text_indexing = TextFieldIndexing::default()
         .set_tokenizer(tokenizer::JA)
@@ -81,6 +99,15 @@ pub fn build() -> (Schema, Fields) {
         kind: b.add_text_field("kind", STRING | STORED),
         field_code: b.add_text_field("field_code", STRING | STORED),
         text: b.add_text_field("text", text_options),
+        text_morph: morph.then(|| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer(crate::morph::JA_MORPH)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            b.add_text_field(
+                "text_morph",
+                TextOptions::default().set_indexing_options(indexing),
+            )
+        }),
         creator: b.add_text_field("creator", STRING | STORED),
         created: b.add_i64_field("created", INDEXED | FAST | STORED),
         updated: b.add_i64_field("updated", INDEXED | FAST | STORED),

@@ -161,7 +161,7 @@ pub fn search(
         }
     }
     let parsed = crate::query::parse(&req.q)?;
-    let text_query = parsed.to_tantivy(index.fields.text)?;
+    let text_query = parsed.to_tantivy(index.text_target())?;
     let apps = visible_apps(
         conn,
         who.principal,
@@ -194,8 +194,8 @@ pub fn search(
         }
         BooleanQuery::new(clauses)
     };
-    let groups = parsed.group_queries(index.fields.text);
-    let excluded = parsed.excluded_queries(index.fields.text);
+    let groups = parsed.group_queries(index.text_target());
+    let excluded = parsed.excluded_queries(index.text_target());
     let mut hits = if groups.len() == 1 && excluded.is_empty() {
         searcher.search(&scoped(text_query.box_clone(), true), &RecordCollector)?
     } else {

@@ -15,6 +15,7 @@ use crate::error::SearchError;
 use crate::index::{index_dir, SearchIndex};
 use crate::indexer::{Indexer, Progress};
 use crate::like::IndexLike;
+use crate::morph::Morph;
 use crate::search::{SearchRequest, SearchResponse, Searcher};
 use crate::source::{self, FailedFile};
 
@@ -51,13 +52,15 @@ pub struct IndexStatus {
 
 impl SearchService {
     /// Opens (or creates) `<data_dir>/search-index` and starts the indexer thread. Fails with
-    /// `Locked` when another process writes the index.
+    /// `Locked` when another process writes the index. `morph` (see `morph::resolve`) adds the
+    /// word field; the index is rebuilt when that choice changed since the last start.
     pub fn start(
         db: Arc<Database>,
         data_dir: &Path,
         files_root: &Path,
+        morph: Option<Morph>,
     ) -> Result<SearchService, SearchError> {
-        let index = SearchIndex::open(&index_dir(data_dir))?;
+        let index = SearchIndex::open_with(&index_dir(data_dir), morph)?;
         let progress = Arc::new(Progress::default());
         let indexer = Indexer::new(
             index.clone(),
@@ -158,9 +161,15 @@ pub fn status_of(
 }
 
 /// Rebuilds the index of `data_dir` from the database (the server must be stopped: the index
-/// writer lock makes this fail with `Locked` otherwise). Returns the position it covers.
-pub fn rebuild(db: Arc<Database>, data_dir: &Path, files_root: &Path) -> Result<i64, SearchError> {
-    let index = SearchIndex::open(&index_dir(data_dir))?;
+/// writer lock makes this fail with `Locked` otherwise). Returns the position it covers. `morph`
+/// must be what the server uses, or the server rebuilds again at its next start.
+pub fn rebuild(
+    db: Arc<Database>,
+    data_dir: &Path,
+    files_root: &Path,
+    morph: Option<Morph>,
+) -> Result<i64, SearchError> {
+    let index = SearchIndex::open_with(&index_dir(data_dir), morph)?;
     let mut indexer = Indexer::new(
         index,
         db,
@@ -173,9 +182,14 @@ pub fn rebuild(db: Arc<Database>, data_dir: &Path, files_root: &Path) -> Result<
     Ok(seq.max(indexer.position()))
 }
 
-/// The status of the index of `data_dir` without starting an indexer (for the CLI).
-pub fn offline_status(data_dir: &Path, conn: &mut DbConn) -> Result<IndexStatus, SearchError> {
-    let index = SearchIndex::open(&index_dir(data_dir))?;
+/// The status of the index of `data_dir` without starting an indexer (for the CLI). `morph` must
+/// be what the server uses: an index of the other kind is wiped on open.
+pub fn offline_status(
+    data_dir: &Path,
+    conn: &mut DbConn,
+    morph: Option<Morph>,
+) -> Result<IndexStatus, SearchError> {
+    let index = SearchIndex::open_with(&index_dir(data_dir), morph)?;
     let applied = index.committed_seq()?.unwrap_or(-1);
     status_of(&index, conn, applied)
 }

@@ -23,4 +23,5 @@ mod scripts;
 mod search;
 mod search_admin;
 mod search_pages;
+mod search_ranking;
 mod ui_api;

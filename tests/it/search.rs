@@ -497,8 +497,13 @@ fn a_rebuilt_index_equals_the_incremental_one() {
     let rebuilt_dir = tempfile::tempdir().unwrap();
     let db =
         std::sync::Arc::new(kumiki_engine::db::Database::connect(&app.database_url, 2).unwrap());
-    kumiki_search::service::rebuild(db, rebuilt_dir.path(), &app.data_dir.path().join("files"))
-        .unwrap();
+    kumiki_search::service::rebuild(
+        db,
+        rebuilt_dir.path(),
+        &app.data_dir.path().join("files"),
+        None,
+    )
+    .unwrap();
     let rebuilt = kumiki_search::index::SearchIndex::open(&kumiki_search::index::index_dir(
         rebuilt_dir.path(),
     ))

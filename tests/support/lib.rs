@@ -97,6 +97,8 @@ impl TestApp {
             load_examples: false,
             workers: 2,
             db_pool_size: 4,
+            // Tests run on bigrams; the ranking tests opt in with a shared dictionary.
+            search_dictionary: kumiki_search::morph::DictionarySetting::Off,
             ..Settings::default()
         };
         tweak(&mut settings);

@@ -14,7 +14,7 @@
 
 mod normalize;
 
-use normalize::{fold_chars, FoldedChar};
+pub(crate) use normalize::{fold_chars, FoldedChar};
 use tantivy::tokenizer::{
     RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager,
 };
@@ -213,12 +213,23 @@ fn token(chars: &[FoldedChar], position: usize) -> Token {
     }
 }
 
-/// The tokens of one text, computed up front by [`JaTokenizer::token_stream`].
+/// The tokens of one text, computed up front by [`JaTokenizer::token_stream`] (and by the word
+/// tokenizer in `morph`).
 pub struct JaTokenStream<'a> {
     tokens: &'a mut Vec<Token>,
     next: usize,
     /// Returned by `token()` before the first `advance()`, instead of panicking.
     empty: Token,
+}
+
+impl<'a> JaTokenStream<'a> {
+    pub(crate) fn over(tokens: &'a mut Vec<Token>) -> Self {
+        JaTokenStream {
+            tokens,
+            next: 0,
+            empty: Token::default(),
+        }
+    }
 }
 
 impl TokenStream for JaTokenStream<'_> {
