@@ -12,7 +12,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
-use crate::collector::{RecordCollector, RecordHit};
+use crate::collector::{RecordCollector, RecordHit, RecordMap};
 use crate::error::SearchError;
 use crate::index::SearchIndex;
 use crate::permissions::{any_app, hidden_parts, visible_apps, VisibleApp};
@@ -213,8 +213,18 @@ pub fn search(
         }
         intersect_records(sets, &gone)
     };
-    sort_hits(&mut hits, req.sort);
     let by_id: HashMap<i64, &VisibleApp> = apps.iter().map(|v| (v.app.row.id, v)).collect();
+    if by_id.values().any(|v| v.needs_record_check()) {
+        // Which records are checked one by one (the first ones in result order) depends on the order.
+        sort_hits(&mut hits, req.sort);
+    } else {
+        // Only the page needs an order: select it, then sort just that part.
+        let end = req.offset.saturating_add(req.size).min(hits.len());
+        if end > 0 && end < hits.len() {
+            hits.select_nth_unstable_by(end - 1, |a, b| compare_hits(a, b, req.sort));
+        }
+        sort_hits(&mut hits[..end], req.sort);
+    }
     let (hits, capped) = check_records(conn, &by_id, hits)?;
     let mut counts: HashMap<i64, usize> = HashMap::new();
     for h in &hits {
@@ -258,20 +268,21 @@ fn intersect_records(
     let Some(first) = sets.next() else {
         return Vec::new();
     };
-    let mut acc: HashMap<(i64, i64), (RecordHit, f32)> = first
+    let key = |h: &RecordHit| (h.app as u64, h.record as u64);
+    let mut acc: RecordMap<(RecordHit, f32)> = first
         .into_iter()
         .filter(|h| !gone.contains(&(h.app, h.record)))
-        .map(|h| ((h.app, h.record), (h, h.score)))
+        .map(|h| (key(&h), (h, h.score)))
         .collect();
     for set in sets {
         if acc.is_empty() {
             break;
         }
-        let mut next = HashMap::with_capacity(acc.len());
+        let mut next = RecordMap::with_capacity_and_hasher(acc.len(), Default::default());
         for h in set {
-            if let Some((best, total)) = acc.remove(&(h.app, h.record)) {
+            if let Some((best, total)) = acc.remove(&key(&h)) {
                 let best = if h.score > best.score { h } else { best };
-                next.insert((h.app, h.record), (best, total + h.score));
+                next.insert(key(&h), (best, total + h.score));
             }
         }
         acc = next;
@@ -284,22 +295,24 @@ fn intersect_records(
         .collect()
 }
 
-fn sort_hits(hits: &mut [RecordHit], sort: Sort) {
+fn compare_hits(a: &RecordHit, b: &RecordHit, sort: Sort) -> std::cmp::Ordering {
     let key = |h: &RecordHit| (h.app, h.record);
     match sort {
-        Sort::Best => hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(b.updated.cmp(&a.updated))
-                .then(key(a).cmp(&key(b)))
-        }),
-        Sort::Newest => hits.sort_by(|a, b| {
-            b.updated
-                .cmp(&a.updated)
-                .then(b.score.total_cmp(&a.score))
-                .then(key(a).cmp(&key(b)))
-        }),
+        Sort::Best => b
+            .score
+            .total_cmp(&a.score)
+            .then(b.updated.cmp(&a.updated))
+            .then(key(a).cmp(&key(b))),
+        Sort::Newest => b
+            .updated
+            .cmp(&a.updated)
+            .then(b.score.total_cmp(&a.score))
+            .then(key(a).cmp(&key(b))),
     }
+}
+
+fn sort_hits(hits: &mut [RecordHit], sort: Sort) {
+    hits.sort_unstable_by(|a, b| compare_hits(a, b, sort));
 }
 
 /// Keeps the hits the searcher may view: records of apps with record rules are checked in the
