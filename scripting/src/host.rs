@@ -6,10 +6,8 @@
 //! `Call::live_app` and the same engine functions, so a script sees and changes exactly what its
 //! user could through the API. Writes are made with an actor without scripts (no cascades).
 
-use std::sync::Arc;
-
-use kumiki_engine::acl::{check_app_access, Access, AppRight, Principal};
-use kumiki_engine::apps::{load_definition, load_live, AppId, AppRow, LiveApp, LIVE};
+use kumiki_engine::acl::{open_live_app, AppRight, Principal};
+use kumiki_engine::apps::{AppId, AppRow, LiveApp};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::query::{self, QueryContext};
 use kumiki_engine::records::{
@@ -107,21 +105,7 @@ impl Host<'_> {
         if row.space_id != self.app.row.space_id {
             return Err(UserError::AppNotFound(app.to_string()).into());
         }
-        let live = load_definition(self.conn, id, LIVE)?;
-        let access = Access::for_definition(
-            self.principal,
-            id,
-            &row.creator,
-            live.as_ref().map(|(d, _)| d),
-            self.actor.timezone,
-        );
-        check_app_access(&access, right)?;
-        let mut live = load_live(self.conn, id)?;
-        live.access = Some(Arc::new(Access::new(
-            self.principal,
-            &live,
-            self.actor.timezone,
-        )));
+        let live = open_live_app(self.conn, row, self.principal, right, self.actor.timezone)?;
         Ok(live)
     }
 

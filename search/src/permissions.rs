@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
-use kumiki_engine::acl::{check_app_access, Access, Accessibility, AppRight, Principal};
-use kumiki_engine::apps::{load_definition, AppDefinition, AppId, AppRow, LiveApp, LIVE};
+use kumiki_engine::acl::{open_live_app, Access, Accessibility, AppRight, Principal};
+use kumiki_engine::apps::{AppDefinition, AppId, AppRow, LiveApp};
 use kumiki_engine::db::DbConn;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -65,27 +65,16 @@ pub fn visible_apps(
         if !reachable {
             continue;
         }
-        let Some((definition, revision)) = load_definition(conn, AppId(id), LIVE)? else {
+        // Apps this searcher may not view (or never deployed) are simply not searched.
+        let app = match open_live_app(conn, row, principal, AppRight::View, timezone) {
+            Ok(app) => app,
+            Err(kumiki_engine::EngineError::User(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(access) = app.access.clone() else {
             continue;
         };
-        let app = LiveApp {
-            row,
-            definition,
-            revision,
-            access: None,
-        };
-        let access = Access::new(principal, &app, timezone);
-        if check_app_access(&access, AppRight::View).is_err() {
-            continue;
-        }
-        let access = Arc::new(access);
-        out.push(VisibleApp {
-            app: LiveApp {
-                access: Some(Arc::clone(&access)),
-                ..app
-            },
-            access,
-        });
+        out.push(VisibleApp { app, access });
     }
     Ok(out)
 }

@@ -262,35 +262,22 @@ impl UserQuery {
         target: impl Into<TextTarget<'a>>,
     ) -> Result<Box<dyn Query>, SearchError> {
         let target = target.into();
-        let field = target.text;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for group in &self.groups {
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = group
-                .iter()
-                .filter_map(|item| target_query(target, item))
-                .map(|q| (Occur::Should, q))
-                .collect();
-            match alternatives.len() {
-                0 => {}
-                1 => {
-                    if let Some((_, q)) = alternatives.pop() {
-                        clauses.push((Occur::Must, q));
-                    }
-                }
-                _ => clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives)))),
-            }
-        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .group_queries(target)
+            .into_iter()
+            .map(|q| (Occur::Must, q))
+            .collect();
         if clauses.is_empty() {
             return Err(SearchError::bad(
                 "q",
                 "The query has no word that can be searched for.",
             ));
         }
-        for item in &self.excluded {
-            if let Some(q) = item_query(field, item) {
-                clauses.push((Occur::MustNot, q));
-            }
-        }
+        clauses.extend(
+            self.excluded_queries(target)
+                .into_iter()
+                .map(|q| (Occur::MustNot, q)),
+        );
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 }

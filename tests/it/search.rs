@@ -53,20 +53,6 @@ fn ids(b: &Value) -> Vec<i64> {
     v
 }
 
-/// Polls until the index has applied every change-log row (or `limit` passes).
-fn wait_indexed(app: &TestApp, limit: Duration) {
-    let start = Instant::now();
-    loop {
-        let (s, b) = app.get("/api/search/status.json");
-        assert_eq!(s, 200, "{b}");
-        if b["lagRows"] == 0 && b["appliedSeq"] == b["logHead"] {
-            return;
-        }
-        assert!(start.elapsed() < limit, "index still behind: {b}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn text_app(app: &TestApp, name: &str) -> i64 {
     app.create_app(
         name,
@@ -93,7 +79,7 @@ fn japanese_words_are_found_as_users_expect() {
     let r3 = doc(&app, a, "連携", "ﾃﾞｰﾀ連携の手引き ＫＩＮＴＯＮＥ 活用");
     let r4 = doc(&app, a, "台帳", "住民基本\n台帳の整備");
     let r5 = doc(&app, a, "kintone 研修", "データ活用");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
     let q = |q: &str| ids(&search(&app, &[("q", q)]));
     assert_eq!(
         q("市町村"),
@@ -166,7 +152,7 @@ fn japanese_words_are_found_as_users_expect() {
     // Grouped by app, filtered by app.
     let other = text_app(&app, "別の文書");
     doc(&app, other, "データ", "");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
     let b = search(&app, &[("q", "データ")]);
     assert_eq!(b["total"], 3);
     assert_eq!(b["apps"][0], json!({"app": a, "name": "文書", "count": 2}));
@@ -260,7 +246,7 @@ fn hidden_records_fields_and_apps_never_show() {
         json!({"app": a, "record": open, "comment": {"text": "周知のコメント"}}),
     );
     assert_eq!(s, 200, "{b}");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
 
     let u1 = app.with_auth(Auth::Password("u1".into(), PW.into()));
     let b = search_as(&u1, &[("q", "職員")]);
@@ -307,7 +293,7 @@ fn hidden_records_fields_and_apps_never_show() {
 fn a_saved_record_is_searchable_within_a_second() {
     let app = TestApp::spawn();
     let a = text_app(&app, "速報");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
     let id = doc(&app, a, "緊急連絡網の更新", "");
     let saved = Instant::now();
     loop {
@@ -326,12 +312,12 @@ fn a_saved_record_is_searchable_within_a_second() {
         json!({"app": a, "id": id, "record": {"表題": {"value": "防災訓練の案内"}}}),
     );
     assert_eq!(s, 200, "{b}");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
     assert!(ids(&search(&app, &[("q", "緊急連絡網")])).is_empty());
     assert_eq!(ids(&search(&app, &[("q", "防災訓練")])), vec![id]);
     let (s, b) = app.delete("/k/v1/records.json", json!({"app": a, "ids": [id]}));
     assert_eq!(s, 200, "{b}");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
     assert!(ids(&search(&app, &[("q", "防災訓練")])).is_empty());
 }
 
@@ -406,7 +392,7 @@ fn attached_files_of_each_format_are_searchable() {
         b"%PDF-1.4 not really".to_vec(),
     );
     let broken = app.add_record(a, json!({"添付": {"value": [{"fileKey": key}]}}));
-    wait_indexed(&app, Duration::from_secs(60));
+    app.wait_indexed(Duration::from_secs(60));
     for ((file, _, word, label), id) in cases.iter().zip(&records) {
         let b = search(&app, &[("q", word), ("kind", "file")]);
         assert!(ids(&b).contains(id), "{file}: {word} not found: {b}");
@@ -489,7 +475,7 @@ fn a_rebuilt_index_equals_the_incremental_one() {
     );
     assert_eq!(s, 200, "{b}");
     app.deploy(a);
-    wait_indexed(&app, Duration::from_secs(30));
+    app.wait_indexed(Duration::from_secs(30));
 
     let live_dir = app.data_dir.path().join("search-index");
     let live = kumiki_search::index::SearchIndex::open(&live_dir).unwrap();
@@ -530,7 +516,7 @@ fn api_tokens_search_only_their_apps() {
     let b = text_app(&app, "乙");
     let ra = doc(&app, a, "共通の議題", "");
     doc(&app, b, "共通の議題", "");
-    wait_indexed(&app, Duration::from_secs(10));
+    app.wait_indexed(Duration::from_secs(10));
     assert_eq!(search(&app, &[("q", "議題")])["total"], 2);
     let viewer = app.with_auth(Auth::Tokens(app.token(a, "view")));
     let found = search_as(&viewer, &[("q", "議題")]);
@@ -574,7 +560,7 @@ fn like_uses_the_index_and_stays_exact() {
         archive_file("r7-0011-2.csv"),
     );
     let r3 = app.add_record(a, json!({"添付": {"value": [{"fileKey": key}]}}));
-    wait_indexed(&app, Duration::from_secs(30));
+    app.wait_indexed(Duration::from_secs(30));
     assert_eq!(like_ids(&app, a, "本文 like \"市町村\""), vec![r1]);
     assert_eq!(like_ids(&app, a, "本文 like \"町村\""), vec![r1, r2]);
     assert_eq!(

@@ -5,57 +5,9 @@
 use std::time::{Duration, Instant};
 
 use kumiki_tests::{Auth, TestApp, ADMIN_PASSWORD};
-use reqwest::blocking::Client;
-use reqwest::redirect::Policy;
 use serde_json::json;
 
 const PW: &str = "search-admin-pw-1";
-
-fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap()
-}
-
-fn cookie_value(resp: &reqwest::blocking::Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
-
-/// Signs in through the form; returns the session cookie.
-fn sign_in(app: &TestApp, login: &str, password: &str) -> String {
-    let c = client();
-    let page = c.get(app.url("/login")).send().unwrap();
-    let login_cookie = cookie_value(&page, "kumiki_login_csrf").unwrap();
-    let html = page.text().unwrap();
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let csrf = html[start..start + html[start..].find('"').unwrap()].to_owned();
-    let resp = c
-        .post(app.url("/login"))
-        .header("Cookie", login_cookie)
-        .form(&[
-            ("login", login),
-            ("password", password),
-            ("_csrf", &csrf),
-            ("next", "/"),
-        ])
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303, "sign-in as {login}");
-    cookie_value(&resp, "kumiki_session").unwrap()
-}
-
-fn page(app: &TestApp, session: &str, path: &str) -> (u16, String) {
-    let resp = client()
-        .get(app.url(path))
-        .header("Cookie", session)
-        .send()
-        .unwrap();
-    (resp.status().as_u16(), resp.text().unwrap())
-}
 
 /// The text of the element carrying `data-testid="<id>"` (up to its first tag).
 fn cell<'a>(html: &'a str, id: &str) -> &'a str {
@@ -63,19 +15,6 @@ fn cell<'a>(html: &'a str, id: &str) -> &'a str {
     let start = html.find(&marker).unwrap_or_else(|| panic!("{id}: {html}")) + marker.len();
     let rest = &html[start..];
     rest[..rest.find('<').unwrap()].trim()
-}
-
-fn wait_indexed(app: &TestApp) {
-    let start = Instant::now();
-    loop {
-        let (s, b) = app.get("/api/search/status.json");
-        assert_eq!(s, 200, "{b}");
-        if b["lagRows"] == 0 && b["appliedSeq"] == b["logHead"] {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "behind: {b}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn notes_app(app: &TestApp) -> i64 {
@@ -93,18 +32,18 @@ fn notes_app(app: &TestApp) -> i64 {
 fn an_administrator_sees_the_index_status_with_numbers() {
     let app = TestApp::spawn();
     notes_app(&app);
-    wait_indexed(&app);
+    app.wait_indexed(Duration::from_secs(10));
     let (_, status) = app.get("/api/search/status.json");
     assert!(status["documents"].as_u64().unwrap() >= 3, "{status}");
     assert!(
         status["lastCommitAt"].as_i64().unwrap() > 0,
         "the indexer committed: {status}"
     );
-    let session = sign_in(&app, "Administrator", ADMIN_PASSWORD);
-    let (s, index) = page(&app, &session, "/admin");
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, index) = app.page(&session, "/admin");
     assert_eq!(s, 200);
     assert!(index.contains("href=\"/admin/search\""), "linked: {index}");
-    let (s, html) = page(&app, &session, "/admin/search");
+    let (s, html) = app.page(&session, "/admin/search");
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("検索インデックス"), "Japanese by default");
     assert!(html.contains("kumiki index rebuild"), "the rebuild help");
@@ -128,14 +67,14 @@ fn an_administrator_sees_the_index_status_with_numbers() {
     let marker = "name=\"_csrf\" value=\"";
     let at = html.find(marker).unwrap() + marker.len();
     let csrf = &html[at..at + html[at..].find('"').unwrap()];
-    let resp = client()
+    let resp = kumiki_tests::page_client()
         .post(app.url("/lang"))
         .header("Cookie", &session)
         .form(&[("lang", "en"), ("_csrf", csrf)])
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
-    let (s, html) = page(&app, &session, "/admin/search");
+    let (s, html) = app.page(&session, "/admin/search");
     assert_eq!(s, 200);
     assert!(html.contains("<html lang=\"en\""), "{html}");
     assert!(html.contains("Search index") && html.contains("Lag (rows)"));
@@ -182,8 +121,8 @@ fn an_unreadable_attached_file_is_listed_with_its_reason() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
-    let session = sign_in(&app, "Administrator", ADMIN_PASSWORD);
-    let (s, html) = page(&app, &session, "/admin/search");
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(&session, "/admin/search");
     assert_eq!(s, 200);
     assert!(
         html.contains("data-testid=\"index-failed-files\""),
@@ -212,11 +151,11 @@ fn an_unreadable_attached_file_is_listed_with_its_reason() {
 fn others_get_no_index_status() {
     let app = TestApp::spawn();
     app.user("u1", PW);
-    let session = sign_in(&app, "u1", PW);
-    let (s, html) = page(&app, &session, "/admin/search");
+    let session = app.sign_in_form("u1", PW);
+    let (s, html) = app.page(&session, "/admin/search");
     assert_eq!(s, 404, "not found, as anything they may not see");
     assert!(!html.contains("index-status"));
-    let (s, _) = page(&app, "", "/admin/search");
+    let (s, _) = app.page("", "/admin/search");
     assert_eq!(s, 303, "signed out: to the sign-in page");
     let (s, b) = app
         .with_auth(Auth::Password("u1".into(), PW.into()))
@@ -228,7 +167,7 @@ fn others_get_no_index_status() {
 fn api_search_without_json_answers_like_api_search_json() {
     let app = TestApp::spawn();
     let a = notes_app(&app);
-    wait_indexed(&app);
+    app.wait_indexed(Duration::from_secs(10));
     let q = format!("q={}&app={a}", "%E4%BA%88%E7%AE%97");
     let (s1, with_json) = app.get(&format!("/api/search.json?{q}"));
     let (s2, without) = app.get(&format!("/api/search?{q}"));

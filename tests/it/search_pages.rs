@@ -2,61 +2,12 @@
 //! page (a hit with `<mark>`, record text that stays text, an app the user may not view that never
 //! shows, readable messages for a bad query and for no results, filters and paging).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kumiki_tests::{TestApp, ADMIN_PASSWORD};
-use reqwest::blocking::Client;
-use reqwest::redirect::Policy;
 use serde_json::json;
 
 const PW: &str = "search-pages-pw-1";
-
-fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap()
-}
-
-fn cookie_value(resp: &reqwest::blocking::Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
-
-/// Signs in through the form; returns the session cookie.
-fn sign_in(app: &TestApp, login: &str, password: &str) -> String {
-    let c = client();
-    let page = c.get(app.url("/login")).send().unwrap();
-    let login_cookie = cookie_value(&page, "kumiki_login_csrf").unwrap();
-    let html = page.text().unwrap();
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let csrf = html[start..start + html[start..].find('"').unwrap()].to_owned();
-    let resp = c
-        .post(app.url("/login"))
-        .header("Cookie", login_cookie)
-        .form(&[
-            ("login", login),
-            ("password", password),
-            ("_csrf", &csrf),
-            ("next", "/"),
-        ])
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303, "sign-in as {login}");
-    cookie_value(&resp, "kumiki_session").unwrap()
-}
-
-/// A page's status and HTML.
-fn page(app: &TestApp, session: &str, path: &str) -> (u16, String) {
-    let resp = client()
-        .get(app.url(path))
-        .header("Cookie", session)
-        .send()
-        .unwrap();
-    (resp.status().as_u16(), resp.text().unwrap())
-}
 
 fn enc(s: &str) -> String {
     s.bytes()
@@ -75,26 +26,9 @@ fn search_page(app: &TestApp, session: &str, params: &[(&str, &str)]) -> String 
         .iter()
         .map(|(k, v)| format!("{k}={}", enc(v)))
         .collect();
-    let (status, html) = page(app, session, &format!("/search?{}", qs.join("&")));
+    let (status, html) = app.page(session, &format!("/search?{}", qs.join("&")));
     assert_eq!(status, 200, "{params:?}: {html}");
     html
-}
-
-/// Polls until the index has applied every change-log row.
-fn wait_indexed(app: &TestApp) {
-    let start = Instant::now();
-    loop {
-        let (s, b) = app.get("/api/search/status.json");
-        assert_eq!(s, 200, "{b}");
-        if b["lagRows"] == 0 && b["appliedSeq"] == b["logHead"] {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "index still behind: {b}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn text_app(app: &TestApp, name: &str) -> i64 {
@@ -122,25 +56,25 @@ fn hits(html: &str) -> usize {
 fn every_signed_in_page_has_the_search_box_and_lists_have_an_app_box() {
     let app = TestApp::spawn();
     let a = text_app(&app, "文書");
-    let session = sign_in(&app, "Administrator", ADMIN_PASSWORD);
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
     for path in ["/", "/settings", "/search", &format!("/apps/{a}"), "/admin"] {
-        let (status, html) = page(&app, &session, path);
+        let (status, html) = app.page(&session, path);
         assert_eq!(status, 200, "{path}");
         assert!(
             html.contains("data-testid=\"header-search\"") && html.contains("action=\"/search\""),
             "{path} has the header box"
         );
     }
-    let (_, list) = page(&app, &session, &format!("/apps/{a}"));
+    let (_, list) = app.page(&session, &format!("/apps/{a}"));
     assert!(list.contains("data-testid=\"app-search-form\""));
     assert!(list.contains(&format!("name=\"app\" value=\"{a}\"")));
-    let (_, login) = page(&app, "", "/login");
+    let (_, login) = app.page("", "/login");
     assert!(
         !login.contains("data-testid=\"header-search\""),
         "not before sign-in"
     );
     // Signed out, the results page sends to the sign-in page.
-    let (status, _) = page(&app, "", "/search?q=x");
+    let (status, _) = app.page("", "/search?q=x");
     assert_eq!(status, 303);
 }
 
@@ -159,8 +93,8 @@ fn results_mark_matches_link_records_and_keep_record_text_as_text() {
         "/k/v1/record/comment.json",
         json!({"app": a, "record": good, "comment": {"text": "市町村へ連絡済み"}}),
     );
-    wait_indexed(&app);
-    let session = sign_in(&app, "Administrator", ADMIN_PASSWORD);
+    app.wait_indexed(Duration::from_secs(10));
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
     let html = search_page(&app, &session, &[("q", "市町村")]);
     assert_eq!(hits(&html), 2, "{html}");
     assert!(html.contains("<mark>"), "{html}");
@@ -222,8 +156,8 @@ fn an_app_the_user_may_not_view_never_shows() {
     );
     assert_eq!(s, 200, "{b}");
     app.deploy(secret);
-    wait_indexed(&app);
-    let u1 = sign_in(&app, "u1", PW);
+    app.wait_indexed(Duration::from_secs(10));
+    let u1 = app.sign_in_form("u1", PW);
     let html = search_page(&app, &u1, &[("q", "職員")]);
     assert_eq!(hits(&html), 1, "{html}");
     assert!(
@@ -236,7 +170,7 @@ fn an_app_the_user_may_not_view_never_shows() {
     let html = search_page(&app, &u1, &[("q", "極秘")]);
     assert!(html.contains("data-testid=\"search-empty\""));
     // The administrator sees both apps.
-    let session = sign_in(&app, "Administrator", ADMIN_PASSWORD);
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
     let html = search_page(&app, &session, &[("q", "職員")]);
     assert_eq!(hits(&html), 2);
     assert!(html.contains("幹部会議"));
@@ -249,8 +183,8 @@ fn bad_queries_and_empty_results_get_readable_messages() {
     for i in 0..25 {
         doc(&app, a, &format!("議事録 {i}"), "");
     }
-    wait_indexed(&app);
-    let session = sign_in(&app, "Administrator", ADMIN_PASSWORD);
+    app.wait_indexed(Duration::from_secs(10));
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
     let html = search_page(&app, &session, &[("q", "\"閉じない")]);
     assert!(
         html.contains("data-testid=\"search-error\"") && html.contains("引用符"),

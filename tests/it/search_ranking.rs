@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kumiki_search::morph::{self, DictionarySetting};
 use kumiki_tests::TestApp;
@@ -34,22 +34,6 @@ fn dictionary() -> Option<&'static Path> {
     .map(|(_, dir)| dir.as_path())
 }
 
-fn wait_indexed(app: &TestApp) {
-    let start = Instant::now();
-    loop {
-        let (s, b) = app.get("/api/search/status.json");
-        assert_eq!(s, 200, "{b}");
-        if b["lagRows"] == 0 && b["appliedSeq"] == b["logHead"] {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "index behind: {b}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Record ids of the hits of `q`, in ranked order.
 fn ranked(app: &TestApp, q: &str) -> Vec<i64> {
     let enc: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
@@ -76,7 +60,7 @@ fn kyoto_records(app: &TestApp) -> (i64, i64) {
     );
     std::thread::sleep(Duration::from_millis(1100));
     let tokyo = app.add_record(a, json!({"表題": {"value": "東京都庁の案内"}}));
-    wait_indexed(app);
+    app.wait_indexed(Duration::from_secs(10));
     (kyoto, tokyo)
 }
 

@@ -313,3 +313,72 @@ pub fn sample_fields() -> Value {
         }}
     })
 }
+
+impl TestApp {
+    /// Polls the search index status until every change-log row is applied (or `limit` passes).
+    pub fn wait_indexed(&self, limit: std::time::Duration) {
+        let start = std::time::Instant::now();
+        loop {
+            let (s, b) = self.get("/api/search/status.json");
+            assert_eq!(s, 200, "{b}");
+            if b["lagRows"] == 0 && b["appliedSeq"] == b["logHead"] {
+                return;
+            }
+            assert!(start.elapsed() < limit, "index still behind: {b}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Signs in through the browser form; returns the session cookie (`kumiki_session=...`).
+    pub fn sign_in_form(&self, login: &str, password: &str) -> String {
+        let c = page_client();
+        let page = c.get(self.url("/login")).send().expect("login page");
+        let login_cookie = cookie_value(&page, "kumiki_login_csrf").expect("login cookie");
+        let html = page.text().expect("login html");
+        let marker = "name=\"_csrf\" value=\"";
+        let start = html.find(marker).expect("csrf field") + marker.len();
+        let end = start + html[start..].find('"').expect("csrf end");
+        let csrf = html[start..end].to_owned();
+        let resp = c
+            .post(self.url("/login"))
+            .header("Cookie", login_cookie)
+            .form(&[
+                ("login", login),
+                ("password", password),
+                ("_csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .expect("sign in");
+        assert_eq!(resp.status().as_u16(), 303, "sign-in as {login}");
+        cookie_value(&resp, "kumiki_session").expect("session cookie")
+    }
+
+    /// A page's status and HTML, fetched with a session cookie (redirects not followed).
+    pub fn page(&self, session: &str, path: &str) -> (u16, String) {
+        let resp = page_client()
+            .get(self.url(path))
+            .header("Cookie", session)
+            .send()
+            .expect("page");
+        (resp.status().as_u16(), resp.text().expect("page html"))
+    }
+}
+
+/// A client that does not follow redirects, as a browser page test needs.
+pub fn page_client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The `name=value` part of a `Set-Cookie` header of `resp`.
+pub fn cookie_value(resp: &reqwest::blocking::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}

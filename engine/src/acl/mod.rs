@@ -129,6 +129,36 @@ pub fn check_app_access(access: &Access, right: AppRight) -> Result<(), UserErro
     Err(UserError::Forbidden)
 }
 
+/// Opens the live app of `row` for `principal`: refused (`check_app_access`) unless they have
+/// `right`, then carrying their evaluated record and field rights. The one way an app is opened for
+/// someone: the API (`Call::live_app`), app scripts and search come through here; which space an app
+/// may be reached from is the caller's rule. An app never deployed is `AppNotFound` after the check.
+pub fn open_live_app(
+    conn: &mut crate::db::DbConn,
+    row: crate::apps::AppRow,
+    principal: &Principal,
+    right: AppRight,
+    timezone: chrono_tz::Tz,
+) -> crate::error::EngineResult<crate::apps::LiveApp> {
+    let app = AppId(row.id);
+    let live = crate::apps::load_definition(conn, app, crate::apps::LIVE)?;
+    let access = Access::for_definition(
+        principal,
+        app,
+        &row.creator,
+        live.as_ref().map(|(d, _)| d),
+        timezone,
+    );
+    check_app_access(&access, right)?;
+    let (definition, revision) = live.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
+    Ok(crate::apps::LiveApp {
+        row,
+        definition,
+        revision,
+        access: Some(std::sync::Arc::new(access)),
+    })
+}
+
 /// The caller's access to an app from the database (its row and live definition); `None` when the
 /// app does not exist. For callers outside the API's `Call` (the pages).
 pub fn load_access(

@@ -1,10 +1,8 @@
 //! The context of one kintone API call: the caller, their connection (inside the call's transaction),
 //! the guest space of the URL, and the single place where an app is looked up and permission-checked.
 
-use std::sync::Arc;
-
-use kumiki_engine::acl::{check_app_access, Access, AppRight};
-use kumiki_engine::apps::{load_definition, load_live, AppId, AppRow, LiveApp, LIVE};
+use kumiki_engine::acl::{check_app_access, open_live_app, Access, AppRight};
+use kumiki_engine::apps::{load_definition, AppId, AppRow, LiveApp, LIVE};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::query::QueryContext;
 use kumiki_engine::records::Actor;
@@ -55,14 +53,16 @@ impl<'a> Call<'a> {
     /// The live app, checked as `app_row` does, carrying the caller's rights (`LiveApp::access`) so
     /// that record reads, writes and rendering apply record and field permissions.
     pub fn live_app(&mut self, app: i64, right: AppRight) -> Result<LiveApp, ApiError> {
-        self.app_row(app, right)?;
-        let mut live = load_live(self.conn, AppId(app))?;
-        live.access = Some(Arc::new(Access::new(
+        let row = AppRow::find(self.conn, AppId(app))?
+            .ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
+        self.check_space(&row)?;
+        Ok(open_live_app(
+            self.conn,
+            row,
             &self.caller.principal,
-            &live,
+            right,
             self.caller.timezone,
-        )));
-        Ok(live)
+        )?)
     }
 
     fn check_space(&self, row: &AppRow) -> Result<(), ApiError> {
