@@ -45,9 +45,11 @@ pub mod action {
     pub const RECORD_RESTORE: &str = "record.restore";
     /// App, record or field permissions changed (pre-live; they go live with the next deploy).
     pub const PERMISSION_UPDATE: &str = "permission.update";
+    /// The server-wide review policy changed (`review::policy`).
+    pub const REVIEW_POLICY_UPDATE: &str = "review.policy.update";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 25] = [
+    pub const ALL: [&str; 26] = [
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -73,6 +75,7 @@ pub mod action {
         APP_ROLLBACK,
         RECORD_RESTORE,
         PERMISSION_UPDATE,
+        REVIEW_POLICY_UPDATE,
     ];
 }
 

@@ -75,6 +75,9 @@ pub enum UserError {
         line: Option<usize>,
         column: Option<usize>,
         message: String,
+        /// A catalog key for `message` (`scripts.syntax.*`) and its `{name}` arguments, for pages
+        /// that show it in the user's language; None when only the English text exists.
+        catalog: Option<Box<CatalogMessage>>,
     },
     /// An app script refused the operation with `reject(message)`.
     #[error("{message}")]
@@ -82,6 +85,14 @@ pub enum UserError {
 }
 
 /// The kintone codes that query errors map to.
+/// A message of a page catalog (`platform/i18n`) with its `{name}` arguments: an error that pages
+/// show in the user's language while the API keeps its English text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogMessage {
+    pub key: String,
+    pub args: Vec<(String, String)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryErrorCode {
     /// Syntax errors and bad values: `CB_VA01` with `errors.query`.

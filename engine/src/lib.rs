@@ -18,5 +18,6 @@ pub mod server_settings;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod views;
 
 pub use error::{EngineError, EngineResult, FieldErrors, QueryErrorCode, UserError};

@@ -30,6 +30,7 @@ pub fn get_or_create(
     }
 }
 
+/// The stored value of `name`, if any.
 pub fn get(conn: &mut DbConn, name: &str) -> EngineResult<Option<String>> {
     let v = with_conn!(conn, |c| server_settings::table
         .find(name)
@@ -37,4 +38,21 @@ pub fn get(conn: &mut DbConn, name: &str) -> EngineResult<Option<String>> {
         .first::<String>(c)
         .optional())?;
     Ok(v)
+}
+
+/// Stores `value` under `name`, replacing any earlier value (an update, else an insert; both
+/// backends). Runs in the caller's transaction.
+pub fn set(conn: &mut DbConn, name: &str, value: &str) -> EngineResult<()> {
+    let updated = with_conn!(conn, |c| diesel::update(server_settings::table.find(name))
+        .set(server_settings::value.eq(value))
+        .execute(c))?;
+    if updated == 0 {
+        with_conn!(conn, |c| diesel::insert_into(server_settings::table)
+            .values((
+                server_settings::name.eq(name),
+                server_settings::value.eq(value)
+            ))
+            .execute(c))?;
+    }
+    Ok(())
 }

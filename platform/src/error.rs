@@ -198,12 +198,24 @@ impl From<UserError> for ApiError {
                 line,
                 column,
                 message: detail,
+                catalog,
             } => {
                 let mut e = ApiError::new(400, "GAIA_SC01", message);
                 let mut extra = serde_json::Map::new();
+                let (message_key, args) = match catalog.map(|c| *c) {
+                    Some(c) => (
+                        Some(c.key),
+                        c.args
+                            .into_iter()
+                            .map(|(k, v)| (k, Value::String(v)))
+                            .collect::<serde_json::Map<String, Value>>(),
+                    ),
+                    None => (None, serde_json::Map::new()),
+                };
                 extra.insert(
                     "script".into(),
-                    json!({"name": script, "line": line, "column": column, "message": detail}),
+                    json!({"name": script, "line": line, "column": column, "message": detail,
+                           "messageKey": message_key, "messageArgs": args}),
                 );
                 e.extra = Some(Box::new(extra));
                 e

@@ -46,8 +46,19 @@ fn catalogs() -> &'static (Messages, Messages) {
     CATALOGS.get_or_init(|| {
         let mut ja = Messages::new();
         let mut en = Messages::new();
-        for file in CATALOG_FILES.files() {
-            let name = file.path().to_string_lossy();
+        let files: Vec<(String, Vec<u8>)> =
+            crate::dev_assets::source_files("i18n").unwrap_or_else(|| {
+                CATALOG_FILES
+                    .files()
+                    .map(|f| {
+                        (
+                            f.path().to_string_lossy().into_owned(),
+                            f.contents().to_vec(),
+                        )
+                    })
+                    .collect()
+            });
+        for (name, contents) in files {
             let target = if name.ends_with(".ja.json") {
                 &mut ja
             } else if name.ends_with(".en.json") {
@@ -55,7 +66,7 @@ fn catalogs() -> &'static (Messages, Messages) {
             } else {
                 continue;
             };
-            match serde_json::from_slice::<Messages>(file.contents()) {
+            match serde_json::from_slice::<Messages>(&contents) {
                 Ok(map) => target.extend(map),
                 Err(e) => {
                     tracing::error!(file = %name, error = %e, "message catalog is not valid JSON")
@@ -73,6 +84,38 @@ pub fn messages(lang: Lang) -> &'static Messages {
         Lang::Ja => ja,
         Lang::En => en,
     }
+}
+
+/// The catalog of `lang` as a script that sets `window.KUMIKI_MESSAGES`, served as a cached asset
+/// (`/static/i18n/{lang}.js?v={version}`) instead of inline in every page, and its version: a hash of
+/// both catalogs, so a changed catalog gets a new URL.
+pub fn messages_script(lang: Lang) -> &'static str {
+    static SCRIPTS: OnceLock<(String, String)> = OnceLock::new();
+    let (ja, en) = SCRIPTS.get_or_init(|| {
+        let script = |m: &Messages| {
+            let sorted: std::collections::BTreeMap<&String, &String> = m.iter().collect();
+            let json = serde_json::to_string(&sorted).unwrap_or_else(|_| "{}".into());
+            format!("window.KUMIKI_MESSAGES = {json};\n")
+        };
+        (script(messages(Lang::Ja)), script(messages(Lang::En)))
+    });
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
+/// The version of the catalogs, for cache-busting their script URL.
+pub fn messages_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        // Deterministic across processes (several nodes serve the same URL): a fixed-key hasher.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        messages_script(Lang::Ja).hash(&mut h);
+        messages_script(Lang::En).hash(&mut h);
+        format!("{:016x}", h.finish())
+    })
 }
 
 /// The message for `key`; the key itself when missing (visible in review, never a crash).

@@ -3,6 +3,7 @@
 //! results and errors into kintone's wire format.
 
 pub mod auth;
+pub mod dev_assets;
 pub mod error;
 pub mod examples;
 pub mod i18n;

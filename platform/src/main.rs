@@ -1,5 +1,5 @@
-//! The `kumiki` command: `serve`, `migrate`, `user add`, `app import`, `app export`, `token add`,
-//! `index rebuild`, `index status`, `index build-dictionary`.
+//! The `kumiki` command: `serve`, `migrate`, `user add`, `user set-password`, `app import`,
+//! `app export`, `token add`, `index rebuild`, `index status`, `index build-dictionary`.
 
 use std::path::PathBuf;
 
@@ -124,6 +124,10 @@ enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Set a user's password (e.g. a lost Administrator password). The new password is read from
+    /// KUMIKI_NEW_PASSWORD or, when that is unset, from the first line of standard input — never
+    /// from the command line, where other users of the machine could see it.
+    SetPassword { login: String },
 }
 
 #[derive(Subcommand)]
@@ -201,6 +205,46 @@ fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
     db.migrate()?;
     let files = FileStore::new(settings.data_dir.join("files"))?;
     Ok((db, files))
+}
+
+/// The new password for `user set-password`: `KUMIKI_NEW_PASSWORD`, else the first line of standard
+/// input (typed without echo when it is a terminal).
+fn new_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if let Some(p) = std::env::var("KUMIKI_NEW_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    // Best effort: without `stty` the password is read with echo, as from a pipe.
+    let stty = |arg: &str| {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let hidden = terminal && {
+        eprint!("New password: ");
+        std::io::stderr().flush()?;
+        stty("-echo")
+    };
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if hidden {
+        stty("echo");
+        eprintln!();
+    }
+    read.context("cannot read the new password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password given: set KUMIKI_NEW_PASSWORD or pass it on standard input"
+    );
+    Ok(password)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -316,6 +360,36 @@ fn main() -> anyhow::Result<()> {
             } else {
                 println!("created user {login}");
             }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetPassword { login },
+        } => {
+            let password = new_password()?;
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            anyhow::ensure!(
+                User::find_by_code(&mut conn, &login)?.is_some(),
+                "no user with the login {login}"
+            );
+            anyhow::ensure!(
+                password.chars().count() >= 8,
+                "the password must be at least 8 characters"
+            );
+            conn.write_transaction(|c| {
+                User::set_password(c, &login, &password)?;
+                let target = format!("user:{login}");
+                let detail = serde_json::json!({"via": "cli"});
+                let event = AuditEvent::success(
+                    ADMINISTRATOR,
+                    "cli",
+                    action::USER_PASSWORD,
+                    &target,
+                    detail,
+                );
+                kumiki_engine::audit::record(c, event)
+            })?;
+            println!("password of {login} changed");
             Ok(())
         }
         Command::App {

@@ -21,17 +21,28 @@ static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 pub fn registry() -> Result<Handlebars<'static>, String> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
-    for file in TEMPLATES.files() {
-        let path = file.path();
+    let files: Vec<(String, Vec<u8>)> = crate::dev_assets::source_files("templates")
+        .unwrap_or_else(|| {
+            TEMPLATES
+                .files()
+                .map(|f| {
+                    (
+                        f.path().to_string_lossy().into_owned(),
+                        f.contents().to_vec(),
+                    )
+                })
+                .collect()
+        });
+    for (file_name, bytes) in files {
+        let path = std::path::Path::new(&file_name);
         let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
         if path.extension().and_then(|e| e.to_str()) != Some("hbs") {
             continue;
         }
-        let text = file
-            .contents_utf8()
-            .ok_or_else(|| format!("template {name} is not UTF-8"))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| format!("template {name} is not UTF-8"))?;
         hb.register_template_string(name, text)
             .map_err(|e| format!("template {name}: {e}"))?;
     }

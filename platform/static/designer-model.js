@@ -24,14 +24,6 @@
   KD.NO_REQUIRED = ["CALC", "SUBTABLE", "REFERENCE_TABLE", "GROUP", "LABEL", "SPACER", "HR"];
   // What may not sit inside a table.
   KD.NOT_IN_TABLE = ["SUBTABLE", "REFERENCE_TABLE", "GROUP", "LABEL", "SPACER", "HR"];
-  var CODE_BASE = {
-    SINGLE_LINE_TEXT: "text", MULTI_LINE_TEXT: "text_area", RICH_TEXT: "rich_text", NUMBER: "number", CALC: "calc",
-    RADIO_BUTTON: "radio", CHECK_BOX: "checkbox", MULTI_SELECT: "multi_select", DROP_DOWN: "dropdown", DATE: "date",
-    TIME: "time", DATETIME: "datetime", LINK: "link", FILE: "attachment", USER_SELECT: "user",
-    ORGANIZATION_SELECT: "department", GROUP_SELECT: "group_select", SUBTABLE: "table", LOOKUP: "lookup",
-    REFERENCE_TABLE: "related_records", GROUP: "group"
-  };
-
   var nextUid = 1;
   KD.uid = function () { return "u" + (nextUid++); };
   KD.clone = function (v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); };
@@ -51,8 +43,9 @@
     return JSON.stringify(v);
   };
 
-  /** A field code's problem (a message key), or null: the server's rules (1–128 characters, not starting
-   *  with a digit; ASCII letters, digits and `_`; other scripts' letters allowed). */
+  /** A field code's problem (a message key), or null: the server's rules (engine/src/apps/check.rs:
+   *  1–128 characters, not starting with a half-width digit; of ASCII only letters, digits and `_`;
+   *  any other character but white space, so Japanese codes such as 「貸出日」 are fine). */
   KD.codeProblem = function (code) {
     if (!code) return "designer.code.empty";
     var chars = Array.from(code);
@@ -267,10 +260,43 @@
       .map(function (u) { return self.fields[u].prop.code; });
   };
 
+  /** The default code for a label, as kintone makes it: letters and digits of any script, `_`, `・`,
+   *  `＄` and `￥` are kept, every other character (spaces, brackets, punctuation) becomes `_`; a code
+   *  that would start with a digit gets a leading `_`. "" for a label with nothing usable. */
+  KD.codeFromLabel = function (label) {
+    var chars = Array.from(String(label || "").trim()).map(function (c) {
+      return /[\p{L}\p{N}\p{M}_・＄￥]/u.test(c) ? c : "_";
+    });
+    var code = chars.join("");
+    if (!/[^_]/.test(code)) return "";
+    if (/^[0-9]/.test(code)) code = "_" + code;
+    // Room for a `_NN` suffix within the 128 characters.
+    return Array.from(code).slice(0, 120).join("");
+  };
+
+  /** `base`, or `base_2`, `base_3`… — the first not used by another field than `exceptUid`. */
+  Model.prototype.uniqueCode = function (base, exceptUid) {
+    var used = this.codesInUse(exceptUid || null);
+    if (used.indexOf(base) < 0) return base;
+    for (var n = 2; ; n++) { if (used.indexOf(base + "_" + n) < 0) return base + "_" + n; }
+  };
+
+  /** The code a label gives a field (unique in the form), or null when the label gives none. */
+  Model.prototype.codeForLabel = function (label, exceptUid) {
+    var base = KD.codeFromLabel(label);
+    return base ? this.uniqueCode(base, exceptUid) : null;
+  };
+
+  /** Whether `f`'s code still is the one its label gives (so it was never typed by hand). */
+  Model.prototype.codeFollowsLabel = function (f) {
+    var base = KD.codeFromLabel(f.prop.label);
+    if (!base) return false;
+    var code = f.prop.code || "";
+    return code === base || (code.indexOf(base + "_") === 0 && /^[0-9]+$/.test(code.slice(base.length + 1)));
+  };
+
   Model.prototype.freshCode = function (type) {
-    var base = CODE_BASE[type] || "field";
-    var used = this.codesInUse(null);
-    for (var n = 1; ; n++) { if (used.indexOf(base + "_" + n) < 0) return base + "_" + n; }
+    return this.codeForLabel(KD.typeName(type), null) || this.uniqueCode("field", null);
   };
 
   /** A new field of a palette type, not yet placed. */
@@ -301,6 +327,8 @@
       prop.referenceTable = { relatedApp: { app: "", code: "" }, condition: { field: "", relatedField: "" }, filterCond: "", displayFields: [], sort: "", size: "5" };
     }
     var f = this.addField(prop, null, parent || null);
+    // The code follows the label until it is typed by hand or the field is published.
+    f.autoCode = true;
     if (realType === "SUBTABLE") {
       var col = this.newField("SINGLE_LINE_TEXT", f.uid);
       f.columns.push(col.uid);

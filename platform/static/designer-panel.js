@@ -173,7 +173,12 @@
     }
 
     // Label and code.
-    var label = input("panel-label", p.label, function (v) { p.label = v; if (S.errors[f.uid]) delete S.errors[f.uid].label; touched(); }, { maxlength: "128" });
+    var label = input("panel-label", p.label, function (v) {
+      p.label = v;
+      if (S.errors[f.uid]) delete S.errors[f.uid].label;
+      followLabel(f);
+      touched();
+    }, { maxlength: "128" });
     kids.push(fieldRow(t("designer.panel.label"), label, { uid: f.uid, prop: "label" }));
     kids.push(checkRow(t("designer.panel.no_label"), p.noLabel, "panel-no-label", function (v) { p.noLabel = v; touched(); }));
     kids.push(codeRow(f));
@@ -206,11 +211,28 @@
     box.appendChild(el("div", { class: "stack" }, kids));
   }
 
+  /** While a field's code follows its label (kintone's default), a new label gives a new code; the
+   *  code box is updated in place so the label box keeps the focus. */
+  function followLabel(f) {
+    if (!f.autoCode || KD.isSystem(f.prop.type)) return;
+    var code = S.model.codeForLabel(f.prop.label, f.uid);
+    if (!code || code === f.prop.code) return;
+    S.model.renameReferences(f.prop.code, code);
+    f.prop.code = code;
+    if (S.errors[f.uid]) delete S.errors[f.uid].code;
+    var box = document.querySelector('#d-panel [data-testid="panel-code"]');
+    if (box) box.value = code;
+    var err = document.querySelector('#d-panel [data-testid="panel-code-error"]');
+    if (err) err.textContent = "";
+  }
+
   function codeRow(f) {
     var p = f.prop;
     var locked = (f.parent && f.origCode !== null) || ["STATUS", "STATUS_ASSIGNEE", "CATEGORY"].indexOf(p.type) >= 0;
     var err = el("div", { class: "field-error", "data-testid": "panel-code-error", role: "alert" });
     var code = input("panel-code", p.code, function (v, committed) {
+      // A code typed by hand is the user's: it no longer follows the label.
+      if (v !== p.code) f.autoCode = false;
       var problem = KD.codeProblem(v);
       if (!problem && S.model.codesInUse(f.uid).indexOf(v) >= 0) problem = "designer.code.duplicate";
       err.textContent = problem ? t(problem) : "";
@@ -224,6 +246,7 @@
       KD.announce(t("designer.code.renamed", { old: old, code: v }));
     }, { maxlength: "128", autocapitalize: "off", spellcheck: "false", disabled: locked });
     var help = locked ? t("designer.code.locked_table") : t("designer.code.help");
+    if (f.autoCode && !locked) help += " " + t("designer.code.follows_label");
     if (f.origCode !== null && !locked) help += " " + t("designer.code.rename_help");
     var row = fieldRow(t("designer.panel.code"), code, { help: help, uid: f.uid, prop: "code" });
     row.appendChild(err);
@@ -260,7 +283,8 @@
       ], p.align || "HORIZONTAL", function (v) { setProp(f, "align", v); })));
     }
     var dv = defaultValueEditor(f);
-    if (dv) out.push(dv);
+    // In a slot so the options editor can rebuild it in place.
+    if (dv || KD.CHOICE.indexOf(type) >= 0) out.push(el("div", { "data-slot": "default" }, [dv]));
     if (type === "FILE") {
       out.push(fieldRow(t("designer.panel.thumbnail"), select("panel-thumbnail", [["50", "50px"], ["150", "150px"], ["250", "250px"], ["500", "500px"]],
         p.thumbnailSize || "150", function (v) { setProp(f, "thumbnailSize", v); })));
@@ -373,59 +397,113 @@
       .sort(function (a, b) { return Number(a.index) - Number(b.index); });
   }
 
-  function writeOptions(f, list) {
+  /** Writes the editor's list to the field's options. Rows still without a name (a choice just added)
+   *  are left out until they get one. `renamed` ({from, to}) makes the default value follow a rename. */
+  function writeOptions(f, list, renamed) {
     var p = f.prop;
     var next = {};
-    list.forEach(function (o, i) { next[o.label] = { label: o.label, index: String(i) }; });
-    // The default value follows renamed and removed options.
+    var named = list.filter(function (o) { return o.label; });
+    named.forEach(function (o, i) { next[o.label] = { label: o.label, index: String(i) }; });
+    if (renamed && renamed.from) {
+      if (Array.isArray(p.defaultValue)) p.defaultValue = p.defaultValue.map(function (v) { return v === renamed.from ? renamed.to : v; });
+      else if (p.defaultValue === renamed.from) p.defaultValue = renamed.to;
+    }
+    // The default value follows removed options.
     p.options = next;
     if (Array.isArray(p.defaultValue)) p.defaultValue = p.defaultValue.filter(function (v) { return next[v]; });
-    else if (p.defaultValue && !next[p.defaultValue]) p.defaultValue = p.type === "RADIO_BUTTON" && list[0] ? list[0].label : "";
-    if (p.type === "RADIO_BUTTON" && !p.defaultValue && list[0]) p.defaultValue = list[0].label;
+    else if (p.defaultValue && !next[p.defaultValue]) p.defaultValue = p.type === "RADIO_BUTTON" && named[0] ? named[0].label : "";
+    if (p.type === "RADIO_BUTTON" && !p.defaultValue && named[0]) p.defaultValue = named[0].label;
     if (S.errors[f.uid]) delete S.errors[f.uid].options;
     touched();
+    refreshDefault(f);
   }
 
+  /** Rebuilds the default-value control in place (its choices follow the options) without
+   *  re-rendering the panel, so the focus and caret of the option being typed stay where they are. */
+  function refreshDefault(f) {
+    var slot = document.querySelector('#d-panel [data-slot="default"]');
+    if (!slot) return;
+    slot.textContent = "";
+    var dv = defaultValueEditor(f);
+    if (dv) slot.appendChild(dv);
+  }
+
+  // The option rows are edited in place: a label is written to the model as it is typed, and the
+  // rows are never rebuilt under the user's pointer (rebuilding on `change` used to move the caret back
+  // into the previous box when the next one was clicked). A new row starts empty, with its suggested
+  // name only as a placeholder.
   function optionsEditor(f) {
     var list = sortedOptions(f.prop).map(function (o) { return { label: o.label }; });
     var dupMsg = el("div", { class: "field-error", role: "alert", "data-testid": "panel-options-error" });
-    var rows = list.map(function (o, i) {
-      var inp = el("input", { type: "text", value: o.label, "data-testid": "panel-option-label-" + i, "aria-label": t("designer.options.label_n", { n: i + 1 }) });
-      inp.addEventListener("change", function () {
-        var v = inp.value.trim();
-        if (!v) { dupMsg.textContent = t("designer.options.empty"); inp.value = o.label; return; }
-        if (list.some(function (x, j) { return j !== i && x.label === v; })) { dupMsg.textContent = t("designer.options.duplicate"); inp.value = o.label; return; }
-        dupMsg.textContent = "";
-        list[i].label = v;
-        writeOptions(f, list);
-        rerender("panel-option-label-" + i);
+    var ul = el("ul", { class: "d-options", "data-testid": "panel-options" });
+
+    function isDuplicate(v, i) { return list.some(function (x, j) { return j !== i && x.label === v; }); }
+    function focusTestid(testid) {
+      var n = ul.querySelector('[data-testid="' + testid + '"]');
+      if (n) n.focus();
+    }
+    function move(i, to, testid) {
+      list.splice(to, 0, list.splice(i, 1)[0]);
+      writeOptions(f, list);
+      draw();
+      focusTestid(testid);
+    }
+    function row(o, i) {
+      var inp = el("input", {
+        type: "text", value: o.label, "data-testid": "panel-option-label-" + i, "aria-label": t("designer.options.label_n", { n: i + 1 }),
+        placeholder: o.placeholder || "", maxlength: "128"
       });
       function btn(name, text, aria, disabled, fn) {
         return el("button", { type: "button", class: "button small", "data-testid": "panel-option-" + name + "-" + i, "aria-label": aria, title: aria, disabled: disabled, onclick: fn }, [text]);
       }
-      return el("li", { class: "d-option" }, [
-        inp,
-        btn("up", "↑", t("designer.options.up", { label: o.label }), i === 0, function () {
-          list.splice(i - 1, 0, list.splice(i, 1)[0]); writeOptions(f, list); rerender("panel-option-up-" + (i - 1 > 0 ? i - 1 : i));
-        }),
-        btn("down", "↓", t("designer.options.down", { label: o.label }), i === list.length - 1, function () {
-          list.splice(i + 1, 0, list.splice(i, 1)[0]); writeOptions(f, list); rerender("panel-option-down-" + (i + 1 < list.length - 1 ? i + 1 : i));
-        }),
-        btn("remove", "×", t("designer.options.remove", { label: o.label }), false, function () {
-          list.splice(i, 1); writeOptions(f, list); rerender("panel-option-add");
-        })
-      ]);
-    });
+      var shown = function () { return o.label || o.placeholder || t("designer.options.label_n", { n: i + 1 }); };
+      var up = btn("up", "↑", t("designer.options.up", { label: shown() }), i === 0, function () { move(i, i - 1, "panel-option-up-" + (i - 1 > 0 ? i - 1 : i)); });
+      var down = btn("down", "↓", t("designer.options.down", { label: shown() }), i === list.length - 1, function () {
+        move(i, i + 1, "panel-option-down-" + (i + 1 < list.length - 1 ? i + 1 : i));
+      });
+      var remove = btn("remove", "×", t("designer.options.remove", { label: shown() }), false, function () {
+        list.splice(i, 1);
+        dupMsg.textContent = "";
+        writeOptions(f, list);
+        draw();
+        focusTestid("panel-option-add");
+      });
+      inp.addEventListener("input", function () {
+        var v = inp.value.trim();
+        if (v && isDuplicate(v, i)) { dupMsg.textContent = t("designer.options.duplicate"); inp.setAttribute("aria-invalid", "true"); return; }
+        dupMsg.textContent = "";
+        inp.removeAttribute("aria-invalid");
+        var from = o.label;
+        o.label = v;
+        writeOptions(f, list, { from: from, to: v });
+        [[up, "designer.options.up"], [down, "designer.options.down"], [remove, "designer.options.remove"]].forEach(function (b) {
+          b[0].setAttribute("aria-label", t(b[1], { label: shown() }));
+          b[0].title = t(b[1], { label: shown() });
+        });
+      });
+      inp.addEventListener("change", function () {
+        var v = inp.value.trim();
+        // A duplicate name is not kept: the box goes back to the name the option has.
+        if (v && isDuplicate(v, i)) { inp.value = o.label; dupMsg.textContent = t("designer.options.duplicate"); inp.removeAttribute("aria-invalid"); return; }
+        if (!v && !o.placeholder) dupMsg.textContent = t("designer.options.empty");
+        if (inp.value !== v) inp.value = v;
+      });
+      return el("li", { class: "d-option" }, [inp, up, down, remove]);
+    }
+    function draw() {
+      ul.textContent = "";
+      list.forEach(function (o, i) { ul.appendChild(row(o, i)); });
+    }
+    draw();
     var add = el("button", { type: "button", class: "button small", "data-testid": "panel-option-add", onclick: function () {
       var n = list.length + 1, label;
       do { label = t("designer.option.sample", { n: n }); n++; } while (list.some(function (x) { return x.label === label; }));
-      list.push({ label: label });
-      writeOptions(f, list);
-      rerender("panel-option-label-" + (list.length - 1));
+      list.push({ label: "", placeholder: label });
+      draw();
+      focusTestid("panel-option-label-" + (list.length - 1));
     } }, [t("designer.options.add")]);
     return section(t("designer.options.title"), [
-      el("ul", { class: "d-options", "data-testid": "panel-options" }, rows),
-      dupMsg, errorNode(f.uid, "options"), add,
+      ul, dupMsg, errorNode(f.uid, "options"), add,
       el("p", { class: "help", text: t("designer.options.help") })
     ]);
   }

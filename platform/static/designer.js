@@ -35,10 +35,13 @@
   KD.isDirty = function () { return S.model && S.base && !KD.diffIsEmpty(S.model.diff(S.base)); };
   KD.renderStatus = function () {
     var box = $("d-status");
-    var state = KD.isDirty() ? "dirty" : (S.unpublished ? "unpublished" : "published");
+    var state = KD.isDirty() ? "dirty" : (S.unpublished || !S.deployed ? "unpublished" : "published");
+    // A never-published app has no "unpublished changes" to speak of: it is simply not live yet.
+    var shown = state === "unpublished" && !S.deployed ? "never" : state;
     box.setAttribute("data-state", state);
-    box.className = "d-status d-status-" + state;
-    box.textContent = t("designer.status." + state);
+    box.setAttribute("data-live", S.deployed ? "true" : "false");
+    box.className = "d-status d-status-" + shown;
+    box.textContent = t("designer.status." + shown);
     $("d-publish").disabled = S.busy;
     $("d-save").disabled = S.busy;
   };
@@ -49,8 +52,24 @@
     return Promise.all([
       KUMIKI.api("GET", q("preview/app/form/fields.json")),
       KUMIKI.api("GET", q("preview/app/form/layout.json")),
-      KUMIKI.api("GET", q("preview/app/settings.json"))
+      KUMIKI.api("GET", q("preview/app/settings.json")),
+      // The live fields tell which fields are published (their code no longer follows the label).
+      S.deployed ? KUMIKI.api("GET", q("app/form/fields.json")).catch(function () { return null; }) : Promise.resolve(null)
     ]);
+  }
+
+  /** Marks the fields whose code still follows their label: not published, not locked, and the code is
+   *  the one the label gives (a code typed by hand no longer matches it). */
+  function markAutoCodes(m, live) {
+    var liveProps = live && live.properties ? live.properties : null;
+    m.allFields().forEach(function (f) {
+      var fixed;
+      if (f.origCode === null) fixed = false;
+      else if (f.parent) fixed = true; // a saved table column's code cannot change
+      else if (!S.deployed) fixed = false;
+      else fixed = !liveProps || !!liveProps[f.origCode];
+      f.autoCode = !fixed && !KD.isSystem(f.prop.type) && m.codeFollowsLabel(f);
+    });
   }
 
   function baseOf(results, model) {
@@ -66,6 +85,7 @@
       ? S.model.field(S.selected.uid).prop.code : null;
     return fetchAll().then(function (r) {
       S.model = KD.Model.fromApi(r[0].properties, r[1].layout, r[2]);
+      markAutoCodes(S.model, r[3]);
       S.base = baseOf(r, S.model);
       S.errors = {}; S.appErrors = {};
       S.selected = null;
@@ -838,6 +858,8 @@
             return;
           }
           S.unpublished = false; S.deployed = true;
+          // Published codes are what the records and the API know: they no longer follow the label.
+          S.model.allFields().forEach(function (f) { f.autoCode = false; });
           KD.renderStatus();
           var link = el("a", { href: "/apps/" + APP, "data-testid": "open-app", text: t("designer.publish.open") });
           KD.message("ok", t("designer.publish.done"), link);

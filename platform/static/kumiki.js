@@ -6,7 +6,8 @@
     if (!el) return fallback;
     try { return JSON.parse(el.textContent); } catch (e) { return fallback; }
   }
-  var messages = readJson("kumiki-messages", {});
+  // The catalog arrives as a cached script (/static/i18n/<lang>.js) loaded just before this one.
+  var messages = window.KUMIKI_MESSAGES || {};
   var csrf = readJson("kumiki-session", "");
 
   /** The message for `key`, with `{name}` placeholders filled from `args`. */

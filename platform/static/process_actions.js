@@ -45,6 +45,7 @@
   }
 
   K.api("GET", "/api/process/actions.json?app=" + encodeURIComponent(page.app) + "&id=" + encodeURIComponent(page.record))
-    .then(function (data) { panel.hidden = false; show(data); })
-    .catch(function () { /* process management is off for this app, or the record is gone: no panel */ });
+    // An app without process management answers `enabled: false`: no panel.
+    .then(function (data) { if (data.enabled === false) return; panel.hidden = false; show(data); })
+    .catch(function () { /* the record is gone or cannot be read: no panel */ });
 })();

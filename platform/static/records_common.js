@@ -29,7 +29,10 @@
   };
 
   R.fields = function (app) {
-    return R.get("app/form/fields.json?app=" + encodeURIComponent(app || R.appId)).then(function (b) { return b.properties || {}; });
+    // System fields keep their default (Japanese) label in the definition: shown in the page's language.
+    return R.get("app/form/fields.json?app=" + encodeURIComponent(app || R.appId)).then(function (b) {
+      return window.KUMIKI_LABELS ? window.KUMIKI_LABELS.localize(b.properties || {}) : b.properties || {};
+    });
   };
   R.layout = function () {
     return R.get("app/form/layout.json?app=" + encodeURIComponent(R.appId)).then(function (b) { return b.layout || []; });

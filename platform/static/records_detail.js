@@ -12,8 +12,62 @@
 
   if (/[?&]saved=1/.test(location.search)) {
     R.alert(status, "ok", K.t("records.saved"), "saved-message");
-    history.replaceState(null, "", location.pathname);
+    var kept = new URLSearchParams(location.search);
+    kept.delete("saved");
+    history.replaceState(null, "", location.pathname + (kept.toString() ? "?" + kept.toString() : ""));
   }
+
+  // ---------- previous / next record of the list this record was opened from ----------
+  // The list's links carry its filter (lq), sort (ls), the record's position (pos) and the list's
+  // own URL (back). The neighbours come from the same query around that position; when the list
+  // changed meanwhile, the record is looked for from the start (at most 10,000 records, 500 a page).
+  var listUrl = "/apps/" + encodeURIComponent(R.appId);
+  (function () {
+    var nav = document.getElementById("record-nav");
+    var q = new URLSearchParams(location.search);
+    if (q.get("back")) listUrl += "?" + q.get("back");
+    document.querySelectorAll("[data-testid=back-to-list]").forEach(function (a) { a.setAttribute("href", listUrl); });
+    if (!nav || !q.has("pos")) return;
+    var filter = q.get("lq") || "", sort = q.get("ls") || "";
+    var base = filter + (sort ? (filter ? " " : "") + "order by " + sort : "");
+    var pos = Math.max(0, Math.floor(Number(q.get("pos")) || 0));
+    var me = String(recordId);
+    function ids(offset, limit) {
+      return R.get("records.json", { app: R.appId, query: base + " limit " + limit + " offset " + offset, fields: ["$id"] })
+        .then(function (b) { return (b.records || []).map(function (r) { return String(r.$id.value); }); });
+    }
+    function scan(offset, before) {
+      if (offset > 10000) return null;
+      return ids(offset, 500).then(function (chunk) {
+        var i = chunk.indexOf(me);
+        if (i < 0) return chunk.length < 500 ? null : scan(offset + 500, chunk[chunk.length - 1]);
+        var found = { index: offset + i, prev: i > 0 ? chunk[i - 1] : before || null, next: chunk[i + 1] || null };
+        if (found.next || chunk.length < 500) return found;
+        return ids(offset + 500, 1).then(function (more) { found.next = more[0] || null; return found; });
+      });
+    }
+    var start = Math.max(0, pos - 1);
+    ids(start, 3).then(function (around) {
+      var i = around.indexOf(me);
+      var sure = i >= 0 && (i > 0 || start === 0) && (i < around.length - 1 || around.length < 3);
+      if (sure) return { index: start + i, prev: i > 0 ? around[i - 1] : null, next: around[i + 1] || null };
+      return scan(0, null);
+    }).then(function (found) {
+      if (!found) return;
+      function link(id, at, testid, text) {
+        if (!id) return el("span", { class: "button disabled", "aria-disabled": "true", "data-testid": testid, text: text });
+        var nq = new URLSearchParams(q.toString());
+        nq.set("pos", String(at));
+        nq.delete("saved");
+        return el("a", { class: "button", href: R.recordUrl(id) + "?" + nq.toString(), "data-testid": testid, text: text });
+      }
+      nav.textContent = "";
+      nav.appendChild(link(found.prev, found.index - 1, "nav-prev", "‹ " + K.t("record_tools.nav.prev")));
+      nav.appendChild(el("span", { class: "muted record-nav-position", "data-testid": "nav-position", text: K.t("record_tools.nav.position", { n: found.index + 1 }) }));
+      nav.appendChild(link(found.next, found.index + 1, "nav-next", K.t("record_tools.nav.next") + " ›"));
+      nav.hidden = false;
+    }).catch(function () { /* without neighbours the page works as before */ });
+  })();
 
   Promise.all([R.fields(), R.layout(), R.get("record.json?app=" + encodeURIComponent(R.appId) + "&id=" + encodeURIComponent(recordId))]).then(function (res) {
     props = res[0];
@@ -38,7 +92,7 @@
     confirmBtn.addEventListener("click", function () {
       confirmBtn.disabled = true;
       K.api("DELETE", "records.json", { app: R.appId, ids: [recordId] }).then(function () {
-        location.href = "/apps/" + encodeURIComponent(R.appId);
+        location.href = listUrl;
       }).catch(function (e) {
         confirmBtn.disabled = false;
         if (dialog.close) dialog.close();

@@ -10,6 +10,11 @@
   var K = window.KUMIKI, R = window.KUMIKI_RECORDS, el = K.el;
   var F = {};
   var uid = 0;
+  /** A field's label as shown (system fields with their default label in the page's language). */
+  function labelTextOf(prop) { return labelText(prop, prop && prop.code); }
+  function labelText(prop, code) {
+    return window.KUMIKI_LABELS ? window.KUMIKI_LABELS.label(prop) || code || "" : (prop.label || prop.code || code || "");
+  }
   function nextId() { uid += 1; return "rf-" + uid; }
 
   // ---------- safe rich text ----------
@@ -46,10 +51,10 @@
   // ---------- controls ----------
   function fieldWrap(prop, id, control, opts) {
     var errId = id + "-err";
-    var labelText = prop.label || prop.code;
+    var shown = labelTextOf(prop);
     var labelNode = opts.group
-      ? el("legend", { class: "label" }, [labelText, prop.required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null])
-      : el("label", { class: "label", for: id }, [labelText, prop.required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null]);
+      ? el("legend", { class: "label" }, [shown, prop.required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null])
+      : el("label", { class: "label", for: id }, [shown, prop.required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null]);
     if (prop.noLabel && !opts.inTable) labelNode.classList.add("sr-only");
     if (opts.inTable) labelNode.classList.add("sr-only");
     var err = el("div", { class: "field-error", id: errId, "data-testid": "error-" + (opts.testid || prop.code), "aria-live": "polite" });
@@ -83,62 +88,161 @@
     return { box: box, inputs: inputs };
   }
 
-  /** A picker of users (from /api/users.json) or of organisation/group codes (free entry). */
+  // ---------- user / department / group pickers ----------
+  /** Text folded for matching: NFKC (full-width Latin and digits, half-width kana), lower case,
+   *  katakana as hiragana, no spaces — so 「たなか」 finds 田中 only by its login, but 「ｓａｔｏ」
+   *  finds sato and 「サトウ」 finds さとう. */
+  function fold(text) {
+    var s = String(text || "");
+    if (s.normalize) s = s.normalize("NFKC");
+    s = s.toLowerCase().replace(/[\s\u3000]+/g, "");
+    return s.replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); });
+  }
+
+  var entityLists = {};
+  /** The choices of a picker: [{code, name}] of users, departments or groups (cached per kind).
+   *  Null when the list cannot be read (then codes are typed as they are). */
+  function entities(kind) {
+    if (!entityLists[kind]) {
+      // Departments and groups: the directory every signed-in user may read (names for pickers).
+      var load = kind === "USER_SELECT" ? R.users()
+        : K.api("GET", "/api/directory.json").then(function (b) { return (kind === "ORGANIZATION_SELECT" ? b.departments : b.groups) || []; });
+      entityLists[kind] = load.then(function (list) {
+        return list.map(function (x) { return { code: x.code, name: x.name || x.code, key: fold(x.code) + "\u0001" + fold(x.name) }; });
+      }, function () { return null; });
+    }
+    return entityLists[kind];
+  }
+
+  /** Every picker on the page, so saving can refuse a name typed but never chosen. */
+  var pickers = [];
+
+  /** A picker of users, departments or groups: partial names and codes (folded) offer choices;
+   *  a typed text that was not turned into a choice blocks saving (`pending`). */
   function makePicker(prop, id, testid, onEdit) {
-    var isUser = prop.type === "USER_SELECT";
+    var kind = prop.type;
+    var noun = kind === "USER_SELECT" ? "user" : kind === "ORGANIZATION_SELECT" ? "department" : "group";
     var chosen = [];
-    var chips = el("ul", { class: "chips", "aria-label": prop.label || prop.code });
-    var listId = id + "-list";
-    var input = el("input", { id: id, "data-testid": testid, list: isUser ? listId : null, autocomplete: "off",
-      placeholder: isUser ? K.t("records.picker.user_placeholder") : K.t("records.picker.code_placeholder") });
-    var datalist = el("datalist", { id: listId });
-    var msg = el("div", { class: "help" });
-    var users = [];
-    if (isUser) R.users().then(function (u) {
-      users = u;
-      u.forEach(function (x) { datalist.appendChild(el("option", { value: x.code, label: x.name, text: x.name })); });
-      draw();
-    });
+    var list = null;
+    var chips = el("ul", { class: "chips", "aria-label": labelTextOf(prop), "data-testid": testid + "-chosen" });
+    var listId = id + "-choices";
+    var input = el("input", { id: id, "data-testid": testid, autocomplete: "off", role: "combobox", "aria-autocomplete": "list",
+      "aria-expanded": "false", "aria-controls": listId, placeholder: K.t("records.picker.placeholder." + noun) });
+    var choices = el("ul", { id: listId, class: "picker-choices", role: "listbox", "data-testid": testid + "-choices", hidden: true });
+    var msg = el("div", { class: "help picker-msg", "data-testid": testid + "-msg", "aria-live": "polite" });
+    entities(kind).then(function (l) { list = l; draw(); });
     function nameOf(code) {
-      var u = users.filter(function (x) { return x.code === code; })[0];
+      var u = (list || []).filter(function (x) { return x.code === code; })[0];
       return u ? u.name : code;
     }
+    function label(x) { return x.name && x.name !== x.code ? x.name + "（" + x.code + "）" : x.code; }
     function draw() {
       chips.textContent = "";
       chosen.forEach(function (v, i) {
+        var name = v.name || nameOf(v.code);
         chips.appendChild(el("li", { class: "chip" }, [
-          el("span", { text: v.name || nameOf(v.code) }),
-          el("button", { type: "button", class: "chip-remove", "aria-label": K.t("records.picker.remove", { name: v.name || nameOf(v.code) }), text: "×",
+          el("span", { text: name }),
+          el("button", { type: "button", class: "chip-remove", "aria-label": K.t("records.picker.remove", { name: name }), text: "×",
             onclick: function () { chosen.splice(i, 1); draw(); onEdit(); input.focus(); } })]));
       });
     }
+    /** Entries matching the typed text: exact code or name first, then partial matches. */
+    function matches(text) {
+      var q = fold(text);
+      if (!q || !list) return [];
+      var exact = [], partial = [];
+      list.forEach(function (x) {
+        if (fold(x.code) === q || fold(x.name) === q) exact.push(x);
+        else if (x.key.indexOf(q) >= 0) partial.push(x);
+      });
+      return exact.concat(partial);
+    }
+    function closeChoices() { choices.hidden = true; choices.textContent = ""; input.setAttribute("aria-expanded", "false"); }
+    function choose(x) {
+      if (!chosen.some(function (c) { return c.code === x.code; })) chosen.push({ code: x.code, name: x.name });
+      input.value = "";
+      msg.textContent = "";
+      clearPending();
+      closeChoices();
+      draw(); onEdit();
+      input.focus();
+    }
+    function showChoices() {
+      var found = matches(input.value).filter(function (x) { return !chosen.some(function (c) { return c.code === x.code; }); });
+      choices.textContent = "";
+      if (!input.value.trim() || !found.length) { closeChoices(); return found; }
+      found.slice(0, 8).forEach(function (x, i) {
+        choices.appendChild(el("li", { role: "option", "aria-selected": "false" }, [el("button", {
+          type: "button", class: "picker-choice", tabindex: "-1", "data-testid": testid + "-choice-" + i, "data-code": x.code, text: label(x),
+          onmousedown: function (e) { e.preventDefault(); },
+          onclick: function () { choose(x); },
+          onkeydown: function (e) {
+            if (e.key === "ArrowDown" && this.parentNode.nextSibling) { e.preventDefault(); this.parentNode.nextSibling.firstChild.focus(); }
+            if (e.key === "ArrowUp") { e.preventDefault(); if (this.parentNode.previousSibling) this.parentNode.previousSibling.firstChild.focus(); else input.focus(); }
+            if (e.key === "Escape") { e.preventDefault(); closeChoices(); input.focus(); }
+          }
+        })]));
+      });
+      if (found.length > 8) choices.appendChild(el("li", { class: "muted", role: "presentation", text: K.t("records.picker.more", { n: found.length - 8 }) }));
+      choices.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      return found;
+    }
+    /** Enter or 追加: one match (or an exact one) is chosen; several ask to pick; none says so. */
     function add() {
       var text = input.value.trim();
       if (!text) return;
-      var code = text;
-      if (isUser) {
-        var u = users.filter(function (x) { return x.code === text || x.name === text; })[0];
-        if (!u) { msg.textContent = K.t("records.picker.no_user", { v: text }); return; }
-        code = u.code;
+      if (!list) {
+        // The list could not be read: the code is taken as typed (the server checks it).
+        choose({ code: text, name: text });
+        return;
       }
-      msg.textContent = "";
-      if (!chosen.some(function (c) { return c.code === code; })) chosen.push({ code: code, name: isUser ? nameOf(code) : code });
-      input.value = "";
-      draw(); onEdit();
+      var found = matches(text).filter(function (x) { return !chosen.some(function (c) { return c.code === x.code; }); });
+      var exact = found.filter(function (x) { return fold(x.code) === fold(text) || fold(x.name) === fold(text); });
+      if (exact.length === 1 || found.length === 1) { choose(exact.length === 1 ? exact[0] : found[0]); return; }
+      if (!found.length && matches(text).length) { input.value = ""; msg.textContent = ""; clearPending(); closeChoices(); return; }
+      showChoices();
+      msg.textContent = found.length ? K.t("records.picker.several", { n: found.length }) : K.t("records.picker.none." + noun, { v: text });
     }
-    input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); add(); } });
-    input.addEventListener("change", function () { if (isUser && users.some(function (x) { return x.code === input.value; })) add(); });
+    input.addEventListener("input", function () { msg.textContent = ""; clearPending(); showChoices(); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); add(); }
+      else if (e.key === "ArrowDown" && !choices.hidden && choices.firstChild && choices.firstChild.firstChild) { e.preventDefault(); choices.firstChild.firstChild.focus(); }
+      else if (e.key === "Escape" && !choices.hidden) { e.preventDefault(); closeChoices(); }
+    });
+    input.addEventListener("blur", function () {
+      setTimeout(function () { if (!node.contains(document.activeElement)) closeChoices(); }, 150);
+    });
     var addBtn = el("button", { type: "button", class: "button small", "data-testid": testid + "-add", text: K.t("records.picker.add"), onclick: add });
+    var node = el("div", { class: "picker" }, [chips, el("div", { class: "picker-row" }, [input, addBtn]), choices, msg]);
+    var handle = {
+      node: node,
+      /** The typed text when it was not turned into a choice. */
+      pending: function () { return input.value.trim(); },
+      showPending: function () {
+        msg.textContent = K.t("records.picker.unresolved." + noun, { v: input.value.trim() });
+        msg.classList.add("field-error");
+        input.setAttribute("aria-invalid", "true");
+      }
+    };
+    function clearPending() { msg.classList.remove("field-error"); input.removeAttribute("aria-invalid"); }
+    pickers.push(handle);
     return {
-      node: el("div", { class: "picker" }, [chips, el("div", { class: "picker-row" }, [input, addBtn]), datalist, msg]),
+      node: node,
       input: input,
       get: function () { return chosen.map(function (c) { return { code: c.code }; }); },
       set: function (v) { chosen = (v || []).map(function (x) { return { code: x.code, name: x.name }; }); draw(); }
     };
   }
 
+  /** Pickers inside `box` holding a typed text that is no one yet: each says so at its field. */
+  function unresolvedPickers(box) {
+    return pickers.filter(function (p) { return box.contains(p.node) && p.pending(); })
+      .map(function (p) { p.showPending(); return p; });
+  }
+
   function makeRichText(prop, id, testid, onEdit) {
-    var editor = el("div", { id: id, class: "richtext", contenteditable: "true", role: "textbox", "aria-multiline": "true", "data-testid": testid, "aria-label": prop.label || prop.code });
+    var editor = el("div", { id: id, class: "richtext", contenteditable: "true", role: "textbox", "aria-multiline": "true", "data-testid": testid, "aria-label": labelTextOf(prop) });
     editor.addEventListener("input", onEdit);
     editor.addEventListener("paste", function (e) {
       e.preventDefault();
@@ -361,7 +465,7 @@
     var tableId = nextId();
     var head = el("tr", {}, codes.map(function (c) {
       var p = prop.fields[c];
-      return el("th", { scope: "col" }, [p.label || c, p.required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null]);
+      return el("th", { scope: "col" }, [labelText(p, c), p.required ? el("span", { class: "required-mark", "aria-hidden": "true", text: "*" }) : null]);
     }).concat([el("th", { scope: "col" }, [el("span", { class: "sr-only", text: K.t("records.subtable.actions") })])]));
     var err = el("div", { class: "field-error", "data-testid": "error-" + prop.code });
     err.hidden = true;
@@ -390,7 +494,7 @@
         var v = value ? (value[c] ? value[c].value : null) : defaultFor(ip);
         if (v !== null && v !== undefined) ctl.set(v);
         r.controls[c] = ctl;
-        tr.appendChild(el("td", { "data-label": ip.label || c }, [ctl.ui.wrap]));
+        tr.appendChild(el("td", { "data-label": labelText(ip, c) }, [ctl.ui.wrap]));
       });
       r.remove = el("button", { type: "button", class: "button small", text: "−", onclick: function () {
         var i = rows.indexOf(r);
@@ -412,7 +516,7 @@
       if (first && first.input && first.input.focus) first.input.focus();
     });
     var node = el("div", { class: "field form-field subtable", "data-field": prop.code, id: tableId }, [
-      el("div", { class: "label", text: prop.label || prop.code }),
+      el("div", { class: "label", text: labelTextOf(prop) }),
       el("div", { class: "table-wrap" }, [el("table", { class: "data subtable-table", "data-testid": "subtable-" + prop.code }, [el("thead", {}, [head]), body])]),
       addBtn, err]);
     return {
@@ -472,7 +576,7 @@
           else if (f.type === "SPACER") { n = el("div", { class: "form-spacer", "aria-hidden": "true" }); if (f.size && f.size.height) n.style.minHeight = Number(f.size.height) + "px"; }
           else if (f.type === "HR") n = el("hr", { class: "form-hr" });
           else if (f.code && props[f.code] && !R.isLayoutOnly(props[f.code].type)) { seen[f.code] = true; n = cell(props[f.code], f); }
-          else if (f.type === "REFERENCE_TABLE" && props[f.code]) n = el("div", { class: "field muted" }, [el("div", { class: "label", text: props[f.code].label || f.code }), el("span", { text: K.t("records.reference_table") })]);
+          else if (f.type === "REFERENCE_TABLE" && props[f.code]) n = el("div", { class: "field muted" }, [el("div", { class: "label", text: labelText(props[f.code], f.code) }), el("span", { text: K.t("records.reference_table") })]);
           if (!n) return;
           var wrap = el("div", { class: "form-cell" + (f.type === "HR" ? " full" : "") }, [n]);
           sizeCell(wrap, f.size);
@@ -486,7 +590,7 @@
         var p = props[item.code] || { label: item.code };
         seen[item.code] = true;
         var det = el("details", { class: "form-group", open: p.openGroup === false || p.openGroup === "false" ? null : true, "data-testid": "group-" + item.code },
-          [el("summary", { text: p.label || item.code })].concat(walk(item.layout, props, cell, seen)));
+          [el("summary", { text: labelText(p, item.code) })].concat(walk(item.layout, props, cell, seen)));
         out.push(det);
       }
     });
@@ -511,24 +615,24 @@
         var rows = (v || []).map(function (row) {
           return el("tr", {}, codes.map(function (c) {
             var cv = row.value && row.value[c] ? row.value[c].value : null;
-            return el("td", { "data-label": prop.fields[c].label || c }, [R.display(prop.fields[c], cv)]);
+            return el("td", { "data-label": labelText(prop.fields[c], c) }, [R.display(prop.fields[c], cv)]);
           }));
         });
         return el("div", { class: "field view-field subtable", "data-testid": "view-" + prop.code }, [
-          el("div", { class: "label", text: prop.label || prop.code }),
+          el("div", { class: "label", text: labelTextOf(prop) }),
           rows.length ? el("div", { class: "table-wrap" }, [el("table", { class: "data" }, [
-            el("thead", {}, [el("tr", {}, codes.map(function (c) { return el("th", { scope: "col", text: prop.fields[c].label || c }); }))]),
+            el("thead", {}, [el("tr", {}, codes.map(function (c) { return el("th", { scope: "col", text: labelText(prop.fields[c], c) }); }))]),
             el("tbody", {}, rows)])]) : el("p", { class: "muted", text: K.t("records.subtable.empty") })]);
       }
       return el("div", { class: "field view-field", "data-testid": "view-" + prop.code }, [
-        el("div", { class: "label" + (prop.noLabel ? " sr-only" : ""), text: prop.label || prop.code }),
+        el("div", { class: "label" + (prop.noLabel ? " sr-only" : ""), text: labelTextOf(prop) }),
         el("div", { class: "view-value" }, [R.display(prop, v)])]);
     }
     var meta = el("dl", { class: "record-meta" });
     ["RECORD_NUMBER", "CREATOR", "CREATED_TIME", "MODIFIER", "UPDATED_TIME"].forEach(function (t) {
       var p = R.dataFields(props).filter(function (x) { return x.type === t; })[0];
       if (!p || !record[p.code]) return;
-      meta.appendChild(el("div", {}, [el("dt", { text: p.label || p.code }), el("dd", { text: R.text(p, record[p.code].value) })]));
+      meta.appendChild(el("div", {}, [el("dt", { text: labelTextOf(p) }), el("dd", { text: R.text(p, record[p.code].value) })]));
     });
     var parts = walk(layout, props, cell, seen).concat(leftovers(props, seen, cell));
     box.appendChild(el("div", { class: "card record-card" }, [meta].concat(parts)));
@@ -688,7 +792,7 @@
         var code = m && (m[1] || m[2]);
         if (code && controls[code]) { setError(controls[code], msgs); first = first || controls[code]; return; }
         if (code && tables[code]) { tables[code].setError(msgs); first = first || { input: tables[code].node.querySelector("button") }; return; }
-        msgs.forEach(function (x) { loose.push((code ? ((props[code] && props[code].label) || code) + ": " : "") + R.message(x)); });
+        msgs.forEach(function (x) { loose.push((code ? (props[code] ? labelText(props[code], code) : code) + ": " : "") + R.message(x)); });
       });
       var firstInvalid = box.querySelector("[aria-invalid=true]");
       if (firstInvalid && firstInvalid.focus) firstInvalid.focus();
@@ -739,7 +843,7 @@
             var lv = latest[code] ? latest[code].value : null;
             if (canon(p, mine[code].value) === canon(p, lv)) return;
             var mineText = p.type === "SUBTABLE" ? K.t("records.rows", { n: (mine[code].value || []).length }) : R.text(p, mine[code].value);
-            rows.push(el("tr", { "data-testid": "conflict-field-" + code }, [el("th", { scope: "row", text: p.label || code }),
+            rows.push(el("tr", { "data-testid": "conflict-field-" + code }, [el("th", { scope: "row", text: labelText(p, code) }),
               el("td", { class: "prewrap", text: mineText }), el("td", { class: "prewrap", text: R.text(p, lv) })]));
           });
           diffBox.textContent = "";
@@ -761,6 +865,14 @@
         Object.keys(tables).some(function (t) { return tables[t].busy(); });
       if (busy) { R.alert(top, "error", K.t("records.file.wait"), "form-error"); return; }
       clearErrors();
+      // A name typed into a picker but never chosen would be dropped silently: refuse to save.
+      var unresolved = unresolvedPickers(box);
+      if (unresolved.length) {
+        R.alert(top, "error", K.t("records.picker.unresolved_save"), "form-error");
+        var firstPicker = unresolved[0].node.querySelector("input");
+        if (firstPicker) firstPicker.focus();
+        return;
+      }
       var rec = collect(false);
       saving = true; saveBtn.disabled = true;
       var call = record

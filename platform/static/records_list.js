@@ -40,24 +40,30 @@
     if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
   }
 
+  /** A view's value in the URL and the selector: shared views by name, private views (個人用) by
+   *  "private:<id>" (their names may repeat a shared view's). */
+  function viewKey(v) { return v.private ? "private:" + v.id : v.name; }
+
   function currentView() {
     var lists = views.filter(function (v) { return v.type === "LIST"; });
-    var v = views.filter(function (x) { return x.name === state.view; })[0];
+    var v = views.filter(function (x) { return viewKey(x) === state.view; })[0];
     return v || lists[0] || null;
   }
 
-  /** The quick search: `like` over text fields (subtable ones too), `=` on the record number. */
+  /** The list's one search box: `like` over text and FILE fields (subtable ones too; FILE `like`
+   *  also matches file contents through the search index), `=` on the record number. */
   function searchText(term) {
     term = term.trim();
     if (!term) return "";
     var parts = [];
+    var hidden = R.page.unqueryable || [];
+    var searchable = function (t, code) { return (R.TEXT_TYPES[t] || t === "FILE") && hidden.indexOf(code) < 0; };
     R.dataFields(props).forEach(function (p) {
       if (p.type === "SUBTABLE") {
         Object.keys(p.fields || {}).forEach(function (c) {
-          var t = p.fields[c].type;
-          if (R.TEXT_TYPES[t]) parts.push(c + " like " + R.quote(term));
+          if (searchable(p.fields[c].type, c)) parts.push(c + " like " + R.quote(term));
         });
-      } else if (R.TEXT_TYPES[p.type]) parts.push(p.code + " like " + R.quote(term));
+      } else if (searchable(p.type, p.code)) parts.push(p.code + " like " + R.quote(term));
     });
     if (/^\d+$/.test(term) && term.length < 16) parts.push("$id = " + term);
     return parts.join(" or ");
@@ -96,16 +102,83 @@
   // Elements that survive redraws of the table.
   var viewSelect, searchInput, builderBox, builder, queryText, tableBox, pagerBox, saveName, saveMsg, filterPanel;
 
+  // ---- Private views (個人用の一覧, /api/app/views/private.json): the signed-in user's own views ----
+  function loadPrivateViews() {
+    return K.api("GET", "/api/app/views/private.json?app=" + encodeURIComponent(R.appId)).then(function (b) {
+      return (b.views || []).map(function (v) { v.private = true; return v; });
+    }, function () { return []; });
+  }
+
+  function savePrivate(view, msg) {
+    return K.api("PUT", "/api/app/views/private.json", { app: R.appId, view: view }).then(function (b) {
+      location.href = location.pathname + "?view=" + encodeURIComponent("private:" + b.id);
+    }, function (e) {
+      var details = [];
+      Object.keys((e && e.errors) || {}).forEach(function (k) { ((e.errors[k] || {}).messages || []).forEach(function (m) { details.push(m); }); });
+      R.alert(msg, "error", details.length ? details.join(" / ") : R.errorText(e), "private-view-error");
+    });
+  }
+
+  /** The links beside the view selector: view settings, and saving / renaming / deleting private views. */
+  function privateViewsBox() {
+    var cv = currentView(), own = cv && cv.private ? cv : null;
+    var name = el("input", { id: "private-view-name", "data-testid": "private-view-name", maxlength: "64", value: own ? own.name : "" });
+    var msg = el("div", { hidden: true });
+    var need = function () {
+      var n = name.value.trim();
+      if (!n) { R.alert(msg, "error", K.t("vs.private.need_name"), "private-view-error"); name.focus(); }
+      return n;
+    };
+    var buttons = [el("button", { type: "button", class: "button primary", "data-testid": "private-view-save", text: K.t("vs.private.save"), onclick: function () {
+      var n = need();
+      if (n) savePrivate({ name: n, type: "LIST", fields: columns().map(function (p) { return p.code; }), filterCond: filterText(), sort: sortText() }, msg);
+    } })];
+    if (own) {
+      buttons.push(el("button", { type: "button", class: "button", "data-testid": "private-view-rename", text: K.t("vs.private.rename"), onclick: function () {
+        var n = need();
+        if (n) savePrivate({ id: own.id, name: n, type: "LIST", fields: own.fields || [], filterCond: own.filterCond || "", sort: own.sort || "" }, msg);
+      } }));
+      buttons.push(el("button", { type: "button", class: "button danger", "data-testid": "private-view-delete", text: K.t("vs.private.delete"), onclick: function () {
+        if (!window.confirm(K.t("vs.private.delete_confirm", { name: own.name }))) return;
+        K.api("DELETE", "/api/app/views/private.json", { app: R.appId, id: own.id }).then(function () {
+          location.href = location.pathname;
+        }, function (e) { R.alert(msg, "error", R.errorText(e), "private-view-error"); });
+      } }));
+    }
+    var panel = el("div", { class: "card private-views", id: "private-views-panel", "data-testid": "private-views-panel", hidden: true }, [
+      el("p", { class: "help", text: K.t("vs.private.help") }),
+      el("div", { class: "private-views-row" }, [
+        el("div", { class: "field" }, [el("label", { class: "label", for: "private-view-name", text: K.t("vs.private.name") }), name])].concat(buttons)),
+      msg
+    ]);
+    var open = el("button", { type: "button", class: "button small", "data-testid": "private-views-toggle", "aria-expanded": "false", "aria-controls": "private-views-panel",
+      text: own ? K.t("vs.private.open") : K.t("vs.private.save_as"), onclick: function () {
+        panel.hidden = !panel.hidden;
+        open.setAttribute("aria-expanded", String(!panel.hidden));
+        if (!panel.hidden) name.focus();
+      } });
+    return el("div", { class: "view-tools" }, [
+      el("div", { class: "view-links" }, [open,
+        el("a", { href: "/apps/" + encodeURIComponent(R.appId) + "/views", "data-testid": "views-settings-link", text: K.t("vs.private.settings") })]),
+      panel]);
+  }
+
   function build() {
     root.textContent = "";
     viewSelect = el("select", { id: "view-select", "data-testid": "view-select" });
-    views.forEach(function (v) {
-      viewSelect.appendChild(el("option", { value: v.name, selected: (currentView() && currentView().name === v.name) ? true : null,
-        text: v.type === "CALENDAR" ? v.name + " (" + K.t("records.calendar") + ")" : v.name }));
-    });
+    var shown = currentView();
+    var option = function (v) {
+      return el("option", { value: viewKey(v), selected: shown === v ? true : null,
+        text: v.private ? K.t("vs.private.option", { name: v.name }) : v.type === "CALENDAR" ? v.name + " (" + K.t("records.calendar") + ")" : v.name });
+    };
+    var shared = views.filter(function (v) { return !v.private; }), mine = views.filter(function (v) { return v.private; });
+    if (mine.length) {
+      if (shared.length) viewSelect.appendChild(el("optgroup", { label: K.t("vs.private.shared_group") }, shared.map(option)));
+      viewSelect.appendChild(el("optgroup", { label: K.t("vs.private.group"), "data-testid": "private-views-group" }, mine.map(option)));
+    } else shared.forEach(function (v) { viewSelect.appendChild(option(v)); });
     if (!views.length) viewSelect.appendChild(el("option", { value: "", text: K.t("records.all_records") }));
     viewSelect.addEventListener("change", function () {
-      var v = views.filter(function (x) { return x.name === viewSelect.value; })[0];
+      var v = views.filter(function (x) { return viewKey(x) === viewSelect.value; })[0];
       if (v && v.type === "CALENDAR") {
         location.href = "/apps/" + encodeURIComponent(R.appId) + "/calendar?view=" + encodeURIComponent(v.name);
         return;
@@ -113,18 +186,22 @@
       state.view = viewSelect.value; state.sort = ""; state.page = 1;
       writeUrl(false); refresh();
     });
-    searchInput = el("input", { type: "search", id: "quick-search", "data-testid": "quick-search", value: state.search, placeholder: K.t("records.search_placeholder") });
-    var searchForm = el("form", { class: "quick-search", role: "search", onsubmit: function (e) {
+    searchInput = el("input", { type: "search", id: "quick-search", "data-testid": "quick-search", value: state.search, maxlength: "1000",
+      placeholder: K.t("record_tools.search.placeholder"), "aria-describedby": "quick-search-help" });
+    var searchForm = el("form", { class: "quick-search", role: "search", "data-testid": "list-search-form", onsubmit: function (e) {
       e.preventDefault(); state.search = searchInput.value; state.page = 1; writeUrl(false); refresh();
     } }, [
-      el("label", { for: "quick-search", class: "sr-only", text: K.t("records.search") }),
-      searchInput,
-      el("button", { type: "submit", class: "button", "data-testid": "quick-search-submit", text: K.t("records.search") })
+      el("label", { for: "quick-search", class: "label", text: K.t("record_tools.search.label") }),
+      el("div", { class: "quick-search-row" }, [searchInput,
+        el("button", { type: "submit", class: "button", "data-testid": "quick-search-submit", text: K.t("records.search") })]),
+      el("p", { class: "help", id: "quick-search-help", text: K.t("record_tools.search.help") }),
+      window.KUMIKI_LIST_TOOLS ? KUMIKI_LIST_TOOLS.fullTextLink(searchInput) : null
     ]);
     var toggle = el("button", { type: "button", class: "button", "data-testid": "filter-toggle", "aria-expanded": "false", "aria-controls": "filter-panel", text: K.t("records.filter") });
     var toolbar = el("div", { class: "list-toolbar" }, [
       el("div", { class: "view-picker" }, [el("label", { for: "view-select", class: "label", text: K.t("records.view") }), viewSelect]),
       searchForm, toggle]);
+    var privatePanel = privateViewsBox();
 
     builderBox = el("div", { class: "cond-builder" });
     queryText = el("code", { class: "query-text", "data-testid": "query-text" });
@@ -160,6 +237,7 @@
     tableBox = el("div", { class: "table-wrap" });
     pagerBox = el("nav", { class: "pager", "aria-label": K.t("records.pages") });
     root.appendChild(toolbar);
+    root.appendChild(privatePanel);
     root.appendChild(filterPanel);
     root.appendChild(tableBox);
     root.appendChild(pagerBox);
@@ -227,7 +305,8 @@
     var offset = (state.page - 1) * state.size;
     if (offset > MAX_OFFSET) { state.page = Math.floor(MAX_OFFSET / state.size) + 1; offset = (state.page - 1) * state.size; }
     var q = fullQuery() + " limit " + (state.size + 1) + " offset " + offset;
-    var fields = ["$id"].concat(cols.map(function (p) { return p.code; }));
+    var fields = ["$id", "$revision"].concat(cols.map(function (p) { return p.code; }));
+    if (R.page.titleField) fields.push(R.page.titleField);
     tableBox.setAttribute("aria-busy", "true");
     R.get("records.json", { app: R.appId, query: q, fields: fields }).then(function (b) {
       if (my !== seq) return;
@@ -260,9 +339,10 @@
         var cell = r[p.code];
         tr.appendChild(el("td", { "data-label": p.label || p.code }, [R.display(p, cell ? cell.value : null)]));
       });
+      if (window.KUMIKI_LIST_TOOLS) KUMIKI_LIST_TOOLS.row(tr, r, cols, (state.page - 1) * state.size + body.children.length);
       body.appendChild(tr);
     });
-    tableBox.appendChild(el("table", { class: "data records-table", "data-testid": "records-table" }, [
+    tableBox.appendChild(el("table", { class: "data records-table records-cards", "data-testid": "records-table" }, [
       el("caption", { class: "sr-only", text: (currentView() ? currentView().name : K.t("records.all_records")) }),
       header(cols), body]));
   }
@@ -294,17 +374,26 @@
     pagerBox.appendChild(el("span", {}, [el("label", { for: "page-size", class: "sr-only", text: K.t("records.page_size") }), size]));
   }
 
+  /** The app's default view (a shared view's id in the app settings), opened when the URL names none. */
+  function defaultView() {
+    var dv = views.filter(function (v) { return !v.private && R.page.defaultView && String(v.id) === String(R.page.defaultView); })[0];
+    return dv ? dv.name : "";
+  }
+
   window.addEventListener("popstate", function () {
     state = readUrl();
+    if (!state.view) state.view = defaultView();
     build();
     refresh();
   });
 
   state = readUrl();
-  Promise.all([R.fields(), R.views()]).then(function (res) {
-    props = res[0]; views = res[1];
+  Promise.all([R.fields(), R.views(), loadPrivateViews()]).then(function (res) {
+    props = res[0]; views = res[1].concat(res[2]);
     condFields = V.conditionFields(props);
-    if (state.view && !views.some(function (v) { return v.name === state.view; })) state.view = "";
+    if (state.view && !views.some(function (v) { return viewKey(v) === state.view; })) state.view = "";
+    if (!state.view) state.view = defaultView();
+    if (window.KUMIKI_LIST_TOOLS) KUMIKI_LIST_TOOLS.init({ props: props, filter: filterText, sort: sortText, refresh: function () { refresh(); } });
     var cv = currentView();
     if (cv && cv.type === "CALENDAR") {
       location.replace("/apps/" + encodeURIComponent(R.appId) + "/calendar?view=" + encodeURIComponent(cv.name));

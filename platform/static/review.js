@@ -18,7 +18,8 @@
     var box = $("rv-state");
     box.textContent = "";
     var changed = b.liveRevision !== b.previewRevision;
-    box.appendChild(el("p", { text: b.requireReview ? t("review.required") : t("review.not_required") }));
+    var why = b.requiredBy === "policy" ? t("review.required_policy") : t("review.required");
+    box.appendChild(el("p", { "data-testid": "review-requirement", text: b.requireReview ? why : t("review.not_required") }));
     var latest = (b.submissions || [])[0];
     if (!changed) {
       box.appendChild(el("p", { class: "muted", "data-testid": "no-changes", text: t("review.no_changes") }));

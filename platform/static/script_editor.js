@@ -89,7 +89,8 @@
     var api = {
       textarea: input,
       get: function () { return input.value; },
-      set: function (text) { input.value = text || ""; api.clearMark(); input.scrollTop = 0; changed(); },
+      // Loading a text is not an edit: listeners hear only what the user types.
+      set: function (text) { input.value = text || ""; api.clearMark(); input.scrollTop = 0; drawGutter(); syncScroll(); },
       onChange: function (f) { listeners.push(f); },
       focus: function () { input.focus(); },
       /** Highlights `line` (1-based), numbers it red, and puts the caret at `column` of it. */

@@ -8,7 +8,10 @@
   var K = window.KUMIKI, el = K.el, t = K.t, page = K.page || {};
   var APP = String(page.app || "");
   var EVENTS = ["create.submit", "edit.submit", "save.after", "process.before", "field.change", "schedule.hourly", "schedule.daily"];
-  var S = { scripts: [], current: -1, revision: page.previewRevision || null, dirty: false, unpublished: !!page.unpublished, busy: false };
+  var S = {
+    scripts: [], current: -1, revision: page.previewRevision || null, dirty: false, unpublished: !!page.unpublished,
+    deployed: !!page.liveRevision, busy: false, saved: "[]"
+  };
   var editor = null;
 
   function $(id) { return document.getElementById(id); }
@@ -22,15 +25,19 @@
   }
 
   function renderStatus() {
-    var state = S.dirty ? "dirty" : (S.unpublished ? "unpublished" : "published");
+    var state = S.dirty ? "dirty" : (S.unpublished || !S.deployed ? "unpublished" : "published");
     var box = $("s-status");
     box.setAttribute("data-state", state);
-    box.textContent = t("perm.status." + state);
+    box.setAttribute("data-live", S.deployed ? "true" : "false");
+    // A never-published app has no "unpublished changes" to speak of: it is simply not live yet.
+    box.textContent = t("scripts.status." + (state === "unpublished" && !S.deployed ? "never" : state));
     $("s-save").disabled = S.busy;
     $("s-publish").disabled = S.busy;
   }
 
-  function markDirty() { S.dirty = true; renderStatus(); }
+  // Dirty means "differs from what was loaded or last saved", so undoing an edit (or merely opening a
+  // script) never asks to confirm leaving the page.
+  function markDirty() { S.dirty = JSON.stringify(payload()) !== S.saved; renderStatus(); }
 
   // ---- The list ------------------------------------------------------------------------------------------
   function renderList() {
@@ -84,14 +91,19 @@
   }
 
   // ---- Failures ------------------------------------------------------------------------------------------
+  /** A failure's message: a syntax error's catalog message in the page's language, else the text. */
+  function failureMessage(f) {
+    return f && f.messageKey ? t(f.messageKey, f.messageArgs || {}) : (f && f.message) || "";
+  }
+
   /** Shows a script failure ({script, line, column, message}) and highlights its line. */
   function showFailure(f) {
     var box = $("s-failure");
     if (!f) { box.hidden = true; box.textContent = ""; editor.clearMark(); return; }
     box.hidden = false;
     box.textContent = f.line
-      ? t("scripts.failure.at", { script: f.script || "", line: f.line, column: f.column || 1, message: f.message || "" })
-      : t("scripts.failure", { script: f.script || "", message: f.message || "" });
+      ? t("scripts.failure.at", { script: f.script || "", line: f.line, column: f.column || 1, message: failureMessage(f) })
+      : t("scripts.failure", { script: f.script || "", message: failureMessage(f) });
     if (f.line) editor.markLine(f.line, f.column);
   }
 
@@ -101,7 +113,8 @@
     if (body.failure) return body.failure;
     // GAIA_SC01: {code, message, script: {name, line, column, message}}.
     if (body.script && typeof body.script === "object") {
-      return { script: body.script.name, line: body.script.line, column: body.script.column, message: body.script.message || body.message };
+      return { script: body.script.name, line: body.script.line, column: body.script.column, message: body.script.message || body.message,
+        messageKey: body.script.messageKey, messageArgs: body.script.messageArgs };
     }
     var text = (err && err.message) || "";
     var m = /line (\d+)(?:,? (?:column|position) (\d+))?/i.exec(text) || /(\d+)\s*行(?:\s*(\d+)\s*(?:列|文字))?/.exec(text);
@@ -116,6 +129,8 @@
         return { name: s.name || "", source: s.source || "", events: (s.events || []).slice(), enabled: s.enabled !== false };
       });
       if (b.revision) S.revision = String(b.revision);
+      S.saved = JSON.stringify(payload());
+      S.dirty = false;
     });
   }
 
@@ -132,6 +147,7 @@
     if (S.revision) body.revision = S.revision;
     return rawApi("PUT", "/api/app/scripts.json", body).then(function (b) {
       S.busy = false; S.dirty = false; S.unpublished = true;
+      S.saved = JSON.stringify(body.scripts);
       if (b.revision) S.revision = String(b.revision);
       S.scripts.forEach(function (s) { s.failure = null; });
       showFailure(null);
@@ -145,7 +161,8 @@
       S.scripts.forEach(function (s, i) { if (idx < 0 && f.script && s.name === f.script) idx = i; });
       if (idx >= 0) { S.scripts[idx].failure = f; if (idx !== S.current) select(idx); else showFailure(f); }
       else if (f.line) showFailure(f);
-      message("error", t("scripts.save_failed") + " " + ((err && err.message) || ""));
+      // A script failure is shown in full beside the editor; the banner only says what happened.
+      message("error", t("scripts.save_failed") + " " + (f.line || f.messageKey ? t("scripts.save_failed.script") : ((err && err.message) || "")));
       return false;
     });
   }
@@ -188,7 +205,7 @@
       return K.api("POST", "preview/app/deploy.json", { apps: [app] }).then(function () { return pollDeploy(75); }).then(function (status) {
         S.busy = false;
         if (status !== "SUCCESS") { message("error", t("perm.publish.failed")); renderStatus(); return; }
-        S.unpublished = false; renderStatus();
+        S.unpublished = false; S.deployed = true; renderStatus();
         message("ok", t("perm.publish.done"), el("a", { href: "/apps/" + APP, text: t("perm.open_app") }));
         loadRecords();
       }, function (err) {
@@ -203,10 +220,23 @@
   }
 
   // ---- Test run ------------------------------------------------------------------------------------------
+  // The tester can type values for the run: they go over the chosen record's values (or make up a new
+  // record). Only the boxes the tester changed are sent, so the record's other values stay as stored.
+  var EDITABLE = ["SINGLE_LINE_TEXT", "MULTI_LINE_TEXT", "RICH_TEXT", "NUMBER", "DATE", "TIME", "DATETIME", "LINK", "DROP_DOWN",
+    "RADIO_BUTTON", "CHECK_BOX", "MULTI_SELECT", "USER_SELECT", "ORGANIZATION_SELECT", "GROUP_SELECT"];
+  var LISTS = ["CHECK_BOX", "MULTI_SELECT", "USER_SELECT", "ORGANIZATION_SELECT", "GROUP_SELECT"];
+  var testFields = [];   // [{prop, input, edited}]
+
+  function fieldsPath() {
+    return (S.deployed ? "app/form/fields.json" : "preview/app/form/fields.json") + "?app=" + encodeURIComponent(APP);
+  }
+
   function loadRecords() {
     var sel = $("s-test-record");
-    K.api("GET", "app/form/fields.json?app=" + encodeURIComponent(APP)).then(function (f) {
+    K.api("GET", fieldsPath()).then(function (f) {
       var props = f.properties || {};
+      buildValueEditors(props);
+      if (!S.deployed) return null;
       var titleField = Object.keys(props).filter(function (c) { return props[c].type === "SINGLE_LINE_TEXT"; })[0];
       var q = "order by $id desc limit 50";
       return K.api("GET", "records.json?app=" + encodeURIComponent(APP) + "&query=" + encodeURIComponent(q)).then(function (b) {
@@ -220,6 +250,84 @@
     }).catch(function () { /* a never-published app has no records to choose; a record id or a new record still works */ });
   }
 
+  /** A box per field a tester can type (tables, files and calculated fields are left out). */
+  function buildValueEditors(props) {
+    var box = $("s-test-values");
+    box.textContent = "";
+    testFields = [];
+    Object.keys(props).map(function (c) { return props[c]; })
+      .filter(function (p) { return EDITABLE.indexOf(p.type) >= 0; })
+      .forEach(function (p) {
+        var id = "s-tv-" + testFields.length;
+        var input;
+        if (p.type === "DROP_DOWN" || p.type === "RADIO_BUTTON") {
+          var opts = Object.keys(p.options || {}).map(function (k) { return p.options[k]; })
+            .sort(function (a, b) { return Number(a.index) - Number(b.index); });
+          input = el("select", { id: id }, [el("option", { value: "", text: "—" })].concat(opts.map(function (o) { return el("option", { value: o.label, text: o.label }); })));
+        } else if (p.type === "MULTI_LINE_TEXT" || p.type === "RICH_TEXT") {
+          input = el("textarea", { id: id, rows: "2" });
+        } else {
+          var kinds = { NUMBER: "text", DATE: "date", TIME: "time", DATETIME: "datetime-local" };
+          input = el("input", { id: id, type: kinds[p.type] || "text", inputmode: p.type === "NUMBER" ? "decimal" : null,
+            placeholder: LISTS.indexOf(p.type) >= 0 ? t("scripts.test.values.list_placeholder") : null });
+        }
+        input.setAttribute("data-testid", "script-test-value-" + p.code);
+        var entry = { prop: p, input: input, edited: false };
+        var wrap = el("div", { class: "field" }, [el("label", { class: "label", for: id, text: (window.KUMIKI_LABELS ? window.KUMIKI_LABELS.label(p) : p.label) || p.code }), input]);
+        function edited() { entry.edited = true; wrap.classList.add("edited"); }
+        input.addEventListener("input", edited);
+        input.addEventListener("change", edited);
+        entry.wrap = wrap;
+        testFields.push(entry);
+        box.appendChild(wrap);
+      });
+    if (!testFields.length) box.appendChild(el("p", { class: "muted", text: t("scripts.test.values.none") }));
+  }
+
+  /** Fills the boxes with the chosen record's values (or empties them for a new record). */
+  function fillValues(record) {
+    testFields.forEach(function (f) {
+      var v = record && record[f.prop.code] ? record[f.prop.code].value : "";
+      var text;
+      if (Array.isArray(v)) text = v.map(function (x) { return x && typeof x === "object" ? x.code : x; }).join("、");
+      else if (f.prop.type === "DATETIME" && v) {
+        var d = new Date(v);
+        text = isNaN(d.getTime()) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      } else text = v === null || v === undefined ? "" : String(v);
+      f.input.value = text;
+      f.edited = false;
+      f.wrap.classList.remove("edited");
+    });
+  }
+
+  function chosenRecordId() { return $("s-test-id").value.trim() || $("s-test-record").value; }
+
+  function loadChosenRecord() {
+    var id = chosenRecordId();
+    if (!id || !/^[0-9]+$/.test(id)) { fillValues(null); return; }
+    K.api("GET", "record.json?app=" + encodeURIComponent(APP) + "&id=" + encodeURIComponent(id))
+      .then(function (b) { fillValues(b.record); }, function () { fillValues(null); });
+  }
+
+  /** The typed values in kintone's write shape, only the changed boxes. */
+  function typedValues() {
+    var out = {};
+    testFields.forEach(function (f) {
+      if (!f.edited) return;
+      var text = f.input.value;
+      var v = text;
+      if (LISTS.indexOf(f.prop.type) >= 0) {
+        var items = text.split(/[,、，]/).map(function (x) { return x.trim(); }).filter(Boolean);
+        v = f.prop.type === "CHECK_BOX" || f.prop.type === "MULTI_SELECT" ? items : items.map(function (c) { return { code: c }; });
+      } else if (f.prop.type === "DATETIME" && text) {
+        var d = new Date(text);
+        v = isNaN(d.getTime()) ? text : d.toISOString().replace(/\.\d{3}Z$/, "Z");
+      }
+      out[f.prop.code] = { value: v };
+    });
+    return out;
+  }
+
   function show(v) {
     if (v === null || v === undefined || v === "") return "";
     return typeof v === "string" ? v : JSON.stringify(v);
@@ -228,16 +336,20 @@
   function runTest() {
     var s = S.scripts[S.current];
     if (!s) return;
-    var id = $("s-test-id").value.trim() || $("s-test-record").value;
+    var id = chosenRecordId();
     var body = { app: APP, script: { name: s.name, source: s.source, events: s.events, enabled: true }, event: $("s-test-event").value };
     if (id) body.id = id;
+    var typed = typedValues();
+    if (Object.keys(typed).length) body.record = typed;
     var out = $("s-test-result");
     out.textContent = t("common.loading");
     $("s-test-run").disabled = true;
     rawApi("POST", "/api/app/script/test.json", body).then(function (r) {
       out.textContent = "";
       if (r.failure) {
-        out.appendChild(el("div", { class: "alert error", "data-testid": "script-test-failure", text: t("scripts.failure.at", { script: r.failure.script || s.name, line: r.failure.line || "?", column: r.failure.column || "?", message: r.failure.message || "" }) }));
+        out.appendChild(el("div", { class: "alert error", "data-testid": "script-test-failure", text: r.failure.line
+          ? t("scripts.failure.at", { script: r.failure.script || s.name, line: r.failure.line, column: r.failure.column || 1, message: failureMessage(r.failure) })
+          : t("scripts.failure", { script: r.failure.script || s.name, message: failureMessage(r.failure) }) }));
         if (r.failure.line) editor.markLine(r.failure.line, r.failure.column);
       } else {
         out.appendChild(el("div", { class: "alert ok", "data-testid": "script-test-ok", text: t("scripts.test.done") }));
@@ -264,7 +376,9 @@
       out.textContent = "";
       var f = failureOf(err);
       if (f.line) editor.markLine(f.line, f.column);
-      out.appendChild(el("div", { class: "alert error", "data-testid": "script-test-failure", text: (err && err.message) || t("scripts.test.failed") }));
+      out.appendChild(el("div", { class: "alert error", "data-testid": "script-test-failure", text: f.messageKey
+        ? t("scripts.failure.at", { script: f.script || s.name, line: f.line || 1, column: f.column || 1, message: failureMessage(f) })
+        : (err && err.message) || t("scripts.test.failed") }));
     }).then(function () { $("s-test-run").disabled = false; });
   }
 
@@ -306,6 +420,8 @@
   $("s-save").addEventListener("click", save);
   $("s-publish").addEventListener("click", publish);
   $("s-test-run").addEventListener("click", runTest);
+  $("s-test-record").addEventListener("change", loadChosenRecord);
+  $("s-test-id").addEventListener("change", loadChosenRecord);
   $("s-logs-refresh").addEventListener("click", loadLogs);
   window.addEventListener("beforeunload", function (e) { if (S.dirty && !S.busy) { e.preventDefault(); e.returnValue = ""; } });
 

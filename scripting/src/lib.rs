@@ -14,6 +14,7 @@ mod lookup;
 mod pool;
 mod runtime;
 pub mod sandbox;
+pub mod syntax;
 mod text;
 mod worker;
 
@@ -67,13 +68,17 @@ impl Default for ScriptLimits {
     }
 }
 
-/// Why a script did not finish: its name, the position in its source when known, and a message.
+/// Why a script did not finish: its name, the position in its source when known, and a message
+/// (rhai's English text). A syntax error also carries its catalog message (`syntax`), which pages show
+/// in the user's language.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScriptFailure {
     pub script: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syntax: Option<Box<syntax::SyntaxMessage>>,
 }
 
 impl ScriptFailure {
@@ -83,6 +88,7 @@ impl ScriptFailure {
             line: None,
             column: None,
             message: message.into(),
+            syntax: None,
         }
     }
 }
@@ -94,6 +100,13 @@ impl From<ScriptFailure> for kumiki_engine::UserError {
             line: f.line,
             column: f.column,
             message: f.message,
+            catalog: f.syntax.map(|s| {
+                let s = *s;
+                Box::new(kumiki_engine::error::CatalogMessage {
+                    key: s.key,
+                    args: s.args.into_iter().collect(),
+                })
+            }),
         }
     }
 }

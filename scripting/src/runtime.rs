@@ -323,6 +323,7 @@ impl ScriptRuntime {
                 line: None,
                 column: None,
                 message: format!("rejected: {message}"),
+                syntax: None,
             })
         });
         Ok(ScriptRun {

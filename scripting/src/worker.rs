@@ -104,7 +104,11 @@ impl Compiler {
         let ast = engine
             .compile_with_scope(&scope, source)
             .map(Arc::new)
-            .map_err(|e| at(name, e.1, e.0.to_string()))?;
+            .map_err(|e| {
+                let mut failure = at(name, e.1, e.0.to_string());
+                failure.syntax = Some(Box::new(crate::syntax::describe(&e.0)));
+                failure
+            })?;
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= CACHE_MAX {
                 cache.clear();
@@ -121,6 +125,7 @@ fn at(script: &str, pos: Position, message: String) -> ScriptFailure {
         line: pos.line(),
         column: pos.position(),
         message,
+        syntax: None,
     }
 }
 

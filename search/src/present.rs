@@ -1,12 +1,11 @@
 //! Turning the page's record hits into results: the best part's snippet (HTML-escaped, matches in
-//! `<mark>`), the record's title (the app's `titleField` setting, else its first single-line text
-//! field — only when the searcher may read that field), the field label.
+//! `<mark>`) with the label of that part's field (and subtable) or, for a file, the file's name, and
+//! the record's title (`AppDefinition::title_field`, only when the searcher may read that field).
 
 use std::collections::HashMap;
 
 use kumiki_engine::apps::AppDefinition;
 use kumiki_engine::db::DbConn;
-use kumiki_engine::fields::FieldType;
 use serde_json::{Map, Value};
 use tantivy::query::Query;
 use tantivy::schema::Value as _;
@@ -71,21 +70,17 @@ fn snippet_html(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> Strin
     html
 }
 
-/// The code of the field that names a record.
+/// The file key of a file part's key `<app>/<record>/file/<fileKey>`.
+fn file_key_of(part_key: &str) -> String {
+    part_key
+        .split_once("/file/")
+        .map(|(_, key)| key.to_owned())
+        .unwrap_or_default()
+}
+
+/// The code of the field that names a record (the one definition, `AppDefinition::title_field`).
 fn title_code(def: &AppDefinition) -> Option<String> {
-    let chosen = def
-        .settings
-        .get("titleField")
-        .and_then(|t| t.get("code"))
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty() && def.field(c).is_some());
-    if let Some(code) = chosen {
-        return Some(code.to_owned());
-    }
-    def.properties
-        .iter()
-        .find(|(_, p)| p.field_type == FieldType::SingleLineText)
-        .map(|(code, _)| code.clone())
+    def.title_field().map(str::to_owned)
 }
 
 fn title_of(
@@ -148,16 +143,30 @@ pub fn present(
             snippet_html(snippet.fragment(), snippet.highlighted())
         }))
         .unwrap_or_default();
+        let text = text_of(&doc, f.text);
+        // A file part's text is its name, a line break, then the extracted text.
+        let (file_name, body) = match kind {
+            PartKind::File => text.split_once('\n').unwrap_or((text.as_str(), "")),
+            _ => ("", text.as_str()),
+        };
         if html.trim().is_empty() {
-            let text = text_of(&doc, f.text);
-            html = escape(&text.chars().take(SNIPPET_CHARS).collect::<String>());
+            html = escape(&body.chars().take(SNIPPET_CHARS).collect::<String>());
         }
-        let field_label = v
-            .app
-            .definition
-            .field(&field_code)
+        let def = &v.app.definition;
+        let field = def.field(&field_code);
+        let field_label = field
+            .as_ref()
             .map(|r| r.property.label.clone())
             .unwrap_or_default();
+        let subtable_label = field
+            .and_then(|r| r.subtable)
+            .and_then(|table| def.properties.get(table))
+            .map(|p| p.label.clone())
+            .unwrap_or_default();
+        let file_key = match kind {
+            PartKind::File => file_key_of(&text_of(&doc, f.part_key)),
+            _ => String::new(),
+        };
         out.push(Hit {
             app: h.app,
             app_name: v.name().to_owned(),
@@ -167,7 +176,10 @@ pub fn present(
             kind,
             field_code,
             field_label,
+            subtable_label,
             file_type: text_of(&doc, f.file_type),
+            file_name: file_name.trim().to_owned(),
+            file_key,
             snippet: html,
             score: h.score,
         });

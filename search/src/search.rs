@@ -66,13 +66,16 @@ pub struct AppCount {
     pub count: usize,
 }
 
-/// One result: a record, through its best-matching part.
+/// One result: a record, through its best-matching part (the field value, subtable cell, comment or
+/// attached file where the words were found; the snippet and the labels are that part's).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hit {
     pub app: i64,
     pub app_name: String,
     pub record: i64,
+    /// The record's title: the value of the app's title field (`AppDefinition::title_field`), empty
+    /// when it is empty or the searcher may not read that field.
     pub title: String,
     /// Unix seconds.
     pub updated: i64,
@@ -80,8 +83,13 @@ pub struct Hit {
     /// The field of the part (for a file: its FILE field; empty for a comment).
     pub field_code: String,
     pub field_label: String,
+    /// For a cell of a subtable row: the subtable's label (empty otherwise).
+    pub subtable_label: String,
     pub file_type: String,
-    /// HTML: escaped text with `<mark>` around matches.
+    /// For a file hit: the attached file's name and key (empty otherwise).
+    pub file_name: String,
+    pub file_key: String,
+    /// HTML: escaped text of the matching part with `<mark>` around matches.
     pub snippet: String,
     pub score: f32,
 }

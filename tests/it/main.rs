@@ -2,22 +2,28 @@
 //! (see `kumiki_tests::TestApp`); the suite runs once on SQLite and once on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod app_general;
 mod apps;
 mod auth;
 mod bad_input;
+mod builder_fixes;
 mod bulk;
 mod comments_cursors;
 mod designer;
 mod examples;
 mod files;
+mod like_width;
 mod migrations;
 mod organisation;
 mod pages;
 mod permissions;
 mod process;
+mod process_settings;
 mod queries;
+mod record_tools;
 mod records;
 mod review;
+mod review_policy;
 mod script_examples;
 mod scripts;
 mod search;
@@ -25,3 +31,4 @@ mod search_admin;
 mod search_pages;
 mod search_ranking;
 mod ui_api;
+mod views_settings;

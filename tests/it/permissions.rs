@@ -367,6 +367,25 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"app": app, "formula": "秘密"}),
         ),
         ("GET", "kumiki/users", json!({})),
+        ("GET", "kumiki/app/views/private", json!({"app": app})),
+        (
+            "PUT",
+            "kumiki/app/views/private",
+            json!({"app": app, "view": {"name": "秘密で絞る", "filterCond": "秘密 like \"x\""}}),
+        ),
+        (
+            "DELETE",
+            "kumiki/app/views/private",
+            json!({"app": app, "id": 1}),
+        ),
+        ("GET", "kumiki/directory", json!({})),
+        ("GET", "kumiki/review/policy", json!({})),
+        (
+            "PUT",
+            "kumiki/review/policy",
+            json!({"mode": "all", "departments": []}),
+        ),
+        ("GET", "kumiki/review/queue", json!({})),
         (
             "POST",
             "kumiki/record/calc",
@@ -491,6 +510,21 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "POST",
             "kumiki/record/restore",
             json!({"app": app, "id": hidden, "revision": 1}),
+        ),
+        (
+            "GET",
+            "kumiki/records/bulk_check",
+            json!({"app": app, "kind": "update", "query": ""}),
+        ),
+        (
+            "POST",
+            "kumiki/records/bulk_update",
+            json!({"app": app, "query": "", "record": {"秘密": {"value": "x"}, "氏名": {"value": "x"}}}),
+        ),
+        (
+            "POST",
+            "kumiki/records/bulk_delete",
+            json!({"app": app, "query": ""}),
         ),
     ]
 }

@@ -589,3 +589,134 @@ fn like_uses_the_index_and_stays_exact() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(like_ids(&app, a, "本文 like \"市町村\""), vec![r4]);
 }
+
+/// What [`where_found`] made: the app and, per record (in order), where its 県 is.
+pub(crate) struct WhereFound {
+    pub app: i64,
+    /// (record id, kind, field label, subtable label, file name, the unique words of that part).
+    pub records: Vec<(
+        i64,
+        &'static str,
+        &'static str,
+        &'static str,
+        String,
+        String,
+    )>,
+}
+
+/// Twenty records of one app, each mentioning 県 in exactly one place — a text field, a long text
+/// field, a subtable cell, a comment or an attached file (its text) — with words unique to it. The
+/// app's record title is 件名 (titleField MANUAL), which is not its first text field; record 0 has an
+/// empty title.
+pub(crate) fn where_found(app: &TestApp) -> WhereFound {
+    let a = app.create_app(
+        "県政記録",
+        json!({
+            "一連番号": {"type": "SINGLE_LINE_TEXT", "code": "一連番号", "label": "一連番号"},
+            "件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"},
+            "所在地": {"type": "SINGLE_LINE_TEXT", "code": "所在地", "label": "所在地"},
+            "本文": {"type": "MULTI_LINE_TEXT", "code": "本文", "label": "本文"},
+            "添付": {"type": "FILE", "code": "添付", "label": "添付資料"},
+            "明細": {"type": "SUBTABLE", "code": "明細", "label": "明細", "fields": {
+                "品名": {"type": "SINGLE_LINE_TEXT", "code": "品名", "label": "品名"},
+            }},
+        }),
+    );
+    let (s, b) = app.put(
+        "/k/v1/preview/app/settings.json",
+        json!({"app": a, "titleField": {"selectionMode": "MANUAL", "code": "件名"}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(a);
+    let mut records = Vec::new();
+    for i in 0..20 {
+        let words = format!("第{i}号の長野県{}", ["案件", "記録", "報告"][i % 3]);
+        let title = if i == 0 {
+            String::new()
+        } else {
+            format!("件名{i}")
+        };
+        let mut record = json!({
+            "一連番号": {"value": format!("R7-{i:04}")},
+            "件名": {"value": title},
+        });
+        let place = ["所在地", "本文", "品名", "comment", "file"][i % 5];
+        let mut file_name = String::new();
+        match place {
+            "所在地" | "本文" => record[place] = json!({"value": words}),
+            "品名" => {
+                record["明細"] = json!({"value": [{"value": {"品名": {"value": words}}}]});
+            }
+            "file" => {
+                file_name = format!("資料{i}.txt");
+                let key = upload(app, &file_name, "text/plain", words.clone().into_bytes());
+                record["添付"] = json!({"value": [{"fileKey": key}]});
+            }
+            _ => {}
+        }
+        let id = app.add_record(a, record);
+        if place == "comment" {
+            let (s, b) = app.post(
+                "/k/v1/record/comment.json",
+                json!({"app": a, "record": id, "comment": {"text": words}}),
+            );
+            assert_eq!(s, 200, "{b}");
+        }
+        let (kind, label, table) = match place {
+            "所在地" => ("field", "所在地", ""),
+            "本文" => ("field", "本文", ""),
+            "品名" => ("field", "品名", "明細"),
+            "comment" => ("comment", "", ""),
+            _ => ("file", "添付資料", ""),
+        };
+        records.push((id, kind, label, table, file_name, words));
+    }
+    app.wait_indexed(Duration::from_secs(30));
+    WhereFound { app: a, records }
+}
+
+#[test]
+fn hits_show_the_part_where_the_words_were_found() {
+    let app = TestApp::spawn();
+    let made = where_found(&app);
+    let b = search(&app, &[("q", "県"), ("size", "20")]);
+    assert_eq!(b["total"], 20, "{b}");
+    let hits = b["hits"].as_array().unwrap();
+    let mut snippets = std::collections::HashSet::new();
+    for hit in hits {
+        let id = hit["record"].as_i64().unwrap();
+        let (i, (_, kind, label, table, file_name, words)) = made
+            .records
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.0 == id)
+            .unwrap();
+        assert_eq!(hit["kind"], *kind, "{hit}");
+        assert_eq!(hit["fieldLabel"], *label, "{hit}");
+        assert_eq!(hit["subtableLabel"], *table, "{hit}");
+        assert_eq!(hit["fileName"], file_name.as_str(), "{hit}");
+        assert_eq!(
+            hit["fileKey"].as_str().unwrap().is_empty(),
+            file_name.is_empty()
+        );
+        let snippet = hit["snippet"].as_str().unwrap();
+        let number = format!("第{i}号");
+        assert!(
+            snippet.contains(&number) && snippet.contains("<mark>県</mark>"),
+            "{words}: {hit}"
+        );
+        snippets.insert(snippet.to_owned());
+        // The title is the titleField's value, never the first text field's (一連番号).
+        let title = if i == 0 {
+            String::new()
+        } else {
+            format!("件名{i}")
+        };
+        assert_eq!(hit["title"], title.as_str(), "{hit}");
+    }
+    assert_eq!(snippets.len(), 20, "every hit has its own snippet");
+    // A word only in an attached file's name finds it by the name.
+    let b = search(&app, &[("q", "資料4.txt")]);
+    assert_eq!(b["hits"][0]["fileName"], "資料4.txt", "{b}");
+    assert_eq!(b["hits"][0]["kind"], "file");
+}

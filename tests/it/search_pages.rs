@@ -57,7 +57,7 @@ fn every_signed_in_page_has_the_search_box_and_lists_have_an_app_box() {
     let app = TestApp::spawn();
     let a = text_app(&app, "文書");
     let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
-    for path in ["/", "/settings", "/search", &format!("/apps/{a}"), "/admin"] {
+    for path in ["/", "/settings", "/search", "/admin"] {
         let (status, html) = app.page(&session, path);
         assert_eq!(status, 200, "{path}");
         assert!(
@@ -65,9 +65,12 @@ fn every_signed_in_page_has_the_search_box_and_lists_have_an_app_box() {
             "{path} has the header box"
         );
     }
+    // A record list has ONE search box, its own (records_list.js builds it, with the link to the
+    // full-text search of the app): the header's is left out there.
     let (_, list) = app.page(&session, &format!("/apps/{a}"));
-    assert!(list.contains("data-testid=\"app-search-form\""));
-    assert!(list.contains(&format!("name=\"app\" value=\"{a}\"")));
+    assert!(!list.contains("data-testid=\"header-search\""));
+    assert!(list.contains("\"hideHeaderSearch\":true"));
+    assert!(list.contains("id=\"records-list\""));
     let (_, login) = app.page("", "/login");
     assert!(
         !login.contains("data-testid=\"header-search\""),
@@ -205,4 +208,31 @@ fn bad_queries_and_empty_results_get_readable_messages() {
     let html = search_page(&app, &session, &[("q", "議事録"), ("offset", "20")]);
     assert_eq!(hits(&html), 5);
     assert!(html.contains("data-testid=\"search-prev\"") && !html.contains("search-next"));
+}
+
+#[test]
+fn hits_name_their_field_file_and_title() {
+    let app = TestApp::spawn();
+    let made = crate::search::where_found(&app);
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let html = search_page(
+        &app,
+        &session,
+        &[("q", "県"), ("app", &made.app.to_string())],
+    );
+    assert_eq!(hits(&html), 20, "{html}");
+    // Each hit: its title (else 「レコード #id」), where the words were found, its own snippet.
+    let (untitled, ..) = &made.records[0];
+    assert!(html.contains(&format!("レコード #{untitled}")), "{html}");
+    assert!(html.contains(">件名7</a>"), "{html}");
+    assert!(!html.contains("R7-0007"), "not the first text field");
+    assert!(html.contains("data-testid=\"search-hit-badge\">明細 › 品名</span>"));
+    assert!(html.contains("data-testid=\"search-hit-badge\">所在地</span>"));
+    assert!(html.contains("data-testid=\"search-hit-badge\">コメント</span>"));
+    assert!(html.contains("data-testid=\"search-hit-badge\">添付資料</span>"));
+    let file = "data-testid=\"search-hit-file\"><span class=\"sr-only\">添付ファイル名:</span>資料9.txt</span>";
+    assert!(html.contains(file), "{html}");
+    for i in 0..20 {
+        assert!(html.contains(&format!("第{i}号の長野")), "{i}");
+    }
 }

@@ -169,6 +169,27 @@ impl AppDefinition {
         self.field(code)
     }
 
+    /// The code of the top-level field that names a record (kintone's レコードタイトル): the
+    /// `titleField` setting when it names a top-level field (`selectionMode: "MANUAL"`), else the first
+    /// single-line text field in form order (`"AUTO"`), else none. Pages, search hits and cards all
+    /// title records through this.
+    pub fn title_field(&self) -> Option<&str> {
+        let chosen = self
+            .settings
+            .get("titleField")
+            .filter(|t| t.get("selectionMode").and_then(Value::as_str) != Some("AUTO"))
+            .and_then(|t| t.get("code"))
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty() && self.properties.contains_key(*c));
+        if let Some(code) = chosen {
+            return self.properties.get_key_value(code).map(|(k, _)| k.as_str());
+        }
+        self.properties
+            .iter()
+            .find(|(_, p)| p.field_type == FieldType::SingleLineText)
+            .map(|(code, _)| code.as_str())
+    }
+
     /// Whether process management is enabled.
     pub fn process_enabled(&self) -> bool {
         self.process

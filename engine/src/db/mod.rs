@@ -156,6 +156,8 @@ impl Database {
                 .map_err(migration_error)?
                 .len(),
         };
+        // Text values written before `like` folded widths get their folded form (once).
+        crate::query::fold::backfill(&mut conn)?;
         Ok(ran)
     }
 

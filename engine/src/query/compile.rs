@@ -184,7 +184,12 @@ impl<'b> Compiler<'b> {
             // Its own parentheses: the index part adds AND/OR terms.
             self.push("(");
         }
-        self.push(column);
+        if let Pred::Like(_) | Pred::IndexedLike { .. } = p {
+            // The pattern is folded (resolve.rs); the value is folded the same way in SQL.
+            self.folded(column);
+        } else {
+            self.push(column);
+        }
         match p {
             Pred::NumCmp(cmp, x) => {
                 self.push(&format!(" {} ", cmp.sql()));
@@ -259,6 +264,13 @@ impl<'b> Compiler<'b> {
                 self.push(")))");
             }
         }
+    }
+
+    /// `column` folded for `like` (width and case, `fold.rs`): the folded copy the pivot row keeps,
+    /// else the value itself (its fold differs only in ASCII case, which LIKE / ILIKE ignore).
+    fn folded(&mut self, column: &str) {
+        let sql = super::fold::sql(column);
+        self.push(&sql);
     }
 
     /// ` LIKE <pattern>`: SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.

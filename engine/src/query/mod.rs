@@ -10,7 +10,8 @@
 //! - the compiled condition probes the pivot tables (`record_values_num/text/long`) with correlated
 //!   `EXISTS` on their primary keys, so cost grows with the conditions, not with record size.
 //!
-//! `like` is a case-insensitive substring match (ASCII-only case folding on SQLite), an approximation of
+//! `like` is a substring match that ignores case and width (ﾃﾚﾜｰｸ finds テレワーク, ｄｘ finds DX: both
+//! sides go through [`fold::fold`], the folding of the search index), an approximation of
 //! kintone's word search on a full-text index; FILE `like` searches file names, and with a
 //! `TextMatcher` (the full-text index) also the text inside the files. The matcher only narrows the
 //! records a text `like` probes; the result stays that of the SQL test.
@@ -18,6 +19,7 @@
 mod ast;
 mod compile;
 mod dates;
+pub mod fold;
 mod lexer;
 mod parser;
 pub(crate) mod plan;

@@ -460,7 +460,8 @@ fn resolve_condition(c: &Condition, ctx: &QueryContext<'_>) -> Result<Resolved, 
                     )))
                 }
             };
-            let pattern = like_pattern(text);
+            // Width and case folded, as the value is in SQL (see `compile::folded`).
+            let pattern = like_pattern(&super::fold::fold(text));
             use crate::fields::FieldType as T;
             let field_type = ctx
                 .definition
@@ -582,9 +583,8 @@ fn span_pred(span: Span, op: Op) -> Pred {
     }
 }
 
-/// A case-insensitive substring pattern. kintone's `like` is a word search on a full-text index
-/// (`like "key"` does not match "keyword"); substring matching is the documented approximation until
-/// the full-text index (issue 5) exists.
+/// A substring pattern of already folded text. kintone's `like` is a word search on a full-text index
+/// (`like "key"` does not match "keyword"); substring matching is the documented approximation.
 fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');

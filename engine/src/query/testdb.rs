@@ -14,6 +14,8 @@ use crate::db::{Dialect, SqlBuilder, SqlValue};
 pub(crate) type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 const CORE: &str = include_str!("../../../migrations/sqlite/2026-11-27-000001_core/up.sql");
+const LIKE_FOLD: &str =
+    include_str!("../../../migrations/sqlite/2026-12-03-000030_like_fold/up.sql");
 
 pub(crate) const APP: i64 = 7;
 
@@ -31,6 +33,7 @@ impl TestDb {
     pub fn new() -> TestResult<TestDb> {
         let mut conn = SqliteConnection::establish(":memory:")?;
         conn.batch_execute(CORE)?;
+        conn.batch_execute(LIKE_FOLD)?;
         Ok(TestDb { conn })
     }
 
@@ -86,7 +89,7 @@ impl TestDb {
     ) -> TestResult {
         let mut b = SqlBuilder::new(Dialect::Sqlite);
         b.push(&format!(
-            "INSERT INTO {table} (app_id, field_id, record_id, row_id, value) VALUES ("
+            "INSERT INTO {table} (app_id, field_id, record_id, row_id, value, folded) VALUES ("
         ))
         .bind_int(APP)
         .push(", ")
@@ -97,7 +100,12 @@ impl TestDb {
         .bind_int(row)
         .push(", ")
         .bind_text(value)
-        .push(")");
+        .push(", ");
+        match super::fold::stored(value) {
+            Some(folded) => b.bind_text(&folded),
+            None => b.push("NULL"),
+        };
+        b.push(")");
         self.exec(&b).map(|_| ())
     }
 

@@ -519,6 +519,26 @@ fn like_and_emptiness_on_long_text() -> TestResult {
 }
 
 #[test]
+fn like_ignores_width() -> TestResult {
+    let def = app();
+    let c = ctx(&def);
+    let memo = fid(&def, "Memo");
+    let mut db = TestDb::new()?;
+    db.records(&[1, 2, 3])?;
+    db.long(memo, 1, 0, "テレワークの申請")?;
+    db.long(memo, 2, 0, "ﾃﾞｰﾀ ＤＸ ０１２")?;
+    db.long(memo, 3, 0, "dx推進 100%")?;
+    let q = |db: &mut TestDb, s: &str| db.ids(&format!("{s} order by $id asc"), &c);
+    assert_eq!(q(&mut db, "Memo like \"ﾃﾚﾜｰｸ\"")?, vec![1]);
+    assert_eq!(q(&mut db, "Memo like \"データ\"")?, vec![2]);
+    assert_eq!(q(&mut db, "Memo like \"ｄｘ\"")?, vec![2, 3]);
+    assert_eq!(q(&mut db, "Memo like \"012\"")?, vec![2]);
+    assert_eq!(q(&mut db, "Memo like \"１００％\"")?, vec![3]);
+    assert_eq!(q(&mut db, "Memo not like \"ＤＸ\"")?, vec![1]);
+    Ok(())
+}
+
+#[test]
 fn dates_and_datetimes_execute_in_the_callers_zone() -> TestResult {
     let def = app();
     let base = ctx(&def);

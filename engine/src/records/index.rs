@@ -146,7 +146,7 @@ fn text_values(value: &Value) -> Vec<String> {
     }
 }
 
-// Rows per INSERT statement: 5 binds each stays far below both backends' parameter limits.
+// Rows per INSERT statement: 6 binds each stays far below both backends' parameter limits.
 const CHUNK: usize = 500;
 
 /// Inserts index rows.
@@ -176,14 +176,20 @@ pub fn insert(conn: &mut DbConn, app: AppId, rows: &IndexRows) -> EngineResult<(
         for chunk in list.chunks(CHUNK) {
             let mut b = conn.sql();
             b.push(&format!(
-                "INSERT INTO {table} (app_id, field_id, record_id, row_id, value) VALUES "
+                "INSERT INTO {table} (app_id, field_id, record_id, row_id, value, folded) VALUES "
             ));
             for (i, (record_id, field_id, row_id, value)) in chunk.iter().enumerate() {
                 if i > 0 {
                     b.push(", ");
                 }
                 row_prefix(&mut b, app, *field_id, *record_id, *row_id);
-                b.bind_text(value).push(")");
+                b.bind_text(value).push(", ");
+                // What `like` compares (width and case folded; NULL when the value serves).
+                match crate::query::fold::stored(value) {
+                    Some(folded) => b.bind_text(&folded),
+                    None => b.push("NULL"),
+                };
+                b.push(")");
             }
             conn.execute(&b)?;
         }

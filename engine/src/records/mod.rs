@@ -3,6 +3,7 @@
 //! Functions here expect the caller to hold a transaction (`DbConn::write_transaction`) around a whole
 //! API call, so that a bulk call or a `bulkRequest` is all-or-nothing.
 
+mod bulk_by_query;
 pub mod changes;
 mod comments;
 mod cursors;
@@ -15,6 +16,9 @@ mod render;
 pub mod validate;
 pub(crate) mod write;
 
+pub use bulk_by_query::{
+    bulk_delete_by_query, bulk_update_by_query, plan_bulk, BulkKind, BulkPlan, BULK_QUERY_CAP,
+};
 pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentPage};
 pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};
 pub use files::{file_meta, FileMeta, FileStore};

@@ -4,12 +4,16 @@
 //! stay apart — labelled with the action's name, and a legend lists every action with its states,
 //! condition and who may run it.
 //!
-//! The output depends only on the settings and labels (no ids, no times), so the same settings
-//! always give the same bytes. All user text is XML-escaped; control characters XML cannot hold are
+//! People, departments and groups are shown by name (`names::NameMap`); a state's box grows to hold
+//! every assignee, wrapping lines, never cutting a name.
+//!
+//! The output depends only on the settings, names and labels (no ids, no times), so the same
+//! settings always give the same bytes. All user text is XML-escaped; control characters XML cannot hold are
 //! dropped. Fonts come from the reader's system (the same list as the pages' CSS).
 
 use std::fmt::Write as _;
 
+use super::names::{Kind, NameMap};
 use crate::process::{Action, Assignee, AssigneeType, EntityEntry, EntityType, ProcessSettings};
 
 /// The words of the diagram in one language.
@@ -83,8 +87,14 @@ const FONT: &str = "'Hiragino Sans', 'Hiragino Kaku Gothic ProN', 'Noto Sans JP'
                     'Noto Sans CJK JP', 'Yu Gothic UI', 'Yu Gothic', Meiryo, system-ui, sans-serif";
 const PAD: i64 = 24;
 const NODE_W: i64 = 240;
+/// The smallest box: the name and one line of assignees.
 const NODE_H: i64 = 60;
-const ROW_H: i64 = 120;
+/// Space between two boxes, where the arrows' labels sit.
+const ROW_GAP: i64 = 60;
+/// Height of one wrapped line of assignees inside a box.
+const ASSIGNEE_LINE: i64 = 16;
+/// Height of one line of a state's name.
+const NAME_LINE: i64 = 20;
 const TITLE_H: i64 = 56;
 const LANE_GAP: i64 = 36;
 const LABEL_SIZE: i64 = 12;
@@ -139,14 +149,63 @@ fn fit(s: &str, width: i64, size: i64) -> String {
     out
 }
 
-fn entity_text(e: &EntityEntry, l: &Labels) -> String {
+/// Wraps text into lines of at most `width` pixels, breaking between characters (Japanese has
+/// no spaces to break at). Nothing is cut.
+fn wrap_chars(s: &str, width: i64, size: i64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for c in s.chars() {
+        let mut next = line.clone();
+        next.push(c);
+        if !line.is_empty() && text_width(&next, size) > width {
+            lines.push(std::mem::take(&mut line));
+            line.push(c);
+        } else {
+            line = next;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Wraps a list of parts (a lead and names, each ending with its separator) into lines of at
+/// most `width` pixels, keeping each part whole on a line when it fits.
+fn wrap_parts(parts: &[String], width: i64, size: i64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for part in parts {
+        let joined = format!("{line}{part}");
+        if text_width(&joined, size) <= width {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if text_width(part, size) <= width {
+            line = part.clone();
+        } else {
+            let mut pieces = wrap_chars(part, width, size);
+            line = pieces.pop().unwrap_or_default();
+            lines.extend(pieces);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn entity_text(e: &EntityEntry, l: &Labels, names: &NameMap) -> String {
     let code = e.code.clone().unwrap_or_default();
     match e.kind {
-        EntityType::User => format!("{} {code}", l.user),
-        EntityType::Group => format!("{} {code}", l.group),
+        EntityType::User => names.name(Kind::User, &code),
+        EntityType::Group => names.name(Kind::Group, &code),
         EntityType::Organization => format!(
-            "{} {code}{}",
-            l.organization,
+            "{}{}",
+            names.name(Kind::Department, &code),
             if e.include_subs { l.with_subs } else { "" }
         ),
         EntityType::FieldEntity => format!("{} {code}", l.field),
@@ -155,23 +214,30 @@ fn entity_text(e: &EntityEntry, l: &Labels) -> String {
     }
 }
 
-fn entities_text(list: &[EntityEntry], l: &Labels) -> String {
+fn entities_text(list: &[EntityEntry], l: &Labels, names: &NameMap) -> String {
     list.iter()
-        .map(|e| entity_text(e, l))
+        .map(|e| entity_text(e, l, names))
         .collect::<Vec<_>>()
         .join("、")
 }
 
-fn assignee_text(a: &Assignee, l: &Labels) -> String {
+/// The assignee line of a state, as parts to wrap: the lead (`作業者: 全員`) and each entity.
+fn assignee_parts(a: &Assignee, l: &Labels, names: &NameMap) -> Vec<String> {
     if a.entities.is_empty() {
-        return format!("{}: {}", l.assignee, l.nobody);
+        return vec![format!("{}: {}", l.assignee, l.nobody)];
     }
     let kind = match a.kind {
         AssigneeType::One => l.one,
         AssigneeType::All => l.all,
         AssigneeType::Any => l.any,
     };
-    format!("{}: {kind} {}", l.assignee, entities_text(&a.entities, l))
+    let mut parts = vec![format!("{}: {kind} ", l.assignee)];
+    let count = a.entities.len();
+    for (i, e) in a.entities.iter().enumerate() {
+        let sep = if i + 1 < count { "、" } else { "" };
+        parts.push(format!("{}{sep}", entity_text(e, l, names)));
+    }
+    parts
 }
 
 /// Circled numbers for the first twenty actions, then plain numbers.
@@ -197,8 +263,18 @@ struct Edge<'a> {
     lane_x: i64,
 }
 
-/// Draws the process of one app. `title` is shown at the top (the app's name).
+/// Draws the process of one app with codes for names. `title` is shown at the top (the app's name).
 pub fn render_svg(settings: &ProcessSettings, title: &str, l: &Labels) -> String {
+    render_svg_named(settings, title, l, &NameMap::default())
+}
+
+/// Draws the process of one app, naming users, departments and groups from `names`.
+pub fn render_svg_named(
+    settings: &ProcessSettings,
+    title: &str,
+    l: &Labels,
+    names: &NameMap,
+) -> String {
     let states = settings.states.clone().unwrap_or_default();
     let actions = settings.actions();
     let index_of = |name: &str| states.iter().position(|s| s.name == name);
@@ -241,7 +317,35 @@ pub fn render_svg(settings: &ProcessSettings, title: &str, l: &Labels) -> String
     }
     let diagram_right = right.max(node_right + PAD);
     let top = PAD + TITLE_H;
-    let node_y = |i: usize| top + i64::try_from(i).unwrap_or(0) * ROW_H;
+    // Each box holds its wrapped name and assignees; boxes stack with a fixed gap.
+    let inner = NODE_W - 20;
+    let texts: Vec<(Vec<String>, Vec<String>, String)> = states
+        .iter()
+        .map(|st| {
+            let parts = assignee_parts(&st.assignee, l, names);
+            (
+                wrap_chars(&st.name, inner, NAME_SIZE),
+                wrap_parts(&parts, inner, SMALL),
+                parts.concat(),
+            )
+        })
+        .collect();
+    let heights: Vec<i64> = texts
+        .iter()
+        .map(|(n, a, _)| {
+            let n = i64::try_from(n.len()).unwrap_or(1);
+            let a = i64::try_from(a.len()).unwrap_or(1);
+            (20 + n * NAME_LINE + a * ASSIGNEE_LINE).max(NODE_H)
+        })
+        .collect();
+    let mut tops = Vec::with_capacity(states.len());
+    let mut y = top;
+    for h in &heights {
+        tops.push(y);
+        y += h + ROW_GAP;
+    }
+    let node_y = |i: usize| tops.get(i).copied().unwrap_or(top);
+    let node_h = |i: usize| heights.get(i).copied().unwrap_or(NODE_H);
 
     // Ports: where each edge leaves and enters a node side, spread evenly down that side.
     let mut ports: Vec<Vec<(usize, bool)>> = vec![Vec::new(); states.len() * 2];
@@ -259,7 +363,7 @@ pub fn render_svg(settings: &ProcessSettings, title: &str, l: &Labels) -> String
         let j = list.iter().position(|p| *p == (edge, leaving)).unwrap_or(0);
         let count = i64::try_from(list.len()).unwrap_or(1);
         let j = i64::try_from(j).unwrap_or(0);
-        node_y(node) + NODE_H * (j + 1) / (count + 1)
+        node_y(node) + node_h(node) * (j + 1) / (count + 1)
     };
 
     // Legend lines: (text, bold).
@@ -290,7 +394,7 @@ pub fn render_svg(settings: &ProcessSettings, title: &str, l: &Labels) -> String
                 format!(
                     "    {}: {}",
                     l.executable,
-                    entities_text(&a.executable_user, l)
+                    entities_text(&a.executable_user, l, names)
                 ),
                 false,
             ));
@@ -307,7 +411,7 @@ pub fn render_svg(settings: &ProcessSettings, title: &str, l: &Labels) -> String
     } else {
         legend_x + legend_w + PAD
     };
-    let nodes_bottom = node_y(states.len()) - ROW_H + NODE_H + PAD;
+    let nodes_bottom = y - ROW_GAP + PAD;
     let legend_bottom = top + i64::try_from(legend.len()).unwrap_or(0) * LINE_H + PAD;
     let height = nodes_bottom.max(legend_bottom).max(top + 40 + PAD);
 
@@ -368,21 +472,38 @@ pub fn render_svg(settings: &ProcessSettings, title: &str, l: &Labels) -> String
     }
     for (i, st) in states.iter().enumerate() {
         let y = node_y(i);
+        let h = node_h(i);
         let stroke = if i == 0 { 2.5 } else { 1.5 };
-        let assignee = assignee_text(&st.assignee, l);
-        let _ = writeln!(
+        let (name_lines, assignee_lines, assignee) = match texts.get(i) {
+            Some(t) => t.clone(),
+            None => (vec![st.name.clone()], Vec::new(), String::new()),
+        };
+        let cx = node_x + NODE_W / 2;
+        let _ = write!(
             s,
-            "<g class=\"state\"><title>{}</title><rect x=\"{node_x}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{NODE_H}\" \
-             rx=\"8\" fill=\"#eff6ff\" stroke=\"{ACCENT}\" stroke-width=\"{stroke}\"/>\
-             <text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"{NAME_SIZE}\" font-weight=\"bold\" fill=\"{INK}\">{}</text>\
-             <text x=\"{cx}\" y=\"{ay}\" text-anchor=\"middle\" font-size=\"{SMALL}\" fill=\"{MUTED}\">{}</text></g>",
+            "<g class=\"state\"><title>{}</title><rect x=\"{node_x}\" y=\"{y}\" width=\"{NODE_W}\" height=\"{h}\" \
+             rx=\"8\" fill=\"#eff6ff\" stroke=\"{ACCENT}\" stroke-width=\"{stroke}\"/>",
             escape(&format!("{} — {assignee}", st.name)),
-            escape(&fit(&st.name, NODE_W - 16, NAME_SIZE)),
-            escape(&fit(&assignee, NODE_W - 16, SMALL)),
-            cx = node_x + NODE_W / 2,
-            ty = y + 25,
-            ay = y + 46,
         );
+        let mut ty = y + 25;
+        for line in &name_lines {
+            let _ = write!(
+                s,
+                "<text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"{NAME_SIZE}\" font-weight=\"bold\" fill=\"{INK}\">{}</text>",
+                escape(line)
+            );
+            ty += NAME_LINE;
+        }
+        ty += 1;
+        for line in &assignee_lines {
+            let _ = write!(
+                s,
+                "<text class=\"assignee\" x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"{SMALL}\" fill=\"{MUTED}\">{}</text>",
+                escape(line)
+            );
+            ty += ASSIGNEE_LINE;
+        }
+        s.push_str("</g>\n");
     }
     for (k, e) in edges.iter().enumerate() {
         let side = usize::from(e.forward);
@@ -470,7 +591,71 @@ mod tests {
         assert!(a.contains("条件: 金額 &lt;= 100000"), "{a}");
         assert_eq!(a.matches("class=\"edge\"").count(), 3);
         assert_eq!(a.matches("class=\"state\"").count(), 3);
-        assert!(a.contains("作業者: 次のユーザーから1人 ユーザー sato"));
+        assert!(a.contains("作業者: 次のユーザーから1人 sato"), "{a}");
+    }
+
+    #[test]
+    fn five_assignees_are_named_in_full_on_wrapped_lines() {
+        let mut p = sample();
+        let people = [
+            ("sato", "佐藤 一郎"),
+            ("suzuki", "鈴木 花子"),
+            ("takahashi", "高橋 健太郎"),
+            ("tanaka", "田中 美咲"),
+            ("watanabe", "渡辺 大輔"),
+        ];
+        let mut names = NameMap::default();
+        for (code, name) in people {
+            names.insert(Kind::User, code, name);
+        }
+        if let Some(states) = p.states.as_mut() {
+            states[1].assignee = Assignee {
+                kind: AssigneeType::All,
+                entities: people.iter().map(|(c, _)| EntityEntry::user(c)).collect(),
+            };
+        }
+        let svg = render_svg_named(&p, "経費申請", &Labels::JA, &names);
+        let lines: Vec<&str> = svg
+            .split("<text class=\"assignee\"")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1))
+            .filter_map(|t| t.split("</text").next())
+            .collect();
+        let text: String = lines.concat();
+        for (code, name) in people {
+            assert!(text.contains(name), "{name} in {lines:?}");
+            assert!(!text.contains(code), "{code} shown as login: {lines:?}");
+        }
+        assert!(!svg.contains('…'), "nothing is cut: {svg}");
+        assert!(lines.len() >= 4, "the five names wrap: {lines:?}");
+        // Every line fits its box, and the taller box pushes the next state down.
+        for l in &lines {
+            assert!(text_width(l, SMALL) <= NODE_W - 20, "{l}");
+        }
+        // Each name stays whole on one line, and the box is tall enough for its lines.
+        for (_, name) in people {
+            assert!(
+                lines.iter().any(|l| l.contains(name)),
+                "{name} split: {lines:?}"
+            );
+        }
+        let second = svg
+            .lines()
+            .filter(|l| l.starts_with("<g class=\"state\""))
+            .nth(1)
+            .unwrap_or_default();
+        let height: i64 = second
+            .split(" height=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let own_lines = i64::try_from(second.matches("class=\"assignee\"").count()).unwrap_or(0);
+        assert!(own_lines >= 2, "{second}");
+        assert!(
+            height >= 20 + NAME_LINE + own_lines * ASSIGNEE_LINE,
+            "{second}"
+        );
     }
 
     #[test]

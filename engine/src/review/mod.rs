@@ -1,22 +1,31 @@
-//! App review before go-live (scenario 5): an app whose settings say `requireReview: true` deploys
-//! only pre-live settings that an IT reviewer approved.
+//! App review before go-live (scenario 5): an app whose settings say `requireReview: true`, or that
+//! the server-wide `policy` covers (every app, or the apps of chosen departments), deploys only
+//! pre-live settings that an IT reviewer approved.
 //!
 //! Guarantees:
 //! - a submission names one pre-live revision and keeps the definition as submitted; it is PENDING
 //!   until a reviewer approves or rejects it, once, with a comment;
-//! - `check_gate` (called by `apps::deploy`) refuses a deploy when the live or the pre-live
-//!   definition requires review, unless an APPROVED submission holds exactly the current pre-live
+//! - `check_gate` (called by `apps::deploy`, so by every channel) refuses a deploy when the live or
+//!   the pre-live definition requires review or the policy covers the app, unless an APPROVED submission holds exactly the current pre-live
 //!   revision and definition: a change after approval needs a new approval;
 //! - reviewers are system administrators and members of the group `it-reviewers`; API tokens never
 //!   review;
 //! - approving does not deploy (as kintone, deploying stays its own action); every deployed version
 //!   stays in `app_versions` for `diff` and rollback.
 //!
-//! `diff` compares two definitions section by section, `diagram` draws the process as SVG, and
-//! `restore` computes a record's values at an earlier revision from its history.
+//! `diff` compares two definitions section by section, `readable` says the same as sentences (message
+//! keys with arguments) for people, `names` resolves users, departments and groups to their names,
+//! `diagram` draws the process as SVG, `policy` holds the server-wide policy, and `restore` computes
+//! a record's values at an earlier revision from its history.
 
 pub mod diagram;
 pub mod diff;
+pub mod names;
+pub mod policy;
+pub mod queue;
+pub mod readable;
+mod readable_acl;
+mod readable_process;
 pub mod restore;
 
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -40,6 +49,49 @@ pub fn requires_review(def: &AppDefinition) -> bool {
         .get(REQUIRE_REVIEW)
         .and_then(Value::as_bool)
         .unwrap_or(false)
+}
+
+/// Why an app needs review before its changes go live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// Neither its settings nor the policy ask for review.
+    None,
+    /// Its own settings (`requireReview`, live or pre-live) ask for review.
+    App,
+    /// The server-wide policy covers it.
+    Policy,
+}
+
+impl Requirement {
+    pub fn required(self) -> bool {
+        self != Requirement::None
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requirement::None => "none",
+            Requirement::App => "app",
+            Requirement::Policy => "policy",
+        }
+    }
+}
+
+/// Whether (and why) deploying `app` needs an approved submission: its pre-live or live settings
+/// ask for it, or the server-wide policy covers it.
+pub fn requirement(
+    conn: &mut DbConn,
+    app: AppId,
+    preview: &AppDefinition,
+    live: Option<&AppDefinition>,
+) -> EngineResult<Requirement> {
+    if requires_review(preview) || live.is_some_and(requires_review) {
+        return Ok(Requirement::App);
+    }
+    let p = policy::load(conn)?;
+    if policy::covers(conn, &p, app)? {
+        return Ok(Requirement::Policy);
+    }
+    Ok(Requirement::None)
 }
 
 /// Whether the caller may approve or reject submissions.
@@ -284,8 +336,9 @@ pub fn decide(
     get(conn, app, id)
 }
 
-/// The deploy gate: when `preview` or `live` requires review, the pre-live revision being deployed
-/// must have an APPROVED submission whose definition is the one being deployed.
+/// The deploy gate: when `preview` or `live` requires review or the server-wide policy covers the
+/// app, the pre-live revision being deployed must have an APPROVED submission whose definition is
+/// the one being deployed.
 pub fn check_gate(
     conn: &mut DbConn,
     app: AppId,
@@ -293,7 +346,7 @@ pub fn check_gate(
     preview_revision: i64,
     live: Option<&AppDefinition>,
 ) -> EngineResult<()> {
-    if !requires_review(preview) && !live.is_some_and(requires_review) {
+    if !requirement(conn, app, preview, live)?.required() {
         return Ok(());
     }
     let mut b = conn.sql();
@@ -318,4 +371,32 @@ pub fn approved_for_current(conn: &mut DbConn, app: AppId) -> EngineResult<bool>
     Ok(list(conn, app)?.iter().any(|s| {
         s.state == ReviewState::Approved && s.revision == revision && s.definition == preview
     }))
+}
+
+/// The latest PENDING submission of every app outside guest spaces (what reviewers have to do),
+/// oldest first.
+pub fn queue(conn: &mut DbConn) -> EngineResult<Vec<Submission>> {
+    let mut b = conn.sql();
+    b.push(
+        "SELECT r.id, r.app_id, r.revision, r.definition, r.submitter, r.comment, r.submitted_at, \
+         r.state, r.reviewer, r.review_comment, r.reviewed_at FROM app_reviews r \
+         JOIN apps a ON a.id = r.app_id \
+         WHERE r.state = 'PENDING' AND a.space_id IS NULL AND r.id = \
+         (SELECT MAX(p.id) FROM app_reviews p WHERE p.app_id = r.app_id AND p.state = 'PENDING') \
+         ORDER BY r.submitted_at, r.id",
+    );
+    let rows: Vec<Row> = conn.load(&b)?;
+    rows.into_iter().map(Row::into_submission).collect()
+}
+
+/// How many apps outside guest spaces wait for review: one COUNT over the `(state, app_id)` index
+/// (cheap enough for every page a reviewer opens).
+pub fn pending_count(conn: &mut DbConn) -> EngineResult<i64> {
+    let mut b = conn.sql();
+    b.push(
+        "SELECT COUNT(DISTINCT r.app_id) AS n FROM app_reviews r JOIN apps a ON a.id = r.app_id \
+         WHERE r.state = 'PENDING' AND a.space_id IS NULL",
+    );
+    let rows: Vec<crate::db::IntRow> = conn.load(&b)?;
+    Ok(rows.first().map(|r| r.n).unwrap_or(0))
 }

@@ -20,6 +20,29 @@ fn content_type(path: &str) -> &'static str {
 
 pub async fn asset(path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
+    if let Some(lang) = path
+        .strip_prefix("i18n/")
+        .and_then(|f| f.strip_suffix(".js"))
+    {
+        // The message catalog of a language; its URL carries the catalog's version (`?v=`), so it
+        // may be cached for long.
+        return match crate::i18n::Lang::parse(lang).filter(|l| l.code() == lang) {
+            Some(lang) => HttpResponse::Ok()
+                .content_type(content_type("x.js"))
+                .insert_header(("Cache-Control", "public, max-age=86400"))
+                .insert_header(("X-Content-Type-Options", "nosniff"))
+                .body(crate::i18n::messages_script(lang)),
+            None => HttpResponse::NotFound()
+                .content_type("text/plain; charset=utf-8")
+                .body("not found"),
+        };
+    }
+    if let Some(bytes) = crate::dev_assets::source_file("static", &path) {
+        return HttpResponse::Ok()
+            .content_type(content_type(&path))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(bytes);
+    }
     match STATIC.get_file(&path) {
         Some(file) => HttpResponse::Ok()
             .content_type(content_type(&path))

@@ -4,18 +4,24 @@
 //! a missing one.
 
 mod admin;
+mod admin_review;
 mod admin_search;
+pub(crate) mod app_icons;
 mod assets;
 mod designer;
+mod general_settings;
+mod guide;
 mod managed_app;
 mod permissions;
 mod portal;
 mod prefs;
+mod process_settings;
 mod records;
 mod review;
 mod scripts;
 mod search;
 pub mod session;
+mod views_settings;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,10 +45,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/search", web::get().to(search::page))
         .route("/apps/new", web::post().to(portal::create_app))
         .route("/apps/{id}/settings", web::get().to(designer::page))
+        .route("/apps/{id}/general", web::get().to(general_settings::page))
+        .route("/apps/{id}/icon.svg", web::get().to(app_icons::app_icon))
+        .route("/guide", web::get().to(guide::page))
         .route("/apps/{id}/permissions", web::get().to(permissions::page))
+        .route("/apps/{id}/views", web::get().to(views_settings::page))
+        .route("/apps/{id}/process", web::get().to(process_settings::page))
         .route("/apps/{id}/scripts", web::get().to(scripts::page))
         .route("/apps/{id}/review", web::get().to(review::review_page))
         .route("/apps/{id}/versions", web::get().to(review::versions_page))
+        .route("/review", web::get().to(review::queue_page))
+        .route("/admin/review", web::get().to(admin_review::page))
         .route("/apps/import", web::post().to(portal::import_app))
         .route("/admin", web::get().to(admin::index))
         .route("/admin/users", web::get().to(admin::users))
@@ -73,8 +86,12 @@ pub struct Chrome {
     pub signed_in: bool,
     /// Shows the administration link.
     pub is_admin: bool,
-    /// Messages for page scripts (`window.KUMIKI.t`).
-    pub messages: Value,
+    /// Apps waiting for review, shown as a count in the header; 0 for anyone but reviewers.
+    pub review_pending: i64,
+    /// The version of the message catalog script (`window.KUMIKI.t`), a cached asset.
+    pub messages_version: &'static str,
+    /// Hides the header's search box (record lists have their own, `pageData.hideHeaderSearch`).
+    pub hide_header_search: bool,
     pub page_data: Value,
     pub scripts: Vec<&'static str>,
     /// HTML rendered by an escaped template.
@@ -133,9 +150,11 @@ pub fn render_status<T: Serialize>(
         Ok(v) => v,
         Err(_) => json!({}),
     };
+    let review_pending = user.map_or(0, |u| review::pending_for(state, u));
     if let Value::Object(map) = &mut inner {
         map.insert("lang".into(), Value::String(lang.code().into()));
         map.insert("csrf".into(), Value::String(csrf.to_owned()));
+        map.insert("review_pending".into(), Value::from(review_pending));
     }
     let body = match state.templates.render(page.template, &inner) {
         Ok(html) => html,
@@ -155,7 +174,9 @@ pub fn render_status<T: Serialize>(
         csrf: csrf.to_owned(),
         signed_in: user.is_some(),
         is_admin: user.is_some_and(|u| u.is_admin),
-        messages: serde_json::to_value(i18n::messages(lang)).unwrap_or(Value::Null),
+        review_pending,
+        messages_version: i18n::messages_version(),
+        hide_header_search: page.page_data.get("hideHeaderSearch") == Some(&Value::Bool(true)),
         page_data: page.page_data,
         scripts: page.scripts,
         body,

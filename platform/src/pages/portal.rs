@@ -24,6 +24,8 @@ struct AppCard {
     name: String,
     description: String,
     deployed: bool,
+    /// The URL of the app's icon (`pages::app_icons`).
+    icon: String,
 }
 
 #[derive(Serialize)]
@@ -72,6 +74,7 @@ fn visible_apps(
         cards.push(AppCard {
             id: row.id,
             name: def.name,
+            icon: super::app_icons::icon_url(&def.settings),
             description: def.description,
             deployed: live.is_some(),
         });

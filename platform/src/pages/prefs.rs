@@ -103,7 +103,10 @@ pub async fn save(
             user.locale = form.locale.clone();
             user.timezone = form.timezone.clone();
             let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
-            render_prefs(&state, &user, i18n::t(lang, "prefs.saved"))
+            let mut resp = render_prefs(&state, &user, i18n::t(lang, "prefs.saved"));
+            // The sign-in page follows the language chosen here (session::lang_cookie).
+            let _ = resp.add_cookie(&super::session::lang_cookie(&state, lang));
+            resp
         }
         Err(e) => render_prefs(&state, &user, e.message.clone()),
     }

@@ -64,6 +64,12 @@ pub struct ViewQuery {
     view: Option<String>,
 }
 
+/// `?copy=<id>` on the create form: start from that record's values (再利用).
+#[derive(Deserialize)]
+pub struct NewQuery {
+    copy: Option<String>,
+}
+
 /// The user as permission checks see them (departments with ancestors, groups).
 fn principal(conn: &mut DbConn, user: &SessionUser) -> Result<Principal, ApiError> {
     let context = kumiki_engine::org::principal_context(conn, &user.code)?;
@@ -77,16 +83,29 @@ fn principal(conn: &mut DbConn, user: &SessionUser) -> Result<Principal, ApiErro
     })
 }
 
-/// The app's live name, and whether it has enabled `field.change` scripts (the form then computes
-/// values live), when the user may view it (and the record exists, when one is named); `None` for
-/// anything the page must answer as not found.
+/// What the record pages need of the app's live definition.
+struct AppInfo {
+    name: String,
+    /// The app has enabled `field.change` scripts (the form then computes values live).
+    field_change: bool,
+    /// The record title field (`AppDefinition::title_field`): the first line of phone cards.
+    title_field: Option<String>,
+    /// The view opened when the URL names none (`defaultView` of the app settings: a view id).
+    default_view: Option<String>,
+    /// Fields (top-level and in subtables) the user may not query: the list's search box leaves
+    /// them out, or the query would be refused as naming an unknown field.
+    unqueryable: Vec<String>,
+}
+
+/// The app's live name and settings for the pages, when the user may view it (and the record
+/// exists, when one is named); `None` for anything the page must answer as not found.
 fn load_app(
     state: &AppState,
     user: &SessionUser,
     app: i64,
     record: Option<i64>,
     touch: bool,
-) -> Result<Option<(String, bool)>, ApiError> {
+) -> Result<Option<AppInfo>, ApiError> {
     let mut conn = state.conn()?;
     if AppRow::find(&mut conn, AppId(app))?.is_none() {
         return Ok(None);
@@ -108,6 +127,15 @@ fn load_app(
     let Some((definition, _)) = load_definition(&mut conn, AppId(app), LIVE)? else {
         return Ok(None);
     };
+    let mut unqueryable = Vec::new();
+    for (code, property) in &definition.properties {
+        let inner = property.fields.iter().flat_map(|f| f.keys());
+        for c in std::iter::once(code).chain(inner) {
+            if !access.field_queryable(&definition, c) {
+                unqueryable.push(c.clone());
+            }
+        }
+    }
     if let Some(id) = record {
         let mut live = kumiki_engine::apps::load_live(&mut conn, AppId(app))?;
         live.access = Some(std::sync::Arc::new(access));
@@ -121,7 +149,19 @@ fn load_app(
         sessions::touch_recent_app(&mut conn, &user.code, app)?;
     }
     let field_change = any_script_for(&definition.scripts, ScriptEvent::FieldChange);
-    Ok(Some((definition.name, field_change)))
+    let title_field = definition.title_field().map(str::to_owned);
+    let default_view = match definition.settings.get("defaultView") {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    Ok(Some(AppInfo {
+        name: definition.name,
+        field_change,
+        title_field,
+        default_view,
+        unqueryable,
+    }))
 }
 
 fn parse_id(s: &str) -> Option<i64> {
@@ -135,6 +175,7 @@ async fn render(
     record: Option<&str>,
     mode: Mode,
     view: Option<String>,
+    copy: Option<&str>,
 ) -> HttpResponse {
     let user = match require_user(req, state).await {
         Ok(u) => u,
@@ -151,15 +192,26 @@ async fn render(
             None => return super::not_found(state, lang, Some(&user)),
         },
     };
+    // A copy source the user may not see is not found, like the record itself.
+    let copy_from = match copy {
+        None => None,
+        Some(c) => match parse_id(c) {
+            Some(id) => Some(id),
+            None => return super::not_found(state, lang, Some(&user)),
+        },
+    };
+    let checked_record = record_id.or(copy_from);
     let st = state.clone();
     let u = user.clone();
     let touch = mode == Mode::List || mode == Mode::Calendar;
-    let loaded = blocking(move || load_app(&st, &u, app_id, record_id, touch)).await;
-    let (app_name, field_change) = match loaded {
+    let loaded = blocking(move || load_app(&st, &u, app_id, checked_record, touch)).await;
+    let info = match loaded {
         Ok(Some(found)) => found,
         Ok(None) => return super::not_found(state, lang, Some(&user)),
         Err(_) => return super::internal_error(state, lang, Some(&user)),
     };
+    let app_name = info.name.clone();
+    let field_change = info.field_change;
     let view = view.unwrap_or_default();
     let title = match (mode, record_id) {
         (Mode::New, _) => format!("{} - {}", i18n::t(lang, "records.new_title"), app_name),
@@ -179,7 +231,13 @@ async fn render(
         is_edit: mode == Mode::Edit,
     };
     let scripts: Vec<&'static str> = match mode {
-        Mode::List => vec!["records_common.js", "views_query.js", "records_list.js"],
+        Mode::List => vec![
+            "records_common.js",
+            "views_query.js",
+            "records_inline.js",
+            "records_bulk.js",
+            "records_list.js",
+        ],
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
         Mode::Detail => vec![
             "records_common.js",
@@ -188,10 +246,12 @@ async fn render(
             "process_actions.js",
             "record_rights.js",
         ],
-        Mode::New => vec!["records_common.js", "records_form.js"],
+        Mode::New => vec!["records_common.js", "records_form.js", "records_copy.js"],
         Mode::Edit => vec!["records_common.js", "records_form.js", "record_rights.js"],
     };
     let mut scripts = scripts;
+    // English names of the system fields whose label is still the default (every records page).
+    scripts.insert(0, "field_labels.js");
     if field_change && matches!(mode, Mode::New | Mode::Edit) {
         scripts.push("records_script_change.js");
     }
@@ -206,12 +266,19 @@ async fn render(
                 "app": app_id.to_string(),
                 "appName": app_name,
                 "record": record_id.map(|r| r.to_string()),
-                "mode": mode.name(),
+                // The copy form is a create form that its own script fills (records_copy.js).
+                "mode": if copy_from.is_some() { "copy" } else { mode.name() },
+                "copyFrom": copy_from.map(|r| r.to_string()),
                 "view": view,
                 "user": {"code": user.code, "name": user.name},
                 "timezone": user.timezone,
                 "lang": lang.code(),
                 "fieldChange": field_change,
+                "titleField": info.title_field,
+                "defaultView": info.default_view,
+                "unqueryable": info.unqueryable,
+                // The list's own box searches this app; the header's would be a second, different one.
+                "hideHeaderSearch": mode == Mode::List,
             }),
             scripts,
         },
@@ -226,7 +293,7 @@ pub async fn list(
     q: web::Query<ViewQuery>,
 ) -> HttpResponse {
     let q = q.into_inner();
-    render(&req, &state, &path, None, Mode::List, q.view).await
+    render(&req, &state, &path, None, Mode::List, q.view, None).await
 }
 
 /// `GET /apps/{id}/calendar?view=<name>`: a month of records on their dates.
@@ -237,16 +304,27 @@ pub async fn calendar(
     q: web::Query<ViewQuery>,
 ) -> HttpResponse {
     let q = q.into_inner();
-    render(&req, &state, &path, None, Mode::Calendar, q.view).await
+    render(&req, &state, &path, None, Mode::Calendar, q.view, None).await
 }
 
-/// `GET /apps/{id}/records/new`: the create form.
+/// `GET /apps/{id}/records/new` (`?copy=<rid>`: prefilled from that record): the create form.
 pub async fn new_record(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    q: web::Query<NewQuery>,
 ) -> HttpResponse {
-    render(&req, &state, &path, None, Mode::New, None).await
+    let q = q.into_inner();
+    render(
+        &req,
+        &state,
+        &path,
+        None,
+        Mode::New,
+        None,
+        q.copy.as_deref(),
+    )
+    .await
 }
 
 /// `GET /apps/{id}/records/{rid}`: one record with comments and history.
@@ -256,7 +334,7 @@ pub async fn detail(
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
     let (app, rid) = path.into_inner();
-    render(&req, &state, &app, Some(&rid), Mode::Detail, None).await
+    render(&req, &state, &app, Some(&rid), Mode::Detail, None, None).await
 }
 
 /// `GET /apps/{id}/records/{rid}/edit`: the edit form.
@@ -266,5 +344,5 @@ pub async fn edit(
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
     let (app, rid) = path.into_inner();
-    render(&req, &state, &app, Some(&rid), Mode::Edit, None).await
+    render(&req, &state, &app, Some(&rid), Mode::Edit, None, None).await
 }

@@ -44,7 +44,11 @@ struct HitView {
     href: String,
     /// field | comment | file (a CSS modifier).
     kind: &'static str,
+    /// Where the words were found: the field's label (a subtable cell: "table › field"), 「コメント」,
+    /// or a file's FILE field.
     badge: String,
+    /// For a file hit: the attached file's name.
+    file_name: String,
     file_type: String,
     /// Only `<mark>` is markup (`snippet::safe_snippet`).
     snippet_html: String,
@@ -190,6 +194,14 @@ fn run(state: &AppState, user: &SessionUser, form: &SearchForm) -> Result<Found,
 
 fn hit_view(lang: Lang, form: &SearchForm, h: &kumiki_search::Hit) -> HitView {
     let (kind, badge) = match h.kind {
+        PartKind::Field if !h.subtable_label.is_empty() => (
+            "field",
+            format!(
+                "{} › {}",
+                h.subtable_label,
+                non_empty_or(&h.field_label, &h.field_code)
+            ),
+        ),
         PartKind::Field => ("field", non_empty_or(&h.field_label, &h.field_code)),
         PartKind::Comment => ("comment", i18n::t(lang, "search.kind.comment")),
         PartKind::File => ("file", non_empty_or(&h.field_label, &h.field_code)),
@@ -204,6 +216,7 @@ fn hit_view(lang: Lang, form: &SearchForm, h: &kumiki_search::Hit) -> HitView {
         href: format!("/apps/{}/records/{}", h.app, h.record),
         kind,
         badge,
+        file_name: h.file_name.clone(),
         file_type: h.file_type.to_uppercase(),
         snippet_html: snippet::safe_snippet(&h.snippet),
         updated: form.local_time(h.updated),

@@ -170,6 +170,22 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// How long the language cookie lasts: the sign-in page keeps speaking the user's language after the
+/// browser was closed and the session ended.
+const LANG_COOKIE_DAYS: i64 = 400;
+
+/// The `kumiki_lang` cookie: the language of pages shown without a signed-in user (the sign-in page),
+/// set to the user's language at sign-in, at the language switch and when the settings are saved.
+/// `Accept-Language` counts only when there is no cookie ([`super::request_lang`]).
+pub fn lang_cookie(state: &AppState, lang: Lang) -> Cookie<'static> {
+    cookie(
+        state,
+        "kumiki_lang",
+        lang.code().to_owned(),
+        LANG_COOKIE_DAYS * 24 * 3600,
+    )
+}
+
 fn cookie<'c>(state: &AppState, name: &'c str, value: String, max_age_seconds: i64) -> Cookie<'c> {
     Cookie::build(name, value)
         .path("/")
@@ -295,7 +311,10 @@ pub async fn login_submit(
                 sessions::clear_failures(&mut conn, &login)?;
                 let sid = sessions::create_session(&mut conn, &user.code, SESSION_HOURS * 3600)?;
                 crate::auth::record_sign_in_success(&mut conn, &user.code, &peer, "form")?;
-                Ok(Outcome::Ok(format!("{}\u{0}{}", user.code, sid)))
+                Ok(Outcome::Ok(format!(
+                    "{}\u{0}{}\u{0}{}",
+                    user.code, sid, user.locale
+                )))
             }
             Err(_) => {
                 sessions::record_failure(&mut conn, &login, &peer)?;
@@ -307,7 +326,12 @@ pub async fn login_submit(
     .await;
     match outcome {
         Ok(Outcome::Ok(pair)) => {
-            let (code, sid) = pair.split_once('\u{0}').unwrap_or_default();
+            let mut parts = pair.split('\u{0}');
+            let (code, sid) = (
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+            );
+            let user_lang = parts.next().and_then(Lang::parse).unwrap_or(lang);
             let claims = SessionClaims {
                 sub: code.to_owned(),
                 sid: sid.to_owned(),
@@ -324,6 +348,7 @@ pub async fn login_submit(
             };
             let mut resp = see_other(&next);
             let _ = resp.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+            let _ = resp.add_cookie(&lang_cookie(&state, user_lang));
             let mut gone = cookie(&state, LOGIN_CSRF_COOKIE, String::new(), 0);
             gone.make_removal();
             let _ = resp.add_cookie(&gone);
@@ -402,12 +427,7 @@ pub async fn switch_language(
         .await;
     }
     let mut resp = see_other(&back);
-    let _ = resp.add_cookie(
-        &Cookie::build("kumiki_lang", lang.code())
-            .path("/")
-            .same_site(SameSite::Lax)
-            .finish(),
-    );
+    let _ = resp.add_cookie(&lang_cookie(&state, lang));
     resp
 }
 

@@ -11,12 +11,17 @@ mod call;
 mod comments;
 mod cursors;
 mod designer_api;
+mod directory;
 mod files;
 mod form;
 mod org_api;
+mod private_views;
 mod process;
+mod process_preview;
+mod record_tools;
 mod records;
 mod review;
+mod review_policy;
 mod script_api;
 mod scripts;
 mod search;
@@ -51,6 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/app/diagram.svg",
             web::get().to(review::diagram_endpoint),
+        )
+        .route(
+            "/api/app/diagram.svg",
+            web::post().to(process_preview::preview_endpoint),
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
@@ -276,10 +285,14 @@ pub fn dispatch(
         ("GET", _, "field/acl") => acl::get_field_acl(call, &p, preview),
         ("PUT", true, "field/acl") => acl::update_field_acl(call, &p),
         ("GET", false, "records/acl/evaluate") => acl::evaluate(call, &p),
+        ("GET", false, "kumiki/app/views/private") => private_views::list(call, &p),
+        ("PUT", false, "kumiki/app/views/private") => private_views::save(call, &p),
+        ("DELETE", false, "kumiki/app/views/private") => private_views::delete(call, &p),
         ("GET", false, "kumiki/process/actions") => process::actions(call, &p),
         ("GET", false, "kumiki/process/assigned") => process::assigned(call, &p),
         ("POST", false, "kumiki/app/formula/check") => designer_api::check_formula(call, &p),
         ("GET", false, "kumiki/users") => ui_api::list_users(call, &p),
+        ("GET", false, "kumiki/directory") => directory::directory(call, &p),
         ("POST", false, "kumiki/record/calc") => ui_api::calc(call, &p),
         ("GET", false, "kumiki/record/history") => ui_api::history(call, &p),
         ("GET", false, "kumiki/org/users") => org_api::list_users(call, &p),
@@ -321,6 +334,12 @@ pub fn dispatch(
         ("GET", false, "kumiki/app/versions") => review::versions(call, &p),
         ("POST", false, "kumiki/app/rollback") => review::rollback(call, &p),
         ("POST", false, "kumiki/record/restore") => review::restore_record(call, &p),
+        ("GET", false, "kumiki/review/policy") => review_policy::get_policy(call, &p),
+        ("PUT", false, "kumiki/review/policy") => review_policy::put_policy(call, &p),
+        ("GET", false, "kumiki/review/queue") => review_policy::queue(call, &p),
+        ("GET", false, "kumiki/records/bulk_check") => record_tools::check(call, &p),
+        ("POST", false, "kumiki/records/bulk_update") => record_tools::bulk_update(call, &p),
+        ("POST", false, "kumiki/records/bulk_delete") => record_tools::bulk_delete(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -12,7 +12,7 @@ use kumiki_engine::process::{self, settings, StatusChange};
 use kumiki_engine::query;
 use kumiki_engine::records::count_records;
 use kumiki_engine::users::User;
-use kumiki_engine::UserError;
+use kumiki_engine::{EngineError, UserError};
 use serde_json::{json, Map, Value};
 
 use super::call::Call;
@@ -187,15 +187,29 @@ pub fn update_assignees(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
     Ok(json!({ "revision": revision.to_string() }))
 }
 
-/// `GET /api/process/actions.json?app&id` → `{status, assignees[{code,name}], actions[{name, to,
-/// type, assigneeRequired, assigneeCandidates[{code,name}]}], revision}`: what the caller may run on
-/// the record now (conditions, assignees and executable users applied).
+/// `GET /api/process/actions.json?app&id` → `{enabled, status, assignees[{code,name}], actions[{name,
+/// to, type, assigneeRequired, assigneeCandidates[{code,name}]}], revision}`: what the caller may run
+/// on the record now (conditions, assignees and executable users applied). An app without process
+/// management answers `{enabled: false, status: null, assignees: [], actions: [], revision}` — a
+/// normal state of the record, not an error (the record page asks on every app).
 pub fn actions(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::View)?;
     let id = p.i64("id")?;
     let actor = call.actor();
-    let found = process::available_actions(call.conn, &app, id, &actor)?;
     let record = kumiki_engine::records::get_record(call.conn, &app, id)?;
+    let found = match process::available_actions(call.conn, &app, id, &actor) {
+        Ok(found) => found,
+        Err(EngineError::User(UserError::ProcessDisabled)) => {
+            return Ok(json!({
+                "enabled": false,
+                "status": null,
+                "assignees": [],
+                "actions": [],
+                "revision": record.revision.to_string(),
+            }));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let assignees = app
         .definition
         .field_of_type(FieldType::StatusAssignee)
@@ -217,6 +231,7 @@ pub fn actions(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         })
         .collect();
     Ok(json!({
+        "enabled": true,
         "status": found.status,
         "assignees": assignees,
         "actions": actions,

@@ -9,7 +9,8 @@ use kumiki_engine::acl::AppRight;
 use kumiki_engine::apps::{self, load_definition, AppDefinition, AppId, AppRow, LIVE, PREVIEW};
 use kumiki_engine::audit::action;
 use kumiki_engine::process::ProcessSettings;
-use kumiki_engine::review::{self, diagram, diff, Submission};
+use kumiki_engine::review::names::NameMap;
+use kumiki_engine::review::{self, diagram, diff, readable, Submission};
 use kumiki_engine::users::User;
 use kumiki_engine::UserError;
 use serde_json::{json, Value};
@@ -21,7 +22,7 @@ use crate::error::ApiError;
 use crate::params::{parse_query_string, Params};
 use crate::state::{blocking, AppState};
 
-fn iso(t: i64) -> String {
+pub(crate) fn iso(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()
@@ -44,14 +45,18 @@ fn readable_app(call: &mut Call, app: i64) -> Result<AppRow, ApiError> {
     call.app_row(app, AppRight::Manage)
 }
 
-fn user_json(call: &mut Call, code: &str) -> Result<Value, ApiError> {
+pub(crate) fn user_json(call: &mut Call, code: &str) -> Result<Value, ApiError> {
     let name = User::find_by_code(call.conn, code)?
         .map(|u| u.name)
         .unwrap_or_else(|| code.to_owned());
     Ok(json!({"code": code, "name": name}))
 }
 
-fn submission_json(call: &mut Call, s: &Submission, current: i64) -> Result<Value, ApiError> {
+pub(crate) fn submission_json(
+    call: &mut Call,
+    s: &Submission,
+    current: i64,
+) -> Result<Value, ApiError> {
     let reviewer = match &s.reviewer {
         Some(code) => user_json(call, code)?,
         None => Value::Null,
@@ -80,8 +85,8 @@ fn stage(
     Ok(load_definition(call.conn, app, stage)?)
 }
 
-/// A definition named by `live`, `preview` or a version number. A never-deployed app's `live` is
-/// empty, so its diff shows everything as added.
+/// A definition named by `live`, `preview` or a version number. A never-deployed app's `live` is a
+/// new app (system fields only), so its diff shows what the builder added.
 fn definition_at(
     call: &mut Call,
     app: AppId,
@@ -97,9 +102,7 @@ fn definition_at(
         "live" => match stage(call, app, LIVE)? {
             Some((d, r)) => Ok((d, json!({"stage": "live", "revision": r.to_string()}))),
             None => {
-                let empty: AppDefinition =
-                    serde_json::from_value(json!({"name": "", "properties": {}}))
-                        .map_err(|_| ApiError::internal())?;
+                let empty = review::queue::empty()?;
                 Ok((empty, json!({"stage": "live", "revision": null})))
             }
         },
@@ -135,7 +138,7 @@ pub fn submit(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({"submission": submission_json(call, &s, current)?}))
 }
 
-/// `GET /api/app/review/submissions.json?app` → `{requireReview, isReviewer, previewRevision,
+/// `GET /api/app/review/submissions.json?app` → `{requireReview, requiredBy, isReviewer, previewRevision,
 /// liveRevision, approved, submissions[]}` (newest first; `approved`: the current pre-live settings
 /// may deploy).
 pub fn list(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
@@ -145,17 +148,16 @@ pub fn list(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let (preview, preview_revision) =
         stage(call, id, PREVIEW)?.ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
     let live = stage(call, id, LIVE)?;
-    let required = review::requires_review(&preview)
-        || live
-            .as_ref()
-            .is_some_and(|(d, _)| review::requires_review(d));
+    let requirement = review::requirement(call.conn, id, &preview, live.as_ref().map(|(d, _)| d))?;
     let approved = review::approved_for_current(call.conn, id)?;
     let mut out = Vec::new();
     for s in review::list(call.conn, id)? {
         out.push(submission_json(call, &s, preview_revision)?);
     }
     Ok(json!({
-        "requireReview": required,
+        "requireReview": requirement.required(),
+        // `app` (its own setting), `policy` (the server-wide policy) or `none`.
+        "requiredBy": requirement.as_str(),
         "isReviewer": is_reviewer(call),
         "previewRevision": preview_revision.to_string(),
         "liveRevision": live.map(|(_, r)| r.to_string()),
@@ -205,9 +207,23 @@ pub fn decide(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({"submission": submission_json(call, &s, current)?}))
 }
 
+/// The names of every user, department and group two definitions refer to (process, permissions,
+/// default values).
+pub(crate) fn names_for(
+    call: &mut Call,
+    old: &AppDefinition,
+    new: &AppDefinition,
+) -> Result<NameMap, ApiError> {
+    let a = serde_json::to_value(old).map_err(|_| ApiError::internal())?;
+    let b = serde_json::to_value(new).map_err(|_| ApiError::internal())?;
+    Ok(NameMap::load_for(call.conn, &[&a, &b])?)
+}
+
 /// `GET /api/app/diff.json?app&from=live|preview|<version>&to=…` (defaults: live → preview) →
-/// `{from, to, sections[{section, changes[{kind, item, key, label?, details[{path, old, new}]}]}],
-/// text}`.
+/// `{from, to, statements[{section, statements[{key, args, compare?, lines?}]}], sections[{section,
+/// changes[{kind, item, key, label?, details[{path, old, new}]}]}], text}`. `statements` are the
+/// sentences for people (message keys of the `review.say.*` catalog with arguments, docs/api.md);
+/// `sections` and `text` the path-by-path detail.
 pub fn diff(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = p.i64("app")?;
     readable_app(call, app)?;
@@ -216,9 +232,11 @@ pub fn diff(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let (old, from_desc) = definition_at(call, AppId(app), &from, "from")?;
     let (new, to_desc) = definition_at(call, AppId(app), &to, "to")?;
     let d = diff::diff(&old, &new);
+    let names = names_for(call, &old, &new)?;
     Ok(json!({
         "from": from_desc,
         "to": to_desc,
+        "statements": readable::describe(&old, &new, &names),
         "sections": d.sections,
         "text": d.to_text(),
     }))
@@ -266,12 +284,12 @@ pub fn rollback(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         stage(call, id, PREVIEW)?.ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
     // Field ids are never reused: keep the counter of the newer definition.
     def.next_field_id = def.next_field_id.max(current.next_field_id);
-    // Whether review is required is today's policy, not part of what is rolled back.
-    let policy = review::requires_review(&current)
+    // Whether the app asks for review is today's setting, not part of what is rolled back.
+    let own = review::requires_review(&current)
         || live
             .as_ref()
             .is_some_and(|(d, _)| review::requires_review(d));
-    if policy {
+    if own {
         def.settings
             .insert(review::REQUIRE_REVIEW.into(), Value::Bool(true));
     } else {
@@ -299,10 +317,8 @@ pub fn rollback(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     )?;
     let (preview, _) =
         stage(call, id, PREVIEW)?.ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
-    let required = review::requires_review(&preview)
-        || live
-            .as_ref()
-            .is_some_and(|(d, _)| review::requires_review(d));
+    let required =
+        review::requirement(call.conn, id, &preview, live.as_ref().map(|(d, _)| d))?.required();
     let comment = format!("Rollback to version {version}");
     let mut submission = None;
     if required {
@@ -370,13 +386,38 @@ fn diagram_svg(call: &mut Call, p: &Params, ja: bool) -> Result<(String, String)
     let spec = p.opt_str("stage")?.unwrap_or_else(|| "preview".into());
     let (def, _) = definition_at(call, AppId(app), &spec, "stage")?;
     let settings = ProcessSettings::from_definition(&def);
+    let svg = render_diagram(call, &settings, &def.name, ja)?;
+    Ok((svg, format!("app-{app}-{spec}-process.svg")))
+}
+
+/// The one way routes draw a workflow diagram (the review page, the process settings preview): the
+/// caller's language, and people, departments and groups shown the way the pages show them.
+pub(crate) fn render_diagram(
+    call: &mut Call,
+    settings: &ProcessSettings,
+    title: &str,
+    ja: bool,
+) -> Result<String, ApiError> {
     let labels = if ja {
         diagram::Labels::JA
     } else {
         diagram::Labels::EN
     };
-    let svg = diagram::render_svg(&settings, &def.name, &labels);
-    Ok((svg, format!("app-{app}-{spec}-process.svg")))
+    // Every entity of the states and actions, as `{type, code}`, to read their names at once.
+    let mut entities = Vec::new();
+    let states = settings.states.as_deref().unwrap_or_default();
+    let lists = states
+        .iter()
+        .map(|s| &s.assignee.entities)
+        .chain(settings.actions().iter().map(|a| &a.executable_user));
+    for list in lists {
+        for e in list {
+            entities.push(json!({"type": e.kind.name(), "code": e.code}));
+        }
+    }
+    let entities = Value::Array(entities);
+    let names = NameMap::load_for(call.conn, &[&entities])?;
+    Ok(diagram::render_svg_named(settings, title, &labels, &names))
 }
 
 /// `GET /api/app/diagram.svg?app&stage=preview|live|<version>&download=1&lang=ja|en`: the

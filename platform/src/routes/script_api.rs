@@ -17,30 +17,44 @@ use crate::error::ApiError;
 use crate::params::Params;
 
 /// `POST /api/app/script/test.json {app, script: {name, source, events}} | {app, name}, event,
-/// id? | record?` → `{record, changes: [{field, label, before, after}], errors, logs, failure}`.
-/// For app managers. The script runs as the caller against the record `id` (or the values of
-/// `record`, or an empty new record); writes to other apps are only logged, and everything the run
-/// touched is rolled back.
+/// id?, record?` → `{record, changes: [{field, label, before, after}], errors, logs, failure}`.
+/// For app managers. The script runs as the caller against the record `id` with the values of
+/// `record` put over it (the values the tester typed), or against `record` alone, or an empty new
+/// record; writes to other apps are only logged, and everything the run touched is rolled back.
 pub fn test_run(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app_id = p.i64("app")?;
     let app = managed_app(call, app_id)?;
     let script = script_param(call, app_id, p)?;
     let event = event_param(p)?;
-    let input = match (p.opt_i64("id")?, p.opt_object("record")?) {
-        (Some(id), _) => {
+    let typed = match p.opt_object("record")? {
+        Some(record) => viewable(&app, bare_values(record)),
+        None => Map::new(),
+    };
+    let input: Map<String, Value> = match p.opt_i64("id")? {
+        Some(id) => {
             let stored = get_record(call.conn, &app, id)?;
             // Fields the caller may not view of this record stay out of the run.
-            stored
+            let mut values: Map<String, Value> = stored
                 .values
                 .iter()
                 .filter(|(code, _)| {
                     app.definition.field(code).is_some() && field_viewable(&app, &stored, code)
                 })
                 .map(|(code, v)| (code.clone(), v.clone()))
-                .collect()
+                .collect();
+            // The typed values go over the record's; its system fields keep the stored values.
+            for (code, v) in typed {
+                let editable = app
+                    .definition
+                    .field(&code)
+                    .is_some_and(|f| !f.property.field_type.is_system());
+                if editable {
+                    values.insert(code, v);
+                }
+            }
+            values
         }
-        (None, Some(record)) => viewable(&app, bare_values(record)),
-        (None, None) => Map::new(),
+        None => typed,
     };
     let runtime = Arc::clone(&call.state.scripts);
     let principal = call.caller.principal.clone();
@@ -197,8 +211,14 @@ fn errors_json(errors: &FieldErrors) -> Value {
     )
 }
 
+/// A failure as the pages read it; a syntax error adds its catalog message (`messageKey`,
+/// `messageArgs`), which the page shows in the user's language.
 fn failure_json(f: &ScriptFailure) -> Value {
-    json!({"script": f.script, "line": f.line, "column": f.column, "message": f.message})
+    json!({
+        "script": f.script, "line": f.line, "column": f.column, "message": f.message,
+        "messageKey": f.syntax.as_ref().map(|s| s.key.clone()),
+        "messageArgs": f.syntax.as_ref().map(|s| s.args.clone()).unwrap_or_default(),
+    })
 }
 
 /// The fields whose value the script changed, in form order.

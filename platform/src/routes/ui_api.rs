@@ -1,11 +1,12 @@
 //! Kumiki's own APIs for the record pages (`/api/<name>.json`, dispatched as `kumiki/<name>`): the user
-//! list for pickers and mentions, live calculation of CALC (and auto-calculated text) fields while a
+//! list for pickers and mentions (with partial matching), live calculation of CALC (and auto-calculated text) fields while a
 //! form is being typed, and a record's change history with field labels and actor names.
 
 use std::collections::HashMap;
 
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::fields::formula::compute_record;
+use kumiki_engine::query::fold::fold;
 use kumiki_engine::records::{field_viewable, get_record, history::list_history};
 use kumiki_engine::users::User;
 use serde_json::{json, Map, Value};
@@ -14,17 +15,72 @@ use super::call::Call;
 use crate::error::ApiError;
 use crate::params::Params;
 
-/// `GET /api/users.json` → `{users: [{code, name}]}`, by code. Signed-in users only: an API token
-/// belongs to an app, not to someone who picks people.
-pub fn list_users(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
+/// `GET /api/users.json?q=` → `{users: [{code, name}]}`, by code. Signed-in users only: an API token
+/// belongs to an app, not to someone who picks people. With `q`, only users whose login or name
+/// contains it (see [`matches`]), exact matches first.
+pub fn list_users(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    signed_in(call)?;
+    let entries = User::list(call.conn)?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    Ok(json!({ "users": filtered(entries, p)? }))
+}
+
+fn signed_in(call: &Call) -> Result<(), ApiError> {
     if call.caller.principal.is_token() {
         return Err(ApiError::no_privilege());
     }
-    let users: Vec<Value> = User::list(call.conn)?
-        .into_iter()
-        .map(|u| json!({"code": u.code, "name": u.name}))
-        .collect();
-    Ok(json!({ "users": users }))
+    Ok(())
+}
+
+/// `(code, name)` pairs as `[{code, name}]`, narrowed to those matching `q` when it is given:
+/// exact matches (code or name) first, then partial ones, each in the given order.
+fn filtered(entries: Vec<(String, String)>, p: &Params) -> Result<Vec<Value>, ApiError> {
+    let q = p.opt_str("q")?.map(|q| picker_fold(&q)).unwrap_or_default();
+    let mut exact = Vec::new();
+    let mut partial = Vec::new();
+    for (code, name) in entries {
+        let entry = json!({"code": code, "name": name});
+        if q.is_empty() {
+            partial.push(entry);
+            continue;
+        }
+        match matches(&q, &code, &name) {
+            Some(true) => exact.push(entry),
+            Some(false) => partial.push(entry),
+            None => {}
+        }
+    }
+    exact.extend(partial);
+    Ok(exact)
+}
+
+/// Whether the folded query `q` names `code` or `name`: `Some(true)` for the whole of one of them,
+/// `Some(false)` for a part, `None` otherwise. So 「田中」 finds 田中 花子 and 田中 一郎, and
+/// 「ｔａｎａｋａ」 finds the login tanaka.
+fn matches(q: &str, code: &str, name: &str) -> Option<bool> {
+    let (code, name) = (picker_fold(code), picker_fold(name));
+    if code == q || name == q {
+        Some(true)
+    } else if code.contains(q) || name.contains(q) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The folding of the search index and `like` (width, case), plus katakana as hiragana and no
+/// white space, so 「サトウ」 finds さとう and 「佐藤一郎」 finds 佐藤 一郎.
+fn picker_fold(text: &str) -> String {
+    fold(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{30a1}'..='\u{30f6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
 }
 
 /// `POST /api/record/calc.json {app, record}` → `{record}`: the record as sent (kintone write shape,
@@ -109,4 +165,32 @@ pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         }));
     }
     Ok(json!({ "history": out }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_names_and_logins_match_across_widths_and_kana() {
+        let q = picker_fold("田中");
+        assert_eq!(matches(&q, "tanaka", "田中 花子"), Some(false));
+        assert_eq!(
+            matches(&picker_fold("ｔａｎａｋａ"), "tanaka", "田中 花子"),
+            Some(true)
+        );
+        assert_eq!(
+            matches(&picker_fold("田中花子"), "tanaka", "田中 花子"),
+            Some(true)
+        );
+        assert_eq!(
+            matches(&picker_fold("サトウ"), "sato", "さとう 一郎"),
+            Some(false)
+        );
+        assert_eq!(
+            matches(&picker_fold("ｻﾄｳ"), "sato", "さとう 一郎"),
+            Some(false)
+        );
+        assert_eq!(matches(&q, "sato", "佐藤 一郎"), None);
+    }
 }

@@ -12,9 +12,8 @@
 //! chars (a line break, or the spaces pdf-extract puts between text runs) does not split a CJK run;
 //! any other punctuation does.
 
-mod normalize;
-
-pub(crate) use normalize::{fold_chars, FoldedChar};
+// The folding is the engine's, so `like` and the index cannot drift apart.
+pub(crate) use kumiki_engine::query::fold::{fold_chars, FoldedChar};
 use tantivy::tokenizer::{
     RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager,
 };
@@ -51,9 +50,9 @@ pub fn query_tokenizer_manager() -> TokenizerManager {
 
 /// `text` folded the way the analyzers fold it (NFKC per char, dakuten re-joined, lower case),
 /// whitespace kept. `fold(haystack).contains(&fold(needle))` is the "substring truth" that search
-/// results are compared with, and what a `like` fallback scan should use.
+/// results are compared with, and what `like` compares in SQL (`kumiki_engine::query::fold`).
 pub fn fold(text: &str) -> String {
-    normalize::fold_string(text)
+    kumiki_engine::query::fold::fold(text)
 }
 
 fn analyzer(unigrams: bool) -> TextAnalyzer {

@@ -77,11 +77,15 @@ test("submit in the designer, review with the diagram, approve, live", async () 
   // IT reviews: the diff, the diagram (an SVG with the statuses), then approves and publishes.
   const it = await signedInPage(browser, server.baseUrl);
   await it.goto(`${server.baseUrl}/apps/${appId}/review`);
-  await it.waitForSelector("[data-testid=review-diff] table");
-  const diffText = await it.textContent("[data-testid=review-diff]");
-  assert.match(diffText, /フィールド/);
-  assert.match(diffText, /NUMBER/);
-  assert.match(diffText, /審査中/);
+  await it.waitForSelector("[data-testid=review-diff] [data-testid=diff-sentence]");
+  const sentences = await it.$$eval("[data-testid=review-diff] [data-testid=diff-sentence]", (els) => els.map((e) => e.textContent));
+  assert.ok(sentences.some((s) => /^フィールド『.+』（数値）を追加$/.test(s)), sentences.join("\n"));
+  assert.ok(sentences.includes("プロセス管理を有効にする"), sentences.join("\n"));
+  assert.ok(sentences.includes("ステータス『審査中』を追加（作業者: 作成者（フィールド） から1人を選択）"), sentences.join("\n"));
+  assert.ok(sentences.includes("アクション『差し戻し』（審査中 → 受付）を追加"), sentences.join("\n"));
+  assert.ok(sentences.some((s) => s.startsWith("アプリの設定「公開前の審査を必須にする」を変更")), sentences.join("\n"));
+  // The path-by-path list is folded away as 詳細.
+  assert.equal(await it.isVisible("[data-testid=review-diff] [data-testid=diff-text]"), false);
   await it.waitForFunction(() => {
     const img = document.querySelector("[data-testid=review-diagram]");
     return img && img.complete && img.naturalWidth > 0;
@@ -114,5 +118,12 @@ test("submit in the designer, review with the diagram, approve, live", async () 
   await it.goto(`${server.baseUrl}/apps/${appId}/versions`);
   await it.waitForSelector("[data-testid=version-2]");
   await it.click("[data-testid=compare-2]");
-  await it.waitForSelector("[data-testid=versions-diff] table");
+  await it.waitForSelector("[data-testid=versions-diff] [data-testid=diff-sentence]");
+  const versionSentences = await it.$$eval("[data-testid=versions-diff] [data-testid=diff-sentence]", (els) => els.map((e) => e.textContent));
+  assert.ok(versionSentences.some((s) => /（数値）を追加$/.test(s)), versionSentences.join("\n"));
+  for (const width of [1280, 390]) {
+    await it.setViewportSize({ width, height: 900 });
+    await it.screenshot({ path: `/tmp/review-versions-${width}-${process.env.KUMIKI_BACKEND || "sqlite"}.png`, fullPage: true });
+  }
+  assert.deepEqual(it.problems, []);
 });

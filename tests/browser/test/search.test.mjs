@@ -84,10 +84,46 @@ test("a bad query says what is wrong; markup in records stays text", async () =>
 test("a record list searches within its app", async () => {
   const page = await signedInPage(browser, server.baseUrl);
   await page.goto(`${server.baseUrl}/apps/${otherId}`);
-  await page.fill("[data-testid=app-search]", "ごみ");
-  await Promise.all([page.waitForURL(/\/search\?/), page.click("[data-testid=app-search-submit]")]);
+  // The list's one box: typing offers the full-text search of this app (comments and files too).
+  await page.fill("[data-testid=quick-search]", "ごみ");
+  await Promise.all([page.waitForURL(/\/search\?/), page.click("[data-testid=fulltext-link]")]);
   assert.equal(await page.locator("[data-testid=search-hit]").count(), 1);
   assert.match(await page.locator("[data-testid=search-hit-link]").textContent(), /収集日程/);
   assert.equal(await page.locator("[data-testid=search-app]").inputValue(), String(otherId));
   assert.deepEqual(page.problems, []);
+});
+
+test("a hit names where the words were found: the field, or the attached file by its name", async () => {
+  const { app } = await api("POST", "preview/app.json", { name: "文書保管" });
+  await api("POST", "preview/app/form/fields.json", { app, properties: {
+    件名: { type: "SINGLE_LINE_TEXT", code: "件名", label: "件名" },
+    添付: { type: "FILE", code: "添付", label: "添付資料" },
+  } });
+  await api("POST", "preview/app/deploy.json", { apps: [{ app }] });
+  for (let i = 0; i < 50; i++) {
+    const { apps } = await api("GET", `preview/app/deploy.json?apps[0]=${app}`);
+    if (apps[0].status === "SUCCESS") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const form = new FormData();
+  form.append("file", new Blob(["駒ヶ根市からの粗大ごみ回収日程の照会"], { type: "text/plain" }), "回収日程の照会.txt");
+  const { ["Content-Type"]: _, ...headers } = auth();
+  const upload = await fetch(server.baseUrl + "/k/v1/file.json", { method: "POST", headers, body: form });
+  const { fileKey } = await upload.json();
+  await api("POST", "record.json", { app, record: { 件名: { value: "照会文書" }, 添付: { value: [{ fileKey }] } } });
+  await waitIndexed();
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    const page = await signedInPage(browser, server.baseUrl);
+    await page.setViewportSize({ width, height });
+    await page.goto(`${server.baseUrl}/search?q=${encodeURIComponent("駒ヶ根 回収")}`);
+    const hit = page.locator("[data-testid=search-hit]");
+    assert.equal(await hit.count(), 1);
+    assert.equal(await hit.locator("[data-testid=search-hit-badge]").textContent(), "添付資料");
+    assert.match(await hit.locator("[data-testid=search-hit-file]").textContent(), /回収日程の照会\.txt/);
+    assert.match(await hit.locator("[data-testid=search-hit-link]").textContent(), /照会文書/);
+    assert.match(await hit.locator("[data-testid=search-snippet]").textContent(), /駒ヶ根市/);
+    await page.screenshot({ path: `/tmp/search-file-hit-${width}.png`, fullPage: true });
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
 });

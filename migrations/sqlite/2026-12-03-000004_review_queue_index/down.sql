@@ -1,0 +1,1 @@
+DROP INDEX app_reviews_state;
