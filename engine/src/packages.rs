@@ -119,6 +119,11 @@ pub fn definition_of(package: &Value) -> EngineResult<AppDefinition> {
 
 /// Imports a package: creates and deploys the app, then adds its records (when `with_records`).
 /// Runs inside the caller's transaction; returns the new app's id.
+///
+/// When the new app must pass review before going live (its own `requireReview`, or the server-wide
+/// policy covers the importer's department), it is created pre-live only, to be submitted for review
+/// like any other change; records cannot be added to an app that is not live, so asking for them
+/// then fails with `ReviewRequired` and nothing is created.
 pub fn import_package(
     conn: &mut DbConn,
     files: &FileStore,
@@ -128,7 +133,13 @@ pub fn import_package(
     with_records: bool,
 ) -> EngineResult<AppId> {
     let def = definition_of(package)?;
-    let (app_id, _) = apps::create_app(conn, def, None, None, &actor.code)?;
+    let (app_id, revision) = apps::create_app(conn, def.clone(), None, None, &actor.code)?;
+    if crate::review::requirement(conn, app_id, &def, None)?.required() {
+        if with_records {
+            return Err(UserError::ReviewRequired(revision).into());
+        }
+        return Ok(app_id);
+    }
     apps::deploy(conn, app_id, None, false, &actor.code, |_, d, _| {
         Ok(check_definition(d)?)
     })?;

@@ -37,6 +37,10 @@ try {
     ["record-edit", "/apps/1/records/1/edit"],
     ["calendar", "/apps/1/calendar"],
     ["form-designer", "/apps/1/settings"],
+    ["general-settings", "/apps/1/general"],
+    ["view-settings", "/apps/1/views"],
+    ["process-settings", "/apps/1/process"],
+    ["review", "/apps/1/review"],
   ];
   for (const [name, path] of shots) {
     const resp = await page.goto(server.baseUrl + path).catch((e) => { console.warn(`skipped ${name}: ${e.message}`); return null; });
@@ -49,6 +53,9 @@ try {
   const phone = await signedInPage(browser, server.baseUrl, { width: 375, height: 740 });
   await phone.goto(server.baseUrl + "/");
   await phone.screenshot({ path: join(OUT, "portal-phone.png") });
+  await phone.goto(server.baseUrl + "/apps/2");
+  await phone.waitForLoadState("networkidle");
+  await phone.screenshot({ path: join(OUT, "record-list-phone.png") });
 } finally {
   await browser.close();
   await server.stop();

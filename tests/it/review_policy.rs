@@ -393,3 +393,58 @@ fn b64(login: &str, password: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
 }
+
+/// Creating an app from a template under a policy that covers the builder: without its example
+/// records the app is created pre-live, to be reviewed like any change; with them the portal says why
+/// that cannot be done, and nothing is created.
+#[test]
+fn templates_under_the_policy_wait_for_review() {
+    let app = TestApp::spawn_with(|s| s.load_examples = false);
+    organisation(&app);
+    set_policy(&app, json!({"mode": "all"}));
+    let session = app.sign_in_form("sato", PW);
+    let (s, html) = app.page(&session, "/");
+    assert_eq!(s, 200);
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let post = |with_records: bool| {
+        let mut form = vec![("_csrf", csrf.as_str()), ("template", "survey-requests")];
+        if with_records {
+            form.push(("with_records", "on"));
+        }
+        kumiki_tests::page_client()
+            .post(app.url("/apps/new"))
+            .header("Cookie", &session)
+            .form(&form)
+            .send()
+            .unwrap()
+    };
+    let apps_now = || {
+        let (s, b) = app.get("/k/v1/apps.json");
+        assert_eq!(s, 200, "{b}");
+        b["apps"].as_array().unwrap().len()
+    };
+    let before = apps_now();
+
+    let refused = post(true);
+    assert_eq!(refused.status().as_u16(), 200);
+    assert!(refused.text().unwrap().contains("審査が必要なため"));
+    assert_eq!(apps_now(), before, "nothing was created");
+
+    let created = post(false);
+    assert_eq!(created.status().as_u16(), 303);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = location
+        .trim_start_matches("/apps/")
+        .trim_end_matches("/settings")
+        .parse()
+        .unwrap();
+    // Pre-live only: not deployable without an approved review.
+    let (s, b) = as_user(&app, "sato").post(
+        "/k/v1/preview/app/deploy.json",
+        json!({"apps": [{"app": id}]}),
+    );
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["code"], "GAIA_RV01");
+}

@@ -523,11 +523,18 @@ fn process(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
         m.get("actions")
             .and_then(Value::as_array)
             .map(|a| {
+                // Branches share their name and status (kintone tries them in order), so the n-th
+                // action of a (from, name) pair is keyed with its number: none is lost.
+                let mut seen: IndexMap<String, usize> = IndexMap::new();
                 a.iter()
                     .map(|v| {
                         let from = v.get("from").and_then(Value::as_str).unwrap_or_default();
                         let name = v.get("name").and_then(Value::as_str).unwrap_or_default();
-                        (format!("{from}: {name}"), v.clone())
+                        let key = format!("{from}: {name}");
+                        let n = seen.entry(key.clone()).or_insert(0);
+                        *n += 1;
+                        let key = if *n == 1 { key } else { format!("{key} ({n})") };
+                        (key, v.clone())
                     })
                     .collect()
             })

@@ -319,7 +319,17 @@ impl Cx<'_> {
             if a == b || (is_empty(a) && is_empty(b)) {
                 continue;
             }
-            let (old, new) = (self.value(k, a), self.value(k, b));
+            let (old, new) = match (prefix, k.as_str(), a, b) {
+                // A view's type (LIST, CALENDAR) in words, not a field type.
+                ("review.view.", "type", _, _) => {
+                    let word = |v: &Value| match v {
+                        Value::String(t) => Arg::key(format!("review.view_type.{t}")),
+                        _ => self.value(k, v),
+                    };
+                    (word(a), word(b))
+                }
+                _ => (self.value(k, a), self.value(k, b)),
+            };
             // Different JSON that reads the same (an empty list of people and none) is no change.
             if old == new {
                 continue;
@@ -567,9 +577,19 @@ impl Cx<'_> {
         keys.sort();
         keys.dedup();
         let mut out = Vec::new();
+        // An app without an icon setting shows kintone's default one: choosing nothing is no change.
+        let default_icon = serde_json::json!({"type": "PRESET", "key": "APP72"});
         for k in keys {
             let a = o.get(k).unwrap_or(&Value::Null);
             let b = n.get(k).unwrap_or(&Value::Null);
+            let (a, b) = if k == "icon" {
+                (
+                    if a.is_null() { &default_icon } else { a },
+                    if b.is_null() { &default_icon } else { b },
+                )
+            } else {
+                (a, b)
+            };
             if a == b || (is_empty(a) && is_empty(b)) {
                 continue;
             }
@@ -578,7 +598,12 @@ impl Cx<'_> {
                     ("titleField", v) if v.get("code").is_some() => {
                         Arg::text(self.field_label(str_of(v, "code")))
                     }
-                    ("icon", Value::Object(_)) => Arg::text(str_of(v, "key")),
+                    // The icon's name in the general settings' catalog; kintone's own keys
+                    // (APP72, …) read as the standard icon.
+                    ("icon", Value::Object(_)) => Arg::key_with(
+                        &format!("general.icon.{}", str_of(v, "key")),
+                        &[("name", Arg::key("general.icon.standard"))],
+                    ),
                     (_, Value::Object(_)) => Arg::text(v.to_string()),
                     _ => self.value(k, v),
                 }
@@ -624,6 +649,41 @@ mod tests {
             .iter()
             .flat_map(|s| s.statements.iter().map(|st| st.key.clone()))
             .collect()
+    }
+
+    #[test]
+    fn branches_of_one_action_are_each_described_and_the_default_icon_is_no_change(
+    ) -> Result<(), serde_json::Error> {
+        let states = json!({"申請": {"name": "申請", "index": "0"}, "承認待ち": {"name": "承認待ち", "index": "1"},
+            "貸出中": {"name": "貸出中", "index": "2"}});
+        let old = def(
+            json!({"name": "a", "properties": {}, "process": {"enable": true, "states": states, "actions": []}}),
+        )?;
+        let new = def(
+            json!({"name": "a", "properties": {}, "settings": {"icon": {"type": "PRESET", "key": "APP72"}},
+            "process": {"enable": true, "states": states, "actions": [
+                {"name": "申請する", "from": "申請", "to": "承認待ち", "filterCond": "区分 in (\"高額\")"},
+                {"name": "申請する", "from": "申請", "to": "貸出中", "filterCond": ""}
+            ]}}),
+        )?;
+        let d = describe(&old, &new, &NameMap::default());
+        let added: Vec<&Statement> = d
+            .iter()
+            .flat_map(|s| s.statements.iter())
+            .filter(|st| st.key == "review.say.action_added")
+            .collect();
+        assert_eq!(added.len(), 2, "{:?}", keys(&d));
+        assert_eq!(added[0].args.get("to"), Some(&Arg::text("承認待ち")));
+        assert_eq!(added[1].args.get("to"), Some(&Arg::text("貸出中")));
+        assert!(
+            !keys(&d).iter().any(|k| k.contains("setting")),
+            "{:?}",
+            keys(&d)
+        );
+        // The path list keeps both branches too.
+        let text = super::super::diff::diff(&old, &new).to_text();
+        assert!(text.contains("申請: 申請する (2)"), "{text}");
+        Ok(())
     }
 
     #[test]

@@ -160,16 +160,29 @@ pub(crate) fn process(cx: &Cx<'_>) -> Vec<Statement> {
             .cloned()
             .unwrap_or_default()
     };
-    let key = |a: &Value| (str_of(a, "from").to_owned(), str_of(a, "name").to_owned());
-    let (ao, an) = (actions(o), actions(n));
+    // Branches share their name and status (kintone tries them in order): the n-th action of a
+    // (from, name) pair is matched with the n-th one of the other side.
+    let keyed = |list: Vec<Value>| -> Vec<((String, String, usize), Value)> {
+        let mut out: Vec<((String, String, usize), Value)> = Vec::with_capacity(list.len());
+        for a in list {
+            let (from, name) = (str_of(&a, "from").to_owned(), str_of(&a, "name").to_owned());
+            let n = out
+                .iter()
+                .filter(|((f, m, _), _)| *f == from && *m == name)
+                .count();
+            out.push(((from, name, n), a));
+        }
+        out
+    };
+    let (ao, an) = (keyed(actions(o)), keyed(actions(n)));
     let skip = ["name", "from"];
-    for a in &an {
+    for (ka, a) in &an {
         let args = [
             ("name", Arg::text(str_of(a, "name"))),
             ("from", Arg::text(str_of(a, "from"))),
             ("to", Arg::text(str_of(a, "to"))),
         ];
-        match ao.iter().find(|b| key(b) == key(a)) {
+        match ao.iter().find(|(kb, _)| kb == ka).map(|(_, b)| b) {
             None => {
                 let rows = cx.compare_members("review.action.", &Value::Null, a, added_skip(a));
                 out.push(Statement::new("action_added", &args).with_compare(rows));
@@ -182,8 +195,8 @@ pub(crate) fn process(cx: &Cx<'_>) -> Vec<Statement> {
             }
         }
     }
-    for b in &ao {
-        if !an.iter().any(|a| key(a) == key(b)) {
+    for (kb, b) in &ao {
+        if !an.iter().any(|(ka, _)| ka == kb) {
             out.push(Statement::new(
                 "action_removed",
                 &[

@@ -187,6 +187,9 @@ pub async fn create_app(
     .await;
     match result {
         Ok(id) => see_other(&format!("/apps/{id}/settings")),
+        Err(e) if e.code == "GAIA_RV01" => {
+            render_portal(&state, &user, i18n::t(lang, "portal.import_needs_review")).await
+        }
         Err(e) => {
             render_portal(
                 &state,
@@ -256,6 +259,9 @@ pub async fn import_app(
     .await;
     match result {
         Ok(id) => see_other(&format!("/apps/{id}/settings")),
+        Err(e) if e.code == "GAIA_RV01" => {
+            render_portal(&state, &user, i18n::t(lang, "portal.import_needs_review")).await
+        }
         Err(e) => {
             let message = e
                 .errors
