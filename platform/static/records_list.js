@@ -159,7 +159,8 @@
       } });
     return el("div", { class: "view-tools" }, [
       el("div", { class: "view-links" }, [open,
-        el("a", { href: "/apps/" + encodeURIComponent(R.appId) + "/views", "data-testid": "views-settings-link", text: K.t("vs.private.settings") })]),
+        // Only app managers may open the view settings; others would find a not-found page.
+        K.page && K.page.mayManage ? el("a", { href: "/apps/" + encodeURIComponent(R.appId) + "/views", "data-testid": "views-settings-link", text: K.t("vs.private.settings") }) : null]),
       panel]);
   }
 

@@ -345,3 +345,41 @@ fn more_records_than_the_cap_are_refused() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["count"], 1);
 }
+
+/// The record pages offer only what the user may do: settings links to managers, the create and
+/// 再利用 buttons to those who may add records.
+#[test]
+fn record_pages_show_settings_and_create_buttons_only_to_who_may_use_them() {
+    let app = TestApp::spawn();
+    let id = app.create_app("備品", fields());
+    let (s, b) = app.put(
+        "/k/v1/preview/app/acl.json",
+        json!({"app": id, "rights": [
+            {"entity": {"type": "USER", "code": "Administrator"}, "appEditable": true, "recordViewable": true,
+             "recordAddable": true, "recordEditable": true, "recordDeletable": true},
+            {"entity": {"type": "GROUP", "code": "everyone"}, "appEditable": false, "recordViewable": true,
+             "recordAddable": false, "recordEditable": false, "recordDeletable": false}
+        ]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let rid = app.add_record(id, json!({"件名": {"value": "机"}}));
+    app.user("reader", PW);
+    for (login, password, may) in [
+        ("Administrator", kumiki_tests::ADMIN_PASSWORD, true),
+        ("reader", PW, false),
+    ] {
+        let session = app.sign_in_form(login, password);
+        let (s, list) = app.page(&session, &format!("/apps/{id}"));
+        assert_eq!(s, 200);
+        let (s, detail) = app.page(&session, &format!("/apps/{id}/records/{rid}"));
+        assert_eq!(s, 200);
+        for (html, testid) in [
+            (&list, "data-testid=\"app-settings\""),
+            (&list, "data-testid=\"new-record\""),
+            (&detail, "data-testid=\"copy-record\""),
+        ] {
+            assert_eq!(html.contains(testid), may, "{login}: {testid}");
+        }
+    }
+}

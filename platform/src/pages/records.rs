@@ -57,6 +57,8 @@ struct RecordsData {
     is_detail: bool,
     is_form: bool,
     is_edit: bool,
+    may_add: bool,
+    may_manage: bool,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +94,10 @@ struct AppInfo {
     title_field: Option<String>,
     /// The view opened when the URL names none (`defaultView` of the app settings: a view id).
     default_view: Option<String>,
+    /// The user may add records (the create and 再利用 buttons show).
+    may_add: bool,
+    /// The user manages the app (the settings links show).
+    may_manage: bool,
     /// Fields (top-level and in subtables) the user may not query: the list's search box leaves
     /// them out, or the query would be refused as naming an unknown field.
     unqueryable: Vec<String>,
@@ -136,6 +142,11 @@ fn load_app(
             }
         }
     }
+    let may = |right: AppRight| {
+        check_app(&p, AppId(app), right).is_ok()
+            && kumiki_engine::acl::check_app_access(&access, right).is_ok()
+    };
+    let (may_add, may_manage) = (may(AppRight::Add), may(AppRight::Manage));
     if let Some(id) = record {
         let mut live = kumiki_engine::apps::load_live(&mut conn, AppId(app))?;
         live.access = Some(std::sync::Arc::new(access));
@@ -161,6 +172,8 @@ fn load_app(
         title_field,
         default_view,
         unqueryable,
+        may_add,
+        may_manage,
     }))
 }
 
@@ -229,6 +242,8 @@ async fn render(
         is_detail: mode == Mode::Detail,
         is_form: mode == Mode::New || mode == Mode::Edit,
         is_edit: mode == Mode::Edit,
+        may_add: info.may_add,
+        may_manage: info.may_manage,
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![
@@ -279,6 +294,7 @@ async fn render(
                 "unqueryable": info.unqueryable,
                 // The list's own box searches this app; the header's would be a second, different one.
                 "hideHeaderSearch": mode == Mode::List,
+                "mayManage": info.may_manage,
             }),
             scripts,
         },
