@@ -4,9 +4,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::acl::{check_app, AppRight};
 use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE, PREVIEW};
+use serde::Serialize;
+use serde_json::json;
 
-use super::session::{require_user, SessionUser};
-use crate::i18n::Lang;
+use super::session::{page_for, require_user, SessionUser};
+use super::Page;
+use crate::i18n::{self, Lang};
 use crate::state::{blocking, AppState};
 
 /// An app the signed-in user manages, with what its settings pages show in their header.
@@ -65,5 +68,51 @@ pub async fn managed_app(
         }),
         Ok(None) => Err(super::not_found(state, lang, Some(&user))),
         Err(_) => Err(super::internal_error(state, lang, Some(&user))),
+    }
+}
+
+/// What the template of a plain settings page needs (its tabs, breadcrumb and title).
+#[derive(Serialize)]
+struct SettingsShell {
+    app_id: i64,
+    app_name: String,
+    /// The breadcrumb links the record list only once the app is live.
+    deployed: bool,
+}
+
+impl ManagedApp {
+    /// Renders a settings page whose script reads and writes everything through the API: the
+    /// template gets the shell, the script gets the app id, both revisions, whether there are
+    /// unpublished changes, the user's time zone and the language.
+    pub fn render_settings_page(
+        &self,
+        state: &AppState,
+        template: &str,
+        title_key: &str,
+        scripts: Vec<&'static str>,
+    ) -> HttpResponse {
+        let data = SettingsShell {
+            app_id: self.app_id,
+            app_name: self.name.clone(),
+            deployed: self.live_revision.is_some(),
+        };
+        page_for(
+            state,
+            &self.user,
+            Page {
+                template,
+                title: format!("{} – {}", i18n::t(self.lang, title_key), self.name),
+                data: &data,
+                page_data: json!({
+                    "app": self.app_id.to_string(),
+                    "previewRevision": self.preview_revision.to_string(),
+                    "liveRevision": self.live_revision.map(|r| r.to_string()),
+                    "unpublished": self.live_revision != Some(self.preview_revision),
+                    "timezone": self.user.timezone,
+                    "lang": self.lang.code(),
+                }),
+                scripts,
+            },
+        )
     }
 }

@@ -8,50 +8,22 @@
 //! docs/api.md "Views".
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
-use serde_json::json;
 
-use super::session::page_for;
-use super::Page;
-use crate::i18n;
 use crate::state::AppState;
 
-#[derive(Serialize)]
-struct ViewsSettingsData {
-    app_id: i64,
-    app_name: String,
-    deployed: bool,
-}
-
+/// The page, for the app's managers; anyone else gets the not-found page.
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let app = match super::managed_app::managed_app(&req, &state, &path.into_inner()).await {
-        Ok(app) => app,
-        Err(response) => return response,
-    };
-    let data = ViewsSettingsData {
-        app_id: app.app_id,
-        app_name: app.name.clone(),
-        deployed: app.live_revision.is_some(),
-    };
-    page_for(
-        &state,
-        &app.user,
-        Page {
-            template: "views_settings",
-            title: format!("{} – {}", i18n::t(app.lang, "vs.title"), app.name),
-            data: &data,
-            page_data: json!({
-                "app": app.app_id.to_string(),
-                "previewRevision": app.preview_revision.to_string(),
-                "unpublished": app.live_revision != Some(app.preview_revision),
-                "timezone": app.user.timezone,
-                "lang": app.lang.code(),
-            }),
-            scripts: vec!["records_common.js", "views_query.js", "views_settings.js"],
-        },
-    )
+    match super::managed_app::managed_app(&req, &state, &path.into_inner()).await {
+        Ok(app) => app.render_settings_page(
+            &state,
+            "views_settings",
+            "vs.title",
+            vec!["records_common.js", "views_query.js", "views_settings.js"],
+        ),
+        Err(response) => response,
+    }
 }
