@@ -830,16 +830,6 @@
   }
 
   // ---- Publishing -----------------------------------------------------------------------------------------
-  function pollDeploy(tries) {
-    return new Promise(function (resolve) { setTimeout(resolve, 400); }).then(function () {
-      return KUMIKI.api("GET", "preview/app/deploy.json?apps[0]=" + encodeURIComponent(APP));
-    }).then(function (r) {
-      var status = r.apps && r.apps[0] && r.apps[0].status;
-      if (status === "PROCESSING" && tries > 0) return pollDeploy(tries - 1);
-      return status;
-    });
-  }
-
   function publish() {
     if (S.busy) return;
     var before = KD.isDirty() ? save() : Promise.resolve(true);
@@ -848,8 +838,7 @@
       S.busy = true;
       KD.renderStatus();
       KD.message("info", t("designer.publish.running"));
-      return KUMIKI.api("POST", "preview/app/deploy.json", { apps: [{ app: APP, revision: S.base.revision }] })
-        .then(function () { return pollDeploy(75); })
+      return KUMIKI.deploy(APP, S.base.revision)
         .then(function (status) {
           S.busy = false;
           if (status !== "SUCCESS") {

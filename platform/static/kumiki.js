@@ -47,6 +47,26 @@
     });
   }
 
+  /**
+   * Publishes an app's pre-live settings (`preview/app/deploy.json`, with the pre-live revision when
+   * given) and waits for the deploy to finish: resolves to its final status (SUCCESS, FAIL, …) and
+   * rejects with an ApiError when the deploy is refused (GAIA_RV01 when review is required).
+   */
+  function deploy(app, revision) {
+    var entry = { app: app };
+    if (revision) entry.revision = revision;
+    function poll(tries) {
+      return new Promise(function (resolve) { setTimeout(resolve, 400); }).then(function () {
+        return api("GET", "preview/app/deploy.json?apps[0]=" + encodeURIComponent(app));
+      }).then(function (r) {
+        var status = r.apps && r.apps[0] && r.apps[0].status;
+        if (status === "PROCESSING" && tries > 0) return poll(tries - 1);
+        return status;
+      });
+    }
+    return api("POST", "preview/app/deploy.json", { apps: [entry] }).then(function () { return poll(75); });
+  }
+
   /** Creates an element: el("div", {class: "x", text: "..."}, [children]). Text is never parsed as HTML. */
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -62,5 +82,5 @@
     return node;
   }
 
-  window.KUMIKI = { t: t, api: api, el: el, csrf: csrf, page: readJson("kumiki-page", null), ApiError: ApiError };
+  window.KUMIKI = { t: t, api: api, deploy: deploy, el: el, csrf: csrf, page: readJson("kumiki-page", null), ApiError: ApiError };
 })();

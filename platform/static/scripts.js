@@ -185,24 +185,12 @@
   }
 
   // ---- Publishing -----------------------------------------------------------------------------------------
-  function pollDeploy(tries) {
-    return new Promise(function (resolve) { setTimeout(resolve, 400); }).then(function () {
-      return K.api("GET", "preview/app/deploy.json?apps[0]=" + encodeURIComponent(APP));
-    }).then(function (r) {
-      var status = r.apps && r.apps[0] && r.apps[0].status;
-      if (status === "PROCESSING" && tries > 0) return pollDeploy(tries - 1);
-      return status;
-    });
-  }
-
   function publish() {
     (S.dirty ? save() : Promise.resolve(true)).then(function (ok) {
       if (!ok) return;
       S.busy = true; renderStatus();
       message("info", t("perm.publish.running"));
-      var app = { app: APP };
-      if (S.revision) app.revision = S.revision;
-      return K.api("POST", "preview/app/deploy.json", { apps: [app] }).then(function () { return pollDeploy(75); }).then(function (status) {
+      return K.deploy(APP, S.revision).then(function (status) {
         S.busy = false;
         if (status !== "SUCCESS") { message("error", t("perm.publish.failed")); renderStatus(); return; }
         S.unpublished = false; S.deployed = true; renderStatus();
