@@ -39,6 +39,9 @@ pub enum UserError {
     },
     #[error("No privilege to proceed.")]
     Forbidden,
+    /// An app of a guest space asked for without the guest-space path (`acting`).
+    #[error("To access an app in a guest space, specify the guest space ID in the request URL.")]
+    GuestSpacePathRequired,
     #[error("Using this API token, you cannot run the specified API.")]
     TokenNotPermitted,
     #[error("The specified cursor does not exist.")]

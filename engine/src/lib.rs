@@ -3,6 +3,7 @@
 //! into kintone's wire format.
 
 pub mod acl;
+pub mod acting;
 pub mod apps;
 pub mod audit;
 pub mod db;

@@ -12,8 +12,10 @@ use crate::apps::{self, check_definition, AppDefinition, AppId, LiveApp};
 use crate::db::DbConn;
 use crate::error::{EngineError, EngineResult, UserError};
 use crate::fields::{FieldProperty, FieldType};
-use crate::query::{self, QueryContext};
-use crate::records::{self, Actor, FileStore, ListRequest};
+use crate::acl::{check_app_access, AppRight};
+use crate::acting::ActingContext;
+use crate::query;
+use crate::records::{self, FileStore, ListRequest};
 
 pub const FORMAT: &str = "kumiki-app/1";
 
@@ -129,9 +131,10 @@ pub fn import_package(
     files: &FileStore,
     package: &Value,
     source: &mut dyn FileSource,
-    actor: &Actor,
+    acting: &ActingContext,
     with_records: bool,
 ) -> EngineResult<AppId> {
+    let actor = &acting.actor();
     let def = definition_of(package)?;
     let (app_id, revision) = apps::create_app(conn, def.clone(), None, None, &actor.code)?;
     if crate::review::requirement(conn, app_id, &def, None)?.required() {
@@ -146,7 +149,7 @@ pub fn import_package(
     if !with_records {
         return Ok(app_id);
     }
-    let live = apps::load_live(conn, app_id)?;
+    let live = acting.open_app(conn, app_id, AppRight::Add)?;
     let list = package
         .get("records")
         .and_then(Value::as_array)
@@ -264,10 +267,14 @@ fn replace_file_refs(
 pub fn export_package(
     conn: &mut DbConn,
     files: &FileStore,
+    acting: &ActingContext,
     app: AppId,
     with_records: bool,
 ) -> EngineResult<Value> {
-    let live = apps::load_live(conn, app)?;
+    let live = acting.open_app(conn, app, AppRight::Manage)?;
+    if with_records {
+        check_app_access(&live.access, AppRight::Export)?;
+    }
     let def = &live.definition;
     let properties: Map<String, Value> = def
         .properties
@@ -288,25 +295,22 @@ pub fn export_package(
         out["scripts"] = serde_json::to_value(&def.scripts)?;
     }
     if with_records {
-        out["records"] = Value::Array(export_records(conn, files, &live)?);
+        out["records"] = Value::Array(export_records(conn, files, acting, &live)?);
     }
     Ok(out)
 }
 
-fn export_records(conn: &mut DbConn, files: &FileStore, app: &LiveApp) -> EngineResult<Vec<Value>> {
+fn export_records(
+    conn: &mut DbConn,
+    files: &FileStore,
+    acting: &ActingContext,
+    app: &LiveApp,
+) -> EngineResult<Vec<Value>> {
     let mut out = Vec::new();
     let mut last_id = 0i64;
     loop {
         let text = format!("$id > {last_id} order by $id asc limit 500");
-        let ctx = QueryContext {
-            definition: &app.definition,
-            login_user: crate::users::ADMINISTRATOR,
-            primary_organization: None,
-            timezone: chrono_tz::UTC,
-            now: chrono::Utc::now(),
-            access: None,
-            text_matcher: None,
-        };
+        let ctx = acting.query_context(app, None);
         let q = query::prepare(&text, &ctx)?;
         let page = records::list_records(
             conn,

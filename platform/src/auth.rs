@@ -162,15 +162,12 @@ pub fn peer_of(req: &HttpRequest) -> String {
 
 /// The principal of a user: their departments (with ancestors) and groups come from `org`.
 pub fn user_principal(conn: &mut DbConn, user: &User) -> Result<Principal, ApiError> {
-    let ctx = kumiki_engine::org::principal_context(conn, &user.code)?;
-    Ok(Principal::User {
-        code: user.code.clone(),
-        name: user.name.clone(),
-        is_admin: user.is_admin,
-        departments: ctx.departments,
-        own_departments: ctx.own_departments,
-        groups: ctx.groups,
-    })
+    Ok(Principal::for_user(
+        conn,
+        &user.code,
+        &user.name,
+        user.is_admin,
+    )?)
 }
 
 fn caller_for_user(
@@ -180,10 +177,8 @@ fn caller_for_user(
     creds: &Credentials,
     via: &'static str,
 ) -> Result<Caller, ApiError> {
-    let timezone = user
-        .timezone
-        .parse()
-        .unwrap_or(state.settings.default_timezone);
+    let timezone =
+        kumiki_engine::acting::user_timezone(&user.timezone, state.settings.default_timezone);
     Ok(Caller {
         principal: user_principal(conn, &user)?,
         timezone,

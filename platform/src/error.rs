@@ -74,14 +74,6 @@ impl ApiError {
         .ja("同じアプリのAPIトークンを重複して指定することはできません。")
     }
 
-    pub fn guest_space_path_required() -> ApiError {
-        ApiError::new(
-            400,
-            "GAIA_IL23",
-            "To access an app in a guest space, specify the guest space ID in the request URL.",
-        )
-    }
-
     pub fn no_privilege() -> ApiError {
         ApiError::from(UserError::Forbidden)
     }
@@ -174,6 +166,8 @@ impl From<UserError> for ApiError {
             UserError::UpdateKeyNoMatch => ApiError::new(400, "GAIA_RE20", message),
             UserError::LookupNoMatch { .. } => ApiError::new(400, "GAIA_LO04", message),
             UserError::Forbidden => ApiError::new(403, "CB_NO02", message).ja("権限がありません。"),
+            UserError::GuestSpacePathRequired => ApiError::new(400, "GAIA_IL23", message)
+                .ja("ゲストスペース内のアプリを操作する場合は、リクエストURLにゲストスペースIDを指定してください。"),
             UserError::TokenNotPermitted => ApiError::new(403, "GAIA_NO01", message)
                 .ja("このAPIトークンでは、指定したAPIを実行できません。"),
             UserError::CursorNotFound => ApiError::new(400, "GAIA_RE18", message),

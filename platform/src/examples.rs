@@ -2,11 +2,10 @@
 //! new installation has something real to look at.
 
 use include_dir::{include_dir, Dir};
-use kumiki_engine::apps::AppRow;
+use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::packages::{import_package, FileSource};
-use kumiki_engine::records::{Actor, FileStore};
-use kumiki_engine::users::ADMINISTRATOR;
+use kumiki_engine::records::FileStore;
 use kumiki_engine::EngineResult;
 
 static EXAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../apps-examples");
@@ -50,15 +49,11 @@ pub fn load_examples_if_empty(
     files: &FileStore,
     timezone: chrono_tz::Tz,
 ) -> EngineResult<usize> {
-    if !AppRow::list(conn)?.is_empty() {
+    if !kumiki_engine::apps::all_app_ids(conn)?.is_empty() {
         return Ok(0);
     }
-    let actor = Actor {
-        code: ADMINISTRATOR.into(),
-        name: ADMINISTRATOR.into(),
-        timezone,
-        scripts: None,
-    };
+    // The server's own start-up work: the examples belong to Administrator, as in kintone.
+    let acting = ActingContext::system(Channel::System, timezone);
     let mut loaded = 0;
     for name in EXAMPLE_APPS {
         let Some(dir) = EXAMPLES.get_dir(name) else {
@@ -70,7 +65,7 @@ pub fn load_examples_if_empty(
         };
         let mut source = EmbeddedFiles { dir };
         conn.write_transaction(|conn| {
-            import_package(conn, files, &package, &mut source, &actor, true)
+            import_package(conn, files, &package, &mut source, &acting, true)
         })?;
         loaded += 1;
     }

@@ -7,10 +7,11 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use kumiki_engine::acl::TokenRights;
 use kumiki_engine::apps::AppId;
+use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::packages::{export_package, import_package, FileSource};
-use kumiki_engine::records::{Actor, FileStore};
+use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
 use kumiki_platform::{Application, Settings};
 
@@ -401,15 +402,11 @@ fn main() -> anyhow::Result<()> {
             let package: serde_json::Value =
                 serde_json::from_str(&text).context("the package is not valid JSON")?;
             let mut source = DirFiles(file.parent().map(PathBuf::from).unwrap_or_default());
-            let actor = Actor {
-                code: ADMINISTRATOR.into(),
-                name: ADMINISTRATOR.into(),
-                timezone: chrono_tz::Asia::Tokyo,
-                scripts: None,
-            };
+            // The command line is the server's operator: it acts as the system, for no user.
+            let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
             let mut conn = db.conn()?;
             let id = conn.write_transaction(|c| {
-                import_package(c, &files, &package, &mut source, &actor, !no_records)
+                import_package(c, &files, &package, &mut source, &acting, !no_records)
             })?;
             println!("{}", id.0);
             Ok(())
@@ -424,13 +421,15 @@ fn main() -> anyhow::Result<()> {
         } => {
             let (db, files) = open(&cli.common)?;
             let mut conn = db.conn()?;
+            let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo)
+                .with_peer("cli", "cli");
             let package = conn.write_transaction(|c| {
-                let package = export_package(c, &files, AppId(app), !no_records)?;
-                let detail = serde_json::json!({"withRecords": !no_records, "via": "cli"});
+                let package = export_package(c, &files, &acting, AppId(app), !no_records)?;
+                let detail = serde_json::json!({"withRecords": !no_records});
                 let target = format!("app:{app}");
-                let event =
-                    AuditEvent::success(ADMINISTRATOR, "cli", action::APP_EXPORT, &target, detail);
-                kumiki_engine::audit::record(c, event).map(|()| package)
+                acting
+                    .audit(c, action::APP_EXPORT, &target, detail)
+                    .map(|()| package)
             })?;
             let text = serde_json::to_string_pretty(&package)?;
             match output {

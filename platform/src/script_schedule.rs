@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Timelike;
 use kumiki_engine::acl::Principal;
-use kumiki_engine::apps::{any_script_for, load_live, AppRow, ScriptEvent};
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::acting::{ActingContext, Channel};
+use kumiki_engine::apps::{all_app_ids, any_script_for, AppId, ScriptEvent};
 use kumiki_engine::db::{Database, DbConn};
-use kumiki_engine::records::Actor;
 use kumiki_engine::users::{User, ADMINISTRATOR};
 use kumiki_engine::{EngineError, EngineResult};
 use kumiki_scripting::ScriptRuntime;
@@ -101,19 +102,28 @@ pub fn run_due(
     event: ScriptEvent,
 ) -> EngineResult<usize> {
     let mut conn = db.conn()?;
-    let apps = AppRow::list(&mut conn)?;
+    // Finding the apps with schedule scripts is the server's own work; each app's scripts then
+    // run as its creator, through the app's own path (`Channel::Schedule`).
+    let system = ActingContext::system(Channel::System, tz);
     let mut done = 0;
-    for row in apps {
-        let Ok(live) = load_live(&mut conn, kumiki_engine::apps::AppId(row.id)) else {
+    for app_id in all_app_ids(&mut conn)? {
+        let Ok(found) = system.open_app(&mut conn, AppId(app_id), AppRight::View) else {
             continue;
         };
-        if !any_script_for(&live.definition.scripts, event) {
+        if !any_script_for(&found.definition.scripts, event) {
             continue;
         }
-        let principal = creator_principal(&mut conn, &row.creator)?;
-        let actor = Actor::new(principal.acting_user(), principal.acting_name(), tz);
+        let principal = creator_principal(&mut conn, &found.row.creator)?;
+        let acting = ActingContext::new(principal, Channel::Schedule, tz)
+            .with_peer(String::new(), "schedule")
+            .through_path_of(&mut conn, &found.row)?;
+        // The creator may have lost rights on their own app: the run is refused like any call.
+        let Ok(live) = acting.open_app(&mut conn, AppId(app_id), AppRight::View) else {
+            continue;
+        };
+        let actor = acting.actor();
         let ran = conn.write_transaction(|c| {
-            match scripts.run_scheduled(c, &live, &principal, &actor, event)? {
+            match scripts.run_scheduled(c, &live, &acting, &actor, event)? {
                 None => Ok(()),
                 Some(failure) => Err(EngineError::from(kumiki_engine::UserError::from(failure))),
             }
@@ -134,13 +144,5 @@ fn creator_principal(conn: &mut DbConn, creator: &str) -> EngineResult<Principal
         Some(u) => (u.code, u.name, u.is_admin),
         None => (ADMINISTRATOR.to_owned(), ADMINISTRATOR.to_owned(), true),
     };
-    let ctx = kumiki_engine::org::principal_context(conn, &code)?;
-    Ok(Principal::User {
-        code,
-        name,
-        is_admin,
-        departments: ctx.departments,
-        own_departments: ctx.own_departments,
-        groups: ctx.groups,
-    })
+    Principal::for_user(conn, &code, &name, is_admin)
 }

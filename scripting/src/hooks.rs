@@ -1,6 +1,6 @@
 //! The engine's record hooks (`records::hooks::RecordScripts`) on top of `ScriptRuntime`: submit,
 //! after-save and before-process scripts run in the save's transaction with the acting user's
-//! principal; their writes carry no scripts, so scripts never trigger scripts.
+//! acting context; their writes carry no scripts, so scripts never trigger scripts.
 
 use kumiki_engine::apps::{LiveApp, ScriptEvent};
 use kumiki_engine::db::DbConn;
@@ -32,7 +32,7 @@ impl ScriptRuntime {
         let mut host = Host {
             conn,
             app,
-            principal: &context.principal,
+            acting: &context.acting,
             actor: actor.without_scripts(),
             mode: Mode::Live,
             notes: Vec::new(),

@@ -2,14 +2,15 @@
 //!
 //! The script runs on a pool worker, but the transaction's connection cannot leave the thread that
 //! holds it; so the worker sends each call over a channel and the transaction thread serves it here,
-//! with the acting user's principal: every call goes through the same app check as the API's
-//! `Call::live_app` and the same engine functions, so a script sees and changes exactly what its
-//! user could through the API. Writes are made with an actor without scripts (no cascades).
+//! with the acting context of the save (channel `Script`, through the path of the script's own app):
+//! every app is opened by `ActingContext::open_app`, as for the API, and the same engine functions
+//! run, so a script sees and changes exactly what its user could through the API. Writes are made with an actor without scripts (no cascades).
 
-use kumiki_engine::acl::{open_live_app, AppRight, Principal};
-use kumiki_engine::apps::{AppId, AppRow, LiveApp};
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::acting::ActingContext;
+use kumiki_engine::apps::{AppId, LiveApp};
 use kumiki_engine::db::DbConn;
-use kumiki_engine::query::{self, QueryContext};
+use kumiki_engine::query;
 use kumiki_engine::records::{
     self, add_comment, get_record, list_records, record_json, Actor, ListRequest, RecordTarget,
     RecordUpdate, StoredRecord,
@@ -88,7 +89,8 @@ pub struct Host<'a> {
     pub conn: &'a mut DbConn,
     /// The app the script belongs to.
     pub app: &'a LiveApp,
-    pub principal: &'a Principal,
+    /// Who acts: their rights, and the guest-space path of the script's own app.
+    pub acting: &'a ActingContext,
     /// Writes are attributed to this actor; it carries no scripts.
     pub actor: Actor,
     pub mode: Mode,
@@ -97,16 +99,15 @@ pub struct Host<'a> {
 }
 
 impl Host<'_> {
-    /// The other app as the principal may use it, checked as `Call::live_app` does.
+    /// The other app as the acting user may use it through the script's path. An app of another
+    /// space answers like a missing app (a script cannot tell what exists elsewhere).
     fn other_app(&mut self, app: i64, right: AppRight) -> Result<LiveApp, HostError> {
-        let id = AppId(app);
-        let row =
-            AppRow::find(self.conn, id)?.ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
-        if row.space_id != self.app.row.space_id {
-            return Err(UserError::AppNotFound(app.to_string()).into());
+        match self.acting.open_app(self.conn, AppId(app), right) {
+            Err(EngineError::User(UserError::GuestSpacePathRequired | UserError::Forbidden)) => {
+                Err(UserError::AppNotFound(app.to_string()).into())
+            }
+            other => Ok(other?),
         }
-        let live = open_live_app(self.conn, row, self.principal, right, self.actor.timezone)?;
-        Ok(live)
     }
 
     fn refuse_in_read_only(&self, what: &str) -> Result<(), HostError> {
@@ -123,15 +124,7 @@ impl Host<'_> {
         match call {
             HostCall::Records { app, query } => {
                 let live = self.other_app(app, AppRight::View)?;
-                let ctx = QueryContext {
-                    definition: &live.definition,
-                    login_user: self.principal.acting_user(),
-                    primary_organization: None,
-                    timezone: self.actor.timezone,
-                    now: chrono::Utc::now(),
-                    access: live.access.as_deref(),
-                    text_matcher: None,
-                };
+                let ctx = self.acting.query_context(&live, None);
                 let q = query::prepare(&query, &ctx)?;
                 let found = list_records(
                     self.conn,

@@ -6,8 +6,7 @@
 
 use std::sync::Arc;
 
-use kumiki_engine::acl::{check_app_access, Access, AppRight};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE};
+use kumiki_engine::acl::{check_app_access, AppRight};
 use rhai::{Engine, EvalAltResult, INT};
 use serde_json::{json, Value};
 
@@ -43,25 +42,11 @@ pub fn serve(host: &mut Host, call: LookupCall) -> Result<Value, HostError> {
     match call {
         LookupCall::CurrentApp => Ok(json!(host.app.row.id)),
         LookupCall::AppByName(name) => {
-            for row in AppRow::list(host.conn)? {
-                if row.space_id != host.app.row.space_id {
-                    continue;
-                }
-                let Some((definition, _)) = load_definition(host.conn, AppId(row.id), LIVE)? else {
-                    continue;
-                };
-                if definition.name != name {
-                    continue;
-                }
-                let access = Access::for_definition(
-                    host.principal,
-                    AppId(row.id),
-                    &row.creator,
-                    Some(&definition),
-                    host.actor.timezone,
-                );
-                if check_app_access(&access, AppRight::View).is_ok() {
-                    return Ok(json!(row.id));
+            // The first app of that name the acting user may view through the script's path.
+            for app in host.acting.visible_apps(host.conn)? {
+                let named = app.definition.as_ref().is_some_and(|d| d.name == name);
+                if named && check_app_access(&app.access, AppRight::View).is_ok() {
+                    return Ok(json!(app.row.id));
                 }
             }
             Err(HostError::User(format!(

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kumiki_engine::acl::Principal;
+use kumiki_engine::acting::ActingContext;
 use kumiki_engine::apps::{AppScript, LiveApp, ScriptEvent};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::records::hooks::ScriptContext;
@@ -81,11 +82,11 @@ impl ScriptRuntime {
         &self.pending
     }
 
-    /// The hook context for writes by `principal`.
-    pub fn context(self: &Arc<Self>, principal: Principal) -> ScriptContext {
+    /// The hook context for writes by `acting` (in the `Script` channel).
+    pub fn context(self: &Arc<Self>, acting: ActingContext) -> ScriptContext {
         ScriptContext {
             scripts: self.clone(),
-            principal,
+            acting,
         }
     }
 
@@ -172,7 +173,7 @@ impl ScriptRuntime {
         if scripts.is_empty() {
             return Ok(out);
         }
-        let user = user_value(host.conn, host.principal)?;
+        let user = user_value(host.acting.principal());
         let today = chrono::Utc::now()
             .with_timezone(&host.actor.timezone)
             .date_naive();
@@ -252,7 +253,7 @@ impl ScriptRuntime {
         &self,
         conn: &mut DbConn,
         app: &LiveApp,
-        principal: &Principal,
+        acting: &ActingContext,
         actor: &Actor,
         script: &AppScript,
         event: ScriptEvent,
@@ -262,7 +263,7 @@ impl ScriptRuntime {
         let mut host = Host {
             conn,
             app,
-            principal,
+            acting,
             actor: actor.without_scripts(),
             mode: Mode::TestRun,
             notes: Vec::new(),
@@ -277,7 +278,7 @@ impl ScriptRuntime {
         &self,
         conn: &mut DbConn,
         app: &LiveApp,
-        principal: &Principal,
+        acting: &ActingContext,
         actor: &Actor,
         field_code: &str,
         values: Map<String, Value>,
@@ -286,7 +287,7 @@ impl ScriptRuntime {
         let mut host = Host {
             conn,
             app,
-            principal,
+            acting,
             actor: actor.without_scripts(),
             mode: Mode::ReadOnly,
             notes: Vec::new(),
@@ -334,21 +335,21 @@ impl ScriptRuntime {
         })
     }
 
-    /// Runs the app's enabled scripts for a schedule event as `principal`, in the caller's write
+    /// Runs the app's enabled scripts for a schedule event as `acting`, in the caller's write
     /// transaction. A failing script is logged and reported; the caller decides about the
     /// transaction.
     pub fn run_scheduled(
         &self,
         conn: &mut DbConn,
         app: &LiveApp,
-        principal: &Principal,
+        acting: &ActingContext,
         actor: &Actor,
         event: ScriptEvent,
     ) -> EngineResult<Option<ScriptFailure>> {
         let mut host = Host {
             conn,
             app,
-            principal,
+            acting,
             actor: actor.without_scripts(),
             mode: Mode::Live,
             notes: Vec::new(),
@@ -372,30 +373,28 @@ fn unwrap_values(values: Map<String, Value>) -> Map<String, Value> {
 }
 
 /// `user` in scripts: code, name, departments (own, primary first), groups, primary department.
-fn user_value(conn: &mut DbConn, principal: &Principal) -> EngineResult<Value> {
-    Ok(match principal {
+fn user_value(principal: &Principal) -> Value {
+    match principal {
         Principal::User {
             code,
             name,
             own_departments,
             groups,
+            primary_department,
             ..
-        } => {
-            let ctx = kumiki_engine::org::principal_context(conn, code)?;
-            json!({
-                "code": code,
-                "name": name,
-                "departments": own_departments,
-                "primary_department": ctx.primary_department,
-                "groups": groups,
-            })
-        }
-        Principal::Tokens(_) => json!({
+        } => json!({
+            "code": code,
+            "name": name,
+            "departments": own_departments,
+            "primary_department": primary_department,
+            "groups": groups,
+        }),
+        Principal::Tokens(_) | Principal::System => json!({
             "code": principal.acting_user(),
             "name": principal.acting_name(),
             "departments": [],
             "primary_department": null,
             "groups": [],
         }),
-    })
+    }
 }

@@ -1,6 +1,6 @@
 //! Which parts a searcher may see, through the engine's one permission path (`acl::Access`):
-//! - apps: the app right `view` (API tokens: their app's view right), and apps of a guest space only
-//!   through that space (the rule of `Call::check_space`);
+//! - apps: the app right `view` (API tokens: their app's view right) on the apps reachable through
+//!   the searcher's path (`ActingContext::visible_apps`);
 //! - fields: `Access::field_level` (inner subtable fields take their subtable's rule), turned into
 //!   query clauses that drop the hidden parts inside tantivy, so counts stay exact; a rule that
 //!   depends on whether the searcher created the record uses the part's stored creator;
@@ -9,8 +9,9 @@
 
 use std::sync::Arc;
 
-use kumiki_engine::acl::{open_live_app, Access, Accessibility, AppRight, Principal};
-use kumiki_engine::apps::{AppDefinition, AppId, AppRow, LiveApp};
+use kumiki_engine::acl::{check_app_access, Access, Accessibility, AppRight};
+use kumiki_engine::acting::ActingContext;
+use kumiki_engine::apps::{AppDefinition, LiveApp};
 use kumiki_engine::db::DbConn;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -36,47 +37,31 @@ impl VisibleApp {
     }
 }
 
-/// The apps among `wanted` (all apps when empty) that the searcher may view through this path.
+/// The deployed apps among `wanted` (all apps when empty) that the searcher may view through their
+/// path (`ActingContext::visible_apps`, the one list of what someone may see).
 pub fn visible_apps(
     conn: &mut DbConn,
-    principal: &Principal,
-    timezone: chrono_tz::Tz,
-    guest_space: Option<i64>,
+    who: &ActingContext,
     wanted: &[i64],
 ) -> Result<Vec<VisibleApp>, SearchError> {
-    let ids = if wanted.is_empty() {
-        crate::source::app_ids(conn)?
+    let found = if wanted.is_empty() {
+        who.visible_apps(conn)?
     } else {
         let mut w = wanted.to_vec();
         w.sort_unstable();
         w.dedup();
-        w
+        who.visible_apps_among(conn, &w)?
     };
-    let mut out = Vec::new();
-    for id in ids {
-        let Some(row) = AppRow::find(conn, AppId(id))? else {
-            continue;
-        };
-        let reachable = match (row.space_id, guest_space) {
-            (None, None) => true,
-            (Some(app_space), Some(url_space)) => app_space == url_space,
-            _ => false,
-        };
-        if !reachable {
-            continue;
-        }
-        // Apps this searcher may not view (or never deployed) are simply not searched.
-        let app = match open_live_app(conn, row, principal, AppRight::View, timezone) {
-            Ok(app) => app,
-            Err(kumiki_engine::EngineError::User(_)) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let Some(access) = app.access.clone() else {
-            continue;
-        };
-        out.push(VisibleApp { app, access });
-    }
-    Ok(out)
+    // Apps this searcher may only manage (not view), or never deployed, are simply not searched.
+    Ok(found
+        .into_iter()
+        .filter(|v| check_app_access(&v.access, AppRight::View).is_ok())
+        .filter_map(|v| v.into_live())
+        .map(|app| VisibleApp {
+            access: app.access.clone(),
+            app,
+        })
+        .collect())
 }
 
 fn term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {

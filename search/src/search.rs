@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use kumiki_engine::acl::Principal;
+use kumiki_engine::acting::ActingContext;
 use kumiki_engine::db::DbConn;
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
@@ -50,13 +50,8 @@ pub struct SearchRequest {
     pub size: usize,
 }
 
-/// Who searches, and through which path.
-pub struct Searcher<'a> {
-    pub principal: &'a Principal,
-    pub timezone: chrono_tz::Tz,
-    /// The guest space of the URL (apps of a guest space are found only through it).
-    pub guest_space: Option<i64>,
-}
+/// Who searches, and through which path: their acting context.
+pub type Searcher = ActingContext;
 
 /// Matching records of one app.
 #[derive(Debug, Clone, Serialize)]
@@ -154,7 +149,7 @@ fn filters(index: &SearchIndex, req: &SearchRequest) -> Vec<(Occur, Box<dyn Quer
 pub fn search(
     index: &SearchIndex,
     conn: &mut DbConn,
-    who: &Searcher<'_>,
+    who: &Searcher,
     req: &SearchRequest,
 ) -> Result<SearchResponse, SearchError> {
     if req.size == 0 || req.size > MAX_PAGE_SIZE {
@@ -170,13 +165,7 @@ pub fn search(
     }
     let parsed = crate::query::parse(&req.q)?;
     let text_query = parsed.to_tantivy(index.text_target())?;
-    let apps = visible_apps(
-        conn,
-        who.principal,
-        who.timezone,
-        who.guest_space,
-        &req.apps,
-    )?;
+    let apps = visible_apps(conn, who, &req.apps)?;
     if apps.is_empty() {
         return Ok(SearchResponse {
             total: 0,

@@ -99,7 +99,7 @@ impl SearchService {
     pub fn search(
         &self,
         conn: &mut DbConn,
-        who: &Searcher<'_>,
+        who: &Searcher,
         req: &SearchRequest,
     ) -> Result<SearchResponse, SearchError> {
         crate::search::search(&self.index, conn, who, req)

@@ -47,17 +47,21 @@ fn export_then_import_gives_the_same_app() {
     let db = kumiki_engine::db::Database::connect(&app.database_url, 2).unwrap();
     let files = kumiki_engine::records::FileStore::new(app.data_dir.path().join("files")).unwrap();
     let mut conn = db.conn().unwrap();
+    let acting = kumiki_engine::acting::ActingContext::system(
+        kumiki_engine::acting::Channel::Cli,
+        chrono_tz_tokyo(),
+    );
     let package = conn
         .read_transaction(|c| {
-            kumiki_engine::packages::export_package(c, &files, kumiki_engine::apps::AppId(3), true)
+            kumiki_engine::packages::export_package(
+                c,
+                &files,
+                &acting,
+                kumiki_engine::apps::AppId(3),
+                true,
+            )
         })
         .unwrap();
-    let actor = kumiki_engine::records::Actor {
-        code: "Administrator".into(),
-        name: "Administrator".into(),
-        timezone: chrono_tz_tokyo(),
-        scripts: None,
-    };
     let new_id = conn
         .write_transaction(|c| {
             kumiki_engine::packages::import_package(
@@ -65,7 +69,7 @@ fn export_then_import_gives_the_same_app() {
                 &files,
                 &package,
                 &mut kumiki_engine::packages::NoFiles,
-                &actor,
+                &acting,
                 true,
             )
         })

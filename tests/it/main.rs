@@ -2,6 +2,7 @@
 //! (see `kumiki_tests::TestApp`); the suite runs once on SQLite and once on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acting_matrix;
 mod app_general;
 mod apps;
 mod auth;

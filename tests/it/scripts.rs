@@ -559,7 +559,9 @@ fn process_scripts_choose_the_assignee_and_can_refuse() {
 /// what it would have written); field-change scripts are read-only.
 #[test]
 fn test_runs_and_field_changes_write_nothing() {
-    use kumiki_engine::apps::{load_live, AppId, AppScript, ScriptEvent};
+    use kumiki_engine::acl::AppRight;
+    use kumiki_engine::acting::{ActingContext, Channel};
+    use kumiki_engine::apps::{AppId, AppScript, ScriptEvent};
     let app = TestApp::spawn();
     let other = app.create_app("写し", json!({"title": text("title")}));
     let id = app.create_app(
@@ -586,27 +588,25 @@ fn test_runs_and_field_changes_write_nothing() {
     let mut conn = db.conn().unwrap();
     let runtime =
         kumiki_scripting::ScriptRuntime::new(kumiki_scripting::ScriptLimits::default(), 1);
-    let principal = kumiki_engine::acl::Principal::User {
-        code: "Administrator".into(),
-        name: "Administrator".into(),
-        is_admin: true,
-        departments: vec![],
-        own_departments: vec![],
-        groups: vec![],
-    };
+    let principal =
+        kumiki_engine::acl::Principal::for_user(&mut conn, "Administrator", "Administrator", true)
+            .unwrap();
+    let acting = ActingContext::new(principal, Channel::Script, chrono_tz::Asia::Tokyo);
     let actor = kumiki_engine::records::Actor::new(
         "Administrator",
         "Administrator",
         chrono_tz::Asia::Tokyo,
     );
-    let live = load_live(&mut conn, AppId(id)).unwrap();
+    let live = acting
+        .open_app(&mut conn, AppId(id), AppRight::View)
+        .unwrap();
     let values =
         json!({"title": {"value": "t"}, "amount": {"value": "1200"}, "tax": {"value": ""}});
     let run = runtime
         .field_change(
             &mut conn,
             &live,
-            &principal,
+            &acting,
             &actor,
             "amount",
             values.as_object().unwrap().clone(),
@@ -618,7 +618,7 @@ fn test_runs_and_field_changes_write_nothing() {
         .field_change(
             &mut conn,
             &live,
-            &principal,
+            &acting,
             &actor,
             "title",
             values.as_object().unwrap().clone(),
@@ -638,7 +638,7 @@ fn test_runs_and_field_changes_write_nothing() {
             let run = runtime.test_run(
                 c,
                 &live,
-                &principal,
+                &acting,
                 &actor,
                 &copy,
                 ScriptEvent::SaveAfter,

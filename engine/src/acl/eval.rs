@@ -250,6 +250,10 @@ impl Access {
                 }
                 return access;
             }
+            Principal::System => {
+                access.rights = AppRights::ALL;
+                return access;
+            }
             Principal::User {
                 code,
                 is_admin,

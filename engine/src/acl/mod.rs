@@ -5,9 +5,9 @@
 //!   docs/api.md "Permissions");
 //! - `sql`: record rights as one SQL expression, used by lists, counts, cursors and record checks.
 //!
-//! Every channel goes through `Access`: the platform attaches it to the `LiveApp` it hands out
-//! (`Call::live_app`), and the record read/write/render paths of the engine consult `app.access`.
-//! A `LiveApp` without an access (internal jobs, the CLI) is unrestricted.
+//! Every channel goes through `Access`: the acting context (`acting::ActingContext::open_app`)
+//! attaches it to every `LiveApp`, and the record read/write/render paths of the engine consult
+//! `app.access`. The server's own work holds the unrestricted access of `Principal::System`.
 
 use std::collections::HashMap;
 
@@ -78,24 +78,59 @@ pub enum Principal {
         own_departments: Vec<String>,
         /// Group (role) codes.
         groups: Vec<String>,
+        /// The primary department (what `PRIMARY_ORGANIZATION()` stands for).
+        primary_department: Option<String>,
     },
     /// One or more API tokens; each grants rights on one app. Writes are attributed to Administrator.
     Tokens(HashMap<AppId, TokenRights>),
+    /// The server itself, acting for no one: every right. Only `acting::ActingContext::system`
+    /// makes one.
+    System,
 }
 
 impl Principal {
+    /// A user as permission checks see them: departments with their ancestors, groups and the
+    /// primary department from `org`. Every channel builds its users' principals here.
+    pub fn for_user(
+        conn: &mut crate::db::DbConn,
+        code: &str,
+        name: &str,
+        is_admin: bool,
+    ) -> crate::error::EngineResult<Principal> {
+        let ctx = crate::org::principal_context(conn, code)?;
+        Ok(Principal::User {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            is_admin,
+            departments: ctx.departments,
+            own_departments: ctx.own_departments,
+            groups: ctx.groups,
+            primary_department: ctx.primary_department,
+        })
+    }
+
     /// The user code writes are attributed to.
     pub fn acting_user(&self) -> &str {
         match self {
             Principal::User { code, .. } => code,
-            Principal::Tokens(_) => crate::users::ADMINISTRATOR,
+            Principal::Tokens(_) | Principal::System => crate::users::ADMINISTRATOR,
         }
     }
 
     pub fn acting_name(&self) -> &str {
         match self {
             Principal::User { name, .. } => name,
-            Principal::Tokens(_) => crate::users::ADMINISTRATOR,
+            Principal::Tokens(_) | Principal::System => crate::users::ADMINISTRATOR,
+        }
+    }
+
+    /// The user's primary department, if any.
+    pub fn primary_department(&self) -> Option<&str> {
+        match self {
+            Principal::User {
+                primary_department, ..
+            } => primary_department.as_deref(),
+            Principal::Tokens(_) | Principal::System => None,
         }
     }
 
@@ -108,7 +143,7 @@ impl Principal {
 /// `TokenNotPermitted`. Users pass here; their rights come from the app ACL (`check_app_access`).
 pub fn check_app(principal: &Principal, app: AppId, right: AppRight) -> Result<(), UserError> {
     match principal {
-        Principal::User { .. } => Ok(()),
+        Principal::User { .. } | Principal::System => Ok(()),
         Principal::Tokens(tokens) => match tokens.get(&app) {
             Some(rights) if rights.allows(right) => Ok(()),
             _ => Err(UserError::TokenNotPermitted),
@@ -127,55 +162,4 @@ pub fn check_app_access(access: &Access, right: AppRight) -> Result<(), UserErro
         return Err(UserError::AppNotFound(access.app.0.to_string()));
     }
     Err(UserError::Forbidden)
-}
-
-/// Opens the live app of `row` for `principal`: refused (`check_app_access`) unless they have
-/// `right`, then carrying their evaluated record and field rights. The one way an app is opened for
-/// someone: the API (`Call::live_app`), app scripts and search come through here; which space an app
-/// may be reached from is the caller's rule. An app never deployed is `AppNotFound` after the check.
-pub fn open_live_app(
-    conn: &mut crate::db::DbConn,
-    row: crate::apps::AppRow,
-    principal: &Principal,
-    right: AppRight,
-    timezone: chrono_tz::Tz,
-) -> crate::error::EngineResult<crate::apps::LiveApp> {
-    let app = AppId(row.id);
-    let live = crate::apps::load_definition(conn, app, crate::apps::LIVE)?;
-    let access = Access::for_definition(
-        principal,
-        app,
-        &row.creator,
-        live.as_ref().map(|(d, _)| d),
-        timezone,
-    );
-    check_app_access(&access, right)?;
-    let (definition, revision) = live.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
-    Ok(crate::apps::LiveApp {
-        row,
-        definition,
-        revision,
-        access: Some(std::sync::Arc::new(access)),
-    })
-}
-
-/// The caller's access to an app from the database (its row and live definition); `None` when the
-/// app does not exist. For callers outside the API's `Call` (the pages).
-pub fn load_access(
-    conn: &mut crate::db::DbConn,
-    principal: &Principal,
-    app: AppId,
-    timezone: chrono_tz::Tz,
-) -> crate::error::EngineResult<Option<Access>> {
-    let Some(row) = crate::apps::AppRow::find(conn, app)? else {
-        return Ok(None);
-    };
-    let live = crate::apps::load_definition(conn, app, crate::apps::LIVE)?;
-    Ok(Some(Access::for_definition(
-        principal,
-        app,
-        &row.creator,
-        live.as_ref().map(|(d, _)| d),
-        timezone,
-    )))
 }

@@ -51,10 +51,7 @@ pub fn push_right(access: &Access, which: Which, ctx: &QueryContext<'_>, b: &mut
         b.push("1");
         return;
     }
-    let plain = QueryContext {
-        access: None,
-        ..*ctx
-    };
+    let plain = ctx.without_access();
     b.push("(CASE");
     for rule in &access.rules {
         b.push(" WHEN ");
@@ -137,16 +134,7 @@ pub fn records_rights(
     access: &Access,
     ids: &[i64],
 ) -> EngineResult<HashMap<i64, (RecordRights, bool)>> {
-    let now = chrono::Utc::now();
-    let ctx = QueryContext {
-        definition: &app.definition,
-        login_user: &access.user,
-        primary_organization: None,
-        timezone: access.timezone,
-        now,
-        access: None,
-        text_matcher: None,
-    };
+    let ctx = crate::acting::condition_context(&app.definition, access);
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let mut b = conn.sql();

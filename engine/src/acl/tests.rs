@@ -286,7 +286,13 @@ fn live(def: AppDefinition, creator: &str) -> LiveApp {
         },
         definition: def,
         revision: 1,
-        access: None,
+        access: std::sync::Arc::new(Access::for_definition(
+            &Principal::System,
+            AppId(1),
+            creator,
+            None,
+            chrono_tz::UTC,
+        )),
     }
 }
 
@@ -326,6 +332,7 @@ proptest! {
             departments: u.all.clone(),
             own_departments: u.own.clone(),
             groups: u.groups.clone(),
+            primary_department: None,
         };
         let access = Access::new(&principal, &app, chrono_tz::Asia::Tokyo);
         let a = access.rights;

@@ -9,7 +9,7 @@
 use diesel::prelude::*;
 
 use super::{AppDefinition, AppId};
-use crate::db::schema::{app_settings, app_versions, apps};
+use crate::db::schema::{app_settings, app_versions, apps, spaces};
 use crate::db::DbConn;
 use crate::error::{EngineError, EngineResult, UserError};
 use crate::with_conn;
@@ -23,8 +23,10 @@ pub const LIVE: &str = "live";
 #[diesel(table_name = apps)]
 pub struct AppRow {
     pub id: i64,
-    pub space_id: Option<i64>,
-    pub thread_id: Option<i64>,
+    /// Read through `space()` for display; which path reaches the app is decided only by the acting
+    /// context (`acting::ActingContext`) from `guest_space_of`.
+    pub(crate) space_id: Option<i64>,
+    pub(crate) thread_id: Option<i64>,
     pub creator: String,
     pub created_at: i64,
     pub modifier: String,
@@ -52,9 +54,9 @@ pub struct LiveApp {
     pub row: AppRow,
     pub definition: AppDefinition,
     pub revision: i64,
-    /// The caller's rights, attached by whoever checked them (`Call::live_app`); `None` is
-    /// unrestricted (internal jobs). Record reads, writes and rendering consult it.
-    pub access: Option<std::sync::Arc<crate::acl::Access>>,
+    /// The rights of whoever opened it (`acting::ActingContext::open_app`; the server's own work
+    /// opens with `ActingContext::system`). Record reads, writes and rendering consult it.
+    pub access: std::sync::Arc<crate::acl::Access>,
 }
 
 impl LiveApp {
@@ -73,8 +75,18 @@ impl AppRow {
         Ok(row)
     }
 
-    /// All apps in id order (callers filter by permission and paging).
-    pub fn list(conn: &mut DbConn) -> EngineResult<Vec<AppRow>> {
+    /// The space the app belongs to (display: `app.json`'s `spaceId`).
+    pub fn space(&self) -> Option<i64> {
+        self.space_id
+    }
+
+    /// The thread the app belongs to (display: `app.json`'s `threadId`).
+    pub fn thread(&self) -> Option<i64> {
+        self.thread_id
+    }
+
+    /// All apps in id order. Lists for a caller go through `ActingContext::visible_apps`.
+    pub(crate) fn list(conn: &mut DbConn) -> EngineResult<Vec<AppRow>> {
         let rows = with_conn!(conn, |c| apps::table
             .order(apps::id.asc())
             .select(AppRow::as_select())
@@ -141,17 +153,63 @@ pub fn load_definition(
     }
 }
 
-/// The live app, or `AppNotFound` when it does not exist or was never deployed.
-pub fn load_live(conn: &mut DbConn, app: AppId) -> EngineResult<LiveApp> {
+/// The guest space whose path reaches the app: its space when that space is a guest space, else
+/// `None` (no space, or a space that is not a guest space). Read by the acting context only.
+pub(crate) fn guest_space_of(conn: &mut DbConn, row: &AppRow) -> EngineResult<Option<i64>> {
+    let Some(space) = row.space_id else {
+        return Ok(None);
+    };
+    let is_guest: Option<bool> = with_conn!(conn, |c| spaces::table
+        .find(space)
+        .select(spaces::is_guest)
+        .first(c)
+        .optional())?;
+    // A space id without its space row is treated as a guest space: the stricter reading.
+    Ok(match is_guest {
+        Some(false) => None,
+        _ => Some(space),
+    })
+}
+
+/// The live app with `principal`'s rights evaluated but NOT checked: for engine paths that check
+/// the rights themselves (a lookup's source app, read with the writer's rights) or that act as the
+/// system (`ActingContext::system`). `AppNotFound` when the app does not exist or was never deployed.
+pub(crate) fn load_live_with_rights_of(
+    conn: &mut DbConn,
+    app: AppId,
+    principal: &crate::acl::Principal,
+    timezone: chrono_tz::Tz,
+) -> EngineResult<LiveApp> {
     let row = AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
     let (definition, revision) = load_definition(conn, app, LIVE)?
         .ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
+    let access = crate::acl::Access::for_definition(
+        principal,
+        app,
+        &row.creator,
+        Some(&definition),
+        timezone,
+    );
     Ok(LiveApp {
         row,
         definition,
         revision,
-        access: None,
+        access: std::sync::Arc::new(access),
     })
+}
+
+/// SQL condition on an `apps a` row: the app is not in a guest space (the rule of
+/// `guest_space_of`, for queries that join apps).
+pub(crate) const OUTSIDE_GUEST_SPACES_SQL: &str = "(a.space_id IS NULL OR EXISTS \
+     (SELECT 1 FROM spaces s WHERE s.id = a.space_id AND NOT s.is_guest))";
+
+/// The ids of all apps in id order, for the server's own work (`ActingContext::system`).
+pub fn all_app_ids(conn: &mut DbConn) -> EngineResult<Vec<i64>> {
+    let ids = with_conn!(conn, |c| apps::table
+        .order(apps::id.asc())
+        .select(apps::id)
+        .load(c))?;
+    Ok(ids)
 }
 
 /// Replaces the preview definition. `expected_revision` (absent or -1: no check) must be the current

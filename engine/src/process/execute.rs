@@ -125,16 +125,10 @@ fn matches_condition(
     Ok(!rows.is_empty())
 }
 
-fn query_context<'a>(app: &'a LiveApp, actor: &'a Actor) -> QueryContext<'a> {
-    QueryContext {
-        definition: &app.definition,
-        login_user: &actor.code,
-        primary_organization: None,
-        timezone: actor.timezone,
-        now: Utc::now(),
-        access: None,
-        text_matcher: None,
-    }
+/// Action conditions are evaluated for whoever opened the app (`app.access`: their
+/// `LOGINUSER()`, primary department and time zone), not filtered by their record rights.
+fn query_context(app: &LiveApp) -> QueryContext<'_> {
+    crate::acting::condition_context(&app.definition, &app.access)
 }
 
 #[derive(QueryableByName)]
@@ -240,7 +234,7 @@ pub fn run_actions(
     let settings = enabled_settings(app)?;
     let (status_code, assignee_code) = status_codes(&app.definition)?;
     crate::records::write::lock_app_for_write(conn, app)?;
-    let ctx = query_context(app, actor);
+    let ctx = query_context(app);
     let mut out = Vec::with_capacity(changes.len());
     for (i, change) in changes.iter().enumerate() {
         let prefix = if bulk {
@@ -475,7 +469,7 @@ pub fn available_actions(
     let status = current_status(&record.values, &status_code, &settings);
     let assignees = codes_of(record.values.get(&assignee_code));
     let acted = acts(conn, app, id)?;
-    let ctx = query_context(app, actor);
+    let ctx = query_context(app);
     let facts = RecordFacts {
         definition: &app.definition,
         values: &record.values,

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::apps::AppDefinition;
 use crate::error::FieldErrors;
 use crate::fields::FieldType;
-use crate::query::{self, QueryContext};
+use crate::query;
 
 /// How a state's assignees are chosen and how many of them must act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -564,15 +564,7 @@ pub fn check(
             );
         }
     }
-    let ctx = QueryContext {
-        definition: def,
-        login_user: "",
-        primary_organization: None,
-        timezone: chrono_tz::UTC,
-        now: chrono::Utc::now(),
-        access: None,
-        text_matcher: None,
-    };
+    let ctx = crate::acting::check_query_context(def, chrono_tz::UTC);
     for (i, a) in settings.actions().iter().enumerate() {
         let k = format!("actions[{i}]");
         if a.name.trim().is_empty() || a.name.chars().count() > 64 {

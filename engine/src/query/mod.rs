@@ -57,6 +57,16 @@ pub struct QueryContext<'a> {
     pub text_matcher: Option<&'a dyn TextMatcher>,
 }
 
+impl<'a> QueryContext<'a> {
+    /// The same context without the caller's rights (conditions that decide rights themselves).
+    pub fn without_access(&self) -> QueryContext<'a> {
+        Self {
+            access: None,
+            ..*self
+        }
+    }
+}
+
 /// What a full-text index tells the `like` compiler: records whose field may contain a pattern.
 /// Implemented by `kumiki-search` (the engine does not depend on it).
 pub trait TextMatcher: Send + Sync + std::fmt::Debug {

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::write::{delete_records, lock_app_for_write, update_records, Actor, RecordTarget};
 use super::RecordUpdate;
 use crate::apps::LiveApp;
-use crate::audit::{self, AuditEvent};
+use crate::audit;
 use crate::db::{DbConn, IntRow};
 use crate::error::{EngineResult, UserError};
 use crate::query::{self, plan, QueryContext};
@@ -84,7 +84,8 @@ pub fn plan_bulk(
     ids.truncate(BULK_QUERY_CAP);
     let mut refused_records = Vec::new();
     let mut refused_fields: Vec<String> = Vec::new();
-    if let Some(access) = &app.access {
+    {
+        let access = &app.access;
         let rights = crate::acl::sql::records_rights(conn, app, access, &ids)?;
         for id in &ids {
             let Some((r, is_creator)) = rights.get(id) else {
@@ -226,7 +227,7 @@ pub fn bulk_update_by_query(
 }
 
 /// Deletes every record `query_text` matches for the caller, in one transaction, and writes one
-/// audit row (`records.delete`, with the query and the count) from `peer`. Returns the count and
+/// audit row (`records.delete`, with the query and the count) for `acting`. Returns the count and
 /// the storage paths of attachments to remove from disk after the commit.
 ///
 /// Errors: those of [`plan_bulk`]; over the cap, refused records, a changed count (`Validation`).
@@ -236,8 +237,7 @@ pub fn bulk_delete_by_query(
     ctx: &QueryContext<'_>,
     query_text: &str,
     expected: Option<usize>,
-    actor: &Actor,
-    peer: &str,
+    acting: &crate::acting::ActingContext,
 ) -> EngineResult<(usize, Vec<String>)> {
     lock_app_for_write(conn, app)?;
     let plan = plan_bulk(conn, app, ctx, query_text, BulkKind::Delete, None)?;
@@ -252,15 +252,6 @@ pub fn bulk_delete_by_query(
         detail["ids"] = json!(plan.ids);
     }
     let target = format!("app:{}", app.row.id);
-    audit::record(
-        conn,
-        AuditEvent::success(
-            &actor.code,
-            peer,
-            audit::action::RECORDS_DELETE,
-            &target,
-            detail,
-        ),
-    )?;
+    acting.audit(conn, audit::action::RECORDS_DELETE, &target, detail)?;
     Ok((plan.ids.len(), paths))
 }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::Actor;
-use crate::acl::Principal;
 use crate::apps::{LiveApp, ScriptEvent};
 use crate::db::DbConn;
 use crate::error::{EngineResult, FieldErrors};
@@ -88,14 +87,15 @@ pub trait RecordScripts: Send + Sync {
 #[derive(Clone)]
 pub struct ScriptContext {
     pub scripts: Arc<dyn RecordScripts>,
-    /// The acting user; scripts read and write other apps with exactly this principal's rights.
-    pub principal: Principal,
+    /// Who acts (channel `Script`, through the path of the saved app); scripts read and write
+    /// other apps with exactly their rights.
+    pub acting: crate::acting::ActingContext,
 }
 
 impl std::fmt::Debug for ScriptContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScriptContext")
-            .field("principal", &self.principal)
+            .field("acting", &self.acting)
             .finish_non_exhaustive()
     }
 }

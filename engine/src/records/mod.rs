@@ -14,11 +14,13 @@ pub(crate) mod index;
 mod read;
 mod render;
 pub mod validate;
+mod use_cases;
 pub(crate) mod write;
 
 pub use bulk_by_query::{
     bulk_delete_by_query, bulk_update_by_query, plan_bulk, BulkKind, BulkPlan, BULK_QUERY_CAP,
 };
+pub use use_cases::{delete_records_as, DELETE_LIMIT};
 pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentPage};
 pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};
 pub use files::{file_meta, FileMeta, FileStore};

@@ -41,10 +41,8 @@ impl RecordRow {
 
 /// One record, or `RecordNotFound` — also when the caller may not view it (`app.access`).
 pub fn get_record(conn: &mut DbConn, app: &LiveApp, id: i64) -> EngineResult<StoredRecord> {
-    if let Some(access) = &app.access {
-        if !record_rights(conn, app, access, id)?.view {
-            return Err(UserError::RecordNotFound(id.to_string()).into());
-        }
+    if !record_rights(conn, app, &app.access, id)?.view {
+        return Err(UserError::RecordNotFound(id.to_string()).into());
     }
     let mut b = conn.sql();
     b.push("SELECT r.id, r.revision, r.data FROM records r WHERE r.app_id = ")

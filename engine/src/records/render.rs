@@ -49,9 +49,7 @@ pub fn value_for(app: &LiveApp, record: &StoredRecord, code: &str) -> Value {
 
 /// Whether the caller (`app.access`) created the record, by its creator field.
 pub fn created_by_caller(app: &LiveApp, record: &StoredRecord) -> bool {
-    let Some(access) = &app.access else {
-        return false;
-    };
+    let access = &app.access;
     app.definition
         .field_of_type(FieldType::Creator)
         .and_then(|f| record.values.get(&f.property.code))
@@ -62,14 +60,10 @@ pub fn created_by_caller(app: &LiveApp, record: &StoredRecord) -> bool {
 
 /// Whether the caller may view field `code` (top-level or in a subtable) of the record.
 pub fn field_viewable(app: &LiveApp, record: &StoredRecord, code: &str) -> bool {
-    match &app.access {
-        None => true,
-        Some(access) if access.fields.is_empty() => true,
-        Some(access) => {
-            access.field_level(&app.definition, code, created_by_caller(app, record))
-                >= crate::acl::Accessibility::Read
-        }
-    }
+    let access = &app.access;
+    access.fields.is_empty()
+        || access.field_level(&app.definition, code, created_by_caller(app, record))
+            >= crate::acl::Accessibility::Read
 }
 
 /// The record as the API returns it. `fields` limits the output to those codes (`$id` and

@@ -11,7 +11,7 @@ use super::files::{attach_files, detach_files};
 use super::index::{self, IndexRows};
 use super::read::{find_by_unique_value, get_record, StoredRecord};
 use super::validate::{normalize_record, Resolver, WriteContext, WriteMode};
-use crate::apps::{load_live, AppId, LiveApp};
+use crate::apps::{load_live_with_rights_of, AppId, LiveApp};
 use crate::db::schema::users;
 use crate::db::{DbConn, IntRow};
 use crate::error::{EngineError, EngineResult, FieldErrors, UserError};
@@ -201,9 +201,7 @@ fn prefix(bulk: bool, i: usize) -> String {
 /// not edit (`app.access`): values are never dropped silently. Unknown codes are ignored as kintone
 /// ignores them.
 fn check_writable(app: &LiveApp, input: &Map<String, Value>, is_creator: bool) -> EngineResult<()> {
-    let Some(access) = &app.access else {
-        return Ok(());
-    };
+    let access = &app.access;
     if access.fields.is_empty() {
         return Ok(());
     }
@@ -218,16 +216,9 @@ fn check_writable(app: &LiveApp, input: &Map<String, Value>, is_creator: bool) -
     Ok(())
 }
 
-/// The caller's rights on an existing record (every right when `app.access` is None).
+/// The caller's rights on an existing record (`app.access`).
 fn rights_on(conn: &mut DbConn, app: &LiveApp, id: i64) -> EngineResult<crate::acl::RecordRights> {
-    match &app.access {
-        None => Ok(crate::acl::RecordRights {
-            view: true,
-            edit: true,
-            delete: true,
-        }),
-        Some(access) => super::read::record_rights(conn, app, access, id),
-    }
+    super::read::record_rights(conn, app, &app.access, id)
 }
 
 /// Validates and completes one record's values: normalization, lookups, calculated fields.
@@ -341,17 +332,20 @@ fn apply_lookups(
             }
             .into()
         };
-        let mut source = load_live(conn, AppId(source_id))?;
         // The source is read with the caller's rights: a record, app or key field they may not see
         // answers like no match, and fields they may not view are copied empty.
-        if let Some(access) = &app.access {
-            let source_access = access.for_app(&source);
-            if !source_access.rights.view
-                || !source_access.field_queryable(&source.definition, &lookup.related_key_field)
-            {
-                return Err(no_match());
-            }
-            source.access = Some(std::sync::Arc::new(source_access));
+        let source = load_live_with_rights_of(
+            conn,
+            AppId(source_id),
+            &app.access.principal,
+            app.access.timezone,
+        )?;
+        if !source.access.rights.view
+            || !source
+                .access
+                .field_queryable(&source.definition, &lookup.related_key_field)
+        {
+            return Err(no_match());
         }
         let found = find_by_unique_value(conn, &source, &lookup.related_key_field, &key, None)?;
         let Some(source_record_id) = found else {

@@ -100,7 +100,7 @@ pub fn is_reviewer(principal: &Principal) -> bool {
         Principal::User {
             is_admin, groups, ..
         } => *is_admin || groups.iter().any(|g| g == REVIEWER_GROUP),
-        Principal::Tokens(_) => false,
+        Principal::Tokens(_) | Principal::System => false,
     }
 }
 
@@ -377,14 +377,15 @@ pub fn approved_for_current(conn: &mut DbConn, app: AppId) -> EngineResult<bool>
 /// oldest first.
 pub fn queue(conn: &mut DbConn) -> EngineResult<Vec<Submission>> {
     let mut b = conn.sql();
-    b.push(
+    b.push(&format!(
         "SELECT r.id, r.app_id, r.revision, r.definition, r.submitter, r.comment, r.submitted_at, \
          r.state, r.reviewer, r.review_comment, r.reviewed_at FROM app_reviews r \
          JOIN apps a ON a.id = r.app_id \
-         WHERE r.state = 'PENDING' AND a.space_id IS NULL AND r.id = \
+         WHERE r.state = 'PENDING' AND {outside} AND r.id = \
          (SELECT MAX(p.id) FROM app_reviews p WHERE p.app_id = r.app_id AND p.state = 'PENDING') \
          ORDER BY r.submitted_at, r.id",
-    );
+        outside = crate::apps::OUTSIDE_GUEST_SPACES_SQL
+    ));
     let rows: Vec<Row> = conn.load(&b)?;
     rows.into_iter().map(Row::into_submission).collect()
 }
@@ -393,10 +394,11 @@ pub fn queue(conn: &mut DbConn) -> EngineResult<Vec<Submission>> {
 /// (cheap enough for every page a reviewer opens).
 pub fn pending_count(conn: &mut DbConn) -> EngineResult<i64> {
     let mut b = conn.sql();
-    b.push(
+    b.push(&format!(
         "SELECT COUNT(DISTINCT r.app_id) AS n FROM app_reviews r JOIN apps a ON a.id = r.app_id \
-         WHERE r.state = 'PENDING' AND a.space_id IS NULL",
-    );
+         WHERE r.state = 'PENDING' AND {outside}",
+        outside = crate::apps::OUTSIDE_GUEST_SPACES_SQL
+    ));
     let rows: Vec<crate::db::IntRow> = conn.load(&b)?;
     Ok(rows.first().map(|r| r.n).unwrap_or(0))
 }

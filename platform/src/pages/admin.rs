@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE, PREVIEW};
+use kumiki_engine::acting::ActingContext;
+use kumiki_engine::apps::{load_definition, AppId, PREVIEW};
 use kumiki_engine::audit::{self, action, AuditFilter};
 use kumiki_engine::org;
 use kumiki_engine::tokens;
@@ -38,10 +39,6 @@ pub(super) async fn require_admin(
 
 pub(super) fn lang_of(user: &SessionUser) -> Lang {
     Lang::parse(&user.locale).unwrap_or(Lang::Ja)
-}
-
-pub(super) fn tz_of(user: &SessionUser) -> chrono_tz::Tz {
-    user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo)
 }
 
 pub(super) fn local_time(t: i64, tz: chrono_tz::Tz) -> String {
@@ -347,9 +344,10 @@ pub struct TokensQuery {
 
 fn load_tokens(
     state: &AppState,
+    acting: &ActingContext,
     app: Option<i64>,
-    tz: chrono_tz::Tz,
 ) -> Result<(TokensData, Value), ApiError> {
+    let tz = acting.timezone();
     let mut conn = state.conn()?;
     let user_tokens = org::list_user_tokens(&mut conn, None)?
         .into_iter()
@@ -371,9 +369,10 @@ fn load_tokens(
         })
         .collect();
     let mut apps = Vec::new();
-    for row in AppRow::list(&mut conn)? {
-        let def = match load_definition(&mut conn, AppId(row.id), LIVE)? {
-            Some((d, _)) => Some(d),
+    for visible in acting.visible_apps(&mut conn)? {
+        let row = visible.row;
+        let def = match visible.definition {
+            Some(d) => Some(d),
             None => load_definition(&mut conn, AppId(row.id), PREVIEW)?.map(|(d, _)| d),
         };
         apps.push(AppChoice {
@@ -433,8 +432,8 @@ pub async fn tokens(
     };
     let st = state.get_ref().clone();
     let app = q.app.as_deref().and_then(|a| a.parse::<i64>().ok());
-    let tz = tz_of(&user);
-    let loaded = blocking(move || load_tokens(&st, app, tz)).await;
+    let acting = user.acting(&state);
+    let loaded = blocking(move || load_tokens(&st, &acting, app)).await;
     show(&state, &user, loaded, "admin_tokens", "admin.tokens.title")
 }
 
@@ -611,7 +610,7 @@ pub async fn audit(
         Err(r) => return r,
     };
     let st = state.get_ref().clone();
-    let (tz, lang) = (tz_of(&user), lang_of(&user));
+    let (tz, lang) = (user.tz(&state), lang_of(&user));
     let loaded = blocking(move || load_audit(&st, q.into_inner(), tz, lang)).await;
     show(&state, &user, loaded, "admin_audit", "admin.audit.title")
 }

@@ -7,7 +7,7 @@ use kumiki_search::IndexStatus;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::admin::{local_time, require_admin, show, tz_of};
+use super::admin::{local_time, require_admin, show};
 use crate::error::ApiError;
 use crate::state::{blocking, AppState};
 
@@ -99,7 +99,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Err(r) => return r,
     };
     let st = state.get_ref().clone();
-    let tz = tz_of(&user);
+    let tz = user.tz(&state);
     let loaded = blocking(move || load(&st, tz)).await;
     show(
         &state,

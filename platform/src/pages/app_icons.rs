@@ -5,7 +5,7 @@
 //! so a page needs only the app id to show it.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kumiki_engine::acl::{check_app, AppRight};
+use kumiki_engine::acl::AppRight;
 use kumiki_engine::apps::{load_definition, AppId, LIVE, PREVIEW};
 use serde_json::{Map, Value};
 
@@ -79,18 +79,13 @@ pub async fn app_icon(
         return super::not_found(&state, lang, Some(&user));
     };
     let st = state.get_ref().clone();
-    let p = user.principal();
-    let timezone = user
-        .timezone
-        .parse()
-        .unwrap_or(state.settings.default_timezone);
+    let acting = user.acting(&state);
     let found = blocking(move || {
         let mut conn = st.conn()?;
-        let access = kumiki_engine::acl::load_access(&mut conn, &p, AppId(app_id), timezone)?;
+        let access = acting.app_access(&mut conn, AppId(app_id))?;
         let may_view = access
             .as_ref()
-            .is_some_and(|a| kumiki_engine::acl::check_app_access(a, AppRight::View).is_ok())
-            && check_app(&p, AppId(app_id), AppRight::View).is_ok();
+            .is_some_and(|a| kumiki_engine::acl::check_app_access(a, AppRight::View).is_ok());
         if !may_view {
             return Ok(None);
         }

@@ -2,8 +2,8 @@
 //! app id, and the manage right — otherwise the not-found page, exactly as for a missing app.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kumiki_engine::acl::{check_app, AppRight};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE, PREVIEW};
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::apps::{load_definition, AppId, LIVE, PREVIEW};
 use serde::Serialize;
 use serde_json::json;
 
@@ -37,17 +37,14 @@ pub async fn managed_app(
         return Err(super::not_found(state, lang, Some(&user)));
     };
     let st = state.get_ref().clone();
-    let p = user.principal();
-    let timezone = user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    let acting = user.acting(state);
     let found = blocking(move || {
         let mut conn = st.conn()?;
-        let manages = kumiki_engine::acl::load_access(&mut conn, &p, AppId(app_id), timezone)?
-            .is_some_and(|a| kumiki_engine::acl::check_app_access(&a, AppRight::Manage).is_ok());
-        if AppRow::find(&mut conn, AppId(app_id))?.is_none()
-            || check_app(&p, AppId(app_id), AppRight::Manage).is_err()
-            || !manages
-        {
-            return Ok(None);
+        // The settings pages are for those who may manage the app (the API's rule, one door).
+        match acting.find_app(&mut conn, AppId(app_id), AppRight::Manage) {
+            Ok(_) => {}
+            Err(kumiki_engine::EngineError::User(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
         }
         let Some((preview, preview_revision)) = load_definition(&mut conn, AppId(app_id), PREVIEW)?
         else {

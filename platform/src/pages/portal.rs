@@ -4,10 +4,9 @@
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use kumiki_engine::acl::{check_app, AppRight, Principal};
-use kumiki_engine::apps::{self, load_definition, AppDefinition, AppId, AppRow, LIVE, PREVIEW};
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::apps::{self, load_definition, AppDefinition, AppId, PREVIEW};
 use kumiki_engine::packages::{import_package, NoFiles};
-use kumiki_engine::records::Actor;
 use kumiki_engine::sessions;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,41 +41,30 @@ struct PortalData {
     error: String,
 }
 
-fn principal(user: &SessionUser) -> Principal {
-    user.principal()
-}
-
 fn visible_apps(
     state: &AppState,
     user: &SessionUser,
 ) -> Result<(Vec<AppCard>, Vec<i64>), crate::error::ApiError> {
     let mut conn = state.conn()?;
-    let p = principal(user);
     let mut cards = Vec::new();
-    for row in AppRow::list(&mut conn)? {
-        let tz = user
-            .timezone
-            .parse()
-            .unwrap_or(state.settings.default_timezone);
-        let visible = kumiki_engine::acl::load_access(&mut conn, &p, AppId(row.id), tz)?
-            .is_some_and(|a| kumiki_engine::acl::check_app_access(&a, AppRight::View).is_ok());
-        if check_app(&p, AppId(row.id), AppRight::View).is_err() || !visible {
+    for app in user.acting(state).visible_apps(&mut conn)? {
+        if kumiki_engine::acl::check_app_access(&app.access, AppRight::View).is_err() {
             continue;
         }
-        let live = load_definition(&mut conn, AppId(row.id), LIVE)?;
-        let def = match &live {
-            Some((d, _)) => d.clone(),
-            None => match load_definition(&mut conn, AppId(row.id), PREVIEW)? {
+        let deployed = app.definition.is_some();
+        let def = match app.definition {
+            Some(d) => d,
+            None => match load_definition(&mut conn, AppId(app.row.id), PREVIEW)? {
                 Some((d, _)) => d,
                 None => continue,
             },
         };
         cards.push(AppCard {
-            id: row.id,
+            id: app.row.id,
             name: def.name,
             icon: super::app_icons::icon_url(&def.settings),
             description: def.description,
-            deployed: live.is_some(),
+            deployed,
         });
     }
     let recent = sessions::recent_apps(&mut conn, &user.code, 6)?;
@@ -152,12 +140,7 @@ pub async fn create_app(
     }
     let st = state.get_ref().clone();
     let form = form.into_inner();
-    let actor = Actor {
-        code: user.code.clone(),
-        name: user.name.clone(),
-        timezone: user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo),
-        scripts: None,
-    };
+    let acting = user.acting(&state);
     let result = blocking(move || {
         let mut conn = st.conn()?;
         if let Some(slug) = form.template.filter(|s| !s.is_empty()) {
@@ -167,9 +150,9 @@ pub async fn create_app(
             let id = conn.write_transaction(|c| {
                 let mut source = crate::examples::embedded_files(&slug);
                 match source.as_mut() {
-                    Some(s) => import_package(c, &st.files, &package, s, &actor, with_records),
+                    Some(s) => import_package(c, &st.files, &package, s, &acting, with_records),
                     None => {
-                        import_package(c, &st.files, &package, &mut NoFiles, &actor, with_records)
+                        import_package(c, &st.files, &package, &mut NoFiles, &acting, with_records)
                     }
                 }
             })?;
@@ -180,7 +163,13 @@ pub async fn create_app(
             return Err(crate::error::ApiError::invalid("name", "name"));
         }
         let (id, _) = conn.write_transaction(|c| {
-            apps::create_app(c, AppDefinition::new(name.trim()), None, None, &actor.code)
+            apps::create_app(
+                c,
+                AppDefinition::new(name.trim()),
+                None,
+                None,
+                acting.user_code(),
+            )
         })?;
         Ok(id.0)
     })
@@ -243,16 +232,11 @@ pub async fn import_app(
         Err(_) => return render_portal(&state, &user, i18n::t(lang, "portal.bad_file")).await,
     };
     let st = state.get_ref().clone();
-    let actor = Actor {
-        code: user.code.clone(),
-        name: user.name.clone(),
-        timezone: user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo),
-        scripts: None,
-    };
+    let acting = user.acting(&state);
     let result = blocking(move || {
         let mut conn = st.conn()?;
         let id = conn.write_transaction(|c| {
-            import_package(c, &st.files, &package, &mut NoFiles, &actor, with_records)
+            import_package(c, &st.files, &package, &mut NoFiles, &acting, with_records)
         })?;
         Ok(id.0)
     })

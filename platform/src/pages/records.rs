@@ -7,9 +7,8 @@
 //! deployed, and a malformed id all answer the not-found page.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kumiki_engine::acl::{check_app, AppRight, Principal};
-use kumiki_engine::apps::{any_script_for, load_definition, AppId, AppRow, ScriptEvent, LIVE};
-use kumiki_engine::db::DbConn;
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::apps::{any_script_for, AppId, ScriptEvent};
 use kumiki_engine::records::get_record;
 use kumiki_engine::sessions;
 use kumiki_engine::{EngineError, UserError};
@@ -72,19 +71,6 @@ pub struct NewQuery {
     copy: Option<String>,
 }
 
-/// The user as permission checks see them (departments with ancestors, groups).
-fn principal(conn: &mut DbConn, user: &SessionUser) -> Result<Principal, ApiError> {
-    let context = kumiki_engine::org::principal_context(conn, &user.code)?;
-    Ok(Principal::User {
-        code: user.code.clone(),
-        name: user.name.clone(),
-        is_admin: user.is_admin,
-        departments: context.departments,
-        own_departments: context.own_departments,
-        groups: context.groups,
-    })
-}
-
 /// What the record pages need of the app's live definition.
 struct AppInfo {
     name: String,
@@ -113,43 +99,28 @@ fn load_app(
     touch: bool,
 ) -> Result<Option<AppInfo>, ApiError> {
     let mut conn = state.conn()?;
-    if AppRow::find(&mut conn, AppId(app))?.is_none() {
-        return Ok(None);
-    }
-    let p = principal(&mut conn, user)?;
-    let tz = user
-        .timezone
-        .parse()
-        .unwrap_or(state.settings.default_timezone);
-    // The same evaluator as the API: an app or record the user may not view is not found.
-    let Some(access) = kumiki_engine::acl::load_access(&mut conn, &p, AppId(app), tz)? else {
-        return Ok(None);
-    };
-    if check_app(&p, AppId(app), AppRight::View).is_err()
-        || kumiki_engine::acl::check_app_access(&access, AppRight::View).is_err()
+    // The same door as the API: an app or record the user may not view is not found.
+    let live = match user
+        .acting(state)
+        .open_app(&mut conn, AppId(app), AppRight::View)
     {
-        return Ok(None);
-    }
-    let Some((definition, _)) = load_definition(&mut conn, AppId(app), LIVE)? else {
-        return Ok(None);
+        Ok(live) => live,
+        Err(EngineError::User(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
     };
+    let (definition, access) = (&live.definition, &live.access);
     let mut unqueryable = Vec::new();
     for (code, property) in &definition.properties {
         let inner = property.fields.iter().flat_map(|f| f.keys());
         for c in std::iter::once(code).chain(inner) {
-            if !access.field_queryable(&definition, c) {
+            if !access.field_queryable(definition, c) {
                 unqueryable.push(c.clone());
             }
         }
     }
-    let may = |right: AppRight| {
-        check_app(&p, AppId(app), right).is_ok()
-            && kumiki_engine::acl::check_app_access(&access, right).is_ok()
-    };
+    let may = |right: AppRight| kumiki_engine::acl::check_app_access(access, right).is_ok();
     let (may_add, may_manage) = (may(AppRight::Add), may(AppRight::Manage));
     if let Some(id) = record {
-        let mut live = kumiki_engine::apps::load_live(&mut conn, AppId(app))?;
-        live.access = Some(std::sync::Arc::new(access));
         match get_record(&mut conn, &live, id) {
             Ok(_) => {}
             Err(EngineError::User(UserError::RecordNotFound(_))) => return Ok(None),
@@ -167,7 +138,7 @@ fn load_app(
         _ => None,
     };
     Ok(Some(AppInfo {
-        name: definition.name,
+        name: definition.name.clone(),
         field_change,
         title_field,
         default_view,

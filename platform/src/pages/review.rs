@@ -7,8 +7,7 @@
 //! queue (server-rendered), and `pending_for` the count in the header.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kumiki_engine::acl::{check_app, AppRight};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LIVE, PREVIEW};
+use kumiki_engine::apps::{load_definition, AppId, LIVE, PREVIEW};
 use kumiki_engine::review;
 use serde::Serialize;
 use serde_json::json;
@@ -50,26 +49,17 @@ async fn render(
     let Ok(app_id) = path.into_inner().parse::<i64>() else {
         return super::not_found(&state, lang, Some(&user));
     };
-    let p = user.principal();
-    let reviewer = review::is_reviewer(&p);
+    let acting = user.acting(&state);
+    let reviewer = review::is_reviewer(acting.principal());
     let st = state.get_ref().clone();
     let summary = blocking(move || {
         let mut conn = st.conn()?;
-        let Some(row) = AppRow::find(&mut conn, AppId(app_id))? else {
-            return Ok(None);
-        };
-        let may_manage = check_app(&p, AppId(app_id), AppRight::Manage).is_ok()
-            && kumiki_engine::acl::load_access(
-                &mut conn,
-                &p,
-                AppId(app_id),
-                chrono_tz::Asia::Tokyo,
-            )?
-            .is_some_and(|a| kumiki_engine::acl::check_app_access(&a, AppRight::Manage).is_ok());
         // Reviewers see every app outside guest spaces; others need the manage right.
-        if !(may_manage || (reviewer && row.space_id.is_none())) {
-            return Ok(None);
-        }
+        let may_manage = match acting.find_app_for_review(&mut conn, AppId(app_id)) {
+            Ok((_, may_manage)) => may_manage,
+            Err(kumiki_engine::EngineError::User(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
         let name = match load_definition(&mut conn, AppId(app_id), LIVE)? {
             Some((d, _)) => d.name,
             None => load_definition(&mut conn, AppId(app_id), PREVIEW)?
@@ -107,7 +97,7 @@ async fn render(
                 "mayManage": summary.may_manage,
                 "user": user.code,
                 "lang": lang.code(),
-                "timeZone": tz_name(&user),
+                "timeZone": user.tz(&state).name(),
             }),
             scripts: vec!["review_common.js", script],
         },
@@ -128,15 +118,6 @@ pub async fn versions_page(
     path: web::Path<String>,
 ) -> HttpResponse {
     render(req, state, path, Which::Versions).await
-}
-
-/// The user's time zone as an IANA name (Asia/Tokyo when unset or unknown).
-fn tz_name(user: &SessionUser) -> String {
-    user.timezone
-        .parse::<chrono_tz::Tz>()
-        .unwrap_or(chrono_tz::Asia::Tokyo)
-        .name()
-        .to_owned()
 }
 
 /// How many apps wait for review, for the header of a reviewer's pages; 0 for anyone else. One
@@ -189,7 +170,7 @@ pub async fn queue_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
     if !review::is_reviewer(&user.principal()) {
         return super::not_found(&state, lang, Some(&user));
     }
-    let tz: chrono_tz::Tz = user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    let tz = user.tz(&state);
     let st = state.get_ref().clone();
     let loaded = blocking(move || {
         let mut conn = st.conn()?;

@@ -10,7 +10,7 @@ mod snippet;
 use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::fields::FieldType;
 use kumiki_search::permissions::{field_readable, visible_apps, VisibleApp};
-use kumiki_search::{PartKind, SearchError, SearchResponse, Searcher};
+use kumiki_search::{PartKind, SearchError, SearchResponse};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -148,9 +148,8 @@ fn searchable_fields(v: &VisibleApp) -> Vec<(String, String)> {
 
 fn run(state: &AppState, user: &SessionUser, form: &SearchForm) -> Result<Found, ApiError> {
     let mut conn = state.conn()?;
-    let principal = user.principal();
-    let tz = form.timezone;
-    let visible = visible_apps(&mut conn, &principal, tz, None, &[])?;
+    let who = user.acting(state);
+    let visible = visible_apps(&mut conn, &who, &[])?;
     let apps = visible
         .iter()
         .map(|v| (v.app.row.id, v.name().to_owned()))
@@ -169,20 +168,13 @@ fn run(state: &AppState, user: &SessionUser, form: &SearchForm) -> Result<Found,
     } else {
         match form.request() {
             Err(problem) => Outcome::Bad(problem),
-            Ok(req) => {
-                let who = Searcher {
-                    principal: &principal,
-                    timezone: tz,
-                    guest_space: None,
-                };
-                match state.search.search(&mut conn, &who, &req) {
-                    Ok(r) => Outcome::Results(r),
-                    Err(SearchError::BadRequest { message, .. }) => {
-                        Outcome::Bad(Problem::Service(message))
-                    }
-                    Err(e) => return Err(e.into()),
+            Ok(req) => match state.search.search(&mut conn, &who, &req) {
+                Ok(r) => Outcome::Results(r),
+                Err(SearchError::BadRequest { message, .. }) => {
+                    Outcome::Bad(Problem::Service(message))
                 }
-            }
+                Err(e) => return Err(e.into()),
+            },
         }
     };
     Ok(Found {
@@ -359,11 +351,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Err(redirect) => return redirect,
     };
     let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
-    let tz = user
-        .timezone
-        .parse()
-        .unwrap_or(state.settings.default_timezone);
-    let form = SearchForm::parse(req.query_string(), tz);
+    let form = SearchForm::parse(req.query_string(), user.tz(&state));
     let st = state.get_ref().clone();
     let u = user.clone();
     let f = form.clone();

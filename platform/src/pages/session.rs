@@ -39,6 +39,8 @@ pub struct SessionUser {
     /// The user's own departments (no ancestors).
     pub own_departments: Vec<String>,
     pub groups: Vec<String>,
+    /// The primary department (`PRIMARY_ORGANIZATION()`).
+    pub primary_department: Option<String>,
 }
 
 impl SessionUser {
@@ -51,7 +53,23 @@ impl SessionUser {
             departments: self.departments.clone(),
             own_departments: self.own_departments.clone(),
             groups: self.groups.clone(),
+            primary_department: self.primary_department.clone(),
         }
+    }
+
+    /// The user's time zone (`acting::user_timezone`: theirs, else the server's default).
+    pub fn tz(&self, state: &AppState) -> chrono_tz::Tz {
+        kumiki_engine::acting::user_timezone(&self.timezone, state.settings.default_timezone)
+    }
+
+    /// The user acting through the pages: every app a page opens goes through this.
+    pub fn acting(&self, state: &AppState) -> kumiki_engine::acting::ActingContext {
+        kumiki_engine::acting::ActingContext::new(
+            self.principal(),
+            kumiki_engine::acting::Channel::Page,
+            self.tz(state),
+        )
+        .with_peer(String::new(), "session")
     }
 }
 
@@ -133,6 +151,7 @@ pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<Session
         departments: ctx.departments,
         own_departments: ctx.own_departments,
         groups: ctx.groups,
+        primary_department: ctx.primary_department,
         csrf: csrf_for(state, &sid),
         code: user.code,
         name: user.name,

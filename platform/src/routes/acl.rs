@@ -7,7 +7,7 @@ use kumiki_engine::acl::{AppAclEntry, AppRight, FieldAclRule, RecordAclRule};
 use kumiki_engine::apps::AppDefinition;
 use kumiki_engine::db::DbConn;
 use kumiki_engine::fields::FieldType;
-use kumiki_engine::query::{self, QueryContext};
+use kumiki_engine::query;
 use kumiki_engine::records::{created_by_caller, get_record};
 use kumiki_engine::users::User;
 use kumiki_engine::{QueryErrorCode, UserError};
@@ -96,8 +96,7 @@ fn default_app_acl() -> Vec<AppAclEntry> {
 /// Permission changes are audited in the same transaction as the change.
 fn audit_permission_change(call: &mut Call, p: &Params, detail: Value) -> Result<(), ApiError> {
     let app = p.i64("app")?;
-    super::org_api::audit(
-        call,
+    call.audit(
         kumiki_engine::audit::action::PERMISSION_UPDATE,
         &format!("app:{app}"),
         detail,
@@ -135,15 +134,7 @@ pub fn check_filter_cond(
     cond: &str,
     tz: chrono_tz::Tz,
 ) -> Result<(), UserError> {
-    let ctx = QueryContext {
-        definition: def,
-        login_user: "",
-        primary_organization: None,
-        timezone: tz,
-        now: chrono::Utc::now(),
-        access: None,
-        text_matcher: None,
-    };
+    let ctx = kumiki_engine::acting::check_query_context(def, tz);
     let q = query::prepare(cond, &ctx)?;
     if !q.order_by.is_empty() || q.limit.is_some() || q.offset.is_some() {
         return Err(UserError::query(
@@ -207,7 +198,7 @@ pub fn evaluate(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             "A maximum of 100 records can be evaluated at one time.",
         ));
     }
-    let access = app.access.clone().ok_or_else(ApiError::internal)?;
+    let access = app.access.clone();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let record = get_record(call.conn, &app, id)?;

@@ -3,7 +3,6 @@
 
 use kumiki_engine::apps::AppDefinition;
 use kumiki_engine::fields::FieldType;
-use kumiki_engine::query::QueryContext;
 use kumiki_engine::views::{check_view, Kind as ViewKind};
 use kumiki_engine::{FieldErrors, UserError};
 use serde_json::{json, Map, Value};
@@ -23,7 +22,6 @@ pub fn update_views(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .opt_object("views")?
         .ok_or_else(|| ApiError::invalid("views", "Required field."))?
         .clone();
-    let login = call.caller.principal.acting_user().to_owned();
     let tz = call.caller.timezone;
     let mut ids: Map<String, Value> = Map::new();
     let result = change_preview(call, p, |def| {
@@ -49,15 +47,7 @@ pub fn update_views(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             };
             let mut v = obj.clone();
             v.insert("name".into(), Value::String(name.clone()));
-            let ctx = QueryContext {
-                definition: def,
-                login_user: &login,
-                primary_organization: None,
-                timezone: tz,
-                now: chrono::Utc::now(),
-                access: None,
-                text_matcher: None,
-            };
+            let ctx = kumiki_engine::acting::check_query_context(def, tz);
             // One check for shared and private views (engine `views`): columns, calendar date,
             // filter and sort, keyed `views.<name>.<member>`.
             let view_type = check_view(

@@ -1,6 +1,6 @@
 //! `app.json`, `apps.json`, `preview/app.json` (create) and `preview/app/deploy.json`.
 
-use kumiki_engine::acl::{AppRight, Principal};
+use kumiki_engine::acl::{check_app_access, AppRight, Principal};
 use kumiki_engine::apps::{self, load_definition, AppDefinition, AppId, AppRow, LIVE, PREVIEW};
 use kumiki_engine::users::User;
 use serde_json::{json, Value};
@@ -36,8 +36,8 @@ fn app_json(call: &mut Call, row: &AppRow) -> Result<Value, ApiError> {
         "code": def.code,
         "name": def.name,
         "description": def.description,
-        "spaceId": row.space_id.map(|s| s.to_string()),
-        "threadId": row.thread_id.map(|s| s.to_string()),
+        "spaceId": row.space().map(|s| s.to_string()),
+        "threadId": row.thread().map(|s| s.to_string()),
         "createdAt": iso(row.created_at),
         "creator": user_json(call, &row.creator)?,
         "modifiedAt": iso(row.modified_at),
@@ -72,17 +72,19 @@ pub fn get_apps(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     }
     let mut out = Vec::new();
     let mut skipped = 0;
-    for row in AppRow::list(call.conn)? {
+    // Only apps the caller may view (what `app.json` would answer), through the URL's path.
+    for visible in call.acting.visible_apps(call.conn)? {
+        if check_app_access(&visible.access, AppRight::View).is_err() {
+            continue;
+        }
+        let row = visible.row;
         if ids.as_ref().is_some_and(|ids| !ids.contains(&row.id)) {
             continue;
         }
         if space_ids
             .as_ref()
-            .is_some_and(|s| !row.space_id.is_some_and(|id| s.contains(&id)))
+            .is_some_and(|s| !row.space().is_some_and(|id| s.contains(&id)))
         {
-            continue;
-        }
-        if row.space_id.is_some() != call.guest_space.is_some() {
             continue;
         }
         let app = app_json(call, &row)?;
@@ -159,8 +161,7 @@ pub fn deploy(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             },
         )?;
         let detail = json!({ "revert": revert, "revision": revision });
-        super::org_api::audit(
-            call,
+        call.audit(
             kumiki_engine::audit::action::APP_DEPLOY,
             &format!("app:{app}"),
             detail,

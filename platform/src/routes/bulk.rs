@@ -69,7 +69,7 @@ pub fn run(call: &mut Call, p: &Params) -> Result<Value, Failure> {
                 "Specify a record API path.",
             )));
         };
-        if space != call.guest_space {
+        if space != call.guest_space() {
             return Err(Failure::Api(ApiError::invalid(
                 &format!("requests[{i}].api"),
                 "All requests must be in the same space as the bulk request.",

@@ -1,12 +1,12 @@
-//! The context of one kintone API call: the caller, their connection (inside the call's transaction),
-//! the guest space of the URL, and the single place where an app is looked up and permission-checked.
+//! The context of one kintone API call: the caller, their connection (inside the call's transaction)
+//! and their acting context (`kumiki_engine::acting`), through which every app is opened.
 
-use kumiki_engine::acl::{check_app_access, open_live_app, Access, AppRight};
-use kumiki_engine::apps::{load_definition, AppId, AppRow, LiveApp, LIVE};
+use kumiki_engine::acl::AppRight;
+use kumiki_engine::acting::{ActingContext, Channel};
+use kumiki_engine::apps::{AppId, AppRow, LiveApp};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::query::QueryContext;
 use kumiki_engine::records::Actor;
-use kumiki_engine::UserError;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -16,82 +16,88 @@ pub struct Call<'a> {
     pub state: &'a AppState,
     pub conn: &'a mut DbConn,
     pub caller: &'a Caller,
-    /// `/k/guest/{space}/v1/...` requests carry the space id.
-    pub guest_space: Option<i64>,
+    /// Who acts, through the API and the guest-space path of the URL (`/k/guest/{space}/v1/...`).
+    pub acting: &'a ActingContext,
     /// Attachment files to remove from disk once the transaction has committed.
     pub removed_files: Vec<String>,
 }
 
 impl<'a> Call<'a> {
+    /// A call of `caller` acting as `acting` (`Caller::api_acting`).
+    pub fn new(
+        state: &'a AppState,
+        conn: &'a mut DbConn,
+        caller: &'a Caller,
+        acting: &'a ActingContext,
+    ) -> Call<'a> {
+        Call {
+            state,
+            conn,
+            caller,
+            acting,
+            removed_files: Vec::new(),
+        }
+    }
+
+    /// The guest space of the URL, if any.
+    pub fn guest_space(&self) -> Option<i64> {
+        self.acting.guest_space()
+    }
+
+    /// The writer of this call's changes, with the app scripts a save runs.
     pub fn actor(&self) -> Actor {
         Actor {
-            code: self.caller.principal.acting_user().to_owned(),
-            name: self.caller.principal.acting_name().to_owned(),
-            timezone: self.caller.timezone,
-            scripts: Some(self.state.scripts.context(self.caller.principal.clone())),
+            scripts: Some(
+                self.state
+                    .scripts
+                    .context(self.acting.clone().in_channel(Channel::Script)),
+            ),
+            ..self.acting.actor()
         }
     }
 
-    /// Checks that the app exists and is reachable through this URL (guest space), then the right
-    /// (the deployed app ACL, `acl::check_app_access`). Every app-scoped endpoint goes through here.
+    /// The app's row when it exists, is reachable through this URL and the caller has `right`
+    /// (`ActingContext::find_app`).
     pub fn app_row(&mut self, app: i64, right: AppRight) -> Result<AppRow, ApiError> {
-        let row = AppRow::find(self.conn, AppId(app))?
-            .ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
-        self.check_space(&row)?;
-        let live = load_definition(self.conn, AppId(app), LIVE)?;
-        let access = Access::for_definition(
-            &self.caller.principal,
-            AppId(app),
-            &row.creator,
-            live.as_ref().map(|(d, _)| d),
-            self.caller.timezone,
-        );
-        check_app_access(&access, right)?;
-        Ok(row)
+        Ok(self.acting.find_app(self.conn, AppId(app), right)?)
     }
 
-    /// The live app, checked as `app_row` does, carrying the caller's rights (`LiveApp::access`) so
-    /// that record reads, writes and rendering apply record and field permissions.
+    /// The live app, checked as `app_row` does, carrying the caller's rights (`LiveApp::access`).
     pub fn live_app(&mut self, app: i64, right: AppRight) -> Result<LiveApp, ApiError> {
-        let row = AppRow::find(self.conn, AppId(app))?
-            .ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
-        self.check_space(&row)?;
-        Ok(open_live_app(
-            self.conn,
-            row,
-            &self.caller.principal,
-            right,
-            self.caller.timezone,
-        )?)
+        Ok(self.acting.open_app(self.conn, AppId(app), right)?)
     }
 
-    fn check_space(&self, row: &AppRow) -> Result<(), ApiError> {
-        // Spaces arrive in a later issue; an app's space_id marks it as living in a guest space when
-        // that space is a guest space. Until spaces exist, apps have no space and a guest URL for them
-        // is refused as kintone refuses a wrong space.
-        match (row.space_id, self.guest_space) {
-            (None, None) => Ok(()),
-            (Some(app_space), Some(url_space)) if app_space == url_space => Ok(()),
-            (Some(_), None) => Err(ApiError::guest_space_path_required()),
-            _ => Err(ApiError::no_privilege()),
-        }
-    }
-
-    /// Borrows only the caller (not the call), so the connection stays usable beside it.
+    /// The caller's query context on `app`, with the full-text index for `like`. Borrows only the
+    /// acting context and state (not the call), so the connection stays usable beside it.
     pub fn query_context<'d>(&self, app: &'d LiveApp) -> QueryContext<'d>
     where
         'a: 'd,
     {
-        let caller: &'a Caller = self.caller;
+        let acting: &'a ActingContext = self.acting;
         let state: &'a AppState = self.state;
-        QueryContext {
-            definition: &app.definition,
-            login_user: caller.principal.acting_user(),
-            primary_organization: None,
-            timezone: caller.timezone,
-            now: chrono::Utc::now(),
-            access: app.access.as_deref(),
-            text_matcher: Some(state.search.like_matcher()),
-        }
+        acting.query_context(app, Some(state.search.like_matcher()))
+    }
+
+    /// Appends a successful action of the caller to the audit log, in the call's transaction.
+    pub fn audit(
+        &mut self,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        Ok(self.acting.audit(self.conn, action, target, detail)?)
+    }
+}
+
+impl Caller {
+    /// The caller acting through `channel`, outside any guest space.
+    pub fn acting(&self, channel: Channel) -> ActingContext {
+        ActingContext::new(self.principal.clone(), channel, self.timezone)
+            .with_peer(self.peer.clone(), self.via)
+    }
+
+    /// The caller acting through the API by the path of `guest_space` (None: `/k/v1`).
+    pub fn api_acting(&self, guest_space: Option<i64>) -> ActingContext {
+        self.acting(Channel::Api).through_guest_space(guest_space)
     }
 }

@@ -119,13 +119,8 @@ async fn download(
         let meta = file_meta(&mut conn, &key)?;
         match meta.app_id {
             Some(app) => {
-                let mut call = Call {
-                    state: &state,
-                    conn: &mut conn,
-                    caller: &caller,
-                    guest_space: space,
-                    removed_files: Vec::new(),
-                };
+                let acting = caller.api_acting(space);
+                let mut call = Call::new(&state, &mut conn, &caller, &acting);
                 // A file of an app, record or field the caller cannot see answers like a missing
                 // file.
                 let missing = || ApiError::from(UserError::FileNotFound(key.clone()));

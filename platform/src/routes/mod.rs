@@ -185,13 +185,8 @@ async fn handle(
         let caller = authenticate(&state, &mut conn, &creds)?;
         let mut removed = Vec::new();
         let run = |conn: &mut kumiki_engine::db::DbConn| -> Result<Value, Failure> {
-            let mut call = Call {
-                state: &state,
-                conn,
-                caller: &caller,
-                guest_space: space,
-                removed_files: Vec::new(),
-            };
+            let acting = caller.api_acting(space);
+            let mut call = Call::new(&state, conn, &caller, &acting);
             let result = if method == Method::POST && api == "bulkRequest" {
                 bulk::run(&mut call, &Params(&params))?
             } else {

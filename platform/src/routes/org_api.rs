@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, TimeZone};
 use kumiki_engine::acl::{Principal, TokenRights};
 use kumiki_engine::apps::AppId;
-use kumiki_engine::audit::{self, action, AuditEvent, AuditFilter};
+use kumiki_engine::audit::{self, action, AuditFilter};
 use kumiki_engine::org::{self, DepartmentChanges};
 use kumiki_engine::tokens;
 use kumiki_engine::users::User;
@@ -28,21 +28,6 @@ fn require_admin(caller: &Caller) -> Result<(), ApiError> {
         Principal::User { is_admin: true, .. } => Ok(()),
         _ => Err(ApiError::no_privilege()),
     }
-}
-
-/// Appends a successful action of this call's caller to the audit log, in the call's transaction.
-/// `detail` gets `via` (how the caller authenticated) when it is an object.
-pub fn audit(call: &mut Call, action: &str, target: &str, detail: Value) -> Result<(), ApiError> {
-    let mut detail = detail;
-    if let Value::Object(map) = &mut detail {
-        map.insert("via".into(), Value::String(call.caller.via.into()));
-    }
-    let actor = call.caller.principal.acting_user().to_owned();
-    audit::record(
-        call.conn,
-        AuditEvent::success(&actor, &call.caller.peer, action, target, detail),
-    )?;
-    Ok(())
 }
 
 fn iso(t: i64) -> String {
@@ -96,8 +81,7 @@ pub fn add_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let is_admin = p.opt_bool("isAdmin")?.unwrap_or(false);
     let user = User::create(call.conn, &code, &name, &password, is_admin)?;
     let target = format!("user:{}", user.code);
-    audit(
-        call,
+    call.audit(
         action::USER_ADD,
         &target,
         json!({"name": user.name, "isAdmin": is_admin}),
@@ -130,7 +114,7 @@ pub fn update_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         if let Some(a) = is_admin {
             detail.insert("isAdmin".into(), json!({"old": before.is_admin, "new": a}));
         }
-        audit(call, action::USER_UPDATE, &target, Value::Object(detail))?;
+        call.audit(action::USER_UPDATE, &target, Value::Object(detail))?;
     }
     if let Some(password) = password {
         if password.chars().count() < 8 {
@@ -140,7 +124,7 @@ pub fn update_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             ));
         }
         User::set_password(call.conn, &code, &password)?;
-        audit(call, action::USER_PASSWORD, &target, json!({}))?;
+        call.audit(action::USER_PASSWORD, &target, json!({}))?;
     }
     Ok(json!({}))
 }
@@ -158,7 +142,7 @@ fn set_active(call: &mut Call, p: &Params, active: bool) -> Result<Value, ApiErr
     } else {
         action::USER_DISABLE
     };
-    audit(call, act, &format!("user:{code}"), json!({}))?;
+    call.audit(act, &format!("user:{code}"), json!({}))?;
     Ok(json!({}))
 }
 
@@ -202,8 +186,7 @@ pub fn add_department(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let parent = p.opt_str("parentCode")?.filter(|s| !s.is_empty());
     let sort = p.opt_i64("sort")?.unwrap_or(0);
     let d = org::add_department(call.conn, &code, &name, parent.as_deref(), sort)?;
-    audit(
-        call,
+    call.audit(
         action::DEPARTMENT_ADD,
         &format!("department:{}", d.code),
         json!({"name": d.name, "parentCode": d.parent_code, "sort": d.sort}),
@@ -227,8 +210,7 @@ pub fn update_department(call: &mut Call, p: &Params) -> Result<Value, ApiError>
         sort: p.opt_i64("sort")?,
     };
     let (before, after) = org::update_department(call.conn, &code, &changes)?;
-    audit(
-        call,
+    call.audit(
         action::DEPARTMENT_UPDATE,
         &format!("department:{code}"),
         json!({
@@ -246,8 +228,7 @@ pub fn delete_department(call: &mut Call, p: &Params) -> Result<Value, ApiError>
     let code = required_str(p, "code")?;
     let members = org::members_of_department(call.conn, &code)?;
     let d = org::delete_department(call.conn, &code)?;
-    audit(
-        call,
+    call.audit(
         action::DEPARTMENT_DELETE,
         &format!("department:{code}"),
         json!({"name": d.name, "parentCode": d.parent_code, "members": members}),
@@ -270,8 +251,7 @@ pub fn add_group(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let code = required_str(p, "code")?;
     let name = p.opt_str("name")?.unwrap_or_default();
     let g = org::add_group(call.conn, &code, &name)?;
-    audit(
-        call,
+    call.audit(
         action::GROUP_ADD,
         &format!("group:{}", g.code),
         json!({"name": g.name}),
@@ -285,8 +265,7 @@ pub fn update_group(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let code = required_str(p, "code")?;
     let name = p.opt_str("name")?.unwrap_or_default();
     let (before, after) = org::update_group(call.conn, &code, &name)?;
-    audit(
-        call,
+    call.audit(
         action::GROUP_UPDATE,
         &format!("group:{code}"),
         json!({"name": {"old": before.name, "new": after.name}}),
@@ -300,8 +279,7 @@ pub fn delete_group(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let code = required_str(p, "code")?;
     let members = org::members_of_group(call.conn, &code)?;
     let g = org::delete_group(call.conn, &code)?;
-    audit(
-        call,
+    call.audit(
         action::GROUP_DELETE,
         &format!("group:{code}"),
         json!({"name": g.name, "members": members}),
@@ -360,8 +338,7 @@ pub fn set_memberships(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         org::set_user_groups(call.conn, &user, g)?;
         detail.insert("groups".into(), json!({"old": before, "new": g}));
     }
-    audit(
-        call,
+    call.audit(
         action::MEMBERSHIP_UPDATE,
         &format!("user:{user}"),
         Value::Object(detail),
@@ -410,8 +387,7 @@ pub fn create_user_token(call: &mut Call, p: &Params) -> Result<Value, ApiError>
     };
     let by = call.caller.principal.acting_user().to_owned();
     let (t, secret) = org::create_user_token(call.conn, &user, &name, &by, expires_at)?;
-    audit(
-        call,
+    call.audit(
         action::TOKEN_CREATE,
         &format!("user:{user}"),
         json!({"kind": "user", "id": t.id, "name": t.name, "expiresAt": t.expires_at.map(iso)}),
@@ -424,8 +400,7 @@ pub fn revoke_user_token(call: &mut Call, p: &Params) -> Result<Value, ApiError>
     require_admin(call.caller)?;
     let id = required_str(p, "id")?;
     let t = org::revoke_user_token(call.conn, &id)?;
-    audit(
-        call,
+    call.audit(
         action::TOKEN_REVOKE,
         &format!("user:{}", t.user_code),
         json!({"kind": "user", "id": t.id, "name": t.name}),
@@ -479,8 +454,7 @@ pub fn create_app_token(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
     }
     let token = tokens::create_token(call.conn, AppId(app), rights)?;
     let id = tokens::app_token_id(&token);
-    audit(
-        call,
+    call.audit(
         action::TOKEN_CREATE,
         &format!("app:{app}"),
         json!({"kind": "app", "id": id, "rights": rights_json(&rights)}),
@@ -496,8 +470,7 @@ pub fn revoke_app_token(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
     if !tokens::revoke_app_token(call.conn, AppId(app), &id)? {
         return Err(ApiError::invalid("id", "The token does not exist."));
     }
-    audit(
-        call,
+    call.audit(
         action::TOKEN_REVOKE,
         &format!("app:{app}"),
         json!({"kind": "app", "id": id}),
@@ -603,13 +576,8 @@ pub async fn audit_csv(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
             let filter = audit_filter(&p, caller.timezone)?;
             conn.write_transaction(|c| {
                 let entries = audit::list(c, &filter, CSV_MAX_ROWS, 0)?;
-                let mut call = Call {
-                    state: &state,
-                    conn: c,
-                    caller: &caller,
-                    guest_space: None,
-                    removed_files: Vec::new(),
-                };
+                let acting = caller.api_acting(None);
+                let mut call = Call::new(&state, c, &caller, &acting);
                 let detail = json!({
                     "rows": entries.len(),
                     "filter": {
@@ -618,7 +586,7 @@ pub async fn audit_csv(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
                         "target": filter.target, "outcome": filter.outcome,
                     },
                 });
-                audit(&mut call, action::AUDIT_EXPORT, "audit", detail)?;
+                call.audit(action::AUDIT_EXPORT, "audit", detail)?;
                 Ok((audit::to_csv(&entries, caller.timezone), caller.timezone))
             })
         })

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use kumiki_engine::acl::{check_app, AppRight, Principal};
-use kumiki_engine::apps::{AppId, AppRow, LiveApp};
+use kumiki_engine::acl::{check_app, check_app_access, AppRight, Principal};
+use kumiki_engine::apps::{AppId, LiveApp};
 use kumiki_engine::fields::FieldType;
 use kumiki_engine::process::{self, settings, StatusChange};
 use kumiki_engine::query;
@@ -165,10 +165,9 @@ fn is_app_manager(call: &Call, app: &LiveApp) -> bool {
     let row = &app.row;
     match &call.caller.principal {
         Principal::User { is_admin, code, .. } if *is_admin || row.creator == *code => true,
-        Principal::User { .. } => {
-            app.definition.app_acl.is_some() && app.access.as_ref().is_some_and(|a| a.rights.manage)
-        }
+        Principal::User { .. } => app.definition.app_acl.is_some() && app.access.rights.manage,
         p @ Principal::Tokens(_) => check_app(p, AppId(row.id), AppRight::Manage).is_ok(),
+        Principal::System => true,
     }
 }
 
@@ -247,14 +246,13 @@ pub fn assigned(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
         return Err(ApiError::no_privilege());
     }
     let mut out = Vec::new();
-    for row in AppRow::list(call.conn)? {
-        if call.app_row(row.id, AppRight::View).is_err() {
+    for visible in call.acting.visible_apps(call.conn)? {
+        if check_app_access(&visible.access, AppRight::View).is_err() {
             continue;
         }
         // With the caller's rights attached, the count leaves out records they may not view.
-        let app = match call.live_app(row.id, AppRight::View) {
-            Ok(app) => app,
-            Err(_) => continue,
+        let Some(app) = visible.into_live() else {
+            continue;
         };
         if !app.definition.process_enabled() {
             continue;

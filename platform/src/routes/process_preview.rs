@@ -95,13 +95,8 @@ async fn render(
             return Err(ApiError::malformed_json());
         }
         conn.read_transaction(|conn| {
-            let mut call = Call {
-                state: &state,
-                conn,
-                caller: &caller,
-                guest_space: None,
-                removed_files: Vec::new(),
-            };
+            let acting = caller.api_acting(None);
+            let mut call = Call::new(&state, conn, &caller, &acting);
             let (settings, title) = checked_settings(&mut call, &Params(&params))?;
             super::review::render_diagram(&mut call, &settings, &title, ja)
         })

@@ -67,11 +67,9 @@ pub fn bulk_delete(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::Delete)?;
     let query = p.opt_str("query")?.unwrap_or_default();
     let expected = expected_count(p)?;
-    let actor = call.actor();
     let ctx = call.query_context(&app);
-    let peer = call.caller.peer.clone();
     let (count, removed) =
-        records::bulk_delete_by_query(call.conn, &app, &ctx, &query, expected, &actor, &peer)?;
+        records::bulk_delete_by_query(call.conn, &app, &ctx, &query, expected, call.acting)?;
     call.removed_files.extend(removed);
     Ok(json!({ "count": count }))
 }

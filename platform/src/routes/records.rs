@@ -2,6 +2,7 @@
 //! single and bulk (at most 100 records, all or nothing).
 
 use kumiki_engine::acl::AppRight;
+use kumiki_engine::apps::AppId;
 use kumiki_engine::query;
 use kumiki_engine::records::{
     self, count_records, get_record, list_records, record_json, ListRequest, RecordTarget,
@@ -190,34 +191,16 @@ pub fn update_records(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 }
 
 pub fn delete_records(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
-    let app = call.live_app(p.i64("app")?, AppRight::Delete)?;
+    let app = p.i64("app")?;
     let ids: Vec<i64> = p
         .opt_i64_list("ids")?
         .ok_or_else(|| ApiError::invalid("ids", "Required field."))?
         .into_iter()
         .map(|id| id.ok_or_else(|| ApiError::invalid("ids", "Enter integer values.")))
         .collect::<Result<_, _>>()?;
-    if ids.len() > BULK_LIMIT {
-        return Err(ApiError::invalid(
-            "ids",
-            "A maximum of 100 records can be deleted at one time.",
-        ));
-    }
     let revisions = p.opt_i64_list("revisions")?.unwrap_or_default();
-    if !revisions.is_empty() && revisions.len() != ids.len() {
-        return Err(ApiError::invalid(
-            "revisions",
-            "The number of revisions must match the number of ids.",
-        ));
-    }
-    let removed = records::delete_records(call.conn, &app, &ids, &revisions)?;
-    let target = format!("app:{}", app.id().0);
-    super::org_api::audit(
-        call,
-        kumiki_engine::audit::action::RECORDS_DELETE,
-        &target,
-        json!({ "ids": ids }),
-    )?;
+    let removed =
+        records::delete_records_as(call.conn, call.acting, AppId(app), &ids, &revisions)?;
     call.removed_files.extend(removed);
     Ok(json!({}))
 }

@@ -33,16 +33,9 @@ fn is_reviewer(call: &Call) -> bool {
 }
 
 /// The app, for someone who may read its review: a reviewer (any app outside guest spaces), else
-/// whoever may manage it.
+/// whoever may manage it (`ActingContext::find_app_for_review`).
 fn readable_app(call: &mut Call, app: i64) -> Result<AppRow, ApiError> {
-    if is_reviewer(call) && call.guest_space.is_none() {
-        let row = AppRow::find(call.conn, AppId(app))?
-            .ok_or_else(|| UserError::AppNotFound(app.to_string()))?;
-        if row.space_id.is_none() {
-            return Ok(row);
-        }
-    }
-    call.app_row(app, AppRight::Manage)
+    Ok(call.acting.find_app_for_review(call.conn, AppId(app))?.0)
 }
 
 pub(crate) fn user_json(call: &mut Call, code: &str) -> Result<Value, ApiError> {
@@ -128,8 +121,7 @@ pub fn submit(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let comment = p.opt_str("comment")?.unwrap_or_default();
     let user = call.caller.principal.acting_user().to_owned();
     let s = review::submit(call.conn, AppId(app), &user, &comment)?;
-    super::org_api::audit(
-        call,
+    call.audit(
         action::APP_REVIEW_SUBMIT,
         &format!("app:{app}"),
         json!({"submission": s.id, "revision": s.revision, "comment": comment}),
@@ -197,8 +189,7 @@ pub fn decide(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     } else {
         action::APP_REVIEW_REJECT
     };
-    super::org_api::audit(
-        call,
+    call.audit(
         verb,
         &format!("app:{app}"),
         json!({"submission": id, "revision": s.revision, "comment": comment, "submitter": s.submitter}),
@@ -309,8 +300,7 @@ pub fn rollback(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         *d = def;
         Ok(())
     })?;
-    super::org_api::audit(
-        call,
+    call.audit(
         action::APP_ROLLBACK,
         &format!("app:{app}"),
         json!({"version": version, "revision": revision}),
@@ -323,8 +313,7 @@ pub fn rollback(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let mut submission = None;
     if required {
         let s = review::submit(call.conn, id, &user, &comment)?;
-        super::org_api::audit(
-            call,
+        call.audit(
             action::APP_REVIEW_SUBMIT,
             &format!("app:{app}"),
             json!({"submission": s.id, "revision": s.revision, "comment": comment}),
@@ -336,9 +325,8 @@ pub fn rollback(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             );
         }
         let s = review::decide(call.conn, id, s.id, &user, true, &comment)?;
-        super::org_api::audit(
-            call,
-            action::APP_REVIEW_APPROVE,
+        call.audit(
+        action::APP_REVIEW_APPROVE,
             &format!("app:{app}"),
             json!({"submission": s.id, "revision": s.revision, "comment": comment, "submitter": s.submitter}),
         )?;
@@ -352,8 +340,7 @@ pub fn rollback(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         &user,
         |_conn, preview, _live| check_definition(preview).map_err(kumiki_engine::EngineError::User),
     )?;
-    super::org_api::audit(
-        call,
+    call.audit(
         action::APP_DEPLOY,
         &format!("app:{app}"),
         json!({"revert": false, "revision": revision, "rollbackTo": version}),
@@ -370,8 +357,7 @@ pub fn restore_record(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let revision = p.i64("revision")?;
     let actor = call.actor();
     let new_revision = review::restore::restore_record(call.conn, &app, id, revision, &actor)?;
-    super::org_api::audit(
-        call,
+    call.audit(
         action::RECORD_RESTORE,
         &format!("app:{app_id}"),
         json!({"record": id, "revision": revision, "newRevision": new_revision}),
@@ -443,13 +429,8 @@ pub async fn diagram_endpoint(req: HttpRequest, state: web::Data<AppState>) -> H
         let mut conn = state.conn()?;
         let caller = authenticate(&state, &mut conn, &creds)?;
         conn.read_transaction(|conn| {
-            let mut call = Call {
-                state: &state,
-                conn,
-                caller: &caller,
-                guest_space: None,
-                removed_files: Vec::new(),
-            };
+            let acting = caller.api_acting(None);
+            let mut call = Call::new(&state, conn, &caller, &acting);
             diagram_svg(&mut call, &Params(&params), ja)
         })
     })

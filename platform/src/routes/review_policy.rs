@@ -63,8 +63,7 @@ pub fn put_policy(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             },
         },
     )?;
-    super::org_api::audit(
-        call,
+    call.audit(
         action::REVIEW_POLICY_UPDATE,
         "review:policy",
         json!({
@@ -77,7 +76,7 @@ pub fn put_policy(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 
 /// `GET /api/review/queue.json`.
 pub fn queue(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
-    if !review::is_reviewer(&call.caller.principal) || call.guest_space.is_some() {
+    if !review::is_reviewer(&call.caller.principal) || call.guest_space().is_some() {
         return Err(ApiError::no_privilege());
     }
     let mut out = Vec::new();

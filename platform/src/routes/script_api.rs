@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use kumiki_engine::acl::AppRight;
-use kumiki_engine::apps::{load_definition, AppId, AppScript, LiveApp, ScriptEvent, LIVE, PREVIEW};
+use kumiki_engine::acting::Channel;
+use kumiki_engine::apps::{load_definition, AppId, AppScript, LiveApp, ScriptEvent, PREVIEW};
 use kumiki_engine::records::{field_viewable, get_record};
 use kumiki_engine::{EngineResult, FieldErrors, UserError};
 use kumiki_scripting::{ScriptFailure, ScriptRun};
@@ -57,18 +58,10 @@ pub fn test_run(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         None => typed,
     };
     let runtime = Arc::clone(&call.state.scripts);
-    let principal = call.caller.principal.clone();
+    let acting = call.acting.clone().in_channel(Channel::Script);
     let actor = call.actor();
     let run = rolled_back(call, |conn| {
-        runtime.test_run(
-            conn,
-            &app,
-            &principal,
-            &actor,
-            &script,
-            event,
-            input.clone(),
-        )
+        runtime.test_run(conn, &app, &acting, &actor, &script, event, input.clone())
     })?;
     let changes = changes(&app, &input, &run.values);
     let mut answer = run_json(&app, run);
@@ -93,10 +86,10 @@ pub fn field_change(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         bare_values(p.opt_object("record")?.unwrap_or(&Map::new())),
     );
     let runtime = Arc::clone(&call.state.scripts);
-    let principal = call.caller.principal.clone();
+    let acting = call.acting.clone().in_channel(Channel::Script);
     let actor = call.actor();
     let run = rolled_back(call, |conn| {
-        runtime.field_change(conn, &app, &principal, &actor, &field, values.clone())
+        runtime.field_change(conn, &app, &acting, &actor, &field, values.clone())
     })?;
     Ok(run_json(&app, run))
 }
@@ -104,18 +97,7 @@ pub fn field_change(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 /// The app for its managers: live with the caller's rights, or, before the first deploy, the
 /// pre-live definition (there are no records yet).
 fn managed_app(call: &mut Call, app_id: i64) -> Result<LiveApp, ApiError> {
-    let row = call.app_row(app_id, AppRight::Manage)?;
-    if load_definition(call.conn, AppId(app_id), LIVE)?.is_some() {
-        return call.live_app(app_id, AppRight::Manage);
-    }
-    let (definition, revision) = load_definition(call.conn, AppId(app_id), PREVIEW)?
-        .ok_or_else(|| UserError::AppNotFound(app_id.to_string()))?;
-    Ok(LiveApp {
-        row,
-        definition,
-        revision,
-        access: None,
-    })
+    Ok(call.acting.open_for_settings(call.conn, AppId(app_id))?)
 }
 
 /// The script to try: the edited one sent whole, else the saved (pre-live) one named `name`.
@@ -181,11 +163,7 @@ fn bare_values(record: &Map<String, Value>) -> Map<String, Value> {
 fn viewable(app: &LiveApp, values: Map<String, Value>) -> Map<String, Value> {
     values
         .into_iter()
-        .filter(|(code, _)| {
-            app.access
-                .as_ref()
-                .is_none_or(|a| a.field_queryable(&app.definition, code))
-        })
+        .filter(|(code, _)| app.access.field_queryable(&app.definition, code))
         .collect()
 }
 

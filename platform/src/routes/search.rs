@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, TimeZone};
 use kumiki_engine::acl::Principal;
-use kumiki_search::{PartKind, SearchError, SearchRequest, Searcher, Sort};
+use kumiki_search::{PartKind, SearchError, SearchRequest, Sort};
 use serde_json::Value;
 
 use super::call::Call;
@@ -111,13 +111,8 @@ fn request(call: &Call, p: &Params) -> Result<SearchRequest, ApiError> {
 /// `GET /api/search.json`.
 pub fn search(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let req = request(call, p)?;
-    let who = Searcher {
-        principal: &call.caller.principal,
-        timezone: call.caller.timezone,
-        guest_space: call.guest_space,
-    };
     let state = call.state;
-    let response = state.search.search(call.conn, &who, &req)?;
+    let response = state.search.search(call.conn, call.acting, &req)?;
     serde_json::to_value(response).map_err(|_| ApiError::internal())
 }
 

@@ -108,11 +108,7 @@ pub fn calc(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let record: Map<String, Value> = values
         .into_iter()
         // Fields the caller may not view are left out, whoever created the record.
-        .filter(|(code, _)| {
-            app.access
-                .as_ref()
-                .is_none_or(|a| a.field_queryable(&app.definition, code))
-        })
+        .filter(|(code, _)| app.access.field_queryable(&app.definition, code))
         .map(|(code, v)| (code, json!({ "value": v })))
         .collect();
     Ok(json!({ "record": record }))

@@ -3,9 +3,10 @@
 //! writes its change-log row in the same transaction.
 
 use anyhow::{Context, Result};
-use kumiki_engine::acl::Principal;
+use kumiki_engine::acl::{AppRight, Principal};
+use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::{
-    check_definition, create_app, deploy, load_definition, load_live, AppDefinition, AppId, LIVE,
+    check_definition, create_app, deploy, load_definition, AppDefinition, AppId, LIVE,
 };
 use kumiki_engine::db::{Database, DbConn};
 use kumiki_engine::fields::FieldProperty;
@@ -104,9 +105,11 @@ pub fn add_corpus(conn: &mut DbConn, apps: &[i64], count: u64, batch: usize) -> 
     let actor = Actor::new(ADMIN, ADMIN, chrono_tz::Asia::Tokyo);
     let mut pending: Vec<Vec<serde_json::Map<String, serde_json::Value>>> =
         vec![Vec::new(); apps.len()];
+    // The bench loads its corpus as the server's own work (no user, every right).
+    let system = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
     let live: Vec<_> = apps
         .iter()
-        .map(|id| engine(load_live(conn, AppId(*id))))
+        .map(|id| engine(system.open_app(conn, AppId(*id), AppRight::Add)))
         .collect::<Result<_>>()?;
     let flush = |conn: &mut DbConn, k: usize, inputs: &mut Vec<_>| -> Result<()> {
         if inputs.is_empty() {
@@ -147,5 +150,6 @@ pub fn user(code: &str, admin: bool) -> Principal {
         departments: Vec::new(),
         own_departments: Vec::new(),
         groups: Vec::new(),
+        primary_department: None,
     }
 }

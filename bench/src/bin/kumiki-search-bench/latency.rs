@@ -159,11 +159,11 @@ pub fn run(
     case: &Case,
     runs: usize,
 ) -> Result<Outcome> {
-    let who = Searcher {
-        principal,
-        timezone: chrono_tz::Asia::Tokyo,
-        guest_space: None,
-    };
+    let who = Searcher::new(
+        principal.clone(),
+        kumiki_engine::acting::Channel::Api,
+        chrono_tz::Asia::Tokyo,
+    );
     let runs = if case.app_filter {
         runs
     } else {
