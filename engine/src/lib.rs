@@ -9,6 +9,7 @@ pub mod audit;
 pub mod db;
 pub mod error;
 pub mod fields;
+pub mod jobs;
 pub mod org;
 pub mod packages;
 pub mod process;

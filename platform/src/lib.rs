@@ -7,6 +7,7 @@ pub mod dev_assets;
 pub mod error;
 pub mod examples;
 pub mod i18n;
+pub mod jobs_runner;
 pub mod pages;
 pub mod params;
 pub mod routes;

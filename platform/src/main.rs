@@ -1,5 +1,5 @@
 //! The `kumiki` command: `serve`, `migrate`, `user add`, `user set-password`, `app import`,
-//! `app export`, `token add`, `index rebuild`, `index status`, `index build-dictionary`.
+//! `app export`, `token add`, `index rebuild`, `index status`, `index build-dictionary`, `jobs list`.
 
 use std::path::PathBuf;
 
@@ -91,6 +91,23 @@ enum Command {
     Index {
         #[command(subcommand)]
         command: IndexCommand,
+    },
+    /// Background jobs (scheduled scripts).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs, newest first, with their state, attempts and last error (JSON).
+    List {
+        /// Only jobs in this state: queued, running, done or failed.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
 }
 
@@ -326,6 +343,20 @@ fn main() -> anyhow::Result<()> {
                 out.display(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Jobs {
+            command: JobsCommand::List { state, limit },
+        } => {
+            let state = match state.as_deref() {
+                None => None,
+                Some(s) => Some(kumiki_engine::jobs::JobState::parse(s).with_context(|| {
+                    format!("unknown state {s:?}: use queued, running, done or failed")
+                })?),
+            };
+            let (db, _) = open(&cli.common)?;
+            let jobs = kumiki_engine::jobs::list(&mut db.conn()?, state, limit.clamp(1, 10_000))?;
+            println!("{}", serde_json::to_string_pretty(&jobs)?);
             Ok(())
         }
         Command::Migrate => {

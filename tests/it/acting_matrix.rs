@@ -53,7 +53,7 @@ fn probes_of(channel: Channel) -> &'static [&'static str] {
         ],
         Channel::Page => &["record pages", "portal", "search page"],
         Channel::Script => &["script host"],
-        Channel::Schedule => &[], // TODO-LEAD: schedule probe after the jobs merge
+        Channel::Schedule => &["schedule"],
         // The command line and the server's own work act as `ActingContext::system`, for no user:
         // there is no caller whose rights could leak.
         Channel::Cli | Channel::System => &[],
@@ -171,6 +171,13 @@ fn setup(app: &TestApp) -> Env {
     }
 }
 
+fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_secs()).unwrap()
+}
+
 fn as_user<'a>(app: &'a TestApp, login: &str) -> Client2<'a> {
     app.with_auth(Auth::Password(login.into(), PW.into()))
 }
@@ -276,7 +283,7 @@ fn page_probe(app: &TestApp, env: &Env, login: &str, name: &str) -> Seen {
         };
         match name {
             "record pages" => {
-                let (list, _) = app.page(&session, &format!("/apps/{id}/records"));
+                let (list, _) = app.page(&session, &format!("/apps/{id}"));
                 let (one, _) = app.page(&session, &format!("/apps/{id}/records/{record}"));
                 assert_eq!(list, one, "list and record page agree");
                 list == 200
@@ -284,7 +291,7 @@ fn page_probe(app: &TestApp, env: &Env, login: &str, name: &str) -> Seen {
             "portal" => {
                 let (s, html) = app.page(&session, "/");
                 assert_eq!(s, 200);
-                html.contains(&format!("/apps/{id}/"))
+                html.contains(&format!("href=\"/apps/{id}\""))
             }
             "search page" => {
                 let (s, html) = app.page(&session, &format!("/search?q={secret}"));
@@ -342,6 +349,85 @@ fn scripts_app(app: &TestApp, env: &Env) -> i64 {
     id
 }
 
+/// `login` creates an app whose `schedule.hourly` script reads both apps and records what it saw in
+/// its own app; its planned job is made due (as if the hour had come) and the server runs it as the
+/// app's creator.
+fn schedule_probe(app: &TestApp, env: &Env, login: &str) -> Seen {
+    let c = as_user(app, login);
+    let (s, b) = c.post(
+        "/k/v1/preview/app.json",
+        json!({"name": format!("行列予定{login}")}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let own: i64 = b["app"].as_str().unwrap().parse().unwrap();
+    let (s, b) = c.post(
+        "/k/v1/preview/app/form/fields.json",
+        json!({"app": own, "properties": {"Seen": {"type": "MULTI_LINE_TEXT", "code": "Seen", "label": "見えたもの"}}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let read = |other: i64| {
+        format!(
+            "try {{ for r in records({other}, \"\") {{ seen += r.Title + \" \"; }} }} catch (e) {{ seen += \"refused \"; }}"
+        )
+    };
+    let source = format!(
+        "let seen = \"\"; {} {} add_record(app_id(), #{{Seen: seen}});",
+        read(env.normal),
+        read(env.guest)
+    );
+    let (s, b) = c.put(
+        "/api/app/scripts.json",
+        json!({"app": own, "scripts": [{"name": "probe", "events": ["schedule.hourly"], "source": source}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = c.post(
+        "/k/v1/preview/app/deploy.json",
+        json!({"apps": [{"app": own}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    let started = std::time::Instant::now();
+    let job = loop {
+        let all = kumiki_engine::jobs::list(&mut db.conn().unwrap(), None, 10_000).unwrap();
+        if let Some(j) = all.into_iter().find(|j| {
+            j.kind == "script.schedule.hourly"
+                && j.payload["app"] == own
+                && j.state == kumiki_engine::jobs::JobState::Queued
+        }) {
+            break j;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the hourly run was never planned"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut conn = db.conn().unwrap();
+    let mut b = conn.sql();
+    b.push("UPDATE jobs SET run_at = ")
+        .bind_int(unix_now() - 60)
+        .push(" WHERE id = ")
+        .bind_int(job.id);
+    assert_eq!(conn.execute(&b).unwrap(), 1);
+    let seen_text = loop {
+        let (s, b) = app.get(&format!("/k/v1/records.json?app={own}"));
+        assert_eq!(s, 200, "{b}");
+        if let Some(r) = b["records"].as_array().and_then(|r| r.first()) {
+            break r["Seen"]["value"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the scheduled run never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    Seen {
+        normal: seen_text.contains(env.normal_secret.as_str()),
+        guest_plain_path: seen_text.contains(env.guest_secret.as_str()),
+        guest_own_path: false,
+    }
+}
+
 #[test]
 fn nothing_leaks_through_any_channel() {
     let app = TestApp::spawn();
@@ -358,7 +444,7 @@ fn nothing_leaks_through_any_channel() {
                     Channel::Api => api_probe(&app, &env, login, probe),
                     Channel::Page => page_probe(&app, &env, login, probe),
                     Channel::Script => script_probe(&app, &env, scripts, login),
-                    Channel::Schedule => unreachable!("TODO-LEAD"),
+                    Channel::Schedule => schedule_probe(&app, &env, login),
                     Channel::Cli | Channel::System => unreachable!("no probes"),
                 };
                 let expected = if channel == Channel::Api && probe != "search.json" {
@@ -371,7 +457,7 @@ fn nothing_leaks_through_any_channel() {
             ran.push(probe);
         }
     }
-    assert_eq!(ran.len(), 10, "{ran:?}");
+    assert_eq!(ran.len(), 11, "{ran:?}");
 }
 
 /// The guest-space rule's answers: a guest-space app without its path is GAIA_IL23; a normal app

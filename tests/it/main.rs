@@ -13,6 +13,7 @@ mod comments_cursors;
 mod designer;
 mod examples;
 mod files;
+mod jobs;
 mod like_width;
 mod migrations;
 mod organisation;

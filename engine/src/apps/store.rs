@@ -85,8 +85,9 @@ impl AppRow {
         self.thread_id
     }
 
-    /// All apps in id order. Lists for a caller go through `ActingContext::visible_apps`.
-    pub(crate) fn list(conn: &mut DbConn) -> EngineResult<Vec<AppRow>> {
+    /// All apps in id order, for the server's own bookkeeping (the scheduler). Lists for a caller
+    /// go through `ActingContext::visible_apps`.
+    pub fn list(conn: &mut DbConn) -> EngineResult<Vec<AppRow>> {
         let rows = with_conn!(conn, |c| apps::table
             .order(apps::id.asc())
             .select(AppRow::as_select())

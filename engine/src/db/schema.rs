@@ -246,3 +246,23 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+// Durable jobs (migration 2026-12-04-000001_jobs, `crate::jobs`).
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        dedupe_key -> Text,
+        payload -> Text,
+        run_at -> BigInt,
+        state -> Text,
+        attempts -> BigInt,
+        max_attempts -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX jobs_state_run_at;
+DROP TABLE jobs;
