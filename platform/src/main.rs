@@ -38,6 +38,10 @@ struct Common {
         default_value = "./kumiki-data"
     )]
     data_dir: PathBuf,
+    /// Attachments directory; default <data-dir>/files. Several nodes on one PostgreSQL point this at
+    /// one shared directory while each keeps its own --data-dir (its search index).
+    #[arg(long, global = true, env = "KUMIKI_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     /// Database URL: postgres://user@host/db for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, global = true, env = "KUMIKI_DATABASE_URL")]
     database_url: Option<String>,
@@ -197,6 +201,7 @@ impl FileSource for DirFiles {
 fn settings_of(common: &Common) -> Settings {
     Settings {
         data_dir: common.data_dir.clone(),
+        files_dir: common.files_dir.clone(),
         database_url: common.database_url.clone(),
         admin_password: std::env::var("KUMIKI_ADMIN_PASSWORD")
             .ok()
@@ -221,7 +226,7 @@ fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = Database::connect(&settings.database_url(), 4)?;
     db.migrate()?;
-    let files = FileStore::new(settings.data_dir.join("files"))?;
+    let files = FileStore::new(settings.files_dir())?;
     Ok((db, files))
 }
 
@@ -302,12 +307,12 @@ fn main() -> anyhow::Result<()> {
             command: IndexCommand::Rebuild,
         } => {
             let (db, _) = open(&cli.common)?;
-            let data_dir = settings_of(&cli.common).data_dir;
+            let settings = settings_of(&cli.common);
             let started = std::time::Instant::now();
             let seq = kumiki_search::service::rebuild(
                 std::sync::Arc::new(db),
-                &data_dir,
-                &data_dir.join("files"),
+                &settings.data_dir,
+                &settings.files_dir(),
                 dictionary_of(&cli.common)?,
             )
             .context("index rebuild failed")?;

@@ -10,6 +10,9 @@ pub struct Settings {
     /// 0 picks a free port (tests).
     pub port: u16,
     pub data_dir: PathBuf,
+    /// Attachments; None means `<data_dir>/files`. Nodes sharing one PostgreSQL share this directory
+    /// and keep their own `data_dir` (each node's search index lives there).
+    pub files_dir: Option<PathBuf>,
     /// `sqlite://...` or `postgres://...`; None means `sqlite://<data_dir>/kumiki.db`.
     pub database_url: Option<String>,
     /// Password for the `Administrator` account created on first start; generated when None.
@@ -40,6 +43,7 @@ impl Default for Settings {
             host: "127.0.0.1".into(),
             port: 8080,
             data_dir: PathBuf::from("./kumiki-data"),
+            files_dir: None,
             database_url: None,
             admin_password: None,
             load_examples: true,
@@ -55,6 +59,13 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The attachments directory in effect.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
+    }
+
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
         match &self.database_url {

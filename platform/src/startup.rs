@@ -37,7 +37,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     let mut conn = db.conn()?;
     let generated = users::ensure_administrator(&mut conn, settings.admin_password.as_deref())?;
     let secret = server_settings::get_or_create(&mut conn, "jwt_secret", users::random_password)?;
-    let files = FileStore::new(settings.data_dir.join("files"))?;
+    let files = FileStore::new(settings.files_dir())?;
     if settings.load_examples {
         let n =
             crate::examples::load_examples_if_empty(&mut conn, &files, settings.default_timezone)?;
@@ -53,7 +53,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     let search = kumiki_search::SearchService::start(
         Arc::clone(&db),
         &settings.data_dir,
-        &settings.data_dir.join("files"),
+        &settings.files_dir(),
         morph,
     )
     .context("cannot open the search index")?;

@@ -1,7 +1,7 @@
 //! Finding apps from a script: `app_id()` (the script's own app, e.g. to look for a duplicate
 //! number among its records) and `app_id_of(name)` (another app by its live name, so an example
 //! such as "copy approved documents into 文書書庫" works whatever id the archive got on import).
-//! `app_id_of` sees only apps the acting user may view, in the script's own space, and answers the
+//! `app_id_of` sees only apps the acting user may view through the script's path, and answers the
 //! lowest id when names repeat; no such app is an error the script may catch.
 
 use std::sync::Arc;
