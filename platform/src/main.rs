@@ -91,6 +91,20 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
+    /// The consumers of the change log (each node's search index, ...); see docs/operations.md.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List the consumers with their position and lag (JSON).
+    List,
+    /// Forget a consumer that is gone for good (the search index of a removed node), so the log is
+    /// pruned past it. An index that comes back after being forgotten rebuilds itself if needed.
+    Forget { name: String },
 }
 
 #[derive(Subcommand)]
@@ -325,6 +339,22 @@ fn main() -> anyhow::Result<()> {
                 out.display(),
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Outbox { command } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            match command {
+                OutboxCommand::List => {
+                    let consumers = kumiki_engine::records::changes::consumers(&mut conn)?;
+                    println!("{}", serde_json::to_string_pretty(&consumers)?);
+                }
+                OutboxCommand::Forget { name } => {
+                    let forgotten = kumiki_engine::records::changes::forget(&mut conn, &name)?;
+                    anyhow::ensure!(forgotten, "no change-log consumer named {name}");
+                    println!("forgot the change-log consumer {name}");
+                }
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -15,6 +15,7 @@ mod files;
 mod like_width;
 mod migrations;
 mod organisation;
+mod outbox;
 mod pages;
 mod permissions;
 mod process;
