@@ -101,6 +101,11 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// The consumers of the change log (each node's search index, ...); see docs/operations.md.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -113,6 +118,15 @@ enum JobsCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List the consumers with their position and lag (JSON).
+    List,
+    /// Forget a consumer that is gone for good (the search index of a removed node), so the log is
+    /// pruned past it. An index that comes back after being forgotten rebuilds itself if needed.
+    Forget { name: String },
 }
 
 #[derive(Subcommand)]
@@ -362,6 +376,22 @@ fn main() -> anyhow::Result<()> {
             let (db, _) = open(&cli.common)?;
             let jobs = kumiki_engine::jobs::list(&mut db.conn()?, state, limit.clamp(1, 10_000))?;
             println!("{}", serde_json::to_string_pretty(&jobs)?);
+            Ok(())
+        }
+        Command::Outbox { command } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            match command {
+                OutboxCommand::List => {
+                    let consumers = kumiki_engine::records::changes::consumers(&mut conn)?;
+                    println!("{}", serde_json::to_string_pretty(&consumers)?);
+                }
+                OutboxCommand::Forget { name } => {
+                    let forgotten = kumiki_engine::records::changes::forget(&mut conn, &name)?;
+                    anyhow::ensure!(forgotten, "no change-log consumer named {name}");
+                    println!("forgot the change-log consumer {name}");
+                }
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -3,6 +3,13 @@
 //! position `L` ("every row up to L is applied") as the commit payload, atomically with the
 //! documents. After a crash it resumes from the last commit's `L`.
 //!
+//! The index is one consumer of the change log among others: it registers as `search:<index id>`
+//! (the id lives in a file in the index directory, so each node's index is its own consumer) and
+//! copies `L` to its `change_consumers` row after each commit. The commit payload stays the truth:
+//! the row only tells the pruning (which waits for the slowest consumer) how far this index is, and
+//! is set back to the payload's `L` at start. An index whose rows were pruned while it was not
+//! registered (an administrator forgot it) is rebuilt.
+//!
 //! PostgreSQL hands out `seq` before commit: transactions can commit out of order, and a rollback
 //! leaves a gap for good. `L` therefore stops below the first gap, while rows beyond it are applied
 //! at once (a saved record is searchable within the second); a gap older than `GAP_TIMEOUT` is taken
@@ -32,6 +39,8 @@ const BATCH_ROWS: i64 = 2000;
 const RECORD_PAGE: i64 = 500;
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 const PRUNE_AGE_SECONDS: i64 = 86_400;
+/// The file in the index directory that names this index as a change-log consumer.
+pub const INDEX_ID_FILE: &str = "kumiki-index-id";
 
 /// What the indexer shares with readers of its status.
 #[derive(Debug, Default)]
@@ -54,10 +63,30 @@ pub struct Indexer {
     position: LogPosition,
     progress: Arc<Progress>,
     last_prune: Instant,
+    /// `search:<index id>`, this index's row in `change_consumers`.
+    consumer: String,
+    /// The position that row was last set to.
+    consumer_at: i64,
+}
+
+/// The consumer name of the index in `dir`: `search:` and the id in its `INDEX_ID_FILE`, created
+/// on first use.
+pub fn consumer_name(dir: &std::path::Path) -> Result<String, SearchError> {
+    let path = dir.join(INDEX_ID_FILE);
+    let id = match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
+        _ => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            std::fs::write(&path, &id)?;
+            id
+        }
+    };
+    Ok(format!("search:{id}"))
 }
 
 impl Indexer {
-    /// Takes the index writer (fails with `Locked` when another process holds it).
+    /// Takes the index writer (fails with `Locked` when another process holds it) and registers the
+    /// index as a change-log consumer at its committed position.
     pub fn new(
         index: SearchIndex,
         db: Arc<Database>,
@@ -65,7 +94,23 @@ impl Indexer {
         progress: Arc<Progress>,
     ) -> Result<Indexer, SearchError> {
         let writer = index.writer()?;
-        let position = index.committed_seq()?.unwrap_or(-1);
+        let mut position = index.committed_seq()?.unwrap_or(-1);
+        let consumer = consumer_name(&index.dir)?;
+        {
+            let mut conn = db.conn()?;
+            let registered = changes::register(&mut conn, &consumer, position)?;
+            if registered.missed {
+                tracing::warn!(
+                    consumer,
+                    position,
+                    "change-log rows this index needs were pruned; it is rebuilt"
+                );
+                position = -1;
+            }
+            if registered.position != position {
+                changes::advance(&mut conn, &consumer, position)?;
+            }
+        }
         progress.position.store(position, Ordering::Relaxed);
         Ok(Indexer {
             index,
@@ -76,7 +121,14 @@ impl Indexer {
             position: LogPosition::new(position, GAP_TIMEOUT, LATE_WATCH),
             progress,
             last_prune: Instant::now(),
+            consumer,
+            consumer_at: position,
         })
+    }
+
+    /// This index's consumer name (`search:<index id>`).
+    pub fn consumer(&self) -> &str {
+        &self.consumer
     }
 
     /// Whether the index has never been built (no position in its last commit).
@@ -117,15 +169,38 @@ impl Indexer {
         }
         commit_at(&self.index, &mut self.writer, start)?;
         self.position.reset(start);
-        self.published(start);
+        self.published(&mut conn, start)?;
         Ok(start)
     }
 
-    fn published(&self, position: i64) {
+    /// After a commit at `position`: tells readers of the status and the consumer table. A consumer
+    /// row an administrator removed is registered again; when rows were pruned meanwhile the index
+    /// is rebuilt (the position drops to -1).
+    fn published(&mut self, conn: &mut DbConn, position: i64) -> Result<(), SearchError> {
         self.progress.position.store(position, Ordering::Relaxed);
         self.progress
             .last_commit
             .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
+        if !changes::advance(conn, &self.consumer, position)? {
+            // Registered again where the row last stood: rows after that may have been pruned
+            // meanwhile (and taken for a rolled-back hole by this step).
+            let registered = changes::register(conn, &self.consumer, self.consumer_at)?;
+            if registered.missed {
+                tracing::warn!(
+                    consumer = self.consumer,
+                    position,
+                    "this index was forgotten and rows it needs were pruned; it is rebuilt"
+                );
+                self.position.reset(-1);
+                self.progress.position.store(-1, Ordering::Relaxed);
+                changes::advance(conn, &self.consumer, -1)?;
+                self.consumer_at = -1;
+                return Ok(());
+            }
+            changes::advance(conn, &self.consumer, position)?;
+        }
+        self.consumer_at = position;
+        Ok(())
     }
 
     /// Applies what the log holds beyond the position; returns whether anything was applied.
@@ -144,7 +219,7 @@ impl Indexer {
         let mut todo: Vec<Change> = rows
             .iter()
             .filter(|r| !self.position.is_applied(r.seq))
-            .copied()
+            .cloned()
             .collect();
         for range in self.position.watched(Instant::now()) {
             let late = changes::changes_between(&mut conn, range.0, range.1)?;
@@ -161,12 +236,13 @@ impl Indexer {
         let new_position = self.position.advance(&seqs, Instant::now());
         if !todo.is_empty() || new_position != position {
             commit_at(&self.index, &mut self.writer, new_position)?;
-            self.published(new_position);
+            self.published(&mut conn, new_position)?;
         }
         if self.last_prune.elapsed() > PRUNE_EVERY {
             self.last_prune = Instant::now();
+            // Up to the slowest consumer (this index or another node's, or another kind).
             let before = chrono::Utc::now().timestamp() - PRUNE_AGE_SECONDS;
-            changes::prune(&mut conn, new_position, before)?;
+            changes::prune(&mut conn, before)?;
             source::prune_texts(&mut conn)?;
         }
         Ok(!todo.is_empty())
@@ -341,7 +417,13 @@ impl Indexer {
                 // Drain the whole backlog before sleeping again.
                 loop {
                     match self.step() {
-                        Ok(true) if !self.progress.stop.load(Ordering::Relaxed) => continue,
+                        // A forgotten index that must be rebuilt leaves for the outer loop.
+                        Ok(true)
+                            if !self.progress.stop.load(Ordering::Relaxed)
+                                && !self.needs_rebuild() =>
+                        {
+                            continue
+                        }
                         Ok(_) => break,
                         Err(e) => {
                             self.record_error(&e);

@@ -1,6 +1,10 @@
 //! The search service the platform holds: the index, its reader, and the indexer thread. The
 //! platform calls `notify` after each committed write so the indexer wakes at once (it also polls
 //! every 250 ms); dropping the last handle stops the thread.
+//!
+//! Each index directory is its own change-log consumer (`search:<index id>`, the id in
+//! `indexer::INDEX_ID_FILE`): [`open_index`] keeps that id when an index of another schema version
+//! is wiped and rebuilt, so a rebuilt index does not leave its old name behind to block pruning.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -13,7 +17,7 @@ use serde::Serialize;
 
 use crate::error::SearchError;
 use crate::index::{index_dir, SearchIndex};
-use crate::indexer::{Indexer, Progress};
+use crate::indexer::{consumer_name, Indexer, Progress, INDEX_ID_FILE};
 use crate::like::IndexLike;
 use crate::morph::Morph;
 use crate::search::{SearchRequest, SearchResponse, Searcher};
@@ -48,6 +52,23 @@ pub struct IndexStatus {
     pub last_error: Option<String>,
     /// Attached files whose text could not be read, and why (newest first, at most 100).
     pub failed_files: Vec<FailedFile>,
+    /// This index's name among the change-log consumers (`None` offline before the first start).
+    pub consumer: Option<String>,
+    /// Every registered change-log consumer (each node's index, later others) and its lag: the
+    /// log is pruned only behind the slowest (`kumiki outbox`).
+    pub consumers: Vec<changes::Consumer>,
+}
+
+/// Opens the index in `dir` like `SearchIndex::open_with`, keeping its consumer id across a wipe.
+pub fn open_index(dir: &Path, morph: Option<Morph>) -> Result<SearchIndex, SearchError> {
+    let id = std::fs::read(dir.join(INDEX_ID_FILE)).ok();
+    let index = SearchIndex::open_with(dir, morph)?;
+    if let Some(id) = id {
+        if !dir.join(INDEX_ID_FILE).exists() {
+            std::fs::write(dir.join(INDEX_ID_FILE), id)?;
+        }
+    }
+    Ok(index)
 }
 
 impl SearchService {
@@ -60,7 +81,7 @@ impl SearchService {
         files_root: &Path,
         morph: Option<Morph>,
     ) -> Result<SearchService, SearchError> {
-        let index = SearchIndex::open_with(&index_dir(data_dir), morph)?;
+        let index = open_index(&index_dir(data_dir), morph)?;
         let progress = Arc::new(Progress::default());
         let indexer = Indexer::new(
             index.clone(),
@@ -112,6 +133,7 @@ impl SearchService {
             conn,
             self.progress.position.load(Ordering::Relaxed),
         )?;
+        s.consumer = Some(consumer_name(&self.index.dir)?);
         s.rebuilding = self.progress.rebuilding.load(Ordering::Relaxed);
         let last_commit = self.progress.last_commit.load(Ordering::Relaxed);
         s.last_commit_at = Some(last_commit).filter(|t| *t > 0);
@@ -157,6 +179,8 @@ pub fn status_of(
         last_commit_at: None,
         last_error: None,
         failed_files: source::failed_files(conn, 100)?,
+        consumer: None,
+        consumers: changes::consumers(conn)?,
     })
 }
 
@@ -169,7 +193,7 @@ pub fn rebuild(
     files_root: &Path,
     morph: Option<Morph>,
 ) -> Result<i64, SearchError> {
-    let index = SearchIndex::open_with(&index_dir(data_dir), morph)?;
+    let index = open_index(&index_dir(data_dir), morph)?;
     let mut indexer = Indexer::new(
         index,
         db,
@@ -189,7 +213,14 @@ pub fn offline_status(
     conn: &mut DbConn,
     morph: Option<Morph>,
 ) -> Result<IndexStatus, SearchError> {
-    let index = SearchIndex::open_with(&index_dir(data_dir), morph)?;
+    let dir = index_dir(data_dir);
+    let index = open_index(&dir, morph)?;
     let applied = index.committed_seq()?.unwrap_or(-1);
-    status_of(&index, conn, applied)
+    let mut s = status_of(&index, conn, applied)?;
+    s.consumer = dir
+        .join(INDEX_ID_FILE)
+        .exists()
+        .then(|| consumer_name(&dir))
+        .transpose()?;
+    Ok(s)
 }

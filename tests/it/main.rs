@@ -17,6 +17,7 @@ mod jobs;
 mod like_width;
 mod migrations;
 mod organisation;
+mod outbox;
 mod pages;
 mod permissions;
 mod process;

@@ -352,7 +352,8 @@ pub fn deploy(
             ))
             .execute(c))?;
         // Fields, their permissions or the app's name may have changed: derived copies re-read it.
-        crate::records::changes::app_changed(conn, app)
+        let deployed = crate::records::changes::ChangeKind::AppDeployed;
+        crate::records::changes::app_changed(conn, app, deployed, Some(user))
     }
 }
 
@@ -387,6 +388,8 @@ pub fn delete_app(conn: &mut DbConn, app: AppId) -> EngineResult<()> {
         if n == 0 {
             return Err(EngineError::User(UserError::AppNotFound(app.0.to_string())));
         }
-        crate::records::changes::app_changed(conn, app)
+        // No caller passes an actor yet (only tests delete apps).
+        let deleted = crate::records::changes::ChangeKind::AppDeleted;
+        crate::records::changes::app_changed(conn, app, deleted, None)
     }
 }

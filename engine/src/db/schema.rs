@@ -244,6 +244,19 @@ diesel::table! {
         app_id -> BigInt,
         record_id -> BigInt,
         created_at -> BigInt,
+        kind -> Text,
+        actor -> Nullable<Text>,
+        field_ids -> Nullable<Text>,
+        status_from -> Nullable<Text>,
+        status_to -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    change_consumers (name) {
+        name -> Text,
+        position -> BigInt,
+        updated_at -> BigInt,
     }
 }
 

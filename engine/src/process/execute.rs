@@ -17,6 +17,7 @@ use crate::db::{DbConn, IntRow};
 use crate::error::{EngineError, EngineResult, FieldErrors, UserError};
 use crate::fields::FieldType;
 use crate::query::{self, QueryContext};
+use crate::records::changes::{self, ChangeKind, NewChange};
 use crate::records::history::{self, FieldChange};
 use crate::records::{get_record, Actor, IndexRows, StoredRecord};
 
@@ -333,6 +334,10 @@ pub fn run_actions(
                     .push(")");
                 conn.execute(&b)?;
                 let values = existing.values.clone();
+                let logged = (
+                    ChangeKind::ProcessActed,
+                    Some((status.as_str(), status.as_str())),
+                );
                 write_record(
                     conn,
                     app,
@@ -341,6 +346,7 @@ pub fn run_actions(
                     values,
                     revision,
                     Some(&action.name),
+                    logged,
                 )?;
                 out.push((existing.id, revision));
                 continue;
@@ -355,6 +361,10 @@ pub fn run_actions(
         values.insert(status_code.clone(), Value::String(target.name.clone()));
         values.insert(assignee_code.clone(), next);
         clear_acts(conn, app, existing.id)?;
+        let logged = (
+            ChangeKind::StatusChanged,
+            Some((status.as_str(), target.name.as_str())),
+        );
         write_record(
             conn,
             app,
@@ -363,6 +373,7 @@ pub fn run_actions(
             values,
             revision,
             Some(&action.name),
+            logged,
         )?;
         out.push((existing.id, revision));
     }
@@ -449,7 +460,17 @@ pub fn set_assignees(
         }
     }
     let new_revision = existing.revision + 1;
-    write_record(conn, app, actor, &existing, values, new_revision, None)?;
+    let logged = (ChangeKind::AssigneesChanged, None);
+    write_record(
+        conn,
+        app,
+        actor,
+        &existing,
+        values,
+        new_revision,
+        None,
+        logged,
+    )?;
     Ok(new_revision)
 }
 
@@ -563,7 +584,12 @@ fn initial_assignees(
 }
 
 /// Writes new values and revision (modifier and update time set to the actor and now), rewrites the
-/// index rows that changed, and records the history entry.
+/// index rows that changed, and records the history entry and the change-log row (`logged`: its
+/// kind and status transition).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one private helper of three process writes"
+)]
 fn write_record(
     conn: &mut DbConn,
     app: &LiveApp,
@@ -572,8 +598,22 @@ fn write_record(
     mut values: Map<String, Value>,
     revision: i64,
     action_name: Option<&str>,
+    logged: (ChangeKind, Option<(&str, &str)>),
 ) -> EngineResult<()> {
     crate::records::write::store_values(conn, app, actor, existing, &mut values, revision)?;
+    let (kind, id) = (logged.0, existing.id);
+    let change = NewChange {
+        status: logged.1,
+        ..NewChange::values_changed(
+            kind,
+            &actor.code,
+            id,
+            &app.definition,
+            &existing.values,
+            &values,
+        )
+    };
+    changes::log(conn, app.id(), &[change])?;
     rewrite_index(
         conn,
         app.id(),

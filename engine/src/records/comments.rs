@@ -63,7 +63,8 @@ pub fn add_comment(
             record_comments::created_at.eq(now),
         ))
         .execute(c))?;
-    super::changes::records_changed(conn, app.id(), &[record_id])?;
+    let added = super::changes::ChangeKind::CommentAdded;
+    super::changes::records_changed(conn, app.id(), added, Some(user), &[record_id])?;
     Ok(id)
 }
 
@@ -95,7 +96,8 @@ pub fn delete_comment(
                 record_comments::table.filter(filter)
             )
             .execute(c))?;
-            super::changes::records_changed(conn, app.id(), &[record_id])
+            let deleted = super::changes::ChangeKind::CommentDeleted;
+            super::changes::records_changed(conn, app.id(), deleted, Some(user), &[record_id])
         }
     }
 }

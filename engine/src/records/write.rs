@@ -477,7 +477,8 @@ pub fn add_records(
     let entries: Vec<super::history::PendingEntry> =
         ids.iter().map(|id| (*id, 1, "ADD", Vec::new())).collect();
     super::history::insert(conn, app, &actor.code, &entries)?;
-    super::changes::records_changed(conn, app.id(), &ids)?;
+    let added = super::changes::ChangeKind::RecordAdded;
+    super::changes::records_changed(conn, app.id(), added, Some(&actor.code), &ids)?;
     for (id, keys) in file_keys {
         attach_files(conn, app.id(), id, &keys)?;
     }
@@ -782,7 +783,8 @@ pub(crate) fn store_values(
     if conn.execute(&b)? != 1 {
         return Err(UserError::RevisionConflict.into());
     }
-    super::changes::records_changed(conn, app.id(), &[existing.id])
+    // The change-log row is the caller's: it knows the kind of change.
+    Ok(())
 }
 
 fn write_update(
@@ -795,6 +797,16 @@ fn write_update(
     let revision = existing.revision + 1;
     store_values(conn, app, actor, existing, &mut values, revision)?;
     let changes = super::history::diff(&app.definition, &existing.values, &values);
+    let (kind, id) = (super::changes::ChangeKind::RecordEdited, existing.id);
+    let edit = super::changes::NewChange::values_changed(
+        kind,
+        &actor.code,
+        id,
+        &app.definition,
+        &existing.values,
+        &values,
+    );
+    super::changes::log(conn, app.id(), &[edit])?;
     super::history::insert(
         conn,
         app,
@@ -847,7 +859,7 @@ pub fn delete_records(
         paths.extend(detach_files(conn, &keys)?);
     }
     index::delete(conn, app.id(), &app.definition, ids)?;
-    super::changes::records_changed(conn, app.id(), ids)?;
+    super::changes::records_deleted(conn, app, ids)?;
     for chunk in ids.chunks(500) {
         for table in ["records", "record_comments"] {
             let mut b = conn.sql();
