@@ -1,7 +1,8 @@
 //! The acting context: who acts, through which channel and guest-space path, in which time zone and
-//! at what time. It is the ONE way an app is opened for someone (exists + reachable through this path
-//! + app rights, with record and field rights attached), the one list of the apps someone may see,
-//! the one builder of query contexts for a caller, and the writer of the caller's audit rows.
+//! at what time. It is the ONE way an app is opened for someone (it exists, it is reachable through
+//! this path, and the app rights allow it; record and field rights attached), the one list of the
+//! apps someone may see, the one builder of query contexts for a caller, and the writer of the
+//! caller's audit rows.
 //!
 //! Every channel builds one: the kintone API and its `bulkRequest` and file calls (`Channel::Api`
 //! with the guest-space id of the URL), the browser pages (`Channel::Page`), app scripts' host calls

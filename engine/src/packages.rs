@@ -8,12 +8,12 @@
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
+use crate::acl::{check_app_access, AppRight};
+use crate::acting::ActingContext;
 use crate::apps::{self, check_definition, AppDefinition, AppId, LiveApp};
 use crate::db::DbConn;
 use crate::error::{EngineError, EngineResult, UserError};
 use crate::fields::{FieldProperty, FieldType};
-use crate::acl::{check_app_access, AppRight};
-use crate::acting::ActingContext;
 use crate::query;
 use crate::records::{self, FileStore, ListRequest};
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use kumiki_engine::acl::TokenRights;
-use kumiki_engine::apps::AppId;
 use kumiki_engine::acting::{ActingContext, Channel};
+use kumiki_engine::apps::AppId;
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::packages::{export_package, import_package, FileSource};
@@ -487,8 +487,8 @@ fn main() -> anyhow::Result<()> {
         } => {
             let (db, files) = open(&cli.common)?;
             let mut conn = db.conn()?;
-            let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo)
-                .with_peer("cli", "cli");
+            let acting =
+                ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");
             let package = conn.write_transaction(|c| {
                 let package = export_package(c, &files, &acting, AppId(app), !no_records)?;
                 let detail = serde_json::json!({"withRecords": !no_records});

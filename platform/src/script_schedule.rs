@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{LocalResult, TimeZone, Timelike};
-use kumiki_engine::acl::Principal;
 use kumiki_engine::acl::AppRight;
+use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::{any_script_for, AppId, AppRow, LiveApp, ScriptEvent};
 use kumiki_engine::db::{Database, DbConn};

@@ -236,7 +236,7 @@ fn api_probe(app: &TestApp, env: &Env, login: &str, name: &str) -> Seen {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .any(|a| a["appId"] == id.to_string())
+                    .any(|a| a["appId"].as_str() == Some(id.to_string().as_str()))
             }
             "bulkRequest" => {
                 let (s, b) = c.post(

@@ -537,6 +537,9 @@ mod tests {
         }
         // Rows from before kinds existed carry the column default.
         assert_eq!(ChangeKind::from_stored("changed"), ChangeKind::Unknown);
-        assert_eq!(ChangeKind::from_stored("from_the_future"), ChangeKind::Unknown);
+        assert_eq!(
+            ChangeKind::from_stored("from_the_future"),
+            ChangeKind::Unknown
+        );
     }
 }

@@ -13,20 +13,20 @@ pub mod hooks;
 pub(crate) mod index;
 mod read;
 mod render;
-pub mod validate;
 mod use_cases;
+pub mod validate;
 pub(crate) mod write;
 
 pub use bulk_by_query::{
     bulk_delete_by_query, bulk_update_by_query, plan_bulk, BulkKind, BulkPlan, BULK_QUERY_CAP,
 };
-pub use use_cases::{delete_records_as, DELETE_LIMIT};
 pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentPage};
 pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};
 pub use files::{file_meta, FileMeta, FileStore};
 pub use index::IndexRows;
 pub use read::{count_records, get_record, list_records, record_rights, ListRequest, StoredRecord};
 pub use render::{created_by_caller, empty_value, field_viewable, record_json};
+pub use use_cases::{delete_records_as, DELETE_LIMIT};
 pub use write::{
     add_records, delete_records, update_records, Actor, RecordTarget, RecordUpdate, UpdateOutcome,
 };

@@ -199,8 +199,7 @@ pub fn delete_records(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .map(|id| id.ok_or_else(|| ApiError::invalid("ids", "Enter integer values.")))
         .collect::<Result<_, _>>()?;
     let revisions = p.opt_i64_list("revisions")?.unwrap_or_default();
-    let removed =
-        records::delete_records_as(call.conn, call.acting, AppId(app), &ids, &revisions)?;
+    let removed = records::delete_records_as(call.conn, call.acting, AppId(app), &ids, &revisions)?;
     call.removed_files.extend(removed);
     Ok(json!({}))
 }
