@@ -9,6 +9,7 @@ pub mod examples;
 pub mod i18n;
 pub mod pages;
 pub mod params;
+pub mod request_id;
 pub mod routes;
 pub mod script_schedule;
 pub mod settings;

@@ -13,6 +13,7 @@ mod designer;
 mod examples;
 mod files;
 mod like_width;
+mod messages;
 mod migrations;
 mod organisation;
 mod pages;
