@@ -31,7 +31,7 @@ before(async () => {
   } });
   await api("POST", "preview/app/deploy.json", { apps: [{ app: appId }] });
   for (let i = 0; i < 50; i++) {
-    const { apps } = await api("GET", `app/deploy.json?apps[0]=${appId}`);
+    const { apps } = await api("GET", `preview/app/deploy.json?apps[0]=${appId}`);
     if (apps[0].status === "SUCCESS") break;
     await new Promise((r) => setTimeout(r, 100));
   }
