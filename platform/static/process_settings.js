@@ -533,7 +533,7 @@
         }
         var details = [];
         Object.keys((err && err.errors) || {}).forEach(function (k) {
-          ((err.errors[k] || {}).messages || []).forEach(function (m) { details.push(japanese(k, m)); });
+          ((err.errors[k] || {}).messages || []).forEach(function (m) { details.push(m); });
         });
         message("error", t("procset.publish.failed") + (details.length ? " " + details.join(" ") : ""));
       });
