@@ -6,7 +6,99 @@ use indexmap::IndexMap;
 
 /// Field-level validation messages keyed the way kintone keys its `errors` object
 /// (`record.<code>.value`, `records[3].record.<code>.value`, `id`, `query`, ...).
-pub type FieldErrors = IndexMap<String, Vec<String>>;
+pub type FieldErrors = IndexMap<String, Vec<Message>>;
+
+/// A message for people: the English text the kintone API sends (kintone's wire text, which its
+/// clients and their users match), and, where pages show it, the key of the page catalogs
+/// (`platform/i18n`) with its `{name}` arguments. The platform renders the key in the caller's
+/// language, so rewording the English text never changes what a Japanese page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    key: Option<&'static str>,
+    args: Vec<(&'static str, String)>,
+    text: String,
+}
+
+impl Message {
+    /// A message with a catalog key; add its arguments with [`Message::arg`].
+    pub fn keyed(key: &'static str, text: impl Into<String>) -> Message {
+        Message {
+            key: Some(key),
+            args: Vec::new(),
+            text: text.into(),
+        }
+    }
+
+    /// Adds the `{name}` argument of the catalog message.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Message {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The catalog key, None when only the English text exists (API-only input checks).
+    pub fn key(&self) -> Option<&'static str> {
+        self.key
+    }
+
+    pub fn args(&self) -> &[(&'static str, String)] {
+        &self.args
+    }
+
+    /// The English text (the kintone API's wire message).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A text without a catalog key: shown as it is everywhere.
+impl From<String> for Message {
+    fn from(text: String) -> Message {
+        Message {
+            key: None,
+            args: Vec::new(),
+            text,
+        }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Message {
+        Message::from(text.to_owned())
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Serialised as its English text (script test runs and other JSON that shows the wire text).
+impl serde::Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+/// Compares the English text (tests and callers that only care about the wire text).
+impl PartialEq<&str> for Message {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl PartialEq<str> for Message {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<String> for Message {
+    fn eq(&self, other: &String) -> bool {
+        &self.text == other
+    }
+}
 
 /// Something the caller can fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -87,7 +179,6 @@ pub enum UserError {
     ScriptRejected { script: String, message: String },
 }
 
-/// The kintone codes that query errors map to.
 /// A message of a page catalog (`platform/i18n`) with its `{name}` arguments: an error that pages
 /// show in the user's language while the API keeps its English text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +187,7 @@ pub struct CatalogMessage {
     pub args: Vec<(String, String)>,
 }
 
+/// The kintone codes that query errors map to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryErrorCode {
     /// Syntax errors and bad values: `CB_VA01` with `errors.query`.
@@ -150,7 +242,7 @@ pub type EngineResult<T> = Result<T, EngineError>;
 
 impl UserError {
     /// A validation error with one message for one key.
-    pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> UserError {
+    pub fn invalid(key: impl Into<String>, message: impl Into<Message>) -> UserError {
         let mut errors = FieldErrors::new();
         errors.insert(key.into(), vec![message.into()]);
         UserError::Validation(errors)

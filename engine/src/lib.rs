@@ -22,4 +22,4 @@ pub mod tokens;
 pub mod users;
 pub mod views;
 
-pub use error::{EngineError, EngineResult, FieldErrors, QueryErrorCode, UserError};
+pub use error::{EngineError, EngineResult, FieldErrors, Message, QueryErrorCode, UserError};

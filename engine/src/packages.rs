@@ -34,7 +34,7 @@ impl FileSource for NoFiles {
 }
 
 fn bad(message: impl Into<String>) -> EngineError {
-    UserError::invalid("package", message).into()
+    UserError::invalid("package", message.into()).into()
 }
 
 /// Builds the definition a package describes (system fields added by the engine).

@@ -1,24 +1,39 @@
 //! The one table from errors to kintone error codes and HTTP statuses, and the JSON envelope
 //! `{"code","id","message","errors"?}` every API error is sent in. Internal faults are logged with
-//! the error id and answered with a generic message; their details are never sent.
+//! the error id the client receives and answered with a generic message; their details are never sent.
+//!
+//! Messages are keys: an error carries its English wire text (what kintone sends and its clients
+//! match) and, where people see it, a catalog key with arguments (`platform/i18n`). [`ApiError::body`]
+//! renders the keys in the caller's language: the signed-in user's language for calls made from
+//! pages (session), Japanese for `Accept-Language: ja`, and the wire text otherwise (docs/api.md
+//! "Error messages").
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use kumiki_engine::{EngineError, FieldErrors, QueryErrorCode, UserError};
+use kumiki_engine::{EngineError, FieldErrors, Message, QueryErrorCode, UserError};
 use serde_json::{json, Value};
+
+use crate::i18n::{self, Lang};
 
 /// An error on its way to the client.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
+    /// The English wire text.
     pub message: String,
     /// Boxed: most errors carry none, and a small error keeps every `Result` small.
     pub errors: Option<Box<FieldErrors>>,
-    /// Japanese message where the catalog has one.
-    pub message_ja: Option<&'static str>,
+    /// The catalog key of `message` (`api.*`) with its arguments, where people may read it.
+    pub key: Option<Box<Message>>,
     /// Kumiki's members beside kintone's (e.g. `script` for a failed app script).
     pub extra: Option<Box<serde_json::Map<String, Value>>>,
+    /// The envelope's `id`, fixed when the error is made so that the log line of an internal fault
+    /// and the client's envelope show the same id.
+    pub id: String,
+    /// The language of the signed-in user whose page made the call; None for API clients (their
+    /// `Accept-Language` decides).
+    pub lang: Option<Lang>,
 }
 
 impl ApiError {
@@ -28,13 +43,31 @@ impl ApiError {
             code,
             message: message.into(),
             errors: None,
-            message_ja: None,
+            key: None,
             extra: None,
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            lang: None,
         }
     }
 
-    fn ja(mut self, message: &'static str) -> ApiError {
-        self.message_ja = Some(message);
+    /// Names the catalog message (`api.<...>`) people read instead of the wire text.
+    fn catalog(mut self, key: &'static str) -> ApiError {
+        self.key = Some(Box::new(Message::keyed(key, self.message.clone())));
+        self
+    }
+
+    /// Adds an argument of the catalog message.
+    fn arg(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
+        if let Some(m) = self.key.take() {
+            self.key = Some(Box::new(m.arg(name, value)));
+        }
+        self
+    }
+
+    /// Renders the messages in `lang` (a signed-in page's language); see [`ApiError::body`].
+    #[must_use]
+    pub fn in_lang(mut self, lang: Option<Lang>) -> ApiError {
+        self.lang = lang;
         self
     }
 
@@ -44,7 +77,7 @@ impl ApiError {
     }
 
     pub fn login_required() -> ApiError {
-        ApiError::new(401, "CB_AU01", "Please login.").ja("ログインしてください。")
+        ApiError::new(401, "CB_AU01", "Please login.").catalog("api.CB_AU01")
     }
 
     pub fn bad_password() -> ApiError {
@@ -53,7 +86,7 @@ impl ApiError {
             "CB_WA01",
             "Password authentication failed. Please check your login name and password.",
         )
-        .ja("パスワード認証に失敗しました。ログイン名とパスワードを確認してください。")
+        .catalog("api.CB_WA01")
     }
 
     pub fn unknown_token() -> ApiError {
@@ -62,7 +95,7 @@ impl ApiError {
             "GAIA_IA02",
             "The specified API token does not match the API token generated via an app.",
         )
-        .ja("指定したAPIトークンが、アプリで生成したAPIトークンと一致しません。")
+        .catalog("api.GAIA_IA02")
     }
 
     pub fn duplicate_token() -> ApiError {
@@ -71,7 +104,7 @@ impl ApiError {
             "GAIA_DA03",
             "You cannot specify a duplicate API token for the same app.",
         )
-        .ja("同じアプリのAPIトークンを重複して指定することはできません。")
+        .catalog("api.GAIA_DA03")
     }
 
     pub fn no_privilege() -> ApiError {
@@ -79,7 +112,7 @@ impl ApiError {
     }
 
     pub fn malformed_json() -> ApiError {
-        ApiError::new(400, "CB_IJ01", "Invalid JSON string.").ja("JSON文字列が不正です。")
+        ApiError::new(400, "CB_IJ01", "Invalid JSON string.").catalog("api.CB_IJ01")
     }
 
     pub fn too_large(limit: usize) -> ApiError {
@@ -88,35 +121,55 @@ impl ApiError {
             "CB_VA02",
             format!("The request is too large. The maximum size is {limit} bytes."),
         )
-        .ja("リクエストのサイズが上限を超えています。")
+        .catalog("api.CB_VA02")
+        .arg("limit", limit.to_string())
     }
 
     pub fn unknown_api() -> ApiError {
-        ApiError::new(404, "CB_NF01", "The specified API does not exist.")
-            .ja("指定したAPIは存在しません。")
+        ApiError::new(404, "CB_NF01", "The specified API does not exist.").catalog("api.CB_NF01")
     }
 
+    /// The generic 500; logs its id (the one the client receives) in the request's span. Callers
+    /// that know what failed use [`ApiError::internal_because`] instead.
     pub fn internal() -> ApiError {
+        let e = ApiError::generic_internal();
+        tracing::error!(error_id = %e.id, "internal error");
+        e
+    }
+
+    /// The generic 500, logging `detail` (never sent) with the id the client receives.
+    pub fn internal_because(detail: impl std::fmt::Display) -> ApiError {
+        let e = ApiError::generic_internal();
+        tracing::error!(error_id = %e.id, error = %detail, "internal error");
+        e
+    }
+
+    fn generic_internal() -> ApiError {
         ApiError::new(
             500,
             "CB_IN01",
             "An unexpected error occurred. Contact the administrator.",
         )
-        .ja("予期しないエラーが発生しました。管理者に連絡してください。")
+        .catalog("api.CB_IN01")
     }
 
-    /// The JSON body; `ja` picks the Japanese message where there is one.
+    /// The JSON body. Messages are rendered from the catalogs in the page language the error
+    /// carries ([`ApiError::in_lang`]), else in Japanese when `ja` (the request's
+    /// `Accept-Language`), else they are the English wire texts.
     pub fn body(&self, ja: bool) -> Value {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let message = match (ja, self.message_ja) {
-            (true, Some(m)) => m.to_owned(),
-            _ => self.message.clone(),
+        let lang = self.lang.or(ja.then_some(Lang::Ja));
+        let message = match &self.key {
+            Some(m) => render_message(m, lang),
+            None => self.message.clone(),
         };
-        let mut body = json!({"code": self.code, "id": id, "message": message});
+        let mut body = json!({"code": self.code, "id": self.id, "message": message});
         if let Some(errors) = &self.errors {
             let map: serde_json::Map<String, Value> = errors
                 .iter()
-                .map(|(k, v)| (k.clone(), json!({"messages": v})))
+                .map(|(k, v)| {
+                    let texts: Vec<String> = v.iter().map(|m| render_message(m, lang)).collect();
+                    (k.clone(), json!({ "messages": texts }))
+                })
                 .collect();
             body["errors"] = Value::Object(map);
         }
@@ -126,6 +179,21 @@ impl ApiError {
             }
         }
         body
+    }
+}
+
+/// A message in `lang` from the catalogs, or its English wire text (no language, or no key).
+pub fn render_message(message: &Message, lang: Option<Lang>) -> String {
+    match (lang, message.key()) {
+        (Some(lang), Some(key)) => {
+            let args: Vec<(&str, &str)> = message
+                .args()
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            i18n::format(lang, key, &args)
+        }
+        _ => message.text().to_owned(),
     }
 }
 
@@ -150,41 +218,72 @@ impl From<UserError> for ApiError {
         let message = e.to_string();
         match e {
             UserError::Validation(errors) => {
-                let mut err = ApiError::new(400, "CB_VA01", message).ja("入力内容が正しくありません。");
+                let mut err = ApiError::new(400, "CB_VA01", message).catalog("api.CB_VA01");
                 err.errors = Some(Box::new(errors));
                 err
             }
-            UserError::AppNotFound(_) => ApiError::new(404, "GAIA_AP01", message),
-            UserError::RecordNotFound(_) => ApiError::new(404, "GAIA_RE01", message),
-            UserError::CommentNotFound => ApiError::new(400, "GAIA_RE02", message),
-            UserError::FileNotFound(_) => ApiError::new(404, "GAIA_BL01", message),
-            UserError::RevisionConflict => ApiError::new(409, "GAIA_CO02", message)
-                .ja("指定したrevisionは最新ではありません。ほかのユーザーがレコードを更新した可能性があります。"),
-            UserError::SettingsRevisionConflict => ApiError::new(409, "GAIA_CO02", message)
-                .ja("指定したrevisionは最新ではありません。ほかのユーザーがアプリの設定を変更した可能性があります。"),
-            UserError::FormFieldNotFound(_) => ApiError::new(400, "GAIA_FC01", message),
-            UserError::UpdateKeyNoMatch => ApiError::new(400, "GAIA_RE20", message),
-            UserError::LookupNoMatch { .. } => ApiError::new(400, "GAIA_LO04", message),
-            UserError::Forbidden => ApiError::new(403, "CB_NO02", message).ja("権限がありません。"),
-            UserError::GuestSpacePathRequired => ApiError::new(400, "GAIA_IL23", message)
-                .ja("ゲストスペース内のアプリを操作する場合は、リクエストURLにゲストスペースIDを指定してください。"),
-            UserError::TokenNotPermitted => ApiError::new(403, "GAIA_NO01", message)
-                .ja("このAPIトークンでは、指定したAPIを実行できません。"),
-            UserError::CursorNotFound => ApiError::new(400, "GAIA_RE18", message),
-            UserError::TooManyCursors => ApiError::new(400, "GAIA_CU01", message),
-            UserError::ProcessDisabled => ApiError::new(400, "GAIA_ST02", message),
-            UserError::StatusActionNotAllowed => ApiError::new(400, "GAIA_IL03", message),
+            UserError::AppNotFound(app) => ApiError::new(404, "GAIA_AP01", message)
+                .catalog("api.GAIA_AP01")
+                .arg("app", app),
+            UserError::RecordNotFound(id) => ApiError::new(404, "GAIA_RE01", message)
+                .catalog("api.GAIA_RE01")
+                .arg("id", id),
+            UserError::CommentNotFound => {
+                ApiError::new(400, "GAIA_RE02", message).catalog("api.GAIA_RE02")
+            }
+            UserError::FileNotFound(key) => ApiError::new(404, "GAIA_BL01", message)
+                .catalog("api.GAIA_BL01")
+                .arg("file", key),
+            UserError::RevisionConflict => {
+                ApiError::new(409, "GAIA_CO02", message).catalog("api.GAIA_CO02.record")
+            }
+            UserError::SettingsRevisionConflict => {
+                ApiError::new(409, "GAIA_CO02", message).catalog("api.GAIA_CO02.settings")
+            }
+            UserError::FormFieldNotFound(code) => ApiError::new(400, "GAIA_FC01", message)
+                .catalog("api.GAIA_FC01")
+                .arg("code", code),
+            UserError::UpdateKeyNoMatch => {
+                ApiError::new(400, "GAIA_RE20", message).catalog("api.GAIA_RE20")
+            }
+            UserError::LookupNoMatch { field } => ApiError::new(400, "GAIA_LO04", message)
+                .catalog("api.GAIA_LO04")
+                .arg("field", field),
+            UserError::Forbidden => ApiError::new(403, "CB_NO02", message).catalog("api.CB_NO02"),
+            UserError::GuestSpacePathRequired => {
+                ApiError::new(400, "GAIA_IL23", message).catalog("api.GAIA_IL23")
+            }
+            UserError::TokenNotPermitted => {
+                ApiError::new(403, "GAIA_NO01", message).catalog("api.GAIA_NO01")
+            }
+            UserError::CursorNotFound => {
+                ApiError::new(400, "GAIA_RE18", message).catalog("api.GAIA_RE18")
+            }
+            UserError::TooManyCursors => {
+                ApiError::new(400, "GAIA_CU01", message).catalog("api.GAIA_CU01")
+            }
+            UserError::ProcessDisabled => {
+                ApiError::new(400, "GAIA_ST02", message).catalog("api.GAIA_ST02")
+            }
+            UserError::StatusActionNotAllowed => {
+                ApiError::new(400, "GAIA_IL03", message).catalog("api.GAIA_IL03")
+            }
             // App review (Kumiki's codes, docs/api.md "App review").
-            UserError::ReviewRequired(_) => ApiError::new(409, "GAIA_RV01", message)
-                .ja("このアプリは変更の公開前に審査が必要です。運用前の設定を審査に提出し、承認後に公開してください。"),
-            UserError::SubmissionNotFound(_) => ApiError::new(404, "GAIA_RV02", message)
-                .ja("指定した審査の申請が見つかりません。"),
-            UserError::ReviewAlreadyDecided => ApiError::new(409, "GAIA_RV03", message)
-                .ja("この申請はすでに審査済みです。"),
-            UserError::ReviewOutdated => ApiError::new(409, "GAIA_RV03", message)
-                .ja("申請の後に運用前の設定が変更されました。もう一度審査に提出してください。"),
-            UserError::ReviewPending => ApiError::new(409, "GAIA_RV03", message)
-                .ja("現在の運用前の設定はすでに審査待ちです。"),
+            UserError::ReviewRequired(revision) => ApiError::new(409, "GAIA_RV01", message)
+                .catalog("api.GAIA_RV01")
+                .arg("revision", revision.to_string()),
+            UserError::SubmissionNotFound(_) => {
+                ApiError::new(404, "GAIA_RV02", message).catalog("api.GAIA_RV02")
+            }
+            UserError::ReviewAlreadyDecided => {
+                ApiError::new(409, "GAIA_RV03", message).catalog("api.GAIA_RV03.decided")
+            }
+            UserError::ReviewOutdated => {
+                ApiError::new(409, "GAIA_RV03", message).catalog("api.GAIA_RV03.outdated")
+            }
+            UserError::ReviewPending => {
+                ApiError::new(409, "GAIA_RV03", message).catalog("api.GAIA_RV03.pending")
+            }
             UserError::Query { code, message } => query_error(code, message),
             // App scripts (Kumiki's codes, docs/scripts.md "What a failure looks like").
             UserError::ScriptFailed {
@@ -229,8 +328,9 @@ fn query_error(code: QueryErrorCode, message: String) -> ApiError {
     let kintone_code = match code {
         QueryErrorCode::Syntax => {
             let mut errors = FieldErrors::new();
-            errors.insert("query".into(), vec![message]);
-            let mut e = ApiError::new(400, "CB_VA01", "Missing or invalid input.");
+            errors.insert("query".into(), vec![Message::from(message)]);
+            let mut e =
+                ApiError::new(400, "CB_VA01", "Missing or invalid input.").catalog("api.CB_VA01");
             e.errors = Some(Box::new(errors));
             return e;
         }
@@ -250,10 +350,8 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> ApiError {
         match e {
             EngineError::User(u) => u.into(),
-            EngineError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                ApiError::internal()
-            }
+            // Logged with the id the client sees, so that a user's report finds the line.
+            EngineError::Internal(detail) => ApiError::internal_because(detail),
         }
     }
 }
@@ -281,5 +379,82 @@ mod tests {
         let e = ApiError::from(EngineError::Internal("secret path /x".into()));
         assert_eq!(e.status.as_u16(), 500);
         assert!(!e.body(false).to_string().contains("secret"));
+        // The id is fixed with the error: the logged line and every rendering agree.
+        assert_eq!(e.body(false)["id"], e.id.as_str());
+        assert_eq!(e.body(true)["id"], e.id.as_str());
+    }
+
+    #[test]
+    fn keyed_messages_render_in_the_callers_language() {
+        let message =
+            Message::keyed("records.err.max_value", "The value must be 10 or less.").arg("v", "10");
+        let e = ApiError::from(UserError::invalid("record.数量.value", message));
+        let field = |b: &Value| b["errors"]["record.数量.value"]["messages"][0].clone();
+        // API clients: kintone's wire text.
+        assert_eq!(field(&e.body(false)), "The value must be 10 or less.");
+        // Accept-Language: ja, or a Japanese page: the catalog.
+        let ja = i18n::format(Lang::Ja, "records.err.max_value", &[("v", "10")]);
+        assert_eq!(field(&e.body(true)), ja.as_str());
+        let page = e.clone().in_lang(Some(Lang::En));
+        assert_eq!(
+            field(&page.body(true)),
+            i18n::format(Lang::En, "records.err.max_value", &[("v", "10")]).as_str()
+        );
+        assert_eq!(page.body(true)["message"], "Missing or invalid input.");
+        // A text without a key stays as it is.
+        let plain = ApiError::invalid("size", "Enter a number from 1 to 500.");
+        assert_eq!(
+            plain.body(true)["errors"]["size"]["messages"][0],
+            "Enter a number from 1 to 500."
+        );
+    }
+
+    /// Every key the engine and this table name is in the catalogs, so a page never shows a bare key.
+    #[test]
+    fn every_message_key_is_in_the_catalogs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut sources = Vec::new();
+        let mut dirs = vec![root.join("engine/src"), root.join("platform/src")];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push(std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        for text in &sources {
+            for marker in ["Message::keyed(", ".catalog("] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = text[at + marker.len()..].trim_start();
+                    if let Some(literal) = rest.strip_prefix('"') {
+                        let key = literal.split('"').next().unwrap_or_default();
+                        // Skips this test's own markers (no key follows them).
+                        if !key.is_empty()
+                            && key
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+                        {
+                            keys.push(key.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(keys.len() > 30, "found the keys: {keys:?}");
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| !i18n::messages(Lang::Ja).contains_key(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalogs: {missing:?}"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod jobs_runner;
 pub mod pages;
 pub mod params;
+pub mod request_id;
 pub mod routes;
 pub mod script_schedule;
 pub mod settings;

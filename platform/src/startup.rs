@@ -91,6 +91,9 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(actix_web::middleware::Compress::default())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::request_id::request_span,
+                ))
                 .configure(crate::routes::configure)
                 .configure(crate::pages::configure)
                 .default_service(web::to(crate::pages::fallback))

@@ -71,8 +71,5 @@ where
     let span = tracing::Span::current();
     actix_web::web::block(move || span.in_scope(f))
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "blocking task failed");
-            ApiError::internal()
-        })?
+        .map_err(|e| ApiError::internal_because(format!("blocking task failed: {e}")))?
 }

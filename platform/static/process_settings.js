@@ -73,36 +73,12 @@
     schedulePreview();
   }
 
-  // ---- Server messages in Japanese ---------------------------------------------------------------------
-  var MESSAGES = [
-    [/^Enter a status name of 1 to 64 characters\.$/, "procset.err.state_name"],
-    [/^The status name is used more than once\.$/, "procset.err.state_duplicate"],
-    [/^The first status takes no assignee/, "procset.err.first_assignee"],
-    [/^The user \((.*)\) does not exist\.$/, "procset.err.user"],
-    [/^The field \((.*)\) is not a user/, "procset.err.field"],
-    [/^Enter an action name of 1 to 64 characters\.$/, "procset.err.action_name"],
-    [/^The status \((.*)\) does not exist\.$/, "procset.err.no_state"],
-    [/^A condition takes no order by/, "procset.err.cond_order"],
-    [/^Set at least one status/, "procset.err.need_state"],
-    [/^Records are in the status \((.*)\)/, "procset.err.stranded"],
-    [/^Required field\.$/, "procset.err.required"]
-  ];
-  function japanese(key, m) {
-    // An action whose status was never chosen (or was deleted) names an empty status.
-    if (/\.(from|to)$/.test(key) && /^The status \(\) does not exist\.$/.test(m)) return t("procset.err.choose_state");
-    for (var i = 0; i < MESSAGES.length; i++) {
-      var hit = MESSAGES[i][0].exec(m);
-      if (hit) return t(MESSAGES[i][1], { v: hit[1] || "" });
-    }
-    if (/\.filterCond$/.test(key)) return t("procset.err.cond", { v: m });
-    return t("procset.err.other", { v: m });
-  }
-
-  /** Spreads `{key: {messages}}` over the rows: states by the name sent, actions by index. */
+  /** Spreads `{key: {messages}}` over the rows: states by the name sent, actions by index. The
+   *  messages arrive in the page's language, written by the server from its catalogs. */
   function placeErrors(errors, sentNames) {
     S.errors = { general: [], states: {}, actions: {} };
     Object.keys(errors || {}).forEach(function (key) {
-      var msgs = ((errors[key] || {}).messages || []).map(function (m) { return japanese(key, m); });
+      var msgs = (errors[key] || {}).messages || [];
       var sm = /^states\.(.+?)\.(name|index|assignee.*)$/.exec(key);
       var am = /^actions\[(\d+)\]/.exec(key);
       if (sm) {
@@ -557,7 +533,7 @@
         }
         var details = [];
         Object.keys((err && err.errors) || {}).forEach(function (k) {
-          ((err.errors[k] || {}).messages || []).forEach(function (m) { details.push(japanese(k, m)); });
+          ((err.errors[k] || {}).messages || []).forEach(function (m) { details.push(m); });
         });
         message("error", t("procset.publish.failed") + (details.length ? " " + details.join(" ") : ""));
       });

@@ -140,7 +140,7 @@
   function details(e) {
     var parts = [];
     Object.keys((e && e.errors) || {}).forEach(function (k) {
-      ((e.errors[k] && e.errors[k].messages) || []).forEach(function (m) { parts.push(R.message(m)); });
+      ((e.errors[k] && e.errors[k].messages) || []).forEach(function (m) { parts.push(m); });
     });
     return parts.length ? parts.join(" ") : R.errorText(e);
   }

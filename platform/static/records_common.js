@@ -212,31 +212,12 @@
     return (n / 1024 / 1024).toFixed(1) + " MB";
   };
 
-  var SERVER_MESSAGES = [
-    [/^Required\.$/, "records.err.required"],
-    [/^Only numbers are allowed\.$/, "records.err.number"],
-    [/^This value already exists in another record\.$/, "records.err.unique"],
-    [/^The value must be (.+) or less\.$/, "records.err.max_value"],
-    [/^The value must be (.+) or more\.$/, "records.err.min_value"],
-    [/^Enter less than (\d+) characters\.$/, "records.err.max_length"],
-    [/^Enter more than (\d+) characters\.$/, "records.err.min_length"],
-    [/^The value, "(.*)", is not in options\.$/, "records.err.option"]
-  ];
-  /** A server validation message in the page language where we know it. */
-  R.message = function (m) {
-    if (R.lang !== "ja") return m;
-    for (var i = 0; i < SERVER_MESSAGES.length; i++) {
-      var hit = SERVER_MESSAGES[i][0].exec(m);
-      if (hit) return K.t(SERVER_MESSAGES[i][1], { v: hit[1] || "" });
-    }
-    return m;
-  };
-
-  /** The text to show for a failed call. */
+  /** The text to show for a failed call. The server writes the messages of calls made from pages in
+   *  the user's language from its catalogs (docs/ui.md "Error messages"): they are shown as sent. */
   R.errorText = function (e) {
     if (e && e.code === "GAIA_CO02") return K.t("records.conflict");
     if (e && (e.code === "CB_NO02" || e.code === "GAIA_NO01")) return K.t("records.err.forbidden");
-    if (e && e.message && e.status) return R.message(e.message);
+    if (e && e.message && e.status) return e.message;
     return K.t("records.err.network");
   };
 

@@ -68,7 +68,7 @@
     var has = messages && messages.length;
     c.ui.wrap.classList.toggle("has-error", !!has);
     c.ui.err.hidden = !has;
-    c.ui.err.textContent = has ? messages.map(R.message).join(" ") : "";
+    c.ui.err.textContent = has ? messages.join(" ") : "";
     (c.focusables ? c.focusables() : [c.input]).forEach(function (n) {
       if (!n) return;
       if (has) { n.setAttribute("aria-invalid", "true"); n.setAttribute("aria-describedby", c.ui.errId); }
@@ -552,7 +552,7 @@
       addEmptyRow: function () { addRow(null, null); },
       setError: function (messages) {
         err.hidden = !(messages && messages.length);
-        err.textContent = messages ? messages.map(R.message).join(" ") : "";
+        err.textContent = messages ? messages.join(" ") : "";
       },
       busy: function () { return rows.some(function (r) { return codes.some(function (c) { return r.controls[c].busy && r.controls[c].busy(); }); }); }
     };
@@ -792,7 +792,7 @@
         var code = m && (m[1] || m[2]);
         if (code && controls[code]) { setError(controls[code], msgs); first = first || controls[code]; return; }
         if (code && tables[code]) { tables[code].setError(msgs); first = first || { input: tables[code].node.querySelector("button") }; return; }
-        msgs.forEach(function (x) { loose.push((code ? (props[code] ? labelText(props[code], code) : code) + ": " : "") + R.message(x)); });
+        msgs.forEach(function (x) { loose.push((code ? (props[code] ? labelText(props[code], code) : code) + ": " : "") + x); });
       });
       var firstInvalid = box.querySelector("[aria-invalid=true]");
       if (firstInvalid && firstInvalid.focus) firstInvalid.focus();

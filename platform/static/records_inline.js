@@ -235,8 +235,8 @@
           var m = /^record(?:\.([^.\[\]]+)|\[([^\]]+)\])/.exec(key);
           var code = m && (m[1] || m[2]);
           var msgs = (e.errors[key] && e.errors[key].messages) || [];
-          if (code && editors[code]) { editors[code].err.hidden = false; editors[code].err.textContent = msgs.map(R.message).join(" "); }
-          else msgs.forEach(function (x) { loose.push(((code && list.props[code] && list.props[code].label) || code || "") + ": " + R.message(x)); });
+          if (code && editors[code]) { editors[code].err.hidden = false; editors[code].err.textContent = msgs.join(" "); }
+          else msgs.forEach(function (x) { loose.push(((code && list.props[code] && list.props[code].label) || code || "") + ": " + x); });
         });
         var text = e && e.errors && Object.keys(e.errors).length ? K.t("record_tools.inline.fix") : R.errorText(e);
         if (loose.length) text += " " + loose.join(" ");

@@ -107,7 +107,7 @@
     if (f.line) editor.markLine(f.line, f.column);
   }
 
-  /** The failure in an API error: the body's `failure`, or line and column found in the message. */
+  /** The failure in an API error: the body's `failure` or `script` (line and column as numbers). */
   function failureOf(err) {
     var body = (err && err.body) || {};
     if (body.failure) return body.failure;
@@ -116,10 +116,7 @@
       return { script: body.script.name, line: body.script.line, column: body.script.column, message: body.script.message || body.message,
         messageKey: body.script.messageKey, messageArgs: body.script.messageArgs };
     }
-    var text = (err && err.message) || "";
-    var m = /line (\d+)(?:,? (?:column|position) (\d+))?/i.exec(text) || /(\d+)\s*行(?:\s*(\d+)\s*(?:列|文字))?/.exec(text);
-    var named = /^(?:Script|スクリプト)\s*[「"]?([^」":]+)[」"]?/.exec(text);
-    return { script: named ? named[1] : null, line: m ? +m[1] : null, column: m && m[2] ? +m[2] : null, message: text };
+    return { script: null, line: null, column: null, message: (err && err.message) || "" };
   }
 
   // ---- Load and save -------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ fn register_outcome(engine: &mut Engine, state: &Arc<RunState>) {
                 errors
                     .entry(format!("record.{field}.value"))
                     .or_default()
-                    .push(message.to_owned());
+                    .push(message.to_owned().into());
             }
         }
     });

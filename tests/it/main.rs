@@ -15,6 +15,7 @@ mod examples;
 mod files;
 mod jobs;
 mod like_width;
+mod messages;
 mod migrations;
 mod organisation;
 mod outbox;

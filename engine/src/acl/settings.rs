@@ -161,7 +161,7 @@ pub fn check_entity(
         errors
             .entry(format!("{key}.entity"))
             .or_default()
-            .push(message);
+            .push(message.into());
     }
 }
 
@@ -179,13 +179,21 @@ pub fn check_app_acl(
             errors
                 .entry(format!("{key}.recordViewable"))
                 .or_default()
-                .push("Edit, delete and export permissions need the view permission.".to_owned());
+                .push(
+                    "Edit, delete and export permissions need the view permission."
+                        .to_owned()
+                        .into(),
+                );
         }
         if r.record_importable && !r.record_addable {
             errors
                 .entry(format!("{key}.recordAddable"))
                 .or_default()
-                .push("The import permission needs the add permission.".to_owned());
+                .push(
+                    "The import permission needs the add permission."
+                        .to_owned()
+                        .into(),
+                );
         }
     }
     if errors.is_empty() {
@@ -210,16 +218,17 @@ pub fn check_record_acl(
             errors
                 .entry(format!("{key}.filterCond"))
                 .or_default()
-                .push(e.to_string());
+                .push(e.to_string().into());
         }
         for (j, e) in rule.entities.iter().enumerate() {
             let key = format!("{key}.entities[{j}]");
             check_entity(AclKind::Record, &e.entity, def, dir, &key, &mut errors);
             if (e.editable || e.deletable) && !e.viewable {
-                errors
-                    .entry(format!("{key}.viewable"))
-                    .or_default()
-                    .push("Edit and delete permissions need the view permission.".to_owned());
+                errors.entry(format!("{key}.viewable")).or_default().push(
+                    "Edit and delete permissions need the view permission."
+                        .to_owned()
+                        .into(),
+                );
             }
         }
     }
@@ -245,19 +254,19 @@ pub fn check_field_acl(
             .get(&rule.code)
             .is_some_and(|p| !p.field_type.is_layout_only());
         if !ok {
-            errors
-                .entry(format!("{key}.code"))
-                .or_default()
-                .push(format!(
+            errors.entry(format!("{key}.code")).or_default().push(
+                format!(
                     "The field ({}) does not exist or is not a top-level field.",
                     rule.code
-                ));
+                )
+                .into(),
+            );
         }
         if !seen.insert(rule.code.as_str()) {
             errors
                 .entry(format!("{key}.code"))
                 .or_default()
-                .push(format!("The field ({}) is listed twice.", rule.code));
+                .push(format!("The field ({}) is listed twice.", rule.code).into());
         }
         for (j, e) in rule.entities.iter().enumerate() {
             check_entity(

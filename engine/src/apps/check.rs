@@ -43,7 +43,7 @@ pub fn check_definition(def: &AppDefinition) -> Result<(), UserError> {
         errors
             .entry(format!("properties.{code}.expression"))
             .or_default()
-            .push(message);
+            .push(message.into());
     }
     if errors.is_empty() {
         Ok(())
@@ -58,7 +58,7 @@ fn check_property(code: &str, p: &FieldProperty, in_subtable: bool, errors: &mut
         errors
             .entry(format!("{key}{suffix}"))
             .or_default()
-            .push(message.to_owned());
+            .push(message.to_owned().into());
     };
     if p.code != code {
         fail(".code", "The field code must match its key.");

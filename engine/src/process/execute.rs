@@ -435,7 +435,7 @@ pub fn set_assignees(
                 errors
                     .entry("assignees".into())
                     .or_default()
-                    .push(format!("The user ({c}) does not exist."));
+                    .push(format!("The user ({c}) does not exist.").into());
             }
         }
         if !errors.is_empty() {
@@ -835,9 +835,13 @@ pub fn sync_on_deploy(
     if !stranded.is_empty() {
         let mut errors = FieldErrors::new();
         for s in stranded {
-            errors.entry("states".into()).or_default().push(format!(
+            let text = format!(
                 "Records are in the status ({s}); a status that records are in cannot be removed."
-            ));
+            );
+            errors
+                .entry("states".into())
+                .or_default()
+                .push(crate::error::Message::keyed("procset.err.stranded", text).arg("v", s));
         }
         return Err(UserError::Validation(errors).into());
     }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use crate::apps::AppDefinition;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrors, Message};
 use crate::fields::FieldType;
 use crate::query;
 
@@ -244,7 +244,7 @@ pub fn creator_field(def: &AppDefinition) -> Option<String> {
         .map(|f| f.property.code.clone())
 }
 
-fn add(errors: &mut FieldErrors, key: String, message: impl Into<String>) {
+fn add(errors: &mut FieldErrors, key: String, message: impl Into<Message>) {
     errors.entry(key).or_default().push(message.into());
 }
 
@@ -289,7 +289,11 @@ fn parse_entities(v: Option<&Value>, key: &str, errors: &mut FieldErrors) -> Vec
         let code = if kind == EntityType::Creator {
             None
         } else if code.is_none() {
-            add(errors, format!("{k}.entity.code"), "Required field.");
+            add(
+                errors,
+                format!("{k}.entity.code"),
+                Message::keyed("procset.err.required", "Required field."),
+            );
             continue;
         } else {
             code
@@ -472,7 +476,15 @@ fn check_entities(
         let code = e.code.as_deref().unwrap_or_default();
         match e.kind {
             EntityType::User if !known_user(code) => {
-                add(errors, k, format!("The user ({code}) does not exist."));
+                add(
+                    errors,
+                    k,
+                    Message::keyed(
+                        "procset.err.user",
+                        format!("The user ({code}) does not exist."),
+                    )
+                    .arg("v", code),
+                );
             }
             EntityType::FieldEntity => {
                 let ok = def.field(code).is_some_and(|f| {
@@ -482,7 +494,11 @@ fn check_entities(
                     add(
                         errors,
                         k,
-                        format!("The field ({code}) is not a user, department, group, creator or updater field of the app."),
+                        Message::keyed(
+                            "procset.err.field",
+                            format!("The field ({code}) is not a user, department, group, creator or updater field of the app."),
+                        )
+                        .arg("v", code),
                     );
                 }
             }
@@ -507,7 +523,10 @@ pub fn check(
         add(
             &mut errors,
             "states".into(),
-            "Set at least one status to enable process management.",
+            Message::keyed(
+                "procset.err.need_state",
+                "Set at least one status to enable process management.",
+            ),
         );
     }
     let mut names = HashSet::new();
@@ -518,14 +537,20 @@ pub fn check(
             add(
                 &mut errors,
                 format!("{k}.name"),
-                "Enter a status name of 1 to 64 characters.",
+                Message::keyed(
+                    "procset.err.state_name",
+                    "Enter a status name of 1 to 64 characters.",
+                ),
             );
         }
         if !names.insert(s.name.as_str()) {
             add(
                 &mut errors,
                 format!("{k}.name"),
-                "The status name is used more than once.",
+                Message::keyed(
+                    "procset.err.state_duplicate",
+                    "The status name is used more than once.",
+                ),
             );
         }
         if s.index < 0 {
@@ -560,7 +585,10 @@ pub fn check(
             add(
                 &mut errors,
                 format!("states.{}.assignee", first.name),
-                "The first status takes no assignee or only the record's creator (type ONE).",
+                Message::keyed(
+                    "procset.err.first_assignee",
+                    "The first status takes no assignee or only the record's creator (type ONE).",
+                ),
             );
         }
     }
@@ -571,7 +599,10 @@ pub fn check(
             add(
                 &mut errors,
                 format!("{k}.name"),
-                "Enter an action name of 1 to 64 characters.",
+                Message::keyed(
+                    "procset.err.action_name",
+                    "Enter an action name of 1 to 64 characters.",
+                ),
             );
         }
         for (member, state) in [("from", &a.from), ("to", &a.to)] {
@@ -579,7 +610,16 @@ pub fn check(
                 add(
                     &mut errors,
                     format!("{k}.{member}"),
-                    format!("The status ({state}) does not exist."),
+                    // An action whose status was never chosen (or was deleted) names none.
+                    if state.is_empty() {
+                        Message::keyed("procset.err.choose_state", "The status () does not exist.")
+                    } else {
+                        Message::keyed(
+                            "procset.err.no_state",
+                            format!("The status ({state}) does not exist."),
+                        )
+                        .arg("v", state.as_str())
+                    },
                 );
             }
         }
@@ -587,10 +627,17 @@ pub fn check(
             Ok(q) if !q.order_by.is_empty() || q.limit.is_some() || q.offset.is_some() => add(
                 &mut errors,
                 format!("{k}.filterCond"),
-                "A condition takes no order by, limit or offset.",
+                Message::keyed(
+                    "procset.err.cond_order",
+                    "A condition takes no order by, limit or offset.",
+                ),
             ),
             Ok(_) => {}
-            Err(e) => add(&mut errors, format!("{k}.filterCond"), e.to_string()),
+            Err(e) => add(
+                &mut errors,
+                format!("{k}.filterCond"),
+                Message::keyed("procset.err.cond", e.to_string()).arg("v", e.to_string()),
+            ),
         }
         check_entities(
             &a.executable_user,

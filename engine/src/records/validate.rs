@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::apps::AppDefinition;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrors, Message};
 use crate::fields::{FieldProperty, FieldType};
 
 /// Whether the record is being created or changed; defaults and system fields differ between the two.
@@ -265,7 +265,7 @@ struct Run<'c, 'a, 'r> {
 }
 
 impl Run<'_, '_, '_> {
-    fn error(&mut self, key: String, message: impl Into<String>) {
+    fn error(&mut self, key: String, message: impl Into<Message>) {
         self.errors.entry(key).or_default().push(message.into());
     }
 
@@ -324,7 +324,7 @@ impl Run<'_, '_, '_> {
                     && self.errors.len() == before
                     && is_empty(&value)
                 {
-                    self.error(loc.main(ft), REQUIRED);
+                    self.error(loc.main(ft), required());
                 }
                 Some(value)
             }
@@ -368,16 +368,28 @@ impl Run<'_, '_, '_> {
             let length = text.chars().count();
             if let Some(max) = setting_usize(prop.max_length.as_deref()) {
                 if length > max {
+                    let limit = (max + 1).to_string();
                     self.error(
                         loc.value(),
-                        format!("Enter less than {} characters.", max + 1),
+                        Message::keyed(
+                            "records.err.max_length",
+                            format!("Enter less than {limit} characters."),
+                        )
+                        .arg("v", limit),
                     );
                 }
             }
             if let Some(min) = setting_usize(prop.min_length.as_deref()) {
                 if length < min {
                     let shown = min.saturating_sub(1);
-                    self.error(loc.value(), format!("Enter more than {shown} characters."));
+                    self.error(
+                        loc.value(),
+                        Message::keyed(
+                            "records.err.min_length",
+                            format!("Enter more than {shown} characters."),
+                        )
+                        .arg("v", shown.to_string()),
+                    );
                 }
             }
         }
@@ -395,7 +407,10 @@ impl Run<'_, '_, '_> {
         let Some(number) = parsed else {
             return match &loc.number_key {
                 Some(key) => {
-                    self.error(key.clone(), NOT_A_NUMBER);
+                    self.error(
+                        key.clone(),
+                        Message::keyed("records.err.number", NOT_A_NUMBER),
+                    );
                     None
                 }
                 // Inside a subtable kintone silently stores an empty value instead.
@@ -404,12 +419,26 @@ impl Run<'_, '_, '_> {
         };
         if let Some(max) = prop.max_value.as_deref() {
             if scalar::parse_number(max).is_some_and(|m| number > m) {
-                self.error(loc.value(), format!("The value must be {max} or less."));
+                self.error(
+                    loc.value(),
+                    Message::keyed(
+                        "records.err.max_value",
+                        format!("The value must be {max} or less."),
+                    )
+                    .arg("v", max),
+                );
             }
         }
         if let Some(min) = prop.min_value.as_deref() {
             if scalar::parse_number(min).is_some_and(|m| number < m) {
-                self.error(loc.value(), format!("The value must be {min} or more."));
+                self.error(
+                    loc.value(),
+                    Message::keyed(
+                        "records.err.min_value",
+                        format!("The value must be {min} or more."),
+                    )
+                    .arg("v", min),
+                );
             }
         }
         Some(Value::String(scalar::number_text(number)))
@@ -480,12 +509,12 @@ impl Run<'_, '_, '_> {
             Value::String(s) => match scalar::parse_date(s) {
                 Some(d) => Some(Value::String(scalar::date_text(d))),
                 None => {
-                    self.error(loc.value(), BAD_DATE);
+                    self.error(loc.value(), Message::keyed("records.err.date", BAD_DATE));
                     None
                 }
             },
             _ => {
-                self.error(loc.value(), BAD_DATE);
+                self.error(loc.value(), Message::keyed("records.err.date", BAD_DATE));
                 None
             }
         }
@@ -498,12 +527,12 @@ impl Run<'_, '_, '_> {
             Value::String(s) => match scalar::parse_time(s) {
                 Some(t) => Some(Value::String(scalar::time_text(t))),
                 None => {
-                    self.error(loc.value(), BAD_TIME);
+                    self.error(loc.value(), Message::keyed("records.err.time", BAD_TIME));
                     None
                 }
             },
             _ => {
-                self.error(loc.value(), BAD_TIME);
+                self.error(loc.value(), Message::keyed("records.err.time", BAD_TIME));
                 None
             }
         }
@@ -517,12 +546,18 @@ impl Run<'_, '_, '_> {
             Value::String(s) => match scalar::parse_datetime(s, &self.ctx.timezone) {
                 Some(dt) => Some(scalar::datetime_text(dt)),
                 None => {
-                    self.error(loc.value(), BAD_DATETIME);
+                    self.error(
+                        loc.value(),
+                        Message::keyed("records.err.datetime", BAD_DATETIME),
+                    );
                     None
                 }
             },
             _ => {
-                self.error(loc.value(), BAD_DATETIME);
+                self.error(
+                    loc.value(),
+                    Message::keyed("records.err.datetime", BAD_DATETIME),
+                );
                 None
             }
         }
@@ -594,7 +629,11 @@ impl Run<'_, '_, '_> {
                 None => {
                     self.error(
                         loc.values(),
-                        format!("The specified file (id: {key}) not found."),
+                        Message::keyed(
+                            "records.err.file",
+                            format!("The specified file (id: {key}) not found."),
+                        )
+                        .arg("v", key),
                     );
                     ok = false;
                 }
@@ -852,7 +891,7 @@ impl Run<'_, '_, '_> {
                 let value = cells.and_then(|c| c.get(code)).and_then(|c| c.get("value"));
                 if value.is_none_or(is_empty) {
                     let cell_loc = Loc::cell(&self.ctx.error_prefix, &loc.code, index, code);
-                    self.error(cell_loc.main(inner.field_type), REQUIRED);
+                    self.error(cell_loc.main(inner.field_type), required());
                 }
             }
         }
@@ -867,15 +906,28 @@ fn setting_usize(setting: Option<&str>) -> Option<usize> {
     setting.and_then(|s| s.trim().parse().ok())
 }
 
-fn not_in_options(value: &str) -> String {
-    format!("The value, \"{value}\", is not in options.")
+/// `Required.`, the message of an empty required field.
+pub(crate) fn required() -> Message {
+    Message::keyed("records.err.required", REQUIRED)
 }
 
-fn unknown_entity(kind: FieldType, code: &str) -> String {
-    let what = match kind {
-        FieldType::OrganizationSelect => "organization",
-        FieldType::GroupSelect => "group",
-        _ => "user",
+fn not_in_options(value: &str) -> Message {
+    Message::keyed(
+        "records.err.option",
+        format!("The value, \"{value}\", is not in options."),
+    )
+    .arg("v", value)
+}
+
+fn unknown_entity(kind: FieldType, code: &str) -> Message {
+    let (what, key) = match kind {
+        FieldType::OrganizationSelect => ("organization", "records.err.unknown_organization"),
+        FieldType::GroupSelect => ("group", "records.err.unknown_group"),
+        _ => ("user", "records.err.unknown_user"),
     };
-    format!("The specified {what} (code: {code}) not found.")
+    Message::keyed(
+        key,
+        format!("The specified {what} (code: {code}) not found."),
+    )
+    .arg("v", code)
 }

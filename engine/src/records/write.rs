@@ -416,7 +416,10 @@ fn check_unique(
             errors
                 .entry(format!("{error_prefix}record.{code}.value"))
                 .or_default()
-                .push("This value already exists in another record.".to_owned());
+                .push(crate::error::Message::keyed(
+                    "records.err.unique",
+                    "This value already exists in another record.",
+                ));
         }
     }
     Ok(())

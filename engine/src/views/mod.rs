@@ -70,7 +70,7 @@ pub fn check_view(
         errors
             .entry(format!("{prefix}.{key}"))
             .or_default()
-            .push(message);
+            .push(message.into());
     };
     let name = view.get("name").and_then(Value::as_str).unwrap_or_default();
     if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {

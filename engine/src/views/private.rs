@@ -63,9 +63,7 @@ fn checked(
     if views.len() > MAX_PER_USER {
         errors.insert(
             "views".into(),
-            vec![format!(
-                "Keep at most {MAX_PER_USER} private views per app."
-            )],
+            vec![format!("Keep at most {MAX_PER_USER} private views per app.").into()],
         );
     }
     let mut names = std::collections::HashSet::new();
@@ -87,7 +85,7 @@ fn checked(
             errors
                 .entry(format!("{prefix}.name"))
                 .or_default()
-                .push(format!("Another private view is named \"{name}\"."));
+                .push(format!("Another private view is named \"{name}\".").into());
         }
         let id = match obj.get("id") {
             None | Some(Value::Null) => None,

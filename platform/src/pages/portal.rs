@@ -250,7 +250,8 @@ pub async fn import_app(
             let message = e
                 .errors
                 .as_ref()
-                .and_then(|errs| errs.values().next().and_then(|m| m.first().cloned()));
+                .and_then(|errs| errs.values().next().and_then(|m| m.first().cloned()))
+                .map(|m| crate::error::render_message(&m, Some(lang)));
             render_portal(
                 &state,
                 &user,

@@ -166,7 +166,10 @@ pub fn update_settings(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     change_preview(call, p, move |def| {
         let mut errors = FieldErrors::new();
         let mut invalid = |key: &str, message: String| {
-            errors.entry(key.to_owned()).or_default().push(message);
+            errors
+                .entry(key.to_owned())
+                .or_default()
+                .push(message.into());
         };
         for (k, v) in body {
             match k.as_str() {

@@ -10,7 +10,7 @@ use kumiki_engine::acl::AppRight;
 use kumiki_engine::apps::{load_definition, AppId, PREVIEW};
 use kumiki_engine::fields::formula::{self, Formula};
 use kumiki_engine::fields::{FieldProperty, FieldType};
-use kumiki_engine::{FieldErrors, UserError};
+use kumiki_engine::{FieldErrors, Message, UserError};
 use serde_json::{json, Value};
 
 use super::call::Call;
@@ -23,7 +23,10 @@ const CANDIDATE: &str = "__kumiki_formula_candidate__";
 
 fn expression_error(messages: Vec<String>) -> ApiError {
     let mut errors = FieldErrors::new();
-    errors.insert("expression".to_owned(), messages);
+    errors.insert(
+        "expression".to_owned(),
+        messages.into_iter().map(Message::from).collect(),
+    );
     UserError::Validation(errors).into()
 }
 

@@ -73,7 +73,7 @@ fn parse_property(key: &str, v: &Value, errors: &mut FieldErrors) -> Option<Fiel
         Err(e) => {
             errors.insert(
                 format!("properties.{key}"),
-                vec![format!("Invalid field settings: {e}.")],
+                vec![format!("Invalid field settings: {e}.").into()],
             );
             None
         }
@@ -185,7 +185,7 @@ pub fn update_fields(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             let updated = match merge(&existing, patch) {
                 Ok(u) => u,
                 Err(message) => {
-                    errors.insert(format!("properties.{key}"), vec![message]);
+                    errors.insert(format!("properties.{key}"), vec![message.into()]);
                     continue;
                 }
             };

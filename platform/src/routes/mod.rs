@@ -151,6 +151,19 @@ pub enum Failure {
     Bulk(bulk::BulkFailure),
 }
 
+impl Failure {
+    /// Renders the failure's messages in the language of the signed-in page that made the call.
+    fn in_lang(self, lang: Option<crate::i18n::Lang>) -> Failure {
+        match self {
+            Failure::Api(e) => Failure::Api(e.in_lang(lang)),
+            Failure::Bulk(mut b) => {
+                b.error = b.error.in_lang(lang);
+                Failure::Bulk(b)
+            }
+        }
+    }
+}
+
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         Failure::Api(e)
@@ -178,11 +191,15 @@ async fn handle(
     let space = guest_space(&req)?;
     let body = read_body(payload, state.settings.max_body_bytes).await?;
     let params = request_params(&req, &body)?;
+    crate::request_id::record_app(params.get("app"));
     let creds = credentials_from(&req)?;
     let state = state.get_ref().clone();
     let outcome = blocking(move || {
         let mut conn = state.conn()?;
         let caller = authenticate(&state, &mut conn, &creds)?;
+        // A call from a signed-in page speaks the user's language (docs/api.md "Error messages").
+        let page_lang = (caller.via == "session")
+            .then(|| crate::i18n::Lang::parse(&caller.locale).unwrap_or(crate::i18n::Lang::Ja));
         let mut removed = Vec::new();
         let run = |conn: &mut kumiki_engine::db::DbConn| -> Result<Value, Failure> {
             let acting = caller.api_acting(space);
@@ -208,7 +225,7 @@ async fn handle(
                 state.search.notify();
             }
         }
-        Ok(result)
+        Ok(result.map_err(|f| f.in_lang(page_lang)))
     })
     .await?;
     match outcome {

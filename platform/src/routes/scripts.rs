@@ -36,7 +36,7 @@ pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     if list.len() > MAX_SCRIPTS {
         errors.insert(
             "scripts".into(),
-            vec![format!("An app can have at most {MAX_SCRIPTS} scripts.")],
+            vec![format!("An app can have at most {MAX_SCRIPTS} scripts.").into()],
         );
     }
     let mut names = HashSet::new();
@@ -47,12 +47,12 @@ pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
                     errors.insert(
                         format!("scripts[{i}].name"),
-                        vec![format!("Enter a name of 1 to {MAX_NAME_CHARS} characters.")],
+                        vec![format!("Enter a name of 1 to {MAX_NAME_CHARS} characters.").into()],
                     );
                 } else if !names.insert(name.to_owned()) {
                     errors.insert(
                         format!("scripts[{i}].name"),
-                        vec![format!("The name \"{name}\" is used by another script.")],
+                        vec![format!("The name \"{name}\" is used by another script.").into()],
                     );
                 }
                 scripts.push(s);
@@ -62,7 +62,7 @@ pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                     format!("scripts[{i}]"),
                     vec![format!(
                         "Invalid script: {e}. Events are create.submit, edit.submit, save.after, process.before, field.change, schedule.hourly and schedule.daily."
-                    )],
+                    ).into()],
                 );
             }
         }

@@ -130,7 +130,9 @@ fn errs(r: Result<Map<String, Value>, FieldErrors>) -> Result<FieldErrors, Strin
 }
 
 fn messages(e: &FieldErrors, key: &str) -> Vec<String> {
-    e.get(key).cloned().unwrap_or_default()
+    e.get(key)
+        .map(|m| m.iter().map(|m| m.text().to_owned()).collect())
+        .unwrap_or_default()
 }
 
 #[test]
