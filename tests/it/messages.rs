@@ -217,8 +217,12 @@ fn an_internal_error_is_logged_with_the_envelope_id_and_the_request_id() {
     // A fault of ours: the comments table is gone.
     let drop = diesel::sql_query("DROP TABLE record_comments");
     if let Some(path) = app.database_url.strip_prefix("sqlite://") {
-        drop.execute(&mut SqliteConnection::establish(path).unwrap())
+        // The server's background threads (indexer, job runner) write too: wait for the lock.
+        let mut c = SqliteConnection::establish(path).unwrap();
+        diesel::sql_query("PRAGMA busy_timeout = 10000")
+            .execute(&mut c)
             .unwrap();
+        drop.execute(&mut c).unwrap();
     } else {
         drop.execute(&mut PgConnection::establish(&app.database_url).unwrap())
             .unwrap();
