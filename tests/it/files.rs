@@ -90,3 +90,55 @@ fn a_token_of_another_app_cannot_download() {
         "a hidden file answers like a missing one"
     );
 }
+
+/// `--files-dir`: attachments go to a directory of their own (shared by several nodes), not under
+/// the node's data directory, and come back from there.
+#[test]
+fn attachments_live_in_the_files_dir() {
+    let shared = tempfile::tempdir().unwrap();
+    let shared_path = shared.path().to_path_buf();
+    let app = TestApp::spawn_with(|s| s.files_dir = Some(shared_path));
+    let id = app.create_app("f", sample_fields());
+    let bytes = b"shared attachment".to_vec();
+    let key = upload(&app, "shared.txt", bytes.clone());
+    let rid = app.add_record(id, json!({"Attachment": {"value": [{"fileKey": key}]}}));
+    let stored: Vec<_> = walk(shared.path());
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(std::fs::read(&stored[0]).unwrap(), bytes);
+    assert!(
+        walk(&app.data_dir.path().join("files")).is_empty(),
+        "nothing under the data dir's files"
+    );
+    let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
+    let download_key = b["record"]["Attachment"]["value"][0]["fileKey"]
+        .as_str()
+        .unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/k/v1/file.json?fileKey={download_key}")))
+        .header(
+            "X-Cybozu-Authorization",
+            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
+        )
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.bytes().unwrap().to_vec(), bytes);
+}
+
+/// Every file below `dir` (none when it does not exist).
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
