@@ -212,7 +212,10 @@ async fn handle(
             removed = std::mem::take(&mut call.removed_files);
             Ok(result)
         };
-        let result = if method == Method::GET {
+        // A GET of the next cursor page writes (it moves or deletes the cursor): it takes the write
+        // lock up front like any write, instead of upgrading a read transaction, which SQLite
+        // refuses with "database is locked" while another writer (the indexer, the job runner) holds it.
+        let result = if method == Method::GET && api != "records/cursor" {
             conn.read_transaction(run)
         } else {
             conn.write_transaction(run)
