@@ -207,15 +207,36 @@ impl ActingContext {
         }
     }
 
-    fn access_for_row(&self, conn: &mut DbConn, row: &AppRow) -> EngineResult<Access> {
-        let live = load_definition(conn, AppId(row.id), LIVE)?;
-        Ok(Access::for_definition(
+    /// The actor's rights in `row`'s app, evaluated on its live definition (returned with its
+    /// revision; `None` for an app never deployed). Checks nothing.
+    fn evaluate(
+        &self,
+        conn: &mut DbConn,
+        row: &AppRow,
+    ) -> EngineResult<(Access, Option<(AppDefinition, i64)>)> {
+        let id = AppId(row.id);
+        let live = load_definition(conn, id, LIVE)?;
+        let access = Access::for_definition(
             &self.principal,
-            AppId(row.id),
+            id,
             &row.creator,
             live.as_ref().map(|(d, _)| d),
             self.timezone,
-        ))
+        );
+        Ok((access, live))
+    }
+
+    /// `row` reachable through this path and `right` granted: the rights and the live stage.
+    fn checked(
+        &self,
+        conn: &mut DbConn,
+        row: &AppRow,
+        right: AppRight,
+    ) -> EngineResult<(Access, Option<(AppDefinition, i64)>)> {
+        self.check_reach(conn, row)?;
+        let (access, live) = self.evaluate(conn, row)?;
+        check_app_access(&access, right)?;
+        Ok((access, live))
     }
 
     /// The app's row, when it exists, is reachable through this path and the actor has `right`
@@ -223,9 +244,7 @@ impl ActingContext {
     pub fn find_app(&self, conn: &mut DbConn, app: AppId, right: AppRight) -> EngineResult<AppRow> {
         let row =
             AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
-        self.check_reach(conn, &row)?;
-        let access = self.access_for_row(conn, &row)?;
-        check_app_access(&access, right)?;
+        self.checked(conn, &row, right)?;
         Ok(row)
     }
 
@@ -274,19 +293,9 @@ impl ActingContext {
         row: AppRow,
         right: AppRight,
     ) -> EngineResult<LiveApp> {
-        self.check_reach(conn, &row)?;
-        let id = AppId(row.id);
-        let live = load_definition(conn, id, LIVE)?;
-        let access = Access::for_definition(
-            &self.principal,
-            id,
-            &row.creator,
-            live.as_ref().map(|(d, _)| d),
-            self.timezone,
-        );
-        check_app_access(&access, right)?;
+        let (access, live) = self.checked(conn, &row, right)?;
         let (definition, revision) =
-            live.ok_or_else(|| UserError::AppNotFound(id.0.to_string()))?;
+            live.ok_or_else(|| UserError::AppNotFound(row.id.to_string()))?;
         Ok(LiveApp {
             row,
             definition,
@@ -298,15 +307,15 @@ impl ActingContext {
     /// The app for its managers (script test runs, settings previews): live with the actor's
     /// rights, or, before the first deploy, the pre-live definition (there are no records yet).
     pub fn open_for_settings(&self, conn: &mut DbConn, app: AppId) -> EngineResult<LiveApp> {
-        let row = self.find_app(conn, app, AppRight::Manage)?;
-        if load_definition(conn, app, LIVE)?.is_some() {
-            return self.open_row(conn, row, AppRight::Manage);
-        }
-        let (definition, revision) = load_definition(conn, app, crate::apps::PREVIEW)?
-            .ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
+        let row =
+            AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
         // Never deployed: no permission lists are live yet, the default rights apply.
-        let access =
-            Access::for_definition(&self.principal, app, &row.creator, None, self.timezone);
+        let (access, live) = self.checked(conn, &row, AppRight::Manage)?;
+        let (definition, revision) = match live {
+            Some(live) => live,
+            None => load_definition(conn, app, crate::apps::PREVIEW)?
+                .ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?,
+        };
         Ok(LiveApp {
             row,
             definition,
@@ -326,7 +335,7 @@ impl ActingContext {
             Err(crate::EngineError::User(_)) => return Ok(None),
             Err(e) => return Err(e),
         }
-        Ok(Some(self.access_for_row(conn, &row)?))
+        Ok(Some(self.evaluate(conn, &row)?.0))
     }
 
     /// The apps reachable through this path that the actor may view or manage, in id order: what
@@ -365,18 +374,11 @@ impl ActingContext {
             Err(crate::EngineError::User(_)) => return Ok(None),
             Err(e) => return Err(e),
         }
-        let id = AppId(row.id);
-        let (definition, revision) = match load_definition(conn, id, LIVE)? {
+        let (access, live) = self.evaluate(conn, &row)?;
+        let (definition, revision) = match live {
             Some((d, r)) => (Some(d), r),
             None => (None, 0),
         };
-        let access = Access::for_definition(
-            &self.principal,
-            id,
-            &row.creator,
-            definition.as_ref(),
-            self.timezone,
-        );
         if check_app_access(&access, AppRight::View).is_err()
             && check_app_access(&access, AppRight::Manage).is_err()
         {

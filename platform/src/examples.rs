@@ -49,7 +49,7 @@ pub fn load_examples_if_empty(
     files: &FileStore,
     timezone: chrono_tz::Tz,
 ) -> EngineResult<usize> {
-    if !kumiki_engine::apps::all_app_ids(conn)?.is_empty() {
+    if !kumiki_engine::apps::AppRow::list(conn)?.is_empty() {
         return Ok(0);
     }
     // The server's own start-up work: the examples belong to Administrator, as in kintone.

@@ -7,8 +7,6 @@
 //! - records: an app with record rules needs a check per candidate record
 //!   (`acl::sql::records_rights`), done after the tantivy search.
 
-use std::sync::Arc;
-
 use kumiki_engine::acl::{check_app_access, Access, Accessibility, AppRight};
 use kumiki_engine::acting::ActingContext;
 use kumiki_engine::apps::{AppDefinition, LiveApp};
@@ -22,14 +20,19 @@ use crate::schema::Fields;
 
 /// An app the searcher may view.
 pub struct VisibleApp {
+    /// The live app with the searcher's rights attached.
     pub app: LiveApp,
-    pub access: Arc<Access>,
 }
 
 impl VisibleApp {
+    /// The searcher's rights in this app.
+    pub fn access(&self) -> &Access {
+        &self.app.access
+    }
+
     /// Whether record rules may hide some records (a check per record is needed).
     pub fn needs_record_check(&self) -> bool {
-        self.access.has_record_rules() || !self.access.rights.view
+        self.access().has_record_rules() || !self.access().rights.view
     }
 
     pub fn name(&self) -> &str {
@@ -57,10 +60,7 @@ pub fn visible_apps(
         .into_iter()
         .filter(|v| check_app_access(&v.access, AppRight::View).is_ok())
         .filter_map(|v| v.into_live())
-        .map(|app| VisibleApp {
-            access: app.access.clone(),
-            app,
-        })
+        .map(|app| VisibleApp { app })
         .collect())
 }
 
@@ -85,7 +85,7 @@ pub fn field_readable(access: &Access, def: &AppDefinition, code: &str, is_creat
 
 /// Query clauses (to be `MustNot`) matching the parts of `v`'s app the searcher may not see.
 pub fn hidden_parts(fields: &Fields, v: &VisibleApp) -> Vec<Box<dyn Query>> {
-    let access = &v.access;
+    let access = v.access();
     if access.fields.is_empty() {
         return Vec::new();
     }

@@ -93,7 +93,7 @@ fn title_of(
         return String::new();
     };
     let def = &v.app.definition;
-    if !field_readable(&v.access, def, code, creator == v.access.user) {
+    if !field_readable(v.access(), def, code, creator == v.access().user) {
         return String::new();
     }
     match data.get(code) {

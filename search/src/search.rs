@@ -338,7 +338,7 @@ fn check_records(
     let mut viewable: HashMap<i64, std::collections::HashSet<i64>> = HashMap::new();
     for (app, ids) in &to_check {
         let Some(v) = apps.get(app) else { continue };
-        let rights = kumiki_engine::acl::sql::records_rights(conn, &v.app, &v.access, ids)?;
+        let rights = kumiki_engine::acl::sql::records_rights(conn, &v.app, v.access(), ids)?;
         viewable.insert(
             *app,
             rights

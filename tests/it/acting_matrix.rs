@@ -91,27 +91,6 @@ fn basic(login: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{login}:{PW}"))
 }
 
-fn upload(app: &TestApp, name: &str, text: &str) -> String {
-    let part = reqwest::blocking::multipart::Part::bytes(text.as_bytes().to_vec())
-        .file_name(name.to_owned())
-        .mime_str("text/plain")
-        .unwrap();
-    let form = reqwest::blocking::multipart::Form::new().part("file", part);
-    let resp = app
-        .client
-        .post(app.url("/k/v1/file.json"))
-        .header(
-            "X-Cybozu-Authorization",
-            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
-        )
-        .multipart(form)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let v: Value = resp.json().unwrap();
-    v["fileKey"].as_str().unwrap().to_owned()
-}
-
 /// Two apps readable and editable by `reader` only (and Administrator); the second is moved into
 /// guest space 7 directly in the database (spaces get their API in a later issue).
 fn setup(app: &TestApp) -> Env {
@@ -121,7 +100,11 @@ fn setup(app: &TestApp) -> Env {
     for kind in ["N", "G"] {
         let id = app.create_app(&format!("行列{kind}"), fields());
         let secret = format!("SECRET{kind}{}", uuid::Uuid::new_v4().simple());
-        let key = upload(app, &format!("{kind}.txt"), &secret);
+        let key = app.upload(
+            &format!("{kind}.txt"),
+            "text/plain",
+            secret.clone().into_bytes(),
+        );
         let record = app.add_record(
             id,
             json!({"Title": {"value": secret}, "Doc": {"value": [{"fileKey": key}]}}),

@@ -3,33 +3,12 @@
 use kumiki_tests::{sample_fields, Auth, TestApp};
 use serde_json::json;
 
-fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
-    let part = reqwest::blocking::multipart::Part::bytes(bytes)
-        .file_name(name.to_owned())
-        .mime_str("application/pdf")
-        .unwrap();
-    let form = reqwest::blocking::multipart::Form::new().part("file", part);
-    let resp = app
-        .client
-        .post(app.url("/k/v1/file.json"))
-        .header(
-            "X-Cybozu-Authorization",
-            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
-        )
-        .multipart(form)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let v: serde_json::Value = resp.json().unwrap();
-    v["fileKey"].as_str().unwrap().to_owned()
-}
-
 #[test]
 fn uploaded_bytes_come_back_exactly() {
     let app = TestApp::spawn();
     let id = app.create_app("f", sample_fields());
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-    let key = upload(&app, "通知文書.pdf", bytes.clone());
+    let key = app.upload("通知文書.pdf", "application/pdf", bytes.clone());
     let rid = app.add_record(id, json!({"Attachment": {"value": [{"fileKey": key}]}}));
     let (_, b) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
     let file = &b["record"]["Attachment"]["value"][0];
@@ -73,7 +52,7 @@ fn a_token_of_another_app_cannot_download() {
     let app = TestApp::spawn();
     let a = app.create_app("a", sample_fields());
     let other = app.create_app("b", sample_fields());
-    let key = upload(&app, "x.bin", vec![1, 2, 3]);
+    let key = app.upload("x.bin", "application/pdf", vec![1, 2, 3]);
     let rid = app.add_record(a, json!({"Attachment": {"value": [{"fileKey": key}]}}));
     let (_, b) = app.get(&format!("/k/v1/record.json?app={a}&id={rid}"));
     let download_key = b["record"]["Attachment"]["value"][0]["fileKey"]
@@ -100,7 +79,7 @@ fn attachments_live_in_the_files_dir() {
     let app = TestApp::spawn_with(|s| s.files_dir = Some(shared_path));
     let id = app.create_app("f", sample_fields());
     let bytes = b"shared attachment".to_vec();
-    let key = upload(&app, "shared.txt", bytes.clone());
+    let key = app.upload("shared.txt", "application/pdf", bytes.clone());
     let rid = app.add_record(id, json!({"Attachment": {"value": [{"fileKey": key}]}}));
     let stored: Vec<_> = walk(shared.path());
     assert_eq!(stored.len(), 1, "{stored:?}");

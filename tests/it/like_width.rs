@@ -35,27 +35,6 @@ fn ids(app: &TestApp, a: i64, query: &str) -> Vec<i64> {
         .collect()
 }
 
-fn upload(app: &TestApp, name: &str) -> String {
-    let part = reqwest::blocking::multipart::Part::bytes(b"x".to_vec())
-        .file_name(name.to_owned())
-        .mime_str("text/plain")
-        .unwrap();
-    let form = reqwest::blocking::multipart::Form::new().part("file", part);
-    let resp = app
-        .client
-        .post(app.url("/k/v1/file.json"))
-        .header(
-            "X-Cybozu-Authorization",
-            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
-        )
-        .multipart(form)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let v: Value = resp.json().unwrap();
-    v["fileKey"].as_str().unwrap().to_owned()
-}
-
 fn record(app: &TestApp, a: i64, title: &str, body: &str, items: &[&str], file: &str) -> i64 {
     let rows: Vec<Value> = items
         .iter()
@@ -64,7 +43,7 @@ fn record(app: &TestApp, a: i64, title: &str, body: &str, items: &[&str], file: 
     let files: Vec<Value> = if file.is_empty() {
         Vec::new()
     } else {
-        vec![json!({"fileKey": upload(app, file)})]
+        vec![json!({"fileKey": app.upload(file, "text/plain", b"x".to_vec())})]
     };
     app.add_record(
         a,

@@ -321,27 +321,6 @@ fn a_saved_record_is_searchable_within_a_second() {
     assert!(ids(&search(&app, &[("q", "防災訓練")])).is_empty());
 }
 
-fn upload(app: &TestApp, name: &str, content_type: &str, bytes: Vec<u8>) -> String {
-    let part = reqwest::blocking::multipart::Part::bytes(bytes)
-        .file_name(name.to_owned())
-        .mime_str(content_type)
-        .unwrap();
-    let form = reqwest::blocking::multipart::Form::new().part("file", part);
-    let resp = app
-        .client
-        .post(app.url("/k/v1/file.json"))
-        .header(
-            "X-Cybozu-Authorization",
-            "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
-        )
-        .multipart(form)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let v: Value = resp.json().unwrap();
-    v["fileKey"].as_str().unwrap().to_owned()
-}
-
 fn archive_file(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../apps-examples/document-archive/files")
@@ -382,11 +361,10 @@ fn attached_files_of_each_format_are_searchable() {
     ];
     let mut records = Vec::new();
     for (file, content_type, _, _) in &cases {
-        let key = upload(&app, file, content_type, archive_file(file));
+        let key = app.upload(file, content_type, archive_file(file));
         records.push(app.add_record(a, json!({"添付": {"value": [{"fileKey": key}]}})));
     }
-    let key = upload(
-        &app,
+    let key = app.upload(
         "壊れた資料.pdf",
         "application/pdf",
         b"%PDF-1.4 not really".to_vec(),
@@ -447,12 +425,7 @@ fn a_rebuilt_index_equals_the_incremental_one() {
             }),
         ));
     }
-    let key = upload(
-        &app,
-        "memo.txt",
-        "text/plain",
-        "会議メモ".as_bytes().to_vec(),
-    );
+    let key = app.upload("memo.txt", "text/plain", "会議メモ".as_bytes().to_vec());
     let (s, b) = app.put(
         "/k/v1/record.json",
         json!({"app": a, "id": ids_made[0], "record": {"添付": {"value": [{"fileKey": key}]}, "表題": {"value": "更新後"}}}),
@@ -553,12 +526,7 @@ fn like_uses_the_index_and_stays_exact() {
     );
     let r1 = app.add_record(a, json!({"本文": {"value": "市町村課の通知 kintone"}}));
     let r2 = app.add_record(a, json!({"本文": {"value": "市町合併と町村議会"}}));
-    let key = upload(
-        &app,
-        "r7-0011-2.csv",
-        "text/csv",
-        archive_file("r7-0011-2.csv"),
-    );
+    let key = app.upload("r7-0011-2.csv", "text/csv", archive_file("r7-0011-2.csv"));
     let r3 = app.add_record(a, json!({"添付": {"value": [{"fileKey": key}]}}));
     app.wait_indexed(Duration::from_secs(30));
     assert_eq!(like_ids(&app, a, "本文 like \"市町村\""), vec![r1]);
@@ -649,7 +617,7 @@ pub(crate) fn where_found(app: &TestApp) -> WhereFound {
             }
             "file" => {
                 file_name = format!("資料{i}.txt");
-                let key = upload(app, &file_name, "text/plain", words.clone().into_bytes());
+                let key = app.upload(&file_name, "text/plain", words.clone().into_bytes());
                 record["添付"] = json!({"value": [{"fileKey": key}]});
             }
             _ => {}

@@ -236,6 +236,28 @@ impl TestApp {
         kumiki_engine::tokens::create_token(&mut conn, kumiki_engine::apps::AppId(app), r).unwrap()
     }
 
+    /// Uploads a file as Administrator through `POST /k/v1/file.json`; returns its file key.
+    pub fn upload(&self, name: &str, content_type: &str, bytes: Vec<u8>) -> String {
+        let part = reqwest::blocking::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str(content_type)
+            .expect("content type");
+        let form = reqwest::blocking::multipart::Form::new().part("file", part);
+        let resp = self
+            .client
+            .post(self.url("/k/v1/file.json"))
+            .header(
+                "X-Cybozu-Authorization",
+                "QWRtaW5pc3RyYXRvcjphZG1pbi1wYXNzd29yZC0x",
+            )
+            .multipart(form)
+            .send()
+            .expect("upload");
+        assert_eq!(resp.status().as_u16(), 200);
+        let v: Value = resp.json().expect("upload answer");
+        v["fileKey"].as_str().expect("fileKey").to_owned()
+    }
+
     /// Creates a user through the engine.
     pub fn user(&self, login: &str, password: &str) {
         let db = kumiki_engine::db::Database::connect(&self.database_url, 1).unwrap();

@@ -9,8 +9,8 @@ pub use check::check_definition;
 pub use definition::{AppDefinition, FieldId, FieldRef};
 pub use scripts::{any_script_for, AppScript, ScriptEvent};
 pub use store::{
-    all_app_ids, create_app, delete_app, deploy, load_definition, save_preview, versions, AppRow,
-    AppVersion, LiveApp, LIVE, PREVIEW,
+    create_app, delete_app, deploy, load_definition, save_preview, versions, AppRow, AppVersion,
+    LiveApp, LIVE, PREVIEW,
 };
 pub(crate) use store::{guest_space_of, load_live_with_rights_of, OUTSIDE_GUEST_SPACES_SQL};
 

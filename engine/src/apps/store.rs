@@ -204,15 +204,6 @@ pub(crate) fn load_live_with_rights_of(
 pub(crate) const OUTSIDE_GUEST_SPACES_SQL: &str = "(a.space_id IS NULL OR EXISTS \
      (SELECT 1 FROM spaces s WHERE s.id = a.space_id AND NOT s.is_guest))";
 
-/// The ids of all apps in id order, for the server's own work (`ActingContext::system`).
-pub fn all_app_ids(conn: &mut DbConn) -> EngineResult<Vec<i64>> {
-    let ids = with_conn!(conn, |c| apps::table
-        .order(apps::id.asc())
-        .select(apps::id)
-        .load(c))?;
-    Ok(ids)
-}
-
 /// Replaces the preview definition. `expected_revision` (absent or -1: no check) must be the current
 /// preview revision. Returns the new revision.
 pub fn save_preview(

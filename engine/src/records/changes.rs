@@ -248,14 +248,10 @@ pub fn app_changed(
 
 /// Logs the deletion of these records of `app` by the user its rights were evaluated for.
 pub fn records_deleted(conn: &mut DbConn, app: &LiveApp, record_ids: &[i64]) -> EngineResult<()> {
-    let actor = actor_of(app);
+    // The user who opened the app (Administrator for the server's own work, which opens apps as
+    // `ActingContext::system`).
+    let actor = Some(app.access.user.as_str());
     records_changed(conn, app.id(), ChangeKind::RecordDeleted, actor, record_ids)
-}
-
-/// The user acting on `app` as its attached rights say (Administrator for the server's own work,
-/// which opens apps as `ActingContext::system`).
-pub fn actor_of(app: &LiveApp) -> Option<&str> {
-    Some(app.access.user.as_str())
 }
 
 /// The stable ids of the fields whose value differs between `old` and `new`, ascending: top-level

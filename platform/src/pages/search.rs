@@ -131,7 +131,7 @@ fn searchable_fields(v: &VisibleApp) -> Vec<(String, String)> {
         )
     };
     let readable = |code: &str| {
-        field_readable(&v.access, def, code, true) || field_readable(&v.access, def, code, false)
+        field_readable(v.access(), def, code, true) || field_readable(v.access(), def, code, false)
     };
     let mut out = Vec::new();
     for (code, p) in &def.properties {
