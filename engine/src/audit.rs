@@ -4,7 +4,11 @@
 //! one (a rolled-back change leaves no audit row; a recorded change cannot lose its row).
 //!
 //! Append-only: this module has no update or delete function, and triggers in the migration refuse
-//! `UPDATE` and `DELETE` (and `TRUNCATE` on PostgreSQL) on `audit_log`. Listing is filtered and paged,
+//! `UPDATE` and `DELETE` (and `TRUNCATE` on PostgreSQL) on `audit_log`. Tamper-evident: each row
+//! carries a SHA-256 over the previous row's hash and its own content (`chain`), so whoever can drop
+//! the triggers still cannot change, remove or insert a row without [`verify_chain`] (`kumiki audit
+//! verify`, the admin audit page) noticing, unless they rewrite every later hash too — which the head
+//! hash, noted down elsewhere, shows. Repeated failures are bounded ([`record_throttled`]). Listing is filtered and paged,
 //! newest first; `to_csv` renders rows for spreadsheet programs (RFC 4180 quoting, and cells that a
 //! spreadsheet would run as a formula are prefixed with `'`).
 
@@ -47,9 +51,21 @@ pub mod action {
     pub const PERMISSION_UPDATE: &str = "permission.update";
     /// The server-wide review policy changed (`review::policy`).
     pub const REVIEW_POLICY_UPDATE: &str = "review.policy.update";
+    /// A signed-in caller was refused (kintone `GAIA_NO01`/`CB_NO02`-type answers): who, which API,
+    /// which app.
+    pub const ACCESS_DENIED: &str = "access.denied";
+    /// A bearer JWT, per-user token or app API token was refused (unknown, expired, revoked, or used
+    /// from an address it does not allow).
+    pub const TOKEN_FAILURE: &str = "auth.token";
+    /// A bearer JWT was revoked by its holder (`POST /api/auth/logout`).
+    pub const SIGN_OUT: &str = "auth.signOut";
+    /// An administrator signed a user out everywhere.
+    pub const USER_SIGN_OUT_EVERYWHERE: &str = "user.signOutEverywhere";
+    /// Records were read in an app whose "record view log" setting is on.
+    pub const RECORD_VIEW: &str = "record.view";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 26] = [
+    pub const ALL: [&str; 31] = [
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -76,7 +92,43 @@ pub mod action {
         RECORD_RESTORE,
         PERMISSION_UPDATE,
         REVIEW_POLICY_UPDATE,
+        ACCESS_DENIED,
+        TOKEN_FAILURE,
+        SIGN_OUT,
+        USER_SIGN_OUT_EVERYWHERE,
+        RECORD_VIEW,
     ];
+}
+
+/// The app setting (`app/settings.json` member, general settings page) that writes a
+/// [`action::RECORD_VIEW`] row for every record read of the app. Off by default: most apps do not
+/// need it and it writes a row per read; apps holding 特定個人情報 turn it on (docs/security/auth.md).
+pub const RECORD_VIEW_SETTING: &str = "auditRecordViews";
+
+/// Whether `def` asks for record-view rows.
+pub fn logs_record_views(def: &crate::apps::AppDefinition) -> bool {
+    def.settings
+        .get(RECORD_VIEW_SETTING)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Records one read of records of `app` by `acting` (a single record or a list: one row per call,
+/// with the query and how many records were returned, and their ids up to 100).
+pub fn record_view(
+    conn: &mut DbConn,
+    acting: &crate::acting::ActingContext,
+    app: i64,
+    query: Option<&str>,
+    ids: &[i64],
+) -> EngineResult<()> {
+    let shown: Vec<i64> = ids.iter().take(100).copied().collect();
+    acting.audit(
+        conn,
+        action::RECORD_VIEW,
+        &format!("app:{app}"),
+        serde_json::json!({"query": query, "count": ids.len(), "ids": shown}),
+    )
 }
 
 /// Whether the recorded action took effect.
@@ -158,17 +210,273 @@ pub fn record(conn: &mut DbConn, event: AuditEvent<'_>) -> EngineResult<()> {
         detail = serde_json::json!({"truncated": true, "bytes": detail.len()}).to_string();
     }
     let at = chrono::Utc::now().timestamp();
-    with_conn!(conn, |c| diesel::insert_into(audit_log::table)
+    let (actor, peer, action, target) = (
+        clip(event.actor),
+        clip(event.peer),
+        clip(event.action),
+        clip(event.target),
+    );
+    let outcome = event.outcome.as_str();
+    with_chain_lock(conn, |conn| {
+        let prev: Option<Option<String>> = with_conn!(conn, |c| audit_log::table
+            .filter(audit_log::chain.is_not_null())
+            .order(audit_log::id.desc())
+            .select(audit_log::chain)
+            .first(c)
+            .optional())?;
+        let prev = prev.flatten().unwrap_or_default();
+        let chain = chain_hash(&prev, at, &actor, &peer, &action, &target, &detail, outcome);
+        with_conn!(conn, |c| diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::at.eq(at),
+                audit_log::actor.eq(&actor),
+                audit_log::peer.eq(&peer),
+                audit_log::action.eq(&action),
+                audit_log::target.eq(&target),
+                audit_log::detail.eq(&detail),
+                audit_log::outcome.eq(outcome),
+                audit_log::chain.eq(&chain),
+            ))
+            .execute(c))?;
+        Ok(())
+    })
+}
+
+/// The hash of one row: SHA-256 (hex) over a JSON array of the previous row's hash and the row's
+/// stored content, so that no field boundary is ambiguous.
+#[allow(clippy::too_many_arguments)]
+pub fn chain_hash(
+    prev: &str,
+    at: i64,
+    actor: &str,
+    peer: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    outcome: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let content =
+        serde_json::json!([prev, at, actor, peer, action, target, detail, outcome]).to_string();
+    Sha256::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Runs `f` so that no other writer appends between its read of the last hash and its insert: on
+/// SQLite in the caller's write transaction or a `BEGIN IMMEDIATE` of its own; on PostgreSQL under a
+/// transaction-scoped advisory lock (in the caller's transaction, or one of its own).
+fn with_chain_lock(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> EngineResult<()>,
+) -> EngineResult<()> {
+    const LOCK: &str = "SELECT pg_advisory_xact_lock(7243012)";
+    match conn.dialect() {
+        crate::db::Dialect::Sqlite => {
+            // BEGIN fails inside a transaction: then the caller's transaction holds (or takes) the
+            // write lock, which SQLite allows to one writer at a time.
+            if conn.batch_execute("BEGIN IMMEDIATE").is_err() {
+                return f(conn);
+            }
+            match f(conn) {
+                Ok(()) => conn.batch_execute("COMMIT"),
+                Err(e) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    Err(e)
+                }
+            }
+        }
+        crate::db::Dialect::Postgres => {
+            // A savepoint only works inside a transaction block: that tells the two cases apart.
+            if conn.batch_execute("SAVEPOINT kumiki_audit").is_err() {
+                return conn.write_transaction(|c| {
+                    c.batch_execute(LOCK)?;
+                    f(c)
+                });
+            }
+            let result = conn.batch_execute(LOCK).and_then(|()| f(conn));
+            match result {
+                Ok(()) => conn.batch_execute("RELEASE SAVEPOINT kumiki_audit"),
+                Err(e) => {
+                    let _ = conn.batch_execute("ROLLBACK TO SAVEPOINT kumiki_audit");
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// What [`verify_chain`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainReport {
+    /// Rows checked (with a hash).
+    pub rows: i64,
+    /// Rows written before the chain existed (no hash), all before the first chained row.
+    pub legacy_rows: i64,
+    /// The id of the first row whose hash does not match (changed, inserted, or after a removed row).
+    pub broken_at: Option<i64>,
+    /// The hash of the last row: note it elsewhere to notice later rewrites of the whole tail.
+    pub head: Option<String>,
+}
+
+impl ChainReport {
+    pub fn ok(&self) -> bool {
+        self.broken_at.is_none()
+    }
+}
+
+type ChainRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+/// Recomputes every row's hash in id order and reports the first mismatch.
+pub fn verify_chain(conn: &mut DbConn) -> EngineResult<ChainReport> {
+    let mut report = ChainReport {
+        rows: 0,
+        legacy_rows: 0,
+        broken_at: None,
+        head: None,
+    };
+    let mut prev = String::new();
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<ChainRow> = with_conn!(conn, |c| audit_log::table
+            .filter(audit_log::id.gt(after))
+            .order(audit_log::id.asc())
+            .limit(1000)
+            .select((
+                audit_log::id,
+                audit_log::at,
+                audit_log::actor,
+                audit_log::peer,
+                audit_log::action,
+                audit_log::target,
+                audit_log::detail,
+                audit_log::outcome,
+                audit_log::chain,
+            ))
+            .load(c))?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for (id, at, actor, peer, action, target, detail, outcome, chain) in rows {
+            let Some(chain) = chain else {
+                if report.rows == 0 {
+                    report.legacy_rows += 1;
+                    continue;
+                }
+                report.broken_at = Some(id);
+                return Ok(report);
+            };
+            let expected = chain_hash(
+                &prev, at, &actor, &peer, &action, &target, &detail, &outcome,
+            );
+            if expected != chain {
+                report.broken_at = Some(id);
+                return Ok(report);
+            }
+            report.rows += 1;
+            prev = chain;
+        }
+    }
+    report.head = (!prev.is_empty()).then_some(prev);
+    Ok(report)
+}
+
+/// Failures of one kind from one actor and address that are written in full within a window.
+pub const THROTTLE_ROWS: i64 = 5;
+/// The window of [`THROTTLE_ROWS`] (the lockout's window).
+pub const THROTTLE_WINDOW_SECONDS: i64 = crate::sessions::LOCKOUT_WINDOW_SECONDS;
+
+/// Records a failure that an attacker can repeat at will (wrong passwords, bad tokens, refusals):
+/// the first [`THROTTLE_ROWS`] per action, actor, address and target within [`THROTTLE_WINDOW_SECONDS`] are
+/// written as they come; the rest are only counted, and once the window is over one summary row
+/// (`detail.summary = true`, `count` = all events of the window) is written — by the next throttled
+/// event of anyone, so the log cannot be flooded and still says how much happened.
+pub fn record_throttled(conn: &mut DbConn, event: AuditEvent<'_>) -> EngineResult<()> {
+    use crate::db::schema::audit_throttle as t;
+    let now = chrono::Utc::now().timestamp();
+    flush_throttled(conn, now)?;
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        event.action,
+        clip(event.actor),
+        clip(event.peer),
+        clip(event.target)
+    );
+    with_conn!(conn, |c| diesel::insert_into(t::table)
         .values((
-            audit_log::at.eq(at),
-            audit_log::actor.eq(clip(event.actor)),
-            audit_log::peer.eq(clip(event.peer)),
-            audit_log::action.eq(clip(event.action)),
-            audit_log::target.eq(clip(event.target)),
-            audit_log::detail.eq(&detail),
-            audit_log::outcome.eq(event.outcome.as_str()),
+            t::key.eq(&key),
+            t::window_start.eq(now),
+            t::count.eq(0_i64),
+            t::actor.eq(clip(event.actor)),
+            t::peer.eq(clip(event.peer)),
+            t::action.eq(clip(event.action)),
+            t::target.eq(clip(event.target)),
         ))
+        .on_conflict_do_nothing()
         .execute(c))?;
+    with_conn!(conn, |c| diesel::update(t::table.find(&key))
+        .set(t::count.eq(t::count + 1))
+        .execute(c))?;
+    let count: i64 = with_conn!(conn, |c| t::table
+        .find(&key)
+        .select(t::count)
+        .first(c)
+        .optional())?
+    .unwrap_or(1);
+    if count <= THROTTLE_ROWS {
+        record(conn, event)?;
+    }
+    Ok(())
+}
+
+/// Writes the summary rows of windows that are over and forgets them.
+pub fn flush_throttled(conn: &mut DbConn, now: i64) -> EngineResult<()> {
+    use crate::db::schema::audit_throttle as t;
+    type Due = (String, i64, i64, String, String, String, String);
+    let due: Vec<Due> = with_conn!(conn, |c| t::table
+        .filter(t::window_start.le(now - THROTTLE_WINDOW_SECONDS))
+        .select((
+            t::key,
+            t::window_start,
+            t::count,
+            t::actor,
+            t::peer,
+            t::action,
+            t::target
+        ))
+        .load(c))?;
+    for (key, window_start, count, actor, peer, action, target) in due {
+        if count > THROTTLE_ROWS {
+            record(
+                conn,
+                AuditEvent::failure(
+                    &actor,
+                    &peer,
+                    &action,
+                    &target,
+                    serde_json::json!({
+                        "summary": true,
+                        "count": count,
+                        "notLogged": count - THROTTLE_ROWS,
+                        "windowStart": window_start,
+                        "windowSeconds": THROTTLE_WINDOW_SECONDS,
+                    }),
+                ),
+            )?;
+        }
+        with_conn!(conn, |c| diesel::delete(t::table.find(&key)).execute(c))?;
+    }
     Ok(())
 }
 

@@ -56,3 +56,10 @@ pub fn set(conn: &mut DbConn, name: &str, value: &str) -> EngineResult<()> {
     }
     Ok(())
 }
+
+/// Removes `name` (nothing happens when it is not there).
+pub fn delete(conn: &mut DbConn, name: &str) -> EngineResult<()> {
+    with_conn!(conn, |c| diesel::delete(server_settings::table.find(name))
+        .execute(c))?;
+    Ok(())
+}

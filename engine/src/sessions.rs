@@ -1,8 +1,14 @@
 //! Browser sessions, sign-in failures (for the lockout) and each user's recently used apps.
+//!
+//! The lockout is one rule for every way a password is tried (the sign-in form, `X-Cybozu-Authorization`,
+//! `POST /api/auth/token`): [`sign_in_gate`] before the check, [`sign_in_failed`] after a wrong one.
+//! Five failures for one login within 15 minutes lock that login; twenty from one address lock the
+//! address. Failures are counted for unknown logins too (under a short hash, never the typed text),
+//! so the answers do not tell which logins exist.
 
 use diesel::prelude::*;
 
-use crate::db::schema::{login_failures, sessions, user_recent_apps};
+use crate::db::schema::{login_failures, revoked_jwts, sessions, user_recent_apps};
 use crate::db::DbConn;
 use crate::error::EngineResult;
 use crate::with_conn;
@@ -54,6 +60,11 @@ pub fn delete_session(conn: &mut DbConn, id: &str) -> EngineResult<()> {
 /// Records a failed sign-in.
 pub fn record_failure(conn: &mut DbConn, login: &str, peer: &str) -> EngineResult<()> {
     let now = chrono::Utc::now().timestamp();
+    // Failures older than the window count for nothing: the table stays small under attack.
+    with_conn!(conn, |c| diesel::delete(
+        login_failures::table.filter(login_failures::at.lt(now - LOCKOUT_WINDOW_SECONDS))
+    )
+    .execute(c))?;
     with_conn!(conn, |c| diesel::insert_into(login_failures::table)
         .values((
             login_failures::login.eq(login),
@@ -151,4 +162,106 @@ pub fn recent_apps(conn: &mut DbConn, user: &str, limit: i64) -> EngineResult<Ve
         .limit(limit)
         .load(c))?;
     Ok(ids)
+}
+
+/// Why a password may not even be tried now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Open,
+    /// The login had too many failures; try again after `retry_after` seconds.
+    LoginLocked {
+        retry_after: i64,
+    },
+    /// The address had too many failures (any logins).
+    AddressLocked {
+        retry_after: i64,
+    },
+}
+
+/// How a login is kept in the failure table and the audit log: an existing user's code as is; an
+/// unknown login (which may well be a password typed into the wrong box) as `?` and the first 8 hex
+/// digits of its SHA-256, which still groups repeated attempts but cannot be read back.
+pub fn login_key(conn: &mut DbConn, login: &str) -> EngineResult<String> {
+    if crate::users::User::find_by_code(conn, login)?.is_some() {
+        return Ok(login.to_owned());
+    }
+    Ok(masked_login(login))
+}
+
+/// The masked form of a login that names no user (see [`login_key`]).
+pub fn masked_login(login: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(login.as_bytes());
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("?{hex}")
+}
+
+/// Whether a password for `login` from `peer` may be checked now. Call before the (slow) check and
+/// before any cache, on every path that takes a password.
+pub fn sign_in_gate(conn: &mut DbConn, login: &str, peer: &str) -> EngineResult<Gate> {
+    let key = login_key(conn, login)?;
+    let by_peer = peer_locked_for(conn, peer)?;
+    if by_peer > 0 {
+        return Ok(Gate::AddressLocked {
+            retry_after: by_peer,
+        });
+    }
+    let by_login = locked_for(conn, &key)?;
+    if by_login > 0 {
+        return Ok(Gate::LoginLocked {
+            retry_after: by_login,
+        });
+    }
+    Ok(Gate::Open)
+}
+
+/// Records a wrong password (or a refused attempt while locked) for `login` from `peer`: one
+/// failure row for the lockout, and an audit row — at most [`crate::audit::THROTTLE_ROWS`] per login
+/// and address within the window, then one summary row with the count ([`crate::audit::record_throttled`]).
+/// Written on its own connection state (autocommit), so it stays although the request fails.
+pub fn sign_in_failed(
+    conn: &mut DbConn,
+    login: &str,
+    peer: &str,
+    method: &str,
+    locked: bool,
+) -> EngineResult<()> {
+    let key = login_key(conn, login)?;
+    record_failure(conn, &key, peer)?;
+    let target = format!("user:{key}");
+    let event = crate::audit::AuditEvent::failure(
+        &key,
+        peer,
+        crate::audit::action::SIGN_IN,
+        &target,
+        serde_json::json!({ "method": method, "locked": locked }),
+    );
+    crate::audit::record_throttled(conn, event)
+}
+
+/// Revokes one bearer JWT (its `jti`) until it would have expired anyway.
+pub fn revoke_jwt(conn: &mut DbConn, jti: &str, expires_at: i64) -> EngineResult<()> {
+    let now = chrono::Utc::now().timestamp();
+    with_conn!(conn, |c| diesel::delete(
+        revoked_jwts::table.filter(revoked_jwts::expires_at.lt(now))
+    )
+    .execute(c))?;
+    with_conn!(conn, |c| diesel::insert_into(revoked_jwts::table)
+        .values((
+            revoked_jwts::jti.eq(jti),
+            revoked_jwts::expires_at.eq(expires_at)
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
+}
+
+/// Whether a bearer JWT's `jti` was revoked.
+pub fn jwt_revoked(conn: &mut DbConn, jti: &str) -> EngineResult<bool> {
+    let found: Option<String> = with_conn!(conn, |c| revoked_jwts::table
+        .find(jti)
+        .select(revoked_jwts::jti)
+        .first(c)
+        .optional())?;
+    Ok(found.is_some())
 }

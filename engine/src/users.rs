@@ -30,6 +30,9 @@ pub struct User {
     pub created_at: i64,
     /// False once disabled: the user cannot sign in or use tokens, but their code stays in data.
     pub is_active: bool,
+    /// Bumped whenever the user's credentials must all stop working ([`User::revoke_credentials`]):
+    /// bearer JWTs carry the epoch they were issued under, cached password checks remember it.
+    pub credentials_epoch: i64,
 }
 
 #[derive(Insertable)]
@@ -176,31 +179,55 @@ impl User {
         Ok(())
     }
 
-    /// Enables or disables sign-in. Disabling also ends the user's browser sessions; their per-user
-    /// API tokens stop working (they are checked against `is_active`).
+    /// Enables or disables sign-in. Disabling revokes every credential of the user
+    /// ([`User::revoke_credentials`]) and deletes their per-user API tokens, so re-enabling the user
+    /// brings none of them back: they sign in again and an administrator issues new tokens.
     pub fn set_active(conn: &mut DbConn, code: &str, active: bool) -> EngineResult<()> {
-        use crate::db::schema::sessions;
+        use crate::db::schema::user_tokens;
         with_conn!(conn, |c| diesel::update(
             users::table.filter(users::code.eq(code))
         )
         .set(users::is_active.eq(active))
         .execute(c))?;
         if !active {
+            User::revoke_credentials(conn, code)?;
             with_conn!(conn, |c| diesel::delete(
-                sessions::table.filter(sessions::user_code.eq(code))
+                user_tokens::table.filter(user_tokens::user_code.eq(code))
             )
             .execute(c))?;
         }
         Ok(())
     }
 
-    /// Sets a new password.
+    /// Sets a new password and revokes every credential issued before it
+    /// ([`User::revoke_credentials`]): browser sessions, bearer JWTs and cached password checks.
+    /// This is the one function for a password change — by an administrator (API, page, CLI) and by
+    /// the user themselves — so the rule cannot be forgotten on one path. Per-user API tokens are
+    /// kept (an administrator issued them for a program, not for the person's password).
     pub fn set_password(conn: &mut DbConn, code: &str, password: &str) -> EngineResult<()> {
         let hash = hash_password(password)?;
         with_conn!(conn, |c| diesel::update(
             users::table.filter(users::code.eq(code))
         )
         .set(users::password_hash.eq(&hash))
+        .execute(c))?;
+        User::revoke_credentials(conn, code)
+    }
+
+    /// Signs the user out everywhere: bumps their credentials epoch (every bearer JWT issued before
+    /// stops working and cached password checks are forgotten, on every node) and deletes their
+    /// browser sessions. Called by [`User::set_password`], [`User::set_active`] (disable) and the
+    /// administrator's "sign out everywhere".
+    pub fn revoke_credentials(conn: &mut DbConn, code: &str) -> EngineResult<()> {
+        use crate::db::schema::sessions;
+        with_conn!(conn, |c| diesel::update(
+            users::table.filter(users::code.eq(code))
+        )
+        .set(users::credentials_epoch.eq(users::credentials_epoch + 1))
+        .execute(c))?;
+        with_conn!(conn, |c| diesel::delete(
+            sessions::table.filter(sessions::user_code.eq(code))
+        )
         .execute(c))?;
         Ok(())
     }

@@ -2,8 +2,16 @@
 //! `X-Cybozu-API-Token` (one or more tokens, comma-separated or repeated), and `Authorization: Bearer`
 //! with a JWT this server issued (what the web UI uses) or a per-user API token (`kmk_...`, see
 //! `kumiki_engine::org::user_tokens`). A password wins over a token, as in kintone.
-//! `Authorization: Basic` is a proxy's business and ignored here. Failed password logins are written to
-//! the audit log with the peer address; disabled users cannot authenticate in any way.
+//! `Authorization: Basic` is a proxy's business and ignored here. Disabled users cannot authenticate
+//! in any way.
+//!
+//! Every password path (this header, `POST /api/auth/token`, the sign-in form) goes through
+//! [`sign_in_with_password`]: the lockout and the per-address limit of `kumiki_engine::sessions`
+//! first (429 with `Retry-After`), then argon2id — run against a dummy hash for unknown logins — and
+//! the failure is counted and audited (bounded). Bearer JWTs carry a `jti` (revocable through
+//! `POST /api/auth/logout`) and the user's credentials epoch, so a password change, a disable or
+//! "sign out everywhere" ends them at once. Refused tokens of any kind answer one generic error and
+//! leave an audit row; a token with an address allowlist used from elsewhere answers 403.
 
 use actix_web::HttpRequest;
 use base64::Engine as _;
@@ -11,6 +19,8 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use kumiki_engine::acl::Principal;
 use kumiki_engine::audit::{self, action, AuditEvent};
 use kumiki_engine::db::DbConn;
+use kumiki_engine::org::UserTokenProblem;
+use kumiki_engine::sessions::{self, Gate};
 use kumiki_engine::tokens::{resolve_tokens, TokenProblem};
 use kumiki_engine::users::User;
 use serde::{Deserialize, Serialize};
@@ -98,12 +108,16 @@ pub fn credentials_from(req: &HttpRequest) -> Result<Credentials, ApiError> {
 /// Claims of the bearer tokens this server issues. `iss` and `aud` make a token of another purpose or
 /// another system fail validation.
 #[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: String,
+pub struct Claims {
+    pub sub: String,
     iat: i64,
-    exp: i64,
+    pub exp: i64,
     iss: String,
     aud: String,
+    /// The token's id, for revocation (`sessions::revoke_jwt`).
+    pub jti: String,
+    /// The user's credentials epoch when the token was issued (`User::revoke_credentials`).
+    pub epc: i64,
 }
 
 const ISSUER: &str = "kumiki";
@@ -121,15 +135,17 @@ fn validation() -> Validation {
 }
 
 /// A signed token for `user`, valid for `hours`.
-pub fn issue_jwt(state: &AppState, user: &str, hours: i64) -> Result<(String, i64), ApiError> {
+pub fn issue_jwt(state: &AppState, user: &User, hours: i64) -> Result<(String, i64), ApiError> {
     let now = chrono::Utc::now().timestamp();
     let exp = now + hours * 3600;
     let claims = Claims {
-        sub: user.to_owned(),
+        sub: user.code.clone(),
         iat: now,
         exp,
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
+        jti: uuid::Uuid::new_v4().simple().to_string(),
+        epc: user.credentials_epoch,
     };
     let token = jsonwebtoken::encode(
         &Header::default(),
@@ -143,14 +159,53 @@ pub fn issue_jwt(state: &AppState, user: &str, hours: i64) -> Result<(String, i6
     Ok((token, exp))
 }
 
-fn user_from_jwt(state: &AppState, token: &str) -> Option<String> {
-    let data = jsonwebtoken::decode::<Claims>(
+/// The claims of a bearer JWT whose signature, algorithm, issuer, audience and times check out.
+/// Whether it was revoked is [`user_of_jwt`]'s business.
+pub fn decode_jwt(state: &AppState, token: &str) -> Option<Claims> {
+    jsonwebtoken::decode::<Claims>(
         token,
         &DecodingKey::from_secret(&state.jwt_secret),
         &validation(),
     )
-    .ok()?;
-    Some(data.claims.sub)
+    .ok()
+    .map(|data| data.claims)
+}
+
+/// The active user of a bearer JWT that is valid, not revoked, and issued under the user's current
+/// credentials epoch; else `Err(reason)` for the audit log.
+fn user_of_jwt(
+    state: &AppState,
+    conn: &mut DbConn,
+    token: &str,
+) -> Result<Result<User, (&'static str, String)>, ApiError> {
+    let Some(claims) = decode_jwt(state, token) else {
+        return Ok(Err(("invalid", "-".into())));
+    };
+    let Some(user) = User::find_by_code(conn, &claims.sub)?.filter(|u| u.is_active) else {
+        return Ok(Err(("userInactive", claims.sub)));
+    };
+    if claims.epc != user.credentials_epoch {
+        return Ok(Err(("credentialsChanged", claims.sub)));
+    }
+    if sessions::jwt_revoked(conn, &claims.jti)? {
+        return Ok(Err(("revoked", claims.sub)));
+    }
+    Ok(Ok(user))
+}
+
+/// Audits a refused token (bounded per actor and address, `audit::record_throttled`). The token
+/// itself is never written.
+fn record_token_failure(conn: &mut DbConn, actor: &str, peer: &str, kind: &str, reason: &str) {
+    let event = AuditEvent::failure(
+        actor,
+        peer,
+        action::TOKEN_FAILURE,
+        kind,
+        serde_json::json!({ "kind": kind, "reason": reason }),
+    );
+    if let Err(e) = audit::record_throttled(conn, event) {
+        tracing::error!(error = %e, "could not write the audit log");
+    }
 }
 
 /// The address a request came from (the socket peer; a reverse proxy's own address behind one).
@@ -205,14 +260,55 @@ pub fn check_password(
         kumiki_engine::users::burn_password_check(password);
         return Err(ApiError::bad_password());
     };
-    if state.password_cache.get(&key).as_deref() == Some(login) {
+    // A cached check counts only under the credentials epoch it was made in: a password change
+    // (here or on another node) bumps the epoch, so the old password fails at once.
+    if state.password_cache.get(&key) == Some((login.to_owned(), user.credentials_epoch)) {
         return Ok(user);
     }
     if !user.verify_password(password) {
         return Err(ApiError::bad_password());
     }
-    state.password_cache.put(key, login.to_owned());
+    state
+        .password_cache
+        .put(key, login.to_owned(), user.credentials_epoch);
     Ok(user)
+}
+
+/// Signs in with a password on any path (`method`: `passwordHeader`, `authToken`, `form`): refused
+/// with 429 while the login or the address is locked (`sessions::sign_in_gate`), else the password
+/// is checked ([`check_password`]); a failure is counted towards the lockout and audited (bounded,
+/// and an unknown login is masked). Unknown logins and wrong passwords get the same answer.
+pub fn sign_in_with_password(
+    state: &AppState,
+    conn: &mut DbConn,
+    login: &str,
+    password: &str,
+    peer: &str,
+    method: &str,
+) -> Result<User, ApiError> {
+    let retry_after = match sessions::sign_in_gate(conn, login, peer)? {
+        Gate::Open => None,
+        Gate::LoginLocked { retry_after } | Gate::AddressLocked { retry_after } => {
+            Some(retry_after)
+        }
+    };
+    if let Some(seconds) = retry_after {
+        note_failure(conn, login, peer, method, true);
+        return Err(ApiError::too_many_attempts(seconds));
+    }
+    match check_password(state, conn, login, password) {
+        Ok(user) => Ok(user),
+        Err(e) => {
+            note_failure(conn, login, peer, method, false);
+            Err(e)
+        }
+    }
+}
+
+fn note_failure(conn: &mut DbConn, login: &str, peer: &str, method: &str, locked: bool) {
+    if let Err(e) = sessions::sign_in_failed(conn, login, peer, method, locked) {
+        tracing::error!(error = %e, "could not record a failed sign-in");
+    }
 }
 
 /// Resolves credentials to a caller, or the kintone error for what was wrong.
@@ -222,26 +318,35 @@ pub fn authenticate(
     creds: &Credentials,
 ) -> Result<Caller, ApiError> {
     if let Some((login, password)) = &creds.password {
-        let user = match check_password(state, conn, login, password) {
-            Ok(user) => user,
-            Err(e) => {
-                record_sign_in_failure(conn, login, &creds.peer, "passwordHeader");
-                return Err(e);
-            }
-        };
+        let user =
+            sign_in_with_password(state, conn, login, password, &creds.peer, "passwordHeader")?;
         return caller_for_user(state, conn, user, creds, "password");
     }
     if let Some(token) = &creds.bearer {
         if token.starts_with(kumiki_engine::org::USER_TOKEN_PREFIX) {
-            let user = kumiki_engine::org::resolve_user_token(conn, token)?
-                .ok_or_else(ApiError::login_required)?;
-            return caller_for_user(state, conn, user, creds, "userToken");
+            return match kumiki_engine::org::resolve_user_token_from(
+                conn,
+                token,
+                Some(&creds.peer),
+            )? {
+                Ok(user) => caller_for_user(state, conn, user, creds, "userToken"),
+                Err(UserTokenProblem::Invalid) => {
+                    record_token_failure(conn, "-", &creds.peer, "userToken", "invalid");
+                    Err(ApiError::login_required())
+                }
+                Err(UserTokenProblem::AddressNotAllowed) => {
+                    record_token_failure(conn, "-", &creds.peer, "userToken", "addressNotAllowed");
+                    Err(ApiError::address_not_allowed())
+                }
+            };
         }
-        let login = user_from_jwt(state, token).ok_or_else(ApiError::login_required)?;
-        let user = User::find_by_code(conn, &login)?
-            .filter(|u| u.is_active)
-            .ok_or_else(ApiError::login_required)?;
-        return caller_for_user(state, conn, user, creds, "bearer");
+        return match user_of_jwt(state, conn, token)? {
+            Ok(user) => caller_for_user(state, conn, user, creds, "bearer"),
+            Err((reason, actor)) => {
+                record_token_failure(conn, &actor, &creds.peer, "bearer", reason);
+                Err(ApiError::login_required())
+            }
+        };
     }
     if let Some(cookie) = creds.session.as_deref().filter(|_| creds.tokens.is_empty()) {
         use crate::pages::session::{csrf_for, same_secret, session_id_of};
@@ -263,7 +368,7 @@ pub fn authenticate(
         return caller_for_user(state, conn, user, creds, "session");
     }
     if !creds.tokens.is_empty() {
-        return match resolve_tokens(conn, &creds.tokens)? {
+        return match resolve_tokens(conn, &creds.tokens, &creds.peer)? {
             Ok(rights) => Ok(Caller {
                 principal: Principal::Tokens(rights),
                 timezone: state.settings.default_timezone,
@@ -271,27 +376,18 @@ pub fn authenticate(
                 peer: creds.peer.clone(),
                 via: "apiToken",
             }),
-            Err(TokenProblem::Unknown) => Err(ApiError::unknown_token()),
+            Err(TokenProblem::Unknown) => {
+                record_token_failure(conn, "-", &creds.peer, "apiToken", "unknown");
+                Err(ApiError::unknown_token())
+            }
             Err(TokenProblem::DuplicateApp) => Err(ApiError::duplicate_token()),
+            Err(TokenProblem::AddressNotAllowed) => {
+                record_token_failure(conn, "-", &creds.peer, "apiToken", "addressNotAllowed");
+                Err(ApiError::address_not_allowed())
+            }
         };
     }
     Err(ApiError::login_required())
-}
-
-/// Writes a failed sign-in to the audit log on its own (autocommit): the failure must be kept even
-/// though the request fails. A failure to write is logged, not shown to the client.
-pub fn record_sign_in_failure(conn: &mut DbConn, login: &str, peer: &str, method: &str) {
-    let target = format!("user:{login}");
-    let event = AuditEvent::failure(
-        login,
-        peer,
-        action::SIGN_IN,
-        &target,
-        serde_json::json!({ "method": method }),
-    );
-    if let Err(e) = audit::record(conn, event) {
-        tracing::error!(error = %e, "could not write the audit log");
-    }
 }
 
 /// Writes a successful interactive sign-in (form or `/api/auth/token`) to the audit log.

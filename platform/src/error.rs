@@ -107,6 +107,45 @@ impl ApiError {
         .catalog("api.GAIA_DA03")
     }
 
+    /// 429 while a login or an address is locked after failed passwords; `Retry-After` (seconds)
+    /// goes into the header by [`ApiError::response`] and into the body as `retryAfter`.
+    pub fn too_many_attempts(retry_after: i64) -> ApiError {
+        let mut e = ApiError::new(
+            429,
+            "CB_TM01",
+            "Too many failed sign-in attempts. Try again later.",
+        )
+        .catalog("api.CB_TM01");
+        let mut extra = serde_json::Map::new();
+        extra.insert("retryAfter".into(), json!(retry_after.max(1)));
+        e.extra = Some(Box::new(extra));
+        e
+    }
+
+    /// 403 for a token used from an address its allowlist does not name.
+    pub fn address_not_allowed() -> ApiError {
+        ApiError::new(
+            403,
+            "CB_IP01",
+            "This API token cannot be used from your IP address.",
+        )
+        .catalog("api.CB_IP01")
+    }
+
+    /// The HTTP answer: the JSON envelope, with `Retry-After` on a 429.
+    pub fn response(&self, ja: bool) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        if let Some(seconds) = self
+            .extra
+            .as_ref()
+            .and_then(|x| x.get("retryAfter"))
+            .and_then(Value::as_i64)
+        {
+            builder.insert_header(("Retry-After", seconds.to_string()));
+        }
+        builder.json(self.body(ja))
+    }
+
     pub fn no_privilege() -> ApiError {
         ApiError::from(UserError::Forbidden)
     }
@@ -209,7 +248,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body(false))
+        self.response(false)
     }
 }
 

@@ -36,7 +36,11 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     db.migrate()?;
     let mut conn = db.conn()?;
     let generated = users::ensure_administrator(&mut conn, settings.admin_password.as_deref())?;
-    let secret = server_settings::get_or_create(&mut conn, "jwt_secret", users::random_password)?;
+    let secret = load_signing_key(&mut conn, &settings.data_dir)?;
+    let hashed = kumiki_engine::tokens::hash_plain_tokens(&mut conn)?;
+    if hashed > 0 {
+        tracing::info!(tokens = hashed, "app API tokens are now stored hashed");
+    }
     let files = FileStore::new(settings.files_dir())?;
     if settings.load_examples {
         let n =
@@ -78,6 +82,89 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         search: Arc::new(search),
     };
     Ok((state, generated))
+}
+
+/// The file in the data directory that holds the key signing bearer JWTs, session cookies and CSRF
+/// tokens.
+pub const SIGNING_KEY_FILE: &str = "jwt.key";
+
+/// The signing key: read from `<data_dir>/jwt.key`; on first start moved there from the database
+/// (where versions before issue 12 kept it, so every backup carried it) and deleted from the database,
+/// or created. The file is written with mode 0600. The database keeps only the key's SHA-256
+/// fingerprint, so a node started with another key (or none, next to a database that had one) refuses
+/// to start instead of signing everyone out: copy the file to every node.
+fn load_signing_key(
+    conn: &mut kumiki_engine::db::DbConn,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    const FINGERPRINT: &str = "jwt_key_fingerprint";
+    let path = data_dir.join(SIGNING_KEY_FILE);
+    let fingerprint = |key: &str| -> String {
+        Sha256::digest(key.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let known = server_settings::get(conn, FINGERPRINT)?;
+    let key = if path.exists() {
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the signing key {}", path.display()))?
+            .trim()
+            .to_owned()
+    } else {
+        let from_db = server_settings::get(conn, "jwt_secret")?;
+        if from_db.is_none() && known.is_some() {
+            anyhow::bail!(
+                "the signing key file {} is missing, but this database was used with one: copy {} from \
+                 the data directory of the node that created it (docs/operations.md)",
+                path.display(),
+                SIGNING_KEY_FILE
+            );
+        }
+        let key = from_db.unwrap_or_else(|| {
+            format!(
+                "{}{}{}",
+                users::random_password(),
+                users::random_password(),
+                users::random_password()
+            )
+        });
+        write_private_file(&path, &key)
+            .with_context(|| format!("cannot write the signing key {}", path.display()))?;
+        key
+    };
+    if key.len() < 20 {
+        anyhow::bail!("the signing key in {} is too short", path.display());
+    }
+    let mine = fingerprint(&key);
+    match known {
+        Some(k) if k != mine => anyhow::bail!(
+            "the signing key {} is not the one this database was used with: copy {} from another node",
+            path.display(),
+            SIGNING_KEY_FILE
+        ),
+        Some(_) => {}
+        None => server_settings::set(conn, FINGERPRINT, &mine)?,
+    }
+    // The key now lives only in the file; backups of the database no longer carry it.
+    server_settings::delete(conn, "jwt_secret")?;
+    Ok(key)
+}
+
+/// Creates `path` with `contents`, readable and writable by the owner only.
+fn write_private_file(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
 }
 
 impl Application {

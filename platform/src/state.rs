@@ -34,30 +34,33 @@ impl AppState {
 }
 
 /// Successful password checks, keyed by a SHA-256 of the credential, so that kintone clients that send
-/// `X-Cybozu-Authorization` on every request do not pay for argon2 every time. Entries expire after
-/// a minute, so a changed password takes effect quickly.
+/// `X-Cybozu-Authorization` on every request do not pay for argon2 every time. Each entry remembers
+/// the user's credentials epoch: a password change, a disable or "sign out everywhere" bumps it in the
+/// database, and `auth::check_password` then ignores the entry at once (on every node). Entries also
+/// expire after a minute.
 #[derive(Default)]
 pub struct PasswordCache {
-    entries: Mutex<HashMap<[u8; 32], (String, Instant)>>,
+    entries: Mutex<HashMap<[u8; 32], (String, i64, Instant)>>,
 }
 
 const CACHE_TTL: Duration = Duration::from_secs(60);
 
 impl PasswordCache {
-    pub fn get(&self, key: &[u8; 32]) -> Option<String> {
+    /// The login and credentials epoch of a fresh entry.
+    pub fn get(&self, key: &[u8; 32]) -> Option<(String, i64)> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
-            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
-            .map(|(user, _)| user.clone())
+            .filter(|(_, _, at)| at.elapsed() < CACHE_TTL)
+            .map(|(user, epoch, _)| (user.clone(), *epoch))
     }
 
-    pub fn put(&self, key: [u8; 32], user: String) {
+    pub fn put(&self, key: [u8; 32], user: String, epoch: i64) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 10_000 {
-                entries.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+                entries.retain(|_, (_, _, at)| at.elapsed() < CACHE_TTL);
             }
-            entries.insert(key, (user, Instant::now()));
+            entries.insert(key, (user, epoch, Instant::now()));
         }
     }
 }

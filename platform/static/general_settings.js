@@ -30,7 +30,8 @@
       icon: { type: "PRESET", key: checked ? checked.value : S.iconKey },
       titleField: { selectionMode: manual ? "MANUAL" : "AUTO", code: manual ? $("g-title-field").value : "" },
       defaultView: $("g-default-view").value,
-      code: $("g-code").value.trim()
+      code: $("g-code").value.trim(),
+      auditRecordViews: $("g-audit-views").checked
     };
     if (page.isAdmin) out.requireReview = $("g-review").checked;
     return out;
@@ -87,6 +88,7 @@
     $("g-description").value = settings.description || "";
     $("g-code").value = settings.code || "";
     $("g-review").checked = !!settings.requireReview;
+    $("g-audit-views").checked = !!settings.auditRecordViews;
     S.iconKey = (settings.icon && settings.icon.key) || "";
     document.querySelectorAll("input[name=icon]").forEach(function (r) { r.checked = r.value === S.iconKey; });
 

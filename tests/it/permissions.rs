@@ -436,6 +436,7 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"code": "Administrator"}),
         ),
         ("POST", "kumiki/org/users/enable", json!({"code": "n1"})),
+        ("POST", "kumiki/org/users/signout", json!({"code": "n1"})),
         ("GET", "kumiki/org/departments", json!({})),
         (
             "POST",

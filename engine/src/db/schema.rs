@@ -12,6 +12,7 @@ diesel::table! {
         timezone -> Text,
         created_at -> BigInt,
         is_active -> Bool,
+        credentials_epoch -> BigInt,
     }
 }
 
@@ -69,6 +70,9 @@ diesel::table! {
         can_delete -> Bool,
         can_manage -> Bool,
         created_at -> BigInt,
+        hashed -> Bool,
+        prefix -> Text,
+        allowed_ips -> Text,
     }
 }
 
@@ -222,6 +226,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> BigInt,
         expires_at -> Nullable<BigInt>,
+        allowed_ips -> Text,
     }
 }
 
@@ -235,6 +240,28 @@ diesel::table! {
         target -> Text,
         detail -> Text,
         outcome -> Text,
+        chain -> Nullable<Text>,
+    }
+}
+
+// Authentication hardening (migration 2026-12-05-000002).
+
+diesel::table! {
+    revoked_jwts (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_throttle (key) {
+        key -> Text,
+        window_start -> BigInt,
+        count -> BigInt,
+        actor -> Text,
+        peer -> Text,
+        action -> Text,
+        target -> Text,
     }
 }
 

@@ -23,8 +23,8 @@ pub use members::{
     set_user_groups, user_departments, user_groups,
 };
 pub use user_tokens::{
-    create_user_token, list_user_tokens, resolve_user_token, revoke_user_token, UserToken,
-    USER_TOKEN_PREFIX,
+    create_user_token, list_user_tokens, resolve_user_token, resolve_user_token_from,
+    revoke_user_token, UserToken, UserTokenProblem, USER_TOKEN_PREFIX,
 };
 
 use crate::db::DbConn;

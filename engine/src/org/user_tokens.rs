@@ -2,7 +2,8 @@
 //! administrator flag), for scripts and integrations that should not hold a password. The token
 //! string (`kmk_` + 43 random characters) is shown once when created; only its SHA-256 is stored, so
 //! a copy of the database does not hand out working tokens. A token stops working when it expires,
-//! is revoked, or its user is disabled.
+//! is revoked, or its user is disabled (disabling deletes the user's tokens). A token may carry an
+//! address allowlist ([`crate::netlist`]).
 
 use diesel::prelude::*;
 use serde::Serialize;
@@ -27,6 +28,17 @@ pub struct UserToken {
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: Option<i64>,
+    /// Addresses/CIDRs it may be used from, one per line (empty: anywhere).
+    pub allowed_ips: String,
+}
+
+/// Why a per-user token was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserTokenProblem {
+    /// Unknown, revoked, expired, or its user is disabled.
+    Invalid,
+    /// Used from an address its allowlist does not name.
+    AddressNotAllowed,
 }
 
 fn random_text(n: usize) -> String {
@@ -53,7 +65,9 @@ pub fn create_user_token(
     name: &str,
     created_by: &str,
     expires_at: Option<i64>,
+    allowed_ips: &str,
 ) -> EngineResult<(UserToken, String)> {
+    let allowed_ips = crate::netlist::normalise("allowedIps", allowed_ips)?;
     if User::find_by_code(conn, user)?.is_none() {
         return Err(UserError::invalid("user", "The user does not exist.").into());
     }
@@ -75,6 +89,7 @@ pub fn create_user_token(
         created_by: created_by.to_owned(),
         created_at: now,
         expires_at,
+        allowed_ips,
     };
     with_conn!(conn, |c| diesel::insert_into(user_tokens::table)
         .values((
@@ -85,6 +100,7 @@ pub fn create_user_token(
             user_tokens::created_by.eq(&token.created_by),
             user_tokens::created_at.eq(token.created_at),
             user_tokens::expires_at.eq(token.expires_at),
+            user_tokens::allowed_ips.eq(&token.allowed_ips),
         ))
         .execute(c))?;
     Ok((token, secret))
@@ -119,24 +135,43 @@ pub fn revoke_user_token(conn: &mut DbConn, id: &str) -> EngineResult<UserToken>
 }
 
 /// The active user a token string stands for, or `None` when it is unknown, expired, or its user is
-/// disabled.
+/// disabled. Ignores the allowlist: use [`resolve_user_token_from`] for requests.
 pub fn resolve_user_token(conn: &mut DbConn, token: &str) -> EngineResult<Option<User>> {
+    Ok(resolve_user_token_from(conn, token, None)?.ok())
+}
+
+/// The active user a token string, sent from `peer`, stands for; checks the token's allowlist when a
+/// peer is given.
+pub fn resolve_user_token_from(
+    conn: &mut DbConn,
+    token: &str,
+    peer: Option<&str>,
+) -> EngineResult<Result<User, UserTokenProblem>> {
     if !token.starts_with(USER_TOKEN_PREFIX) {
-        return Ok(None);
+        return Ok(Err(UserTokenProblem::Invalid));
     }
     let now = chrono::Utc::now().timestamp();
-    let found: Option<(String, Option<i64>)> = with_conn!(conn, |c| user_tokens::table
+    let found: Option<(String, Option<i64>, String)> = with_conn!(conn, |c| user_tokens::table
         .filter(user_tokens::token_hash.eq(hash(token)))
-        .select((user_tokens::user_code, user_tokens::expires_at))
+        .select((
+            user_tokens::user_code,
+            user_tokens::expires_at,
+            user_tokens::allowed_ips
+        ))
         .first(c)
         .optional())?;
-    let Some((user, expires_at)) = found else {
-        return Ok(None);
+    let Some((user, expires_at, allowed)) = found else {
+        return Ok(Err(UserTokenProblem::Invalid));
     };
     if expires_at.is_some_and(|e| e <= now) {
-        return Ok(None);
+        return Ok(Err(UserTokenProblem::Invalid));
     }
-    Ok(User::find_by_code(conn, &user)?.filter(|u| u.is_active))
+    if peer.is_some_and(|p| !crate::netlist::allows(&allowed, p)) {
+        return Ok(Err(UserTokenProblem::AddressNotAllowed));
+    }
+    Ok(User::find_by_code(conn, &user)?
+        .filter(|u| u.is_active)
+        .ok_or(UserTokenProblem::Invalid))
 }
 
 #[cfg(test)]
@@ -149,7 +184,7 @@ mod tests {
         let (_dir, _db, mut c) = conn()?;
         User::create(&mut c, "sato", "佐藤", "password-1", false)?;
         let (t, secret) =
-            create_user_token(&mut c, "sato", "集計スクリプト", "Administrator", None)?;
+            create_user_token(&mut c, "sato", "集計スクリプト", "Administrator", None, "")?;
         assert!(secret.starts_with(USER_TOKEN_PREFIX));
         assert_eq!(
             resolve_user_token(&mut c, &secret)?
@@ -159,12 +194,15 @@ mod tests {
         );
         assert!(resolve_user_token(&mut c, "kmk_wrong")?.is_none());
         assert_eq!(list_user_tokens(&mut c, Some("sato"))?, vec![t.clone()]);
-        User::set_active(&mut c, "sato", false)?;
-        assert!(resolve_user_token(&mut c, &secret)?.is_none());
-        User::set_active(&mut c, "sato", true)?;
         revoke_user_token(&mut c, &t.id)?;
         assert!(resolve_user_token(&mut c, &secret)?.is_none());
         assert!(revoke_user_token(&mut c, &t.id).is_err());
+        // Disabling deletes the user's tokens: re-enabling brings none back.
+        let (_, secret) = create_user_token(&mut c, "sato", "b", "Administrator", None, "")?;
+        User::set_active(&mut c, "sato", false)?;
+        assert!(resolve_user_token(&mut c, &secret)?.is_none());
+        User::set_active(&mut c, "sato", true)?;
+        assert!(resolve_user_token(&mut c, &secret)?.is_none());
         Ok(())
     }
 }

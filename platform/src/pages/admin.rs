@@ -312,6 +312,8 @@ struct UserTokenRow {
     created_by: String,
     created_at: String,
     expires_at: String,
+    /// The address allowlist, comma-separated (empty: anywhere).
+    allowed_ips: String,
 }
 
 #[derive(Serialize)]
@@ -324,7 +326,10 @@ struct AppChoice {
 #[derive(Serialize)]
 struct AppTokenRow {
     id: String,
+    /// The first characters of the token (the rest is not stored).
+    prefix: String,
     rights: String,
+    allowed_ips: String,
     created_at: String,
 }
 
@@ -358,6 +363,7 @@ fn load_tokens(
             created_by: t.created_by,
             created_at: local_time(t.created_at, tz),
             expires_at: t.expires_at.map(|e| local_time(e, tz)).unwrap_or_default(),
+            allowed_ips: kumiki_engine::netlist::entries(&t.allowed_ips).join(", "),
         })
         .collect();
     let users = User::list(&mut conn)?
@@ -400,6 +406,8 @@ fn load_tokens(
                 .collect();
                 AppTokenRow {
                     id: t.id,
+                    prefix: t.prefix,
+                    allowed_ips: t.allowed_ips.join(", "),
                     rights: names.join(", "),
                     created_at: local_time(t.created_at, tz),
                 }
@@ -481,6 +489,12 @@ struct AuditData {
     prev_url: String,
     next_url: String,
     error: String,
+    /// The hash chain check over the whole log (`audit::verify_chain`), run on every view.
+    chain: audit::ChainReport,
+    chain_ok: bool,
+    /// The row count and id as text for the catalog messages.
+    chain_rows: String,
+    chain_broken_at: String,
 }
 
 const AUDIT_PAGE: i64 = 100;
@@ -539,6 +553,7 @@ fn load_audit(
     };
     let offset = q.offset.unwrap_or(0).max(0);
     let mut conn = state.conn()?;
+    let chain = audit::verify_chain(&mut conn)?;
     let mut entries = audit::list(&mut conn, &filter, AUDIT_PAGE + 1, offset)?;
     let more = entries.len() > usize::try_from(AUDIT_PAGE).unwrap_or(usize::MAX);
     entries.truncate(usize::try_from(AUDIT_PAGE).unwrap_or(0));
@@ -594,6 +609,10 @@ fn load_audit(
         target,
         outcome,
         error,
+        chain_ok: chain.ok(),
+        chain_rows: chain.rows.to_string(),
+        chain_broken_at: chain.broken_at.map(|i| i.to_string()).unwrap_or_default(),
+        chain,
     };
     Ok((data, Value::Null))
 }

@@ -16,7 +16,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{render, render_status, request_lang, see_other, Page};
-use crate::auth::check_password;
 use crate::i18n::{self, Lang};
 use crate::state::{blocking, AppState};
 
@@ -319,15 +318,10 @@ pub async fn login_submit(
     }
     let outcome = blocking(move || {
         let mut conn = st.conn()?;
-        let locked = sessions::locked_for(&mut conn, &login)?
-            .max(sessions::peer_locked_for(&mut conn, &peer)?);
-        if locked > 0 {
-            crate::auth::record_sign_in_failure(&mut conn, &login, &peer, "form (locked)");
-            return Ok(Outcome::Locked(locked));
-        }
-        match check_password(&st, &mut conn, &login, &password) {
+        // The one password path shared with the API (lockout, per-address limit, audit).
+        match crate::auth::sign_in_with_password(&st, &mut conn, &login, &password, &peer, "form") {
             Ok(user) => {
-                sessions::clear_failures(&mut conn, &login)?;
+                sessions::clear_failures(&mut conn, &user.code)?;
                 let sid = sessions::create_session(&mut conn, &user.code, SESSION_HOURS * 3600)?;
                 crate::auth::record_sign_in_success(&mut conn, &user.code, &peer, "form")?;
                 Ok(Outcome::Ok(format!(
@@ -335,11 +329,15 @@ pub async fn login_submit(
                     user.code, sid, user.locale
                 )))
             }
-            Err(_) => {
-                sessions::record_failure(&mut conn, &login, &peer)?;
-                crate::auth::record_sign_in_failure(&mut conn, &login, &peer, "form");
-                Ok(Outcome::Failed)
-            }
+            Err(e) if e.status.as_u16() == 429 => Ok(Outcome::Locked(
+                e.extra
+                    .as_ref()
+                    .and_then(|x| x.get("retryAfter"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(60),
+            )),
+            Err(e) if e.status.as_u16() == 401 => Ok(Outcome::Failed),
+            Err(e) => Err(e),
         }
     })
     .await;

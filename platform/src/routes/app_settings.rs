@@ -186,6 +186,14 @@ pub fn update_settings(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                     }
                     def.settings.insert(k, Value::Bool(on));
                 }
+                // Kumiki extension: a `record.view` audit row for every record read (docs/security/auth.md).
+                kumiki_engine::audit::RECORD_VIEW_SETTING => {
+                    let Some(on) = v.as_bool() else {
+                        invalid(&k, "Enter true or false.".into());
+                        continue;
+                    };
+                    def.settings.insert(k, Value::Bool(on));
+                }
                 "name" => {
                     let name = v.as_str().unwrap_or_default();
                     if name.trim().is_empty() || name.chars().count() > 64 {

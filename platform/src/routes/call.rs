@@ -20,6 +20,9 @@ pub struct Call<'a> {
     pub acting: &'a ActingContext,
     /// Attachment files to remove from disk once the transaction has committed.
     pub removed_files: Vec<String>,
+    /// Record reads of apps that log them (`audit::logs_record_views`): app, query, record ids.
+    /// Written after the (read) transaction, so a GET never upgrades to a write lock.
+    pub viewed: Vec<(i64, Option<String>, Vec<i64>)>,
 }
 
 impl<'a> Call<'a> {
@@ -36,6 +39,15 @@ impl<'a> Call<'a> {
             caller,
             acting,
             removed_files: Vec::new(),
+            viewed: Vec::new(),
+        }
+    }
+
+    /// Notes a read of `ids` in `app` for the audit log when the app logs record views.
+    pub fn note_view(&mut self, app: &LiveApp, query: Option<&str>, ids: Vec<i64>) {
+        if kumiki_engine::audit::logs_record_views(&app.definition) {
+            self.viewed
+                .push((app.row.id, query.map(str::to_owned), ids));
         }
     }
 

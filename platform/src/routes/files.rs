@@ -32,7 +32,7 @@ pub async fn file_endpoint(
     } else {
         Err(ApiError::unknown_api())
     };
-    result.unwrap_or_else(|e| HttpResponse::build(e.status).json(e.body(ja)))
+    result.unwrap_or_else(|e| e.response(ja))
 }
 
 async fn upload(

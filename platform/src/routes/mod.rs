@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::route().to(kintone_endpoint),
         )
         .route("/api/auth/token", web::post().to(session::issue_token))
+        .route("/api/auth/logout", web::post().to(session::logout))
         .route("/api/audit.csv", web::get().to(org_api::audit_csv))
         .route(
             "/api/app/diagram.svg",
@@ -141,7 +142,7 @@ async fn kintone_endpoint(
     let ja = wants_japanese(&req);
     match handle(req, payload, state).await {
         Ok(response) => response,
-        Err(e) => HttpResponse::build(e.status).json(e.body(ja)),
+        Err(e) => e.response(ja),
     }
 }
 
@@ -201,8 +202,9 @@ async fn handle(
         let page_lang = (caller.via == "session")
             .then(|| crate::i18n::Lang::parse(&caller.locale).unwrap_or(crate::i18n::Lang::Ja));
         let mut removed = Vec::new();
+        let mut viewed = Vec::new();
+        let acting = caller.api_acting(space);
         let run = |conn: &mut kumiki_engine::db::DbConn| -> Result<Value, Failure> {
-            let acting = caller.api_acting(space);
             let mut call = Call::new(&state, conn, &caller, &acting);
             let result = if method == Method::POST && api == "bulkRequest" {
                 bulk::run(&mut call, &Params(&params))?
@@ -210,6 +212,7 @@ async fn handle(
                 dispatch(&mut call, &method, &api, &params)?
             };
             removed = std::mem::take(&mut call.removed_files);
+            viewed = std::mem::take(&mut call.viewed);
             Ok(result)
         };
         // A GET of the next cursor page writes (it moves or deletes the cursor): it takes the write
@@ -220,6 +223,25 @@ async fn handle(
         } else {
             conn.write_transaction(run)
         };
+        let refused = match &result {
+            Err(Failure::Api(e)) if e.status == actix_web::http::StatusCode::FORBIDDEN => {
+                Some(e.code)
+            }
+            Err(Failure::Bulk(b)) if b.error.status == actix_web::http::StatusCode::FORBIDDEN => {
+                Some(b.error.code)
+            }
+            _ => None,
+        };
+        if result.is_ok() {
+            // Record-view rows of apps that ask for them; a read that could not be logged fails,
+            // so no logged app is read without its row.
+            for (app, query, ids) in &viewed {
+                kumiki_engine::audit::record_view(&mut conn, &acting, *app, query.as_deref(), ids)?;
+            }
+        }
+        if let Some(code) = refused {
+            record_refusal(&mut conn, &caller, method.as_str(), &api, &params, code);
+        }
         if result.is_ok() {
             // Only after the commit: a rolled-back delete must keep its files.
             state.files.remove(&removed);
@@ -235,6 +257,43 @@ async fn handle(
         Ok(value) => Ok(HttpResponse::Ok().json(value)),
         Err(Failure::Bulk(failure)) => Ok(bulk_error_response(&failure)),
         Err(Failure::Api(e)) => Err(e),
+    }
+}
+
+/// Audits a refused authorisation (a 403 such as `GAIA_NO01`/`CB_NO02`): who, which API, which app.
+/// Written after the call's transaction rolled back, bounded per caller, address and target
+/// (`audit::record_throttled`) so that probing cannot flood the log.
+fn record_refusal(
+    conn: &mut kumiki_engine::db::DbConn,
+    caller: &crate::auth::Caller,
+    method: &str,
+    api: &str,
+    params: &Value,
+    code: &str,
+) {
+    use kumiki_engine::audit::{self, action, AuditEvent};
+    let actor = if caller.via == "apiToken" {
+        "apiToken"
+    } else {
+        caller.principal.acting_user()
+    };
+    let app = params.get("app").map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let target = match &app {
+        Some(a) => format!("app:{a}"),
+        None => format!("api:{api}"),
+    };
+    let event = AuditEvent::failure(
+        actor,
+        &caller.peer,
+        action::ACCESS_DENIED,
+        &target,
+        serde_json::json!({"api": api, "method": method, "app": app, "code": code, "via": caller.via}),
+    );
+    if let Err(e) = audit::record_throttled(conn, event) {
+        tracing::error!(error = %e, "could not write the audit log");
     }
 }
 
@@ -315,6 +374,7 @@ pub fn dispatch(
         ("PUT", false, "kumiki/org/users") => org_api::update_user(call, &p),
         ("POST", false, "kumiki/org/users/disable") => org_api::disable_user(call, &p),
         ("POST", false, "kumiki/org/users/enable") => org_api::enable_user(call, &p),
+        ("POST", false, "kumiki/org/users/signout") => org_api::sign_out_user(call, &p),
         ("GET", false, "kumiki/org/departments") => org_api::list_departments(call, &p),
         ("POST", false, "kumiki/org/departments") => org_api::add_department(call, &p),
         ("PUT", false, "kumiki/org/departments") => org_api::update_department(call, &p),

@@ -152,6 +152,21 @@ pub fn disable_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     set_active(call, p, false)
 }
 
+/// `POST /api/org/users/signout.json {code}` → `{}`: signs the user out everywhere — browser sessions
+/// and bearer JWTs end at once (`User::revoke_credentials`); per-user API tokens are kept.
+pub fn sign_out_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    require_admin(call.caller)?;
+    let code = required_str(p, "code")?;
+    user_or_invalid(call, &code)?;
+    User::revoke_credentials(call.conn, &code)?;
+    call.audit(
+        action::USER_SIGN_OUT_EVERYWHERE,
+        &format!("user:{code}"),
+        json!({}),
+    )?;
+    Ok(json!({}))
+}
+
 /// `POST /api/org/users/enable.json {code}`.
 pub fn enable_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     set_active(call, p, true)
@@ -348,6 +363,28 @@ pub fn set_memberships(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 
 // ---- per-user tokens ----
 
+/// `allowedIps`: an array of addresses/CIDR blocks, or one text with one per line or
+/// comma-separated (the browser form); absent or empty: usable from anywhere.
+fn allowed_ips_param(p: &Params) -> Result<String, ApiError> {
+    match p.0.get("allowedIps") {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().map(str::to_owned).ok_or_else(|| {
+                    ApiError::invalid("allowedIps", "Enter IP addresses or CIDR blocks.")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.join("\n")),
+        Some(_) => Err(ApiError::invalid(
+            "allowedIps",
+            "Enter IP addresses or CIDR blocks.",
+        )),
+    }
+}
+
 /// `GET /api/tokens/user.json?user=U` (optional) → `{tokens: [{id, user, name, createdBy, createdAt,
 /// expiresAt}]}`, newest first. The token strings are never listed.
 pub fn list_user_tokens(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
@@ -363,14 +400,16 @@ pub fn list_user_tokens(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
                 "createdBy": t.created_by,
                 "createdAt": iso(t.created_at),
                 "expiresAt": t.expires_at.map(iso),
+                "allowedIps": kumiki_engine::netlist::entries(&t.allowed_ips),
             })
         })
         .collect();
     Ok(json!({ "tokens": tokens }))
 }
 
-/// `POST /api/tokens/user.json {user, name, expiresInDays?}` → `{id, token}`. The token is shown
-/// only in this answer; send it as `Authorization: Bearer <token>`.
+/// `POST /api/tokens/user.json {user, name, expiresInDays?, allowedIps?}` → `{id, token}`. The token
+/// is shown only in this answer; send it as `Authorization: Bearer <token>`. With `allowedIps` it
+/// works only from those addresses/CIDR blocks (403 `CB_IP01` elsewhere).
 pub fn create_user_token(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     require_admin(call.caller)?;
     let user = required_str(p, "user")?;
@@ -386,11 +425,13 @@ pub fn create_user_token(call: &mut Call, p: &Params) -> Result<Value, ApiError>
         }
     };
     let by = call.caller.principal.acting_user().to_owned();
-    let (t, secret) = org::create_user_token(call.conn, &user, &name, &by, expires_at)?;
+    let allowed = allowed_ips_param(p)?;
+    let (t, secret) = org::create_user_token(call.conn, &user, &name, &by, expires_at, &allowed)?;
     call.audit(
         action::TOKEN_CREATE,
         &format!("user:{user}"),
-        json!({"kind": "user", "id": t.id, "name": t.name, "expiresAt": t.expires_at.map(iso)}),
+        json!({"kind": "user", "id": t.id, "name": t.name, "expiresAt": t.expires_at.map(iso),
+               "allowedIps": kumiki_engine::netlist::entries(&t.allowed_ips)}),
     )?;
     Ok(json!({"id": t.id, "token": secret}))
 }
@@ -414,8 +455,9 @@ fn rights_json(r: &TokenRights) -> Value {
     json!({"view": r.view, "add": r.add, "edit": r.edit, "delete": r.delete, "manage": r.manage})
 }
 
-/// `GET /api/tokens/app.json?app=N` → `{tokens: [{id, app, rights: {view, add, edit, delete,
-/// manage}, createdAt}]}`. `id` is derived from the token; the token itself is not listed.
+/// `GET /api/tokens/app.json?app=N` → `{tokens: [{id, app, prefix, rights: {view, add, edit, delete,
+/// manage}, allowedIps, createdAt}]}`. `id` is derived from the token's hash and `prefix` is its first
+/// characters; the token itself is not stored, so it cannot be listed.
 pub fn list_app_tokens(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     require_admin(call.caller)?;
     let app = p.i64("app")?;
@@ -425,7 +467,9 @@ pub fn list_app_tokens(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             json!({
                 "id": t.id,
                 "app": t.app.0.to_string(),
+                "prefix": t.prefix,
                 "rights": rights_json(&t.rights),
+                "allowedIps": t.allowed_ips,
                 "createdAt": iso(t.created_at),
             })
         })
@@ -433,7 +477,8 @@ pub fn list_app_tokens(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({ "tokens": tokens }))
 }
 
-/// `POST /api/tokens/app.json {app, rights: {view?, add?, edit?, delete?, manage?}}` → `{id, token}`.
+/// `POST /api/tokens/app.json {app, rights: {view?, add?, edit?, delete?, manage?}, allowedIps?}` →
+/// `{id, prefix, token}`. The token is shown only in this answer.
 pub fn create_app_token(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     require_admin(call.caller)?;
     let app = p.i64("app")?;
@@ -452,14 +497,17 @@ pub fn create_app_token(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
     if rights == TokenRights::default() {
         return Err(ApiError::invalid("rights", "Choose at least one right."));
     }
-    let token = tokens::create_token(call.conn, AppId(app), rights)?;
+    let allowed = allowed_ips_param(p)?;
+    let token = tokens::create_token_for(call.conn, AppId(app), rights, &allowed)?;
     let id = tokens::app_token_id(&token);
+    let prefix: String = token.chars().take(tokens::PREFIX_CHARS).collect();
     call.audit(
         action::TOKEN_CREATE,
         &format!("app:{app}"),
-        json!({"kind": "app", "id": id, "rights": rights_json(&rights)}),
+        json!({"kind": "app", "id": id, "prefix": prefix, "rights": rights_json(&rights),
+               "allowedIps": kumiki_engine::netlist::normalise("allowedIps", &allowed)?.lines().collect::<Vec<_>>()}),
     )?;
-    Ok(json!({"id": id, "token": token}))
+    Ok(json!({"id": id, "prefix": prefix, "token": token}))
 }
 
 /// `DELETE /api/tokens/app.json {app, id}` → `{}`.
@@ -606,6 +654,6 @@ pub async fn audit_csv(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
                 .insert_header(("X-Content-Type-Options", "nosniff"))
                 .body(csv)
         }
-        Err(e) => HttpResponse::build(e.status).json(e.body(ja)),
+        Err(e) => e.response(ja),
     }
 }

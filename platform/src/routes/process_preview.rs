@@ -72,7 +72,7 @@ pub async fn preview_endpoint(
             ))
             .insert_header(("Cache-Control", "no-store"))
             .body(svg),
-        Err(e) => HttpResponse::build(e.status).json(e.body(ja)),
+        Err(e) => e.response(ja),
     }
 }
 

@@ -18,7 +18,9 @@ const BULK_LIMIT: usize = 100;
 
 pub fn get_record_by_id(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::View)?;
-    let record = get_record(call.conn, &app, p.i64("id")?)?;
+    let id = p.i64("id")?;
+    let record = get_record(call.conn, &app, id)?;
+    call.note_view(&app, None, vec![id]);
     Ok(json!({ "record": record_json(&app, &record, None) }))
 }
 
@@ -48,6 +50,11 @@ pub fn get_records(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .iter()
         .map(|r| Value::Object(record_json(&app, r, fields.as_deref())))
         .collect();
+    call.note_view(
+        &app,
+        Some(&query_text),
+        found.iter().map(|r| r.id).collect(),
+    );
     Ok(json!({ "records": records, "totalCount": total }))
 }
 

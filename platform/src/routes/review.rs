@@ -422,7 +422,7 @@ pub async fn diagram_endpoint(req: HttpRequest, state: web::Data<AppState>) -> H
     let download = params.get("download").and_then(Value::as_str) == Some("1");
     let creds = match credentials_from(&req) {
         Ok(c) => c,
-        Err(e) => return HttpResponse::build(e.status).json(e.body(ja)),
+        Err(e) => return e.response(ja),
     };
     let state = state.get_ref().clone();
     let result = blocking(move || {
@@ -455,6 +455,6 @@ pub async fn diagram_endpoint(req: HttpRequest, state: web::Data<AppState>) -> H
             }
             response.body(svg)
         }
-        Err(e) => HttpResponse::build(e.status).json(e.body(ja)),
+        Err(e) => e.response(ja),
     }
 }
