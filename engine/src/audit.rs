@@ -703,4 +703,37 @@ mod tests {
         assert_eq!(list(&mut conn, &AuditFilter::default(), 10, 0)?, all);
         Ok(())
     }
+
+    #[test]
+    fn repeated_failures_are_bounded_then_summed_up_and_chained() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let db = Database::connect(
+            &format!("sqlite://{}", dir.path().join("a.db").display()),
+            1,
+        )?;
+        db.migrate()?;
+        let mut conn = db.conn()?;
+        for _ in 0..12 {
+            record_throttled(
+                &mut conn,
+                AuditEvent::failure(
+                    "?abcd1234",
+                    "10.0.0.9",
+                    action::SIGN_IN,
+                    "user:?abcd1234",
+                    json!({}),
+                ),
+            )?;
+        }
+        assert_eq!(list(&mut conn, &AuditFilter::default(), 100, 0)?.len(), 5);
+        let later = chrono::Utc::now().timestamp() + THROTTLE_WINDOW_SECONDS + 1;
+        flush_throttled(&mut conn, later)?;
+        let all = list(&mut conn, &AuditFilter::default(), 100, 0)?;
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[0].detail["summary"], json!(true));
+        assert_eq!(all[0].detail["count"], json!(12));
+        let report = verify_chain(&mut conn)?;
+        assert!(report.ok() && report.rows == 6, "{report:?}");
+        Ok(())
+    }
 }

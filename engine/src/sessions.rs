@@ -216,7 +216,7 @@ pub fn sign_in_gate(conn: &mut DbConn, login: &str, peer: &str) -> EngineResult<
 }
 
 /// Records a wrong password (or a refused attempt while locked) for `login` from `peer`: one
-/// failure row for the lockout, and an audit row — at most [`crate::audit::THROTTLE_ROWS`] per login
+/// failure row for the lockout (not for a refused attempt), and an audit row — at most [`crate::audit::THROTTLE_ROWS`] per login
 /// and address within the window, then one summary row with the count ([`crate::audit::record_throttled`]).
 /// Written on its own connection state (autocommit), so it stays although the request fails.
 pub fn sign_in_failed(
@@ -227,7 +227,11 @@ pub fn sign_in_failed(
     locked: bool,
 ) -> EngineResult<()> {
     let key = login_key(conn, login)?;
-    record_failure(conn, &key, peer)?;
+    // An attempt refused while locked checked no password: it does not count towards a lock, or
+    // a locked address could lock every account it names.
+    if !locked {
+        record_failure(conn, &key, peer)?;
+    }
     let target = format!("user:{key}");
     let event = crate::audit::AuditEvent::failure(
         &key,

@@ -224,13 +224,9 @@ async fn handle(
             conn.write_transaction(run)
         };
         let refused = match &result {
-            Err(Failure::Api(e)) if e.status == actix_web::http::StatusCode::FORBIDDEN => {
-                Some(e.code)
-            }
-            Err(Failure::Bulk(b)) if b.error.status == actix_web::http::StatusCode::FORBIDDEN => {
-                Some(b.error.code)
-            }
-            _ => None,
+            Err(Failure::Api(e)) => refusal_code(&mut conn, e, &params),
+            Err(Failure::Bulk(b)) => refusal_code(&mut conn, &b.error, &params),
+            Ok(_) => None,
         };
         if result.is_ok() {
             // Record-view rows of apps that ask for them; a read that could not be logged fails,
@@ -258,6 +254,29 @@ async fn handle(
         Err(Failure::Bulk(failure)) => Ok(bulk_error_response(&failure)),
         Err(Failure::Api(e)) => Err(e),
     }
+}
+
+/// The code of an error that refused an authorisation: a 403, or a `GAIA_AP01` for an app that
+/// exists (an app the caller may not see answers "not found", but the log says it was refused).
+fn refusal_code(
+    conn: &mut kumiki_engine::db::DbConn,
+    e: &ApiError,
+    params: &Value,
+) -> Option<&'static str> {
+    if e.status == actix_web::http::StatusCode::FORBIDDEN {
+        return Some(e.code);
+    }
+    if e.code != "GAIA_AP01" {
+        return None;
+    }
+    let app = match params.get("app")? {
+        Value::String(s) => s.parse::<i64>().ok()?,
+        v => v.as_i64()?,
+    };
+    kumiki_engine::apps::AppRow::find(conn, kumiki_engine::apps::AppId(app))
+        .ok()
+        .flatten()
+        .map(|_| e.code)
 }
 
 /// Audits a refused authorisation (a 403 such as `GAIA_NO01`/`CB_NO02`): who, which API, which app.
