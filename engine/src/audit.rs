@@ -406,13 +406,14 @@ pub fn record_throttled(conn: &mut DbConn, event: AuditEvent<'_>) -> EngineResul
     use crate::db::schema::audit_throttle as t;
     let now = chrono::Utc::now().timestamp();
     flush_throttled(conn, now)?;
-    let key = format!(
-        "{}\u{0}{}\u{0}{}\u{0}{}",
+    // A JSON array: no separator can be forged, and PostgreSQL text holds no NUL bytes.
+    let key = serde_json::json!([
         event.action,
         clip(event.actor),
         clip(event.peer),
         clip(event.target)
-    );
+    ])
+    .to_string();
     with_conn!(conn, |c| diesel::insert_into(t::table)
         .values((
             t::key.eq(&key),
