@@ -338,10 +338,12 @@ fn sign_ins_are_audited_with_the_peer_address() {
             )
         })
         .collect();
+    // An unknown login may be a password typed into the wrong box: it is kept masked (issue 12).
+    let ghost = kumiki_engine::sessions::masked_login("ghost");
     let expected = [
         ("Administrator", "form", "failure"),
         ("Administrator", "form", "success"),
-        ("ghost", "authToken", "failure"),
+        (ghost.as_str(), "authToken", "failure"),
         ("Administrator", "authToken", "success"),
         ("Administrator", "passwordHeader", "failure"),
     ];
@@ -349,7 +351,15 @@ fn sign_ins_are_audited_with_the_peer_address() {
         seen,
         expected.map(|(a, m, o)| (a.to_owned(), m.to_owned(), o.to_owned()))
     );
-    assert_eq!(audit(&app, "outcome=failure&actor=ghost").len(), 1);
+    assert_eq!(
+        audit(
+            &app,
+            &format!("outcome=failure&actor={}", ghost.replace('?', "%3F"))
+        )
+        .len(),
+        1
+    );
+    assert!(audit(&app, "actor=ghost").is_empty());
     assert_eq!(audit(&app, "action=auth.signIn&limit=2").len(), 2);
     let (s, b) = app.get("/api/audit.json?from=2000-01-01&to=2000-01-02");
     assert_eq!((s, b["entries"].as_array().map(Vec::len)), (200, Some(0)));
@@ -519,7 +529,9 @@ fn tokens_deploys_and_deletions_are_audited() {
 #[test]
 fn the_audit_log_exports_as_csv_and_cannot_be_changed() {
     let app = TestApp::spawn();
-    // A login name typed to become a spreadsheet formula.
+    // A login name made to become a spreadsheet formula (an existing user: unknown logins are
+    // masked in the log).
+    app.user("=HYPERLINK(\"x\",\"a,b\")", "long-enough-1");
     let evil = app.with_auth(Auth::Password(
         "=HYPERLINK(\"x\",\"a,b\")".into(),
         "pw".into(),
