@@ -193,6 +193,32 @@ impl ActingContext {
         )
     }
 
+    /// API tokens: an app none of the tokens covers is `TokenNotPermitted` whether it exists or
+    /// not, so that a token cannot tell which app ids exist (kintone's GAIA_NO01 for both).
+    fn check_token_covers(&self, app: AppId) -> EngineResult<()> {
+        match &self.principal {
+            Principal::Tokens(tokens) if !tokens.contains_key(&app) => {
+                Err(UserError::TokenNotPermitted.into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The actor audit rows name: the user, or for API tokens `token:app<ids>` (the apps whose
+    /// tokens were sent), never the Administrator account the token's record writes are
+    /// attributed to.
+    pub fn audit_actor(&self) -> String {
+        match &self.principal {
+            Principal::Tokens(tokens) => {
+                let mut ids: Vec<i64> = tokens.keys().map(|a| a.0).collect();
+                ids.sort_unstable();
+                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!("token:app{}", ids.join("+"))
+            }
+            other => other.acting_user().to_owned(),
+        }
+    }
+
     /// Whether `row` is reachable through this context's path (see the module comment).
     fn check_reach(&self, conn: &mut DbConn, row: &AppRow) -> EngineResult<()> {
         if matches!(self.principal, Principal::System) {
@@ -242,6 +268,7 @@ impl ActingContext {
     /// The app's row, when it exists, is reachable through this path and the actor has `right`
     /// (`acl::check_app_access`: an app they may neither view nor manage is `AppNotFound`).
     pub fn find_app(&self, conn: &mut DbConn, app: AppId, right: AppRight) -> EngineResult<AppRow> {
+        self.check_token_covers(app)?;
         let row =
             AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
         self.checked(conn, &row, right)?;
@@ -281,6 +308,7 @@ impl ActingContext {
         app: AppId,
         right: AppRight,
     ) -> EngineResult<LiveApp> {
+        self.check_token_covers(app)?;
         let row =
             AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
         self.open_row(conn, row, right)
@@ -307,6 +335,7 @@ impl ActingContext {
     /// The app for its managers (script test runs, settings previews): live with the actor's
     /// rights, or, before the first deploy, the pre-live definition (there are no records yet).
     pub fn open_for_settings(&self, conn: &mut DbConn, app: AppId) -> EngineResult<LiveApp> {
+        self.check_token_covers(app)?;
         let row =
             AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
         // Never deployed: no permission lists are live yet, the default rights apply.
@@ -425,13 +454,7 @@ impl ActingContext {
         }
         audit::record(
             conn,
-            AuditEvent::success(
-                self.principal.acting_user(),
-                &self.peer,
-                action,
-                target,
-                detail,
-            ),
+            AuditEvent::success(&self.audit_actor(), &self.peer, action, target, detail),
         )
     }
 }

@@ -63,9 +63,11 @@ pub mod action {
     pub const USER_SIGN_OUT_EVERYWHERE: &str = "user.signOutEverywhere";
     /// Records were read in an app whose "record view log" setting is on.
     pub const RECORD_VIEW: &str = "record.view";
+    /// Who may create apps changed (`apps::AppCreationPolicy`).
+    pub const APP_CREATION_UPDATE: &str = "app.creation.update";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 31] = [
+    pub const ALL: &[&str] = &[
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -97,6 +99,7 @@ pub mod action {
         SIGN_OUT,
         USER_SIGN_OUT_EVERYWHERE,
         RECORD_VIEW,
+        APP_CREATION_UPDATE,
     ];
 }
 

@@ -131,6 +131,10 @@ pub enum UserError {
     },
     #[error("No privilege to proceed.")]
     Forbidden,
+    /// The server's app-creation setting does not let the caller create apps or import packages
+    /// (`apps::AppCreationPolicy`).
+    #[error("You are not allowed to create apps. Ask an administrator.")]
+    AppCreationNotAllowed,
     /// An app of a guest space asked for without the guest-space path (`acting`).
     #[error("To access an app in a guest space, specify the guest space ID in the request URL.")]
     GuestSpacePathRequired,

@@ -134,6 +134,8 @@ pub fn import_package(
     acting: &ActingContext,
     with_records: bool,
 ) -> EngineResult<AppId> {
+    // Importing a package creates an app: the same server setting decides who may.
+    apps::check_may_create(conn, acting.principal())?;
     let actor = &acting.actor();
     let def = definition_of(package)?;
     let (app_id, revision) = apps::create_app(conn, def.clone(), None, None, &actor.code)?;

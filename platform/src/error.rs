@@ -289,6 +289,8 @@ impl From<UserError> for ApiError {
                 .catalog("api.GAIA_LO04")
                 .arg("field", field),
             UserError::Forbidden => ApiError::new(403, "CB_NO02", message).catalog("api.CB_NO02"),
+            UserError::AppCreationNotAllowed => ApiError::new(403, "CB_NO02", message)
+                .catalog("security_rights.app_creation_not_allowed"),
             UserError::GuestSpacePathRequired => {
                 ApiError::new(400, "GAIA_IL23", message).catalog("api.GAIA_IL23")
             }

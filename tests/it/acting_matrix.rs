@@ -337,6 +337,8 @@ fn scripts_app(app: &TestApp, env: &Env) -> i64 {
 /// its own app; its planned job is made due (as if the hour had come) and the server runs it as the
 /// app's creator.
 fn schedule_probe(app: &TestApp, env: &Env, login: &str) -> Seen {
+    // Colleagues build apps here: the server's default lets only administrators.
+    app.allow_app_creation_by_everyone();
     let c = as_user(app, login);
     let (s, b) = c.post(
         "/k/v1/preview/app.json",

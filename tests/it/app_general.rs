@@ -196,6 +196,7 @@ fn only_administrators_switch_require_review() {
     let app = TestApp::spawn();
     app.user("sato", PW);
     let sato = app.with_auth(Auth::Password("sato".into(), PW.into()));
+    app.allow_app_creation_by_everyone();
     let (s, b) = sato.post("/k/v1/preview/app.json", json!({"name": "備品貸出管理"}));
     assert_eq!(s, 200, "{b}");
     let id: i64 = b["app"].as_str().unwrap().parse().unwrap();

@@ -35,5 +35,6 @@ mod search_admin;
 mod search_pages;
 mod search_ranking;
 mod security_auth;
+mod security_rights;
 mod ui_api;
 mod views_settings;

@@ -379,6 +379,12 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"app": app, "id": 1}),
         ),
         ("GET", "kumiki/directory", json!({})),
+        ("GET", "kumiki/admin/app-creation", json!({})),
+        (
+            "PUT",
+            "kumiki/admin/app-creation",
+            json!({"mode": "everyone"}),
+        ),
         ("GET", "kumiki/review/policy", json!({})),
         (
             "PUT",

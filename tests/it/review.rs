@@ -183,6 +183,7 @@ fn members_of_it_reviewers_review_and_only_admins_switch_review() {
 
     // A department user builds an app.
     let sato = as_user(&app, "sato");
+    app.allow_app_creation_by_everyone();
     let (s, b) = sato.post("/k/v1/preview/app.json", json!({"name": "窓口受付"}));
     assert_eq!(s, 200, "{b}");
     let id: i64 = b["app"].as_str().unwrap().parse().unwrap();
@@ -256,6 +257,7 @@ fn versions_diff_and_rollback() {
     let app = TestApp::spawn();
     app.user("sato", PW);
     let sato = as_user(&app, "sato");
+    app.allow_app_creation_by_everyone();
     let (s, b) = sato.post("/k/v1/preview/app.json", json!({"name": "台帳"}));
     assert_eq!(s, 200, "{b}");
     let id: i64 = b["app"].as_str().unwrap().parse().unwrap();

@@ -57,6 +57,8 @@ fn organisation(app: &TestApp) {
 
 /// An app created (and first deployed, with no policy yet) by `login`, then changed pre-live.
 fn app_of(app: &TestApp, login: &str, name: &str) -> i64 {
+    // Department users build apps here: the server's default lets only administrators.
+    app.allow_app_creation_by_everyone();
     let c = as_user(app, login);
     let (s, b) = c.post("/k/v1/preview/app.json", json!({"name": name}));
     assert_eq!(s, 200, "{b}");
@@ -244,9 +246,11 @@ fn the_queue_lists_pending_submissions_to_reviewers_only() {
         assert_eq!(list[0]["appName"], "備品貸出管理");
         assert_eq!(list[0]["submitter"]["name"], "佐藤 一郎");
         assert_eq!(list[0]["current"], true);
+        // A never-live app shows its first field and its default permission list (issue 12: a
+        // new app starts with CREATOR and everyone's record rights) for review.
         assert_eq!(
             list[0]["summary"],
-            json!([{"section": "fields", "count": 1}])
+            json!([{"section": "fields", "count": 1}, {"section": "permissions", "count": 3}])
         );
     }
 
@@ -281,6 +285,7 @@ fn the_queue_lists_pending_submissions_to_reviewers_only() {
 
 /// An app created while the policy is on: it has never gone live, and its first fields wait.
 fn app_of_under_policy(app: &TestApp, login: &str, name: &str) -> i64 {
+    app.allow_app_creation_by_everyone();
     let c = as_user(app, login);
     let (s, b) = c.post("/k/v1/preview/app.json", json!({"name": name}));
     assert_eq!(s, 200, "{b}");
@@ -402,6 +407,7 @@ fn templates_under_the_policy_wait_for_review() {
     let app = TestApp::spawn_with(|s| s.load_examples = false);
     organisation(&app);
     set_policy(&app, json!({"mode": "all"}));
+    app.allow_app_creation_by_everyone();
     let session = app.sign_in_form("sato", PW);
     let (s, html) = app.page(&session, "/");
     assert_eq!(s, 200);

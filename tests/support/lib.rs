@@ -258,6 +258,13 @@ impl TestApp {
         v["fileKey"].as_str().expect("fileKey").to_owned()
     }
 
+    /// Lets every signed-in user create apps (`PUT /api/admin/app-creation.json`; the server's
+    /// default is administrators only), for tests where a colleague builds an app.
+    pub fn allow_app_creation_by_everyone(&self) {
+        let (s, b) = self.put("/api/admin/app-creation.json", json!({"mode": "everyone"}));
+        assert_eq!(s, 200, "app creation setting: {b}");
+    }
+
     /// Creates a user through the engine.
     pub fn user(&self, login: &str, password: &str) {
         let db = kumiki_engine::db::Database::connect(&self.database_url, 1).unwrap();

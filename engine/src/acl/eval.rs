@@ -1,15 +1,17 @@
 //! The evaluator: what one principal may do in one app, from the app's deployed permission lists.
 //!
 //! Model (kintone's, see docs/api.md "Permissions"):
-//! - **App rights.** No app ACL set: every user has every right (Kumiki's default, so apps work
-//!   before anyone configures them). With an app ACL, the first entry matching the user decides;
+//! - **App rights.** No app ACL set: every user has every right (apps made before new apps got
+//!   their default list, see `apps::default_app_acl`); an app never deployed: its creator has every
+//!   right, administrators manage, nobody else has any. With an app ACL, the first entry matching the user decides;
 //!   the `everyone` group counts last wherever it stands; no match = no rights. System
 //!   administrators always manage. Edit, delete and export need view; import needs add.
 //! - **Record rights.** The rules are read top-down: the first rule whose condition matches the
 //!   record decides, through the first of its entities that matches the user (`everyone` last); a
 //!   matching rule that names none of the user's entities grants nothing. Records no rule matches
 //!   keep the app rights. A record right also needs the app right (edit needs app edit).
-//! - **Field rights.** A field without a rule is writable; a field with one gets the accessibility
+//! - **Field rights.** A field without a rule is writable (unless some rule names a field that no
+//!   longer exists: then fields without a rule are closed); a field with one gets the accessibility
 //!   of its first matching entity (`everyone` last), none when no entity matches. Viewing needs the
 //!   record view right; writing needs WRITE and the record edit right (add: the app add right).
 //! - CREATOR (and FIELD_ENTITY on the creator field) in record and field rules matches when the
@@ -270,7 +272,14 @@ impl Access {
             groups,
         };
         let Some(def) = definition else {
-            access.rights = AppRights::ALL;
+            // Never deployed: no permission list is live yet. Only the creator (and, below,
+            // administrators) may reach it, so that nobody else can save settings or scripts in
+            // someone else's new app before its permissions are set.
+            if code.as_str() == app_creator {
+                access.rights = AppRights::ALL;
+            } else if is_admin {
+                access.rights.manage = true;
+            }
             return access;
         };
         access.rights = match &def.app_acl {
@@ -357,6 +366,23 @@ impl Access {
             access
                 .fields
                 .insert(rule.code.clone(), first_match(&list, Accessibility::None));
+        }
+        // A rule naming no top-level field of the app once protected a field that was renamed
+        // or removed without its rule following it: which field it protected cannot be told any
+        // more, so every field without a rule is closed rather than open (fail closed). Deploys
+        // refuse such rules (`apps::check_field_acl_codes`); only definitions deployed before
+        // that check can hold one.
+        let orphaned = def
+            .field_acl
+            .iter()
+            .any(|r| !def.properties.contains_key(&r.code));
+        if orphaned {
+            for code in def.properties.keys() {
+                access
+                    .fields
+                    .entry(code.clone())
+                    .or_insert(Who::Fixed(Accessibility::None));
+            }
         }
         access
     }

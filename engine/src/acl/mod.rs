@@ -137,6 +137,15 @@ impl Principal {
     pub fn is_token(&self) -> bool {
         matches!(self, Principal::Tokens(_))
     }
+
+    /// Whether this caller may put files into the upload area: users may; API tokens only when
+    /// one of them may add or edit records (a view-only token has nothing to attach files to).
+    pub fn may_upload(&self) -> bool {
+        match self {
+            Principal::Tokens(tokens) => tokens.values().any(|t| t.add || t.edit),
+            Principal::User { .. } | Principal::System => true,
+        }
+    }
 }
 
 /// The token part of the app check: a token without the right (or for another app) gets

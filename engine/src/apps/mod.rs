@@ -1,11 +1,16 @@
 //! Apps: definitions with a pre-live (preview) and a live stage, deploy, and every deployed version.
 mod check;
+mod creation;
 mod definition;
 mod migrate;
 mod scripts;
 mod store;
 
 pub use check::check_definition;
+pub use creation::{
+    check_field_acl_codes, check_may_create, create_app_as, default_app_acl, AppCreationPolicy,
+    CreationMode,
+};
 pub use definition::{AppDefinition, FieldId, FieldRef};
 pub use scripts::{any_script_for, AppScript, ScriptEvent};
 pub use store::{

@@ -105,6 +105,10 @@ pub fn create_app(
     user: &str,
 ) -> EngineResult<(AppId, i64)> {
     definition.assign_field_ids();
+    // A new app is manageable only by its creator until its permissions are set.
+    if definition.app_acl.is_none() {
+        definition.app_acl = Some(super::creation::default_app_acl());
+    }
     let json = serde_json::to_string(&definition)?;
     let now = chrono::Utc::now().timestamp();
     {
@@ -224,8 +228,10 @@ pub fn save_preview(
                 return Err(UserError::SettingsRevisionConflict.into());
             }
         }
+        let before = definition.clone();
         change(&mut definition)?;
         definition.assign_field_ids();
+        super::creation::follow_field_acl(&before, &mut definition);
         let json = serde_json::to_string(&definition)?;
         let new_revision = revision + 1;
         let now = chrono::Utc::now().timestamp();
@@ -297,6 +303,9 @@ pub fn deploy(
             preview_revision,
             live.as_ref().map(|(d, _)| d),
         )?;
+        // Every deploy path: a field permission must name a field, or the field it was meant
+        // for would be open to everyone.
+        super::creation::check_field_acl_codes(&preview)?;
         check(conn, &preview, live.as_ref().map(|(d, _)| d))?;
         if let Some((live_def, _)) = &live {
             super::migrate::apply_definition_change(conn, app, live_def, &preview)?;

@@ -38,6 +38,11 @@ pub fn add_comment(
     mentions: &Value,
     user: &str,
 ) -> EngineResult<i64> {
+    // An API token writes comments only with a record-writing scope (add or edit): a view-only
+    // token reads, it does not post.
+    if app.access.principal.is_token() && !(app.access.rights.add || app.access.rights.edit) {
+        return Err(UserError::TokenNotPermitted.into());
+    }
     super::read::get_record(conn, app, record_id)?;
     // Comment ids are max + 1: concurrent adders must not pick the same id.
     super::write::lock_app_for_write(conn, app)?;
@@ -77,6 +82,11 @@ pub fn delete_comment(
     comment_id: i64,
     user: &str,
 ) -> EngineResult<()> {
+    // A token's comments are attributed to Administrator (kintone), so "the writer deletes" would
+    // let any token delete Administrator's comments: tokens never delete comments.
+    if app.access.principal.is_token() {
+        return Err(UserError::TokenNotPermitted.into());
+    }
     super::read::get_record(conn, app, record_id)?;
     let filter = record_comments::app_id
         .eq(app.row.id)

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::apps::{AppDefinition, LiveApp};
+use crate::apps::{AppDefinition, FieldId, LiveApp};
 use crate::db::schema::record_history;
 use crate::db::DbConn;
 use crate::error::EngineResult;
@@ -21,6 +21,11 @@ pub struct FieldChange {
     pub field: String,
     pub old: Value,
     pub new: Value,
+    /// The field's stable id (`AppDefinition::field_ids`) when the change was written, so that
+    /// the change is shown under the field's current code and rights, and not at all once the
+    /// field is deleted; absent in entries written before ids were kept.
+    #[serde(default, rename = "fieldId", skip_serializing_if = "Option::is_none")]
+    pub field_id: Option<FieldId>,
 }
 
 /// One entry of a record's history.
@@ -59,6 +64,7 @@ pub fn diff(
                 field: code.clone(),
                 old: o,
                 new: n,
+                field_id: def.field_ids.get(code).copied(),
             })
         })
         .collect()
@@ -137,8 +143,39 @@ pub fn insert_status(
     Ok(())
 }
 
-/// A record's history, newest first.
+/// A record's history as `app.access` may see it, newest first: each change under its field's
+/// current code, and only changes of fields the caller may view on `record` now. A change of a
+/// field that no longer exists is shown to no one: who could see it cannot be told any more (a
+/// deleted field hidden from some would otherwise leak to all).
 pub fn list_history(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    record: &super::StoredRecord,
+) -> EngineResult<Vec<HistoryEntry>> {
+    let def = &app.definition;
+    let mut entries = all_history(conn, app, record.id)?;
+    for e in &mut entries {
+        e.changes = std::mem::take(&mut e.changes)
+            .into_iter()
+            .filter_map(|mut c| {
+                let code = match c.field_id {
+                    Some(id) => def
+                        .field_ids
+                        .iter()
+                        .find(|(_, i)| **i == id)
+                        .map(|(code, _)| code.clone())?,
+                    None => def.field(&c.field).map(|_| c.field.clone())?,
+                };
+                c.field = code;
+                super::render::field_viewable(app, record, &c.field).then_some(c)
+            })
+            .collect();
+    }
+    Ok(entries)
+}
+
+/// A record's whole history, newest first, unfiltered (the server's own use).
+fn all_history(
     conn: &mut DbConn,
     app: &LiveApp,
     record_id: i64,
@@ -200,7 +237,8 @@ mod tests {
             vec![FieldChange {
                 field: "b".into(),
                 old: json!("1"),
-                new: json!("2")
+                new: json!("2"),
+                field_id: def.field_ids.get("b").copied(),
             }]
         );
         Ok(())

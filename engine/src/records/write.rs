@@ -619,6 +619,11 @@ fn target_id(conn: &mut DbConn, app: &LiveApp, target: &RecordTarget) -> EngineR
                 )
                 .into());
             }
+            // A key the caller may not view answers like a key that matches nothing, before any
+            // lookup: otherwise the answer would tell whether a hidden value exists.
+            if !app.access.field_queryable(&app.definition, field) {
+                return Ok(None);
+            }
             find_by_unique_value(conn, app, field, value, None)
         }
     }
@@ -680,7 +685,12 @@ pub fn update_records(
             (Err(e), _) => return Err(e),
         };
         if !rights_on(conn, app, id)?.edit {
-            return Err(UserError::Forbidden.into());
+            // Found by key but not the caller's to edit: the same answer as no match.
+            return Err(match &update.target {
+                RecordTarget::UpdateKey { .. } => UserError::UpdateKeyNoMatch,
+                RecordTarget::Id(_) => UserError::Forbidden,
+            }
+            .into());
         }
         if let Some(expected) = update.revision.filter(|r| *r != -1) {
             if expected != existing.revision {

@@ -51,7 +51,7 @@ pub fn restore_record(
     actor: &Actor,
 ) -> EngineResult<i64> {
     let record = get_record(conn, app, id)?;
-    let history = list_history(conn, app, id)?;
+    let history = list_history(conn, app, &record)?;
     let values = values_at(&record.values, &history, revision)?;
     let mut input = Map::new();
     let mut differs = false;
@@ -109,6 +109,7 @@ mod tests {
                     field: f.into(),
                     old,
                     new,
+                    field_id: None,
                 })
                 .collect(),
             process_action: None,

@@ -4,6 +4,7 @@
 //! a missing one.
 
 mod admin;
+mod admin_apps;
 mod admin_review;
 mod admin_search;
 pub(crate) mod app_icons;
@@ -64,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/tokens", web::get().to(admin::tokens))
         .route("/admin/audit", web::get().to(admin::audit))
         .route("/admin/search", web::get().to(admin_search::page))
+        .route("/admin/app-creation", web::get().to(admin_apps::page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))

@@ -163,13 +163,7 @@ pub async fn create_app(
             return Err(crate::error::ApiError::invalid("name", "name"));
         }
         let (id, _) = conn.write_transaction(|c| {
-            apps::create_app(
-                c,
-                AppDefinition::new(name.trim()),
-                None,
-                None,
-                acting.user_code(),
-            )
+            apps::create_app_as(c, &acting, AppDefinition::new(name.trim()))
         })?;
         Ok(id.0)
     })

@@ -128,8 +128,7 @@ pub fn create_app(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     if space.is_some() {
         return Err(ApiError::invalid("space", "Spaces are not available yet."));
     }
-    let user = call.caller.principal.acting_user().to_owned();
-    let (id, revision) = apps::create_app(call.conn, AppDefinition::new(&name), None, None, &user)?;
+    let (id, revision) = apps::create_app_as(call.conn, call.acting, AppDefinition::new(&name))?;
     Ok(json!({"app": id.0.to_string(), "revision": revision.to_string()}))
 }
 

@@ -80,6 +80,9 @@ async fn upload(
     let key = blocking(move || {
         let mut conn = state.conn()?;
         let caller = authenticate(&state, &mut conn, &creds)?;
+        if !caller.principal.may_upload() {
+            return Err(UserError::TokenNotPermitted.into());
+        }
         let user = caller.principal.acting_user().to_owned();
         Ok(state
             .files

@@ -4,6 +4,7 @@
 //! `bulkRequest.json` dispatches its sub-requests through the same table inside one transaction.
 
 mod acl;
+mod app_creation;
 mod app_settings;
 mod apps;
 mod bulk;
@@ -388,6 +389,8 @@ pub fn dispatch(
         ("GET", false, "kumiki/directory") => directory::directory(call, &p),
         ("POST", false, "kumiki/record/calc") => ui_api::calc(call, &p),
         ("GET", false, "kumiki/record/history") => ui_api::history(call, &p),
+        ("GET", false, "kumiki/admin/app-creation") => app_creation::get_policy(call, &p),
+        ("PUT", false, "kumiki/admin/app-creation") => app_creation::put_policy(call, &p),
         ("GET", false, "kumiki/org/users") => org_api::list_users(call, &p),
         ("POST", false, "kumiki/org/users") => org_api::add_user(call, &p),
         ("PUT", false, "kumiki/org/users") => org_api::update_user(call, &p),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::fields::formula::compute_record;
 use kumiki_engine::query::fold::fold;
-use kumiki_engine::records::{field_viewable, get_record, history::list_history};
+use kumiki_engine::records::{get_record, history::list_history};
 use kumiki_engine::users::User;
 use serde_json::{json, Map, Value};
 
@@ -121,7 +121,7 @@ pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let app = call.live_app(p.i64("app")?, AppRight::View)?;
     let id = p.i64("id")?;
     let record = get_record(call.conn, &app, id)?;
-    let entries = list_history(call.conn, &app, id)?;
+    let entries = list_history(call.conn, &app, &record)?;
     let mut names: HashMap<String, String> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
@@ -135,8 +135,7 @@ pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         let changes: Vec<Value> = e
             .changes
             .iter()
-            // Changes of fields the caller may not view are left out.
-            .filter(|c| field_viewable(&app, &record, &c.field))
+            // `list_history` left out the changes of fields the caller may not view now.
             .map(|c| {
                 let field = app.definition.field(&c.field);
                 json!({

@@ -38,6 +38,8 @@ before(async () => {
   await api("PUT", "/api/org/memberships.json", { user: "sato", departments: ["johoseisaku"], primaryDepartment: "johoseisaku" });
   await api("POST", "/api/org/groups.json", { code: "it-reviewers", name: "情報政策課 審査担当" });
   await api("PUT", "/api/org/memberships.json", { user: "sato", groups: ["it-reviewers"] });
+  // Only administrators create apps by default: 総務課 is allowed to build its own.
+  await api("PUT", "/api/admin/app-creation.json", { mode: "listed", departments: ["somu"] });
   assert.deepEqual(await api("PUT", "/api/review/policy.json", { mode: "all" }), { mode: "all", departments: [] });
 });
 after(async () => { await browser?.close(); await server?.stop(); });
