@@ -57,6 +57,8 @@ test("policy on the admin page, publishing waits, the reviewer approves from the
   await api("PUT", "/api/org/memberships.json", { user: "yamada", departments: ["somu"], primaryDepartment: "somu" });
   await api("POST", "/api/org/groups.json", { code: "it-reviewers", name: "情報政策課" });
   await api("PUT", "/api/org/memberships.json", { user: "ito", groups: ["it-reviewers"] });
+  // Only administrators create apps by default: 総務課 builds its own.
+  await api("PUT", "/api/admin/app-creation.json", { mode: "listed", departments: ["somu"] });
 
   // Before any policy, yamada builds 備品貸出管理 with a loan workflow and publishes it.
   const yamada = await signIn(...YAMADA);
