@@ -47,9 +47,13 @@ pub mod action {
     pub const PERMISSION_UPDATE: &str = "permission.update";
     /// The server-wide review policy changed (`review::policy`).
     pub const REVIEW_POLICY_UPDATE: &str = "review.policy.update";
+    /// A user's second factor changed (`mfa`: enable, disable, recoveryCodes, adminReset).
+    pub const USER_MFA: &str = "user.mfa";
+    /// The server-wide sign-in settings changed (`mfa::save_settings`).
+    pub const SECURITY_SETTINGS_UPDATE: &str = "security.settings.update";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 26] = [
+    pub const ALL: [&str; 28] = [
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -76,6 +80,8 @@ pub mod action {
         RECORD_RESTORE,
         PERMISSION_UPDATE,
         REVIEW_POLICY_UPDATE,
+        USER_MFA,
+        SECURITY_SETTINGS_UPDATE,
     ];
 }
 

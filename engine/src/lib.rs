@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod fields;
 pub mod jobs;
+pub mod mfa;
 pub mod org;
 pub mod packages;
 pub mod process;

@@ -215,6 +215,22 @@ pub fn check_password(
     Ok(user)
 }
 
+/// Checks a password given on its own to the API (`X-Cybozu-Authorization`, `/api/auth/token`):
+/// refused for a user with TOTP on, as kintone does (they use API tokens or a signed-in session), so
+/// the second factor cannot be skipped. The answer is the one of a wrong password.
+pub fn check_password_only(
+    state: &AppState,
+    conn: &mut DbConn,
+    login: &str,
+    password: &str,
+) -> Result<User, ApiError> {
+    let user = check_password(state, conn, login, password)?;
+    if !kumiki_engine::mfa::password_only_allowed(conn, &user.code)? {
+        return Err(ApiError::bad_password());
+    }
+    Ok(user)
+}
+
 /// Resolves credentials to a caller, or the kintone error for what was wrong.
 pub fn authenticate(
     state: &AppState,
@@ -222,7 +238,7 @@ pub fn authenticate(
     creds: &Credentials,
 ) -> Result<Caller, ApiError> {
     if let Some((login, password)) = &creds.password {
-        let user = match check_password(state, conn, login, password) {
+        let user = match check_password_only(state, conn, login, password) {
             Ok(user) => user,
             Err(e) => {
                 record_sign_in_failure(conn, login, &creds.peer, "passwordHeader");

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::wants_japanese;
-use crate::auth::{check_password, issue_jwt, record_sign_in_failure, record_sign_in_success};
+use crate::auth::{check_password_only, issue_jwt, record_sign_in_failure, record_sign_in_success};
 use crate::error::ApiError;
 use crate::state::{blocking, AppState};
 
@@ -31,7 +31,7 @@ pub async fn issue_token(
         let peer = crate::auth::peer_of(&req);
         let (token, exp) = blocking(move || {
             let mut conn = state.conn()?;
-            let user = check_password(&state, &mut conn, &request.login, &request.password)
+            let user = check_password_only(&state, &mut conn, &request.login, &request.password)
                 .inspect_err(|_| {
                     record_sign_in_failure(&mut conn, &request.login, &peer, "authToken")
                 })?;
