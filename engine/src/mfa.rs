@@ -245,7 +245,10 @@ pub fn start_enrolment(ctx: &ActingContext, conn: &mut DbConn) -> EngineResult<S
     with_conn!(conn, |c| diesel::update(
         users::table.filter(users::code.eq(&user))
     )
-    .set(users::totp_secret.eq(Some(&secret)))
+    .set((
+        users::totp_secret.eq(Some(&secret)),
+        users::totp_last_step.eq(0),
+    ))
     .execute(c))?;
     Ok(secret)
 }
@@ -378,6 +381,8 @@ fn clear_totp(conn: &mut DbConn, user: &str) -> EngineResult<()> {
     .set((
         users::totp_enabled.eq(false),
         users::totp_secret.eq(None::<String>),
+        // The next secret is new: its codes cannot replay the old one's.
+        users::totp_last_step.eq(0),
     ))
     .execute(c))?;
     with_conn!(conn, |c| diesel::delete(
