@@ -66,6 +66,11 @@ pub mod action {
     /// Who may create apps changed (`apps::AppCreationPolicy`).
     pub const APP_CREATION_UPDATE: &str = "app.creation.update";
 
+    /// A user's second factor changed (`mfa`: enable, disable, recoveryCodes, adminReset).
+    pub const USER_MFA: &str = "user.mfa";
+    /// The server-wide sign-in settings changed (`mfa::save_settings`).
+    pub const SECURITY_SETTINGS_UPDATE: &str = "security.settings.update";
+
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
         SIGN_IN,
@@ -100,6 +105,8 @@ pub mod action {
         USER_SIGN_OUT_EVERYWHERE,
         RECORD_VIEW,
         APP_CREATION_UPDATE,
+        USER_MFA,
+        SECURITY_SETTINGS_UPDATE,
     ];
 }
 

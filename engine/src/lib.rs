@@ -11,6 +11,7 @@ pub mod error;
 pub mod fields;
 pub mod jobs;
 pub mod netlist;
+pub mod mfa;
 pub mod org;
 pub mod packages;
 pub mod process;

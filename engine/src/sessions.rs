@@ -11,6 +11,8 @@ use diesel::prelude::*;
 use crate::db::schema::{login_failures, revoked_jwts, sessions, user_recent_apps};
 use crate::db::DbConn;
 use crate::error::EngineResult;
+use crate::mfa;
+use crate::users::User;
 use crate::with_conn;
 
 /// Failures within this window count towards the lockout.
@@ -32,20 +34,58 @@ pub fn create_session(
             sessions::user_code.eq(user),
             sessions::created_at.eq(now),
             sessions::expires_at.eq(now + lifetime_seconds),
+            sessions::last_seen_at.eq(now),
         ))
         .execute(c))?;
     Ok(id)
 }
 
-/// The user of a live session.
-pub fn session_user(conn: &mut DbConn, id: &str) -> EngineResult<Option<String>> {
+/// A request within this many seconds of the last recorded one does not write `last_seen_at` again
+/// (so a page with many requests writes once); the inactivity timeout is at least a minute.
+const TOUCH_SECONDS: i64 = 15;
+
+/// The user of a live session with what they must do first (`mfa::obligation`). A session is live
+/// before its absolute expiry (12 hours) and while the user was active within the inactivity timeout
+/// (`mfa::settings`, sliding: each request moves it on); an idle session is deleted. Disabled users
+/// have no live session.
+pub fn session_status(
+    conn: &mut DbConn,
+    id: &str,
+) -> EngineResult<Option<(User, mfa::Obligation)>> {
     let now = chrono::Utc::now().timestamp();
-    let user = with_conn!(conn, |c| sessions::table
+    let row: Option<(String, i64)> = with_conn!(conn, |c| sessions::table
         .filter(sessions::id.eq(id).and(sessions::expires_at.gt(now)))
-        .select(sessions::user_code)
-        .first::<String>(c)
+        .select((sessions::user_code, sessions::last_seen_at))
+        .first(c)
         .optional())?;
-    Ok(user)
+    let Some((code, last_seen)) = row else {
+        return Ok(None);
+    };
+    let settings = mfa::settings(conn)?;
+    if last_seen + settings.idle_minutes * 60 <= now {
+        delete_session(conn, id)?;
+        return Ok(None);
+    }
+    if now - last_seen >= TOUCH_SECONDS {
+        with_conn!(conn, |c| diesel::update(
+            sessions::table.filter(sessions::id.eq(id))
+        )
+        .set(sessions::last_seen_at.eq(now))
+        .execute(c))?;
+    }
+    let Some(user) = User::find_by_code(conn, &code)?.filter(|u| u.is_active) else {
+        return Ok(None);
+    };
+    let obligation = mfa::obligation_with(conn, &user, &settings)?;
+    Ok(Some((user, obligation)))
+}
+
+/// The user of a live session that may do anything: none while a forced password change or a
+/// required TOTP enrolment is pending, so the API refuses such a session until it is done.
+pub fn session_user(conn: &mut DbConn, id: &str) -> EngineResult<Option<String>> {
+    Ok(session_status(conn, id)?
+        .filter(|(_, ob)| *ob == mfa::Obligation::None)
+        .map(|(u, _)| u.code))
 }
 
 /// Ends a session (sign-out).

@@ -305,6 +305,25 @@ pub fn sign_in_with_password(
     }
 }
 
+/// A password given on its own to the API (`X-Cybozu-Authorization`, `/api/auth/token`): as
+/// [`sign_in_with_password`], and refused for a user with TOTP on, as kintone does (they use API
+/// tokens or a signed-in session), so the second factor cannot be skipped. The answer is the one
+/// of a wrong password.
+pub fn sign_in_with_password_only(
+    state: &AppState,
+    conn: &mut DbConn,
+    login: &str,
+    password: &str,
+    peer: &str,
+    method: &str,
+) -> Result<User, ApiError> {
+    let user = sign_in_with_password(state, conn, login, password, peer, method)?;
+    if !kumiki_engine::mfa::password_only_allowed(conn, &user.code)? {
+        return Err(ApiError::bad_password());
+    }
+    Ok(user)
+}
+
 fn note_failure(conn: &mut DbConn, login: &str, peer: &str, method: &str, locked: bool) {
     if let Err(e) = sessions::sign_in_failed(conn, login, peer, method, locked) {
         tracing::error!(error = %e, "could not record a failed sign-in");
@@ -318,8 +337,14 @@ pub fn authenticate(
     creds: &Credentials,
 ) -> Result<Caller, ApiError> {
     if let Some((login, password)) = &creds.password {
-        let user =
-            sign_in_with_password(state, conn, login, password, &creds.peer, "passwordHeader")?;
+        let user = sign_in_with_password_only(
+            state,
+            conn,
+            login,
+            password,
+            &creds.peer,
+            "passwordHeader",
+        )?;
         return caller_for_user(state, conn, user, creds, "password");
     }
     if let Some(token) = &creds.bearer {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 fn add_user(app: &TestApp, code: &str, name: &str) {
     let (s, b) = app.post(
         "/api/org/users.json",
-        json!({"code": code, "name": name, "password": format!("pass-{code}-12345")}),
+        json!({"code": code, "name": name, "password": format!("pass-{code}-12345"), "mustChangePassword": false}),
     );
     assert_eq!(s, 200, "{b}");
 }

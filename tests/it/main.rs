@@ -36,5 +36,6 @@ mod search_pages;
 mod search_ranking;
 mod security_auth;
 mod security_rights;
+mod security_mfa;
 mod ui_api;
 mod views_settings;

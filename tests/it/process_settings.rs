@@ -30,7 +30,7 @@ fn lending_app(app: &TestApp) -> i64 {
     ] {
         let (s, b) = app.post(
             "/api/org/users.json",
-            json!({"code": code, "name": name, "password": PW}),
+            json!({"code": code, "name": name, "password": PW, "mustChangePassword": false}),
         );
         assert_eq!(s, 200, "{b}");
     }

@@ -15,7 +15,7 @@ fn as_user<'a>(app: &'a TestApp, login: &str) -> Client2<'a> {
 fn person(app: &TestApp, code: &str, name: &str, department: Option<&str>) {
     let (s, b) = app.post(
         "/api/org/users.json",
-        json!({"code": code, "name": name, "password": PW}),
+        json!({"code": code, "name": name, "password": PW, "mustChangePassword": false}),
     );
     assert_eq!(s, 200, "{b}");
     if let Some(d) = department {

@@ -13,6 +13,10 @@ diesel::table! {
         created_at -> BigInt,
         is_active -> Bool,
         credentials_epoch -> BigInt,
+        totp_secret -> Nullable<Text>,
+        totp_enabled -> Bool,
+        totp_last_step -> BigInt,
+        must_change_password -> Bool,
     }
 }
 
@@ -181,6 +185,7 @@ diesel::table! {
         user_code -> Text,
         created_at -> BigInt,
         expires_at -> BigInt,
+        last_seen_at -> BigInt,
     }
 }
 
@@ -304,5 +309,16 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         finished_at -> Nullable<BigInt>,
+    }
+}
+
+// Sign-in hardening (migration 2026-12-05-000003_mfa, `crate::mfa`).
+
+diesel::table! {
+    user_recovery_codes (id) {
+        id -> BigInt,
+        user_code -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<BigInt>,
     }
 }

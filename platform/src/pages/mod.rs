@@ -3,10 +3,12 @@
 //! session cookie plus a CSRF header. A page for something the user may not see answers exactly like
 //! a missing one.
 
+mod account;
 mod admin;
 mod admin_apps;
 mod admin_review;
 mod admin_search;
+mod admin_security;
 pub(crate) mod app_icons;
 mod assets;
 mod designer;
@@ -38,6 +40,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file:.*}", web::get().to(assets::asset))
         .route("/login", web::get().to(session::login_page))
         .route("/login", web::post().to(session::login_submit))
+        .route("/login/code", web::post().to(session::login_code_submit))
+        .route("/account/password", web::get().to(account::password_page))
+        .route(
+            "/account/password",
+            web::post().to(account::password_submit),
+        )
+        .route("/account/security", web::get().to(account::security_page))
+        .route("/account/totp/start", web::post().to(account::totp_start))
+        .route(
+            "/account/totp/confirm",
+            web::post().to(account::totp_confirm),
+        )
+        .route(
+            "/account/totp/disable",
+            web::post().to(account::totp_disable),
+        )
+        .route(
+            "/account/totp/recovery",
+            web::post().to(account::totp_recovery),
+        )
+        .route("/admin/security", web::get().to(admin_security::page))
+        .route("/admin/security", web::post().to(admin_security::save))
+        .route(
+            "/admin/security/reset-totp",
+            web::post().to(admin_security::reset_totp),
+        )
         .route("/logout", web::post().to(session::logout))
         .route("/lang", web::post().to(session::switch_language))
         .route("/settings", web::get().to(prefs::page))

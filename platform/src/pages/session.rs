@@ -9,6 +9,7 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
+use kumiki_engine::mfa::Obligation;
 use kumiki_engine::sessions;
 use kumiki_engine::users::User;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,9 @@ pub struct SessionUser {
     pub groups: Vec<String>,
     /// The primary department (`PRIMARY_ORGANIZATION()`).
     pub primary_department: Option<String>,
+    /// What the user must do before anything else (a forced password change, a required TOTP
+    /// enrolment); only the account pages see a user with one ([`current_user_any`]).
+    pub obligation: Obligation,
 }
 
 impl SessionUser {
@@ -125,27 +129,33 @@ pub fn session_id_of(state: &AppState, cookie: &str) -> Option<(String, String)>
     Some((data.claims.sid, data.claims.sub))
 }
 
-/// Resolves the session cookie of a request (one database read).
+/// Resolves the session cookie of a request to a user who may use every page: a session with a
+/// pending obligation counts as none here, so no page can forget to check it.
 pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<SessionUser> {
+    current_user_any(req, state)
+        .await
+        .filter(|u| u.obligation == Obligation::None)
+}
+
+/// Resolves the session cookie of a request, also while the user has an obligation (the account
+/// pages that fulfil it, sign-out). Checks the inactivity timeout and moves it on.
+pub async fn current_user_any(req: &HttpRequest, state: &AppState) -> Option<SessionUser> {
     let cookie = req.cookie(SESSION_COOKIE)?;
     let (sid, _) = session_id_of(state, cookie.value())?;
     let state2 = state.clone();
     let sid2 = sid.clone();
     let user = blocking(move || {
         let mut conn = state2.conn()?;
-        let Some(code) = sessions::session_user(&mut conn, &sid2)? else {
-            return Ok(None);
-        };
-        let Some(user) = User::find_by_code(&mut conn, &code)?.filter(|u| u.is_active) else {
+        let Some((user, obligation)) = sessions::session_status(&mut conn, &sid2)? else {
             return Ok(None);
         };
         let ctx = kumiki_engine::org::principal_context(&mut conn, &user.code)?;
-        Ok(Some((user, ctx)))
+        Ok(Some((user, ctx, obligation)))
     })
     .await
     .ok()
     .flatten()?;
-    let (user, ctx) = user;
+    let (user, ctx, obligation) = user;
     Some(SessionUser {
         departments: ctx.departments,
         own_departments: ctx.own_departments,
@@ -158,30 +168,42 @@ pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<Session
         locale: user.locale,
         timezone: user.timezone,
         session_id: sid,
+        obligation,
     })
 }
 
-/// The signed-in user, or a redirect to the sign-in page that comes back here.
+/// The page that fulfils an obligation.
+pub fn obligation_page(obligation: Obligation) -> Option<&'static str> {
+    match obligation {
+        Obligation::None => None,
+        Obligation::ChangePassword => Some("/account/password"),
+        Obligation::EnrolTotp => Some("/account/security"),
+    }
+}
+
+/// The signed-in user, or a redirect: to the sign-in page that comes back here, or to the page of
+/// what the user must do first.
 pub async fn require_user(
     req: &HttpRequest,
     state: &AppState,
 ) -> Result<SessionUser, HttpResponse> {
-    match current_user(req, state).await {
-        Some(u) => Ok(u),
-        None => {
-            let next = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-            Err(see_other(&format!("/login?next={encoded}")))
-        }
+    let next = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    match current_user_any(req, state).await {
+        Some(u) => match obligation_page(u.obligation) {
+            None => Ok(u),
+            Some(page) => Err(see_other(&format!("{page}?next={encoded}"))),
+        },
+        None => Err(see_other(&format!("/login?next={encoded}"))),
     }
 }
 
 /// A local path to go back to after sign-in (never another site).
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
@@ -219,6 +241,8 @@ struct LoginData {
     next: String,
     login: String,
     error: String,
+    /// The second step: the password was right, the form asks the TOTP or recovery code.
+    code_step: bool,
 }
 
 #[derive(Deserialize)]
@@ -241,7 +265,11 @@ fn login_response(
         None,
         &token,
         Page {
-            template: "login",
+            template: if data.code_step {
+                "login_code"
+            } else {
+                "login"
+            },
             title,
             data: &data,
             page_data: Value::Null,
@@ -257,14 +285,18 @@ pub async fn login_page(
     state: web::Data<AppState>,
     q: web::Query<NextQuery>,
 ) -> HttpResponse {
-    if current_user(&req, &state).await.is_some() {
-        return see_other(&safe_next(q.next.as_deref()));
+    if let Some(u) = current_user_any(&req, &state).await {
+        return match obligation_page(u.obligation) {
+            None => see_other(&safe_next(q.next.as_deref())),
+            Some(page) => see_other(page),
+        };
     }
     let lang = request_lang(&req, None);
     let data = LoginData {
         next: safe_next(q.next.as_deref()),
         login: String::new(),
         error: String::new(),
+        code_step: false,
     };
     login_response(&state, lang, data, actix_web::http::StatusCode::OK)
 }
@@ -295,6 +327,7 @@ pub async fn login_submit(
             next: next.clone(),
             login: login.to_owned(),
             error: i18n::format(lang, key, args),
+            code_step: false,
         };
         login_response(&state, lang, data, actix_web::http::StatusCode::OK)
     };
@@ -311,23 +344,17 @@ pub async fn login_submit(
     let st = state.get_ref().clone();
     let login = form.login.clone();
     let password = form.password.clone();
-    enum Outcome {
-        Ok(String),
-        Locked(i64),
-        Failed,
-    }
     let outcome = blocking(move || {
         let mut conn = st.conn()?;
         // The one password path shared with the API (lockout, per-address limit, audit).
         match crate::auth::sign_in_with_password(&st, &mut conn, &login, &password, &peer, "form") {
             Ok(user) => {
-                sessions::clear_failures(&mut conn, &user.code)?;
-                let sid = sessions::create_session(&mut conn, &user.code, SESSION_HOURS * 3600)?;
-                crate::auth::record_sign_in_success(&mut conn, &user.code, &peer, "form")?;
-                Ok(Outcome::Ok(format!(
-                    "{}\u{0}{}\u{0}{}",
-                    user.code, sid, user.locale
-                )))
+                // With TOTP on, the password only opens the second step; failures are kept
+                // until it succeeds, so wrong codes add up with wrong passwords.
+                if kumiki_engine::mfa::state(&mut conn, &user.code)?.totp_enabled {
+                    return Ok(Outcome::NeedCode(user.code));
+                }
+                finish_sign_in(&mut conn, &user, &peer, "form")
             }
             Err(e) if e.status.as_u16() == 429 => Ok(Outcome::Locked(
                 e.extra
@@ -342,40 +369,240 @@ pub async fn login_submit(
     })
     .await;
     match outcome {
-        Ok(Outcome::Ok(pair)) => {
-            let mut parts = pair.split('\u{0}');
-            let (code, sid) = (
-                parts.next().unwrap_or_default(),
-                parts.next().unwrap_or_default(),
-            );
-            let user_lang = parts.next().and_then(Lang::parse).unwrap_or(lang);
-            let claims = SessionClaims {
-                sub: code.to_owned(),
-                sid: sid.to_owned(),
-                exp: chrono::Utc::now().timestamp() + SESSION_HOURS * 3600,
-                iss: "kumiki".into(),
-                aud: AUDIENCE.into(),
-            };
-            let Ok(token) = jsonwebtoken::encode(
-                &jsonwebtoken::Header::default(),
-                &claims,
-                &jsonwebtoken::EncodingKey::from_secret(&state.jwt_secret),
-            ) else {
-                return super::internal_error(&state, lang, None);
-            };
-            let mut resp = see_other(&next);
-            let _ = resp.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
-            let _ = resp.add_cookie(&lang_cookie(&state, user_lang));
-            let mut gone = cookie(&state, LOGIN_CSRF_COOKIE, String::new(), 0);
-            gone.make_removal();
-            let _ = resp.add_cookie(&gone);
-            resp
-        }
+        Ok(Outcome::Ok(done)) => session_response(&state, lang, &done, &next),
+        Ok(Outcome::NeedCode(code)) => code_step_response(&state, lang, &code, &next, ""),
         Ok(Outcome::Locked(seconds)) => {
             let minutes = ((seconds + 59) / 60).to_string();
             fail("login.locked", &[("minutes", &minutes)], &form.login)
         }
         Ok(Outcome::Failed) => fail("login.failed", &[], &form.login),
+        Err(_) => super::internal_error(&state, lang, None),
+    }
+}
+
+/// A signed-in user's new session.
+struct SignedIn {
+    code: String,
+    sid: String,
+    locale: String,
+}
+
+enum Outcome {
+    Ok(SignedIn),
+    NeedCode(String),
+    Locked(i64),
+    Failed,
+}
+
+/// Ends a successful sign-in: forgets the failures, creates the session, writes the audit row.
+fn finish_sign_in(
+    conn: &mut kumiki_engine::db::DbConn,
+    user: &User,
+    peer: &str,
+    method: &str,
+) -> Result<Outcome, crate::error::ApiError> {
+    sessions::clear_failures(conn, &user.code)?;
+    let sid = sessions::create_session(conn, &user.code, SESSION_HOURS * 3600)?;
+    crate::auth::record_sign_in_success(conn, &user.code, peer, method)?;
+    Ok(Outcome::Ok(SignedIn {
+        code: user.code.clone(),
+        sid,
+        locale: user.locale.clone(),
+    }))
+}
+
+/// The redirect that sets the session cookie (a new session id at every sign-in).
+fn session_response(state: &AppState, lang: Lang, done: &SignedIn, next: &str) -> HttpResponse {
+    let user_lang = Lang::parse(&done.locale).unwrap_or(lang);
+    let claims = SessionClaims {
+        sub: done.code.clone(),
+        sid: done.sid.clone(),
+        exp: chrono::Utc::now().timestamp() + SESSION_HOURS * 3600,
+        iss: "kumiki".into(),
+        aud: AUDIENCE.into(),
+    };
+    let Ok(token) = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&state.jwt_secret),
+    ) else {
+        return super::internal_error(state, lang, None);
+    };
+    let mut resp = see_other(next);
+    let _ = resp.add_cookie(&cookie(state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+    let _ = resp.add_cookie(&lang_cookie(state, user_lang));
+    for name in [LOGIN_CSRF_COOKIE, PENDING_COOKIE] {
+        let mut gone = cookie(state, name, String::new(), 0);
+        gone.make_removal();
+        let _ = resp.add_cookie(&gone);
+    }
+    resp
+}
+
+/// After users changed their own password (which ends every session of theirs, this one too): a
+/// new session for the browser that proved the new password, so they stay signed in here only.
+pub(super) fn renewed_session(
+    conn: &mut kumiki_engine::db::DbConn,
+    code: &str,
+) -> kumiki_engine::EngineResult<String> {
+    sessions::create_session(conn, code, SESSION_HOURS * 3600)
+}
+
+/// The redirect that sets the cookie of a session made by [`renewed_session`].
+pub(super) fn renewed_session_response(
+    state: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    sid: String,
+    next: &str,
+) -> HttpResponse {
+    let done = SignedIn {
+        code: user.code.clone(),
+        sid,
+        locale: user.locale.clone(),
+    };
+    session_response(state, lang, &done, next)
+}
+
+/// The cookie of the second sign-in step: a signed, 5-minute token naming the user whose password
+/// was right. It is not a session: nothing but `/login/code` accepts it.
+const PENDING_COOKIE: &str = "kumiki_mfa_pending";
+const PENDING_AUDIENCE: &str = "kumiki-mfa-pending";
+const PENDING_SECONDS: i64 = 300;
+
+fn pending_validation() -> jsonwebtoken::Validation {
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    v.leeway = 0;
+    v.set_issuer(&["kumiki"]);
+    v.set_audience(&[PENDING_AUDIENCE]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v
+}
+
+fn code_step_response(
+    state: &AppState,
+    lang: Lang,
+    login: &str,
+    next: &str,
+    error: &str,
+) -> HttpResponse {
+    let claims = SessionClaims {
+        sub: login.to_owned(),
+        sid: String::new(),
+        exp: chrono::Utc::now().timestamp() + PENDING_SECONDS,
+        iss: "kumiki".into(),
+        aud: PENDING_AUDIENCE.into(),
+    };
+    let Ok(token) = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&state.jwt_secret),
+    ) else {
+        return super::internal_error(state, lang, None);
+    };
+    let data = LoginData {
+        next: next.to_owned(),
+        login: login.to_owned(),
+        error: error.to_owned(),
+        code_step: true,
+    };
+    let mut resp = login_response(state, lang, data, actix_web::http::StatusCode::OK);
+    let _ = resp.add_cookie(&cookie(state, PENDING_COOKIE, token, PENDING_SECONDS));
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+    next: Option<String>,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// `POST /login/code`: the second step. A wrong code is a sign-in failure (it counts towards the
+/// lockout and is audited); a right one (TOTP once, or an unused recovery code) starts the session.
+pub async fn login_code_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    let lang = request_lang(&req, None);
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let expected = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let pending = req.cookie(PENDING_COOKIE).and_then(|c| {
+        jsonwebtoken::decode::<SessionClaims>(
+            c.value(),
+            &jsonwebtoken::DecodingKey::from_secret(&state.jwt_secret),
+            &pending_validation(),
+        )
+        .ok()
+    });
+    let Some(pending) = pending else {
+        // Expired or missing: start again from the password.
+        let data = LoginData {
+            next,
+            login: String::new(),
+            error: i18n::t(lang, "login.code_expired"),
+            code_step: false,
+        };
+        return login_response(&state, lang, data, actix_web::http::StatusCode::OK);
+    };
+    let login = pending.claims.sub;
+    if expected.is_empty() || !same_secret(&expected, &form.csrf) {
+        let msg = i18n::t(lang, "error.csrf");
+        return code_step_response(&state, lang, &login, &next, &msg);
+    }
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let st = state.get_ref().clone();
+    let login2 = login.clone();
+    let answer = form.code.clone();
+    let outcome = blocking(move || {
+        let mut conn = st.conn()?;
+        // The same gate as passwords: wrong codes add up with wrong passwords.
+        let locked = match sessions::sign_in_gate(&mut conn, &login2, &peer)? {
+            sessions::Gate::Open => 0,
+            sessions::Gate::LoginLocked { retry_after }
+            | sessions::Gate::AddressLocked { retry_after } => retry_after,
+        };
+        if locked > 0 {
+            sessions::sign_in_failed(&mut conn, &login2, &peer, "totp", true)?;
+            return Ok(Outcome::Locked(locked));
+        }
+        let Some(user) = User::find_by_code(&mut conn, &login2)?.filter(|u| u.is_active) else {
+            return Ok(Outcome::Failed);
+        };
+        let now = chrono::Utc::now().timestamp();
+        if kumiki_engine::mfa::verify_second_factor(&mut conn, &user.code, &answer, now)? {
+            finish_sign_in(&mut conn, &user, &peer, "form+totp")
+        } else {
+            sessions::sign_in_failed(&mut conn, &login2, &peer, "totp", false)?;
+            Ok(Outcome::Failed)
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Outcome::Ok(done)) => session_response(&state, lang, &done, &next),
+        Ok(Outcome::Locked(seconds)) => {
+            let minutes = ((seconds + 59) / 60).to_string();
+            let data = LoginData {
+                next,
+                login,
+                error: i18n::format(lang, "login.locked", &[("minutes", &minutes)]),
+                code_step: false,
+            };
+            login_response(&state, lang, data, actix_web::http::StatusCode::OK)
+        }
+        Ok(Outcome::NeedCode(_) | Outcome::Failed) => {
+            let msg = i18n::t(lang, "login.code_failed");
+            code_step_response(&state, lang, &login, &next, &msg)
+        }
         Err(_) => super::internal_error(&state, lang, None),
     }
 }
@@ -392,7 +619,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    if let Some(user) = current_user(&req, &state).await {
+    if let Some(user) = current_user_any(&req, &state).await {
         if same_secret(&user.csrf, &form.csrf) {
             let st = state.get_ref().clone();
             let sid = user.session_id.clone();

@@ -72,14 +72,19 @@ pub fn list_users(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
     Ok(json!({ "users": out }))
 }
 
-/// `POST /api/org/users.json {code, name, password, isAdmin?}` → `{code}`.
+/// `POST /api/org/users.json {code, name, password, isAdmin?, mustChangePassword?}` → `{code}`. The
+/// user must change the password at first sign-in unless `mustChangePassword` is false.
 pub fn add_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     require_admin(call.caller)?;
     let code = required_str(p, "code")?;
     let name = p.opt_str("name")?.unwrap_or_default();
     let password = required_str(p, "password")?;
     let is_admin = p.opt_bool("isAdmin")?.unwrap_or(false);
+    // The administrator knows this password: the user chooses their own at first sign-in unless
+    // the caller says otherwise (`mustChangePassword: false`, e.g. an account for a script).
+    let must_change = p.opt_bool("mustChangePassword")?.unwrap_or(true);
     let user = User::create(call.conn, &code, &name, &password, is_admin)?;
+    kumiki_engine::mfa::set_must_change(call.conn, &user.code, must_change)?;
     let target = format!("user:{}", user.code);
     call.audit(
         action::USER_ADD,
@@ -89,7 +94,8 @@ pub fn add_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({ "code": user.code }))
 }
 
-/// `PUT /api/org/users.json {code, name?, isAdmin?, password?}` → `{}`. An administrator cannot take
+/// `PUT /api/org/users.json {code, name?, isAdmin?, password?, mustChangePassword?}` → `{}`. A new
+/// password must be changed at the next sign-in unless `mustChangePassword` is false. An administrator cannot take
 /// away their own administrator flag (someone must be left to undo it).
 pub fn update_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     require_admin(call.caller)?;
@@ -124,7 +130,13 @@ pub fn update_user(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             ));
         }
         User::set_password(call.conn, &code, &password)?;
-        call.audit(action::USER_PASSWORD, &target, json!({}))?;
+        let must_change = p.opt_bool("mustChangePassword")?.unwrap_or(true);
+        kumiki_engine::mfa::set_must_change(call.conn, &code, must_change)?;
+        call.audit(
+            action::USER_PASSWORD,
+            &target,
+            json!({ "mustChangePassword": must_change }),
+        )?;
     }
     Ok(json!({}))
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::wants_japanese;
-use crate::auth::{decode_jwt, issue_jwt, record_sign_in_success, sign_in_with_password};
+use crate::auth::{decode_jwt, issue_jwt, record_sign_in_success, sign_in_with_password_only};
 use crate::error::ApiError;
 use crate::state::{blocking, AppState};
 
@@ -34,7 +34,7 @@ pub async fn issue_token(
         let peer = crate::auth::peer_of(&req);
         let (token, exp) = blocking(move || {
             let mut conn = state.conn()?;
-            let user = sign_in_with_password(
+            let user = sign_in_with_password_only(
                 &state,
                 &mut conn,
                 &request.login,

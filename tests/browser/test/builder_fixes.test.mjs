@@ -166,7 +166,7 @@ test("field codes follow the label until typed by hand or published; the help te
 
 test("user and department pickers: partial names match, and a name never chosen blocks saving", async () => {
   for (const [code, name] of [["tanaka", "田中 花子"], ["tanaka2", "田中 一郎"], ["sato", "佐藤 一郎"]]) {
-    await call("POST", "/api/org/users.json", { code, name, password: "pass-" + code + "-12345" });
+    await call("POST", "/api/org/users.json", { code, name, password: "pass-" + code + "-12345", mustChangePassword: false });
   }
   await call("POST", "/api/org/departments.json", { code: "soumu", name: "総務課" });
   const { app } = await call("POST", "preview/app.json", { name: "貸出記録" });
@@ -326,7 +326,7 @@ test("a record page of an app without process management makes no failing reques
 });
 
 test("English pages name the system fields in English; the sign-in page follows the user's language", async () => {
-  await call("POST", "/api/org/users.json", { code: "emma", name: "Emma", password: "pass-emma-12345" });
+  await call("POST", "/api/org/users.json", { code: "emma", name: "Emma", password: "pass-emma-12345", mustChangePassword: false });
   const { app } = await call("POST", "preview/app.json", { name: "英語の確認" });
   await call("POST", "preview/app/form/fields.json", { app, properties: { 件名: { type: "SINGLE_LINE_TEXT", code: "件名", label: "件名" } } });
   await call("PUT", "preview/app/views.json", { app, views: { 一覧: { type: "LIST", name: "一覧", index: "0",

@@ -108,7 +108,7 @@ test("a new user builds 備品貸出管理 as the guide says; the screenshots ar
 
   // 4. The workflow with an approver. The process page is set up through the API here (its own
   // browser test drives it); the screenshot shows the page as it is.
-  await api("POST", "/api/org/users.json", { code: "sato", name: "佐藤 一郎", password: "sato-password-1" });
+  await api("POST", "/api/org/users.json", { code: "sato", name: "佐藤 一郎", password: "sato-password-1", mustChangePassword: false });
   const approver = { type: "ONE", entities: [{ entity: { type: "USER", code: "sato" } }] };
   await api("PUT", "preview/app/status.json", { app, enable: true,
     states: {

@@ -36,7 +36,7 @@ before(async () => {
   browser = await launchBrowser();
   await api("POST", "/api/org/departments.json", { code: "somu", name: "総務課" });
   for (const [code, name] of [["tanaka", "田中 花子"], ["sato", "佐藤 一郎"], ["saito", "斉藤 三郎"]]) {
-    await api("POST", "/api/org/users.json", { code, name, password: PW });
+    await api("POST", "/api/org/users.json", { code, name, password: PW, mustChangePassword: false });
   }
   await api("PUT", "/api/org/memberships.json", { user: "tanaka", departments: ["somu"] });
   ({ app } = await api("POST", "preview/app.json", { name: "備品貸出管理" }));

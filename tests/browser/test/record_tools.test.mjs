@@ -278,7 +278,7 @@ test("desktop list screenshot", async () => {
 });
 
 test("field rights: a hidden field is left out of the search, a read-only one stays read-only in the list", async () => {
-  await call("POST", "/api/org/users.json", { code: "clerk", name: "窓口 花子", password: "clerk-password-1" });
+  await call("POST", "/api/org/users.json", { code: "clerk", name: "窓口 花子", password: "clerk-password-1", mustChangePassword: false });
   const everyone = { type: "GROUP", code: "everyone" };
   const admin = { type: "USER", code: "Administrator" };
   await api("PUT", "preview/field/acl.json", { app: appId, rights: [

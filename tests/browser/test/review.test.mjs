@@ -32,9 +32,9 @@ async function signIn(login, password) {
 }
 
 test("submit in the designer, review with the diagram, approve, live", async () => {
-  await api("POST", "/api/org/users.json", { code: "tanaka", name: "田中 花子", password: "tanaka-password-1" });
   // Only administrators create apps by default: department users are allowed here.
   await api("PUT", "/api/admin/app-creation.json", { mode: "everyone" });
+  await api("POST", "/api/org/users.json", { code: "tanaka", name: "田中 花子", password: "tanaka-password-1", mustChangePassword: false });
   const staff = await signIn("tanaka", "tanaka-password-1");
 
   // The department user builds and publishes a first version (no review required yet).

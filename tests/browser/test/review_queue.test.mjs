@@ -51,9 +51,9 @@ test("policy on the admin page, publishing waits, the reviewer approves from the
   // The organisation: 総務課 (yamada builds there), 佐藤 一郎 approves loans, 伊藤 三郎 reviews for IT.
   await api("POST", "/api/org/departments.json", { code: "somu", name: "総務課" });
   await api("POST", "/api/org/departments.json", { code: "kikaku", name: "企画課" });
-  await api("POST", "/api/org/users.json", { code: "yamada", name: "山田 太郎", password: YAMADA[1] });
-  await api("POST", "/api/org/users.json", { code: "sato", name: "佐藤 一郎", password: "sato-password-1" });
-  await api("POST", "/api/org/users.json", { code: "ito", name: "伊藤 三郎", password: ITO[1] });
+  await api("POST", "/api/org/users.json", { code: "yamada", name: "山田 太郎", password: YAMADA[1], mustChangePassword: false });
+  await api("POST", "/api/org/users.json", { code: "sato", name: "佐藤 一郎", password: "sato-password-1", mustChangePassword: false });
+  await api("POST", "/api/org/users.json", { code: "ito", name: "伊藤 三郎", password: ITO[1], mustChangePassword: false });
   await api("PUT", "/api/org/memberships.json", { user: "yamada", departments: ["somu"], primaryDepartment: "somu" });
   await api("POST", "/api/org/groups.json", { code: "it-reviewers", name: "情報政策課" });
   await api("PUT", "/api/org/memberships.json", { user: "ito", groups: ["it-reviewers"] });

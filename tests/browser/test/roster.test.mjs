@@ -57,8 +57,8 @@ test("each city edits only its own roster rows; record rules set on the permissi
   // Organisation: two cities, one staff member each.
   await api("POST", "/api/org/departments.json", { code: "nagano", name: "長野市" });
   await api("POST", "/api/org/departments.json", { code: "matsumoto", name: "松本市" });
-  await api("POST", "/api/org/users.json", { code: "nagano1", name: "長野 一郎", password: "nagano-password-1" });
-  await api("POST", "/api/org/users.json", { code: "matsumoto1", name: "松本 花子", password: "matsumoto-password-1" });
+  await api("POST", "/api/org/users.json", { code: "nagano1", name: "長野 一郎", password: "nagano-password-1", mustChangePassword: false });
+  await api("POST", "/api/org/users.json", { code: "matsumoto1", name: "松本 花子", password: "matsumoto-password-1", mustChangePassword: false });
   await api("PUT", "/api/org/memberships.json", { user: "nagano1", departments: ["nagano"] });
   await api("PUT", "/api/org/memberships.json", { user: "matsumoto1", departments: ["matsumoto"] });
 

@@ -65,8 +65,8 @@ before(async () => {
     await api("POST", "record.json", { app, record: { 管理番号: { value: no }, 備品名: { value: name }, 貸出日: { value: day } } });
   }
   await api("PUT", "record/status.json", { app, id: 3, action: "返却する", assignee: "Administrator" });
-  await api("POST", "/api/org/users.json", { code: "sato", name: "佐藤 一郎", password: PW });
-  await api("POST", "/api/org/users.json", { code: "suzuki", name: "鈴木 花子", password: PW });
+  await api("POST", "/api/org/users.json", { code: "sato", name: "佐藤 一郎", password: PW, mustChangePassword: false });
+  await api("POST", "/api/org/users.json", { code: "suzuki", name: "鈴木 花子", password: PW, mustChangePassword: false });
 });
 after(async () => { await browser?.close(); await server?.stop(); });
 
