@@ -9,7 +9,7 @@ use kumiki_engine::mfa::{self, Obligation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::session::{current_user_any, obligation_page, page_for, safe_next, same_secret};
+use super::session::{current_user_any, page_for, safe_next, same_secret};
 use super::{see_other, Page, SessionUser};
 use crate::error::{render_message, ApiError};
 use crate::i18n::{self, Lang};
