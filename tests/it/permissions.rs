@@ -379,6 +379,13 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"app": app, "id": 1}),
         ),
         ("GET", "kumiki/directory", json!({})),
+        ("POST", "kumiki/app/visit", json!({"app": app})),
+        ("GET", "kumiki/security/allowlist", json!({})),
+        (
+            "PUT",
+            "kumiki/security/allowlist",
+            json!({"enabled": false, "entries": ["10.0.0.0/8"]}),
+        ),
         ("GET", "kumiki/review/policy", json!({})),
         (
             "PUT",

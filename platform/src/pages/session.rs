@@ -1,7 +1,9 @@
 //! Sign-in, sign-out, the session cookie, CSRF tokens and the language switch.
 //!
-//! The session cookie (`kumiki_session`, HttpOnly, SameSite=Lax, Secure unless the operator runs plain
-//! HTTP on an intranet) carries a signed token naming a row of `sessions`; signing out deletes the row.
+//! The session cookie (`__Host-kumiki_session`: HttpOnly, SameSite=Lax, Secure, path `/`, no domain,
+//! so no other host or path can set or shadow it; `kumiki_session` without the prefix and Secure only
+//! when the operator runs plain HTTP on an intranet, `--insecure-cookies`) carries a signed token
+//! naming a row of `sessions`; signing out deletes the row.
 //! Every state-changing form carries a CSRF token derived from the session id with the server secret,
 //! and page scripts send it as `X-CSRF-Token`. Before sign-in, the login form uses a double-submit
 //! cookie. Five failures within 15 minutes lock a login for the rest of that window, and twenty
@@ -20,8 +22,28 @@ use crate::auth::check_password;
 use crate::i18n::{self, Lang};
 use crate::state::{blocking, AppState};
 
-pub const SESSION_COOKIE: &str = "kumiki_session";
-const LOGIN_CSRF_COOKIE: &str = "kumiki_login_csrf";
+pub const SESSION_COOKIE: &str = "__Host-kumiki_session";
+/// The session cookie's name under `--insecure-cookies` (`__Host-` requires Secure).
+pub const PLAIN_SESSION_COOKIE: &str = "kumiki_session";
+const LOGIN_CSRF_COOKIE: &str = "__Host-kumiki_login_csrf";
+const PLAIN_LOGIN_CSRF_COOKIE: &str = "kumiki_login_csrf";
+
+/// The name of the session cookie under these settings.
+pub fn session_cookie(settings: &crate::settings::Settings) -> &'static str {
+    if settings.insecure_cookies {
+        PLAIN_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+fn login_csrf_cookie(state: &AppState) -> &'static str {
+    if state.settings.insecure_cookies {
+        PLAIN_LOGIN_CSRF_COOKIE
+    } else {
+        LOGIN_CSRF_COOKIE
+    }
+}
 const SESSION_HOURS: i64 = 12;
 
 /// The signed-in user of a page request.
@@ -34,6 +56,8 @@ pub struct SessionUser {
     pub timezone: String,
     pub session_id: String,
     pub csrf: String,
+    /// The client's address (`client_address`), for the audit rows the pages write.
+    pub peer: String,
     /// Department codes with their ancestors, and group codes (`org::principal_context`).
     pub departments: Vec<String>,
     /// The user's own departments (no ancestors).
@@ -69,7 +93,7 @@ impl SessionUser {
             kumiki_engine::acting::Channel::Page,
             self.tz(state),
         )
-        .with_peer(String::new(), "session")
+        .with_peer(self.peer.clone(), "session")
     }
 }
 
@@ -128,7 +152,7 @@ pub fn session_id_of(state: &AppState, cookie: &str) -> Option<(String, String)>
 
 /// Resolves the session cookie of a request (one database read).
 pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<SessionUser> {
-    let cookie = req.cookie(SESSION_COOKIE)?;
+    let cookie = req.cookie(session_cookie(&state.settings))?;
     let (sid, _) = session_id_of(state, cookie.value())?;
     let state2 = state.clone();
     let sid2 = sid.clone();
@@ -159,6 +183,7 @@ pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<Session
         locale: user.locale,
         timezone: user.timezone,
         session_id: sid,
+        peer: crate::client_address::client_address(req),
     })
 }
 
@@ -181,10 +206,22 @@ pub async fn require_user(
     }
 }
 
-/// A local path to go back to after sign-in (never another site).
-fn safe_next(next: Option<&str>) -> String {
+/// A local path to go back to after sign-in (never another site), else `/`.
+///
+/// Only a path of this site is followed: it starts with one `/` and holds visible ASCII alone.
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example` or
+/// `/\\evil.example` would become the other site's `//evil.example`; a control character would also
+/// make the `Location` header invalid (a 500). Anything else (non-ASCII included: what Kumiki
+/// builds is percent-encoded) falls back to the portal.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -249,7 +286,7 @@ fn login_response(
             scripts: vec![],
         },
     );
-    let _ = resp.add_cookie(&cookie(state, LOGIN_CSRF_COOKIE, token, 3600));
+    let _ = resp.add_cookie(&cookie(state, login_csrf_cookie(state), token, 3600));
     resp
 }
 
@@ -288,7 +325,7 @@ pub async fn login_submit(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let expected = req
-        .cookie(LOGIN_CSRF_COOKIE)
+        .cookie(login_csrf_cookie(&state))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     let fail = |key: &str, args: &[(&str, &str)], login: &str| {
@@ -305,10 +342,7 @@ pub async fn login_submit(
     if form.login.trim().is_empty() || form.password.is_empty() {
         return fail("login.required", &[], &form.login);
     }
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let peer = crate::client_address::client_address(&req);
     let st = state.get_ref().clone();
     let login = form.login.clone();
     let password = form.password.clone();
@@ -366,9 +400,14 @@ pub async fn login_submit(
                 return super::internal_error(&state, lang, None);
             };
             let mut resp = see_other(&next);
-            let _ = resp.add_cookie(&cookie(&state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+            let _ = resp.add_cookie(&cookie(
+                &state,
+                session_cookie(&state.settings),
+                token,
+                SESSION_HOURS * 3600,
+            ));
             let _ = resp.add_cookie(&lang_cookie(&state, user_lang));
-            let mut gone = cookie(&state, LOGIN_CSRF_COOKIE, String::new(), 0);
+            let mut gone = cookie(&state, login_csrf_cookie(&state), String::new(), 0);
             gone.make_removal();
             let _ = resp.add_cookie(&gone);
             resp
@@ -408,7 +447,7 @@ pub async fn logout(
         }
     }
     let mut resp = see_other("/login");
-    let mut gone = cookie(&state, SESSION_COOKIE, String::new(), 0);
+    let mut gone = cookie(&state, session_cookie(&state.settings), String::new(), 0);
     gone.make_removal();
     let _ = resp.add_cookie(&gone);
     resp
