@@ -45,6 +45,9 @@ enum Need<'a> {
     NonEmpty,
 }
 
+/// AND-ed conditions PostgreSQL may plan as joins; a longer chain is kept one expression.
+const MAX_JOINED_CONDITIONS: usize = 8;
+
 impl<'b> Compiler<'b> {
     pub fn new(b: &'b mut SqlBuilder) -> Self {
         Compiler { b, next_alias: 0 }
@@ -113,6 +116,13 @@ impl<'b> Compiler<'b> {
             }
         }
         let count = others.len() + groups.len();
+        // PostgreSQL turns every `EXISTS` of a top-level AND into a semi-join and plans them together,
+        // which takes seconds for a hundred conditions and hours for a few hundred. `IS TRUE` keeps a
+        // long chain one expression, evaluated per record as SQLite does; short chains keep the join.
+        let opaque = self.b.dialect == Dialect::Postgres && count > MAX_JOINED_CONDITIONS;
+        if opaque {
+            self.push("(");
+        }
         self.balanced(0, count, " AND ", &mut |c, i| match others.get(i) {
             Some(item) => c.expr(item),
             None => {
@@ -121,6 +131,9 @@ impl<'b> Compiler<'b> {
                 }
             }
         });
+        if opaque {
+            self.push(" IS TRUE)");
+        }
     }
 
     fn leaf(&mut self, r: &Resolved) {

@@ -625,8 +625,28 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let ok = format!("{}a = 1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
-        let deep = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let deep = format!("{}a = 1{}", "(".repeat(50_000), ")".repeat(50_000));
         assert_eq!(code_of(parse(&deep)), Some(QueryErrorCode::Syntax));
+        // Longer than the text limit: refused before it is even split into tokens.
+        let long = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(code_of(parse(&long)), Some(QueryErrorCode::TooComplex));
+    }
+
+    #[test]
+    fn size_limits_are_too_complex() {
+        let many = |n: usize, term: &str, sep: &str| vec![term; n].join(sep);
+        let cases = [
+            many(MAX_CONDITIONS + 1, "a = 1", " or "),
+            format!("a in ({})", many(MAX_IN_VALUES + 1, "1", ",")),
+            format!("a in (1) and b in ({})", many(MAX_IN_VALUES, "1", ",")),
+            format!("order by {}", many(MAX_SORT_KEYS + 1, "a asc", ", ")),
+            format!("a like \"{}\"", "x".repeat(MAX_LIKE_CHARS + 1)),
+        ];
+        for q in &cases {
+            assert_eq!(code_of(parse(q)), Some(QueryErrorCode::TooComplex));
+        }
+        assert!(parse(&many(MAX_CONDITIONS, "a = 1", " or ")).is_ok());
+        assert!(parse(&format!("a in ({})", many(MAX_IN_VALUES, "1", ","))).is_ok());
     }
 
     #[test]
