@@ -243,7 +243,7 @@ fn same_origin(req: &ServiceRequest, via_trusted_proxy: bool) -> bool {
             }
         }
     }
-    hosts.iter().any(|h| *h == source)
+    hosts.contains(&source)
 }
 
 #[cfg(test)]
