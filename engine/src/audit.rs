@@ -71,6 +71,9 @@ pub mod action {
     /// The server-wide sign-in settings changed (`mfa::save_settings`).
     pub const SECURITY_SETTINGS_UPDATE: &str = "security.settings.update";
 
+    /// The server-wide IP allowlist changed (`allowlist`; from the browser or `kumiki allowlist`).
+    pub const ALLOWLIST_UPDATE: &str = "security.allowlist.update";
+
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
         SIGN_IN,
@@ -107,6 +110,7 @@ pub mod action {
         APP_CREATION_UPDATE,
         USER_MFA,
         SECURITY_SETTINGS_UPDATE,
+        ALLOWLIST_UPDATE,
     ];
 }
 

@@ -212,6 +212,9 @@ pub enum QueryErrorCode {
     OffsetTooLarge,
     /// `GAIA_IQ09`-like: the field cannot be used in `order by`.
     SortNotAllowed,
+    /// `GAIA_QU03` (Kumiki's, beside kintone's QU01/QU02): the query is over a size limit (length,
+    /// conditions, `in` values, sort keys, `like` text); `query::parser` lists the limits.
+    TooComplex,
 }
 
 /// Every engine error.

@@ -4,6 +4,7 @@
 
 pub mod acl;
 pub mod acting;
+pub mod allowlist;
 pub mod apps;
 pub mod audit;
 pub mod db;

@@ -92,16 +92,21 @@ pub fn credentials_from(req: &HttpRequest) -> Result<Credentials, ApiError> {
             creds.bearer = Some(token.trim().to_owned());
         }
     }
-    creds.session = req
-        .cookie(crate::pages::session::SESSION_COOKIE)
-        .map(|c| c.value().to_owned());
+    // Only the cookie of the name these settings use: with `__Host-`, a cookie planted by another
+    // host under the plain name is never read.
+    let session_cookie = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map_or(crate::pages::session::SESSION_COOKIE, |s| {
+            crate::pages::session::session_cookie(&s.settings)
+        });
+    creds.session = req.cookie(session_cookie).map(|c| c.value().to_owned());
     creds.csrf_header = req
         .headers()
         .get("X-CSRF-Token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     creds.state_changing = crate::routes::effective_method(req) != actix_web::http::Method::GET;
-    creds.peer = peer_of(req);
+    creds.peer = crate::client_address::client_address(req);
     Ok(creds)
 }
 
@@ -208,11 +213,10 @@ fn record_token_failure(conn: &mut DbConn, actor: &str, peer: &str, kind: &str, 
     }
 }
 
-/// The address a request came from (the socket peer; a reverse proxy's own address behind one).
+/// The client's address: [`crate::client_address::client_address`] (the socket peer, or behind a
+/// trusted proxy the client it names), the one value of the lockout, audit log and allowlist.
 pub fn peer_of(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    crate::client_address::client_address(req)
 }
 
 /// The principal of a user: their departments (with ancestors) and groups come from `org`.

@@ -164,6 +164,37 @@ impl ApiError {
         .arg("limit", limit.to_string())
     }
 
+    /// 429: the server-wide budget for request bodies is spent (`body_budget`); kintone's code for
+    /// too many concurrent calls.
+    pub fn too_busy() -> ApiError {
+        ApiError::new(
+            429,
+            "GAIA_TO04",
+            "The number of concurrent API requests exceeds the limit.",
+        )
+        .catalog("edge.too_busy")
+    }
+
+    /// 403: the client's address is outside the server's IP allowlist (`edge`).
+    pub fn address_not_allowed() -> ApiError {
+        ApiError::new(
+            403,
+            "CB_NO02",
+            "Access from your IP address is not allowed.",
+        )
+        .catalog("edge.address_not_allowed")
+    }
+
+    /// 403: a state-changing request with cookies from another site's page (`edge`).
+    pub fn foreign_origin() -> ApiError {
+        ApiError::new(
+            403,
+            "CB_NO02",
+            "The request came from a page of another site and was refused.",
+        )
+        .catalog("edge.foreign_origin")
+    }
+
     pub fn unknown_api() -> ApiError {
         ApiError::new(404, "CB_NF01", "The specified API does not exist.").catalog("api.CB_NF01")
     }
@@ -383,6 +414,7 @@ fn query_error(code: QueryErrorCode, message: String) -> ApiError {
         QueryErrorCode::LimitTooLarge => "GAIA_QU01",
         QueryErrorCode::OffsetTooLarge => "GAIA_QU02",
         QueryErrorCode::SortNotAllowed => "GAIA_IQ09",
+        QueryErrorCode::TooComplex => "GAIA_QU03",
     };
     ApiError::new(400, kintone_code, message)
 }

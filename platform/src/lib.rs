@@ -3,7 +3,10 @@
 //! results and errors into kintone's wire format.
 
 pub mod auth;
+pub mod body_budget;
+pub mod client_address;
 pub mod dev_assets;
+pub mod edge;
 pub mod error;
 pub mod examples;
 pub mod i18n;

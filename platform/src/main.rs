@@ -73,6 +73,21 @@ enum Command {
         /// Session cookies without the Secure flag (plain-HTTP intranets on a host other than localhost).
         #[arg(long, env = "KUMIKI_INSECURE_COOKIES")]
         insecure_cookies: bool,
+        /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header names
+        /// the client; the client's address is the right-most one that is not a trusted proxy.
+        #[arg(long, env = "KUMIKI_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: String,
+        /// The header the trusted proxies write: x-forwarded-for or forwarded (RFC 7239).
+        #[arg(long, env = "KUMIKI_PROXY_HEADER", default_value = "x-forwarded-for")]
+        proxy_header: String,
+        /// Ignore the IP allowlist (to get back in after locking yourself out; see `allowlist clear`).
+        #[arg(long, env = "KUMIKI_ALLOWLIST_OFF")]
+        allowlist_off: bool,
+    },
+    /// The server-wide IP allowlist (set by administrators in the browser, /admin/allowlist).
+    Allowlist {
+        #[command(subcommand)]
+        command: AllowlistCommand,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -118,6 +133,15 @@ enum AuditCommand {
     /// Check the hash chain over the audit log (JSON report; exit status 1 when a row was changed,
     /// inserted or removed). Note the `head` hash elsewhere to notice later rewrites of the tail.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum AllowlistCommand {
+    /// Print the allowlist (JSON).
+    Show,
+    /// Switch the allowlist off (its entries are kept), e.g. after an administrator locked themselves
+    /// out; running servers apply it within seconds.
+    Clear,
 }
 
 #[derive(Subcommand)]
@@ -313,6 +337,9 @@ fn main() -> anyhow::Result<()> {
             no_examples,
             workers,
             insecure_cookies,
+            trusted_proxies,
+            proxy_header,
+            allowlist_off,
         } => {
             let settings = Settings {
                 host,
@@ -320,6 +347,13 @@ fn main() -> anyhow::Result<()> {
                 load_examples: !no_examples,
                 insecure_cookies,
                 workers,
+                trusted_proxies: kumiki_platform::client_address::TrustedProxies::parse(
+                    &trusted_proxies,
+                )
+                .map_err(anyhow::Error::msg)?,
+                proxy_header: kumiki_platform::client_address::ProxyHeader::parse(&proxy_header)
+                    .context("--proxy-header must be x-forwarded-for or forwarded")?,
+                allowlist_off,
                 ..settings_of(&cli.common)
             };
             actix_web::rt::System::new().block_on(async move {
@@ -417,6 +451,24 @@ fn main() -> anyhow::Result<()> {
                     let forgotten = kumiki_engine::records::changes::forget(&mut conn, &name)?;
                     anyhow::ensure!(forgotten, "no change-log consumer named {name}");
                     println!("forgot the change-log consumer {name}");
+                }
+            }
+            Ok(())
+        }
+        Command::Allowlist { command } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let list = kumiki_engine::allowlist::load(&mut conn)?;
+            match command {
+                AllowlistCommand::Show => println!("{}", serde_json::to_string_pretty(&list)?),
+                AllowlistCommand::Clear => {
+                    let off = conn.write_transaction(|c| {
+                        kumiki_engine::allowlist::clear(c, ADMINISTRATOR, "cli")
+                    })?;
+                    println!(
+                        "the IP allowlist is off (its {} entries are kept)",
+                        off.entries.len()
+                    );
                 }
             }
             Ok(())

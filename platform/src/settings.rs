@@ -30,8 +30,19 @@ pub struct Settings {
     /// Time zone for API-token callers and new users.
     pub default_timezone: chrono_tz::Tz,
     /// Leave the `Secure` flag off session cookies, for intranets served over plain HTTP on a host other
-    /// than localhost (browsers drop Secure cookies there). Off by default.
+    /// than localhost (browsers drop Secure cookies there). Off by default. The cookies then also lose
+    /// their `__Host-` prefix, which requires Secure.
     pub insecure_cookies: bool,
+    /// Reverse proxies whose forwarding header names the client (`--trusted-proxies`); none by default.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
+    /// The header those proxies write (`--proxy-header`, default `X-Forwarded-For`).
+    pub proxy_header: crate::client_address::ProxyHeader,
+    /// Ignore the IP allowlist (`--allowlist-off`): the way back in for an administrator who locked
+    /// themselves out and cannot run `kumiki allowlist clear`.
+    pub allowlist_off: bool,
+    /// Request bodies of the kintone API held in memory at once, across all requests, counting
+    /// what parsing them costs; beyond it calls answer 429 until others finish.
+    pub max_inflight_body_bytes: usize,
     /// The dictionary for whole-word search ranking: `Auto` compiles `<data_dir>/dictionary/ipadic`
     /// from Debian's mecab-ipadic once when missing; `Off` searches on bigrams alone.
     pub search_dictionary: kumiki_search::morph::DictionarySetting,
@@ -53,6 +64,10 @@ impl Default for Settings {
             workers: 0,
             default_timezone: chrono_tz::Asia::Tokyo,
             insecure_cookies: false,
+            trusted_proxies: crate::client_address::TrustedProxies::default(),
+            proxy_header: crate::client_address::ProxyHeader::default(),
+            allowlist_off: false,
+            max_inflight_body_bytes: 256 * 1024 * 1024,
             search_dictionary: kumiki_search::morph::DictionarySetting::Auto,
         }
     }
@@ -89,6 +104,9 @@ impl Settings {
         }
         if self.max_body_bytes < 1024 {
             return Err("the body limit must be at least 1024 bytes".into());
+        }
+        if self.max_inflight_body_bytes < self.max_body_bytes {
+            return Err("the in-flight body budget must be at least the body limit".into());
         }
         Ok(())
     }

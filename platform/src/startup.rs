@@ -80,7 +80,12 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         password_cache: Arc::new(PasswordCache::default()),
         templates: Arc::new(crate::templates::registry().map_err(anyhow::Error::msg)?),
         search: Arc::new(search),
+        allowlist: Arc::new(crate::edge::AllowlistCache::default()),
+        body_budget: crate::body_budget::BodyBudget::new(settings.max_inflight_body_bytes),
     };
+    if settings.allowlist_off {
+        tracing::warn!("--allowlist-off: the IP allowlist is ignored; every address is served");
+    }
     Ok((state, generated))
 }
 
@@ -177,6 +182,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                // Innermost of the three: it runs inside the request's span (its log lines carry
+                // the request id) and sees every route, the fallback included.
+                .wrap(actix_web::middleware::from_fn(crate::edge::edge))
                 .wrap(actix_web::middleware::Compress::default())
                 .wrap(actix_web::middleware::from_fn(
                     crate::request_id::request_span,

@@ -25,6 +25,10 @@ pub struct AppState {
     pub script_schedule: Arc<crate::script_schedule::ScriptSchedule>,
     /// Full-text search: the index and its indexer thread (stops when the last state is dropped).
     pub search: Arc<kumiki_search::SearchService>,
+    /// The server-wide IP allowlist as last read (`crate::edge`).
+    pub allowlist: Arc<crate::edge::AllowlistCache>,
+    /// Memory that API request bodies may take at once (`crate::body_budget`).
+    pub body_budget: Arc<crate::body_budget::BodyBudget>,
 }
 
 impl AppState {

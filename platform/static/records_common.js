@@ -10,6 +10,12 @@
   R.tz = page.timezone || "Asia/Tokyo";
   R.lang = page.lang || "ja";
 
+  // Opening a list or calendar counts as using the app (the portal's "recently used apps"); the
+  // page itself is a GET and writes nothing, so the visit is posted from here.
+  if (R.appId && (page.mode === "list" || page.mode === "calendar")) {
+    K.api("POST", "/api/app/visit.json", { app: R.appId }).catch(function () {});
+  }
+
   R.api = function (method, path, body) {
     return K.api(method, path, body);
   };

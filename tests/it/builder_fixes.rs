@@ -264,7 +264,7 @@ fn signing_in_sets_the_language_cookie_to_the_users_language() {
 
     // A later sign-in (another browser) gets the cookie from Emma's setting.
     let login = c.get(app.url("/login")).send().expect("login page");
-    let login_cookie = cookie_value(&login, "kumiki_login_csrf").expect("login cookie");
+    let login_cookie = cookie_value(&login, "__Host-kumiki_login_csrf").expect("login cookie");
     let html = login.text().expect("login html");
     let start = html.find(marker).expect("csrf") + marker.len();
     let csrf = html[start..start + html[start..].find('"').expect("end")].to_owned();

@@ -137,7 +137,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 /// Signs in through the form; returns the session cookie.
 fn sign_in(app: &TestApp, client: &reqwest::blocking::Client) -> String {
     let page = client.get(app.url("/login")).send().expect("login page");
-    let login_cookie = cookie_value(&page, "kumiki_login_csrf").expect("login cookie");
+    let login_cookie = cookie_value(&page, "__Host-kumiki_login_csrf").expect("login cookie");
     let html = page.text().expect("html");
     let csrf = between(&html, "name=\"_csrf\" value=\"", "\"").to_owned();
     let resp = client
@@ -152,7 +152,7 @@ fn sign_in(app: &TestApp, client: &reqwest::blocking::Client) -> String {
         .send()
         .expect("sign in");
     assert_eq!(resp.status().as_u16(), 303);
-    cookie_value(&resp, "kumiki_session").expect("session cookie")
+    cookie_value(&resp, "__Host-kumiki_session").expect("session cookie")
 }
 
 #[test]

@@ -37,5 +37,6 @@ mod search_ranking;
 mod security_auth;
 mod security_rights;
 mod security_mfa;
+mod security_edge;
 mod ui_api;
 mod views_settings;

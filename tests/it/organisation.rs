@@ -24,7 +24,7 @@ fn cookie_value(resp: &reqwest::blocking::Response, name: &str) -> Option<String
 fn sign_in(app: &TestApp, login: &str, password: &str) -> Result<String, String> {
     let c = client();
     let page = c.get(app.url("/login")).send().unwrap();
-    let login_cookie = cookie_value(&page, "kumiki_login_csrf").unwrap();
+    let login_cookie = cookie_value(&page, "__Host-kumiki_login_csrf").unwrap();
     let html = page.text().unwrap();
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).unwrap() + marker.len();
@@ -41,7 +41,7 @@ fn sign_in(app: &TestApp, login: &str, password: &str) -> Result<String, String>
         .send()
         .unwrap();
     if resp.status().as_u16() == 303 {
-        Ok(cookie_value(&resp, "kumiki_session").unwrap())
+        Ok(cookie_value(&resp, "__Host-kumiki_session").unwrap())
     } else {
         Err(resp.text().unwrap())
     }

@@ -24,11 +24,11 @@ fn hidden_csrf(html: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
-/// Signs in through the form; returns the session cookie ("kumiki_session=...").
+/// Signs in through the form; returns the session cookie ("__Host-kumiki_session=...").
 fn sign_in(app: &TestApp, password: &str) -> Result<String, String> {
     let c = client();
     let page = c.get(app.url("/login")).send().unwrap();
-    let login_cookie = cookie_value(&page, "kumiki_login_csrf").unwrap();
+    let login_cookie = cookie_value(&page, "__Host-kumiki_login_csrf").unwrap();
     let csrf = hidden_csrf(&page.text().unwrap());
     let resp = c
         .post(app.url("/login"))
@@ -42,7 +42,7 @@ fn sign_in(app: &TestApp, password: &str) -> Result<String, String> {
         .send()
         .unwrap();
     if resp.status().as_u16() == 303 {
-        Ok(cookie_value(&resp, "kumiki_session").unwrap())
+        Ok(cookie_value(&resp, "__Host-kumiki_session").unwrap())
     } else {
         Err(resp.text().unwrap())
     }
@@ -78,7 +78,7 @@ fn sign_in_needs_the_form_token_and_locks_after_repeated_failures() {
         200,
         "a forged form does not sign in"
     );
-    assert!(cookie_value(&resp, "kumiki_session").is_none());
+    assert!(cookie_value(&resp, "__Host-kumiki_session").is_none());
     for _ in 0..5 {
         let body = sign_in(&app, "wrong-password").unwrap_err();
         assert!(
@@ -184,7 +184,7 @@ fn one_address_trying_many_logins_is_locked_too() {
     let c = client();
     for i in 0..20 {
         let page = c.get(app.url("/login")).send().unwrap();
-        let login_cookie = cookie_value(&page, "kumiki_login_csrf").unwrap();
+        let login_cookie = cookie_value(&page, "__Host-kumiki_login_csrf").unwrap();
         let csrf = hidden_csrf(&page.text().unwrap());
         let login = format!("user{i}");
         c.post(app.url("/login"))

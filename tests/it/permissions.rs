@@ -385,6 +385,13 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/admin/app-creation",
             json!({"mode": "everyone"}),
         ),
+        ("POST", "kumiki/app/visit", json!({"app": app})),
+        ("GET", "kumiki/security/allowlist", json!({})),
+        (
+            "PUT",
+            "kumiki/security/allowlist",
+            json!({"enabled": false, "entries": ["10.0.0.0/8"]}),
+        ),
         ("GET", "kumiki/review/policy", json!({})),
         (
             "PUT",

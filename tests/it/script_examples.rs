@@ -327,7 +327,7 @@ fn session(app: &TestApp, login: &str, password: &str) -> String {
             .unwrap()
     };
     let page = c.get(app.url("/login")).send().unwrap();
-    let login_cookie = cookie(&page, "kumiki_login_csrf");
+    let login_cookie = cookie(&page, "__Host-kumiki_login_csrf");
     let html = page.text().unwrap();
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).unwrap() + marker.len();
@@ -344,7 +344,7 @@ fn session(app: &TestApp, login: &str, password: &str) -> String {
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303, "sign-in of {login}");
-    cookie(&resp, "kumiki_session")
+    cookie(&resp, "__Host-kumiki_session")
 }
 
 #[test]

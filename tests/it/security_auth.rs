@@ -91,7 +91,7 @@ fn bearer(app: &TestApp, login: &str, password: &str) -> String {
 fn form_sign_in(app: &TestApp, login: &str, password: &str) -> u16 {
     let c = kumiki_tests::page_client();
     let page = c.get(app.url("/login")).send().unwrap();
-    let cookie = kumiki_tests::cookie_value(&page, "kumiki_login_csrf").unwrap();
+    let cookie = kumiki_tests::cookie_value(&page, "__Host-kumiki_login_csrf").unwrap();
     let html = page.text().unwrap();
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).unwrap() + marker.len();

@@ -88,7 +88,7 @@ fn post_form(
 fn password_step(app: &TestApp, login: &str, password: &str) -> Result<String, (String, String)> {
     let c = page_client();
     let page = c.get(app.url("/login")).send().unwrap();
-    let login_cookie = cookie_value(&page, "kumiki_login_csrf").unwrap();
+    let login_cookie = cookie_value(&page, "__Host-kumiki_login_csrf").unwrap();
     let csrf = hidden_csrf(&page.text().unwrap());
     let resp = c
         .post(app.url("/login"))
@@ -101,11 +101,11 @@ fn password_step(app: &TestApp, login: &str, password: &str) -> Result<String, (
         ])
         .send()
         .unwrap();
-    if let Some(session) = cookie_value(&resp, "kumiki_session") {
+    if let Some(session) = cookie_value(&resp, "__Host-kumiki_session") {
         return Ok(session);
     }
-    let pending = cookie_value(&resp, "kumiki_mfa_pending").unwrap_or_default();
-    let login_cookie = cookie_value(&resp, "kumiki_login_csrf").unwrap_or(login_cookie);
+    let pending = cookie_value(&resp, "__Host-kumiki_mfa_pending").unwrap_or_default();
+    let login_cookie = cookie_value(&resp, "__Host-kumiki_login_csrf").unwrap_or(login_cookie);
     let html = resp.text().unwrap();
     Err((format!("{login_cookie}; {pending}"), html))
 }
@@ -124,12 +124,12 @@ fn code_step(
         .form(&[("code", answer), ("_csrf", &csrf), ("next", "/")])
         .send()
         .unwrap();
-    if let Some(s) = cookie_value(&resp, "kumiki_session") {
+    if let Some(s) = cookie_value(&resp, "__Host-kumiki_session") {
         return Ok(s);
     }
     // Each page sets a new form token; the pending token is renewed too.
     let mut jar: Vec<String> = cookies.split("; ").map(str::to_owned).collect();
-    for name in ["kumiki_login_csrf", "kumiki_mfa_pending"] {
+    for name in ["__Host-kumiki_login_csrf", "__Host-kumiki_mfa_pending"] {
         if let Some(v) = cookie_value(&resp, name) {
             jar.retain(|c| !c.starts_with(&format!("{name}=")));
             jar.push(v);

@@ -358,11 +358,14 @@ impl TestApp {
         }
     }
 
-    /// Signs in through the browser form; returns the session cookie (`kumiki_session=...`).
+    /// Signs in through the browser form; returns the session cookie (`__Host-kumiki_session=...`).
     pub fn sign_in_form(&self, login: &str, password: &str) -> String {
         let c = page_client();
         let page = c.get(self.url("/login")).send().expect("login page");
-        let login_cookie = cookie_value(&page, "kumiki_login_csrf").expect("login cookie");
+        // `__Host-` names, or the plain ones of a server run with --insecure-cookies.
+        let login_cookie = cookie_value(&page, "__Host-kumiki_login_csrf")
+            .or_else(|| cookie_value(&page, "kumiki_login_csrf"))
+            .expect("login cookie");
         let html = page.text().expect("login html");
         let marker = "name=\"_csrf\" value=\"";
         let start = html.find(marker).expect("csrf field") + marker.len();
@@ -380,7 +383,9 @@ impl TestApp {
             .send()
             .expect("sign in");
         assert_eq!(resp.status().as_u16(), 303, "sign-in as {login}");
-        cookie_value(&resp, "kumiki_session").expect("session cookie")
+        cookie_value(&resp, "__Host-kumiki_session")
+            .or_else(|| cookie_value(&resp, "kumiki_session"))
+            .expect("session cookie")
     }
 
     /// A page's status and HTML, fetched with a session cookie (redirects not followed).

@@ -45,6 +45,9 @@ enum Need<'a> {
     NonEmpty,
 }
 
+/// AND-ed conditions PostgreSQL may plan as joins; a longer chain is kept one expression.
+const MAX_JOINED_CONDITIONS: usize = 8;
+
 impl<'b> Compiler<'b> {
     pub fn new(b: &'b mut SqlBuilder) -> Self {
         Compiler { b, next_alias: 0 }
@@ -62,18 +65,37 @@ impl<'b> Compiler<'b> {
     pub fn expr(&mut self, e: &RExpr) {
         match e {
             RExpr::Leaf(r) => self.leaf(r),
-            RExpr::Or(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.push(" OR ");
-                    }
-                    self.push("(");
-                    self.expr(item);
-                    self.push(")");
+            RExpr::Or(items) => self.balanced(0, items.len(), " OR ", &mut |c, i| {
+                if let Some(item) = items.get(i) {
+                    c.expr(item);
                 }
-            }
+            }),
             RExpr::And(items) => self.and(items),
         }
+    }
+
+    /// Writes parts `lo..hi` joined by `joiner` as a balanced tree of parentheses, `(((p0) J (p1)) J
+    /// ((p2) J (p3)))`, in order (bound parameters follow the text): a flat chain of a thousand
+    /// conditions would be an expression a thousand deep, which SQLite refuses ("Expression tree is
+    /// too large") and PostgreSQL may lack the stack for; balanced, it is about ten deep (and the
+    /// recursion here is as shallow).
+    fn balanced(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        joiner: &str,
+        part: &mut impl FnMut(&mut Self, usize),
+    ) {
+        self.push("(");
+        if hi.saturating_sub(lo) <= 1 {
+            part(self, lo);
+        } else {
+            let mid = lo + (hi - lo) / 2;
+            self.balanced(lo, mid, joiner, part);
+            self.push(joiner);
+            self.balanced(mid, hi, joiner, part);
+        }
+        self.push(")");
     }
 
     /// Writes an AND chain, merging positive conditions on the same subtable into one row probe.
@@ -93,24 +115,24 @@ impl<'b> Compiler<'b> {
                 _ => others.push(item),
             }
         }
-        let mut first = true;
-        let mut separator = |c: &mut Self| {
-            if !first {
-                c.push(" AND ");
-            }
-            first = false;
-        };
-        for item in others {
-            separator(self);
+        let count = others.len() + groups.len();
+        // PostgreSQL turns every `EXISTS` of a top-level AND into a semi-join and plans them together,
+        // which takes seconds for a hundred conditions and hours for a few hundred. `IS TRUE` keeps a
+        // long chain one expression, evaluated per record as SQLite does; short chains keep the join.
+        let opaque = self.b.dialect == Dialect::Postgres && count > MAX_JOINED_CONDITIONS;
+        if opaque {
             self.push("(");
-            self.expr(item);
-            self.push(")");
         }
-        for (table, members) in groups {
-            separator(self);
-            self.push("(");
-            self.same_row(table, &members);
-            self.push(")");
+        self.balanced(0, count, " AND ", &mut |c, i| match others.get(i) {
+            Some(item) => c.expr(item),
+            None => {
+                if let Some((table, members)) = groups.get(i - others.len()) {
+                    c.same_row(table, members);
+                }
+            }
+        });
+        if opaque {
+            self.push(" IS TRUE)");
         }
     }
 

@@ -31,7 +31,10 @@ mod testdb;
 mod tests;
 
 pub use ast::{Condition, Expr, FunctionCall, Op, Query, SortDirection, SortKey, Value};
-pub use parser::{parse, MAX_DEPTH, MAX_LIMIT, MAX_OFFSET};
+pub use parser::{
+    parse, MAX_CONDITIONS, MAX_DEPTH, MAX_IN_VALUES, MAX_LIKE_CHARS, MAX_LIMIT, MAX_OFFSET,
+    MAX_QUERY_CHARS, MAX_SORT_KEYS,
+};
 
 use crate::apps::AppDefinition;
 use crate::db::SqlBuilder;

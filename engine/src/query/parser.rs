@@ -5,7 +5,11 @@
 //! - `and` binds tighter than `or`; keywords are case-insensitive;
 //! - clauses come in the order condition, `order by`, `limit`, `offset`; anything after is an error;
 //! - `limit` over 500 is `GAIA_QU01`, `offset` over 10,000 is `GAIA_QU02`, and a negative or non-integer
-//!   value for either is a syntax error (`CB_VA01`).
+//!   value for either is a syntax error (`CB_VA01`);
+//! - a query over the size limits below (text length, conditions, `in` values, sort keys, `like`
+//!   pattern length) is `GAIA_QU03` (`QueryErrorCode::TooComplex`), found before any SQL is built:
+//!   SQLite refuses expression trees deeper than 1,000 and PostgreSQL runs out of stack on deep
+//!   ones, which were 500s. The limits are far above what a view or a client builds (docs/api.md).
 
 use super::ast::{Condition, Expr, FunctionCall, Op, Query, SortDirection, SortKey, Value};
 use super::lexer::{syntax_error, tokenize, Token, TokenKind};
@@ -17,18 +21,41 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_LIMIT: i64 = 500;
 /// kintone's `offset` maximum.
 pub const MAX_OFFSET: i64 = 10_000;
+/// Longest query text, in characters (checked before the text is split into tokens).
+pub const MAX_QUERY_CHARS: usize = 200_000;
+/// Most conditions (`field op value`) in one query.
+pub const MAX_CONDITIONS: usize = 1_000;
+/// Most values in all `in` / `not in` lists of one query together (each is a bound parameter, and
+/// SQLite allows 32,766 per statement).
+pub const MAX_IN_VALUES: usize = 10_000;
+/// Most `order by` keys.
+pub const MAX_SORT_KEYS: usize = 50;
+/// Longest `like` pattern, in characters.
+pub const MAX_LIKE_CHARS: usize = 1_000;
+
+fn too_complex(message: String) -> UserError {
+    UserError::query(QueryErrorCode::TooComplex, message)
+}
 
 /// Parses a query. An empty (or all-whitespace) query is valid and has no condition.
 ///
-/// Errors: `CB_VA01` (`QueryErrorCode::Syntax`) for malformed text, `LimitTooLarge`, `OffsetTooLarge`.
+/// Errors: `CB_VA01` (`QueryErrorCode::Syntax`) for malformed text, `LimitTooLarge`, `OffsetTooLarge`,
+/// `TooComplex` beyond the size limits.
 pub fn parse(query: &str) -> Result<Query, UserError> {
-    let tokens = tokenize(query)?;
     let end = query.chars().count();
+    if end > MAX_QUERY_CHARS {
+        return Err(too_complex(format!(
+            "The query is too long: it may have at most {MAX_QUERY_CHARS} characters. (length: {end})"
+        )));
+    }
+    let tokens = tokenize(query)?;
     let mut p = Parser {
         tokens,
         pos: 0,
         depth: 0,
         end,
+        conditions: 0,
+        in_values: 0,
     };
     let mut q = Query::default();
     if !p.at_end() && !p.at_clause_start() {
@@ -38,6 +65,11 @@ pub fn parse(query: &str) -> Result<Query, UserError> {
         p.pos += 1;
         p.expect_keyword("by")?;
         loop {
+            if q.order_by.len() >= MAX_SORT_KEYS {
+                return Err(too_complex(format!(
+                    "The query has too many sort keys: at most {MAX_SORT_KEYS} are allowed in \"order by\"."
+                )));
+            }
             q.order_by.push(p.sort_key()?);
             if p.peek_kind(&TokenKind::Comma) {
                 p.pos += 1;
@@ -69,6 +101,9 @@ struct Parser {
     depth: usize,
     /// Character count of the query, the position reported for "unexpected end".
     end: usize,
+    /// Conditions and `in` values read so far (size limits).
+    conditions: usize,
+    in_values: usize,
 }
 
 impl Parser {
@@ -184,6 +219,12 @@ impl Parser {
             return Err(self.unexpected("a field code"));
         };
         self.pos += 1;
+        self.conditions += 1;
+        if self.conditions > MAX_CONDITIONS {
+            return Err(too_complex(format!(
+                "The query has too many conditions: at most {MAX_CONDITIONS} are allowed."
+            )));
+        }
         let comparison = match self.peek_at(0) {
             Some(TokenKind::Eq) => Some(Op::Eq),
             Some(TokenKind::Ne) => Some(Op::Ne),
@@ -279,6 +320,12 @@ impl Parser {
         match self.peek_at(0).cloned() {
             Some(TokenKind::Str(s)) => {
                 self.pos += 1;
+                let length = s.chars().count();
+                if length > MAX_LIKE_CHARS {
+                    return Err(too_complex(format!(
+                        "The \"like\" text is too long: at most {MAX_LIKE_CHARS} characters are allowed. (length: {length})"
+                    )));
+                }
                 Ok(Value::String(s))
             }
             Some(TokenKind::Number(n)) => {
@@ -295,6 +342,17 @@ impl Parser {
         while self.peek_kind(&TokenKind::Comma) {
             self.pos += 1;
             values.push(self.value()?);
+            if self.in_values + values.len() > MAX_IN_VALUES {
+                return Err(too_complex(format!(
+                    "The query has too many values in \"in\" lists: at most {MAX_IN_VALUES} are allowed in all."
+                )));
+            }
+        }
+        self.in_values += values.len();
+        if self.in_values > MAX_IN_VALUES {
+            return Err(too_complex(format!(
+                "The query has too many values in \"in\" lists: at most {MAX_IN_VALUES} are allowed in all."
+            )));
         }
         self.expect_kind(TokenKind::RParen)?;
         Ok(values)
@@ -567,8 +625,28 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let ok = format!("{}a = 1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
-        let deep = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let deep = format!("{}a = 1{}", "(".repeat(50_000), ")".repeat(50_000));
         assert_eq!(code_of(parse(&deep)), Some(QueryErrorCode::Syntax));
+        // Longer than the text limit: refused before it is even split into tokens.
+        let long = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(code_of(parse(&long)), Some(QueryErrorCode::TooComplex));
+    }
+
+    #[test]
+    fn size_limits_are_too_complex() {
+        let many = |n: usize, term: &str, sep: &str| vec![term; n].join(sep);
+        let cases = [
+            many(MAX_CONDITIONS + 1, "a = 1", " or "),
+            format!("a in ({})", many(MAX_IN_VALUES + 1, "1", ",")),
+            format!("a in (1) and b in ({})", many(MAX_IN_VALUES, "1", ",")),
+            format!("order by {}", many(MAX_SORT_KEYS + 1, "a asc", ", ")),
+            format!("a like \"{}\"", "x".repeat(MAX_LIKE_CHARS + 1)),
+        ];
+        for q in &cases {
+            assert_eq!(code_of(parse(q)), Some(QueryErrorCode::TooComplex));
+        }
+        assert!(parse(&many(MAX_CONDITIONS, "a = 1", " or ")).is_ok());
+        assert!(parse(&format!("a in ({})", many(MAX_IN_VALUES, "1", ","))).is_ok());
     }
 
     #[test]

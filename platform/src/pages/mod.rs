@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod admin_apps;
+mod admin_allowlist;
 mod admin_review;
 mod admin_search;
 mod admin_security;
@@ -94,6 +95,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/audit", web::get().to(admin::audit))
         .route("/admin/search", web::get().to(admin_search::page))
         .route("/admin/app-creation", web::get().to(admin_apps::page))
+        .route("/admin/allowlist", web::get().to(admin_allowlist::page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))
@@ -261,6 +263,35 @@ pub fn not_found(state: &AppState, lang: Lang, user: Option<&SessionUser>) -> Ht
     )
 }
 
+/// A refusal by the edge of the server (`crate::edge`: an address outside the allowlist, a form
+/// posted from another site), with its own title and text.
+pub fn refused_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    title_key: &str,
+    body_key: &str,
+) -> HttpResponse {
+    let data = ErrorPage {
+        title: i18n::t(lang, title_key),
+        body: i18n::t(lang, body_key),
+    };
+    render_status(
+        state,
+        status,
+        lang,
+        None,
+        "",
+        Page {
+            template: "error",
+            title: data.title.clone(),
+            data: &data,
+            page_data: Value::Null,
+            scripts: vec![],
+        },
+    )
+}
+
 /// The page for an internal fault (details are logged, not shown).
 pub fn internal_error(state: &AppState, lang: Lang, user: Option<&SessionUser>) -> HttpResponse {
     let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
@@ -296,9 +327,12 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
     not_found(&state, lang, user.as_ref())
 }
 
-/// A redirect after a form post.
+/// A redirect after a form post. A location that is no valid header value goes to the portal
+/// instead of failing the response.
 pub fn see_other(location: &str) -> HttpResponse {
+    let location = actix_web::http::header::HeaderValue::from_str(location)
+        .unwrap_or_else(|_| actix_web::http::header::HeaderValue::from_static("/"));
     HttpResponse::SeeOther()
-        .insert_header(("Location", location))
+        .insert_header((actix_web::http::header::LOCATION, location))
         .finish()
 }

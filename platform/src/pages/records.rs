@@ -10,7 +10,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::apps::{any_script_for, AppId, ScriptEvent};
 use kumiki_engine::records::get_record;
-use kumiki_engine::sessions;
 use kumiki_engine::{EngineError, UserError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -96,7 +95,6 @@ fn load_app(
     user: &SessionUser,
     app: i64,
     record: Option<i64>,
-    touch: bool,
 ) -> Result<Option<AppInfo>, ApiError> {
     let mut conn = state.conn()?;
     // The same door as the API: an app or record the user may not view is not found.
@@ -126,9 +124,6 @@ fn load_app(
             Err(EngineError::User(UserError::RecordNotFound(_))) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-    }
-    if touch {
-        sessions::touch_recent_app(&mut conn, &user.code, app)?;
     }
     let field_change = any_script_for(&definition.scripts, ScriptEvent::FieldChange);
     let title_field = definition.title_field().map(str::to_owned);
@@ -187,8 +182,9 @@ async fn render(
     let checked_record = record_id.or(copy_from);
     let st = state.clone();
     let u = user.clone();
-    let touch = mode == Mode::List || mode == Mode::Calendar;
-    let loaded = blocking(move || load_app(&st, &u, app_id, checked_record, touch)).await;
+    // Showing a page writes nothing: the page's script records the visit for "recently used apps"
+    // with a POST (`/api/app/visit.json`), as no GET may change state.
+    let loaded = blocking(move || load_app(&st, &u, app_id, checked_record)).await;
     let info = match loaded {
         Ok(Some(found)) => found,
         Ok(None) => return super::not_found(state, lang, Some(&user)),

@@ -1,7 +1,9 @@
 //! Sign-in, sign-out, the session cookie, CSRF tokens and the language switch.
 //!
-//! The session cookie (`kumiki_session`, HttpOnly, SameSite=Lax, Secure unless the operator runs plain
-//! HTTP on an intranet) carries a signed token naming a row of `sessions`; signing out deletes the row.
+//! The session cookie (`__Host-kumiki_session`: HttpOnly, SameSite=Lax, Secure, path `/`, no domain,
+//! so no other host or path can set or shadow it; `kumiki_session` without the prefix and Secure only
+//! when the operator runs plain HTTP on an intranet, `--insecure-cookies`) carries a signed token
+//! naming a row of `sessions`; signing out deletes the row.
 //! Every state-changing form carries a CSRF token derived from the session id with the server secret,
 //! and page scripts send it as `X-CSRF-Token`. Before sign-in, the login form uses a double-submit
 //! cookie. Five failures within 15 minutes lock a login for the rest of that window, and twenty
@@ -20,8 +22,28 @@ use super::{render, render_status, request_lang, see_other, Page};
 use crate::i18n::{self, Lang};
 use crate::state::{blocking, AppState};
 
-pub const SESSION_COOKIE: &str = "kumiki_session";
-const LOGIN_CSRF_COOKIE: &str = "kumiki_login_csrf";
+pub const SESSION_COOKIE: &str = "__Host-kumiki_session";
+/// The session cookie's name under `--insecure-cookies` (`__Host-` requires Secure).
+pub const PLAIN_SESSION_COOKIE: &str = "kumiki_session";
+const LOGIN_CSRF_COOKIE: &str = "__Host-kumiki_login_csrf";
+const PLAIN_LOGIN_CSRF_COOKIE: &str = "kumiki_login_csrf";
+
+/// The name of the session cookie under these settings.
+pub fn session_cookie(settings: &crate::settings::Settings) -> &'static str {
+    if settings.insecure_cookies {
+        PLAIN_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+fn login_csrf_cookie(state: &AppState) -> &'static str {
+    if state.settings.insecure_cookies {
+        PLAIN_LOGIN_CSRF_COOKIE
+    } else {
+        LOGIN_CSRF_COOKIE
+    }
+}
 const SESSION_HOURS: i64 = 12;
 
 /// The signed-in user of a page request.
@@ -34,6 +56,8 @@ pub struct SessionUser {
     pub timezone: String,
     pub session_id: String,
     pub csrf: String,
+    /// The client's address (`client_address`), for the audit rows the pages write.
+    pub peer: String,
     /// Department codes with their ancestors, and group codes (`org::principal_context`).
     pub departments: Vec<String>,
     /// The user's own departments (no ancestors).
@@ -72,7 +96,7 @@ impl SessionUser {
             kumiki_engine::acting::Channel::Page,
             self.tz(state),
         )
-        .with_peer(String::new(), "session")
+        .with_peer(self.peer.clone(), "session")
     }
 }
 
@@ -140,7 +164,7 @@ pub async fn current_user(req: &HttpRequest, state: &AppState) -> Option<Session
 /// Resolves the session cookie of a request, also while the user has an obligation (the account
 /// pages that fulfil it, sign-out). Checks the inactivity timeout and moves it on.
 pub async fn current_user_any(req: &HttpRequest, state: &AppState) -> Option<SessionUser> {
-    let cookie = req.cookie(SESSION_COOKIE)?;
+    let cookie = req.cookie(session_cookie(&state.settings))?;
     let (sid, _) = session_id_of(state, cookie.value())?;
     let state2 = state.clone();
     let sid2 = sid.clone();
@@ -169,6 +193,7 @@ pub async fn current_user_any(req: &HttpRequest, state: &AppState) -> Option<Ses
         timezone: user.timezone,
         session_id: sid,
         obligation,
+        peer: crate::client_address::client_address(req),
     })
 }
 
@@ -202,10 +227,22 @@ pub async fn require_user(
     }
 }
 
-/// A local path to go back to after sign-in (never another site).
-pub fn safe_next(next: Option<&str>) -> String {
+/// A local path to go back to after sign-in (never another site), else `/`.
+///
+/// Only a path of this site is followed: it starts with one `/` and holds visible ASCII alone.
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example` or
+/// `/\\evil.example` would become the other site's `//evil.example`; a control character would also
+/// make the `Location` header invalid (a 500). Anything else (non-ASCII included: what Kumiki
+/// builds is percent-encoded) falls back to the portal.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -276,7 +313,7 @@ fn login_response(
             scripts: vec![],
         },
     );
-    let _ = resp.add_cookie(&cookie(state, LOGIN_CSRF_COOKIE, token, 3600));
+    let _ = resp.add_cookie(&cookie(state, login_csrf_cookie(state), token, 3600));
     resp
 }
 
@@ -319,7 +356,7 @@ pub async fn login_submit(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let expected = req
-        .cookie(LOGIN_CSRF_COOKIE)
+        .cookie(login_csrf_cookie(&state))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     let fail = |key: &str, args: &[(&str, &str)], login: &str| {
@@ -337,10 +374,7 @@ pub async fn login_submit(
     if form.login.trim().is_empty() || form.password.is_empty() {
         return fail("login.required", &[], &form.login);
     }
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let peer = crate::client_address::client_address(&req);
     let st = state.get_ref().clone();
     let login = form.login.clone();
     let password = form.password.clone();
@@ -429,9 +463,14 @@ fn session_response(state: &AppState, lang: Lang, done: &SignedIn, next: &str) -
         return super::internal_error(state, lang, None);
     };
     let mut resp = see_other(next);
-    let _ = resp.add_cookie(&cookie(state, SESSION_COOKIE, token, SESSION_HOURS * 3600));
+    let _ = resp.add_cookie(&cookie(
+        state,
+        session_cookie(&state.settings),
+        token,
+        SESSION_HOURS * 3600,
+    ));
     let _ = resp.add_cookie(&lang_cookie(state, user_lang));
-    for name in [LOGIN_CSRF_COOKIE, PENDING_COOKIE] {
+    for name in [login_csrf_cookie(state), pending_cookie(state)] {
         let mut gone = cookie(state, name, String::new(), 0);
         gone.make_removal();
         let _ = resp.add_cookie(&gone);
@@ -466,7 +505,16 @@ pub(super) fn renewed_session_response(
 
 /// The cookie of the second sign-in step: a signed, 5-minute token naming the user whose password
 /// was right. It is not a session: nothing but `/login/code` accepts it.
-const PENDING_COOKIE: &str = "kumiki_mfa_pending";
+const PENDING_COOKIE: &str = "__Host-kumiki_mfa_pending";
+const PLAIN_PENDING_COOKIE: &str = "kumiki_mfa_pending";
+
+fn pending_cookie(state: &AppState) -> &'static str {
+    if state.settings.insecure_cookies {
+        PLAIN_PENDING_COOKIE
+    } else {
+        PENDING_COOKIE
+    }
+}
 const PENDING_AUDIENCE: &str = "kumiki-mfa-pending";
 const PENDING_SECONDS: i64 = 300;
 
@@ -507,7 +555,7 @@ fn code_step_response(
         code_step: true,
     };
     let mut resp = login_response(state, lang, data, actix_web::http::StatusCode::OK);
-    let _ = resp.add_cookie(&cookie(state, PENDING_COOKIE, token, PENDING_SECONDS));
+    let _ = resp.add_cookie(&cookie(state, pending_cookie(state), token, PENDING_SECONDS));
     resp
 }
 
@@ -530,10 +578,10 @@ pub async fn login_code_submit(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let expected = req
-        .cookie(LOGIN_CSRF_COOKIE)
+        .cookie(login_csrf_cookie(&state))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let pending = req.cookie(PENDING_COOKIE).and_then(|c| {
+    let pending = req.cookie(pending_cookie(&state)).and_then(|c| {
         jsonwebtoken::decode::<SessionClaims>(
             c.value(),
             &jsonwebtoken::DecodingKey::from_secret(&state.jwt_secret),
@@ -633,7 +681,7 @@ pub async fn logout(
         }
     }
     let mut resp = see_other("/login");
-    let mut gone = cookie(&state, SESSION_COOKIE, String::new(), 0);
+    let mut gone = cookie(&state, session_cookie(&state.settings), String::new(), 0);
     gone.make_removal();
     let _ = resp.add_cookie(&gone);
     resp

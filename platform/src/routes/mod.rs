@@ -5,6 +5,7 @@
 
 mod acl;
 mod app_creation;
+mod allowlist;
 mod app_settings;
 mod apps;
 mod bulk;
@@ -37,6 +38,7 @@ use serde_json::Value;
 pub use call::Call;
 
 use crate::auth::{authenticate, credentials_from};
+use crate::body_budget::{Refusal, Reservation};
 use crate::error::ApiError;
 use crate::params::{parse_query_string, Params};
 use crate::state::{blocking, AppState};
@@ -98,7 +100,7 @@ pub fn wants_japanese(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("ja"))
 }
 
-/// Reads the body up to the configured limit.
+/// Reads the body up to `limit` (small bodies of routes outside the budget).
 pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -110,6 +112,73 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::B
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Reads the body of an authenticated call: up to the body limit (413 beyond, before reading when
+/// `Content-Length` says so), within the server-wide body budget (`crate::body_budget`; 429 when
+/// it is spent, before reading on). Each byte reserves two (the text, and the strings parsed from
+/// it), and once read the body reserves what its parsed tree will cost. The reservation must live
+/// until the call has finished with the body and what was parsed from it.
+pub async fn read_call_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<(web::BytesMut, Reservation), ApiError> {
+    let limit = state.settings.max_body_bytes;
+    let refused = |r: Refusal| match r {
+        Refusal::Busy => ApiError::too_busy(),
+        Refusal::TooLarge => ApiError::too_large(limit),
+    };
+    let mut reservation = state.body_budget.start();
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let mut reserved = 0;
+    if let Some(n) = declared {
+        if n > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        reservation.grow(n.saturating_mul(2)).map_err(refused)?;
+        reserved = n;
+    }
+    let mut body = web::BytesMut::with_capacity(reserved);
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::invalid("body", "The request body could not be read."))?;
+        let len = body.len() + chunk.len();
+        if len > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        if len > reserved {
+            reservation
+                .grow((len - reserved).saturating_mul(2))
+                .map_err(refused)?;
+            reserved = len;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.iter().any(|b| !b.is_ascii_whitespace()) {
+        let tree = crate::body_budget::parse_cost(&body).saturating_sub(body.len());
+        reservation.grow(tree).map_err(refused)?;
+    }
+    Ok((body, reservation))
+}
+
+/// The caller of a request, from its headers and cookies alone: nothing of the body is read
+/// before the caller is known, so a stranger's body costs nothing (finding 1 of issue 12).
+pub async fn authenticate_request(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<crate::auth::Caller, ApiError> {
+    let creds = credentials_from(req)?;
+    let state = state.clone();
+    blocking(move || {
+        let mut conn = state.conn()?;
+        authenticate(&state, &mut conn, &creds)
+    })
+    .await
 }
 
 /// Parameters: the query string, overlaid with a JSON body when there is one.
@@ -191,14 +260,14 @@ async fn handle(
         name.to_owned()
     };
     let space = guest_space(&req)?;
-    let body = read_body(payload, state.settings.max_body_bytes).await?;
+    let caller = authenticate_request(&req, &state).await?;
+    let (body, _reservation) = read_call_body(&req, payload, &state).await?;
     let params = request_params(&req, &body)?;
+    drop(body);
     crate::request_id::record_app(params.get("app"));
-    let creds = credentials_from(&req)?;
     let state = state.get_ref().clone();
     let outcome = blocking(move || {
         let mut conn = state.conn()?;
-        let caller = authenticate(&state, &mut conn, &creds)?;
         // A call from a signed-in page speaks the user's language (docs/api.md "Error messages").
         let page_lang = (caller.via == "session")
             .then(|| crate::i18n::Lang::parse(&caller.locale).unwrap_or(crate::i18n::Lang::Ja));
@@ -391,6 +460,9 @@ pub fn dispatch(
         ("GET", false, "kumiki/record/history") => ui_api::history(call, &p),
         ("GET", false, "kumiki/admin/app-creation") => app_creation::get_policy(call, &p),
         ("PUT", false, "kumiki/admin/app-creation") => app_creation::put_policy(call, &p),
+        ("POST", false, "kumiki/app/visit") => ui_api::visit(call, &p),
+        ("GET", false, "kumiki/security/allowlist") => allowlist::get(call, &p),
+        ("PUT", false, "kumiki/security/allowlist") => allowlist::put(call, &p),
         ("GET", false, "kumiki/org/users") => org_api::list_users(call, &p),
         ("POST", false, "kumiki/org/users") => org_api::add_user(call, &p),
         ("PUT", false, "kumiki/org/users") => org_api::update_user(call, &p),

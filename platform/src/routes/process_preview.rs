@@ -17,7 +17,6 @@ use kumiki_engine::UserError;
 use serde_json::{Map, Value};
 
 use super::call::Call;
-use crate::auth::{authenticate, credentials_from};
 use crate::error::ApiError;
 use crate::params::{parse_query_string, Params};
 use crate::state::{blocking, AppState};
@@ -82,13 +81,13 @@ async fn render(
     state: web::Data<AppState>,
     ja: bool,
 ) -> Result<String, ApiError> {
-    let creds = credentials_from(&req)?;
-    let body = super::read_body(payload, state.settings.max_body_bytes).await?;
+    // Who asks comes first: a stranger's body is not read, and they learn nothing, not even that
+    // the body was malformed.
+    let caller = super::authenticate_request(&req, &state).await?;
+    let (body, _reservation) = super::read_call_body(&req, payload, &state).await?;
     let state = state.get_ref().clone();
     blocking(move || {
         let mut conn = state.conn()?;
-        // Who asks comes first: a stranger learns nothing, not even that the body was malformed.
-        let caller = authenticate(&state, &mut conn, &creds)?;
         let params: Value =
             serde_json::from_slice(&body).map_err(|_| ApiError::malformed_json())?;
         if !params.is_object() {

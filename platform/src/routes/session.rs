@@ -31,7 +31,7 @@ pub async fn issue_token(
         let request: TokenRequest =
             serde_json::from_slice(&body).map_err(|_| ApiError::malformed_json())?;
         let state = state.get_ref().clone();
-        let peer = crate::auth::peer_of(&req);
+        let peer = crate::client_address::client_address(&req);
         let (token, exp) = blocking(move || {
             let mut conn = state.conn()?;
             let user = sign_in_with_password_only(

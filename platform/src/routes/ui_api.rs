@@ -162,6 +162,21 @@ pub fn history(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({ "history": out }))
 }
 
+/// `POST /api/app/visit.json {app}` → `{}`: the signed-in user opened the app's record list, for the
+/// portal's "recently used apps". The record pages send it from their script, because showing a
+/// page (a GET) must not write. Users only; the app must be one they may view (`GAIA_AP01`/`CB_NO02`
+/// otherwise, as for any call).
+pub fn visit(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let kumiki_engine::acl::Principal::User { code, .. } = &call.caller.principal else {
+        return Err(ApiError::no_privilege());
+    };
+    let code = code.clone();
+    let app = p.i64("app")?;
+    call.app_row(app, AppRight::View)?;
+    kumiki_engine::sessions::touch_recent_app(call.conn, &code, app)?;
+    Ok(json!({}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
