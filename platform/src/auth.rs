@@ -365,7 +365,7 @@ pub fn authenticate(
                 }
                 Err(UserTokenProblem::AddressNotAllowed) => {
                     record_token_failure(conn, "-", &creds.peer, "userToken", "addressNotAllowed");
-                    Err(ApiError::address_not_allowed())
+                    Err(ApiError::token_address_not_allowed())
                 }
             };
         }
@@ -412,7 +412,7 @@ pub fn authenticate(
             Err(TokenProblem::DuplicateApp) => Err(ApiError::duplicate_token()),
             Err(TokenProblem::AddressNotAllowed) => {
                 record_token_failure(conn, "-", &creds.peer, "apiToken", "addressNotAllowed");
-                Err(ApiError::address_not_allowed())
+                Err(ApiError::token_address_not_allowed())
             }
         };
     }

@@ -123,7 +123,7 @@ impl ApiError {
     }
 
     /// 403 for a token used from an address its allowlist does not name.
-    pub fn address_not_allowed() -> ApiError {
+    pub fn token_address_not_allowed() -> ApiError {
         ApiError::new(
             403,
             "CB_IP01",
