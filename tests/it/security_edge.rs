@@ -304,7 +304,9 @@ fn last_failure_peer(app: &TestApp, login: &str) -> String {
         .to_owned()
 }
 
+/// A wrong password for an existing user (unknown logins are masked in the audit log).
 fn failed_password(app: &TestApp, login: &str, forwarded: &str) {
+    app.user(login, "right-password-1");
     let header =
         base64::engine::general_purpose::STANDARD.encode(format!("{login}:wrong-password-1"));
     let resp = app

@@ -344,6 +344,10 @@ fn a_password_set_by_an_administrator_must_be_changed_before_anything_else() {
     let good = "長い文章のパスワード ".repeat(12);
     let (s, loc, _) = try_change("initial-pass-1", &good, &good);
     assert_eq!((s, loc.as_str()), (303, "/"));
+    // The change ended every session of the user, this one too (User::set_password); the
+    // browser that made it was given a new one, which opens pages and the API at once.
+    assert_ne!(app.page(&session, "/").0, 200);
+    let session = password_step(&app, "suzuki", &good).expect("signed in with the new password");
     assert_eq!(app.page(&session, "/").0, 200);
     assert_eq!(api_status(&app, &session, "/k/v1/apps.json"), 200);
     assert!(password_step(&app, "suzuki", &good).is_ok());

@@ -5,8 +5,8 @@
 
 mod account;
 mod admin;
-mod admin_apps;
 mod admin_allowlist;
+mod admin_apps;
 mod admin_review;
 mod admin_search;
 mod admin_security;

@@ -555,7 +555,12 @@ fn code_step_response(
         code_step: true,
     };
     let mut resp = login_response(state, lang, data, actix_web::http::StatusCode::OK);
-    let _ = resp.add_cookie(&cookie(state, pending_cookie(state), token, PENDING_SECONDS));
+    let _ = resp.add_cookie(&cookie(
+        state,
+        pending_cookie(state),
+        token,
+        PENDING_SECONDS,
+    ));
     resp
 }
 

@@ -4,8 +4,8 @@
 //! `bulkRequest.json` dispatches its sub-requests through the same table inside one transaction.
 
 mod acl;
-mod app_creation;
 mod allowlist;
+mod app_creation;
 mod app_settings;
 mod apps;
 mod bulk;
