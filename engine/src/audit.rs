@@ -47,9 +47,11 @@ pub mod action {
     pub const PERMISSION_UPDATE: &str = "permission.update";
     /// The server-wide review policy changed (`review::policy`).
     pub const REVIEW_POLICY_UPDATE: &str = "review.policy.update";
+    /// An upload went through the virus scanner (`detail.verdict`: clean, infected or failed).
+    pub const FILE_SCAN: &str = "file.scan";
 
     /// Every action, for filter menus.
-    pub const ALL: [&str; 26] = [
+    pub const ALL: [&str; 27] = [
         SIGN_IN,
         USER_ADD,
         USER_UPDATE,
@@ -76,6 +78,7 @@ pub mod action {
         RECORD_RESTORE,
         PERMISSION_UPDATE,
         REVIEW_POLICY_UPDATE,
+        FILE_SCAN,
     ];
 }
 

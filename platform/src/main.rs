@@ -54,6 +54,10 @@ struct Common {
         default_value = "auto"
     )]
     search_dictionary: String,
+    /// Scan every upload with ClamAV through clamd's Unix socket (e.g. /run/clamav/clamd.ctl);
+    /// infected files are refused, and so is every upload while clamd cannot be reached.
+    #[arg(long, global = true, env = "KUMIKI_CLAMD_SOCKET")]
+    clamd_socket: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -223,6 +227,7 @@ fn settings_of(common: &Common) -> Settings {
         search_dictionary: kumiki_search::morph::DictionarySetting::parse(
             &common.search_dictionary,
         ),
+        clamd_socket: common.clamd_socket.clone(),
         ..Settings::default()
     }
 }
@@ -240,7 +245,7 @@ fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = Database::connect(&settings.database_url(), 4)?;
     db.migrate()?;
-    let files = FileStore::new(settings.files_dir())?;
+    let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
     Ok((db, files))
 }
 
@@ -285,6 +290,15 @@ fn new_password() -> anyhow::Result<String> {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The text extractor's child process (kumiki_search::extract::child): before anything else, so
+    // that nothing but its answer reaches standard output. Hidden from --help on purpose.
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(
+            kumiki_search::extract::child::SUBCOMMAND,
+        ))
+    {
+        std::process::exit(kumiki_search::extract::child_main());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -327,6 +341,7 @@ fn main() -> anyhow::Result<()> {
                 std::sync::Arc::new(db),
                 &settings.data_dir,
                 &settings.files_dir(),
+                settings.extractor()?,
                 dictionary_of(&cli.common)?,
             )
             .context("index rebuild failed")?;

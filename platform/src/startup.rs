@@ -37,7 +37,10 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     let mut conn = db.conn()?;
     let generated = users::ensure_administrator(&mut conn, settings.admin_password.as_deref())?;
     let secret = server_settings::get_or_create(&mut conn, "jwt_secret", users::random_password)?;
-    let files = FileStore::new(settings.files_dir())?;
+    let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
+    if let Some(clamd) = files.scanner() {
+        tracing::info!(socket = %clamd.socket().display(), "uploads are scanned by clamd");
+    }
     if settings.load_examples {
         let n =
             crate::examples::load_examples_if_empty(&mut conn, &files, settings.default_timezone)?;
@@ -54,6 +57,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&db),
         &settings.data_dir,
         &settings.files_dir(),
+        settings.extractor()?,
         morph,
     )
     .context("cannot open the search index")?;

@@ -34,5 +34,7 @@ mod search;
 mod search_admin;
 mod search_pages;
 mod search_ranking;
+mod security_files;
+mod security_rss;
 mod ui_api;
 mod views_settings;
