@@ -74,6 +74,9 @@ pub mod action {
     /// The server-wide IP allowlist changed (`allowlist`; from the browser or `kumiki allowlist`).
     pub const ALLOWLIST_UPDATE: &str = "security.allowlist.update";
 
+    /// An upload went through the virus scanner (`detail.verdict`: clean, infected or failed).
+    pub const FILE_SCAN: &str = "file.scan";
+
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
         SIGN_IN,
@@ -111,6 +114,7 @@ pub mod action {
         USER_MFA,
         SECURITY_SETTINGS_UPDATE,
         ALLOWLIST_UPDATE,
+        FILE_SCAN,
     ];
 }
 

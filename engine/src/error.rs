@@ -114,6 +114,12 @@ pub enum UserError {
     CommentNotFound,
     #[error("The specified file (id: {0}) not found.")]
     FileNotFound(String),
+    /// The virus scanner found something in an upload; it was not stored.
+    #[error("The file was not accepted: the virus scanner found {0}.")]
+    FileInfected(String),
+    /// A virus scanner is configured but could not check the upload; it was not stored.
+    #[error("The file could not be checked for viruses and was not accepted. Contact the administrator.")]
+    FileScanFailed,
     #[error("The revision is not the latest. Someone may update a record.")]
     RevisionConflict,
     #[error("The specified field (code: {0}) is not found.")]

@@ -304,6 +304,13 @@ impl From<UserError> for ApiError {
             UserError::FileNotFound(key) => ApiError::new(404, "GAIA_BL01", message)
                 .catalog("api.GAIA_BL01")
                 .arg("file", key),
+            // The virus scan of uploads (Kumiki's codes, docs/security/files.md).
+            UserError::FileInfected(signature) => ApiError::new(400, "GAIA_VS01", message)
+                .catalog("api.GAIA_VS01")
+                .arg("signature", signature),
+            UserError::FileScanFailed => {
+                ApiError::new(503, "GAIA_VS02", message).catalog("api.GAIA_VS02")
+            }
             UserError::RevisionConflict => {
                 ApiError::new(409, "GAIA_CO02", message).catalog("api.GAIA_CO02.record")
             }

@@ -54,6 +54,10 @@ struct Common {
         default_value = "auto"
     )]
     search_dictionary: String,
+    /// Scan every upload with ClamAV through clamd's Unix socket (e.g. /run/clamav/clamd.ctl);
+    /// infected files are refused, and so is every upload while clamd cannot be reached.
+    #[arg(long, global = true, env = "KUMIKI_CLAMD_SOCKET")]
+    clamd_socket: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -259,6 +263,7 @@ fn settings_of(common: &Common) -> Settings {
         search_dictionary: kumiki_search::morph::DictionarySetting::parse(
             &common.search_dictionary,
         ),
+        clamd_socket: common.clamd_socket.clone(),
         ..Settings::default()
     }
 }
@@ -278,7 +283,7 @@ fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
     db.migrate()?;
     // Tokens from before hashing are hashed by whichever starts first, the server or a command.
     kumiki_engine::tokens::hash_plain_tokens(&mut db.conn()?)?;
-    let files = FileStore::new(settings.files_dir())?;
+        let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
     Ok((db, files))
 }
 
@@ -323,6 +328,15 @@ fn new_password() -> anyhow::Result<String> {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The text extractor's child process (kumiki_search::extract::child): before anything else, so
+    // that nothing but its answer reaches standard output. Hidden from --help on purpose.
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(
+            kumiki_search::extract::child::SUBCOMMAND,
+        ))
+    {
+        std::process::exit(kumiki_search::extract::child_main());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -375,6 +389,7 @@ fn main() -> anyhow::Result<()> {
                 std::sync::Arc::new(db),
                 &settings.data_dir,
                 &settings.files_dir(),
+                settings.extractor()?,
                 dictionary_of(&cli.common)?,
             )
             .context("index rebuild failed")?;

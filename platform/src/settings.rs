@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+/// How long one read or write on the clamd socket may take.
+const CLAMD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -46,6 +49,13 @@ pub struct Settings {
     /// The dictionary for whole-word search ranking: `Auto` compiles `<data_dir>/dictionary/ipadic`
     /// from Debian's mecab-ipadic once when missing; `Off` searches on bigrams alone.
     pub search_dictionary: kumiki_search::morph::DictionarySetting,
+    /// The program that extracts attachment text in a child process (`<program> extract-text`);
+    /// None means this executable (the `kumiki` binary). Tests that run the server inside a test
+    /// binary point it at a small helper binary.
+    pub extractor: Option<PathBuf>,
+    /// The Unix socket of a ClamAV daemon (`clamd`): when set, every upload is scanned before it is
+    /// accepted, and refused when infected or when the scan fails (fail closed).
+    pub clamd_socket: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -69,6 +79,8 @@ impl Default for Settings {
             allowlist_off: false,
             max_inflight_body_bytes: 256 * 1024 * 1024,
             search_dictionary: kumiki_search::morph::DictionarySetting::Auto,
+            extractor: None,
+            clamd_socket: None,
         }
     }
 }
@@ -87,6 +99,22 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join("kumiki.db").display()),
         }
+    }
+
+    /// How attachment text is extracted: always in a child process (docs/security/files.md).
+    pub fn extractor(&self) -> std::io::Result<kumiki_search::extract::Extractor> {
+        let program = match &self.extractor {
+            Some(p) => p.clone(),
+            None => std::env::current_exe()?,
+        };
+        Ok(kumiki_search::extract::Extractor::kumiki(program))
+    }
+
+    /// The virus scanner uploads go through, if one is configured.
+    pub fn clamd(&self) -> Option<kumiki_engine::records::scan::Clamd> {
+        self.clamd_socket
+            .as_ref()
+            .map(|socket| kumiki_engine::records::scan::Clamd::new(socket, CLAMD_TIMEOUT))
     }
 
     /// Refuses settings that cannot work, with a message for the operator.

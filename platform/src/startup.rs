@@ -41,7 +41,10 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     if hashed > 0 {
         tracing::info!(tokens = hashed, "app API tokens are now stored hashed");
     }
-    let files = FileStore::new(settings.files_dir())?;
+    let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
+    if let Some(clamd) = files.scanner() {
+        tracing::info!(socket = %clamd.socket().display(), "uploads are scanned by clamd");
+    }
     if settings.load_examples {
         let n =
             crate::examples::load_examples_if_empty(&mut conn, &files, settings.default_timezone)?;
@@ -58,6 +61,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&db),
         &settings.data_dir,
         &settings.files_dir(),
+        settings.extractor()?,
         morph,
     )
     .context("cannot open the search index")?;

@@ -201,7 +201,9 @@ fn killed_server_catches_up_after_restart() {
         url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("kumiki.db").display()));
     let db = std::sync::Arc::new(kumiki_engine::db::Database::connect(&db_url, 2).unwrap());
     let other = tempfile::tempdir().unwrap();
-    kumiki_search::service::rebuild(db, other.path(), &dir.path().join("files"), None).unwrap();
+    let extractor = kumiki_search::extract::Extractor::kumiki(env!("CARGO_BIN_EXE_kumiki"));
+    kumiki_search::service::rebuild(db, other.path(), &dir.path().join("files"), extractor, None)
+        .unwrap();
     let rebuilt =
         kumiki_search::index::SearchIndex::open(&other.path().join("search-index")).unwrap();
     assert_eq!(

@@ -27,7 +27,7 @@ use kumiki_engine::records::changes::{self, Change, WHOLE_APP};
 use tantivy::{IndexWriter, Term};
 
 use crate::error::SearchError;
-use crate::extract::{self, ExtractError, ExtractLimits};
+use crate::extract::{self, ExtractError, ExtractLimits, Extractor};
 use crate::index::{commit_at, SearchIndex};
 use crate::parts::{record_parts, to_document};
 use crate::position::LogPosition;
@@ -60,6 +60,8 @@ pub struct Indexer {
     db: Arc<Database>,
     files_root: PathBuf,
     limits: ExtractLimits,
+    /// Where text extraction runs (a child process in a server).
+    extractor: Extractor,
     position: LogPosition,
     progress: Arc<Progress>,
     last_prune: Instant,
@@ -86,11 +88,13 @@ pub fn consumer_name(dir: &std::path::Path) -> Result<String, SearchError> {
 
 impl Indexer {
     /// Takes the index writer (fails with `Locked` when another process holds it) and registers the
-    /// index as a change-log consumer at its committed position.
+    /// index as a change-log consumer at its committed position. Attachments are read under
+    /// `files_root` and their text extracted by `extractor`.
     pub fn new(
         index: SearchIndex,
         db: Arc<Database>,
         files_root: PathBuf,
+        extractor: Extractor,
         progress: Arc<Progress>,
     ) -> Result<Indexer, SearchError> {
         let writer = index.writer()?;
@@ -118,6 +122,7 @@ impl Indexer {
             db,
             files_root,
             limits: ExtractLimits::default(),
+            extractor,
             position: LogPosition::new(position, GAP_TIMEOUT, LATE_WATCH),
             progress,
             last_prune: Instant::now(),
@@ -353,7 +358,9 @@ impl Indexer {
     }
 
     /// The text of a file, and whether the result is worth caching (not a transient refusal).
-    /// A type without text (an image) is not a failure.
+    /// A type without text (an image) is not a failure. A file that fails (too large, a bomb that
+    /// hit the memory cap or the time limit, a crash) is cached with its reason: it stays findable
+    /// by name and is never extracted again.
     fn extract(&self, f: &FileRow) -> (FileText, bool) {
         let failed = |file_type: &str, error: String| FileText {
             file_key: f.file_key.clone(),
@@ -361,17 +368,22 @@ impl Indexer {
             text: String::new(),
             error: Some(error),
         };
-        let bytes = match std::fs::read(self.files_root.join(&f.storage_path)) {
-            Ok(b) => b,
-            Err(e) => return (failed("", format!("the file cannot be read: {e}")), true),
-        };
-        let head_len = bytes.len().min(1024);
-        let kind = extract::detect(
+        let path = self.files_root.join(&f.storage_path);
+        let mut head = Vec::with_capacity(1024);
+        let opened = std::fs::File::open(&path).and_then(|file| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, 1024), &mut head)
+        });
+        if let Err(e) = opened {
+            return (failed("", format!("the file cannot be read: {e}")), true);
+        }
+        let kind = extract::detect(&f.name, &f.content_type, &head);
+        match extract::extract_file(
+            &self.extractor,
+            &path,
             &f.name,
             &f.content_type,
-            bytes.get(..head_len).unwrap_or(&[]),
-        );
-        match extract::extract_text(&f.name, &f.content_type, bytes, &self.limits) {
+            &self.limits,
+        ) {
             Ok(x) => (
                 FileText {
                     file_key: f.file_key.clone(),
@@ -390,8 +402,14 @@ impl Indexer {
                 },
                 true,
             ),
-            Err(e @ ExtractError::Unavailable(_)) => (failed(kind.label(), e.to_string()), false),
-            Err(e) => (failed(kind.label(), e.to_string()), true),
+            Err(e @ ExtractError::Unavailable(_)) => {
+                tracing::warn!(error = %e, file = f.file_key, "text extraction unavailable");
+                (failed(kind.label(), e.to_string()), false)
+            }
+            Err(e) => {
+                tracing::info!(error = %e, file = f.file_key, "no text extracted from an attachment");
+                (failed(kind.label(), e.to_string()), true)
+            }
         }
     }
 

@@ -16,6 +16,7 @@ use kumiki_engine::records::changes;
 use serde::Serialize;
 
 use crate::error::SearchError;
+use crate::extract::Extractor;
 use crate::index::{index_dir, SearchIndex};
 use crate::indexer::{consumer_name, Indexer, Progress, INDEX_ID_FILE};
 use crate::like::IndexLike;
@@ -79,6 +80,7 @@ impl SearchService {
         db: Arc<Database>,
         data_dir: &Path,
         files_root: &Path,
+        extractor: Extractor,
         morph: Option<Morph>,
     ) -> Result<SearchService, SearchError> {
         let index = open_index(&index_dir(data_dir), morph)?;
@@ -87,6 +89,7 @@ impl SearchService {
             index.clone(),
             db,
             files_root.to_path_buf(),
+            extractor,
             Arc::clone(&progress),
         )?;
         let (wake, woken) = sync_channel(1);
@@ -191,6 +194,7 @@ pub fn rebuild(
     db: Arc<Database>,
     data_dir: &Path,
     files_root: &Path,
+    extractor: Extractor,
     morph: Option<Morph>,
 ) -> Result<i64, SearchError> {
     let index = open_index(&index_dir(data_dir), morph)?;
@@ -198,6 +202,7 @@ pub fn rebuild(
         index,
         db,
         files_root.to_path_buf(),
+        extractor,
         Arc::new(Progress::default()),
     )?;
     let seq = indexer.rebuild()?;

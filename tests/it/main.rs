@@ -38,5 +38,7 @@ mod security_auth;
 mod security_edge;
 mod security_mfa;
 mod security_rights;
+mod security_files;
+mod security_rss;
 mod ui_api;
 mod views_settings;

@@ -460,6 +460,7 @@ fn a_rebuilt_index_equals_the_incremental_one() {
         db,
         rebuilt_dir.path(),
         &app.data_dir.path().join("files"),
+        kumiki_tests::test_extractor(),
         None,
     )
     .unwrap();

@@ -39,6 +39,25 @@ impl Drop for PgDatabase {
     }
 }
 
+/// The helper binary `kumiki-extract-helper` of this package (built with the tests, next to the
+/// `target/<profile>` directory that holds the test binary's `deps/`).
+pub fn extract_helper() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    profile_dir.join(format!(
+        "kumiki-extract-helper{}",
+        std::env::consts::EXE_SUFFIX
+    ))
+}
+
+/// The extractor the test servers use (a child process, as in production).
+pub fn test_extractor() -> kumiki_search::extract::Extractor {
+    kumiki_search::extract::Extractor::kumiki(extract_helper())
+}
+
 /// How the client authenticates.
 #[derive(Clone)]
 pub enum Auth {
@@ -99,6 +118,7 @@ impl TestApp {
             db_pool_size: 4,
             // Tests run on bigrams; the ranking tests opt in with a shared dictionary.
             search_dictionary: kumiki_search::morph::DictionarySetting::Off,
+            extractor: Some(extract_helper()),
             ..Settings::default()
         };
         tweak(&mut settings);

@@ -104,6 +104,8 @@ diesel::table! {
         record_id -> Nullable<BigInt>,
         uploaded_by -> Text,
         created_at -> BigInt,
+        scan_verdict -> Nullable<Text>,
+        scanned_at -> Nullable<BigInt>,
     }
 }
 

@@ -1,6 +1,13 @@
 //! `file.json`: multipart upload (returns a `fileKey`) and download (the exact stored bytes).
 //! A download of a file attached to a record needs the view right on its app; an upload that is not
 //! attached yet can be fetched only by whoever uploaded it.
+//!
+//! Uploads authenticate before a byte of the body is read (an anonymous client gets its 401 with the
+//! body unread), and stream into a temporary file with the size limit counted as they go, so an
+//! upload costs the server a buffer of memory, not its size. Downloads are always attachments, with
+//! `nosniff`, `Content-Security-Policy: sandbox` and an RFC 6266 `filename*`; types a browser would
+//! run (HTML, SVG, XML, scripts) and images whose bytes are not that image are sent as
+//! `application/octet-stream` (docs/security/files.md).
 
 use actix_multipart::Multipart;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
@@ -35,6 +42,11 @@ pub async fn file_endpoint(
     result.unwrap_or_else(|e| e.response(ja))
 }
 
+/// Bytes gathered in memory before they are written to the upload's temporary file.
+const FLUSH_BYTES: usize = 1024 * 1024;
+/// Room for the multipart framing (boundaries, part headers) above the file size limit.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
 async fn upload(
     req: HttpRequest,
     payload: web::Payload,
@@ -42,8 +54,34 @@ async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let creds = credentials_from(&req)?;
     let limit = state.settings.max_file_bytes;
+    // Who uploads is settled before the body is touched: an anonymous or wrong caller is answered
+    // while the body is still unread (actix closes the connection rather than read it).
+    let peer = creds.peer.clone();
+    let auth_state = state.get_ref().clone();
+    let user = blocking(move || {
+        let mut conn = auth_state.conn()?;
+        let caller = authenticate(&auth_state, &mut conn, &creds)?;
+        if !caller.principal.may_upload() {
+            return Err(UserError::TokenNotPermitted.into());
+        }
+        Ok(caller.principal.acting_user().to_owned())
+    })
+    .await?;
+    // A declared length past the limit is refused without reading it.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64 + MULTIPART_OVERHEAD) {
+        return Err(ApiError::too_large(limit));
+    }
+    let files = state.files.clone();
+    let mut incoming = web::block(move || files.incoming())
+        .await
+        .map_err(|e| ApiError::internal_because(format!("blocking task failed: {e}")))??;
     let mut multipart = Multipart::new(req.headers(), payload);
-    let mut file: Option<(String, String, Vec<u8>)> = None;
+    let mut meta: Option<(String, String)> = None;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|_| {
             ApiError::invalid(
@@ -51,7 +89,8 @@ async fn upload(
                 "The upload could not be read as multipart/form-data.",
             )
         })?;
-        if field.name() != Some("file") {
+        // One file per call, as in kintone: the first `file` part.
+        if field.name() != Some("file") || meta.is_some() {
             continue;
         }
         let name = field
@@ -63,33 +102,47 @@ async fn upload(
             .content_type()
             .map(|m| m.to_string())
             .unwrap_or_else(|| "application/octet-stream".into());
-        let mut bytes = Vec::new();
+        let mut size: usize = 0;
+        let mut pending = web::BytesMut::new();
         while let Some(chunk) = field.next().await {
             let chunk =
                 chunk.map_err(|_| ApiError::invalid("file", "The upload was interrupted."))?;
-            if bytes.len() + chunk.len() > limit {
+            size = size.saturating_add(chunk.len());
+            if size > limit {
+                // The temporary file goes with `incoming`.
                 return Err(ApiError::too_large(limit));
             }
-            bytes.extend_from_slice(&chunk);
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= FLUSH_BYTES {
+                incoming = write_part(incoming, pending.split().freeze()).await?;
+            }
         }
-        file = Some((name, content_type, bytes));
+        if !pending.is_empty() {
+            incoming = write_part(incoming, pending.freeze()).await?;
+        }
+        meta = Some((name, content_type));
     }
-    let (name, content_type, bytes) =
-        file.ok_or_else(|| ApiError::invalid("file", "Required field."))?;
+    let (name, content_type) = meta.ok_or_else(|| ApiError::invalid("file", "Required field."))?;
     let state = state.get_ref().clone();
     let key = blocking(move || {
         let mut conn = state.conn()?;
-        let caller = authenticate(&state, &mut conn, &creds)?;
-        if !caller.principal.may_upload() {
-            return Err(UserError::TokenNotPermitted.into());
-        }
-        let user = caller.principal.acting_user().to_owned();
         Ok(state
             .files
-            .upload(&mut conn, &name, &content_type, &bytes, &user)?)
+            .store(&mut conn, incoming, &name, &content_type, &user, &peer)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({"fileKey": key})))
+}
+
+/// Appends `bytes` to the upload's temporary file on a blocking thread.
+async fn write_part(
+    mut incoming: kumiki_engine::records::Incoming,
+    bytes: web::Bytes,
+) -> Result<kumiki_engine::records::Incoming, ApiError> {
+    web::block(move || incoming.write_all(&bytes).map(|()| incoming))
+        .await
+        .map_err(|e| ApiError::internal_because(format!("blocking task failed: {e}")))?
+        .map_err(|e| ApiError::internal_because(format!("cannot write an upload: {e}")))
 }
 
 async fn download(
@@ -159,27 +212,133 @@ async fn download(
         Ok((meta, path))
     })
     .await?;
-    let bytes = web::block(move || std::fs::read(path))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "attachment file missing on disk");
-            ApiError::internal()
-        })?;
-    let disposition = ContentDisposition {
+    let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
+        tracing::error!(error = %e, "attachment file missing on disk");
+        ApiError::internal()
+    })?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    {
+        use tokio::io::AsyncReadExt;
+        let mut limited = (&mut file).take(HEAD_BYTES as u64);
+        limited
+            .read_to_end(&mut head)
+            .await
+            .map_err(|e| ApiError::internal_because(format!("cannot read an attachment: {e}")))?;
+    }
+    let content_type = served_type(&meta.content_type, &head);
+    let size = u64::try_from(meta.size).unwrap_or(0);
+    let body = futures_util::stream::once(async move { Ok(web::Bytes::from(head)) })
+        .chain(file_stream(file));
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(attachment(&meta.name))
+        // The bytes are someone's upload: never sniffed into something a browser runs, and if
+        // opened anyway, rendered without scripts, forms or same-origin rights.
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "sandbox"))
+        .no_chunking(size)
+        .streaming(body))
+}
+
+/// Bytes read up front to check a file's type.
+const HEAD_BYTES: usize = 512;
+/// Bytes per chunk of a download.
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
+
+/// The rest of `file` in chunks, ending at the first error.
+fn file_stream(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut file = file?;
+        let mut buf = vec![0u8; DOWNLOAD_CHUNK];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(web::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
+
+/// `Content-Disposition: attachment` with an ASCII `filename` for old clients and the real name as
+/// RFC 6266 / RFC 5987 `filename*=UTF-8''...`.
+fn attachment(name: &str) -> ContentDisposition {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    ContentDisposition {
         disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::FilenameExt(
-            actix_web::http::header::ExtendedValue {
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(actix_web::http::header::ExtendedValue {
                 charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
                 language_tag: None,
-                value: meta.name.into_bytes(),
-            },
-        )],
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+/// The type a download is sent as: what the uploader declared, except types a browser would run
+/// (HTML, SVG, XML, scripts), images whose first bytes are not that kind of image, and anything
+/// unparsable, which go out as `application/octet-stream`.
+pub(crate) fn served_type(declared: &str, head: &[u8]) -> String {
+    const OPAQUE: &str = "application/octet-stream";
+    let Ok(mime) = declared.parse::<actix_web::mime::Mime>() else {
+        return OPAQUE.to_owned();
     };
-    Ok(HttpResponse::Ok()
-        .content_type(meta.content_type)
-        .insert_header(disposition)
-        .body(bytes))
+    let essence = mime.essence_str().to_ascii_lowercase();
+    let active = matches!(
+        essence.as_str(),
+        "text/html"
+            | "application/xhtml+xml"
+            | "image/svg+xml"
+            | "text/xml"
+            | "application/xml"
+            | "text/javascript"
+            | "application/javascript"
+            | "application/x-javascript"
+            | "application/ecmascript"
+            | "text/ecmascript"
+            | "application/x-shockwave-flash"
+            | "text/xsl"
+            | "application/pdf+html"
+            | "multipart/x-mixed-replace"
+    ) || essence.ends_with("+xml");
+    if active {
+        return OPAQUE.to_owned();
+    }
+    if let Some(image) = essence.strip_prefix("image/") {
+        if !image_magic_matches(image, head) {
+            return OPAQUE.to_owned();
+        }
+    }
+    declared.to_owned()
+}
+
+/// Whether `head` starts like an image of this subtype (unknown subtypes do not match).
+fn image_magic_matches(subtype: &str, head: &[u8]) -> bool {
+    match subtype {
+        "png" | "apng" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "jpeg" | "jpg" | "pjpeg" => head.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "gif" => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
+        "webp" => head.len() >= 12 && head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP"),
+        "bmp" => head.starts_with(b"BM"),
+        "tiff" => head.starts_with(b"II*\0") || head.starts_with(b"MM\0*"),
+        "x-icon" | "vnd.microsoft.icon" => head.starts_with(&[0, 0, 1, 0]),
+        _ => false,
+    }
 }
 
 /// Whether `key` is attached to a FILE field inside a subtable the caller may view.

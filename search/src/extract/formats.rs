@@ -57,7 +57,7 @@ impl TextSink {
 
 fn malformed(kind: &'static str, error: impl std::fmt::Display) -> ExtractError {
     ExtractError::Malformed {
-        kind,
+        kind: kind.to_owned(),
         message: error.to_string(),
     }
 }
@@ -163,8 +163,9 @@ pub(crate) fn tidy_whitespace(text: &str) -> String {
 // ------------------------------------------------------------------ DOCX
 
 /// Reads `word/document.xml`: the text of `w:t`, a line break after each paragraph and at
-/// `w:br`/`w:cr`, a tab after each table cell and at `w:tab`. The XML is streamed, so a
-/// "zip bomb" stops at the character cap or the unpacked-size cap, whichever comes first.
+/// `w:br`/`w:cr`, a tab after each table cell and at `w:tab`. The XML is streamed through one
+/// buffer, so a "zip bomb" stops at the character cap or the unpacked-size cap, whichever comes
+/// first, without ever holding more than a buffer of it.
 pub(crate) fn docx(
     bytes: &[u8],
     sink: &mut TextSink,
@@ -259,14 +260,14 @@ impl<R: Read> Read for CappedReader<R> {
 
 /// Sheet names and cell values (cached results for formulas), one line per non-empty row with
 /// tab-separated cells. calamine loads a whole sheet in memory, so zip-based workbooks are refused
-/// up front when the sizes their directory declares add up past the unpacked-size cap.
+/// up front when their entries unpack to more than the unpacked-size cap.
 pub(crate) fn spreadsheet(
     bytes: &[u8],
     sink: &mut TextSink,
     limits: &ExtractLimits,
 ) -> Result<(), ExtractError> {
     if bytes.starts_with(b"PK\x03\x04") {
-        check_unpacked_size(bytes, limits.max_unpacked_bytes)?;
+        check_unpacked_size(bytes, limits.max_unpacked_bytes, "xlsx")?;
     }
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| malformed("xlsx", e))?;
@@ -294,15 +295,42 @@ pub(crate) fn spreadsheet(
     Ok(())
 }
 
-fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), ExtractError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| malformed("xlsx", e))?;
+/// Most entries in a zip-based document.
+const MAX_ZIP_ENTRIES: usize = 10_000;
+
+/// Refuses a zip whose entries unpack to more than `limit` bytes in all, before anything parses
+/// it. The sizes the directory declares are checked first (cheap); since they can lie, every entry
+/// is then inflated into nothing, stopping as soon as the running total passes the cap, so a bomb
+/// never expands past it and memory stays at one buffer.
+fn check_unpacked_size(bytes: &[u8], limit: u64, kind: &'static str) -> Result<(), ExtractError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| malformed(kind, e))?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(malformed(
+            kind,
+            format!("{} entries (at most {MAX_ZIP_ENTRIES})", archive.len()),
+        ));
+    }
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| malformed(kind, e))?;
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > limit {
+        return Err(ExtractError::UnpackedTooLarge {
+            size: declared,
+            limit,
+        });
+    }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|e| malformed("xlsx", e))?;
-        total = total.saturating_add(entry.size());
-    }
-    if total > limit {
-        return Err(ExtractError::UnpackedTooLarge { size: total, limit });
+        let entry = archive.by_index(i).map_err(|e| malformed(kind, e))?;
+        let room = limit - total;
+        let read = std::io::copy(&mut entry.take(room + 1), &mut std::io::sink())
+            .map_err(|e| malformed(kind, e))?;
+        total = total.saturating_add(read);
+        if total > limit {
+            return Err(ExtractError::UnpackedTooLarge { size: total, limit });
+        }
     }
     Ok(())
 }

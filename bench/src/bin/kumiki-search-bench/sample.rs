@@ -32,6 +32,8 @@ pub fn run(url: &str, dir: &Path, records: u64, runs: usize, morph: Option<Morph
         index.clone(),
         Arc::clone(&database),
         dir.join("files"),
+        // The sample corpus has no attachments; nothing is extracted.
+        kumiki_search::extract::Extractor::InProcess,
         progress,
     )
     .map_err(|e| anyhow!("{e}"))?;
