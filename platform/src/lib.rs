@@ -3,6 +3,13 @@
 //! results and errors into kintone's wire format.
 
 pub mod auth;
+
+/// jemalloc as the allocator of the server (and of every binary linking this crate, the tests'
+/// included): it counts the bytes each thread allocates and frees, which bounds the memory of a
+/// script run (`kumiki_scripting::memory`, issue 12 finding 13), and gives freed memory back to the
+/// system (`startup` turns on its background purging).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 pub mod dev_assets;
 pub mod error;
 pub mod examples;

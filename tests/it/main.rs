@@ -36,3 +36,4 @@ mod search_pages;
 mod search_ranking;
 mod ui_api;
 mod views_settings;
+mod security_scripts;

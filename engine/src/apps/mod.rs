@@ -2,12 +2,14 @@
 mod check;
 mod definition;
 mod migrate;
+mod script_authors;
 mod scripts;
 mod store;
 
 pub use check::check_definition;
 pub use definition::{AppDefinition, FieldId, FieldRef};
-pub use scripts::{any_script_for, AppScript, ScriptEvent};
+pub use script_authors::{script_change, ScriptChange};
+pub use scripts::{any_script_for, AppScript, ScriptAccess, ScriptApp, ScriptEvent};
 pub use store::{
     create_app, delete_app, deploy, load_definition, save_preview, versions, AppRow, AppVersion,
     LiveApp, LIVE, PREVIEW,

@@ -46,6 +46,8 @@ diesel::table! {
         stage -> Text,
         revision -> BigInt,
         definition -> Text,
+        scripts_changed_by -> Nullable<Text>,
+        scripts_changed_at -> Nullable<BigInt>,
     }
 }
 
