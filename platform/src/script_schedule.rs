@@ -28,7 +28,9 @@ use chrono::{LocalResult, TimeZone, Timelike};
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::apps::{any_script_for, script_change, AppId, AppRow, LiveApp, ScriptEvent, LIVE};
+use kumiki_engine::apps::{
+    any_script_for, script_change, AppId, AppRow, LiveApp, ScriptEvent, LIVE,
+};
 use kumiki_engine::db::{Database, DbConn};
 use kumiki_engine::jobs::{self, Job, NewJob};
 use kumiki_engine::users::User;
@@ -393,7 +395,12 @@ enum RunError {
 
 /// Writes why a scheduled run was skipped to the app's script log, for its managers.
 fn note_skipped(scripts: &ScriptRuntime, live: &LiveApp, event: ScriptEvent, reason: &str) {
-    tracing::warn!(app = live.row.id, event = event.name(), reason, "scheduled script skipped");
+    tracing::warn!(
+        app = live.row.id,
+        event = event.name(),
+        reason,
+        "scheduled script skipped"
+    );
     let names: Vec<&str> = live
         .definition
         .scripts
@@ -401,15 +408,17 @@ fn note_skipped(scripts: &ScriptRuntime, live: &LiveApp, event: ScriptEvent, rea
         .filter(|s| s.runs_on(event))
         .map(|s| s.name.as_str())
         .collect();
-    scripts.pending_logs().push(kumiki_scripting::logs::LogLine {
-        app_id: live.row.id,
-        script: names.join(", "),
-        level: "error".into(),
-        message: format!("{} skipped: {reason}", event.name()),
-        created_at: chrono::Utc::now().timestamp(),
-        runner: String::new(),
-        sources: String::new(),
-    });
+    scripts
+        .pending_logs()
+        .push(kumiki_scripting::logs::LogLine {
+            app_id: live.row.id,
+            script: names.join(", "),
+            level: "error".into(),
+            message: format!("{} skipped: {reason}", event.name()),
+            created_at: chrono::Utc::now().timestamp(),
+            runner: String::new(),
+            sources: String::new(),
+        });
 }
 
 impl From<EngineError> for RunError {
@@ -479,7 +488,9 @@ pub fn run_due(
 /// rights (`Ok(Err(why))` when there is nobody to act as: never a fallback to anyone else).
 fn last_changer(conn: &mut DbConn, app: AppId) -> EngineResult<Result<Principal, String>> {
     let Some(change) = script_change(conn, app, LIVE)? else {
-        return Ok(Err("nobody is recorded as the last changer of the scripts".into()));
+        return Ok(Err(
+            "nobody is recorded as the last changer of the scripts".into()
+        ));
     };
     let Some(user) = User::find_by_code(conn, &change.by)? else {
         return Ok(Err(format!(

@@ -164,7 +164,9 @@ impl<'a> Host<'a> {
         }
         match self.acting.open_app(self.conn, AppId(app), right) {
             Err(EngineError::User(
-                UserError::GuestSpacePathRequired | UserError::Forbidden | UserError::AppNotFound(_),
+                UserError::GuestSpacePathRequired
+                | UserError::Forbidden
+                | UserError::AppNotFound(_),
             )) => {
                 // Say whose rights refused, when the user alone would have been allowed.
                 if let Some(author) = &self.author {
@@ -196,7 +198,11 @@ impl<'a> Host<'a> {
         let code = load_definition(self.conn, AppId(app), LIVE)?
             .map(|(d, _)| d.code)
             .unwrap_or_default();
-        Ok(!code.is_empty() && self.declared.iter().any(|d| d.access >= need && d.names(app, &code)))
+        Ok(!code.is_empty()
+            && self
+                .declared
+                .iter()
+                .any(|d| d.access >= need && d.names(app, &code)))
     }
 
     fn refuse_in_read_only(&self, what: &str) -> Result<(), HostError> {

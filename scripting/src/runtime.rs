@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::ActingContext;
 use kumiki_engine::apps::{script_change, AppScript, LiveApp, ScriptEvent, LIVE};
-use kumiki_engine::users::User;
 use kumiki_engine::db::DbConn;
 use kumiki_engine::records::hooks::ScriptContext;
 use kumiki_engine::records::Actor;
+use kumiki_engine::users::User;
 use kumiki_engine::{EngineError, EngineResult, FieldErrors, UserError};
 use serde_json::{json, Map, Value};
 

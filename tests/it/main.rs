@@ -34,6 +34,6 @@ mod search;
 mod search_admin;
 mod search_pages;
 mod search_ranking;
+mod security_scripts;
 mod ui_api;
 mod views_settings;
-mod security_scripts;

@@ -32,7 +32,11 @@ pub fn script_change(
     stage: &str,
 ) -> EngineResult<Option<ScriptChange>> {
     let row: Option<(Option<String>, Option<i64>)> = with_conn!(conn, |c| app_settings::table
-        .filter(app_settings::app_id.eq(app.0).and(app_settings::stage.eq(stage)))
+        .filter(
+            app_settings::app_id
+                .eq(app.0)
+                .and(app_settings::stage.eq(stage))
+        )
         .select((
             app_settings::scripts_changed_by,
             app_settings::scripts_changed_at
@@ -52,7 +56,11 @@ pub fn script_change(
 pub(crate) fn stamp(conn: &mut DbConn, app: AppId, stage: &str, user: &str) -> EngineResult<()> {
     let now = chrono::Utc::now().timestamp();
     with_conn!(conn, |c| diesel::update(
-        app_settings::table.filter(app_settings::app_id.eq(app.0).and(app_settings::stage.eq(stage)))
+        app_settings::table.filter(
+            app_settings::app_id
+                .eq(app.0)
+                .and(app_settings::stage.eq(stage))
+        )
     )
     .set((
         app_settings::scripts_changed_by.eq(Some(user)),
@@ -70,7 +78,11 @@ pub(crate) fn copy(conn: &mut DbConn, app: AppId, from: &str, to: &str) -> Engin
         None => (None, None),
     };
     with_conn!(conn, |c| diesel::update(
-        app_settings::table.filter(app_settings::app_id.eq(app.0).and(app_settings::stage.eq(to)))
+        app_settings::table.filter(
+            app_settings::app_id
+                .eq(app.0)
+                .and(app_settings::stage.eq(to))
+        )
     )
     .set((
         app_settings::scripts_changed_by.eq(by.as_deref()),

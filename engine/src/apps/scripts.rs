@@ -155,7 +155,9 @@ impl AppScript {
 
     /// Whether the script declared app `id` (live app code `code`) with at least `need`.
     pub fn may_use(&self, id: i64, code: &str, need: ScriptAccess) -> bool {
-        self.apps.iter().any(|a| a.names(id, code) && a.access >= need)
+        self.apps
+            .iter()
+            .any(|a| a.names(id, code) && a.access >= need)
     }
 }
 

@@ -72,8 +72,10 @@ pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                 if s.apps.len() > MAX_DECLARED_APPS {
                     errors.insert(
                         format!("scripts[{i}].apps"),
-                        vec![format!("A script can declare at most {MAX_DECLARED_APPS} apps.")
-                            .into()],
+                        vec![
+                            format!("A script can declare at most {MAX_DECLARED_APPS} apps.")
+                                .into(),
+                        ],
                     );
                 }
                 for (j, a) in s.apps.iter().enumerate() {
@@ -83,8 +85,10 @@ pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                     if a.app.is_some() == a.code.is_some() || (a.code.is_some() && !code_ok) {
                         errors.insert(
                             format!("scripts[{i}].apps[{j}]"),
-                            vec!["Name the app by its id (app) or by its app code (code), not both."
-                                .into()],
+                            vec![
+                                "Name the app by its id (app) or by its app code (code), not both."
+                                    .into(),
+                            ],
                         );
                     }
                 }
