@@ -1144,7 +1144,9 @@ def build_archive():
             "添付ファイル": v(files), "公開範囲": v("県職員のみ" if typ == "回答" else "全団体"),
             "保存年限": v(str(keep)), "関連文書": v(related),
         })
-    app = {"name": "文書書庫", "code": "",
+    # The app code lets the intake app's archive script declare this app portably (by code, not
+    # by an id that differs from server to server).
+    app = {"name": "文書書庫", "code": "ARCHIVE",
            "description": "国・県から発出された通知、事務連絡、要綱、マニュアル及び照会への回答を一か所に保存し、"
                           "添付ファイルの中身も含めて全文検索で探せるようにする書庫アプリです。"}
     return write_app(slug, app, P, layout, views, records)
@@ -1165,11 +1167,15 @@ def add_business_days(d, n):
     return d
 
 
-def script(name, filename, events):
-    """A script of an example app; its source is the file tools/scripts/<filename> (rhai)."""
+def script(name, filename, events, apps=None):
+    """A script of an example app; its source is the file tools/scripts/<filename> (rhai). `apps`
+    declares the other apps it uses (a script reaches no undeclared app)."""
     with open(os.path.join(SCRIPTS_DIR, filename), encoding="utf-8") as f:
         source = f.read()
-    return {"name": name, "source": source, "events": events, "enabled": True}
+    s = {"name": name, "source": source, "events": events, "enabled": True}
+    if apps:
+        s["apps"] = apps
+    return s
 
 
 def build_intake():
@@ -1235,7 +1241,8 @@ def build_intake():
         script("文書番号の採番", "intake_number.rhai", ["create.submit"]),
         script("回答期限の計算", "intake_due_date.rhai", ["create.submit", "edit.submit", "field.change"]),
         script("郵便番号・電話番号の確認", "intake_contact.rhai", ["create.submit", "edit.submit", "field.change"]),
-        script("承認文書を書庫へ登録", "intake_archive.rhai", ["save.after"]),
+        script("承認文書を書庫へ登録", "intake_archive.rhai", ["save.after"],
+               [{"code": "ARCHIVE", "access": "write"}]),
     ]
     app = {"name": "文書収受簿", "code": "",
            "description": "外部から受け付けた文書の収受簿です。スクリプトで文書番号（R7-総務-0001）を採番し、"

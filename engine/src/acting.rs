@@ -74,6 +74,9 @@ pub struct ActingContext {
     via: &'static str,
     /// A fixed clock (tests of date functions); `None` reads the real clock.
     clock: Option<DateTime<Utc>>,
+    /// Whose rights also bound every app opened here (an app script's last changer): the actor
+    /// gets only what both may (`limited_by`).
+    limit: Option<Box<Principal>>,
 }
 
 /// An app someone may see in a list, with their rights on it.
@@ -110,6 +113,7 @@ impl ActingContext {
             peer: String::new(),
             via: channel.as_str(),
             clock: None,
+            limit: None,
         }
     }
 
@@ -130,6 +134,26 @@ impl ActingContext {
     pub fn through_path_of(self, conn: &mut DbConn, row: &AppRow) -> EngineResult<ActingContext> {
         let space = crate::apps::guest_space_of(conn, row)?;
         Ok(self.through_guest_space(space))
+    }
+
+    /// The same actor, bounded by `other`'s rights: every app opened or listed through this context
+    /// carries only the rights both have (`acl::Access::limited_by`). App scripts act so, bounded
+    /// by the person who last changed them (`apps::script_change`), so that a script cannot make
+    /// a colleague's rights do what its author may not (issue 12, the confused deputy).
+    pub fn limited_by(mut self, other: Principal) -> ActingContext {
+        self.limit = Some(Box::new(other));
+        self
+    }
+
+    /// The same actor without the bound of `limited_by` (to tell whose rights refused something).
+    pub fn without_limit(mut self) -> ActingContext {
+        self.limit = None;
+        self
+    }
+
+    /// The principal bounding this context's rights, if any (`limited_by`).
+    pub fn limit(&self) -> Option<&Principal> {
+        self.limit.as_deref()
     }
 
     /// The same actor in another channel (a script run by an API call acts through `Script`).
@@ -249,6 +273,16 @@ impl ActingContext {
             live.as_ref().map(|(d, _)| d),
             self.timezone,
         );
+        let access = match &self.limit {
+            None => access,
+            Some(limit) => access.limited_by(Access::for_definition(
+                limit,
+                id,
+                &row.creator,
+                live.as_ref().map(|(d, _)| d),
+                self.timezone,
+            )),
+        };
         Ok((access, live))
     }
 

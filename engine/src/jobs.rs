@@ -329,6 +329,29 @@ pub fn complete(conn: &mut DbConn, id: i64, owner: &str, now: i64) -> EngineResu
     Ok(changed > 0)
 }
 
+/// Marks job `id` done without having run it, with `reason` in `last_error` (a scheduled script
+/// whose last changer is disabled is skipped, not retried and never run as someone else). Same
+/// lease rule as `complete`.
+pub fn complete_skipped(
+    conn: &mut DbConn,
+    id: i64,
+    owner: &str,
+    now: i64,
+    reason: &str,
+) -> EngineResult<bool> {
+    if !complete(conn, id, owner, now)? {
+        return Ok(false);
+    }
+    let text: String = format!("skipped: {reason}")
+        .chars()
+        .take(MAX_ERROR_CHARS)
+        .collect();
+    with_conn!(conn, |c| diesel::update(jobs::table.find(id))
+        .set(jobs::last_error.eq(Some(text.as_str())))
+        .execute(c))?;
+    Ok(true)
+}
+
 /// Seconds to wait before retrying after `attempts` failed attempts: 30 s, 2 min, 8 min, ... at most
 /// an hour.
 pub fn backoff(attempts: i64) -> i64 {

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body_budget;
 pub mod client_address;
+
 pub mod dev_assets;
 pub mod edge;
 pub mod error;
@@ -23,3 +24,10 @@ pub mod templates;
 
 pub use settings::Settings;
 pub use startup::Application;
+
+/// jemalloc as the allocator of the server (and of every binary linking this crate, the tests'
+/// included): it counts the bytes each thread allocates and frees, which bounds the memory of a
+/// script run (`kumiki_scripting::memory`, issue 12 finding 13), and gives freed memory back to the
+/// system (`startup` turns on its background purging).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -12,8 +12,13 @@
 //!   backoff (`jobs::backoff`) up to `MAX_ATTEMPTS`; then the job stays failed with its error and the
 //!   next boundary is planned. Other apps' jobs are independent rows and run regardless.
 //!
-//! Scheduled scripts act as the app's creator (`creator_principal`). The same thread writes queued
-//! script log lines every few seconds.
+//! Scheduled scripts act as the person who last changed the app's live scripts
+//! (`apps::script_change`), with that person's rights as they are when the job runs. When that
+//! person is disabled or deleted the run is skipped: the job is marked done with `skipped: <why>`
+//! in `last_error`, the reason goes to the app's script log (its managers read it on the scripts
+//! page), and the next boundary is planned. A scheduled script never falls back to Administrator
+//! or to the app's creator (issue 12). The same thread writes queued script log lines every few
+//! seconds.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -23,10 +28,12 @@ use chrono::{LocalResult, TimeZone, Timelike};
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::apps::{any_script_for, AppId, AppRow, LiveApp, ScriptEvent};
+use kumiki_engine::apps::{
+    any_script_for, script_change, AppId, AppRow, LiveApp, ScriptEvent, LIVE,
+};
 use kumiki_engine::db::{Database, DbConn};
 use kumiki_engine::jobs::{self, Job, NewJob};
-use kumiki_engine::users::{User, ADMINISTRATOR};
+use kumiki_engine::users::User;
 use kumiki_engine::{EngineError, EngineResult, UserError};
 use kumiki_scripting::ScriptRuntime;
 
@@ -298,12 +305,29 @@ impl ScheduleJobs {
             plan_next(c, app, event, now, self.tz)?;
             Ok(())
         });
-        flush_logs(db, &self.scripts)?;
-        Ok(match ran {
+        let outcome = match ran {
             Ok(()) => Outcome::Done,
             Err(RunError::LeaseLost) => Outcome::LeaseLost,
             Err(RunError::Engine(e)) => Outcome::Failed(e.to_string()),
-        })
+            Err(RunError::Skipped(reason)) => {
+                let done = conn.write_transaction(|c| {
+                    let now = unix_now();
+                    if !jobs::complete_skipped(c, job.id, owner, now, &reason)? {
+                        return Ok(false);
+                    }
+                    plan_next(c, app, event, now, self.tz)?;
+                    Ok::<bool, EngineError>(true)
+                })?;
+                if done {
+                    note_skipped(&self.scripts, &live, event, &reason);
+                    Outcome::Done
+                } else {
+                    Outcome::LeaseLost
+                }
+            }
+        };
+        flush_logs(db, &self.scripts)?;
+        Ok(outcome)
     }
 }
 
@@ -365,6 +389,36 @@ enum RunError {
     /// A script failed (`UserError::ScriptFailed`, also in the app's script log) or the database did.
     Engine(EngineError),
     LeaseLost,
+    /// Nobody may run it: the scripts' last changer is disabled, deleted or unknown.
+    Skipped(String),
+}
+
+/// Writes why a scheduled run was skipped to the app's script log, for its managers.
+fn note_skipped(scripts: &ScriptRuntime, live: &LiveApp, event: ScriptEvent, reason: &str) {
+    tracing::warn!(
+        app = live.row.id,
+        event = event.name(),
+        reason,
+        "scheduled script skipped"
+    );
+    let names: Vec<&str> = live
+        .definition
+        .scripts
+        .iter()
+        .filter(|s| s.runs_on(event))
+        .map(|s| s.name.as_str())
+        .collect();
+    scripts
+        .pending_logs()
+        .push(kumiki_scripting::logs::LogLine {
+            app_id: live.row.id,
+            script: names.join(", "),
+            level: "error".into(),
+            message: format!("{} skipped: {reason}", event.name()),
+            created_at: chrono::Utc::now().timestamp(),
+            runner: String::new(),
+            sources: String::new(),
+        });
 }
 
 impl From<EngineError> for RunError {
@@ -373,10 +427,11 @@ impl From<EngineError> for RunError {
     }
 }
 
-/// Runs `found`'s `event` scripts as its creator (`Channel::Schedule`, through the app's own
-/// guest-space path; the app is opened again with the creator's rights, so a creator who lost the
-/// right to view it gets a refused run) in one write transaction, then `then` in the same
-/// transaction; any failure rolls everything back.
+/// Runs `found`'s `event` scripts as the last changer of its live scripts (`Channel::Schedule`,
+/// through the app's own guest-space path; the app is opened again with that person's current
+/// rights, so one who lost the right to view it gets a refused run) in one write transaction, then
+/// `then` in the same transaction; any failure rolls everything back. A disabled or deleted last
+/// changer is `RunError::Skipped`.
 fn run_app(
     conn: &mut DbConn,
     scripts: &ScriptRuntime,
@@ -385,7 +440,7 @@ fn run_app(
     tz: chrono_tz::Tz,
     then: impl FnOnce(&mut DbConn) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
-    let principal = creator_principal(conn, &found.row.creator)?;
+    let principal = last_changer(conn, found.id())?.map_err(RunError::Skipped)?;
     let acting = ActingContext::new(principal, Channel::Schedule, tz)
         .with_peer(String::new(), "schedule")
         .through_path_of(conn, &found.row)?;
@@ -420,6 +475,7 @@ pub fn run_due(
         }
         match run_app(&mut conn, scripts, &live, event, tz, |_| Ok(())) {
             Ok(()) => done += 1,
+            Err(RunError::Skipped(reason)) => note_skipped(scripts, &live, event, &reason),
             Err(RunError::Engine(EngineError::User(_))) | Err(RunError::LeaseLost) => {}
             Err(RunError::Engine(e)) => return Err(e),
         }
@@ -428,15 +484,32 @@ pub fn run_due(
     Ok(done)
 }
 
-/// Who a scheduled script acts as: the app's creator, or Administrator when the creator no longer
-/// exists or is disabled.
-fn creator_principal(conn: &mut DbConn, creator: &str) -> EngineResult<Principal> {
-    let user = User::find_by_code(conn, creator)?.filter(|u| u.is_active);
-    let (code, name, is_admin) = match user {
-        Some(u) => (u.code, u.name, u.is_admin),
-        None => (ADMINISTRATOR.to_owned(), ADMINISTRATOR.to_owned(), true),
+/// Who a scheduled script acts as: the last changer of the app's live scripts with their current
+/// rights (`Ok(Err(why))` when there is nobody to act as: never a fallback to anyone else).
+fn last_changer(conn: &mut DbConn, app: AppId) -> EngineResult<Result<Principal, String>> {
+    let Some(change) = script_change(conn, app, LIVE)? else {
+        return Ok(Err(
+            "nobody is recorded as the last changer of the scripts".into()
+        ));
     };
-    Principal::for_user(conn, &code, &name, is_admin)
+    let Some(user) = User::find_by_code(conn, &change.by)? else {
+        return Ok(Err(format!(
+            "{}, who last changed the scripts, no longer exists",
+            change.by
+        )));
+    };
+    if !user.is_active {
+        return Ok(Err(format!(
+            "{}, who last changed the scripts, is disabled",
+            change.by
+        )));
+    }
+    Ok(Ok(Principal::for_user(
+        conn,
+        &user.code,
+        &user.name,
+        user.is_admin,
+    )?))
 }
 
 #[cfg(test)]

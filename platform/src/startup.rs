@@ -65,6 +65,8 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         morph,
     )
     .context("cannot open the search index")?;
+    // Memory freed after a burst (a script stopped at its memory budget) goes back to the system.
+    kumiki_scripting::memory::purge_in_background();
     let scripts = kumiki_scripting::ScriptRuntime::new(
         kumiki_scripting::ScriptLimits::default(),
         crate::script_schedule::script_workers(),

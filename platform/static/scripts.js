@@ -69,6 +69,41 @@
     });
   }
 
+  // ---- Other apps the script may use (issue 12) -----------------------------------------------------------
+  // Each declaration names an app by id (digits) or by app code, with read or write; the server refuses a
+  // script's call to any other app.
+  function declLabel(d) { return d.app ? String(d.app) : (d.code || ""); }
+
+  function renderApps(script) {
+    var list = $("s-apps");
+    list.textContent = "";
+    script.apps.forEach(function (d, i) {
+      var input = el("input", { id: "s-app-" + i, value: declLabel(d), "aria-label": t("scripts.apps.app"), placeholder: t("scripts.apps.placeholder"), "data-testid": "script-app-" + i });
+      input.addEventListener("input", function () {
+        var v = input.value.trim();
+        if (/^[0-9]+$/.test(v)) { d.app = v; delete d.code; } else { d.code = v; delete d.app; }
+        markDirty();
+      });
+      var access = el("select", { "aria-label": t("scripts.apps.access"), "data-testid": "script-app-access-" + i }, ["read", "write"].map(function (a) {
+        return el("option", { value: a, text: t("scripts.apps.access." + a), selected: d.access === a ? true : null });
+      }));
+      access.addEventListener("change", function () { d.access = access.value; markDirty(); });
+      var remove = el("button", { type: "button", class: "button small", text: t("scripts.remove"), "data-testid": "script-app-remove-" + i, onclick: function () {
+        script.apps.splice(i, 1); markDirty(); renderApps(script);
+      } });
+      list.appendChild(el("li", { class: "scr-app" }, [input, access, remove]));
+    });
+    $("s-apps-none").hidden = script.apps.length > 0;
+  }
+
+  function renderChanged(by, at) {
+    var box = $("s-changed");
+    if (!by) { box.hidden = true; return; }
+    var when = at ? new Date(Number(at) * 1000).toLocaleString(page.lang === "en" ? "en-US" : "ja-JP") : "";
+    box.textContent = t("scripts.changed_by", { user: by, at: when });
+    box.hidden = false;
+  }
+
   function fillTestEvents(script) {
     var sel = $("s-test-event"), keep = sel.value;
     sel.textContent = "";
@@ -85,6 +120,7 @@
     $("s-name").value = s.name;
     $("s-enabled").checked = s.enabled !== false;
     renderEvents(s);
+    renderApps(s);
     fillTestEvents(s);
     editor.set(s.source);
     showFailure(s.failure || null);
@@ -123,16 +159,21 @@
   function load() {
     return K.api("GET", "/api/app/scripts.json?app=" + encodeURIComponent(APP) + "&preview=true").then(function (b) {
       S.scripts = (b.scripts || []).map(function (s) {
-        return { name: s.name || "", source: s.source || "", events: (s.events || []).slice(), enabled: s.enabled !== false };
+        return { name: s.name || "", source: s.source || "", events: (s.events || []).slice(), enabled: s.enabled !== false,
+          apps: (s.apps || []).map(function (d) { return d.app ? { app: String(d.app), access: d.access } : { code: d.code, access: d.access }; }) };
       });
       if (b.revision) S.revision = String(b.revision);
+      renderChanged(b.changedBy, b.changedAt);
       S.saved = JSON.stringify(payload());
       S.dirty = false;
     });
   }
 
   function payload() {
-    return S.scripts.map(function (s) { return { name: s.name, source: s.source, events: s.events, enabled: s.enabled }; });
+    return S.scripts.map(function (s) {
+      return { name: s.name, source: s.source, events: s.events, enabled: s.enabled,
+        apps: s.apps.filter(function (d) { return declLabel(d) !== ""; }) };
+    });
   }
 
   function save() {
@@ -148,6 +189,9 @@
       if (b.revision) S.revision = String(b.revision);
       S.scripts.forEach(function (s) { s.failure = null; });
       showFailure(null);
+      // The saver is now the scripts' last changer: they act within the saver's rights.
+      K.api("GET", "/api/app/scripts.json?app=" + encodeURIComponent(APP) + "&preview=true")
+        .then(function (b) { renderChanged(b.changedBy, b.changedAt); }, function () { /* the banner says it was saved */ });
       renderStatus();
       message("ok", t("scripts.saved"));
       return true;
@@ -322,7 +366,7 @@
     var s = S.scripts[S.current];
     if (!s) return;
     var id = chosenRecordId();
-    var body = { app: APP, script: { name: s.name, source: s.source, events: s.events, enabled: true }, event: $("s-test-event").value };
+    var body = { app: APP, script: { name: s.name, source: s.source, events: s.events, enabled: true, apps: payload()[S.current].apps }, event: $("s-test-event").value };
     if (id) body.id = id;
     var typed = typedValues();
     if (Object.keys(typed).length) body.record = typed;
@@ -378,7 +422,9 @@
       box.appendChild(el("div", { class: "table-wrap" }, [el("table", { class: "data", "data-testid": "script-logs-table" }, [
         el("thead", {}, [el("tr", {}, ["scripts.logs.at", "scripts.logs.script", "scripts.logs.level", "scripts.logs.message"].map(function (k) { return el("th", { scope: "col", text: t(k) }); }))]),
         el("tbody", {}, logs.map(function (l) {
-          return el("tr", {}, [el("td", { class: "nowrap", text: typeof l.createdAt === "number" ? new Date(l.createdAt * 1000).toLocaleString(page.lang === "en" ? "en-US" : "ja-JP") : String(l.createdAt || "") }), el("td", { text: l.script || "" }), el("td", { text: l.level || "" }), el("td", { class: "prewrap", text: l.message || "" })]);
+          return el("tr", {}, [el("td", { class: "nowrap", text: typeof l.createdAt === "number" ? new Date(l.createdAt * 1000).toLocaleString(page.lang === "en" ? "en-US" : "ja-JP") : String(l.createdAt || "") }), el("td", { text: l.script || "" }), el("td", { text: l.level || "" }), l.hidden
+            ? el("td", { class: "muted", "data-testid": "script-log-hidden", text: t("scripts.logs.hidden") })
+            : el("td", { class: "prewrap", text: l.message || "" })]);
         }))])]));
     }).catch(function () { $("s-logs").hidden = true; });
   }
@@ -389,7 +435,7 @@
   $("s-name").addEventListener("input", function () { var s = S.scripts[S.current]; if (s) { s.name = $("s-name").value; markDirty(); renderList(); } });
   $("s-enabled").addEventListener("change", function () { var s = S.scripts[S.current]; if (s) { s.enabled = $("s-enabled").checked; markDirty(); renderList(); } });
   $("s-add").addEventListener("click", function () {
-    S.scripts.push({ name: t("scripts.new_name", { n: S.scripts.length + 1 }), source: t("scripts.template"), events: ["create.submit", "edit.submit"], enabled: true });
+    S.scripts.push({ name: t("scripts.new_name", { n: S.scripts.length + 1 }), source: t("scripts.template"), events: ["create.submit", "edit.submit"], enabled: true, apps: [] });
     markDirty();
     select(S.scripts.length - 1);
     $("s-name").focus();
@@ -401,6 +447,14 @@
     markDirty();
     S.current = Math.min(S.current, S.scripts.length - 1);
     if (S.current >= 0) select(S.current); else renderList();
+  });
+  $("s-app-add").addEventListener("click", function () {
+    var s = S.scripts[S.current];
+    if (!s) return;
+    s.apps.push({ app: "", access: "read" });
+    renderApps(s);
+    var last = $("s-app-" + (s.apps.length - 1));
+    if (last) last.focus();
   });
   $("s-save").addEventListener("click", save);
   $("s-publish").addEventListener("click", publish);

@@ -29,14 +29,13 @@ impl ScriptRuntime {
                 ..EventResult::default()
             });
         };
-        let mut host = Host {
+        let mut host = Host::new(
             conn,
             app,
-            acting: &context.acting,
-            actor: actor.without_scripts(),
-            mode: Mode::Live,
-            notes: Vec::new(),
-        };
+            context.acting.clone(),
+            actor.without_scripts(),
+            Mode::Live,
+        );
         self.run_event(&mut host, event, record, action, Value::Null, None)?
             .into_ok()
     }

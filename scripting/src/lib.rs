@@ -11,6 +11,7 @@ mod hooks;
 mod host;
 pub mod logs;
 mod lookup;
+pub mod memory;
 mod pool;
 mod runtime;
 pub mod sandbox;
@@ -43,6 +44,10 @@ pub struct ScriptLimits {
     pub max_log_bytes: usize,
     /// Calls to other apps (`records`, `add_record`, ...) per run.
     pub max_host_calls: usize,
+    /// Bytes a run may hold on its worker thread beyond what the thread held when it started
+    /// (`memory::Budget`; values being built inside native functions and every recursion level's
+    /// variables included).
+    pub max_memory_bytes: usize,
     /// How long a save waits for a free worker before failing.
     pub pool_wait: Duration,
 }
@@ -63,6 +68,7 @@ impl Default for ScriptLimits {
             max_source_bytes: 64 * 1024,
             max_log_bytes: 16 * 1024,
             max_host_calls: 200,
+            max_memory_bytes: 32 * 1024 * 1024,
             pool_wait: Duration::from_millis(250),
         }
     }

@@ -32,6 +32,25 @@ pub struct LogLine {
     /// Unix seconds.
     #[diesel(sql_type = BigInt)]
     pub created_at: i64,
+    /// The user the run acted for (a scheduled run: the scripts' last changer).
+    #[diesel(sql_type = Text)]
+    pub runner: String,
+    /// Ids of the apps whose records the run had read when the line was written, comma-separated
+    /// (`""`: none). A line with sources is shown only to its runner and to readers who may see
+    /// everything in those apps (`may_read`): log lines never carry values their reader may not see.
+    #[diesel(sql_type = Text)]
+    pub sources: String,
+}
+
+impl LogLine {
+    /// The app ids of `sources`.
+    pub fn source_apps(&self) -> Vec<AppId> {
+        self.sources
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .map(AppId)
+            .collect()
+    }
 }
 
 /// Lines not yet written.
@@ -83,7 +102,7 @@ impl PendingLogs {
                 continue;
             }
             let mut b = conn.sql();
-            b.push("INSERT INTO script_logs (app_id, script, level, message, created_at) VALUES (")
+            b.push("INSERT INTO script_logs (app_id, script, level, message, created_at, runner, sources) VALUES (")
                 .bind_int(line.app_id)
                 .push(", ")
                 .bind_text(&line.script)
@@ -93,6 +112,10 @@ impl PendingLogs {
                 .bind_text(&line.message)
                 .push(", ")
                 .bind_int(line.created_at)
+                .push(", ")
+                .bind_text(&line.runner)
+                .push(", ")
+                .bind_text(&line.sources)
                 .push(")");
             conn.execute(&b)?;
             written += 1;
@@ -118,7 +141,7 @@ impl PendingLogs {
 /// The newest `limit` stored lines of an app, newest first.
 pub fn stored_logs(conn: &mut DbConn, app: AppId, limit: i64) -> EngineResult<Vec<LogLine>> {
     let mut b = conn.sql();
-    b.push("SELECT app_id, script, level, message, created_at FROM script_logs WHERE app_id = ")
+    b.push("SELECT app_id, script, level, message, created_at, runner, sources FROM script_logs WHERE app_id = ")
         .bind_int(app.0)
         .push(" ORDER BY id DESC LIMIT ")
         .bind_int(limit.clamp(1, LINES_PER_APP));

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::ActingContext;
-use kumiki_engine::apps::{AppScript, LiveApp, ScriptEvent};
+use kumiki_engine::apps::{script_change, AppScript, LiveApp, ScriptEvent, LIVE};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::records::hooks::ScriptContext;
 use kumiki_engine::records::Actor;
+use kumiki_engine::users::User;
 use kumiki_engine::{EngineError, EngineResult, FieldErrors, UserError};
 use serde_json::{json, Map, Value};
 
@@ -173,11 +174,14 @@ impl ScriptRuntime {
         if scripts.is_empty() {
             return Ok(out);
         }
+        bound_by_author(host)?;
         let user = user_value(host.acting.principal());
         let today = chrono::Utc::now()
             .with_timezone(&host.actor.timezone)
             .date_naive();
         for script in scripts {
+            host.script = script.name.clone();
+            host.declared = script.apps.clone();
             let spec = JobSpec {
                 app: host.app.row.id,
                 script: script.name.clone(),
@@ -240,6 +244,13 @@ impl ScriptRuntime {
                 level: level.to_owned(),
                 message: message.to_owned(),
                 created_at: chrono::Utc::now().timestamp(),
+                runner: host.acting.user_code().to_owned(),
+                sources: host
+                    .read_apps
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
             });
         }
     }
@@ -260,14 +271,13 @@ impl ScriptRuntime {
         values: Map<String, Value>,
     ) -> EngineResult<ScriptRun> {
         let values = unwrap_values(values);
-        let mut host = Host {
+        let mut host = Host::new(
             conn,
             app,
-            acting,
-            actor: actor.without_scripts(),
-            mode: Mode::TestRun,
-            notes: Vec::new(),
-        };
+            acting.clone(),
+            actor.without_scripts(),
+            Mode::TestRun,
+        );
         let record = convert::to_script(&app.definition, &values);
         self.finish_run(&mut host, event, values, record, Value::Null, Some(script))
     }
@@ -284,14 +294,13 @@ impl ScriptRuntime {
         values: Map<String, Value>,
     ) -> EngineResult<ScriptRun> {
         let values = unwrap_values(values);
-        let mut host = Host {
+        let mut host = Host::new(
             conn,
             app,
-            acting,
-            actor: actor.without_scripts(),
-            mode: Mode::ReadOnly,
-            notes: Vec::new(),
-        };
+            acting.clone(),
+            actor.without_scripts(),
+            Mode::ReadOnly,
+        );
         let record = convert::to_script(&app.definition, &values);
         self.finish_run(
             &mut host,
@@ -346,17 +355,51 @@ impl ScriptRuntime {
         actor: &Actor,
         event: ScriptEvent,
     ) -> EngineResult<Option<ScriptFailure>> {
-        let mut host = Host {
+        let mut host = Host::new(
             conn,
             app,
-            acting,
-            actor: actor.without_scripts(),
-            mode: Mode::Live,
-            notes: Vec::new(),
-        };
+            acting.clone(),
+            actor.without_scripts(),
+            Mode::Live,
+        );
         let r = self.run_event(&mut host, event, Map::new(), Value::Null, Value::Null, None)?;
         Ok(r.failure)
     }
+}
+
+/// Bounds the host's acting context by the rights of whoever last changed the live scripts
+/// (`apps::script_change`), with that person's current rights; when they are disabled or deleted,
+/// no app may be reached at all. A test run acts for the manager trying the (unsaved) script, who
+/// becomes its last changer on saving: nothing to bound. Scheduled runs already act as that
+/// person (`platform::script_schedule`).
+fn bound_by_author(host: &mut Host<'_>) -> EngineResult<()> {
+    if host.mode == Mode::TestRun {
+        return Ok(());
+    }
+    let change = script_change(host.conn, host.app.id(), LIVE)?;
+    let Some(change) = change else {
+        host.refusal =
+            Some("nobody is recorded as the last changer of the scripts; save them again".into());
+        return Ok(());
+    };
+    if change.by == host.acting.user_code() && host.acting.limit().is_none() {
+        return Ok(());
+    }
+    let found = User::find_by_code(host.conn, &change.by)?.filter(|u| u.is_active);
+    match found {
+        Some(u) => {
+            let principal = Principal::for_user(host.conn, &u.code, &u.name, u.is_admin)?;
+            host.acting = host.acting.clone().limited_by(principal);
+            host.author = Some(u.code);
+        }
+        None => {
+            host.refusal = Some(format!(
+                "{}, who last changed the scripts, is disabled or deleted: no app may be reached until a manager saves the scripts again",
+                change.by
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Accepts `{code: {"value": v}}` as well as plain stored values.

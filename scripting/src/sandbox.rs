@@ -7,7 +7,9 @@
 //!   registered; the crate is built with `no_module`, so `import` does not even parse.
 //! - operations, call depth, expression depth, string/array/map sizes, variables and functions are
 //!   all bounded; the source length is checked before parsing.
-//! - a wall-clock deadline through `on_progress` (called on every operation).
+//! - a wall-clock deadline through `on_progress` (called on every operation), and a memory budget
+//!   checked there too (`memory.rs`: what the run's thread holds, values being built inside native
+//!   functions such as `map` and every recursion level's variables included).
 //! - `eval` is disabled; variables are strict (a typo is a compile error, not `()`).
 //! - `print`/`debug` go to the script log, capped in size.
 //! - rhai checks the size of a container only when a whole value is assigned; `m[key] = v` on a
@@ -60,6 +62,11 @@ pub trait RunGuard: Send + Sync {
     fn log(&self, line: &str);
     /// The wall-clock deadline of the current run, if one is running.
     fn deadline(&self) -> Option<Instant>;
+    /// Whether the current run holds more memory than its budget (`memory::Budget`); called on the
+    /// run's own thread.
+    fn over_memory(&self) -> bool {
+        false
+    }
 }
 
 /// How often (in container-variable accesses) the whole container is measured; a power of two.
@@ -67,6 +74,11 @@ const FULL_CHECK_EVERY: usize = 64;
 
 /// The token `on_progress` terminates a script with when its deadline passed.
 pub const DEADLINE_TOKEN: &str = "deadline";
+/// The token `on_progress` terminates a script with when it holds more memory than its budget.
+pub const MEMORY_TOKEN: &str = "memory";
+/// How often (in operations) the memory budget is checked; a power of two. Between two checks a
+/// run can allocate at most a few operations' worth (each bounded by the size limits).
+const MEMORY_CHECK_EVERY: u64 = 16;
 
 /// Builds a sandboxed engine. Every engine in Kumiki comes from here.
 pub fn new_engine(limits: &ScriptLimits, packages: &Packages, guard: Arc<dyn RunGuard>) -> Engine {
@@ -85,9 +97,14 @@ pub fn new_engine(limits: &ScriptLimits, packages: &Packages, guard: Arc<dyn Run
     engine.set_strict_variables(true);
     engine.disable_symbol("eval");
     let progress_guard = guard.clone();
-    engine.on_progress(move |_ops| match progress_guard.deadline() {
-        Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from(DEADLINE_TOKEN)),
-        _ => None,
+    engine.on_progress(move |ops| {
+        if ops & (MEMORY_CHECK_EVERY - 1) == 0 && progress_guard.over_memory() {
+            return Some(Dynamic::from(MEMORY_TOKEN));
+        }
+        match progress_guard.deadline() {
+            Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from(DEADLINE_TOKEN)),
+            _ => None,
+        }
     });
     let print_guard = guard.clone();
     engine.on_print(move |text| print_guard.log(text));

@@ -141,6 +141,8 @@ pub struct RunState {
     pub rejection: Mutex<Option<String>>,
     pub next_assignee: Mutex<Option<String>>,
     pub today: NaiveDate,
+    /// Memory held by the run on its worker thread.
+    memory: crate::memory::Budget,
 }
 
 impl RunGuard for RunState {
@@ -162,6 +164,10 @@ impl RunGuard for RunState {
 
     fn deadline(&self) -> Option<Instant> {
         Some(self.deadline)
+    }
+
+    fn over_memory(&self) -> bool {
+        self.memory.exceeded()
     }
 }
 
@@ -226,6 +232,7 @@ fn execute(
         rejection: Mutex::new(None),
         next_assignee: Mutex::new(None),
         today: spec.today,
+        memory: crate::memory::Budget::start(compiler.limits.max_memory_bytes),
     });
     let mut engine = sandbox::new_engine(&state.limits, &compiler.packages, state.clone());
     crate::api::register(&mut engine, &state);
@@ -264,6 +271,15 @@ fn execute(
 fn failure(script: &str, mut e: Box<EvalAltResult>, state: &RunState) -> ScriptFailure {
     let pos = e.take_position();
     let message = match e.unwrap_inner() {
+        EvalAltResult::ErrorTerminated(token, _)
+            if token.clone().into_immutable_string().ok().as_deref()
+                == Some(sandbox::MEMORY_TOKEN) =>
+        {
+            format!(
+                "the script used more than {} MB of memory",
+                state.limits.max_memory_bytes / (1024 * 1024)
+            )
+        }
         EvalAltResult::ErrorTerminated(..) => format!(
             "the script ran longer than {} ms (stopped after {} ms)",
             state.limits.deadline.as_millis(),

@@ -326,7 +326,8 @@ fn scripts_app(app: &TestApp, env: &Env) -> i64 {
     );
     let (s, b) = app.put(
         "/api/app/scripts.json",
-        json!({"app": id, "scripts": [{"name": "probe", "events": ["create.submit"], "source": source}]}),
+        json!({"app": id, "scripts": [{"name": "probe", "events": ["create.submit"], "source": source,
+            "apps": [{"app": env.normal, "access": "read"}, {"app": env.guest, "access": "read"}]}]}),
     );
     assert_eq!(s, 200, "{b}");
     app.deploy(id);
@@ -363,7 +364,8 @@ fn schedule_probe(app: &TestApp, env: &Env, login: &str) -> Seen {
     );
     let (s, b) = c.put(
         "/api/app/scripts.json",
-        json!({"app": own, "scripts": [{"name": "probe", "events": ["schedule.hourly"], "source": source}]}),
+        json!({"app": own, "scripts": [{"name": "probe", "events": ["schedule.hourly"], "source": source,
+            "apps": [{"app": env.normal, "access": "read"}, {"app": env.guest, "access": "read"}]}]}),
     );
     assert_eq!(s, 200, "{b}");
     let (s, b) = c.post(

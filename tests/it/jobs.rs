@@ -31,8 +31,10 @@ fn text(code: &str) -> Value {
     json!({"type": "SINGLE_LINE_TEXT", "code": code, "label": code})
 }
 
-fn hourly(source: &str) -> Value {
-    json!([{"name": "hourly", "events": ["schedule.hourly"], "source": source}])
+/// An hourly script that writes to app `log` (declared, as every other app a script uses).
+fn hourly(source: &str, log: i64) -> Value {
+    json!([{"name": "hourly", "events": ["schedule.hourly"], "source": source,
+        "apps": [{"app": log, "access": "write"}]}])
 }
 
 /// Polls `f` every 100 ms until it gives a value; fails after `limit`.
@@ -389,7 +391,7 @@ fn a_run_missed_while_the_server_was_down_runs_once_after_restart() {
     server.call(
         reqwest::Method::PUT,
         "/api/app/scripts.json",
-        json!({"app": hourly_app, "scripts": hourly(&format!("add_record({log}, #{{title: \"毎時\"}});"))}),
+        json!({"app": hourly_app, "scripts": hourly(&format!("add_record({log}, #{{title: \"毎時\"}});"), log)}),
     );
     server.deploy(hourly_app);
 
@@ -456,7 +458,7 @@ fn two_servers_on_one_postgres_run_a_due_job_once() {
             let source = format!("add_record({log}, #{{title: \"{id}\"}});");
             let (s, body) = a.put(
                 "/api/app/scripts.json",
-                json!({"app": id, "scripts": hourly(&source)}),
+                json!({"app": id, "scripts": hourly(&source, log)}),
             );
             assert_eq!(s, 200, "{body}");
             a.deploy(id);
@@ -514,7 +516,7 @@ fn a_failing_scheduled_script_is_retried_recorded_and_blocks_no_one() {
     ] {
         let (s, b) = app.put(
             "/api/app/scripts.json",
-            json!({"app": id, "scripts": hourly(&source)}),
+            json!({"app": id, "scripts": hourly(&source, log)}),
         );
         assert_eq!(s, 200, "{b}");
         app.deploy(id);

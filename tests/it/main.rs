@@ -40,5 +40,6 @@ mod security_mfa;
 mod security_rights;
 mod security_files;
 mod security_rss;
+mod security_scripts;
 mod ui_api;
 mod views_settings;

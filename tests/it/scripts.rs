@@ -371,11 +371,13 @@ fn scripts_act_with_the_users_rights() {
         record.out = out;
         "#
     );
-    put_scripts(
-        &app,
-        probe,
-        json!([script("probe", "create.submit", &source)]),
-    );
+    // The probe declares the two apps it uses (issue 12: an undeclared app is refused).
+    let mut probe_script = script("probe", "create.submit", &source);
+    probe_script["apps"] = json!([
+        {"app": secret_app.to_string(), "access": "write"},
+        {"app": shared.to_string(), "access": "write"}
+    ]);
+    put_scripts(&app, probe, json!([probe_script]));
     let out_of = |c: &kumiki_tests::Client2| {
         let (s, b) = c.post("/k/v1/record.json", json!({"app": probe, "record": {}}));
         assert_eq!(s, 200, "{b}");
@@ -418,19 +420,17 @@ fn a_failing_after_save_script_rolls_back_everything() {
         json!([script("closed", "create.submit", "reject(\"closed\");")]),
     );
     let cases = app.create_app("案件", json!({"title": text("title")}));
-    put_scripts(
-        &app,
-        cases,
-        json!([script(
-            "copy",
-            "save.after",
-            &format!(
-                "let id = add_record({archive}, #{{title: record.title}});\n\
-                 add_comment({archive}, id, \"copied from \" + record[\"$id\"]);\n\
-                 if record.title == \"boom\" {{ throw \"boom\"; }}"
-            )
-        )]),
+    let mut copy = script(
+        "copy",
+        "save.after",
+        &format!(
+            "let id = add_record({archive}, #{{title: record.title}});\n\
+             add_comment({archive}, id, \"copied from \" + record[\"$id\"]);\n\
+             if record.title == \"boom\" {{ throw \"boom\"; }}"
+        ),
     );
+    copy["apps"] = json!([{"app": archive, "access": "write"}]);
+    put_scripts(&app, cases, json!([copy]));
     let (s, b) = app.post(
         "/k/v1/record.json",
         json!({"app": archive, "record": {"title": {"value": "direct"}}}),
@@ -455,19 +455,17 @@ fn a_failing_after_save_script_rolls_back_everything() {
 }
 
 #[test]
-fn scheduled_scripts_run_as_the_app_creator() {
+fn scheduled_scripts_run_as_their_last_changer() {
     let app = TestApp::spawn();
     let target = app.create_app("通知", json!({"title": text("title")}));
     let jobs = app.create_app("定期", json!({"title": text("title")}));
-    put_scripts(
-        &app,
-        jobs,
-        json!([script(
-            "daily",
-            "schedule.daily",
-            &format!("add_record({target}, #{{title: \"daily \" + today()}});")
-        )]),
+    let mut daily = script(
+        "daily",
+        "schedule.daily",
+        &format!("add_record({target}, #{{title: \"daily \" + today()}});"),
     );
+    daily["apps"] = json!([{"app": target, "access": "write"}]);
+    put_scripts(&app, jobs, json!([daily]));
     let db = kumiki_engine::db::Database::connect(&app.database_url, 2).unwrap();
     let runtime =
         kumiki_scripting::ScriptRuntime::new(kumiki_scripting::ScriptLimits::default(), 1);
@@ -632,6 +630,11 @@ fn test_runs_and_field_changes_write_nothing() {
         source: format!("add_record({other}, #{{title: record.title}}); log(\"done\");"),
         events: vec![ScriptEvent::SaveAfter],
         enabled: true,
+        apps: vec![kumiki_engine::apps::ScriptApp {
+            app: Some(other.to_string()),
+            code: None,
+            access: kumiki_engine::apps::ScriptAccess::Write,
+        }],
     };
     let run = conn
         .write_transaction(|c| -> Result<(), kumiki_engine::EngineError> {

@@ -206,6 +206,10 @@ pub struct Access {
     pub rights: AppRights,
     pub rules: Vec<RuleAccess>,
     pub fields: HashMap<String, Who<Accessibility>>,
+    /// Another principal whose rights also bound this access (an app script's last changer,
+    /// `Access::limited_by`): its app and field rights are already folded into `rights` and
+    /// `fields`; its record rules are applied by `sql::push_right` next to `rules`.
+    pub limit: Option<std::sync::Arc<Access>>,
 }
 
 impl Access {
@@ -236,6 +240,7 @@ impl Access {
             rights: AppRights::default(),
             rules: Vec::new(),
             fields: HashMap::new(),
+            limit: None,
         };
         let (code, is_admin, own_departments, departments, groups) = match principal {
             Principal::Tokens(tokens) => {
@@ -394,7 +399,47 @@ impl Access {
 
     /// Whether some records may be hidden or read-only by rule (the SQL filters are needed).
     pub fn has_record_rules(&self) -> bool {
-        !self.rules.is_empty()
+        !self.rules.is_empty() || self.limit.as_ref().is_some_and(|l| l.has_record_rules())
+    }
+
+    /// This access bounded by `other`'s (another principal on the same app): every app, record
+    /// and field right needs both. Field rights of `other` that depend on who created the record
+    /// count at their lower value (the records' creator is compared with this access's user):
+    /// stricter than needed in that rare case, never looser.
+    pub fn limited_by(mut self, other: Access) -> Access {
+        let (a, b) = (self.rights, other.rights);
+        self.rights = AppRights {
+            view: a.view && b.view,
+            add: a.add && b.add,
+            edit: a.edit && b.edit,
+            delete: a.delete && b.delete,
+            manage: a.manage && b.manage,
+            import: a.import && b.import,
+            export: a.export && b.export,
+        };
+        for (code, theirs) in &other.fields {
+            let cap = theirs.get(true).min(theirs.get(false));
+            let mine = self
+                .fields
+                .get(code)
+                .copied()
+                .unwrap_or(Who::Fixed(Accessibility::Write));
+            let bounded = match mine {
+                Who::Fixed(v) => Who::Fixed(v.min(cap)),
+                Who::Creator { creator, other } => Who::Creator {
+                    creator: creator.min(cap),
+                    other: other.min(cap),
+                },
+            };
+            self.fields.insert(code.clone(), bounded);
+        }
+        let limit = match self.limit.take() {
+            // Limits chain: the new one is bounded by the old one too.
+            Some(old) => other.limited_by(Access::clone(&old)),
+            None => other,
+        };
+        self.limit = Some(std::sync::Arc::new(limit));
+        self
     }
 
     /// The rights on a record that matches rule `matched` (None: no rule), created by the caller or not.

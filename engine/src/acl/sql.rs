@@ -36,8 +36,27 @@ fn push_creator(b: &mut SqlBuilder, user: &str) {
 }
 
 /// Appends an integer expression: 1 when the caller has the right on record `r`, else 0. `ctx` is
-/// the caller's query context (its `access` is ignored: rule conditions see every field).
+/// the caller's query context (its `access` is ignored: rule conditions see every field). An access
+/// limited by another principal's (`Access::limited_by`) needs both: the product of the two.
 pub fn push_right(access: &Access, which: Which, ctx: &QueryContext<'_>, b: &mut SqlBuilder) {
+    let Some(limit) = access.limit.as_ref().filter(|l| l.has_record_rules()) else {
+        push_own_right(access, which, ctx, b);
+        return;
+    };
+    // The limiting principal's rule conditions see their own LOGINUSER() and department.
+    let theirs = QueryContext {
+        login_user: &limit.user,
+        primary_organization: limit.principal.primary_department(),
+        ..ctx.without_access()
+    };
+    b.push("(");
+    push_own_right(access, which, ctx, b);
+    b.push(" * ");
+    push_right(limit, which, &theirs, b);
+    b.push(")");
+}
+
+fn push_own_right(access: &Access, which: Which, ctx: &QueryContext<'_>, b: &mut SqlBuilder) {
     let app_right = match which {
         Which::View => access.rights.view,
         Which::Edit => access.rights.edit,
@@ -104,7 +123,7 @@ pub fn push_right(access: &Access, which: Which, ctx: &QueryContext<'_>, b: &mut
 
 /// Appends ` AND <view> = 1` when some records may be hidden from the caller; nothing otherwise.
 pub(crate) fn push_view_filter(access: &Access, ctx: &QueryContext<'_>, b: &mut SqlBuilder) {
-    if access.rights.view && access.rules.is_empty() {
+    if access.rights.view && !access.has_record_rules() {
         return;
     }
     b.push(" AND ");

@@ -3,6 +3,7 @@ mod check;
 mod creation;
 mod definition;
 mod migrate;
+mod script_authors;
 mod scripts;
 mod store;
 
@@ -12,7 +13,8 @@ pub use creation::{
     CreationMode,
 };
 pub use definition::{AppDefinition, FieldId, FieldRef};
-pub use scripts::{any_script_for, AppScript, ScriptEvent};
+pub use script_authors::{script_change, ScriptChange};
+pub use scripts::{any_script_for, AppScript, ScriptAccess, ScriptApp, ScriptEvent};
 pub use store::{
     create_app, delete_app, deploy, load_definition, save_preview, versions, AppRow, AppVersion,
     LiveApp, LIVE, PREVIEW,

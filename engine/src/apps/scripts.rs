@@ -17,6 +17,77 @@ pub struct AppScript {
     pub events: Vec<ScriptEvent>,
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
+    /// The other apps the script reads or writes. A host call to any other app fails; reviewers
+    /// see these declarations (issue 12: scripts as a confused deputy).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<ScriptApp>,
+}
+
+/// Another app a script may use: by id (`app`) or by app code (`code`, which survives an export to
+/// another server), with read or write access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScriptApp {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "id_text"
+    )]
+    pub app: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub access: ScriptAccess,
+}
+
+/// What a script may do in a declared app. Write includes read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ScriptAccess {
+    #[serde(rename = "read")]
+    Read,
+    #[serde(rename = "write")]
+    Write,
+}
+
+impl ScriptAccess {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScriptAccess::Read => "read",
+            ScriptAccess::Write => "write",
+        }
+    }
+}
+
+/// An app id as kintone sends ids: a number or a string of digits.
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) if n.is_i64() => Ok(Some(n.to_string())),
+        Some(serde_json::Value::String(s)) if s.parse::<i64>().is_ok() => Ok(Some(s)),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "app must be an app id, not {other}"
+        ))),
+    }
+}
+
+impl ScriptApp {
+    /// Whether this declaration names the app `id` whose live app code is `code`.
+    pub fn names(&self, id: i64, code: &str) -> bool {
+        self.app.as_deref() == Some(id.to_string().as_str())
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|c| !c.is_empty() && c == code)
+    }
+
+    /// `app:12` or `code:ARCHIVE`, for messages and review sentences.
+    pub fn label(&self) -> String {
+        match (&self.app, &self.code) {
+            (Some(id), _) => format!("app {id}"),
+            (None, Some(code)) => format!("app code {code}"),
+            (None, None) => "no app".to_owned(),
+        }
+    }
 }
 
 fn enabled_by_default() -> bool {
@@ -80,6 +151,13 @@ impl AppScript {
     /// Whether this script runs for `event`.
     pub fn runs_on(&self, event: ScriptEvent) -> bool {
         self.enabled && self.events.contains(&event)
+    }
+
+    /// Whether the script declared app `id` (live app code `code`) with at least `need`.
+    pub fn may_use(&self, id: i64, code: &str, need: ScriptAccess) -> bool {
+        self.apps
+            .iter()
+            .any(|a| a.names(id, code) && a.access >= need)
     }
 }
 

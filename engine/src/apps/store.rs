@@ -132,6 +132,8 @@ pub fn create_app(
                 app_settings::definition.eq(&json),
             ))
             .execute(c))?;
+        // Whatever scripts a new app starts with (a package's) are its creator's.
+        super::script_authors::stamp(conn, AppId(id), PREVIEW, user)?;
         Ok((AppId(id), 1))
     }
 }
@@ -229,6 +231,7 @@ pub fn save_preview(
             }
         }
         let before = definition.clone();
+        let scripts_before = definition.scripts.clone();
         change(&mut definition)?;
         definition.assign_field_ids();
         super::creation::follow_field_acl(&before, &mut definition);
@@ -250,6 +253,11 @@ pub fn save_preview(
         with_conn!(conn, |c| diesel::update(apps::table.find(app.0))
             .set((apps::modifier.eq(user), apps::modified_at.eq(now)))
             .execute(c))?;
+        // Any path that changes the scripts (the scripts API, a rollback, ...) makes `user` their
+        // last changer: the scripts then act within `user`'s rights.
+        if definition.scripts != scripts_before {
+            super::script_authors::stamp(conn, app, PREVIEW, user)?;
+        }
         Ok(new_revision)
     }
 }
@@ -293,6 +301,7 @@ pub fn deploy(
                 app_settings::definition.eq(&json)
             ))
             .execute(c))?;
+            super::script_authors::copy(conn, app, LIVE, PREVIEW)?;
             return Ok(());
         }
         // Apps under review deploy only approved pre-live settings (`review::check_gate`).
@@ -336,6 +345,7 @@ pub fn deploy(
                 ))
                 .execute(c))?;
         }
+        super::script_authors::copy(conn, app, PREVIEW, LIVE)?;
         with_conn!(conn, |c| diesel::insert_into(app_versions::table)
             .values((
                 app_versions::app_id.eq(app.0),

@@ -51,6 +51,8 @@ diesel::table! {
         stage -> Text,
         revision -> BigInt,
         definition -> Text,
+        scripts_changed_by -> Nullable<Text>,
+        scripts_changed_at -> Nullable<BigInt>,
     }
 }
 

@@ -64,7 +64,7 @@ pub fn record_rights(
     id: i64,
 ) -> EngineResult<crate::acl::RecordRights> {
     let rights = access.rights;
-    if access.rules.is_empty() {
+    if !access.has_record_rules() {
         return Ok(crate::acl::RecordRights {
             view: rights.view,
             edit: rights.edit,

@@ -307,6 +307,7 @@ pub(crate) fn scripts(cx: &Cx<'_>) -> Vec<Statement> {
                 st.compare = vec![row("events", Arg::none_value(), events(s))];
                 st.lines = line_diff("", &s.source);
                 out.push(st);
+                out.extend(declarations(&s.name, &[], &s.apps));
             }
             Some(o) => {
                 if o == s {
@@ -324,6 +325,7 @@ pub(crate) fn scripts(cx: &Cx<'_>) -> Vec<Statement> {
                     st.lines = line_diff(&o.source, &s.source);
                 }
                 out.push(st);
+                out.extend(declarations(&s.name, &o.apps, &s.apps));
             }
         }
     }
@@ -333,6 +335,55 @@ pub(crate) fn scripts(cx: &Cx<'_>) -> Vec<Statement> {
                 "script_removed",
                 &[("name", Arg::Text(o.name.clone()))],
             ));
+        }
+    }
+    out
+}
+
+/// One sentence per other app a script starts or stops declaring (or whose access changes): what
+/// reviewers must see first, since a script reaches no undeclared app (issue 12).
+fn declarations(
+    script: &str,
+    old: &[super::super::apps::ScriptApp],
+    new: &[super::super::apps::ScriptApp],
+) -> Vec<Statement> {
+    let app = |a: &super::super::apps::ScriptApp| match (&a.app, &a.code) {
+        (Some(id), _) => Arg::Key {
+            key: "review.script.app_id".into(),
+            args: [("id".to_owned(), Arg::Text(id.clone()))].into(),
+        },
+        (None, code) => Arg::Key {
+            key: "review.script.app_code".into(),
+            args: [(
+                "code".to_owned(),
+                Arg::Text(code.clone().unwrap_or_default()),
+            )]
+            .into(),
+        },
+    };
+    let access = |a: &super::super::apps::ScriptApp| Arg::Key {
+        key: format!("review.script.access.{}", a.access.name()),
+        args: Default::default(),
+    };
+    let sentence = |key: &str, a: &super::super::apps::ScriptApp| {
+        say(
+            key,
+            &[
+                ("name", Arg::Text(script.to_owned())),
+                ("app", app(a)),
+                ("access", access(a)),
+            ],
+        )
+    };
+    let mut out = Vec::new();
+    for a in new {
+        if !old.contains(a) {
+            out.push(sentence("script_app_added", a));
+        }
+    }
+    for a in old {
+        if !new.contains(a) {
+            out.push(sentence("script_app_removed", a));
         }
     }
     out

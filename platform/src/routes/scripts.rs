@@ -2,11 +2,16 @@
 //! `preview=true`; write pre-live, deployed with the other settings by `app/deploy`) and the
 //! script log (`/api/app/script/logs.json`). Both need the app-management right: script sources
 //! and logs are the builder's, not the users'.
+//!
+//! Issue 12: the scripts answer carries who last changed them and when (`changedBy`, `changedAt`:
+//! the scripts act within that person's rights), and a log line whose run read other apps' records
+//! is shown only to its runner and to readers who may see everything in those apps (`hidden`
+//! otherwise, without its message).
 
 use std::collections::HashSet;
 
-use kumiki_engine::acl::AppRight;
-use kumiki_engine::apps::{AppId, AppScript};
+use kumiki_engine::acl::{Accessibility, AppRight};
+use kumiki_engine::apps::{script_change, AppId, AppScript, LIVE, PREVIEW};
 use kumiki_engine::{FieldErrors, UserError};
 use serde_json::{json, Value};
 
@@ -17,13 +22,22 @@ use crate::params::Params;
 
 /// Scripts per app.
 const MAX_SCRIPTS: usize = 20;
+/// Declared other apps per script.
+const MAX_DECLARED_APPS: usize = 50;
 const MAX_NAME_CHARS: usize = 64;
 
 pub fn get_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let preview = p.opt_bool("preview")?.unwrap_or(false);
     call.app_row(p.i64("app")?, AppRight::Manage)?;
     let (def, revision) = stage_definition(call, p, preview)?;
-    Ok(json!({"scripts": def.scripts, "revision": revision.to_string()}))
+    let stage = if preview { PREVIEW } else { LIVE };
+    let change = script_change(call.conn, AppId(p.i64("app")?), stage)?;
+    Ok(json!({
+        "scripts": def.scripts,
+        "revision": revision.to_string(),
+        "changedBy": change.as_ref().map(|c| c.by.clone()),
+        "changedAt": change.as_ref().map(|c| c.at.to_string()),
+    }))
 }
 
 pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
@@ -54,6 +68,29 @@ pub fn update_scripts(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
                         format!("scripts[{i}].name"),
                         vec![format!("The name \"{name}\" is used by another script.").into()],
                     );
+                }
+                if s.apps.len() > MAX_DECLARED_APPS {
+                    errors.insert(
+                        format!("scripts[{i}].apps"),
+                        vec![
+                            format!("A script can declare at most {MAX_DECLARED_APPS} apps.")
+                                .into(),
+                        ],
+                    );
+                }
+                for (j, a) in s.apps.iter().enumerate() {
+                    let code_ok = a.code.as_deref().is_some_and(|c| {
+                        !c.is_empty() && c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    });
+                    if a.app.is_some() == a.code.is_some() || (a.code.is_some() && !code_ok) {
+                        errors.insert(
+                            format!("scripts[{i}].apps[{j}]"),
+                            vec![
+                                "Name the app by its id (app) or by its app code (code), not both."
+                                    .into(),
+                            ],
+                        );
+                    }
                 }
                 scripts.push(s);
             }
@@ -95,5 +132,44 @@ pub fn get_logs(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         limit,
     )?);
     lines.truncate(usize::try_from(limit.max(1)).unwrap_or(200));
-    Ok(json!({ "logs": lines }))
+    let mut seen: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let mut shown = line.runner == call.acting.user_code();
+        if !shown {
+            shown = true;
+            for source in line.source_apps() {
+                let open = match seen.get(&source.0) {
+                    Some(open) => *open,
+                    None => {
+                        let open = sees_everything(call, source)?;
+                        seen.insert(source.0, open);
+                        open
+                    }
+                };
+                shown &= open;
+            }
+        }
+        let mut v = serde_json::to_value(&line).map_err(kumiki_engine::EngineError::from)?;
+        v["hidden"] = json!(!shown);
+        if !shown {
+            v["message"] = json!("");
+        }
+        out.push(v);
+    }
+    Ok(json!({ "logs": out }))
+}
+
+/// Whether the caller may see every record and every field of `app` (so that no value a script
+/// read from it can be hidden from them).
+fn sees_everything(call: &mut Call, app: AppId) -> Result<bool, ApiError> {
+    let Some(access) = call.acting.app_access(call.conn, app)? else {
+        return Ok(false);
+    };
+    Ok(access.rights.view
+        && !access.has_record_rules()
+        && access
+            .fields
+            .values()
+            .all(|w| w.get(true) >= Accessibility::Read && w.get(false) >= Accessibility::Read))
 }

@@ -73,3 +73,17 @@ test("the record form computes the due date live", async () => {
   await page.waitForFunction(() => /R8-総務-0001/.test(document.getElementById("record-detail-root").textContent));
   assert.deepEqual(page.problems, []);
 });
+
+test("a script's other apps and who last changed the scripts are shown", async () => {
+  const page = await signedInPage(browser, server.baseUrl);
+  await page.goto(`${server.baseUrl}/apps/${INTAKE}/scripts`);
+  await page.waitForSelector("[data-testid=script-item-3]");
+  await page.waitForSelector("[data-testid=scripts-changed]:not([hidden])");
+  assert.match(await page.textContent("[data-testid=scripts-changed]"), /Administrator/);
+  // The archive script declares the archive app (by its app code) for writing.
+  await page.click("[data-testid=script-item-3]");
+  assert.equal(await page.inputValue("[data-testid=script-app-0]"), "ARCHIVE");
+  assert.equal(await page.inputValue("[data-testid=script-app-access-0]"), "write");
+  await page.screenshot({ path: "/tmp/kumiki-scripts-apps.png", fullPage: true });
+  assert.deepEqual(page.problems, []);
+});
