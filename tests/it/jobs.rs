@@ -450,7 +450,7 @@ fn two_servers_on_one_postgres_run_a_due_job_once() {
     }
     let a = TestApp::spawn();
     let url = a.database_url.clone();
-    let b = TestApp::spawn_with(|s| s.database_url = Some(url.clone()));
+    let b = a.second_node();
     let log = a.create_app("記録", json!({"title": text("title")}));
     let apps: Vec<i64> = (0..3)
         .map(|i| {

@@ -85,6 +85,17 @@ impl TestApp {
         Self::spawn_with(|_| {})
     }
 
+    /// A second node on this server's database (PostgreSQL): its own data directory, with a copy
+    /// of the signing key file every node needs (docs/operations.md).
+    pub fn second_node(&self) -> TestApp {
+        let url = self.database_url.clone();
+        let key = self.data_dir.path().join("jwt.key");
+        TestApp::spawn_with(move |s| {
+            std::fs::copy(&key, s.data_dir.join("jwt.key")).expect("copy the signing key");
+            s.database_url = Some(url);
+        })
+    }
+
     /// A server whose settings `tweak` may change before start.
     pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
