@@ -283,7 +283,7 @@ fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
     db.migrate()?;
     // Tokens from before hashing are hashed by whichever starts first, the server or a command.
     kumiki_engine::tokens::hash_plain_tokens(&mut db.conn()?)?;
-        let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
+    let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
     Ok((db, files))
 }
 
