@@ -58,7 +58,7 @@ fn deploy_as(c: &kumiki_tests::Client2, app: i64) {
     panic!("deploy of {app} did not finish");
 }
 
-/// Creates an app as `c` (any signed-in user may), with fields, deployed.
+/// Creates an app as `c` (the tests let every user create apps), with fields, deployed.
 fn create_as(c: &kumiki_tests::Client2, name: &str, properties: Value) -> i64 {
     let (s, b) = c.post("/k/v1/preview/app.json", json!({"name": name}));
     assert_eq!(s, 200, "create app: {b}");
@@ -122,6 +122,9 @@ fn logs_as(c: &kumiki_tests::Client2, app: i64) -> Vec<Value> {
 #[test]
 fn finding_3_a_script_cannot_use_a_colleagues_rights() {
     let app = TestApp::spawn();
+    // The attack needs a colleague who may build apps: the setting lets everyone (the default is
+    // administrators only, docs/security/rights.md).
+    app.allow_app_creation_by_everyone();
     app.user("m", PW);
     app.user("c", PW);
     let m = app.with_auth(Auth::Password("m".into(), PW.into()));
@@ -227,6 +230,9 @@ fn finding_3_a_script_cannot_use_a_colleagues_rights() {
 #[test]
 fn finding_3_script_logs_never_show_values_their_reader_may_not_see() {
     let app = TestApp::spawn();
+    // The attack needs a colleague who may build apps: the setting lets everyone (the default is
+    // administrators only, docs/security/rights.md).
+    app.allow_app_creation_by_everyone();
     app.user("m2", PW);
     app.user("c", PW);
     let m2 = app.with_auth(Auth::Password("m2".into(), PW.into()));
@@ -312,6 +318,9 @@ fn run_hourly(app: &TestApp) -> usize {
 #[test]
 fn finding_4_scheduled_scripts_run_as_their_last_changer() {
     let app = TestApp::spawn();
+    // The attack needs a colleague who may build apps: the setting lets everyone (the default is
+    // administrators only, docs/security/rights.md).
+    app.allow_app_creation_by_everyone();
     app.user("m", PW);
     let m = app.with_auth(Auth::Password("m".into(), PW.into()));
     let admin = app.with_auth(app.auth.clone());
@@ -378,6 +387,9 @@ fn finding_4_scheduled_scripts_run_as_their_last_changer() {
 #[test]
 fn finding_4_a_skipped_job_says_why() {
     let app = TestApp::spawn();
+    // The attack needs a colleague who may build apps: the setting lets everyone (the default is
+    // administrators only, docs/security/rights.md).
+    app.allow_app_creation_by_everyone();
     app.user("m", PW);
     let m = app.with_auth(Auth::Password("m".into(), PW.into()));
     let j = create_as(&m, "定期", json!({"title": text("title")}));
@@ -475,6 +487,9 @@ fn recursion_with_locals() -> String {
 #[test]
 fn r1_runaway_scripts_end_quickly_with_bounded_memory() {
     let app = TestApp::spawn();
+    // The attack needs a colleague who may build apps: the setting lets everyone (the default is
+    // administrators only, docs/security/rights.md).
+    app.allow_app_creation_by_everyone();
     let id = app.create_app("暴走", json!({"title": text("title")}));
     let cases: Vec<(&str, String, &str)> = vec![
         ("loop", "loop {}".into(), "longer than|operations"),
@@ -573,6 +588,9 @@ fn r1_runaway_scripts_end_quickly_with_bounded_memory() {
 #[test]
 fn r2_scripts_get_the_intersection_of_rights() {
     let app = TestApp::spawn();
+    // The attack needs a colleague who may build apps: the setting lets everyone (the default is
+    // administrators only, docs/security/rights.md).
+    app.allow_app_creation_by_everyone();
     app.user("author", PW);
     app.user("u", PW);
     let author = app.with_auth(Auth::Password("author".into(), PW.into()));
