@@ -94,9 +94,12 @@ test("each city edits only its own roster rows; record rules set on the permissi
   await Promise.all([it.waitForURL(/\/permissions$/), it.click("[data-testid=app-permissions]")]);
   await it.waitForSelector("[data-testid=perm-app-table]");
 
-  // App rights: everyone keeps the record rights but no longer manages the app.
-  assert.equal(await it.inputValue("[data-testid=perm-app-0-type]"), "EVERYONE");
-  await it.uncheck("[data-testid=perm-app-0-manage]");
+  // App rights of a new app: its creator manages it; everyone has the record rights only
+  // (docs/security/rights.md). The staff may not delete roster rows either.
+  assert.equal(await it.inputValue("[data-testid=perm-app-0-type]"), "CREATOR");
+  assert.equal(await it.inputValue("[data-testid=perm-app-1-type]"), "EVERYONE");
+  assert.equal(await it.isChecked("[data-testid=perm-app-1-manage]"), false);
+  await it.uncheck("[data-testid=perm-app-1-delete]");
   await it.click("[data-testid=perm-app-save]");
   await it.waitForSelector("[data-testid=perm-status][data-state=unpublished]");
 
@@ -124,8 +127,11 @@ test("each city edits only its own roster rows; record rules set on the permissi
   assert.deepEqual(live.rights[0].entities.map((e) => [e.entity.type, e.entity.code, e.viewable, e.editable, e.deletable]),
     [["ORGANIZATION", "nagano", true, true, false], ["GROUP", "everyone", true, false, false]]);
   const appAcl = await api("GET", `app/acl.json?app=${app}`);
-  assert.equal(appAcl.rights[0].appEditable, false);
-  assert.equal(appAcl.rights[0].recordEditable, true);
+  assert.equal(appAcl.rights[0].entity.type, "CREATOR");
+  assert.deepEqual([appAcl.rights[1].entity.type, appAcl.rights[1].entity.code], ["GROUP", "everyone"]);
+  assert.equal(appAcl.rights[1].appEditable, false);
+  assert.equal(appAcl.rights[1].recordEditable, true);
+  assert.equal(appAcl.rights[1].recordDeletable, false);
   assert.deepEqual(it.problems, []);
 
   // A 長野市 staff member, in a fresh browser: both cities' rows are listed.
