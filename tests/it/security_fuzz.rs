@@ -333,6 +333,8 @@ fn http_parsers_answer_kintone_json_for_hostile_input() {
     ] {
         let (s, b) = app.get(&path);
         kintone_answer(s, &b, "deep qs").expect("deep qs");
+        let (s, b) = app.with_auth(kumiki_tests::Auth::None).get(&path);
+        assert_eq!(s, 401, "anonymous deep qs: {b}");
     }
 
     // (a) the record query language through the API (parse, resolve, compile, run).

@@ -194,6 +194,19 @@ fn stored_payloads_never_become_active_content_on_any_page() {
         json!({"app": id, "views": views}),
     );
     assert_eq!(s, 200, "views: {b}");
+    // Process management: status and action names.
+    let names = short(&p, 33, 3);
+    let (s, b) = app.put(
+        "/k/v1/preview/app/status.json",
+        json!({"app": id, "enable": true,
+            "states": {
+                names[0].clone(): {"name": names[0], "index": "0"},
+                names[1].clone(): {"name": names[1], "index": "1", "assignee": {"type": "ONE", "entities": [
+                    {"entity": {"type": "CREATOR"}}]}}
+            },
+            "actions": [{"name": names[2], "from": names[0], "to": names[1]}]}),
+    );
+    assert_eq!(s, 200, "process: {b}");
     app.deploy(id);
     // A second app whose name is another payload, for the portal.
     app.create_app(&p[13], json!({}));
