@@ -22,6 +22,11 @@ pub fn parse_query_string(qs: &str) -> Value {
     root
 }
 
+/// Bracket segments kept per key (`a[b][c]` has two); deeper ones stay one literal key.
+const MAX_DEPTH: usize = 8;
+/// How far past an array's end an index may point before it is appended instead.
+const MAX_INDEX_GAP: usize = 100;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Segment {
     Key(String),
@@ -40,6 +45,12 @@ fn split_key(key: &str) -> (&str, Vec<Segment>) {
         let Some(close) = stripped.find(']') else {
             break;
         };
+        // Like qs's `depth`: kintone parameters nest a few levels; deeper brackets stay one literal
+        // key, so a long URL cannot make a deep value (recursion when it is built, read and dropped).
+        if segments.len() >= MAX_DEPTH {
+            segments.push(Segment::Key(rest.to_owned()));
+            break;
+        }
         let inner = &stripped[..close];
         segments.push(if inner.is_empty() {
             Segment::Push
@@ -92,6 +103,13 @@ fn insert(node: &mut Value, path: &[Segment], value: Value) {
         }
         Segment::Index(i) => {
             let Value::Array(items) = node else { return };
+            // Like qs's `arrayLimit`: an index far past the end appends instead of padding, so
+            // `k[10000]=x` repeated over a few KB of URL cannot allocate hundreds of MB of nulls.
+            let i = &if *i > items.len() + MAX_INDEX_GAP {
+                items.len()
+            } else {
+                *i
+            };
             while items.len() <= *i {
                 items.push(Value::Null);
             }
@@ -248,6 +266,18 @@ mod tests {
     fn hostile_indexes_do_not_allocate() {
         let v = parse_query_string("a[99999999]=1");
         assert_eq!(v, json!({"a": {"99999999": "1"}}));
+    }
+
+    #[test]
+    fn many_or_deep_indexes_stay_small() {
+        // Found by tests/it/security_fuzz.rs: 7.7 KB of `k<n>[10000]=x` made 55 MB of parameters.
+        let qs: Vec<String> = (0..700).map(|i| format!("k{i}[10000]=x")).collect();
+        let v = parse_query_string(&qs.join("&"));
+        assert_eq!(v["k0"], json!(["x"]));
+        let v = parse_query_string(&format!("a{}=x", "[0]".repeat(2000)));
+        assert!(serde_json::to_string(&v).map_or(0, |s| s.len()) < 10_000);
+        let v = parse_query_string("a[1]=x&a[0]=y");
+        assert_eq!(v["a"], json!(["y", "x"]));
     }
 
     #[test]
