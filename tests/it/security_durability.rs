@@ -95,6 +95,14 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-9", &self.pid.to_string()])
             .status();
+        // Under strace, let it see kumiki die and write its last lines before it is stopped too.
+        let started = Instant::now();
+        while self.child.id() != self.pid
+            && matches!(self.child.try_wait(), Ok(None))
+            && started.elapsed() < Duration::from_secs(10)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -120,7 +128,7 @@ fn start(store: &Store, trace: Option<&Path>) -> Server {
     let mut cmd = match trace {
         Some(out) => {
             let mut c = Command::new(strace_path().unwrap());
-            c.args(["-f", "-e", "trace=connect", "-o"])
+            c.args(["-f", "-e", "trace=connect,execve", "-o"])
                 .arg(out)
                 .arg(kumiki_bin());
             c
@@ -697,6 +705,13 @@ fn foreign_connect_lines_are_recognised() {
     for l in foreign {
         assert!(foreign_connect(l).is_some(), "{l}");
     }
+    let own = "http://127.0.0.1:8080";
+    let html = r#"<link href="/static/a.css"><script src='https://cdn.example.com/x.js'></script>
+        <img src=//evil.example/p.png><a href="http://127.0.0.1:8080/apps/1">x</a>"#;
+    assert_eq!(
+        external_refs(html, own),
+        vec!["https://cdn.example.com/x.js", "//evil.example/p.png"]
+    );
 }
 
 /// `src`, `href` and `action` values of `html` that name another host.
@@ -859,6 +874,12 @@ fn the_server_never_connects_outside_the_machine() {
         processes.len(),
         foreign.len()
     );
+    // The extraction child was traced too: kumiki's own execve and at least one more.
+    let execs = log
+        .lines()
+        .filter(|l| l.contains("execve(") && l.contains("= 0"))
+        .count();
+    assert!(execs >= 2, "the extraction child was not traced: {log}");
     if store.pg.is_some() {
         assert!(
             log.contains("htons(5432)"),
