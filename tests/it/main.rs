@@ -35,6 +35,7 @@ mod search_admin;
 mod search_pages;
 mod search_ranking;
 mod security_auth;
+mod security_durability;
 mod security_edge;
 mod security_files;
 mod security_fuzz;
