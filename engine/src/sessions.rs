@@ -218,6 +218,18 @@ pub enum Gate {
     },
 }
 
+impl Gate {
+    /// Seconds until a password or code may be tried again; None when open.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            Gate::Open => None,
+            Gate::LoginLocked { retry_after } | Gate::AddressLocked { retry_after } => {
+                Some(*retry_after)
+            }
+        }
+    }
+}
+
 /// How a login is kept in the failure table and the audit log: an existing user's code as is; an
 /// unknown login (which may well be a password typed into the wrong box) as `?` and the first 8 hex
 /// digits of its SHA-256, which still groups repeated attempts but cannot be read back.

@@ -20,7 +20,7 @@ use kumiki_engine::acl::Principal;
 use kumiki_engine::audit::{self, action, AuditEvent};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::org::UserTokenProblem;
-use kumiki_engine::sessions::{self, Gate};
+use kumiki_engine::sessions;
 use kumiki_engine::tokens::{resolve_tokens, TokenProblem};
 use kumiki_engine::users::User;
 use serde::{Deserialize, Serialize};
@@ -290,13 +290,7 @@ pub fn sign_in_with_password(
     peer: &str,
     method: &str,
 ) -> Result<User, ApiError> {
-    let retry_after = match sessions::sign_in_gate(conn, login, peer)? {
-        Gate::Open => None,
-        Gate::LoginLocked { retry_after } | Gate::AddressLocked { retry_after } => {
-            Some(retry_after)
-        }
-    };
-    if let Some(seconds) = retry_after {
+    if let Some(seconds) = sessions::sign_in_gate(conn, login, peer)?.retry_after() {
         note_failure(conn, login, peer, method, true);
         return Err(ApiError::too_many_attempts(seconds));
     }

@@ -19,65 +19,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, QueryableByName, RunQueryDsl};
-use kumiki_tests::TestApp;
+use kumiki_tests::{kumiki_bin, PgDatabase, TestApp};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "durability-admin-password";
-
-fn kumiki_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("KUMIKI_BIN").filter(|b| !b.is_empty()) {
-        return bin.into();
-    }
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("kumiki");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p kumiki-platform --bin kumiki` or set KUMIKI_BIN",
-        bin.display()
-    );
-    bin
-}
 
 /// The data a server keeps across restarts: its data directory and, on PostgreSQL, its own
 /// database (dropped at the end).
 struct Store {
     data: tempfile::TempDir,
-    pg: Option<(String, String)>,
+    pg: Option<PgDatabase>,
 }
 
 impl Store {
     fn new() -> Store {
-        let pg = kumiki_tests::postgres_base().map(|base| {
-            let base = if base.ends_with('/') {
-                base
-            } else {
-                format!("{base}/")
-            };
-            let name = format!("kt_{}", uuid::Uuid::new_v4().simple());
-            let mut c = diesel::PgConnection::establish(&format!("{base}postgres")).unwrap();
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut c)
-                .unwrap();
-            (base, name)
-        });
         Store {
             data: tempfile::tempdir().unwrap(),
-            pg,
-        }
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Some((base, name)) = &self.pg {
-            if let Ok(mut c) = diesel::PgConnection::establish(&format!("{base}postgres")) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut c);
-            }
+            pg: PgDatabase::create(),
         }
     }
 }
@@ -136,8 +94,8 @@ fn start(store: &Store, trace: Option<&Path>) -> Server {
         None => Command::new(kumiki_bin()),
     };
     cmd.arg("--data-dir").arg(store.data.path());
-    if let Some((base, name)) = &store.pg {
-        cmd.arg("--database-url").arg(format!("{base}{name}"));
+    if let Some(db) = &store.pg {
+        cmd.arg("--database-url").arg(db.url());
     }
     let child = cmd
         .args(["serve", "--no-examples", "--workers", "2", "--port"])

@@ -16,47 +16,23 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, RunQueryDsl};
+use kumiki_tests::{kumiki_bin, PgDatabase};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "rss-admin-password";
 const LIMIT_KB: u64 = 500 * 1024;
 
-fn kumiki_bin() -> std::path::PathBuf {
-    if let Some(bin) = std::env::var_os("KUMIKI_BIN").filter(|b| !b.is_empty()) {
-        return bin.into();
-    }
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("kumiki");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p kumiki-platform --bin kumiki` or set KUMIKI_BIN",
-        bin.display()
-    );
-    bin
-}
-
 struct Server {
     child: Child,
     port: u16,
     _data: tempfile::TempDir,
-    pg: Option<(String, String)>,
+    _pg: Option<PgDatabase>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some((base, name)) = &self.pg {
-            if let Ok(mut c) = diesel::PgConnection::establish(&format!("{base}postgres")) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut c);
-            }
-        }
     }
 }
 
@@ -69,21 +45,9 @@ fn start() -> Server {
         .port();
     let mut cmd = Command::new(kumiki_bin());
     cmd.arg("--data-dir").arg(data.path());
-    let pg = kumiki_tests::postgres_base().map(|base| {
-        let base = if base.ends_with('/') {
-            base
-        } else {
-            format!("{base}/")
-        };
-        let name = format!("kt_{}", uuid::Uuid::new_v4().simple());
-        let mut c = diesel::PgConnection::establish(&format!("{base}postgres")).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .unwrap();
-        (base, name)
-    });
-    if let Some((base, name)) = &pg {
-        cmd.arg("--database-url").arg(format!("{base}{name}"));
+    let pg = PgDatabase::create();
+    if let Some(db) = &pg {
+        cmd.arg("--database-url").arg(db.url());
     }
     let child = cmd
         .args(["serve", "--no-examples", "--workers", "2", "--port"])
@@ -99,7 +63,7 @@ fn start() -> Server {
         child,
         port,
         _data: data,
-        pg,
+        _pg: pg,
     };
     let started = Instant::now();
     while reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).is_err() {

@@ -22,9 +22,34 @@ pub fn postgres_base() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-struct PgDatabase {
+/// A PostgreSQL database of one test (when `KUMIKI_TEST_DATABASE_URL` names a server), dropped with
+/// it. Tests that start the `kumiki` binary themselves keep one beside their data directory.
+pub struct PgDatabase {
     base: String,
     name: String,
+}
+
+impl PgDatabase {
+    /// A new, empty database on the test server; None when the suite runs on SQLite.
+    pub fn create() -> Option<PgDatabase> {
+        let base = postgres_base()?;
+        let base = if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        };
+        let name = format!("kt_{}", uuid::Uuid::new_v4().simple());
+        let mut c =
+            PgConnection::establish(&format!("{base}postgres")).expect("connect to PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .expect("create database");
+        Some(PgDatabase { base, name })
+    }
+
+    pub fn url(&self) -> String {
+        format!("{}{}", self.base, self.name)
+    }
 }
 
 impl Drop for PgDatabase {
@@ -37,6 +62,26 @@ impl Drop for PgDatabase {
             .execute(&mut c);
         }
     }
+}
+
+/// The `kumiki` binary for tests that start the real server process: `KUMIKI_BIN`, else
+/// `target/<profile>/kumiki` beside this test binary (`scripts/test.sh` builds it first).
+pub fn kumiki_bin() -> std::path::PathBuf {
+    if let Some(bin) = std::env::var_os("KUMIKI_BIN").filter(|b| !b.is_empty()) {
+        return bin.into();
+    }
+    let exe = std::env::current_exe().expect("test executable");
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>")
+        .join("kumiki");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p kumiki-platform --bin kumiki` or set KUMIKI_BIN",
+        bin.display()
+    );
+    bin
 }
 
 /// The helper binary `kumiki-extract-helper` of this package (built with the tests, next to the
@@ -99,25 +144,10 @@ impl TestApp {
     /// A server whose settings `tweak` may change before start.
     pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, pg) = match postgres_base() {
-            Some(base) => {
-                let base = if base.ends_with('/') {
-                    base
-                } else {
-                    format!("{base}/")
-                };
-                let name = format!("kt_{}", uuid::Uuid::new_v4().simple());
-                let mut c = PgConnection::establish(&format!("{base}postgres"))
-                    .expect("connect to PostgreSQL");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut c)
-                    .expect("create database");
-                (format!("{base}{name}"), Some(PgDatabase { base, name }))
-            }
-            None => (
-                format!("sqlite://{}", data_dir.path().join("kumiki.db").display()),
-                None,
-            ),
+        let pg = PgDatabase::create();
+        let database_url = match &pg {
+            Some(db) => db.url(),
+            None => format!("sqlite://{}", data_dir.path().join("kumiki.db").display()),
         };
         let mut settings = Settings {
             port: 0,

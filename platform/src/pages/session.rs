@@ -619,12 +619,7 @@ pub async fn login_code_submit(
     let outcome = blocking(move || {
         let mut conn = st.conn()?;
         // The same gate as passwords: wrong codes add up with wrong passwords.
-        let locked = match sessions::sign_in_gate(&mut conn, &login2, &peer)? {
-            sessions::Gate::Open => 0,
-            sessions::Gate::LoginLocked { retry_after }
-            | sessions::Gate::AddressLocked { retry_after } => retry_after,
-        };
-        if locked > 0 {
+        if let Some(locked) = sessions::sign_in_gate(&mut conn, &login2, &peer)?.retry_after() {
             sessions::sign_in_failed(&mut conn, &login2, &peer, "totp", true)?;
             return Ok(Outcome::Locked(locked));
         }
