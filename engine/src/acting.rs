@@ -13,7 +13,12 @@
 //! The guest-space rule (kintone's): an app in a guest space is reached only through
 //! `/k/guest/<that space>/...`; every other app (no space, or a space that is not a guest space) only
 //! without a guest path. A wrong guest path is `Forbidden`; a guest-space app asked for without its
-//! path is `GuestSpacePathRequired`. Space membership (who may enter a space) arrives with spaces.
+//! path is `GuestSpacePathRequired`.
+//!
+//! The space rule (issue 13): an app attached to a private space or a guest space is reached only by
+//! the space's members (`spaces::may_enter`); a guest user reaches nothing outside the guest spaces
+//! they are members of, and only through those spaces' paths. API tokens reach their own app
+//! wherever it is. Spaces themselves are entered through [`ActingContext::enter_space`].
 
 use std::sync::Arc;
 
@@ -243,18 +248,64 @@ impl ActingContext {
         }
     }
 
-    /// Whether `row` is reachable through this context's path (see the module comment).
+    /// Whether `row` is reachable through this context's path and, for an app in a space, whether
+    /// the actor may enter that space (see the module comment).
     fn check_reach(&self, conn: &mut DbConn, row: &AppRow) -> EngineResult<()> {
         if matches!(self.principal, Principal::System) {
             return Ok(());
         }
         let app_space = crate::apps::guest_space_of(conn, row)?;
         match (app_space, self.guest_space) {
-            (None, None) => Ok(()),
-            (Some(app), Some(path)) if app == path => Ok(()),
-            (Some(_), None) => Err(UserError::GuestSpacePathRequired.into()),
-            _ => Err(UserError::Forbidden.into()),
+            (None, None) => {}
+            (Some(app), Some(path)) if app == path => {}
+            (Some(_), None) => return Err(UserError::GuestSpacePathRequired.into()),
+            _ => return Err(UserError::Forbidden.into()),
         }
+        if self.principal.is_token() {
+            return Ok(());
+        }
+        match row.space_id {
+            None if self.principal.is_guest() => Err(UserError::Forbidden.into()),
+            None => Ok(()),
+            Some(id) => match crate::spaces::Space::find(conn, id)? {
+                Some(space) if crate::spaces::may_enter(conn, &self.principal, &space)? => Ok(()),
+                _ => Err(UserError::Forbidden.into()),
+            },
+        }
+    }
+
+    /// The space `id` for this actor: it exists, it is reached through the right path (a guest
+    /// space only through its own `/k/guest/<id>/`, any other space only without a guest path), and
+    /// the actor may enter it (`spaces::may_enter`). API tokens never enter spaces. A space the
+    /// actor may not enter is `SpaceNotFound` when they may not know of it (private or guest space,
+    /// or a guest asking), `Forbidden` otherwise.
+    pub fn enter_space(&self, conn: &mut DbConn, id: i64) -> EngineResult<crate::spaces::Space> {
+        if self.principal.is_token() {
+            return Err(UserError::TokenNotPermitted.into());
+        }
+        let space = crate::spaces::Space::find(conn, id)?
+            .ok_or_else(|| UserError::SpaceNotFound(id.to_string()))?;
+        if !matches!(self.principal, Principal::System) {
+            match (space.is_guest, self.guest_space) {
+                (false, None) => {}
+                (true, Some(path)) if path == space.id => {}
+                (true, None) => return Err(UserError::GuestSpacePathRequired.into()),
+                _ => return Err(UserError::Forbidden.into()),
+            }
+        }
+        if !crate::spaces::may_enter(conn, &self.principal, &space)? {
+            return Err(UserError::SpaceNotFound(id.to_string()).into());
+        }
+        Ok(space)
+    }
+
+    /// The actor's standing in `space` (member, admin, none); the server is an admin everywhere.
+    pub fn space_membership(
+        &self,
+        conn: &mut DbConn,
+        space: i64,
+    ) -> EngineResult<crate::spaces::Membership> {
+        crate::spaces::membership(conn, &self.principal, space)
     }
 
     /// The actor's rights in `row`'s app, evaluated on its live definition (returned with its

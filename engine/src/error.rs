@@ -112,6 +112,12 @@ pub enum UserError {
     RecordNotFound(String),
     #[error("The specified comment does not exist. The comment may have been deleted.")]
     CommentNotFound,
+    /// A space that does not exist, or that the caller may not enter and may not know of.
+    #[error("The specified space (ID: {0}) is not found.")]
+    SpaceNotFound(String),
+    /// A thread that does not exist in the space (or whose space the caller may not enter).
+    #[error("The specified thread (ID: {0}) is not found.")]
+    ThreadNotFound(String),
     #[error("The specified file (id: {0}) not found.")]
     FileNotFound(String),
     /// The virus scanner found something in an upload; it was not stored.

@@ -33,6 +33,9 @@ pub struct User {
     /// Bumped whenever the user's credentials must all stop working ([`User::revoke_credentials`]):
     /// bearer JWTs carry the epoch they were issued under, cached password checks remember it.
     pub credentials_epoch: i64,
+    /// A guest user (kintone's guests.json): an external person who reaches only the guest spaces
+    /// they are a member of.
+    pub is_guest: bool,
 }
 
 #[derive(Insertable)]
@@ -74,6 +77,16 @@ impl User {
             .first(c)
             .optional())?;
         Ok(found)
+    }
+
+    /// Marks `code` as a guest user (or not). Guests reach only the guest spaces they are members of.
+    pub fn set_guest(conn: &mut DbConn, code: &str, guest: bool) -> EngineResult<()> {
+        with_conn!(conn, |c| diesel::update(
+            users::table.filter(users::code.eq(code))
+        )
+        .set(users::is_guest.eq(guest))
+        .execute(c))?;
+        Ok(())
     }
 
     /// All users, by code.
@@ -235,6 +248,16 @@ impl User {
 
 /// Runs one argon2id verification against a fixed hash, for unknown logins: the answer takes as long
 /// as for a real user with a wrong password.
+/// Whether `code` is a guest user; an unknown code is not (it has no rights anyway).
+pub fn is_guest(conn: &mut DbConn, code: &str) -> EngineResult<bool> {
+    let found: Option<bool> = with_conn!(conn, |c| users::table
+        .filter(users::code.eq(code))
+        .select(users::is_guest)
+        .first(c)
+        .optional())?;
+    Ok(found.unwrap_or(false))
+}
+
 pub fn burn_password_check(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let hash = DUMMY.get_or_init(|| hash_password("kumiki-timing-dummy").ok());

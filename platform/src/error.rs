@@ -298,6 +298,12 @@ impl From<UserError> for ApiError {
             UserError::RecordNotFound(id) => ApiError::new(404, "GAIA_RE01", message)
                 .catalog("api.GAIA_RE01")
                 .arg("id", id),
+            UserError::SpaceNotFound(id) => ApiError::new(404, "GAIA_SP01", message)
+                .catalog("api.GAIA_SP01")
+                .arg("id", id),
+            UserError::ThreadNotFound(id) => ApiError::new(404, "GAIA_TH01", message)
+                .catalog("api.GAIA_TH01")
+                .arg("id", id),
             UserError::CommentNotFound => {
                 ApiError::new(400, "GAIA_RE02", message).catalog("api.GAIA_RE02")
             }

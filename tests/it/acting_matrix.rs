@@ -92,7 +92,7 @@ fn basic(login: &str) -> String {
 }
 
 /// Two apps readable and editable by `reader` only (and Administrator); the second is moved into
-/// guest space 7 directly in the database (spaces get their API in a later issue).
+/// guest space 7 directly in the database, with the reader and the administrator as its members.
 fn setup(app: &TestApp) -> Env {
     app.user("reader", PW);
     app.user("stranger", PW);
@@ -134,6 +134,16 @@ fn setup(app: &TestApp) -> Env {
         .bind_int(SPACE)
         .push(", 'ゲスト', TRUE, 0)");
     conn.execute(&b).unwrap();
+    // Apps of a guest space are for its members (issue 13): the reader and the administrator are.
+    for member in ["reader", "Administrator"] {
+        let mut b = conn.sql();
+        b.push("INSERT INTO space_members (space_id, entity_type, code, is_admin, include_subs) VALUES (")
+            .bind_int(SPACE)
+            .push(", 'USER', ")
+            .bind_text(member)
+            .push(", FALSE, FALSE)");
+        conn.execute(&b).unwrap();
+    }
     let mut b = conn.sql();
     b.push("UPDATE apps SET space_id = ")
         .bind_int(SPACE)

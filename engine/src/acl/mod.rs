@@ -80,6 +80,9 @@ pub enum Principal {
         groups: Vec<String>,
         /// The primary department (what `PRIMARY_ORGANIZATION()` stands for).
         primary_department: Option<String>,
+        /// A guest user (kintone's guests): reaches only apps, threads and members of the guest
+        /// spaces they belong to, only through those spaces' paths (`acting::ActingContext`).
+        guest: bool,
     },
     /// One or more API tokens; each grants rights on one app. Writes are attributed to Administrator.
     Tokens(HashMap<AppId, TokenRights>),
@@ -106,7 +109,13 @@ impl Principal {
             own_departments: ctx.own_departments,
             groups: ctx.groups,
             primary_department: ctx.primary_department,
+            guest: ctx.guest,
         })
+    }
+
+    /// Whether this is a guest user (see `Principal::User::guest`).
+    pub fn is_guest(&self) -> bool {
+        matches!(self, Principal::User { guest: true, .. })
     }
 
     /// The user code writes are attributed to.

@@ -333,6 +333,7 @@ proptest! {
             own_departments: u.own.clone(),
             groups: u.groups.clone(),
             primary_department: None,
+            guest: false,
         };
         let access = Access::new(&principal, &app, chrono_tz::Asia::Tokyo);
         let a = access.rights;

@@ -291,6 +291,7 @@ mod tests {
             own_departments: vec!["d".into()],
             groups: vec![],
             primary_department: None,
+            guest: false,
         };
         let p = AppCreationPolicy::default();
         assert!(!p.allows(&user(false)));

@@ -17,6 +17,7 @@ diesel::table! {
         totp_enabled -> Bool,
         totp_last_step -> BigInt,
         must_change_password -> Bool,
+        is_guest -> Bool,
     }
 }
 
@@ -26,6 +27,20 @@ diesel::table! {
         name -> Text,
         is_guest -> Bool,
         created_at -> BigInt,
+        body -> Text,
+        is_private -> Bool,
+        use_multi_thread -> Bool,
+        fixed_member -> Bool,
+        default_thread -> Nullable<BigInt>,
+        creator -> Text,
+        modifier -> Text,
+        modified_at -> BigInt,
+        create_app -> Text,
+        show_announcement -> Bool,
+        show_thread_list -> Bool,
+        show_app_list -> Bool,
+        show_member_list -> Bool,
+        show_related_link_list -> Bool,
     }
 }
 
@@ -326,3 +341,81 @@ diesel::table! {
         used_at -> Nullable<BigInt>,
     }
 }
+
+// Spaces, threads, posts, read positions, notifications (migration 2026-12-06-000001_spaces,
+// `crate::spaces`, `crate::notifications`).
+
+diesel::table! {
+    space_members (space_id, entity_type, code) {
+        space_id -> BigInt,
+        entity_type -> Text,
+        code -> Text,
+        is_admin -> Bool,
+        include_subs -> Bool,
+    }
+}
+
+diesel::table! {
+    space_threads (id) {
+        id -> BigInt,
+        space_id -> BigInt,
+        name -> Text,
+        body -> Text,
+        creator -> Text,
+        created_at -> BigInt,
+        modified_at -> BigInt,
+        last_post_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    thread_posts (id) {
+        id -> BigInt,
+        thread_id -> BigInt,
+        space_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        author -> Text,
+        body -> Text,
+        mentions -> Text,
+        files -> Text,
+        created_at -> BigInt,
+        edited_at -> Nullable<BigInt>,
+        deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    thread_reads (thread_id, user_code) {
+        thread_id -> BigInt,
+        user_code -> Text,
+        last_read_post -> BigInt,
+        read_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_code -> Text,
+        kind -> Text,
+        source_key -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        actor -> Text,
+        app_id -> Nullable<BigInt>,
+        record_id -> Nullable<BigInt>,
+        space_id -> Nullable<BigInt>,
+        thread_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+        read_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    spaces,
+    space_members,
+    space_threads,
+    thread_posts,
+    thread_reads,
+);

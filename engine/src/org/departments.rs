@@ -116,6 +116,24 @@ pub(crate) fn would_cycle(
     true
 }
 
+/// `code` followed by every department below it (children, grandchildren, ...), each once.
+pub fn with_descendants(all: &[Department], code: &str) -> Vec<String> {
+    let mut out = vec![code.to_owned()];
+    let mut seen: HashSet<String> = HashSet::from([code.to_owned()]);
+    let mut i = 0;
+    // Breadth first over the parent links; `seen` bounds it even if stored data had a loop.
+    while i < out.len() {
+        let parent = out[i].clone();
+        for d in all {
+            if d.parent_code.as_deref() == Some(parent.as_str()) && seen.insert(d.code.clone()) {
+                out.push(d.code.clone());
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 /// `codes` followed by all their ancestors, each once, in that order.
 pub(crate) fn with_ancestors(all: &[Department], codes: &[String]) -> Vec<String> {
     let parents: HashMap<&str, Option<&str>> = all

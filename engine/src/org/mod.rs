@@ -39,6 +39,8 @@ pub struct PrincipalContext {
     pub own_departments: Vec<String>,
     pub groups: Vec<String>,
     pub primary_department: Option<String>,
+    /// A guest user (`users.is_guest`): reaches only the guest spaces they are a member of.
+    pub guest: bool,
 }
 
 /// The departments (with ancestors) and groups of `user`, for `acl::Principal::User`.
@@ -57,6 +59,7 @@ pub fn principal_context(conn: &mut DbConn, user: &str) -> EngineResult<Principa
         departments,
         groups: user_groups(conn, user)?,
         primary_department: primary,
+        guest: crate::users::is_guest(conn, user)?,
     })
 }
 

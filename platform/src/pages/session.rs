@@ -65,6 +65,8 @@ pub struct SessionUser {
     pub groups: Vec<String>,
     /// The primary department (`PRIMARY_ORGANIZATION()`).
     pub primary_department: Option<String>,
+    /// A guest user: pages show them only the guest spaces they are members of.
+    pub guest: bool,
     /// What the user must do before anything else (a forced password change, a required TOTP
     /// enrolment); only the account pages see a user with one ([`current_user_any`]).
     pub obligation: Obligation,
@@ -81,6 +83,7 @@ impl SessionUser {
             own_departments: self.own_departments.clone(),
             groups: self.groups.clone(),
             primary_department: self.primary_department.clone(),
+            guest: self.guest,
         }
     }
 
@@ -185,6 +188,7 @@ pub async fn current_user_any(req: &HttpRequest, state: &AppState) -> Option<Ses
         own_departments: ctx.own_departments,
         groups: ctx.groups,
         primary_department: ctx.primary_department,
+        guest: ctx.guest,
         csrf: csrf_for(state, &sid),
         code: user.code,
         name: user.name,

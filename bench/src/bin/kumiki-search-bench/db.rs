@@ -151,5 +151,6 @@ pub fn user(code: &str, admin: bool) -> Principal {
         own_departments: Vec::new(),
         groups: Vec::new(),
         primary_department: None,
+        guest: false,
     }
 }
