@@ -87,11 +87,13 @@ impl AppCreationPolicy {
         crate::server_settings::set(conn, SETTING, &serde_json::to_string(self)?)
     }
 
-    /// Whether `principal` may create apps under this policy. API tokens never may.
+    /// Whether `principal` may create apps under this policy. API tokens never may, nor guest
+    /// users (issue 13, docs/guests.md G7: a guest works in the apps of its guest spaces).
     pub fn allows(&self, principal: &Principal) -> bool {
         match principal {
             Principal::System => true,
             Principal::Tokens(_) => false,
+            Principal::User { guest: true, .. } => false,
             Principal::User {
                 code,
                 is_admin,
