@@ -426,3 +426,69 @@ fn each_guest_organisation_sees_and_edits_only_its_own_roster() {
     let (s, b) = kato.get(&format!("/api/search.json?q={}", w.a.secret));
     assert_eq!((s, &b["hits"]), (200, &json!([])), "{b}");
 }
+
+#[test]
+fn pages_show_a_guest_only_its_guest_space() {
+    let app = TestApp::spawn();
+    let w = world(&app);
+    let session = app.sign_in_form("a1@a.example", GUEST_PW);
+    // The portal sends a guest to the guest portal: its space and app, nothing else.
+    let (s, html) = app.page(&session, "/");
+    assert_eq!(s, 303, "{html}");
+    let (s, html) = app.page(&session, "/guest");
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("A市協議室") && html.contains("A名簿"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/apps/{}\"", w.a.app)),
+        "{html}"
+    );
+    for other in ["B町協議室", "B名簿", "庁内秘", "公開", "/admin"] {
+        assert!(!html.contains(other), "{other} in {html}");
+    }
+    // Its own app's pages open and tell the scripts to call the guest path; nobody else's do.
+    let (s, html) = app.page(
+        &session,
+        &format!("/apps/{}/records/{}", w.a.app, w.a.record),
+    );
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("\"guestSpace\":\"{SPACE_A}\"")),
+        "{html}"
+    );
+    for side in [&w.b, &w.h, &w.p] {
+        for path in [
+            format!("/apps/{}", side.app),
+            format!("/apps/{}/records/{}", side.app, side.record),
+        ] {
+            let (s, html) = app.page(&session, &path);
+            assert_eq!(s, 404, "{path}");
+            assert!(!html.contains(&side.secret));
+        }
+    }
+    // The search page finds its own rows and none of the others'.
+    let (_, html) = app.page(&session, &format!("/search?q={}", w.a.secret));
+    assert!(
+        html.contains(&format!("/apps/{}/records/{}", w.a.app, w.a.record)),
+        "{html}"
+    );
+    for side in [&w.b, &w.h, &w.p] {
+        let (_, html) = app.page(&session, &format!("/search?q={}", side.secret));
+        assert!(
+            !html.contains(&format!("/apps/{}/records/", side.app)),
+            "{html}"
+        );
+    }
+    // Administration pages are not there for a guest; the administrator sees the guest list.
+    let (s, _) = app.page(&session, "/admin/guests");
+    assert_eq!(s, 404);
+    let admin = app.sign_in_form("Administrator", kumiki_tests::ADMIN_PASSWORD);
+    let (s, html) = app.page(&admin, "/admin/guests");
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("a1@a.example") && html.contains("B町") && html.contains("A市協議室"),
+        "{html}"
+    );
+}
