@@ -154,7 +154,7 @@ fn check_new_guests(conn: &mut DbConn, guests: &[NewGuest]) -> EngineResult<Fiel
             );
         } else if let Some(existing) = User::find_by_code(conn, &g.code)? {
             // A deleted guest (inactive) may be added again; anyone else is a duplicate.
-            if !(existing.is_guest && !existing.is_active) {
+            if !existing.is_guest || existing.is_active {
                 push(&mut errors, key("code"), "This login name is already used.");
             }
         }
