@@ -298,6 +298,17 @@ mod tests {
         let p = AppCreationPolicy::default();
         assert!(!p.allows(&user(false)));
         assert!(p.allows(&user(true)));
+        // Issue 13, guests: a guest never creates apps, whatever the setting.
+        let everyone = AppCreationPolicy {
+            mode: CreationMode::Everyone,
+            ..AppCreationPolicy::default()
+        };
+        assert!(everyone.allows(&user(false)));
+        let mut guest = user(false);
+        if let Principal::User { guest: g, .. } = &mut guest {
+            *g = true;
+        }
+        assert!(!everyone.allows(&guest));
         let listed = AppCreationPolicy {
             mode: CreationMode::Listed,
             departments: vec!["d".into()],
