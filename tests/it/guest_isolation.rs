@@ -2,8 +2,8 @@
 //! guest space holding its roster app (records, a file, members), and the host with a private space
 //! (its own app) and a public app, × every channel a guest or host user can reach: the kintone API
 //! (records, record, app, apps, fields, comments, spaces and members, bulkRequest, cursors), the
-//! `/api` JSON the pages call (directory, users, search), file downloads and uploads, and the pages
-//! (portal, guest portal, record pages, search page).
+//! `/api` JSON the pages call (directory, users, search, history), file downloads, the pages (portal,
+//! guest portal, record pages, search page) and app scripts run by a guest's save.
 //!
 //! The rule checked everywhere: no response of one side carries a record value, file content, space
 //! name or member code of another side; and each organisation edits only its own rows. The roster
@@ -53,6 +53,7 @@ fn fields() -> Value {
     json!({
         "Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "氏名"},
         "Doc": {"type": "FILE", "code": "Doc", "label": "書類"},
+        "Seen": {"type": "MULTI_LINE_TEXT", "code": "Seen", "label": "スクリプトが見たもの"},
     })
 }
 
@@ -491,4 +492,56 @@ fn pages_show_a_guest_only_its_guest_space() {
         html.contains("a1@a.example") && html.contains("B町") && html.contains("A市協議室"),
         "{html}"
     );
+}
+
+/// Scripts: a save by a guest runs the app's script within the guest's rights through the app's own
+/// path, so a script of A's roster that reads every app sees A's rows and nothing of B or the host.
+#[test]
+fn a_guests_save_runs_scripts_that_see_only_its_space() {
+    let app = TestApp::spawn();
+    let w = world(&app);
+    let read = |other: i64| {
+        format!(
+            "try {{ for r in records({other}, \"\") {{ seen += r.Title + \" \"; }} }} catch (e) {{ seen += \"refused \"; }}"
+        )
+    };
+    let source = format!(
+        "let seen = \"\"; {} {} {} {} record.Seen = seen;",
+        read(w.a.app),
+        read(w.b.app),
+        read(w.h.app),
+        read(w.p.app)
+    );
+    let declared: Vec<Value> = [w.a.app, w.b.app, w.h.app, w.p.app]
+        .iter()
+        .map(|a| json!({"app": a, "access": "read"}))
+        .collect();
+    let (s, b) = app.put(
+        &format!("/api/guest/{SPACE_A}/app/scripts.json"),
+        json!({"app": w.a.app, "scripts": [{"name": "probe", "events": ["create.submit"], "source": source, "apps": declared}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.post(
+        &format!("/k/guest/{SPACE_A}/v1/preview/app/deploy.json"),
+        json!({"apps": [{"app": w.a.app}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let a1 = as_guest(&app, "a1@a.example");
+    let (s, b) = a1.post(
+        &format!("/k/guest/{SPACE_A}/v1/record.json"),
+        json!({"app": w.a.app, "record": {"Title": {"value": "script probe"}}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let id = b["id"].as_str().unwrap();
+    let (_, r) = a1.get(&format!(
+        "/k/guest/{SPACE_A}/v1/record.json?app={}&id={id}",
+        w.a.app
+    ));
+    let seen = r["record"]["Seen"]["value"].as_str().unwrap().to_owned();
+    assert!(seen.contains(&w.a.secret), "{seen}");
+    for side in [&w.b, &w.h, &w.p] {
+        assert!(!seen.contains(&side.secret), "{seen}");
+    }
+    assert_eq!(seen.matches("refused").count(), 3, "{seen}");
 }
