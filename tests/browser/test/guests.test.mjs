@@ -18,7 +18,7 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 function sql(statement) {
   if (server.databaseUrl.startsWith("postgres")) execFileSync("psql", [server.databaseUrl, "-qAtc", statement]);
-  else execFileSync("sqlite3", ["-cmd", ".timeout 5000", server.databaseUrl, statement]);
+  else execFileSync("sqlite3", ["-cmd", ".timeout 10000", server.databaseUrl, statement]);
 }
 
 async function api(method, path, body) {

@@ -14,7 +14,8 @@ const db = process.env.KUMIKI_CLIENTS_DB;
 /** Runs SQL on the server's database (sqlite3 or psql). */
 function sql(statement) {
   if (db.startsWith("postgres")) execFileSync("psql", [db, "-qAtc", statement]);
-  else execFileSync("sqlite3", [db, statement]);
+  // The server holds the file too (the indexer writes): wait for its locks.
+  else execFileSync("sqlite3", ["-cmd", ".timeout 10000", db, statement]);
 }
 
 const client = adminClient();
