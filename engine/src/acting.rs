@@ -326,9 +326,11 @@ impl ActingContext {
     }
 
     /// Issue 13, guests (docs/guests.md G3): a guest user acts only through the path of a guest
-    /// space they are a member of. Every channel calls this once before acting for someone (the
-    /// API and its file calls, the pages); anyone who is not a guest passes. A guest without a
-    /// guest path, or through the path of a space they are not a member of, is `Forbidden`.
+    /// space they are a member of. Every channel with a path in its URL calls this once before
+    /// acting (the API, `/api`, and the file calls); pages have no such path and reach apps
+    /// through the app's own path (`check_reach`), which keeps a guest inside its guest spaces.
+    /// Anyone who is not a guest passes. A guest without a guest path, or through the path of a
+    /// space it is not a member of, is `Forbidden`.
     pub fn admit_guest(&self, conn: &mut DbConn) -> EngineResult<()> {
         if !self.principal.is_guest() {
             return Ok(());
