@@ -15,6 +15,9 @@
 //! without a guest path. A wrong guest path is `Forbidden`; a guest-space app asked for without its
 //! path is `GuestSpacePathRequired`.
 //!
+//! Pages (issue 13, guests): their URLs carry no guest-space path, so a page reaches an app through
+//! the app's own path; the page's scripts call the API through that path (`kumiki.js`).
+//!
 //! The space rule (issue 13): an app attached to a private space or a guest space is reached only by
 //! the space's members (`spaces::may_enter`); a guest user reaches nothing outside the guest spaces
 //! they are members of, and only through those spaces' paths. API tokens reach their own app
@@ -104,6 +107,22 @@ impl VisibleApp {
             revision: self.revision,
             access: Arc::new(self.access),
         })
+    }
+}
+
+/// Whose names an actor may see in directories and pickers (`ActingContext::visible_people`).
+#[derive(Debug, Clone)]
+pub struct VisiblePeople {
+    /// Every host (non-guest) user, departments and groups.
+    pub hosts: bool,
+    /// Also these users (the members of the guest space of the path).
+    pub members: Vec<String>,
+}
+
+impl VisiblePeople {
+    /// Whether the user `code` (a guest or not) may be shown.
+    pub fn allows(&self, code: &str, is_guest: bool) -> bool {
+        (self.hosts && !is_guest) || self.members.iter().any(|m| m == code)
     }
 }
 
@@ -255,7 +274,14 @@ impl ActingContext {
             return Ok(());
         }
         let app_space = crate::apps::guest_space_of(conn, row)?;
-        match (app_space, self.guest_space) {
+        // Issue 13, guests (docs/guests.md G6): page URLs carry no guest-space path, so a page
+        // reaches an app through the app's own path; the space rule below still admits only the
+        // space's members (and keeps guests inside their guest spaces).
+        let path = match (self.channel, self.guest_space) {
+            (Channel::Page, None) => app_space,
+            (_, path) => path,
+        };
+        match (app_space, path) {
             (None, None) => {}
             (Some(app), Some(path)) if app == path => {}
             (Some(_), None) => return Err(UserError::GuestSpacePathRequired.into()),
@@ -297,6 +323,56 @@ impl ActingContext {
             return Err(UserError::SpaceNotFound(id.to_string()).into());
         }
         Ok(space)
+    }
+
+    /// Issue 13, guests (docs/guests.md G3): a guest user acts only through the path of a guest
+    /// space they are a member of. Every channel with a path in its URL calls this once before
+    /// acting (the API, `/api`, and the file calls); pages have no such path and reach apps
+    /// through the app's own path (`check_reach`), which keeps a guest inside its guest spaces.
+    /// Anyone who is not a guest passes. A guest without a guest path, or through the path of a
+    /// space it is not a member of, is `Forbidden`.
+    pub fn admit_guest(&self, conn: &mut DbConn) -> EngineResult<()> {
+        if !self.principal.is_guest() {
+            return Ok(());
+        }
+        let Some(path) = self.guest_space else {
+            return Err(UserError::Forbidden.into());
+        };
+        match crate::spaces::Space::find(conn, path)? {
+            Some(space)
+                if space.is_guest
+                    && crate::spaces::membership(conn, &self.principal, path)?
+                        != crate::spaces::Membership::None =>
+            {
+                Ok(())
+            }
+            _ => Err(UserError::Forbidden.into()),
+        }
+    }
+
+    /// Issue 13, guests (docs/guests.md G5): whose names this actor may see in directories and
+    /// pickers. Host users see every host user, and guests only in a guest space they reach (the
+    /// members of the path's space); a guest sees only the members of the guest space whose path
+    /// it came through, and no departments or groups.
+    pub fn visible_people(&self, conn: &mut DbConn) -> EngineResult<VisiblePeople> {
+        let mut members = Vec::new();
+        if let Some(path) = self.guest_space {
+            if let Some(space) = crate::spaces::Space::find(conn, path)? {
+                if crate::spaces::may_enter(conn, &self.principal, &space)? {
+                    members = crate::spaces::member_user_codes(conn, path)?;
+                }
+            }
+        }
+        Ok(VisiblePeople {
+            hosts: !self.principal.is_guest(),
+            members,
+        })
+    }
+
+    /// Issue 13, guests: the guest space whose path reaches `row`'s app (`None`: the normal path).
+    /// Pages tell their scripts which API path to call with it.
+    pub fn app_path(&self, conn: &mut DbConn, row: &AppRow) -> EngineResult<Option<i64>> {
+        crate::apps::guest_space_of(conn, row)
     }
 
     /// The actor's standing in `space` (member, admin, none); the server is an admin everywhere.

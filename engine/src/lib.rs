@@ -10,6 +10,8 @@ pub mod audit;
 pub mod db;
 pub mod error;
 pub mod fields;
+// Issue 13, guests: guest users and the guest members of guest spaces.
+pub mod guests;
 pub mod jobs;
 pub mod mfa;
 pub mod netlist;

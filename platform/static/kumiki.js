@@ -25,9 +25,26 @@
     this.errors = (body && body.errors) || {};
   }
 
+  // Issue 13, guests: a page of an app in a guest space names the space (`guestSpace` in its page
+  // data); its calls then go through that space's path, as kintone requires (`/k/guest/<id>/v1/`,
+  // and Kumiki's `/api/guest/<id>/...` twin for its own JSON APIs).
+  var pageData = readJson("kumiki-page", null);
+  var guestSpace = pageData && pageData.guestSpace;
+
+  /** The URL of an API call: `/k/v1/<path>` for a bare path, through the page's guest space if any. */
+  function apiUrl(path) {
+    var url = path.charAt(0) === "/" ? path : "/k/v1/" + path;
+    if (!guestSpace) return url;
+    if (url.indexOf("/k/v1/") === 0) return "/k/guest/" + guestSpace + "/v1/" + url.slice(6);
+    if (/^\/api\/[^?]*\.json/.test(url) && url.indexOf("/api/guest/") !== 0 && url.indexOf("/api/auth/") !== 0) {
+      return "/api/guest/" + guestSpace + "/" + url.slice(5);
+    }
+    return url;
+  }
+
   /** Calls `/k/v1/<path>` (or a full path) with the session cookie and the CSRF header. */
   function api(method, path, body) {
-    var url = path.charAt(0) === "/" ? path : "/k/v1/" + path;
+    var url = apiUrl(path);
     var init = { method: method, headers: { "X-CSRF-Token": csrf, "X-Requested-With": "XMLHttpRequest" }, credentials: "same-origin" };
     if (body !== undefined) {
       if (method === "GET") {
@@ -82,5 +99,5 @@
     return node;
   }
 
-  window.KUMIKI = { t: t, api: api, deploy: deploy, el: el, csrf: csrf, page: readJson("kumiki-page", null), ApiError: ApiError };
+  window.KUMIKI = { t: t, api: api, apiUrl: apiUrl, deploy: deploy, el: el, csrf: csrf, page: readJson("kumiki-page", null), ApiError: ApiError };
 })();

@@ -194,7 +194,7 @@
       var files = v || [];
       if (!files.length) return el("span", { class: "muted", text: "" });
       return el("ul", { class: "file-list" }, files.map(function (f) {
-        return el("li", {}, [el("a", { href: "/k/v1/file.json?fileKey=" + encodeURIComponent(f.fileKey), download: f.name, text: f.name }),
+        return el("li", {}, [el("a", { href: K.apiUrl("/k/v1/file.json?fileKey=" + encodeURIComponent(f.fileKey)), download: f.name, text: f.name }),
           f.size ? el("span", { class: "muted", text: " (" + R.size(f.size) + ")" }) : null]);
       }));
     }

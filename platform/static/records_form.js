@@ -277,7 +277,7 @@
   function upload(file, onProgress) {
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", "/k/v1/file.json");
+      xhr.open("POST", K.apiUrl("/k/v1/file.json"));
       xhr.setRequestHeader("X-CSRF-Token", K.csrf);
       xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
       xhr.upload.addEventListener("progress", function (e) { if (e.lengthComputable) onProgress(e.loaded / e.total); });
@@ -307,7 +307,7 @@
         var bar = null;
         if (it.uploading) bar = el("progress", { max: "100", value: String(Math.round(it.progress * 100)), "aria-label": K.t("records.file.uploading", { name: it.name }) });
         list.appendChild(el("li", { class: "file-item" + (it.error ? " has-error" : "") }, [
-          it.fileKey && !it.uploading ? el("a", { href: "/k/v1/file.json?fileKey=" + encodeURIComponent(it.fileKey), download: it.name, text: it.name }) : el("span", { text: it.name }),
+          it.fileKey && !it.uploading ? el("a", { href: K.apiUrl("/k/v1/file.json?fileKey=" + encodeURIComponent(it.fileKey)), download: it.name, text: it.name }) : el("span", { text: it.name }),
           el("span", { class: "muted", text: " " + R.size(it.size) }),
           bar,
           it.error ? el("span", { class: "field-error", text: it.error }) : null,

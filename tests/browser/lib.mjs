@@ -49,6 +49,9 @@ export async function startServer({ examples = true } = {}) {
   });
   return {
     baseUrl,
+    // Issue 13, guests: tests that must set up what no API makes yet (a guest space) use these.
+    dataDir,
+    databaseUrl: dbName ? `${PG}/${dbName}` : join(dataDir, "kumiki.db"),
     log: () => log,
     async stop() {
       child.removeAllListeners("exit");

@@ -32,11 +32,18 @@ const NOTHING: Seen = Seen {
     guest_plain_path: false,
     guest_own_path: false,
 };
-/// Channels that have no guest-space path yet (pages, search, scripts of a normal app): the guest
+/// Channels that have no guest-space path yet (search, scripts of a normal app): the guest
 /// app is out of reach for everyone.
 const NORMAL_ONLY: Seen = Seen {
     normal: true,
     guest_plain_path: false,
+    guest_own_path: false,
+};
+/// Pages (issue 13, guests): page URLs carry no guest-space path, so a page reaches an app through
+/// the app's own path; a member of the guest space sees its app, a stranger nothing.
+const PAGES_OWN_PATH: Seen = Seen {
+    normal: true,
+    guest_plain_path: true,
     guest_own_path: false,
 };
 
@@ -265,7 +272,7 @@ fn api_probe(app: &TestApp, env: &Env, login: &str, name: &str) -> Seen {
 fn page_probe(app: &TestApp, env: &Env, login: &str, name: &str) -> Seen {
     let session = app.sign_in_form(login, PW);
     seen(|guest, guest_path| {
-        // Pages have no guest-space path yet: the guest app is asked for through the normal one.
+        // Page URLs have no guest-space path: the guest app is asked for at its plain page URL.
         if guest_path {
             return false;
         }
@@ -447,6 +454,8 @@ fn nothing_leaks_through_any_channel() {
                 };
                 let expected = if channel == Channel::Api && probe != "search.json" {
                     expected_api
+                } else if channel == Channel::Page && login == "reader" {
+                    PAGES_OWN_PATH
                 } else {
                     expected_elsewhere
                 };

@@ -46,3 +46,6 @@ mod security_scripts;
 mod security_xss;
 mod ui_api;
 mod views_settings;
+// Issue 13, guests.
+mod guest_isolation;
+mod guests;

@@ -540,6 +540,21 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/records/bulk_delete",
             json!({"app": app, "query": ""}),
         ),
+        // Issue 13, guests: administrators (and space admins for space/guests) only.
+        (
+            "POST",
+            "guests",
+            json!({"guests": [{"code": "g@x.example", "password": "long-enough-1", "timezone": "UTC", "name": "g"}]}),
+        ),
+        ("DELETE", "guests", json!({"guests": ["n1"]})),
+        ("PUT", "space/guests", json!({"id": 1, "guests": []})),
+        ("GET", "kumiki/guests", json!({})),
+        (
+            "POST",
+            "kumiki/guests",
+            json!({"code": "h@x.example", "password": "long-enough-1", "name": "h"}),
+        ),
+        ("DELETE", "kumiki/guests", json!({"code": "n1"})),
     ]
 }
 

@@ -87,11 +87,13 @@ impl AppCreationPolicy {
         crate::server_settings::set(conn, SETTING, &serde_json::to_string(self)?)
     }
 
-    /// Whether `principal` may create apps under this policy. API tokens never may.
+    /// Whether `principal` may create apps under this policy. API tokens never may, nor guest
+    /// users (issue 13, docs/guests.md G7: a guest works in the apps of its guest spaces).
     pub fn allows(&self, principal: &Principal) -> bool {
         match principal {
             Principal::System => true,
             Principal::Tokens(_) => false,
+            Principal::User { guest: true, .. } => false,
             Principal::User {
                 code,
                 is_admin,
@@ -296,6 +298,17 @@ mod tests {
         let p = AppCreationPolicy::default();
         assert!(!p.allows(&user(false)));
         assert!(p.allows(&user(true)));
+        // Issue 13, guests: a guest never creates apps, whatever the setting.
+        let everyone = AppCreationPolicy {
+            mode: CreationMode::Everyone,
+            ..AppCreationPolicy::default()
+        };
+        assert!(everyone.allows(&user(false)));
+        let mut guest = user(false);
+        if let Principal::User { guest: g, .. } = &mut guest {
+            *g = true;
+        }
+        assert!(!everyone.allows(&guest));
         let listed = AppCreationPolicy {
             mode: CreationMode::Listed,
             departments: vec!["d".into()],

@@ -419,3 +419,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_posts,
     thread_reads,
 );
+
+// Issue 13, guests (migration 2026-12-06-000030_guest_profiles).
+diesel::table! {
+    guest_profiles (code) {
+        code -> Text,
+        sur_name -> Text,
+        given_name -> Text,
+        sur_name_reading -> Text,
+        given_name_reading -> Text,
+        company -> Text,
+        division -> Text,
+        phone -> Text,
+        call_to -> Text,
+        locale -> Text,
+        image -> Text,
+        created_by -> Text,
+        created_at -> BigInt,
+    }
+}

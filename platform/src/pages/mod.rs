@@ -7,6 +7,8 @@ mod account;
 mod admin;
 mod admin_allowlist;
 mod admin_apps;
+// Issue 13, guests: the administrators' guest list and the guest portal.
+mod admin_guests;
 mod admin_review;
 mod admin_search;
 mod admin_security;
@@ -14,6 +16,7 @@ pub(crate) mod app_icons;
 mod assets;
 mod designer;
 mod general_settings;
+mod guest_portal;
 mod guide;
 mod managed_app;
 mod permissions;
@@ -96,6 +99,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/search", web::get().to(admin_search::page))
         .route("/admin/app-creation", web::get().to(admin_apps::page))
         .route("/admin/allowlist", web::get().to(admin_allowlist::page))
+        // Issue 13, guests.
+        .route("/admin/guests", web::get().to(admin_guests::page))
+        .route("/guest", web::get().to(guest_portal::page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))
@@ -118,6 +124,8 @@ pub struct Chrome {
     pub signed_in: bool,
     /// Shows the administration link.
     pub is_admin: bool,
+    /// Issue 13, guests: a guest user's header links to the guest portal and hides host-only links.
+    pub is_guest: bool,
     /// Apps waiting for review, shown as a count in the header; 0 for anyone but reviewers.
     pub review_pending: i64,
     /// The version of the message catalog script (`window.KUMIKI.t`), a cached asset.
@@ -206,6 +214,7 @@ pub fn render_status<T: Serialize>(
         csrf: csrf.to_owned(),
         signed_in: user.is_some(),
         is_admin: user.is_some_and(|u| u.is_admin),
+        is_guest: user.is_some_and(|u| u.guest),
         review_pending,
         messages_version: i18n::messages_version(),
         hide_header_search: page.page_data.get("hideHeaderSearch") == Some(&Value::Bool(true)),

@@ -111,6 +111,8 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
 
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     match require_user(&req, &state).await {
+        // Issue 13, guests: a guest's portal is the list of its guest spaces.
+        Ok(user) if user.guest => see_other("/guest"),
         Ok(user) => render_portal(&state, &user, String::new()).await,
         Err(redirect) => redirect,
     }

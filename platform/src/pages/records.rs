@@ -86,6 +86,8 @@ struct AppInfo {
     /// Fields (top-level and in subtables) the user may not query: the list's search box leaves
     /// them out, or the query would be refused as naming an unknown field.
     unqueryable: Vec<String>,
+    /// Issue 13, guests: the guest space whose path the page's scripts call the API through.
+    guest_space: Option<i64>,
 }
 
 /// The app's live name and settings for the pages, when the user may view it (and the record
@@ -125,6 +127,7 @@ fn load_app(
             Err(e) => return Err(e.into()),
         }
     }
+    let guest_space = user.acting(state).app_path(&mut conn, &live.row)?;
     let field_change = any_script_for(&definition.scripts, ScriptEvent::FieldChange);
     let title_field = definition.title_field().map(str::to_owned);
     let default_view = match definition.settings.get("defaultView") {
@@ -140,6 +143,7 @@ fn load_app(
         unqueryable,
         may_add,
         may_manage,
+        guest_space,
     }))
 }
 
@@ -262,6 +266,8 @@ async fn render(
                 // The list's own box searches this app; the header's would be a second, different one.
                 "hideHeaderSearch": mode == Mode::List,
                 "mayManage": info.may_manage,
+                // Issue 13, guests: kumiki.js calls the API through this guest space's path.
+                "guestSpace": info.guest_space.map(|s| s.to_string()),
             }),
             scripts,
         },

@@ -18,11 +18,18 @@ pub fn directory(call: &mut Call, _p: &Params) -> Result<Value, ApiError> {
     if call.caller.principal.is_token() {
         return Err(ApiError::no_privilege());
     }
+    // Issue 13, guests: a guest sees only the members of its guest space, and no departments or
+    // groups (docs/guests.md G5).
+    let people = call.acting.visible_people(call.conn)?;
     let users: Vec<Value> = User::list(call.conn)?
         .into_iter()
         .filter(|u| u.is_active)
+        .filter(|u| people.allows(&u.code, u.is_guest))
         .map(|u| json!({"code": u.code, "name": u.name}))
         .collect();
+    if !people.hosts {
+        return Ok(json!({"users": users, "departments": [], "groups": []}));
+    }
     let departments: Vec<Value> = org::department_tree(call.conn)?
         .into_iter()
         .map(|n| {

@@ -53,6 +53,10 @@ async fn upload(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let creds = credentials_from(&req)?;
+    let space = match req.match_info().get("space") {
+        Some(s) => Some(s.parse::<i64>().map_err(|_| ApiError::no_privilege())?),
+        None => None,
+    };
     let limit = state.settings.max_file_bytes;
     // Who uploads is settled before the body is touched: an anonymous or wrong caller is answered
     // while the body is still unread (actix closes the connection rather than read it).
@@ -61,6 +65,8 @@ async fn upload(
     let user = blocking(move || {
         let mut conn = auth_state.conn()?;
         let caller = authenticate(&auth_state, &mut conn, &creds)?;
+        // Issue 13, guests: a guest uploads only through the path of one of its guest spaces.
+        caller.api_acting(space).admit_guest(&mut conn)?;
         if !caller.principal.may_upload() {
             return Err(UserError::TokenNotPermitted.into());
         }
@@ -172,6 +178,8 @@ async fn download(
     let (meta, path) = blocking(move || {
         let mut conn = state.conn()?;
         let caller = authenticate(&state, &mut conn, &creds)?;
+        // Issue 13, guests: a guest downloads only through the path of one of its guest spaces.
+        caller.api_acting(space).admit_guest(&mut conn)?;
         let meta = file_meta(&mut conn, &key)?;
         match meta.app_id {
             Some(app) => {

@@ -16,6 +16,8 @@ mod designer_api;
 mod directory;
 mod files;
 mod form;
+// Issue 13, guests: guests.json, space/guests.json, the administrators' guest list.
+mod guests;
 mod org_api;
 mod private_views;
 mod process;
@@ -64,6 +66,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/app/diagram.svg",
             web::post().to(process_preview::preview_endpoint),
+        )
+        // Issue 13, guests: Kumiki's own APIs through a guest space's path, the `/api` twin of
+        // `/k/guest/{space}/v1/` (guests call nothing else; docs/guests.md G3). Before the general
+        // `/api/...` route, which would otherwise take `guest/<id>/` as part of the API name.
+        .route(
+            "/api/guest/{space}/{api:.*}.json",
+            web::route().to(kintone_endpoint),
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
@@ -275,6 +284,8 @@ async fn handle(
         let mut viewed = Vec::new();
         let acting = caller.api_acting(space);
         let run = |conn: &mut kumiki_engine::db::DbConn| -> Result<Value, Failure> {
+            // Issue 13, guests: a guest acts only through the path of one of its guest spaces.
+            acting.admit_guest(conn)?;
             let mut call = Call::new(&state, conn, &caller, &acting);
             let result = if method == Method::POST && api == "bulkRequest" {
                 bulk::run(&mut call, &Params(&params))?
@@ -509,6 +520,13 @@ pub fn dispatch(
         ("GET", false, "kumiki/records/bulk_check") => record_tools::check(call, &p),
         ("POST", false, "kumiki/records/bulk_update") => record_tools::bulk_update(call, &p),
         ("POST", false, "kumiki/records/bulk_delete") => record_tools::bulk_delete(call, &p),
+        // Issue 13, guests (docs/guests.md).
+        ("POST", false, "guests") => guests::add_guests(call, &p),
+        ("DELETE", false, "guests") => guests::delete_guests(call, &p),
+        ("PUT", false, "space/guests") => guests::update_space_guests(call, &p),
+        ("GET", false, "kumiki/guests") => guests::list_guests(call, &p),
+        ("POST", false, "kumiki/guests") => guests::add_one_guest(call, &p),
+        ("DELETE", false, "kumiki/guests") => guests::delete_one_guest(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

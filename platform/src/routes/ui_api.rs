@@ -20,8 +20,11 @@ use crate::params::Params;
 /// contains it (see [`matches`]), exact matches first.
 pub fn list_users(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     signed_in(call)?;
+    // Issue 13, guests: a guest sees only the members of its guest space (docs/guests.md G5).
+    let people = call.acting.visible_people(call.conn)?;
     let entries = User::list(call.conn)?
         .into_iter()
+        .filter(|u| people.allows(&u.code, u.is_guest))
         .map(|u| (u.code, u.name))
         .collect();
     Ok(json!({ "users": filtered(entries, p)? }))
