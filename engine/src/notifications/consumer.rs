@@ -28,7 +28,7 @@ use super::{kind, notify, Notice};
 use crate::acl::AppRight;
 use crate::acting::{ActingContext, Channel};
 use crate::apps::{AppId, LiveApp};
-use crate::db::schema::record_comments;
+use crate::db::schema::{change_log, record_comments};
 use crate::db::DbConn;
 use crate::error::{EngineError, EngineResult};
 use crate::fields::FieldType;
@@ -208,13 +208,7 @@ impl Event<'_> {
 
 /// `{app name} #{record}` with the record's title field when the app names one.
 fn record_title(app: &LiveApp, values: &serde_json::Map<String, Value>, record: i64) -> String {
-    let title_field = app
-        .definition
-        .settings
-        .get("titleField")
-        .and_then(|t| t.get("code"))
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty());
+    let title_field = app.definition.title_field();
     let shown = title_field
         .and_then(|code| values.get(code))
         .and_then(|v| v.get("value").or(Some(v)))
@@ -276,6 +270,21 @@ fn comments(conn: &mut DbConn, ev: &mut Event<'_>) -> EngineResult<()> {
 }
 
 fn assignments(conn: &mut DbConn, ev: &mut Event<'_>) -> EngineResult<()> {
+    // The record is read as it is now: when a later process change of it is in the log, that
+    // change tells the assignees of then (the same people would otherwise hear twice).
+    let later: i64 = with_conn!(conn, |c| change_log::table
+        .filter(change_log::seq.gt(ev.change.seq))
+        .filter(change_log::app_id.eq(ev.app.row.id))
+        .filter(change_log::record_id.eq(ev.change.record_id))
+        .filter(change_log::kind.eq_any([
+            ChangeKind::StatusChanged.as_str(),
+            ChangeKind::AssigneesChanged.as_str(),
+        ]))
+        .count()
+        .get_result(c))?;
+    if later > 0 {
+        return Ok(());
+    }
     let users = ev.assignees();
     if users.is_empty() {
         return Ok(());
