@@ -88,7 +88,9 @@ impl JobHandler for NotifyJobs {
 
     fn tick(&self, db: &Database) {
         let mut t = self.ticks.lock().unwrap_or_else(|e| e.into_inner());
-        if t.last_consume.is_none_or(|at| at.elapsed() >= CONSUME_EVERY) {
+        if t.last_consume
+            .is_none_or(|at| at.elapsed() >= CONSUME_EVERY)
+        {
             t.last_consume = Some(Instant::now());
             let consumed = db.conn().and_then(|mut conn| {
                 // Catch up a backlog in batches without starving the reminder jobs for long.
@@ -106,9 +108,9 @@ impl JobHandler for NotifyJobs {
         }
         if t.last_plan.is_none_or(|at| at.elapsed() >= PLAN_EVERY) {
             t.last_plan = Some(Instant::now());
-            let planned = db.conn().and_then(|mut conn| {
-                conn.write_transaction(|c| reminders::plan(c, unix_now()))
-            });
+            let planned = db
+                .conn()
+                .and_then(|mut conn| conn.write_transaction(|c| reminders::plan(c, unix_now())));
             report("planning reminders", planned);
         }
     }

@@ -38,7 +38,10 @@ fn wait_bell(who: &Client2<'_>, n: usize) -> Value {
             assert_eq!(have, n, "{b}");
             return b;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "waiting for {n}: {b}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "waiting for {n}: {b}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -57,7 +60,10 @@ pub fn wait_consumer(db: &mut DbConn) {
         if at >= head {
             return;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "notify at {at}, head {head}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "notify at {at}, head {head}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -96,7 +102,11 @@ fn comments_on_my_records_and_mentions_reach_the_bell_once_and_are_read() {
     for u in ["sato", "suzuki", "tanaka"] {
         app.user(u, PW);
     }
-    let (sato, suzuki, tanaka) = (as_user(&app, "sato"), as_user(&app, "suzuki"), as_user(&app, "tanaka"));
+    let (sato, suzuki, tanaka) = (
+        as_user(&app, "sato"),
+        as_user(&app, "suzuki"),
+        as_user(&app, "tanaka"),
+    );
     let id = app.create_app(
         "相談",
         json!({"件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"}}),
@@ -144,9 +154,17 @@ fn comments_on_my_records_and_mentions_reach_the_bell_once_and_are_read() {
     // Reading: one, then all; the bell counts only the caller's own rows.
     let first = wait_bell(&tanaka, 1)["notifications"][0]["id"].clone();
     let (s, b) = sato.post("/api/notifications/read.json", json!({"ids": [first]}));
-    assert_eq!((s, &b["read"]), (200, &json!("0")), "someone else's id changes nothing: {b}");
+    assert_eq!(
+        (s, &b["read"]),
+        (200, &json!("0")),
+        "someone else's id changes nothing: {b}"
+    );
     let (s, b) = tanaka.post("/api/notifications/read.json", json!({"ids": [first]}));
-    assert_eq!((s, &b["read"], &b["unread"]), (200, &json!("1"), &json!("0")), "{b}");
+    assert_eq!(
+        (s, &b["read"], &b["unread"]),
+        (200, &json!("1"), &json!("0")),
+        "{b}"
+    );
     let (s, b) = sato.post("/api/notifications/read.json", json!({"all": true}));
     assert_eq!((s, &b["unread"]), (200, &json!("0")), "{b}");
     assert_eq!(bell(&sato)["notifications"][0]["read"], true);
@@ -172,7 +190,10 @@ fn comments_on_my_records_and_mentions_reach_the_bell_once_and_are_read() {
     for (path, body) in [
         ("/api/notifications/read.json", json!({})),
         ("/api/notifications/read.json", json!({"ids": ["x"]})),
-        ("/api/notifications/read.json", json!({"ids": [1], "all": true})),
+        (
+            "/api/notifications/read.json",
+            json!({"ids": [1], "all": true}),
+        ),
     ] {
         let (s, b) = sato.post(path, body);
         assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{b}");
@@ -287,11 +308,19 @@ fn reviewers_hear_of_requests_and_submitters_of_decisions() {
     let sub = b["submission"]["id"].as_str().unwrap().to_owned();
     let ito = as_user(&app, "ito");
     let b = bell(&ito);
-    assert_eq!(kinds(&b), ["review_request"], "written with the submission: {b}");
+    assert_eq!(
+        kinds(&b),
+        ["review_request"],
+        "written with the submission: {b}"
+    );
     assert_eq!(b["notifications"][0]["title"], "窓口受付");
     assert_eq!(b["notifications"][0]["link"], format!("/apps/{id}/review"));
     let (_, admin) = app.get("/api/notifications.json");
-    assert_eq!(kinds(&admin), ["review_request"], "administrators review too: {admin}");
+    assert_eq!(
+        kinds(&admin),
+        ["review_request"],
+        "administrators review too: {admin}"
+    );
     assert_eq!(bell(&sato)["total"], "0");
 
     let (s, b) = ito.post(

@@ -43,7 +43,10 @@ fn wait_total(who: &Client2<'_>, n: usize) -> Value {
             assert_eq!(have, n, "{b}");
             return b;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "waiting for {n}: {b}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "waiting for {n}: {b}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -62,7 +65,10 @@ fn the_three_settings_are_pre_live_until_deployed_and_refuse_bad_input() {
     let (_, b) = app.get(&format!("{base}/perRecord.json?app={id}"));
     assert_eq!(b["notifications"], json!([]));
     let (_, b) = app.get(&format!("{base}/reminder.json?app={id}"));
-    assert_eq!((&b["notifications"], &b["timezone"]), (&json!([]), &json!("Asia/Tokyo")));
+    assert_eq!(
+        (&b["notifications"], &b["timezone"]),
+        (&json!([]), &json!("Asia/Tokyo"))
+    );
 
     let general = json!({"app": id, "notifyToCommenter": true, "notifications": [
         {"entity": {"type": "USER", "code": "sato"}, "recordAdded": true, "commentAdded": true},
@@ -70,7 +76,9 @@ fn the_three_settings_are_pre_live_until_deployed_and_refuse_bad_input() {
     let (s, b) = app.put("/k/v1/preview/app/notifications/general.json", general);
     assert_eq!(s, 200, "{b}");
     let rev = b["revision"].clone();
-    let (_, b) = app.get(&format!("/k/v1/preview/app/notifications/general.json?app={id}"));
+    let (_, b) = app.get(&format!(
+        "/k/v1/preview/app/notifications/general.json?app={id}"
+    ));
     assert_eq!(b["revision"], rev);
     assert_eq!(b["notifyToCommenter"], true);
     assert_eq!(
@@ -91,7 +99,9 @@ fn the_three_settings_are_pre_live_until_deployed_and_refuse_bad_input() {
                "filterCond": "", "title": "期限の前日", "targets": [{"entity": {"type": "FIELD_ENTITY", "code": "担当"}}]}]}),
     );
     assert_eq!(s, 200, "{b}");
-    let (_, b) = app.get(&format!("/k/v1/preview/app/notifications/reminder.json?app={id}"));
+    let (_, b) = app.get(&format!(
+        "/k/v1/preview/app/notifications/reminder.json?app={id}"
+    ));
     assert_eq!(b["timezone"], "UTC");
     assert_eq!(
         b["notifications"][0]["timing"],
@@ -127,7 +137,9 @@ fn the_three_settings_are_pre_live_until_deployed_and_refuse_bad_input() {
     assert_eq!(s, 200, "{b}");
     let started = Instant::now();
     loop {
-        let (_, b) = app.get(&format!("/k/v1/preview/app/notifications/perRecord.json?app={id}"));
+        let (_, b) = app.get(&format!(
+            "/k/v1/preview/app/notifications/perRecord.json?app={id}"
+        ));
         if b["notifications"].as_array().map(Vec::len) == Some(1) {
             break;
         }
@@ -137,29 +149,88 @@ fn the_three_settings_are_pre_live_until_deployed_and_refuse_bad_input() {
 
     // Bad input: kintone's CB_VA01 with the member named, nothing stored.
     let bad: Vec<(&str, Value, &str)> = vec![
-        ("general", json!({"notifications": [{"entity": {"type": "USER", "code": "nobody"}}]}), "notifications[0].entity.code"),
-        ("general", json!({"notifications": [{"entity": {"type": "ROBOT", "code": "x"}}]}), "notifications[0].entity.type"),
-        ("general", json!({"notifications": [{"entity": {"type": "FIELD_ENTITY", "code": "件名"}}]}), "notifications[0].entity.code"),
-        ("general", json!({"notifications": [{"entity": {"type": "USER", "code": "sato"}, "recordAdded": "yes"}]}), "notifications[0].recordAdded"),
+        (
+            "general",
+            json!({"notifications": [{"entity": {"type": "USER", "code": "nobody"}}]}),
+            "notifications[0].entity.code",
+        ),
+        (
+            "general",
+            json!({"notifications": [{"entity": {"type": "ROBOT", "code": "x"}}]}),
+            "notifications[0].entity.type",
+        ),
+        (
+            "general",
+            json!({"notifications": [{"entity": {"type": "FIELD_ENTITY", "code": "件名"}}]}),
+            "notifications[0].entity.code",
+        ),
+        (
+            "general",
+            json!({"notifications": [{"entity": {"type": "USER", "code": "sato"}, "recordAdded": "yes"}]}),
+            "notifications[0].recordAdded",
+        ),
         ("general", json!({"notifications": "all"}), "notifications"),
-        ("general", json!({"notifyToCommenter": 3}), "notifyToCommenter"),
-        ("perRecord", json!({"notifications": [{"filterCond": "金額 >>> 1", "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}), "notifications[0].filterCond"),
-        ("perRecord", json!({"notifications": [{"filterCond": "", "targets": []}]}), "notifications[0].targets"),
-        ("perRecord", json!({"notifications": [{"filterCond": "", "title": "x".repeat(201), "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}), "notifications[0].title"),
-        ("reminder", json!({"notifications": [{"timing": {"code": "件名", "daysLater": 0, "time": "09:00"}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}), "notifications[0].timing.code"),
-        ("reminder", json!({"notifications": [{"timing": {"code": "期限", "time": "09:15"}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}), "notifications[0].timing.time"),
-        ("reminder", json!({"notifications": [{"timing": {"code": "期限", "hoursLater": 2}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}), "notifications[0].timing.hoursLater"),
-        ("reminder", json!({"notifications": [{"timing": {"code": "期限", "daysLater": 99999}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}), "notifications[0].timing.daysLater"),
+        (
+            "general",
+            json!({"notifyToCommenter": 3}),
+            "notifyToCommenter",
+        ),
+        (
+            "perRecord",
+            json!({"notifications": [{"filterCond": "金額 >>> 1", "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}),
+            "notifications[0].filterCond",
+        ),
+        (
+            "perRecord",
+            json!({"notifications": [{"filterCond": "", "targets": []}]}),
+            "notifications[0].targets",
+        ),
+        (
+            "perRecord",
+            json!({"notifications": [{"filterCond": "", "title": "x".repeat(201), "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}),
+            "notifications[0].title",
+        ),
+        (
+            "reminder",
+            json!({"notifications": [{"timing": {"code": "件名", "daysLater": 0, "time": "09:00"}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}),
+            "notifications[0].timing.code",
+        ),
+        (
+            "reminder",
+            json!({"notifications": [{"timing": {"code": "期限", "time": "09:15"}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}),
+            "notifications[0].timing.time",
+        ),
+        (
+            "reminder",
+            json!({"notifications": [{"timing": {"code": "期限", "hoursLater": 2}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}),
+            "notifications[0].timing.hoursLater",
+        ),
+        (
+            "reminder",
+            json!({"notifications": [{"timing": {"code": "期限", "daysLater": 99999}, "targets": [{"entity": {"type": "USER", "code": "sato"}}]}]}),
+            "notifications[0].timing.daysLater",
+        ),
         ("reminder", json!({"timezone": "Mars/Olympus"}), "timezone"),
     ];
-    let (_, before) = app.get(&format!("/k/v1/preview/app/notifications/general.json?app={id}"));
+    let (_, before) = app.get(&format!(
+        "/k/v1/preview/app/notifications/general.json?app={id}"
+    ));
     for (which, mut body, key) in bad {
         body["app"] = json!(id);
-        let (s, b) = app.put(&format!("/k/v1/preview/app/notifications/{which}.json"), body.clone());
-        assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")), "{which} {body}: {b}");
+        let (s, b) = app.put(
+            &format!("/k/v1/preview/app/notifications/{which}.json"),
+            body.clone(),
+        );
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (400, Some("CB_VA01")),
+            "{which} {body}: {b}"
+        );
         assert!(b["errors"].get(key).is_some(), "{which}: {key} in {b}");
     }
-    let (_, after) = app.get(&format!("/k/v1/preview/app/notifications/general.json?app={id}"));
+    let (_, after) = app.get(&format!(
+        "/k/v1/preview/app/notifications/general.json?app={id}"
+    ));
     assert_eq!(before, after);
     // Only managers change settings; the live settings are read with the view right.
     let sato = as_user(&app, "sato");
@@ -213,10 +284,19 @@ fn rules_deliver_to_the_bell_once() {
     let b = wait_total(&suzuki, 1);
     assert_eq!(b["notifications"][0]["kind"], "app_rule");
     assert_eq!(b["notifications"][0]["actor"], "sato");
-    assert!(b["notifications"][0]["title"].as_str().unwrap().contains("庁舎改修"), "{b}");
+    assert!(
+        b["notifications"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("庁舎改修"),
+        "{b}"
+    );
     // Below the per-record condition: tanaka hears nothing yet; above it, once.
     let tanaka = as_user(&app, "tanaka");
-    let mut db = Database::connect(&app.database_url, 1).unwrap().conn().unwrap();
+    let mut db = Database::connect(&app.database_url, 1)
+        .unwrap()
+        .conn()
+        .unwrap();
     crate::notify::wait_consumer(&mut db);
     assert_eq!(bell_total(&tanaka)["total"], "0");
     let (s, b) = sato.put(
@@ -225,7 +305,13 @@ fn rules_deliver_to_the_bell_once() {
     );
     assert_eq!(s, 200, "{b}");
     let b = wait_total(&tanaka, 1);
-    assert!(b["notifications"][0]["title"].as_str().unwrap().starts_with("高額案件"), "{b}");
+    assert!(
+        b["notifications"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("高額案件"),
+        "{b}"
+    );
     wait_total(&suzuki, 2);
 
     // The reminder: today's date at 00:00 UTC has passed; the job notifies tanaka once, however
@@ -240,15 +326,23 @@ fn rules_deliver_to_the_bell_once() {
         .iter()
         .map(|n| n["title"].as_str().unwrap())
         .collect();
-    assert!(titles.iter().any(|t| t.starts_with("本日が期限")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.starts_with("本日が期限")),
+        "{titles:?}"
+    );
     // A record whose date is next week is not reminded today.
-    let later = (chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
+    let later = (chrono::Utc::now() + chrono::Duration::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
     app.add_record(
         id,
         json!({"件名": {"value": "来週"}, "担当": {"value": [{"code": "sato"}]}, "期限": {"value": later}}),
     );
     crate::notify::wait_consumer(&mut db);
-    assert_eq!(reminders::run(&mut db, now + 120, chrono_tz::Asia::Tokyo).unwrap(), 0);
+    assert_eq!(
+        reminders::run(&mut db, now + 120, chrono_tz::Asia::Tokyo).unwrap(),
+        0
+    );
     // The editor is never told of their own change.
     assert_eq!(bell_total(&sato)["total"], "0");
 }

@@ -53,7 +53,11 @@ impl Default for Paging {
 /// negative offset.
 pub fn list(conn: &mut DbConn, user: &str, paging: Paging) -> EngineResult<BellPage> {
     if !(1..=MAX_PAGE).contains(&paging.limit) {
-        return Err(UserError::invalid("limit", format!("Enter a value between 1 and {MAX_PAGE}.")).into());
+        return Err(UserError::invalid(
+            "limit",
+            format!("Enter a value between 1 and {MAX_PAGE}."),
+        )
+        .into());
     }
     if paging.offset < 0 {
         return Err(UserError::invalid("offset", "Enter a value of 0 or more.").into());
@@ -115,11 +119,9 @@ pub fn mark_read(
             .execute(c))?,
         Some(ids) => {
             if ids.len() > MAX_MARK {
-                return Err(UserError::invalid(
-                    "ids",
-                    format!("Specify at most {MAX_MARK} ids."),
-                )
-                .into());
+                return Err(
+                    UserError::invalid("ids", format!("Specify at most {MAX_MARK} ids.")).into(),
+                );
             }
             with_conn!(conn, |c| diesel::update(
                 notifications::table.filter(mine.and(notifications::id.eq_any(ids)))

@@ -70,7 +70,11 @@ impl NotifyConsumer {
             if row.seq > expected {
                 match self.hole {
                     Some((lo, at)) if lo == expected && at.elapsed() >= HOLE_TIMEOUT => {
-                        tracing::warn!(lo, hi = row.seq - 1, "notify: change-log hole passed as a rollback");
+                        tracing::warn!(
+                            lo,
+                            hi = row.seq - 1,
+                            "notify: change-log hole passed as a rollback"
+                        );
                         self.hole = None;
                     }
                     Some((lo, _)) if lo == expected => break,
@@ -159,7 +163,13 @@ struct Event<'a> {
 }
 
 impl Event<'_> {
-    fn notice(&self, kind: &'static str, source_key: String, title: String, body: String) -> Notice {
+    fn notice(
+        &self,
+        kind: &'static str,
+        source_key: String,
+        title: String,
+        body: String,
+    ) -> Notice {
         Notice {
             kind,
             source_key,
@@ -174,10 +184,13 @@ impl Event<'_> {
     }
 
     /// Notifies those of `users` who may view the record.
-    fn send(&mut self, conn: &mut DbConn, users: Vec<String>, notice: &Notice) -> EngineResult<usize> {
-        let users = self
-            .visibility
-            .filter(conn, users, self.change.record_id)?;
+    fn send(
+        &mut self,
+        conn: &mut DbConn,
+        users: Vec<String>,
+        notice: &Notice,
+    ) -> EngineResult<usize> {
+        let users = self.visibility.filter(conn, users, self.change.record_id)?;
         notify(conn, &users, notice, self.change.created_at)
     }
 
@@ -228,7 +241,11 @@ fn new_comments(conn: &mut DbConn, ev: &Event<'_>) -> EngineResult<Vec<(i64, Str
         .filter(record_comments::record_id.eq(ev.change.record_id))
         .filter(record_comments::creator.eq(&ev.actor))
         .filter(record_comments::created_at.between(ev.change.created_at - 2, ev.change.created_at))
-        .select((record_comments::id, record_comments::text, record_comments::mentions))
+        .select((
+            record_comments::id,
+            record_comments::text,
+            record_comments::mentions
+        ))
         .load(c))?;
     Ok(rows)
 }
@@ -350,7 +367,10 @@ pub fn record_matches(
 }
 
 fn per_record_rules(conn: &mut DbConn, ev: &mut Event<'_>) -> EngineResult<()> {
-    for (i, rule) in rules::per_record(&ev.app.definition).into_iter().enumerate() {
+    for (i, rule) in rules::per_record(&ev.app.definition)
+        .into_iter()
+        .enumerate()
+    {
         if !record_matches(conn, ev.app, ev.change.record_id, &rule.filter_cond, ev.tz)? {
             continue;
         }

@@ -62,7 +62,8 @@ impl Visibility {
             return Ok(false);
         };
         let principal = Principal::for_user(conn, code, &name, is_admin)?;
-        let acting = ActingContext::new(principal, Channel::Page, self.tz).through_path_of(conn, &row)?;
+        let acting =
+            ActingContext::new(principal, Channel::Page, self.tz).through_path_of(conn, &row)?;
         let app = match acting.open_row(conn, row, AppRight::View) {
             Ok(app) => app,
             Err(EngineError::User(_)) => return Ok(false),
@@ -178,5 +179,10 @@ pub fn review_decided(
         app_id: Some(submission.app.0),
         ..Notice::default()
     };
-    notify(conn, std::slice::from_ref(&submission.submitter), &notice, now)
+    notify(
+        conn,
+        std::slice::from_ref(&submission.submitter),
+        &notice,
+        now,
+    )
 }

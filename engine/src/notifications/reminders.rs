@@ -62,16 +62,23 @@ pub fn moment(
         let d = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
         let day = d.checked_add_signed(Duration::days(rule_timing.days_later))?;
         let at = day.and_time(rule_timing.time.unwrap_or_default());
-        return tz.from_local_datetime(&at).earliest().map(|t| t.with_timezone(&Utc));
+        return tz
+            .from_local_datetime(&at)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc));
     }
-    let t = DateTime::parse_from_rfc3339(value).ok()?.with_timezone(&Utc);
+    let t = DateTime::parse_from_rfc3339(value)
+        .ok()?
+        .with_timezone(&Utc);
     match (rule_timing.hours_later, rule_timing.time) {
         (Some(h), _) => Some(t + Duration::days(rule_timing.days_later) + Duration::hours(h)),
         (None, time) => {
             let local = t.with_timezone(&tz).date_naive();
             let day = local.checked_add_signed(Duration::days(rule_timing.days_later))?;
             let at = day.and_time(time.unwrap_or_default());
-            tz.from_local_datetime(&at).earliest().map(|t| t.with_timezone(&Utc))
+            tz.from_local_datetime(&at)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
         }
     }
 }
@@ -126,7 +133,8 @@ fn run_rule(
     let code = field.property.code.clone();
     let now_t = Utc.timestamp_opt(now, 0).single().unwrap_or_else(Utc::now);
     // The values whose moment can fall in the window, a day wider on each side for `time`.
-    let offset = Duration::days(timing.days_later) + Duration::hours(timing.hours_later.unwrap_or(0));
+    let offset =
+        Duration::days(timing.days_later) + Duration::hours(timing.hours_later.unwrap_or(0));
     let lo = now_t - Duration::seconds(WINDOW_SECS) - offset - Duration::days(1);
     let hi = now_t - offset + Duration::days(1);
     let (lo_s, hi_s) = if field_type == FieldType::Date {
@@ -220,8 +228,8 @@ mod tests {
             hours_later: None,
             time: chrono::NaiveTime::from_hms_opt(9, 0, 0),
         };
-        let at = moment(&t, FieldType::Date, "2026-12-10", chrono_tz::Asia::Tokyo)
-            .ok_or("no moment")?;
+        let at =
+            moment(&t, FieldType::Date, "2026-12-10", chrono_tz::Asia::Tokyo).ok_or("no moment")?;
         assert_eq!(at.to_rfc3339(), "2026-12-09T00:00:00+00:00");
         let h = rules::Timing {
             hours_later: Some(2),
@@ -229,8 +237,13 @@ mod tests {
             time: None,
             ..t
         };
-        let at = moment(&h, FieldType::Datetime, "2026-12-10T03:00:00Z", chrono_tz::UTC)
-            .ok_or("no moment")?;
+        let at = moment(
+            &h,
+            FieldType::Datetime,
+            "2026-12-10T03:00:00Z",
+            chrono_tz::UTC,
+        )
+        .ok_or("no moment")?;
         assert_eq!(at.to_rfc3339(), "2026-12-10T05:00:00+00:00");
         Ok(())
     }

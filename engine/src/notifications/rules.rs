@@ -139,7 +139,10 @@ pub fn general(def: &AppDefinition) -> (Vec<GeneralRule>, bool) {
             })
         })
         .collect();
-    (rules, g.get("notifyToCommenter") == Some(&Value::Bool(true)))
+    (
+        rules,
+        g.get("notifyToCommenter") == Some(&Value::Bool(true)),
+    )
 }
 
 fn list(m: &Map<String, Value>) -> &[Value] {
@@ -163,7 +166,11 @@ fn targeted(v: &Value) -> Option<TargetedRule> {
     });
     Some(TargetedRule {
         filter_cond: v.get("filterCond")?.as_str()?.to_owned(),
-        title: v.get("title").and_then(Value::as_str).unwrap_or("").to_owned(),
+        title: v
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
         targets: v
             .get("targets")?
             .as_array()?
@@ -183,7 +190,10 @@ pub fn per_record(def: &AppDefinition) -> Vec<TargetedRule> {
 }
 
 /// The live reminder rules and their time zone.
-pub fn reminders(def: &AppDefinition, default_tz: chrono_tz::Tz) -> (Vec<TargetedRule>, chrono_tz::Tz) {
+pub fn reminders(
+    def: &AppDefinition,
+    default_tz: chrono_tz::Tz,
+) -> (Vec<TargetedRule>, chrono_tz::Tz) {
     let r = reminder_json(def, default_tz);
     let tz = r
         .get("timezone")
@@ -216,7 +226,10 @@ fn as_flag(v: &Value) -> Option<bool> {
 }
 
 fn err(errors: &mut FieldErrors, key: String, message: &str) {
-    errors.entry(key).or_default().push(message.to_owned().into());
+    errors
+        .entry(key)
+        .or_default()
+        .push(message.to_owned().into());
 }
 
 /// Field types a FIELD_ENTITY target may name: fields that hold users, departments or groups.
@@ -336,7 +349,11 @@ pub fn check_general(
                 let on = match r.get(event) {
                     None | Some(Value::Null) => false,
                     Some(v) => as_flag(v).unwrap_or_else(|| {
-                        err(&mut errors, format!("{key}.{event}"), "Enter true or false.");
+                        err(
+                            &mut errors,
+                            format!("{key}.{event}"),
+                            "Enter true or false.",
+                        );
                         false
                     }),
                 };
@@ -354,7 +371,11 @@ pub fn check_general(
             Some(b) => {
                 out.insert("notifyToCommenter".into(), Value::Bool(b));
             }
-            None => err(&mut errors, "notifyToCommenter".into(), "Enter true or false."),
+            None => err(
+                &mut errors,
+                "notifyToCommenter".into(),
+                "Enter true or false.",
+            ),
         },
     }
     finish(errors, out)
@@ -436,7 +457,14 @@ pub fn check_per_record(
             .enumerate()
             .map(|(i, r)| {
                 let key = format!("notifications[{i}]");
-                Value::Object(check_title_cond_targets(r, &key, def, dir, ctx, &mut errors))
+                Value::Object(check_title_cond_targets(
+                    r,
+                    &key,
+                    def,
+                    dir,
+                    ctx,
+                    &mut errors,
+                ))
             })
             .collect();
         out.insert("notifications".into(), Value::Array(list));
@@ -444,7 +472,12 @@ pub fn check_per_record(
     finish(errors, out)
 }
 
-fn check_timing(t: Option<&Value>, key: &str, def: &AppDefinition, errors: &mut FieldErrors) -> Value {
+fn check_timing(
+    t: Option<&Value>,
+    key: &str,
+    def: &AppDefinition,
+    errors: &mut FieldErrors,
+) -> Value {
     let key = format!("{key}.timing");
     let Some(t) = t.and_then(Value::as_object) else {
         err(errors, key, "Required field.");
@@ -514,10 +547,18 @@ fn check_timing(t: Option<&Value>, key: &str, def: &AppDefinition, errors: &mut 
         }
     };
     if hours.is_some() && time.is_some() {
-        err(errors, format!("{key}.time"), "Specify either hoursLater or time, not both.");
+        err(
+            errors,
+            format!("{key}.time"),
+            "Specify either hoursLater or time, not both.",
+        );
     }
     if hours.is_some() && !is_datetime {
-        err(errors, format!("{key}.hoursLater"), "Only a date and time field takes hoursLater.");
+        err(
+            errors,
+            format!("{key}.hoursLater"),
+            "Only a date and time field takes hoursLater.",
+        );
     }
     let mut m = Map::new();
     m.insert("code".into(), Value::String(code.into()));
@@ -554,7 +595,14 @@ pub fn check_reminder(
                 let timing = check_timing(r.get("timing"), &key, def, &mut errors);
                 let mut m = Map::new();
                 m.insert("timing".into(), timing);
-                m.extend(check_title_cond_targets(r, &key, def, dir, ctx, &mut errors));
+                m.extend(check_title_cond_targets(
+                    r,
+                    &key,
+                    def,
+                    dir,
+                    ctx,
+                    &mut errors,
+                ));
                 Value::Object(m)
             })
             .collect();
@@ -565,7 +613,11 @@ pub fn check_reminder(
         Some(Value::String(s)) if s.parse::<chrono_tz::Tz>().is_ok() => {
             out.insert("timezone".into(), Value::String(s.clone()));
         }
-        Some(_) => err(&mut errors, "timezone".into(), "Enter a time zone (e.g. Asia/Tokyo)."),
+        Some(_) => err(
+            &mut errors,
+            "timezone".into(),
+            "Enter a time zone (e.g. Asia/Tokyo).",
+        ),
     }
     finish(errors, out)
 }

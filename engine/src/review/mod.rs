@@ -337,7 +337,9 @@ pub fn decide(
     }
     let decided = get(conn, app, id)?;
     // Issue 13, notify: the submitter's bell, in the decision's transaction.
-    let now = decided.reviewed_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
+    let now = decided
+        .reviewed_at
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
     crate::notifications::producers::review_decided(conn, &decided, now)?;
     Ok(decided)
 }

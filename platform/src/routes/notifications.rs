@@ -83,7 +83,10 @@ pub fn mark_read(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             bell::mark_read(call.conn, &user, Some(&ids), chrono::Utc::now().timestamp())?
         }
         (true, Some(_)) => {
-            return Err(ApiError::invalid("all", "Specify either ids or all, not both."))
+            return Err(ApiError::invalid(
+                "all",
+                "Specify either ids or all, not both.",
+            ))
         }
         (false, None) => return Err(ApiError::invalid("ids", "Required field.")),
     };
@@ -103,7 +106,9 @@ impl rules::EntityCheck for Directory<'_> {
     fn exists(&mut self, kind: EntityType, code: &str) -> bool {
         let found = match kind {
             EntityType::User => User::find_by_code(self.conn, code).map(|u| u.is_some()),
-            EntityType::Group => kumiki_engine::org::find_group(self.conn, code).map(|g| g.is_some()),
+            EntityType::Group => {
+                kumiki_engine::org::find_group(self.conn, code).map(|g| g.is_some())
+            }
             EntityType::Organization => {
                 kumiki_engine::org::find_department(self.conn, code).map(|d| d.is_some())
             }
