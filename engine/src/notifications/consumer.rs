@@ -28,7 +28,7 @@ use super::{kind, notify, Notice};
 use crate::acl::AppRight;
 use crate::acting::{ActingContext, Channel};
 use crate::apps::{AppId, LiveApp};
-use crate::db::schema::{change_log, record_comments};
+use crate::db::schema::{change_consumers, change_log, record_comments};
 use crate::db::DbConn;
 use crate::error::{EngineError, EngineResult};
 use crate::fields::FieldType;
@@ -61,8 +61,19 @@ impl NotifyConsumer {
     pub fn run(&mut self, conn: &mut DbConn) -> EngineResult<usize> {
         // Registered by the migration; an administrator who forgot it registers it again at the
         // log's end (what happened meanwhile is not notified).
-        let end = changes::last_seq(conn)?;
-        let position = changes::register(conn, CONSUMER, end)?.position;
+        // A plain read first: registering takes the write lock, which an idle poll should not.
+        let stored: Option<i64> = with_conn!(conn, |c| change_consumers::table
+            .find(CONSUMER)
+            .select(change_consumers::position)
+            .first(c)
+            .optional())?;
+        let position = match stored {
+            Some(p) => p,
+            None => {
+                let end = changes::last_seq(conn)?;
+                changes::register(conn, CONSUMER, end)?.position
+            }
+        };
         let rows = changes::changes_after(conn, position, BATCH)?;
         let mut expected = position + 1;
         let mut handled = 0;
