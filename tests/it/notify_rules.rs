@@ -346,3 +346,51 @@ fn rules_deliver_to_the_bell_once() {
     // The editor is never told of their own change.
     assert_eq!(bell_total(&sato)["total"], "0");
 }
+
+#[test]
+fn a_rule_tells_only_those_who_may_see_the_record() {
+    let app = TestApp::spawn();
+    for u in ["sato", "suzuki", "tanaka"] {
+        app.user(u, PW);
+    }
+    let id = app_with_fields(&app);
+    let (s, b) = app.put(
+        "/k/v1/preview/app/notifications/general.json",
+        json!({"app": id, "notifications": [
+            {"entity": {"type": "USER", "code": "suzuki"}, "recordAdded": true},
+            {"entity": {"type": "USER", "code": "tanaka"}, "recordAdded": true}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    // tanaka may not view this app's records.
+    let full = json!({"appEditable": false, "recordViewable": true, "recordAddable": true,
+                      "recordEditable": true, "recordDeletable": false, "recordImportable": false,
+                      "recordExportable": false});
+    let mut rights = Vec::new();
+    for u in ["Administrator", "sato", "suzuki"] {
+        let mut r = full.clone();
+        r["entity"] = json!({"type": "USER", "code": u});
+        if u == "Administrator" {
+            r["appEditable"] = json!(true);
+        }
+        rights.push(r);
+    }
+    let (s, b) = app.put(
+        "/k/v1/preview/app/acl.json",
+        json!({"app": id, "rights": rights}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let sato = as_user(&app, "sato");
+    let (s, b) = sato.post(
+        "/k/v1/record.json",
+        json!({"app": id, "record": {"件名": {"value": "非公開の相談"}}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    wait_total(&as_user(&app, "suzuki"), 1);
+    let mut db = Database::connect(&app.database_url, 1)
+        .unwrap()
+        .conn()
+        .unwrap();
+    crate::notify::wait_consumer(&mut db);
+    assert_eq!(bell_total(&as_user(&app, "tanaka"))["total"], "0");
+}
