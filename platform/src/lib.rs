@@ -12,6 +12,8 @@ pub mod error;
 pub mod examples;
 pub mod i18n;
 pub mod jobs_runner;
+// Issue 13, notify: the bell's producers (change-log consumer, reminder jobs).
+pub mod notify_runner;
 pub mod pages;
 pub mod params;
 pub mod request_id;

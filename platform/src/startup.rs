@@ -76,6 +76,11 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&scripts),
         settings.default_timezone,
     ));
+    // Issue 13, notify: the bell's producers.
+    let notify = Arc::new(crate::notify_runner::NotifyRunner::start(
+        Arc::clone(&db),
+        settings.default_timezone,
+    ));
     let state = AppState {
         script_schedule,
         scripts,
@@ -88,6 +93,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         search: Arc::new(search),
         allowlist: Arc::new(crate::edge::AllowlistCache::default()),
         body_budget: crate::body_budget::BodyBudget::new(settings.max_inflight_body_bytes),
+        notify,
     };
     if settings.allowlist_off {
         tracing::warn!("--allowlist-off: the IP allowlist is ignored; every address is served");

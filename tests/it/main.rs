@@ -49,3 +49,6 @@ mod views_settings;
 // Issue 13, guests.
 mod guest_isolation;
 mod guests;
+// Issue 13, notify.
+mod notify;
+mod notify_rules;

@@ -50,6 +50,10 @@ pub struct AppDefinition {
     /// App scripts (rhai), checked for syntax when stored; run by the kumiki-scripting crate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scripts: Vec<super::AppScript>,
+    /// Issue 13, notify: `app/notifications/{general,perRecord,reminder}.json` in kintone's shape,
+    /// under the keys `general`, `perRecord` and `reminder` (`notifications::rules`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub notifications: serde_json::Map<String, Value>,
 }
 
 fn first_field_id() -> FieldId {
@@ -82,6 +86,7 @@ impl AppDefinition {
             record_acl: Vec::new(),
             field_acl: Vec::new(),
             scripts: Vec::new(),
+            notifications: serde_json::Map::new(),
         };
         for (t, code, label) in SYSTEM_FIELDS {
             let mut p = FieldProperty::new(t, code, label);

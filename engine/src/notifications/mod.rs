@@ -6,6 +6,12 @@
 //! What a user may be told is the producer's responsibility: it notifies only people who may see
 //! the thing the notification links to (checked through the acting context of the recipient).
 
+pub mod bell;
+pub mod consumer;
+pub mod producers;
+pub mod reminders;
+pub mod rules;
+
 use diesel::prelude::*;
 use serde::Serialize;
 

@@ -263,6 +263,8 @@ pub fn submit(
         .first()
         .map(|r| r.n)
         .ok_or_else(|| crate::EngineError::Internal("insert returned no id".into()))?;
+    // Issue 13, notify: the reviewers' bell, in the submission's transaction.
+    crate::notifications::producers::review_requested(conn, app, id, submitter, comment, now)?;
     get(conn, app, id)
 }
 
@@ -333,7 +335,13 @@ pub fn decide(
     if conn.execute(&b)? != 1 {
         return Err(UserError::ReviewAlreadyDecided.into());
     }
-    get(conn, app, id)
+    let decided = get(conn, app, id)?;
+    // Issue 13, notify: the submitter's bell, in the decision's transaction.
+    let now = decided
+        .reviewed_at
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
+    crate::notifications::producers::review_decided(conn, &decided, now)?;
+    Ok(decided)
 }
 
 /// The deploy gate: when `preview` or `live` requires review or the server-wide policy covers the

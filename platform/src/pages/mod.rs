@@ -29,6 +29,8 @@ mod scripts;
 mod search;
 pub mod session;
 mod views_settings;
+// Issue 13, notify: the bell page and the app's notification settings.
+mod notifications;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -88,6 +90,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apps/{id}/review", web::get().to(review::review_page))
         .route("/apps/{id}/versions", web::get().to(review::versions_page))
         .route("/review", web::get().to(review::queue_page))
+        // Issue 13, notify.
+        .route("/notifications", web::get().to(notifications::page))
+        .route(
+            "/apps/{id}/notifications",
+            web::get().to(notifications::settings_page),
+        )
         .route("/admin/review", web::get().to(admin_review::page))
         .route("/apps/import", web::post().to(portal::import_app))
         .route("/admin", web::get().to(admin::index))
@@ -128,6 +136,8 @@ pub struct Chrome {
     pub is_guest: bool,
     /// Apps waiting for review, shown as a count in the header; 0 for anyone but reviewers.
     pub review_pending: i64,
+    /// The signed-in user's unread notifications (issue 13, the bell in the header).
+    pub notify_unread: i64,
     /// The version of the message catalog script (`window.KUMIKI.t`), a cached asset.
     pub messages_version: &'static str,
     /// Hides the header's search box (record lists have their own, `pageData.hideHeaderSearch`).
@@ -216,6 +226,7 @@ pub fn render_status<T: Serialize>(
         is_admin: user.is_some_and(|u| u.is_admin),
         is_guest: user.is_some_and(|u| u.guest),
         review_pending,
+        notify_unread: user.map_or(0, |u| notifications::unread_for(state, u)),
         messages_version: i18n::messages_version(),
         hide_header_search: page.page_data.get("hideHeaderSearch") == Some(&Value::Bool(true)),
         page_data: page.page_data,

@@ -31,6 +31,8 @@ mod scripts;
 mod search;
 mod session;
 mod ui_api;
+// Issue 13, notify: the bell and the per-app notification settings.
+mod notifications;
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -527,6 +529,17 @@ pub fn dispatch(
         ("GET", false, "kumiki/guests") => guests::list_guests(call, &p),
         ("POST", false, "kumiki/guests") => guests::add_one_guest(call, &p),
         ("DELETE", false, "kumiki/guests") => guests::delete_one_guest(call, &p),
+        // Issue 13, notify: the bell and kintone's per-app notification settings.
+        ("GET", false, "kumiki/notifications") => notifications::list(call, &p),
+        ("POST", false, "kumiki/notifications/read") => notifications::mark_read(call, &p),
+        ("GET", _, "app/notifications/general") => notifications::get_general(call, &p, preview),
+        ("PUT", true, "app/notifications/general") => notifications::update_general(call, &p),
+        ("GET", _, "app/notifications/perRecord") => {
+            notifications::get_per_record(call, &p, preview)
+        }
+        ("PUT", true, "app/notifications/perRecord") => notifications::update_per_record(call, &p),
+        ("GET", _, "app/notifications/reminder") => notifications::get_reminder(call, &p, preview),
+        ("PUT", true, "app/notifications/reminder") => notifications::update_reminder(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -1,0 +1,2 @@
+DROP INDEX notifications_unread;
+DELETE FROM change_consumers WHERE name = 'notify';
