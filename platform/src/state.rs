@@ -29,6 +29,9 @@ pub struct AppState {
     pub allowlist: Arc<crate::edge::AllowlistCache>,
     /// Memory that API request bodies may take at once (`crate::body_budget`).
     pub body_budget: Arc<crate::body_budget::BodyBudget>,
+    // Issue 13 part "webhooks".
+    /// The webhook sender of this node and the URL rule (`crate::webhooks`).
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl AppState {

@@ -46,3 +46,6 @@ mod security_scripts;
 mod security_xss;
 mod ui_api;
 mod views_settings;
+// Issue 13 part "webhooks".
+mod webhooks;
+mod webhooks_durability;
