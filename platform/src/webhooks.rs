@@ -164,8 +164,15 @@ fn step(
     let mut conn = db.conn()?;
     // A few rounds at most, so a burst of changes does not starve sending.
     for _ in 0..10 {
-        if deliveries::consume(&mut conn, &config.base_url, unix_now())? == 0 {
-            break;
+        match deliveries::consume(&mut conn, &config.base_url, unix_now())? {
+            Some(0) => break,
+            Some(_) => {}
+            None => {
+                // Forgotten by an administrator (`kumiki outbox forget`): start again from now.
+                tracing::warn!("the webhooks consumer was forgotten; registering it again");
+                deliveries::register(&mut conn)?;
+                break;
+            }
         }
     }
     loop {

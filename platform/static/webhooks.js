@@ -1,6 +1,6 @@
 // Webhook settings (/apps/{id}/webhooks): the app's webhooks read from and saved to
 // `/api/app/webhooks.json` (the whole list at once; saved webhooks take effect at once), a webhook's
-// secret (`/api/app/webhook/secret.json`: GET shows, POST regenerates; both audited), a test delivery
+// secret (`/api/app/webhook/secret.json`: POST shows, with `regenerate` replaces it; audited), a test delivery
 // (`/api/app/webhook/test.json`) and the delivery log (`/api/app/webhook/deliveries.json`).
 "use strict";
 (function () {
@@ -103,10 +103,7 @@
     var h = current();
     if (!h || !h.id) return;
     if (regenerate && !window.confirm(t("webhooks.secret.regenerate.confirm"))) return;
-    var call = regenerate
-      ? K.api("POST", "/api/app/webhook/secret.json", { app: APP, id: h.id })
-      : K.api("GET", "/api/app/webhook/secret.json?" + q({ app: APP, id: h.id }));
-    call.then(function (b) {
+    K.api("POST", "/api/app/webhook/secret.json", { app: APP, id: h.id, regenerate: !!regenerate }).then(function (b) {
       $("w-secret").textContent = b.secret;
       $("w-secret").hidden = false;
     }).catch(function (e) { message("error", e.message); });

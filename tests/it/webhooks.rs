@@ -46,7 +46,7 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    pub fn start(answer: impl Fn(usize) -> Answer + Send + 'static) -> Receiver {
+    pub fn start(answer: impl Fn(usize) -> Answer + Send + Sync + 'static) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -158,7 +158,10 @@ pub fn add_webhook(app: &TestApp, id: i64, url: &str, events: &[&str]) -> (Strin
     );
     assert_eq!(s, 200, "{b}");
     let hook = b["webhooks"][0]["id"].as_str().unwrap().to_owned();
-    let (s, b) = app.get(&format!("/api/app/webhook/secret.json?app={id}&id={hook}"));
+    let (s, b) = app.post(
+        "/api/app/webhook/secret.json",
+        json!({"app": id, "id": hook}),
+    );
     assert_eq!(s, 200, "{b}");
     (hook, b["secret"].as_str().unwrap().to_owned())
 }
@@ -178,7 +181,7 @@ fn each_event_delivers_kintones_payload_signed() {
     let (s, b) = app.put(
         "/k/v1/preview/app/status.json",
         json!({"app": id, "enable": true,
-            "states": {"未処理": {"name": "未処理", "index": "0"}, "完了": {"name": "完了", "index": "1"}},
+            "states": {"未処理": {"name": "未処理", "index": "0"}, "完了": {"name": "完了", "index": "1", "assignee": {"type": "ONE", "entities": []}}},
             "actions": [{"name": "完了にする", "from": "未処理", "to": "完了"}]}),
     );
     assert_eq!(s, 200, "{b}");
@@ -200,21 +203,25 @@ fn each_event_delivers_kintones_payload_signed() {
         id,
         json!({"件名": {"value": "プロジェクター"}, "数量": {"value": "2"}}),
     );
+    rx.wait_for(Duration::from_secs(10), |g| g.len() >= 1);
     let (s, b) = app.put(
         "/k/v1/record.json",
         json!({"app": id, "id": rid, "record": {"数量": {"value": "3"}}}),
     );
     assert_eq!(s, 200, "{b}");
+    rx.wait_for(Duration::from_secs(10), |g| g.len() >= 2);
     let (s, b) = app.put(
         "/k/v1/record/status.json",
         json!({"app": id, "id": rid, "action": "完了にする"}),
     );
     assert_eq!(s, 200, "{b}");
+    rx.wait_for(Duration::from_secs(10), |g| g.len() >= 3);
     let (s, b) = app.post(
         "/k/v1/record/comment.json",
         json!({"app": id, "record": rid, "comment": {"text": "確認しました"}}),
     );
     assert_eq!(s, 200, "{b}");
+    rx.wait_for(Duration::from_secs(10), |g| g.len() >= 4);
     let (s, b) = app.delete("/k/v1/records.json", json!({"app": id, "ids": [rid]}));
     assert_eq!(s, 200, "{b}");
 
@@ -411,10 +418,13 @@ fn only_app_managers_see_and_change_webhooks_and_it_is_audited() {
     for (s, b) in [
         sato.get(&format!("/api/app/webhooks.json?app={id}")),
         sato.put("/api/app/webhooks.json", json!({"app": id, "webhooks": []})),
-        sato.get(&format!("/api/app/webhook/secret.json?app={id}&id={hook}")),
         sato.post(
             "/api/app/webhook/secret.json",
             json!({"app": id, "id": hook}),
+        ),
+        sato.post(
+            "/api/app/webhook/secret.json",
+            json!({"app": id, "id": hook, "regenerate": true}),
         ),
         sato.get(&format!("/api/app/webhook/deliveries.json?app={id}")),
         sato.post("/api/app/webhook/test.json", json!({"app": id, "id": hook})),
@@ -422,11 +432,14 @@ fn only_app_managers_see_and_change_webhooks_and_it_is_audited() {
         assert_eq!(s, 403, "{b}");
     }
     // Regenerating changes the secret; both the change and each view are audited.
-    let (_, b) = app.get(&format!("/api/app/webhook/secret.json?app={id}&id={hook}"));
+    let (_, b) = app.post(
+        "/api/app/webhook/secret.json",
+        json!({"app": id, "id": hook}),
+    );
     let old = b["secret"].as_str().unwrap().to_owned();
     let (s, b) = app.post(
         "/api/app/webhook/secret.json",
-        json!({"app": id, "id": hook}),
+        json!({"app": id, "id": hook, "regenerate": true}),
     );
     assert_eq!(s, 200, "{b}");
     assert_ne!(b["secret"].as_str().unwrap(), old);

@@ -68,8 +68,21 @@ pub fn event_of(kind: ChangeKind) -> Option<&'static str> {
 
 /// Turns the changes after the consumer's position into deliveries and advances it, in one write
 /// transaction. `base_url` is the server's public URL (record links). Returns how far the position
-/// moved (0: caught up, waiting at a hole, or not registered because it was forgotten).
-pub fn consume(conn: &mut DbConn, base_url: &str, now: i64) -> EngineResult<i64> {
+/// moved (0: caught up or waiting at a hole); None when the consumer is not registered (an
+/// administrator forgot it: `register` again).
+pub fn consume(conn: &mut DbConn, base_url: &str, now: i64) -> EngineResult<Option<i64>> {
+    // A read first: the write transaction takes SQLite's write lock, which this thread would
+    // otherwise take several times a second for nothing.
+    let seen: Option<i64> = with_conn!(conn, |c| crate::db::schema::change_consumers::table
+        .find(CONSUMER)
+        .select(crate::db::schema::change_consumers::position)
+        .first(c)
+        .optional())?;
+    match seen {
+        None => return Ok(None),
+        Some(p) if changes::changes_after(conn, p, 1)?.is_empty() => return Ok(Some(0)),
+        Some(_) => {}
+    }
     conn.write_transaction(|conn| {
         let position: Option<i64> =
             with_conn!(conn, |c| crate::db::schema::change_consumers::table
@@ -78,11 +91,11 @@ pub fn consume(conn: &mut DbConn, base_url: &str, now: i64) -> EngineResult<i64>
                 .first(c)
                 .optional())?;
         let Some(position) = position else {
-            return Ok(0);
+            return Ok(None);
         };
         let rows = changes::changes_after(conn, position, BATCH)?;
         if rows.is_empty() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let mut builder = Builder::new(base_url);
         for change in &rows {
@@ -92,7 +105,7 @@ pub fn consume(conn: &mut DbConn, base_url: &str, now: i64) -> EngineResult<i64>
         if next != position {
             changes::advance(conn, CONSUMER, next)?;
         }
-        Ok(next - position)
+        Ok(Some(next - position))
     })
 }
 

@@ -509,8 +509,7 @@ pub fn dispatch(
         // Issue 13 part "webhooks".
         ("GET", false, "kumiki/app/webhooks") => webhooks::list(call, &p),
         ("PUT", false, "kumiki/app/webhooks") => webhooks::save(call, &p),
-        ("GET", false, "kumiki/app/webhook/secret") => webhooks::secret(call, &p, false),
-        ("POST", false, "kumiki/app/webhook/secret") => webhooks::secret(call, &p, true),
+        ("POST", false, "kumiki/app/webhook/secret") => webhooks::secret(call, &p),
         ("GET", false, "kumiki/app/webhook/deliveries") => webhooks::deliveries(call, &p),
         ("POST", false, "kumiki/app/webhook/test") => webhooks::test(call, &p),
         ("POST", false, "kumiki/record/restore") => review::restore_record(call, &p),

@@ -1,5 +1,6 @@
 //! Per-app webhooks (issue 13 part "webhooks"), in the conventions of the kintone API:
-//! `/api/app/webhooks.json` (GET, PUT), `/api/app/webhook/secret.json` (GET shows, POST regenerates),
+//! `/api/app/webhooks.json` (GET, PUT), `/api/app/webhook/secret.json` (POST shows, with
+//! `regenerate: true` replaces it first; a POST because showing it writes an audit row),
 //! `/api/app/webhook/deliveries.json` (the delivery log), `/api/app/webhook/test.json` (POST queues a
 //! test delivery). All of them need the app-management right; the use cases live in
 //! `kumiki_engine::webhooks`, which checks it and writes the audit rows.
@@ -37,7 +38,8 @@ pub fn save(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(json!({ "webhooks": saved }))
 }
 
-pub fn secret(call: &mut Call, p: &Params, regenerate: bool) -> Result<Value, ApiError> {
+pub fn secret(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let regenerate = p.opt_bool("regenerate")?.unwrap_or(false);
     let secret = webhooks::secret(
         call.acting,
         call.conn,
