@@ -134,8 +134,9 @@
           el("td", { text: names[d.webhookId] || d.webhookId }),
           el("td", { text: t("webhooks.event." + d.event) }),
           el("td", {}, [el("span", { class: "whk-state whk-" + d.state, "data-testid": "webhook-log-state", text: t("webhooks.state." + d.state) })]),
-          el("td", { text: String(d.attempts) }),
-          el("td", { class: "whk-response", text: response })
+          // Labelled cells: at phone width the table's head is hidden.
+          el("td", { "data-label": t("webhooks.log.attempts"), text: String(d.attempts) }),
+          el("td", { class: "whk-response", "data-label": t("webhooks.log.response"), text: response })
         ]));
       });
       $("w-log-table").hidden = rows.length === 0;
