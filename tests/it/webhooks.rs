@@ -203,7 +203,7 @@ fn each_event_delivers_kintones_payload_signed() {
         id,
         json!({"件名": {"value": "プロジェクター"}, "数量": {"value": "2"}}),
     );
-    rx.wait_for(Duration::from_secs(10), |g| g.len() >= 1);
+    rx.wait_for(Duration::from_secs(10), |g| !g.is_empty());
     let (s, b) = app.put(
         "/k/v1/record.json",
         json!({"app": id, "id": rid, "record": {"数量": {"value": "3"}}}),

@@ -145,7 +145,7 @@ impl<'a> Builder<'a> {
     }
 
     fn hooks(&mut self, conn: &mut DbConn, app: i64) -> EngineResult<&Vec<Hook>> {
-        if !self.hooks.contains_key(&app) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.hooks.entry(app) {
             let rows: Vec<(i64, String)> = with_conn!(conn, |c| webhooks::table
                 .filter(webhooks::app_id.eq(app).and(webhooks::enabled.eq(true)))
                 .select((webhooks::id, webhooks::events))
@@ -154,7 +154,7 @@ impl<'a> Builder<'a> {
                 .into_iter()
                 .map(|(id, e)| (id, serde_json::from_str(&e).unwrap_or_default()))
                 .collect();
-            self.hooks.insert(app, hooks);
+            slot.insert(hooks);
         }
         Ok(self.hooks.get(&app).map_or(&EMPTY, |h| h))
     }
