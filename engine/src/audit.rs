@@ -77,6 +77,14 @@ pub mod action {
     /// An upload went through the virus scanner (`detail.verdict`: clean, infected or failed).
     pub const FILE_SCAN: &str = "file.scan";
 
+    // Issue 13 part "webhooks" (`crate::webhooks`).
+    /// An app's webhooks changed (added, edited, removed).
+    pub const WEBHOOK_UPDATE: &str = "webhook.update";
+    /// A webhook's signing secret was shown to a manager.
+    pub const WEBHOOK_SECRET_VIEW: &str = "webhook.secret.view";
+    /// A webhook's signing secret was replaced.
+    pub const WEBHOOK_SECRET_REGENERATE: &str = "webhook.secret.regenerate";
+
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
         SIGN_IN,
@@ -115,6 +123,10 @@ pub mod action {
         SECURITY_SETTINGS_UPDATE,
         ALLOWLIST_UPDATE,
         FILE_SCAN,
+        // Issue 13 part "webhooks".
+        WEBHOOK_UPDATE,
+        WEBHOOK_SECRET_VIEW,
+        WEBHOOK_SECRET_REGENERATE,
     ];
 }
 

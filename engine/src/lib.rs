@@ -28,5 +28,7 @@ pub mod spaces;
 pub mod tokens;
 pub mod users;
 pub mod views;
+// Issue 13 part "webhooks".
+pub mod webhooks;
 
 pub use error::{EngineError, EngineResult, FieldErrors, Message, QueryErrorCode, UserError};

@@ -23,6 +23,8 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod templates;
+// Issue 13 part "webhooks".
+pub mod webhooks;
 
 pub use settings::Settings;
 pub use startup::Application;

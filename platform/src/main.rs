@@ -87,6 +87,10 @@ enum Command {
         /// Ignore the IP allowlist (to get back in after locking yourself out; see `allowlist clear`).
         #[arg(long, env = "KUMIKI_ALLOWLIST_OFF")]
         allowlist_off: bool,
+        /// The URL people reach this server at (record links in webhooks and e-mails), e.g.
+        /// https://kumiki.example.lg.jp; default http://<host>:<port>.
+        #[arg(long, env = "KUMIKI_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// The server-wide IP allowlist (set by administrators in the browser, /admin/allowlist).
     Allowlist {
@@ -354,6 +358,7 @@ fn main() -> anyhow::Result<()> {
             trusted_proxies,
             proxy_header,
             allowlist_off,
+            public_url,
         } => {
             let settings = Settings {
                 host,
@@ -368,6 +373,7 @@ fn main() -> anyhow::Result<()> {
                 proxy_header: kumiki_platform::client_address::ProxyHeader::parse(&proxy_header)
                     .context("--proxy-header must be x-forwarded-for or forwarded")?,
                 allowlist_off,
+                public_url: public_url.filter(|u| !u.is_empty()),
                 ..settings_of(&cli.common)
             };
             actix_web::rt::System::new().block_on(async move {

@@ -56,6 +56,12 @@ pub struct Settings {
     /// The Unix socket of a ClamAV daemon (`clamd`): when set, every upload is scanned before it is
     /// accepted, and refused when infected or when the scan fails (fail closed).
     pub clamd_socket: Option<PathBuf>,
+    // Issue 13 part "webhooks" (the mail part adds the same `public_url`; one field when merged).
+    /// The URL people reach this server at (`--public-url`, e.g. `https://kumiki.example.lg.jp`):
+    /// record links in webhook payloads and e-mails. None means `http://<host>:<port>`.
+    pub public_url: Option<String>,
+    /// The first retry of a failed webhook delivery waits this long; each next one twice as long.
+    pub webhook_retry_base_secs: i64,
 }
 
 impl Default for Settings {
@@ -81,6 +87,9 @@ impl Default for Settings {
             search_dictionary: kumiki_search::morph::DictionarySetting::Auto,
             extractor: None,
             clamd_socket: None,
+            // Issue 13 part "webhooks".
+            public_url: None,
+            webhook_retry_base_secs: 10,
         }
     }
 }
@@ -136,6 +145,26 @@ impl Settings {
         if self.max_inflight_body_bytes < self.max_body_bytes {
             return Err("the in-flight body budget must be at least the body limit".into());
         }
+        // Issue 13 part "webhooks".
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err("--public-url must start with http:// or https://".into());
+            }
+        }
         Ok(())
+    }
+
+    /// The public URL in effect, without a trailing slash (issue 13 part "webhooks").
+    pub fn public_base_url(&self, port: u16) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => {
+                let host = match self.host.as_str() {
+                    "0.0.0.0" | "::" | "" => "localhost",
+                    h => h,
+                };
+                format!("http://{host}:{port}")
+            }
+        }
     }
 }

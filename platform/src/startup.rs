@@ -94,6 +94,8 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         allowlist: Arc::new(crate::edge::AllowlistCache::default()),
         body_budget: crate::body_budget::BodyBudget::new(settings.max_inflight_body_bytes),
         notify,
+        // Issue 13 part "webhooks": started in `Application::build` once the port is known.
+        webhooks: Arc::new(crate::webhooks::Webhooks::default()),
     };
     if settings.allowlist_off {
         tracing::warn!("--allowlist-off: the IP allowlist is ignored; every address is served");
@@ -190,6 +192,19 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        // Issue 13 part "webhooks": the URL rule needs the real port.
+        state.webhooks.start(
+            Arc::clone(&state.db),
+            crate::webhooks::SenderConfig {
+                rule: kumiki_engine::webhooks::UrlRule::new(
+                    &settings.host,
+                    port,
+                    settings.public_url.as_deref(),
+                ),
+                base_url: settings.public_base_url(port),
+                retry_base_secs: settings.webhook_retry_base_secs,
+            },
+        )?;
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
             App::new()

@@ -52,3 +52,6 @@ mod guests;
 // Issue 13, notify.
 mod notify;
 mod notify_rules;
+// Issue 13 part "webhooks".
+mod webhooks;
+mod webhooks_durability;

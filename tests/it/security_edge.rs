@@ -762,6 +762,8 @@ fn a_walk_of_get_routes_writes_nothing() {
         format!("/apps/{id}/views"),
         format!("/apps/{id}/process"),
         format!("/apps/{id}/scripts"),
+        // Issue 13 part "webhooks".
+        format!("/apps/{id}/webhooks"),
         format!("/apps/{id}/review"),
         format!("/apps/{id}/versions"),
         format!("/apps/{id}/icon.svg"),

@@ -276,6 +276,8 @@ fn stored_payloads_never_become_active_content_on_any_page() {
         format!("/apps/{id}/views"),
         format!("/apps/{id}/process"),
         format!("/apps/{id}/scripts"),
+        // Issue 13 part "webhooks".
+        format!("/apps/{id}/webhooks"),
         format!("/apps/{id}/review"),
         format!("/apps/{id}/versions"),
         "/review".to_owned(),

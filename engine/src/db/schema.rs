@@ -438,3 +438,41 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+// Webhooks (issue 13 part "webhooks"; migration 2026-12-06-000060_webhooks, `crate::webhooks`).
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        app_id -> BigInt,
+        name -> Text,
+        url -> Text,
+        enabled -> Bool,
+        events -> Text,
+        secret -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        webhook_id -> BigInt,
+        app_id -> BigInt,
+        change_seq -> Nullable<BigInt>,
+        event -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        next_at -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        response_code -> Nullable<BigInt>,
+        created_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);

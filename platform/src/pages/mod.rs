@@ -31,6 +31,8 @@ pub mod session;
 mod views_settings;
 // Issue 13, notify: the bell page and the app's notification settings.
 mod notifications;
+// Issue 13 part "webhooks".
+mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -87,6 +89,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apps/{id}/views", web::get().to(views_settings::page))
         .route("/apps/{id}/process", web::get().to(process_settings::page))
         .route("/apps/{id}/scripts", web::get().to(scripts::page))
+        // Issue 13 part "webhooks".
+        .route("/apps/{id}/webhooks", web::get().to(webhooks::page))
         .route("/apps/{id}/review", web::get().to(review::review_page))
         .route("/apps/{id}/versions", web::get().to(review::versions_page))
         .route("/review", web::get().to(review::queue_page))

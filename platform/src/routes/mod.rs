@@ -33,6 +33,8 @@ mod session;
 mod ui_api;
 // Issue 13, notify: the bell and the per-app notification settings.
 mod notifications;
+// Issue 13 part "webhooks".
+mod webhooks;
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -327,6 +329,8 @@ async fn handle(
             if method != Method::GET {
                 // The change log rows of this call are committed: index them now.
                 state.search.notify();
+                // Issue 13 part "webhooks": turn them into deliveries now.
+                state.webhooks.wake();
             }
         }
         Ok(result.map_err(|f| f.in_lang(page_lang)))
@@ -515,6 +519,12 @@ pub fn dispatch(
         ("GET", false, "kumiki/app/diff") => review::diff(call, &p),
         ("GET", false, "kumiki/app/versions") => review::versions(call, &p),
         ("POST", false, "kumiki/app/rollback") => review::rollback(call, &p),
+        // Issue 13 part "webhooks".
+        ("GET", false, "kumiki/app/webhooks") => webhooks::list(call, &p),
+        ("PUT", false, "kumiki/app/webhooks") => webhooks::save(call, &p),
+        ("POST", false, "kumiki/app/webhook/secret") => webhooks::secret(call, &p),
+        ("GET", false, "kumiki/app/webhook/deliveries") => webhooks::deliveries(call, &p),
+        ("POST", false, "kumiki/app/webhook/test") => webhooks::test(call, &p),
         ("POST", false, "kumiki/record/restore") => review::restore_record(call, &p),
         ("GET", false, "kumiki/review/policy") => review_policy::get_policy(call, &p),
         ("PUT", false, "kumiki/review/policy") => review_policy::put_policy(call, &p),
