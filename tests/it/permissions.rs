@@ -555,6 +555,38 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"code": "h@x.example", "password": "long-enough-1", "name": "h"}),
         ),
         ("DELETE", "kumiki/guests", json!({"code": "n1"})),
+        // Issue 13, notify: the bell is one's own; the app's notification settings are for its
+        // managers.
+        ("GET", "kumiki/notifications", json!({})),
+        ("POST", "kumiki/notifications/read", json!({"all": true})),
+        ("GET", "app/notifications/general", json!({"app": app})),
+        (
+            "PUT",
+            "preview/app/notifications/general",
+            json!({"app": app, "notifications": []}),
+        ),
+        ("GET", "app/notifications/perRecord", json!({"app": app})),
+        (
+            "PUT",
+            "preview/app/notifications/perRecord",
+            json!({"app": app, "notifications": []}),
+        ),
+        ("GET", "app/notifications/reminder", json!({"app": app})),
+        (
+            "PUT",
+            "preview/app/notifications/reminder",
+            json!({"app": app, "notifications": []}),
+        ),
+        // Issue 13, webhooks: for the app's managers only.
+        ("GET", "kumiki/app/webhooks", json!({"app": app})),
+        (
+            "PUT",
+            "kumiki/app/webhooks",
+            json!({"app": app, "webhooks": [{"name": "x", "url": "http://10.0.0.9/", "enabled": true, "events": ["ADD_RECORD"]}]}),
+        ),
+        ("POST", "kumiki/app/webhook/secret", json!({"app": app, "id": 1})),
+        ("GET", "kumiki/app/webhook/deliveries", json!({"app": app})),
+        ("POST", "kumiki/app/webhook/test", json!({"app": app, "id": 1})),
     ]
 }
 
