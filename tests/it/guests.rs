@@ -408,3 +408,35 @@ fn guests_call_only_their_guest_space_paths() {
         assert_eq!(resp.status().as_u16() == 200, ok, "{path}");
     }
 }
+
+#[test]
+fn a_guest_reads_and_clears_its_own_bell_without_a_path() {
+    let app = TestApp::spawn();
+    add_guests(&app, vec![guest("b1@b.example", "B1", "B")]);
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    let mut conn = db.conn().unwrap();
+    let notice = kumiki_engine::notifications::Notice {
+        kind: kumiki_engine::notifications::kind::MENTION,
+        source_key: "post:1".into(),
+        title: "B協議".into(),
+        body: "確認お願いします".into(),
+        link: "/spaces/1".into(),
+        actor: "Administrator".into(),
+        app_id: None,
+        record_id: None,
+        space_id: None,
+        thread_id: None,
+    };
+    kumiki_engine::notifications::notify(&mut conn, &["b1@b.example".into()], &notice, 1).unwrap();
+    let b = as_guest(&app, "b1@b.example");
+    let (s, body) = b.get("/api/notifications.json");
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["unread"], "1", "{body}");
+    let (s, body) = b.post("/api/notifications/read.json", json!({"all": true}));
+    assert_eq!(s, 200, "{body}");
+    let (_, body) = b.get("/api/notifications.json");
+    assert_eq!(body["unread"], "0", "{body}");
+    // Its bell is its own: other calls without a path stay refused.
+    let (s, body) = b.get("/api/directory.json");
+    assert_eq!((s, code_of(&body)), (403, Some("CB_NO02")), "{body}");
+}

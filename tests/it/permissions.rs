@@ -584,9 +584,17 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/app/webhooks",
             json!({"app": app, "webhooks": [{"name": "x", "url": "http://10.0.0.9/", "enabled": true, "events": ["ADD_RECORD"]}]}),
         ),
-        ("POST", "kumiki/app/webhook/secret", json!({"app": app, "id": 1})),
+        (
+            "POST",
+            "kumiki/app/webhook/secret",
+            json!({"app": app, "id": 1}),
+        ),
         ("GET", "kumiki/app/webhook/deliveries", json!({"app": app})),
-        ("POST", "kumiki/app/webhook/test", json!({"app": app, "id": 1})),
+        (
+            "POST",
+            "kumiki/app/webhook/test",
+            json!({"app": app, "id": 1}),
+        ),
     ]
 }
 

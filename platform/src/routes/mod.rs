@@ -260,6 +260,15 @@ impl From<kumiki_engine::EngineError> for Failure {
     }
 }
 
+/// Calls on the caller's own things (the bell, the mail choice): a guest makes them without a
+/// guest-space path, as its header and account pages do.
+fn is_own_call(api: &str) -> bool {
+    matches!(
+        api,
+        "kumiki/notifications" | "kumiki/notifications/read" | "kumiki/account/notifications"
+    )
+}
+
 async fn handle(
     req: HttpRequest,
     payload: web::Payload,
@@ -288,8 +297,11 @@ async fn handle(
         let mut viewed = Vec::new();
         let acting = caller.api_acting(space);
         let run = |conn: &mut kumiki_engine::db::DbConn| -> Result<Value, Failure> {
-            // Issue 13, guests: a guest acts only through the path of one of its guest spaces.
-            acting.admit_guest(conn)?;
+            // Issue 13, guests: a guest acts only through the path of one of its guest spaces,
+            // except on what is its own whatever the path: its bell and its mail choice.
+            if !is_own_call(&api) {
+                acting.admit_guest(conn)?;
+            }
             let mut call = Call::new(&state, conn, &caller, &acting);
             let result = if method == Method::POST && api == "bulkRequest" {
                 bulk::run(&mut call, &Params(&params))?
