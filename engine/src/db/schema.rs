@@ -419,3 +419,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_posts,
     thread_reads,
 );
+
+// Space templates (issue 13, spaces part; migration 2026-12-06-000010_space_templates).
+diesel::table! {
+    space_templates (id) {
+        id -> BigInt,
+        name -> Text,
+        settings -> Text,
+        creator -> Text,
+        created_at -> BigInt,
+    }
+}

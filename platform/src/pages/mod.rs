@@ -25,6 +25,8 @@ mod review;
 mod scripts;
 mod search;
 pub mod session;
+// Issue 13, spaces part.
+mod spaces;
 mod views_settings;
 
 use actix_web::http::StatusCode;
@@ -103,7 +105,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/apps/{id}/records/{rid}/edit",
             web::get().to(records::edit),
-        );
+        )
+        // Issue 13, spaces part: the spaces list, a space, its settings.
+        .route("/spaces", web::get().to(spaces::list_page))
+        .route("/spaces/{id}", web::get().to(spaces::space_page))
+        .route("/spaces/{id}/settings", web::get().to(spaces::settings_page));
 }
 
 /// What every page's layout needs.
