@@ -409,9 +409,12 @@ fn apps_live_in_spaces_and_move_between_them() {
     assert_eq!((s, code(&b)), (404, "GAIA_TH01"), "{b}");
 
     // attachedApps and apps.json?spaceIds=.
+    // attachedApps lists the apps the reader may see: a never-deployed app only its creator.
     let (_, b) = owner.get(&format!("/k/v1/space.json?id={room}"));
+    assert_eq!(b["attachedApps"][0]["name"], "管理者の台帳", "{b}");
+    let (_, b) = member.get(&format!("/k/v1/space.json?id={room}"));
     let attached = b["attachedApps"].as_array().unwrap();
-    assert_eq!(attached.len(), 2, "{b}");
+    assert_eq!(attached.len(), 1, "{b}");
     assert_eq!(attached[0]["appId"], in_room.to_string());
     assert_eq!(attached[0]["name"], "部屋の台帳");
     assert_eq!(attached[0]["spaceId"], room.to_string());
@@ -427,7 +430,11 @@ fn apps_live_in_spaces_and_move_between_them() {
     assert!(!ids.contains(&outside.to_string().as_str()), "{b}");
 
     // An app of a private space is the members' only.
-    app.deploy(in_room);
+    let (s, b) = member.post(
+        "/k/v1/preview/app/deploy.json",
+        json!({"apps": [{"app": in_room}]}),
+    );
+    assert_eq!(s, 200, "{b}");
     let (s, _) = as_user(&app, "outsider").get(&format!("/k/v1/app.json?id={in_room}"));
     assert_ne!(s, 200);
 

@@ -391,9 +391,13 @@ pub fn write_members(conn: &mut DbConn, space: i64, entries: &[MemberEntry]) -> 
             include_subs: e.include_subs,
         })
         .collect();
-    with_conn!(conn, |c| diesel::insert_into(space_members::table)
-        .values(&rows)
-        .execute(c))?;
+    // One row at a time: Diesel's SQLite batch insert opens a transaction of its own, which
+    // fails inside the call's transaction.
+    for row in &rows {
+        with_conn!(conn, |c| diesel::insert_into(space_members::table)
+            .values(row)
+            .execute(c))?;
+    }
     Ok(())
 }
 
