@@ -66,12 +66,19 @@ test("create a space, write its body, add a member and a thread", async () => {
   await suzuki.click("[data-testid=space-member-pick-hits] [data-code=tanaka]");
   await suzuki.waitForSelector("[data-testid=member-1-name]");
   assert.equal(await suzuki.textContent("[data-testid=member-1-name]"), "田中 次郎");
-  await suzuki.click("[data-testid=space-members-save]");
-  await suzuki.waitForFunction(() => document.querySelector("[data-testid=settings-status]").textContent.includes("保存"));
+  await Promise.all([
+    suzuki.waitForResponse((r) => r.url().endsWith("/space/members.json") && r.request().method() === "PUT" && r.status() === 200),
+    suzuki.click("[data-testid=space-members-save]"),
+  ]);
   await shoot(suzuki, "settings");
 
   await suzuki.fill("#thread-add-name", "会場の手配");
-  await Promise.all([suzuki.waitForLoadState("load"), suzuki.click("[data-testid=thread-add-submit]")]);
+  await Promise.all([
+    suzuki.waitForResponse((r) => r.url().endsWith("/space/thread.json") && r.request().method() === "POST" && r.status() === 200),
+    suzuki.click("[data-testid=thread-add-submit]"),
+  ]);
+  // The settings page reloads with the new thread among the renamable ones.
+  await suzuki.waitForSelector("input[value='会場の手配']");
   await suzuki.goto(`${server.baseUrl}/spaces/${spaceId}`);
   await suzuki.waitForSelector("text=会場の手配");
   assert.deepEqual(suzuki.problems, []);
