@@ -27,7 +27,10 @@ fn people(app: &TestApp) {
         json!({"code": "soumu", "name": "総務部"}),
     );
     assert_eq!(s, 200, "{b}");
-    let (s, b) = app.post("/api/org/groups.json", json!({"code": "team", "name": "班"}));
+    let (s, b) = app.post(
+        "/api/org/groups.json",
+        json!({"code": "team", "name": "班"}),
+    );
     assert_eq!(s, 200, "{b}");
     let (s, b) = app.put(
         "/api/org/memberships.json",
@@ -103,7 +106,10 @@ fn a_space_reads_and_changes_as_kintone_describes_it() {
     assert_eq!(s, 200, "{b}");
     let (_, b) = owner.get(&format!("/k/v1/space.json?id={id}"));
     let body = b["body"].as_str().unwrap();
-    assert!(body.contains("ようこそ") && body.contains("<b>太字</b>"), "{body}");
+    assert!(
+        body.contains("ようこそ") && body.contains("<b>太字</b>"),
+        "{body}"
+    );
     for bad in ["<script", "onerror", "onclick", "javascript:"] {
         assert!(!body.contains(bad), "{bad} left in {body}");
     }
@@ -153,11 +159,17 @@ fn only_space_admins_change_a_space_and_private_spaces_hide() {
         .collect();
     assert_eq!(names, vec!["公開"]);
     // An outsider adds no thread (not a member) but may join the public space, then add one.
-    let (s, b) = outsider.post("/k/v1/space/thread.json", json!({"space": public, "name": "t"}));
+    let (s, b) = outsider.post(
+        "/k/v1/space/thread.json",
+        json!({"space": public, "name": "t"}),
+    );
     assert_eq!((s, code(&b)), (403, "CB_NO02"), "{b}");
     let (s, b) = outsider.post("/api/space/join.json", json!({"id": public}));
     assert_eq!(s, 200, "{b}");
-    let (s, b) = outsider.post("/k/v1/space/thread.json", json!({"space": public, "name": "t"}));
+    let (s, b) = outsider.post(
+        "/k/v1/space/thread.json",
+        json!({"space": public, "name": "t"}),
+    );
     assert_eq!(s, 200, "{b}");
     let (s, b) = outsider.post("/api/space/leave.json", json!({"id": public}));
     assert_eq!(s, 200, "{b}");
@@ -223,11 +235,26 @@ fn members_are_users_departments_and_groups_with_one_admin_at_least() {
 
     // Bad input: an unknown code, no admin left, an unknown kind; nothing changes.
     let cases = [
-        (json!([user("owner", true), user("nobody", false)]), "members[1].entity.code"),
-        (json!([{"entity": {"type": "GROUP", "code": "ghosts"}}, user("owner", true)]), "members[0].entity.code"),
-        (json!([user("owner", false), user("member", false)]), "members"),
-        (json!([{"entity": {"type": "ROBOT", "code": "x"}}]), "members[0].entity.type"),
-        (json!([user("owner", true), user("owner", false)]), "members[1].entity.code"),
+        (
+            json!([user("owner", true), user("nobody", false)]),
+            "members[1].entity.code",
+        ),
+        (
+            json!([{"entity": {"type": "GROUP", "code": "ghosts"}}, user("owner", true)]),
+            "members[0].entity.code",
+        ),
+        (
+            json!([user("owner", false), user("member", false)]),
+            "members",
+        ),
+        (
+            json!([{"entity": {"type": "ROBOT", "code": "x"}}]),
+            "members[0].entity.type",
+        ),
+        (
+            json!([user("owner", true), user("owner", false)]),
+            "members[1].entity.code",
+        ),
     ];
     for (members, key) in cases {
         let (s, b) = owner.put(
@@ -265,6 +292,7 @@ fn threads_are_added_and_changed_in_multi_thread_spaces() {
     );
     assert_eq!(s, 200, "{b}");
     let thread: i64 = b["id"].as_str().unwrap().parse().unwrap();
+    let thread_id = thread.to_string();
     let (s, b) = member.put(
         "/k/v1/space/thread.json",
         json!({"id": thread, "name": "案件A(済)", "body": "<p>要点<script>x</script></p>"}),
@@ -275,7 +303,7 @@ fn threads_are_added_and_changed_in_multi_thread_spaces() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["id"] == thread.to_string())
+        .find(|t| t["id"].as_str() == Some(thread_id.as_str()))
         .unwrap()
         .clone();
     assert_eq!(t["name"], "案件A(済)");
@@ -291,10 +319,7 @@ fn threads_are_added_and_changed_in_multi_thread_spaces() {
         json!({"space": multi, "name": ""}),
     );
     assert_eq!((s, code(&b)), (400, "CB_VA01"), "{b}");
-    let (s, b) = member.put(
-        "/k/v1/space/thread.json",
-        json!({"id": 99999, "name": "x"}),
-    );
+    let (s, b) = member.put("/k/v1/space/thread.json", json!({"id": 99999, "name": "x"}));
     assert_eq!((s, code(&b)), (404, "GAIA_TH01"), "{b}");
     // A thread of a private space the caller is not in is "not found".
     let private = space(&app, "秘", true, true);
@@ -313,15 +338,25 @@ fn spaces_are_made_from_templates() {
     people(&app);
     let source = space(&app, "ひな形元", true, true);
     let owner = as_user(&app, "owner");
-    let (s, _) = owner.post("/k/v1/space/thread.json", json!({"space": source, "name": "議題"}));
+    let (s, _) = owner.post(
+        "/k/v1/space/thread.json",
+        json!({"space": source, "name": "議題"}),
+    );
     assert_eq!(s, 200);
-    let (s, _) = owner.put("/k/v1/space/body.json", json!({"id": source, "body": "<p>定型文</p>"}));
+    let (s, _) = owner.put(
+        "/k/v1/space/body.json",
+        json!({"id": source, "body": "<p>定型文</p>"}),
+    );
     assert_eq!(s, 200);
     let (s, b) = as_user(&app, "member").post(
         "/api/space/template.json",
         json!({"space": source, "name": "会議テンプレート"}),
     );
-    assert_eq!((s, code(&b)), (403, "CB_NO02"), "members do not save templates: {b}");
+    assert_eq!(
+        (s, code(&b)),
+        (403, "CB_NO02"),
+        "members do not save templates: {b}"
+    );
     let (s, b) = owner.post(
         "/api/space/template.json",
         json!({"space": source, "name": "会議テンプレート"}),
@@ -387,15 +422,20 @@ fn apps_live_in_spaces_and_move_between_them() {
     assert_eq!(b["spaceId"], room.to_string());
     assert_eq!(b["threadId"], default_thread);
     // An outsider cannot create apps in the private space; with ADMIN only admins may.
-    let (s, _) = as_user(&app, "outsider")
-        .post("/k/v1/preview/app.json", json!({"name": "x", "space": room}));
+    let (s, _) = as_user(&app, "outsider").post(
+        "/k/v1/preview/app.json",
+        json!({"name": "x", "space": room}),
+    );
     assert_eq!(s, 404);
     let (s, _) = owner.put(
         "/k/v1/space.json",
         json!({"id": room, "permissions": {"createApp": "ADMIN"}}),
     );
     assert_eq!(s, 200);
-    let (s, b) = member.post("/k/v1/preview/app.json", json!({"name": "x", "space": room}));
+    let (s, b) = member.post(
+        "/k/v1/preview/app.json",
+        json!({"name": "x", "space": room}),
+    );
     assert_eq!((s, code(&b)), (403, "CB_NO02"), "{b}");
     let (s, b) = owner.post(
         "/k/v1/preview/app.json",
@@ -440,23 +480,38 @@ fn apps_live_in_spaces_and_move_between_them() {
 
     // app/move.json: the app's manager (Administrator) moves an app into the space; only after
     // joining the space may they (space rights), then out again.
-    let (s, b) = app.post("/k/v1/app/move.json", json!({"app": outside, "space": room}));
-    assert_eq!(s, 404, "Administrator is no member of the private room: {b}");
-    let (s, b) = owner.post("/k/v1/app/move.json", json!({"app": outside, "space": room}));
+    let (s, b) = app.post(
+        "/k/v1/app/move.json",
+        json!({"app": outside, "space": room}),
+    );
+    assert_eq!(
+        s, 404,
+        "Administrator is no member of the private room: {b}"
+    );
+    let (s, b) = owner.post(
+        "/k/v1/app/move.json",
+        json!({"app": outside, "space": room}),
+    );
     assert_ne!(s, 200, "owner does not manage the app: {b}");
     let (s, _) = owner.put(
         "/k/v1/space/members.json",
         json!({"id": room, "members": [user("owner", true), user("member", false), user("Administrator", true)]}),
     );
     assert_eq!(s, 200);
-    let (s, b) = app.post("/k/v1/app/move.json", json!({"app": outside, "space": room}));
+    let (s, b) = app.post(
+        "/k/v1/app/move.json",
+        json!({"app": outside, "space": room}),
+    );
     assert_eq!(s, 200, "{b}");
     let (_, b) = app.get(&format!("/k/v1/app.json?id={outside}"));
     assert_eq!(b["spaceId"], room.to_string());
     assert_eq!(b["threadId"], default_thread);
     let (s, _) = as_user(&app, "outsider").get(&format!("/k/v1/app.json?id={outside}"));
     assert_ne!(s, 200, "now in the private space");
-    let (s, b) = app.post("/k/v1/app/move.json", json!({"app": outside, "space": null}));
+    let (s, b) = app.post(
+        "/k/v1/app/move.json",
+        json!({"app": outside, "space": null}),
+    );
     assert_eq!(s, 200, "{b}");
     let (_, b) = app.get(&format!("/k/v1/app.json?id={outside}"));
     assert_eq!(b["spaceId"], Value::Null);

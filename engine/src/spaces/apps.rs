@@ -96,13 +96,7 @@ pub fn create_app_in_space(
     check_may_create_in(conn, acting, &row)?;
     crate::apps::check_may_create(conn, acting.principal())?;
     let thread = thread_of(conn, &row, thread)?;
-    crate::apps::create_app(
-        conn,
-        definition,
-        Some(space),
-        thread,
-        acting.user_code(),
-    )
+    crate::apps::create_app(conn, definition, Some(space), thread, acting.user_code())
 }
 
 /// Moves `app` into `space` (its default thread), or out of any space (`None`).

@@ -440,7 +440,12 @@ pub fn join(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<
         return Err(UserError::Forbidden.into());
     }
     if space.fixed_member || space.is_private || space.is_guest {
-        return Err(invalid("id", "spaces.err.fixed", "The members of this space are fixed.").into());
+        return Err(invalid(
+            "id",
+            "spaces.err.fixed",
+            "The members of this space are fixed.",
+        )
+        .into());
     }
     if acting.space_membership(conn, id)? != Membership::None {
         return Ok(());
@@ -468,7 +473,12 @@ pub fn join(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<
 pub fn leave(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<()> {
     let space = acting.enter_space(conn, id)?;
     if space.fixed_member {
-        return Err(invalid("id", "spaces.err.fixed", "The members of this space are fixed.").into());
+        return Err(invalid(
+            "id",
+            "spaces.err.fixed",
+            "The members of this space are fixed.",
+        )
+        .into());
     }
     let me = acting.user_code().to_owned();
     let entries = member_entries(conn, id)?;
@@ -558,8 +568,8 @@ pub fn update_thread(
     name: Option<&str>,
     body: Option<&str>,
 ) -> EngineResult<()> {
-    let row = Thread::find(conn, thread)?
-        .ok_or_else(|| UserError::ThreadNotFound(thread.to_string()))?;
+    let row =
+        Thread::find(conn, thread)?.ok_or_else(|| UserError::ThreadNotFound(thread.to_string()))?;
     let space = match enter_as_member(conn, acting, row.space_id) {
         Err(crate::EngineError::User(UserError::SpaceNotFound(_))) => {
             return Err(UserError::ThreadNotFound(thread.to_string()).into())

@@ -95,7 +95,9 @@ pub fn create_template(
     let name = store::check_name("name", name)?;
     let members = member_entries(conn, space)?
         .into_iter()
-        .filter(|m| !crate::users::is_guest(conn, &m.code).unwrap_or(false) || m.entity_type != super::USER)
+        .filter(|m| {
+            !crate::users::is_guest(conn, &m.code).unwrap_or(false) || m.entity_type != super::USER
+        })
         .map(MemberEntry::from)
         .collect();
     let threads = Thread::of_space(conn, space)?
@@ -161,10 +163,7 @@ pub fn create_from_template(
         .optional())?;
     let template = row.ok_or_else(|| template_not_found(id))?;
     let settings = template.settings()?;
-    let mut threads = settings
-        .threads
-        .into_iter()
-        .map(|t| (t.name, t.body));
+    let mut threads = settings.threads.into_iter().map(|t| (t.name, t.body));
     let first_thread = threads.next();
     store::create_space(
         conn,

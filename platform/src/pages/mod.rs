@@ -109,7 +109,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Issue 13, spaces part: the spaces list, a space, its settings.
         .route("/spaces", web::get().to(spaces::list_page))
         .route("/spaces/{id}", web::get().to(spaces::space_page))
-        .route("/spaces/{id}/settings", web::get().to(spaces::settings_page));
+        .route(
+            "/spaces/{id}/settings",
+            web::get().to(spaces::settings_page),
+        );
 }
 
 /// What every page's layout needs.

@@ -176,7 +176,11 @@ struct SpaceData {
 
 /// The user's page acting context for space `id`: through the space's guest path when it is a
 /// guest space (pages of guest spaces act as the guest-path API does).
-fn acting_for(conn: &mut kumiki_engine::db::DbConn, base: ActingContext, id: i64) -> Result<ActingContext, ApiError> {
+fn acting_for(
+    conn: &mut kumiki_engine::db::DbConn,
+    base: ActingContext,
+    id: i64,
+) -> Result<ActingContext, ApiError> {
     let guest = Space::find(conn, id)?.filter(|s| s.is_guest).map(|s| s.id);
     Ok(base.through_guest_space(guest))
 }

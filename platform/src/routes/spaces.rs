@@ -180,10 +180,12 @@ fn parse_members(p: &Params, key: &str) -> Result<Vec<MemberEntry>, ApiError> {
     for (i, m) in list.iter().enumerate() {
         let entity = m.get("entity");
         let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-        let kind = text(entity.and_then(|e| e.get("type")))
-            .ok_or_else(|| ApiError::invalid(&format!("{key}[{i}].entity.type"), "Required field."))?;
-        let code = text(entity.and_then(|e| e.get("code")))
-            .ok_or_else(|| ApiError::invalid(&format!("{key}[{i}].entity.code"), "Required field."))?;
+        let kind = text(entity.and_then(|e| e.get("type"))).ok_or_else(|| {
+            ApiError::invalid(&format!("{key}[{i}].entity.type"), "Required field.")
+        })?;
+        let code = text(entity.and_then(|e| e.get("code"))).ok_or_else(|| {
+            ApiError::invalid(&format!("{key}[{i}].entity.code"), "Required field.")
+        })?;
         let flag = |name: &str| -> Result<bool, ApiError> {
             match m.get(name) {
                 None | Some(Value::Null) => Ok(false),
