@@ -44,6 +44,8 @@ mod security_rights;
 mod security_rss;
 mod security_scripts;
 mod security_xss;
+// Issue 13, spaces part.
+mod spaces;
 mod ui_api;
 mod views_settings;
 // Issue 13, guests.

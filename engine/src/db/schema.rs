@@ -476,3 +476,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+// Space templates (issue 13, spaces part; migration 2026-12-06-000010_space_templates).
+diesel::table! {
+    space_templates (id) {
+        id -> BigInt,
+        name -> Text,
+        settings -> Text,
+        creator -> Text,
+        created_at -> BigInt,
+    }
+}

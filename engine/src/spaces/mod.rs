@@ -15,6 +15,10 @@
 
 pub mod html;
 pub mod reads;
+// Issue 13, spaces part: the space use cases, templates, apps in spaces.
+pub mod apps;
+pub mod store;
+pub mod templates;
 
 use diesel::prelude::*;
 use serde::Serialize;

@@ -28,6 +28,8 @@ mod review;
 mod scripts;
 mod search;
 pub mod session;
+// Issue 13, spaces part.
+mod spaces;
 mod views_settings;
 // Issue 13, notify: the bell page and the app's notification settings.
 mod notifications;
@@ -121,6 +123,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/apps/{id}/records/{rid}/edit",
             web::get().to(records::edit),
+        )
+        // Issue 13, spaces part: the spaces list, a space, its settings.
+        .route("/spaces", web::get().to(spaces::list_page))
+        .route("/spaces/{id}", web::get().to(spaces::space_page))
+        .route(
+            "/spaces/{id}/settings",
+            web::get().to(spaces::settings_page),
         );
 }
 

@@ -125,10 +125,18 @@ pub fn create_app(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         ));
     }
     let space = p.opt_i64("space")?;
-    if space.is_some() {
-        return Err(ApiError::invalid("space", "Spaces are not available yet."));
-    }
-    let (id, revision) = apps::create_app_as(call.conn, call.acting, AppDefinition::new(&name))?;
+    let thread = p.opt_i64("thread")?;
+    let (id, revision) = match space {
+        // In a space: its members (or admins, by the space's createApp) within the server's policy.
+        Some(space) => kumiki_engine::spaces::apps::create_app_in_space(
+            call.conn,
+            call.acting,
+            AppDefinition::new(&name),
+            space,
+            thread,
+        )?,
+        None => apps::create_app_as(call.conn, call.acting, AppDefinition::new(&name))?,
+    };
     Ok(json!({"app": id.0.to_string(), "revision": revision.to_string()}))
 }
 

@@ -30,6 +30,8 @@ mod script_api;
 mod scripts;
 mod search;
 mod session;
+// Issue 13, spaces part.
+mod spaces;
 mod ui_api;
 // Issue 13, notify: the bell and the per-app notification settings.
 mod notifications;
@@ -562,6 +564,23 @@ pub fn dispatch(
         ("PUT", true, "app/notifications/perRecord") => notifications::update_per_record(call, &p),
         ("GET", _, "app/notifications/reminder") => notifications::get_reminder(call, &p, preview),
         ("PUT", true, "app/notifications/reminder") => notifications::update_reminder(call, &p),
+        // Issue 13, spaces part: kintone's space calls and Kumiki's own under /api/.
+        ("GET", false, "space") => spaces::get_space(call, &p),
+        ("PUT", false, "space") => spaces::update_space(call, &p),
+        ("DELETE", false, "space") => spaces::delete_space(call, &p),
+        ("PUT", false, "space/body") => spaces::update_body(call, &p),
+        ("GET", false, "space/members") => spaces::get_members(call, &p),
+        ("PUT", false, "space/members") => spaces::update_members(call, &p),
+        ("POST", false, "space/thread") => spaces::add_thread(call, &p),
+        ("PUT", false, "space/thread") => spaces::update_thread(call, &p),
+        ("POST", false, "template/space") => spaces::add_from_template(call, &p),
+        ("POST", false, "app/move") => spaces::move_app(call, &p),
+        ("GET", false, "kumiki/spaces") => spaces::list_spaces(call, &p),
+        ("POST", false, "kumiki/space") => spaces::create_space(call, &p),
+        ("GET", false, "kumiki/space/templates") => spaces::list_templates(call, &p),
+        ("POST", false, "kumiki/space/template") => spaces::create_template(call, &p),
+        ("POST", false, "kumiki/space/join") => spaces::join(call, &p),
+        ("POST", false, "kumiki/space/leave") => spaces::leave(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
