@@ -419,3 +419,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_posts,
     thread_reads,
 );
+
+// Issue 13, threads part: files attached to thread posts (migration 2026-12-06-000020).
+diesel::table! {
+    thread_post_files (file_key) {
+        file_key -> Text,
+        post_id -> BigInt,
+        thread_id -> BigInt,
+        space_id -> BigInt,
+    }
+}

@@ -28,6 +28,8 @@ mod script_api;
 mod scripts;
 mod search;
 mod session;
+// Issue 13, threads part.
+mod threads;
 mod ui_api;
 
 use actix_web::http::Method;
@@ -67,6 +69,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
+        // Issue 13, threads part: Kumiki's `/api` calls through a guest space's path.
+        .route(
+            "/k/guest/{space}/api/{api:.*}.json",
+            web::route().to(kintone_endpoint),
+        )
         // `GET /api/search` (as the issue names it) answers exactly like `/api/search.json`.
         .route("/api/{api:search}", web::route().to(kintone_endpoint))
         .route(
@@ -254,7 +261,9 @@ async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let method = effective_method(&req);
     let name = req.match_info().get("api").unwrap_or_default();
-    let api = if req.path().starts_with("/api/") {
+    // `/k/guest/<space>/api/...` (issue 13, threads part) is Kumiki's `/api` through a guest path.
+    let kumiki_guest = req.path().starts_with("/k/guest/") && !req.path().contains("/v1/");
+    let api = if req.path().starts_with("/api/") || kumiki_guest {
         format!("kumiki/{name}")
     } else {
         name.to_owned()
@@ -509,6 +518,15 @@ pub fn dispatch(
         ("GET", false, "kumiki/records/bulk_check") => record_tools::check(call, &p),
         ("POST", false, "kumiki/records/bulk_update") => record_tools::bulk_update(call, &p),
         ("POST", false, "kumiki/records/bulk_delete") => record_tools::bulk_delete(call, &p),
+        // Issue 13, threads part.
+        ("POST", false, "space/thread/comment") => threads::add_comment(call, &p, false),
+        ("POST", false, "kumiki/space/thread/comment") => threads::add_comment(call, &p, true),
+        ("PUT", false, "kumiki/space/thread/comment") => threads::edit_comment(call, &p),
+        ("DELETE", false, "kumiki/space/thread/comment") => threads::delete_comment(call, &p),
+        ("GET", false, "kumiki/space/thread/comments") => threads::list_comments(call, &p),
+        ("POST", false, "kumiki/space/thread/read") => threads::mark_read(call, &p),
+        ("GET", false, "kumiki/space/thread/readers") => threads::readers(call, &p),
+        ("GET", false, "kumiki/spaces/unread") => threads::unread(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
