@@ -44,5 +44,7 @@ mod security_rights;
 mod security_rss;
 mod security_scripts;
 mod security_xss;
+// Issue 13, threads part.
+mod threads;
 mod ui_api;
 mod views_settings;

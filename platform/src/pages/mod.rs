@@ -25,6 +25,8 @@ mod review;
 mod scripts;
 mod search;
 pub mod session;
+// Issue 13, threads part.
+mod threads;
 mod views_settings;
 
 use actix_web::http::StatusCode;
@@ -103,7 +105,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/apps/{id}/records/{rid}/edit",
             web::get().to(records::edit),
-        );
+        )
+        // Issue 13, threads part.
+        .route("/spaces/{id}/threads/{tid}", web::get().to(threads::page));
 }
 
 /// What every page's layout needs.
