@@ -174,7 +174,7 @@ fn load(conn: &mut DbConn, scale: f64) -> Result<Loaded> {
     let mut rows = Vec::with_capacity(10_000);
     let mut last_of: Vec<i64> = vec![0; usize::try_from(big_thread + 1)?];
     let mut next_id = 1;
-    let mut flush = |conn: &mut DbConn, rows: &mut Vec<String>| -> Result<()> {
+    let flush = |conn: &mut DbConn, rows: &mut Vec<String>| -> Result<()> {
         bulk(
             conn,
             "thread_posts",
@@ -279,11 +279,7 @@ fn load(conn: &mut DbConn, scale: f64) -> Result<Loaded> {
         "thread_id, user_code, last_read_post, read_at",
         &reads,
     )?;
-    if conn.dialect() == kumiki_engine::db::Dialect::Sqlite {
-        exec(conn, "ANALYZE")?;
-    } else {
-        exec(conn, "ANALYZE")?;
-    }
+    exec(conn, "ANALYZE")?;
     println!(
         "loaded {} posts (a year of {POSTS_PER_MONTH}/month × {scale}) + a {BIG_THREAD_POSTS}-post thread, {USERS} users, {} threads in {:.1} s",
         year,
