@@ -46,6 +46,8 @@ mod security_scripts;
 mod security_xss;
 // Issue 13, spaces part.
 mod spaces;
+// Issue 13, threads part.
+mod threads;
 mod ui_api;
 mod views_settings;
 // Issue 13, guests.

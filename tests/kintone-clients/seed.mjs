@@ -111,6 +111,8 @@ const apps = {
 };
 
 const fixture = { baseUrl, admin, users: { alice }, apps: {} };
+// Issue 13, threads part: where the database is, for tests that seed rows no API creates yet.
+fixture.db = { dataDir, databaseUrl };
 
 kumiki("user", "add", alice.username, "--password", alice.password);
 

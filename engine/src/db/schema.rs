@@ -484,5 +484,12 @@ diesel::table! {
         settings -> Text,
         creator -> Text,
         created_at -> BigInt,
+// Issue 13, threads part: files attached to thread posts (migration 2026-12-06-000020).
+diesel::table! {
+    thread_post_files (file_key) {
+        file_key -> Text,
+        post_id -> BigInt,
+        thread_id -> BigInt,
+        space_id -> BigInt,
     }
 }

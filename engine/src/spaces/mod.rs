@@ -14,6 +14,8 @@
 //! `ActingContext::enter_space`, which also applies the guest-space path rule.
 
 pub mod html;
+// Issue 13, threads part: posts, replies, mentions.
+pub mod posts;
 pub mod reads;
 // Issue 13, spaces part: the space use cases, templates, apps in spaces.
 pub mod apps;

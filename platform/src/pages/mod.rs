@@ -30,6 +30,8 @@ mod search;
 pub mod session;
 // Issue 13, spaces part.
 mod spaces;
+// Issue 13, threads part.
+mod threads;
 mod views_settings;
 // Issue 13, notify: the bell page and the app's notification settings.
 mod notifications;
@@ -130,7 +132,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/spaces/{id}/settings",
             web::get().to(spaces::settings_page),
-        );
+        )
+        // Issue 13, threads part.
+        .route("/spaces/{id}/threads/{tid}", web::get().to(threads::page));
 }
 
 /// What every page's layout needs.

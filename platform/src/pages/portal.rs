@@ -104,7 +104,8 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
             title: i18n::t(lang, "portal.title"),
             data: &data,
             page_data: Value::Null,
-            scripts: vec!["portal.js"],
+            // threads_unread.js: issue 13, threads part.
+            scripts: vec!["portal.js", "threads_unread.js"],
         },
     )
 }

@@ -1,6 +1,7 @@
 //! `file.json`: multipart upload (returns a `fileKey`) and download (the exact stored bytes).
 //! A download of a file attached to a record needs the view right on its app; an upload that is not
-//! attached yet can be fetched only by whoever uploaded it.
+//! attached yet can be fetched only by whoever uploaded it; one attached to a thread post by whoever
+//! may enter the post's space.
 //!
 //! Uploads authenticate before a byte of the body is read (an anonymous client gets its 401 with the
 //! body unread), and stream into a temporary file with the size limit counted as they go, so an
@@ -211,10 +212,20 @@ async fn download(
                     }
                 }
             }
-            None if meta.uploaded_by != caller.principal.acting_user() => {
-                return Err(UserError::FileNotFound(key).into());
-            }
-            None => {}
+            // Issue 13, threads part: a file attached to a thread post is downloaded by whoever may
+            // enter the post's space through this path (the uploader too only while they may).
+            None => match kumiki_engine::spaces::posts::space_of_post_file(&mut conn, &key)? {
+                Some(post_space) => {
+                    let acting = caller.api_acting(space);
+                    if acting.enter_space(&mut conn, post_space).is_err() {
+                        return Err(UserError::FileNotFound(key).into());
+                    }
+                }
+                None if meta.uploaded_by != caller.principal.acting_user() => {
+                    return Err(UserError::FileNotFound(key).into());
+                }
+                None => {}
+            },
         }
         let path = state.files.path_of(&meta.storage_path);
         Ok((meta, path))

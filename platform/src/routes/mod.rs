@@ -32,6 +32,8 @@ mod search;
 mod session;
 // Issue 13, spaces part.
 mod spaces;
+// Issue 13, threads part.
+mod threads;
 mod ui_api;
 // Issue 13, notify: the bell and the per-app notification settings.
 mod notifications;
@@ -82,6 +84,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
+        // Issue 13, threads part: Kumiki's `/api` calls through a guest space's path.
+        .route(
+            "/k/guest/{space}/api/{api:.*}.json",
+            web::route().to(kintone_endpoint),
+        )
         // `GET /api/search` (as the issue names it) answers exactly like `/api/search.json`.
         .route("/api/{api:search}", web::route().to(kintone_endpoint))
         .route(
@@ -278,7 +285,9 @@ async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let method = effective_method(&req);
     let name = req.match_info().get("api").unwrap_or_default();
-    let api = if req.path().starts_with("/api/") {
+    // `/k/guest/<space>/api/...` (issue 13, threads part) is Kumiki's `/api` through a guest path.
+    let kumiki_guest = req.path().starts_with("/k/guest/") && !req.path().contains("/v1/");
+    let api = if req.path().starts_with("/api/") || kumiki_guest {
         format!("kumiki/{name}")
     } else {
         name.to_owned()
@@ -581,6 +590,15 @@ pub fn dispatch(
         ("POST", false, "kumiki/space/template") => spaces::create_template(call, &p),
         ("POST", false, "kumiki/space/join") => spaces::join(call, &p),
         ("POST", false, "kumiki/space/leave") => spaces::leave(call, &p),
+        // Issue 13, threads part.
+        ("POST", false, "space/thread/comment") => threads::add_comment(call, &p, false),
+        ("POST", false, "kumiki/space/thread/comment") => threads::add_comment(call, &p, true),
+        ("PUT", false, "kumiki/space/thread/comment") => threads::edit_comment(call, &p),
+        ("DELETE", false, "kumiki/space/thread/comment") => threads::delete_comment(call, &p),
+        ("GET", false, "kumiki/space/thread/comments") => threads::list_comments(call, &p),
+        ("POST", false, "kumiki/space/thread/read") => threads::mark_read(call, &p),
+        ("GET", false, "kumiki/space/thread/readers") => threads::readers(call, &p),
+        ("GET", false, "kumiki/spaces/unread") => threads::unread(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -1,0 +1,2 @@
+DROP INDEX thread_posts_by_parent;
+DROP TABLE thread_post_files;
