@@ -484,6 +484,9 @@ diesel::table! {
         settings -> Text,
         creator -> Text,
         created_at -> BigInt,
+    }
+}
+
 // Issue 13, threads part: files attached to thread posts (migration 2026-12-06-000020).
 diesel::table! {
     thread_post_files (file_key) {
