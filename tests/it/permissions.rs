@@ -595,6 +595,63 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/app/webhook/test",
             json!({"app": app, "id": 1}),
         ),
+        // Issue 13, spaces and threads: none of them reaches the roster's records.
+        ("GET", "space", json!({"id": 1})),
+        ("PUT", "space", json!({"id": 1, "name": "x"})),
+        ("DELETE", "space", json!({"id": 1})),
+        ("PUT", "space/body", json!({"id": 1, "body": "x"})),
+        ("GET", "space/members", json!({"id": 1})),
+        (
+            "PUT",
+            "space/members",
+            json!({"id": 1, "members": [{"entity": {"type": "USER", "code": "m1"}, "isAdmin": true}]}),
+        ),
+        ("POST", "space/thread", json!({"space": 1, "name": "x"})),
+        ("PUT", "space/thread", json!({"id": 1, "name": "x"})),
+        (
+            "POST",
+            "template/space",
+            json!({"id": 1, "name": "x", "members": []}),
+        ),
+        ("POST", "app/move", json!({"app": app, "space": 1})),
+        ("GET", "kumiki/spaces", json!({})),
+        ("POST", "kumiki/space", json!({"name": "x"})),
+        ("GET", "kumiki/space/templates", json!({})),
+        (
+            "POST",
+            "kumiki/space/template",
+            json!({"space": 1, "name": "x"}),
+        ),
+        ("POST", "kumiki/space/join", json!({"id": 1})),
+        ("POST", "kumiki/space/leave", json!({"id": 1})),
+        (
+            "POST",
+            "space/thread/comment",
+            json!({"space": 1, "thread": 1, "comment": {"text": "x"}}),
+        ),
+        (
+            "POST",
+            "kumiki/space/thread/comment",
+            json!({"space": 1, "thread": 1, "comment": {"text": "x"}}),
+        ),
+        (
+            "PUT",
+            "kumiki/space/thread/comment",
+            json!({"id": 1, "comment": {"text": "x"}}),
+        ),
+        ("DELETE", "kumiki/space/thread/comment", json!({"id": 1})),
+        (
+            "GET",
+            "kumiki/space/thread/comments",
+            json!({"space": 1, "thread": 1}),
+        ),
+        (
+            "POST",
+            "kumiki/space/thread/read",
+            json!({"space": 1, "thread": 1, "post": 1}),
+        ),
+        ("GET", "kumiki/space/thread/readers", json!({"post": 1})),
+        ("GET", "kumiki/spaces/unread", json!({})),
     ]
 }
 

@@ -340,6 +340,12 @@ const TRIPLE_STASH_ALLOWED: &[(&str, &str)] = &[
     // platform/src/pages/search/snippet.rs safe_snippet, which re-escapes everything but balanced
     // <mark> (stored_payloads_never_become_active_content_on_any_page searches payloads).
     ("search.hbs", "snippet_html"),
+    // Issue 13: a space's body and a thread's body are rich text, sanitised by
+    // `spaces::html::sanitize` (ammonia: no scripts, event handlers or javascript: URLs) when
+    // stored and again when the page is rendered (platform/src/pages/{spaces,threads}.rs).
+    ("space.hbs", "body"),
+    ("space_settings.hbs", "body"),
+    ("threads.hbs", "thread_body"),
 ];
 
 #[test]

@@ -156,7 +156,7 @@ struct MemberRow {
 struct SpaceData {
     id: i64,
     name: String,
-    /// Sanitised by the engine (`spaces::html::sanitize`) when it was stored.
+    /// Sanitised when stored and again here (`spaces::html::sanitize`): the template prints it raw.
     body: String,
     is_private: bool,
     is_guest: bool,
@@ -211,7 +211,7 @@ fn load_space(state: &AppState, user: &SessionUser, id: i64) -> Result<SpaceData
     Ok(SpaceData {
         id: s.id,
         name: s.name.clone(),
-        body: s.body.clone(),
+        body: kumiki_engine::spaces::html::sanitize(&s.body),
         is_private: s.is_private,
         is_guest: s.is_guest,
         use_multi_thread: s.use_multi_thread,

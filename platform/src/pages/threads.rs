@@ -80,7 +80,7 @@ pub async fn page(
         space_name: space.name.clone(),
         thread_id: thread.id,
         thread_name: thread.name.clone(),
-        thread_body: thread.body.clone(),
+        thread_body: kumiki_engine::spaces::html::sanitize(&thread.body),
     };
     page_for(
         &state,
