@@ -77,6 +77,14 @@ pub mod action {
     /// An upload went through the virus scanner (`detail.verdict`: clean, infected or failed).
     pub const FILE_SCAN: &str = "file.scan";
 
+    // Issue 13 (mail).
+    /// A user changed their notification mail choice or address.
+    pub const MAIL_PREFERENCES_UPDATE: &str = "mail.preferences.update";
+    /// An administrator set a user's mail address.
+    pub const MAIL_ADDRESS_UPDATE: &str = "mail.address.update";
+    /// An administrator sent a test mail (`detail.sent`, `detail.error`).
+    pub const MAIL_TEST: &str = "mail.test";
+
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
         SIGN_IN,
@@ -115,6 +123,10 @@ pub mod action {
         SECURITY_SETTINGS_UPDATE,
         ALLOWLIST_UPDATE,
         FILE_SCAN,
+        // Issue 13 (mail).
+        MAIL_PREFERENCES_UPDATE,
+        MAIL_ADDRESS_UPDATE,
+        MAIL_TEST,
     ];
 }
 

@@ -11,6 +11,8 @@ pub mod db;
 pub mod error;
 pub mod fields;
 pub mod jobs;
+// Issue 13 (mail): e-mail delivery of notifications.
+pub mod mail;
 pub mod mfa;
 pub mod netlist;
 pub mod notifications;

@@ -12,6 +12,8 @@ pub mod error;
 pub mod examples;
 pub mod i18n;
 pub mod jobs_runner;
+// Issue 13 (mail): notification mail through SMTP.
+pub mod mail;
 pub mod pages;
 pub mod params;
 pub mod request_id;

@@ -56,6 +56,19 @@ pub struct Settings {
     /// The Unix socket of a ClamAV daemon (`clamd`): when set, every upload is scanned before it is
     /// accepted, and refused when infected or when the scan fails (fail closed).
     pub clamd_socket: Option<PathBuf>,
+    // Issue 13 (mail): e-mail delivery of notifications (docs/notifications-mail.md).
+    /// The server's external base URL (`https://kumiki.example.jp`), for links in mails and other
+    /// messages that leave the server; None: links are paths only.
+    pub public_url: Option<String>,
+    /// The SMTP server (`smtps://host:465`, `smtp://host:587?tls=required` for STARTTLS, plain
+    /// `smtp://host:25` for a local relay; see `crate::mail`); None: mail is off.
+    pub smtp_url: Option<String>,
+    /// The sender address of mails (`Kumiki <kumiki@example.jp>`).
+    pub smtp_from: Option<String>,
+    /// The SMTP password, when not in the URL.
+    pub smtp_password: Option<String>,
+    /// How long one SMTP conversation may take.
+    pub smtp_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -81,6 +94,11 @@ impl Default for Settings {
             search_dictionary: kumiki_search::morph::DictionarySetting::Auto,
             extractor: None,
             clamd_socket: None,
+            public_url: None,
+            smtp_url: None,
+            smtp_from: None,
+            smtp_password: None,
+            smtp_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -136,6 +154,7 @@ impl Settings {
         if self.max_inflight_body_bytes < self.max_body_bytes {
             return Err("the in-flight body budget must be at least the body limit".into());
         }
+        crate::mail::validate(self)?;
         Ok(())
     }
 }

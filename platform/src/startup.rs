@@ -76,7 +76,10 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&scripts),
         settings.default_timezone,
     ));
+    // Issue 13 (mail).
+    let mail = Arc::new(crate::mail::MailService::start(Arc::clone(&db), settings)?);
     let state = AppState {
+        mail,
         script_schedule,
         scripts,
         db,

@@ -29,6 +29,8 @@ pub struct AppState {
     pub allowlist: Arc<crate::edge::AllowlistCache>,
     /// Memory that API request bodies may take at once (`crate::body_budget`).
     pub body_budget: Arc<crate::body_budget::BodyBudget>,
+    /// Issue 13 (mail): notification mail (`crate::mail`); off without `--smtp-url`.
+    pub mail: Arc<crate::mail::MailService>,
 }
 
 impl AppState {

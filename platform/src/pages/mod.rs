@@ -15,6 +15,8 @@ mod assets;
 mod designer;
 mod general_settings;
 mod guide;
+// Issue 13 (mail).
+mod mail;
 mod managed_app;
 mod permissions;
 mod portal;
@@ -96,6 +98,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/search", web::get().to(admin_search::page))
         .route("/admin/app-creation", web::get().to(admin_apps::page))
         .route("/admin/allowlist", web::get().to(admin_allowlist::page))
+        // Issue 13 (mail).
+        .route("/account/notifications", web::get().to(mail::account_page))
+        .route("/admin/mail", web::get().to(mail::admin_page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))

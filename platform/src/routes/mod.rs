@@ -5,6 +5,8 @@
 
 mod acl;
 mod allowlist;
+// Issue 13 (mail).
+mod mail;
 mod app_creation;
 mod app_settings;
 mod apps;
@@ -64,6 +66,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/app/diagram.svg",
             web::post().to(process_preview::preview_endpoint),
+        )
+        // Issue 13 (mail): the test mail talks to SMTP outside a database transaction.
+        .route(
+            "/api/admin/mail/test.json",
+            web::post().to(mail::test_endpoint),
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
@@ -509,6 +516,11 @@ pub fn dispatch(
         ("GET", false, "kumiki/records/bulk_check") => record_tools::check(call, &p),
         ("POST", false, "kumiki/records/bulk_update") => record_tools::bulk_update(call, &p),
         ("POST", false, "kumiki/records/bulk_delete") => record_tools::bulk_delete(call, &p),
+        // Issue 13 (mail).
+        ("GET", false, "kumiki/account/notifications") => mail::get_preferences(call, &p),
+        ("PUT", false, "kumiki/account/notifications") => mail::put_preferences(call, &p),
+        ("GET", false, "kumiki/admin/mail") => mail::admin_get(call, &p),
+        ("PUT", false, "kumiki/admin/mail/address") => mail::admin_set_address(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
