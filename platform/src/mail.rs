@@ -163,10 +163,7 @@ fn server_of(url: &str) -> String {
     let authority = rest.split(['/', '?']).next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let tls = url.contains("tls=required");
-    format!(
-        "{scheme}://{host}{}",
-        if tls { " (STARTTLS)" } else { "" }
-    )
+    format!("{scheme}://{host}{}", if tls { " (STARTTLS)" } else { "" })
 }
 
 /// Mail: the sender and the runner of deliveries; stops with the last `AppState`.
@@ -179,10 +176,16 @@ pub struct MailService {
 impl MailService {
     /// Starts delivering when SMTP is configured.
     pub fn start(db: Arc<Database>, settings: &Settings) -> anyhow::Result<MailService> {
-        let mailer = Mailer::new(settings).map_err(anyhow::Error::msg)?.map(Arc::new);
+        let mailer = Mailer::new(settings)
+            .map_err(anyhow::Error::msg)?
+            .map(Arc::new);
         let status = MailStatus {
             enabled: mailer.is_some(),
-            server: settings.smtp_url.as_deref().map(server_of).unwrap_or_default(),
+            server: settings
+                .smtp_url
+                .as_deref()
+                .map(server_of)
+                .unwrap_or_default(),
             from: settings.smtp_from.clone().unwrap_or_default(),
             public_url: settings.public_url.clone().unwrap_or_default(),
             timeout_secs: settings.smtp_timeout.as_secs(),
@@ -289,7 +292,11 @@ fn plan(db: &Database, tz: chrono_tz::Tz) -> EngineResult<()> {
 
 impl MailJobs {
     fn deliver(&self, db: &Database, job: &Job, owner: &str) -> EngineResult<Outcome> {
-        let id = job.payload.get("delivery").and_then(|v| v.as_i64()).unwrap_or(0);
+        let id = job
+            .payload
+            .get("delivery")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
         let mut conn = db.conn()?;
         let Some(delivery) = mail::delivery(&mut conn, id)? else {
             return finish(&mut conn, job, owner, None);
@@ -409,9 +416,18 @@ mod tests {
 
     #[test]
     fn the_server_is_shown_without_credentials() {
-        assert_eq!(server_of("smtp://u:secret@mail.example.jp:587?tls=required"), "smtp://mail.example.jp:587 (STARTTLS)");
-        assert_eq!(server_of("smtps://mail.example.jp"), "smtps://mail.example.jp");
-        assert_eq!(url_user("smtp://u:secret@mail.example.jp:587").as_deref(), Some("u"));
+        assert_eq!(
+            server_of("smtp://u:secret@mail.example.jp:587?tls=required"),
+            "smtp://mail.example.jp:587 (STARTTLS)"
+        );
+        assert_eq!(
+            server_of("smtps://mail.example.jp"),
+            "smtps://mail.example.jp"
+        );
+        assert_eq!(
+            url_user("smtp://u:secret@mail.example.jp:587").as_deref(),
+            Some("u")
+        );
         assert_eq!(url_user("smtp://mail.example.jp:587"), None);
     }
 }

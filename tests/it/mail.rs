@@ -80,7 +80,12 @@ impl Sink {
     }
 
     /// Waits until `pred` holds for the received messages; returns them.
-    pub fn wait_until(&self, what: &str, limit: Duration, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub fn wait_until(
+        &self,
+        what: &str,
+        limit: Duration,
+        pred: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let started = Instant::now();
         loop {
             let got = self.messages();
@@ -214,27 +219,55 @@ fn each_and_digest_arrive_and_none_sends_nothing() {
     let alice = add_user(&app, "alice");
     let bob = add_user(&app, "bob");
     let carol = add_user(&app, "carol");
-    let got = prefer(&app, &alice, json!({"mode": "each", "email": "alice@example.jp"}));
+    let got = prefer(
+        &app,
+        &alice,
+        json!({"mode": "each", "email": "alice@example.jp"}),
+    );
     assert_eq!(got["mode"], "each");
     assert_eq!(got["address"], "alice@example.jp");
     assert_eq!(got["mailEnabled"], true);
-    prefer(&app, &bob, json!({"mode": "digest", "digestHour": 8, "email": "bob@example.jp"}));
-    prefer(&app, &carol, json!({"mode": "none", "email": "carol@example.jp"}));
+    prefer(
+        &app,
+        &bob,
+        json!({"mode": "digest", "digestHour": 8, "email": "bob@example.jp"}),
+    );
+    prefer(
+        &app,
+        &carol,
+        json!({"mode": "none", "email": "carol@example.jp"}),
+    );
     // Saved and read back.
-    let (_, b) = app.with_auth(bob.clone()).get("/api/account/notifications.json");
-    assert_eq!((b["mode"].as_str(), b["digestHour"].as_i64()), (Some("digest"), Some(8)));
+    let (_, b) = app
+        .with_auth(bob.clone())
+        .get("/api/account/notifications.json");
+    assert_eq!(
+        (b["mode"].as_str(), b["digestHour"].as_i64()),
+        (Some("digest"), Some(8))
+    );
 
     // The planner starts at the newest notification when it first runs; give it a moment.
     std::thread::sleep(Duration::from_millis(1500));
     let db = db_of(&app.database_url);
     let mut conn = db.conn().unwrap();
-    notify(&mut conn, &["alice", "bob", "carol"], &notice(1, "佐藤さんがあなたをメンションしました"));
-    notify(&mut conn, &["alice", "bob", "carol"], &notice(2, "Second notice"));
+    notify(
+        &mut conn,
+        &["alice", "bob", "carol"],
+        &notice(1, "佐藤さんがあなたをメンションしました"),
+    );
+    notify(
+        &mut conn,
+        &["alice", "bob", "carol"],
+        &notice(2, "Second notice"),
+    );
 
     let mails = sink.wait_until("alice's two mails", Duration::from_secs(30), |m| {
         m.iter().filter(|m| m["to"] == "alice@example.jp").count() >= 2
     });
-    let to_alice: Vec<&Value> = mails.iter().filter(|m| m["to"] == "alice@example.jp").collect();
+    let to_alice: Vec<&Value> = mails
+        .iter()
+        .filter(|m| m["to"] == "alice@example.jp")
+        .collect();
     let first = to_alice
         .iter()
         .find(|m| m["subject"] == "[Kumiki] 佐藤さんがあなたをメンションしました")
@@ -243,13 +276,23 @@ fn each_and_digest_arrive_and_none_sends_nothing() {
     assert_eq!(first["from"], FROM);
     let body = first["body"].as_str().unwrap();
     assert!(body.contains("本文 1"), "{body}");
-    assert!(body.contains("https://kumiki.example.jp/k/#/space/1/thread/1"), "{body}");
-    assert!(body.contains("https://kumiki.example.jp/account/notifications"), "{body}");
-    assert!(to_alice.iter().any(|m| m["subject"] == "[Kumiki] Second notice"));
+    assert!(
+        body.contains("https://kumiki.example.jp/k/#/space/1/thread/1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("https://kumiki.example.jp/account/notifications"),
+        "{body}"
+    );
+    assert!(to_alice
+        .iter()
+        .any(|m| m["subject"] == "[Kumiki] Second notice"));
 
     // Bob's digest: one row for both notifications, due at 08:00 Tokyo time.
     let d = wait_deliveries(&app, "bob's digest", |d| {
-        d.iter().any(|d| d["userCode"] == "bob" && d["notificationIds"].as_str().unwrap_or("").contains(','))
+        d.iter().any(|d| {
+            d["userCode"] == "bob" && d["notificationIds"].as_str().unwrap_or("").contains(',')
+        })
     });
     let digest: Vec<&Value> = d.iter().filter(|d| d["userCode"] == "bob").collect();
     assert_eq!(digest.len(), 1, "one digest a day: {digest:#?}");
@@ -258,20 +301,36 @@ fn each_and_digest_arrive_and_none_sends_nothing() {
     assert_eq!(digest["state"], "pending");
     let send_at = digest["sendAt"].as_i64().unwrap();
     assert!(send_at > now() && send_at <= now() + 86_400 + 60);
-    assert_eq!((send_at + 9 * 3600) % 86_400, 8 * 3600, "08:00 in Asia/Tokyo");
-    assert!(sink.messages().iter().all(|m| m["to"] != "bob@example.jp"), "not before its hour");
+    assert_eq!(
+        (send_at + 9 * 3600) % 86_400,
+        8 * 3600,
+        "08:00 in Asia/Tokyo"
+    );
+    assert!(
+        sink.messages().iter().all(|m| m["to"] != "bob@example.jp"),
+        "not before its hour"
+    );
 
     // Its hour comes.
     due_now(&mut conn, digest["id"].as_i64().unwrap());
     let mails = sink.wait_until("bob's digest", Duration::from_secs(30), |m| {
         m.iter().any(|m| m["to"] == "bob@example.jp")
     });
-    let to_bob: Vec<&Value> = mails.iter().filter(|m| m["to"] == "bob@example.jp").collect();
+    let to_bob: Vec<&Value> = mails
+        .iter()
+        .filter(|m| m["to"] == "bob@example.jp")
+        .collect();
     assert_eq!(to_bob.len(), 1);
     assert_eq!(to_bob[0]["subject"], "[Kumiki] 通知のまとめ（2 件）");
     let body = to_bob[0]["body"].as_str().unwrap();
-    assert!(body.contains("佐藤さんがあなたをメンションしました") && body.contains("Second notice"), "{body}");
-    assert!(body.contains("https://kumiki.example.jp/k/#/space/1/thread/2"), "{body}");
+    assert!(
+        body.contains("佐藤さんがあなたをメンションしました") && body.contains("Second notice"),
+        "{body}"
+    );
+    assert!(
+        body.contains("https://kumiki.example.jp/k/#/space/1/thread/2"),
+        "{body}"
+    );
     assert_eq!(
         to_bob[0]["messageId"],
         format!("<kumiki-mail-{}@example.jp>", digest["id"])
@@ -280,13 +339,18 @@ fn each_and_digest_arrive_and_none_sends_nothing() {
     // Carol chose none: no delivery, no mail.
     std::thread::sleep(Duration::from_secs(2));
     assert!(deliveries(&app).iter().all(|d| d["userCode"] != "carol"));
-    assert!(sink.messages().iter().all(|m| m["to"] != "carol@example.jp"));
+    assert!(sink
+        .messages()
+        .iter()
+        .all(|m| m["to"] != "carol@example.jp"));
     // Every mail has the Message-ID of its delivery.
     let d = deliveries(&app);
     for m in sink.messages() {
         let id = d
             .iter()
-            .find(|d| format!("<kumiki-mail-{}@example.jp>", d["id"]) == m["messageId"].as_str().unwrap())
+            .find(|d| {
+                format!("<kumiki-mail-{}@example.jp>", d["id"]) == m["messageId"].as_str().unwrap()
+            })
             .unwrap_or_else(|| panic!("no delivery for {m}"));
         assert_eq!(id["state"], "sent");
         assert_eq!(id["toAddress"], m["to"]);
@@ -298,28 +362,48 @@ fn smtp_down_is_retried_until_it_is_up() {
     let port = free_port();
     let app = app_mailing(port);
     let alice = add_user(&app, "alice");
-    prefer(&app, &alice, json!({"mode": "each", "email": "alice@example.jp"}));
+    prefer(
+        &app,
+        &alice,
+        json!({"mode": "each", "email": "alice@example.jp"}),
+    );
     std::thread::sleep(Duration::from_millis(1500));
     let db = db_of(&app.database_url);
     let mut conn = db.conn().unwrap();
-    notify(&mut conn, &["alice"], &notice(1, "While the mail server was down"));
+    notify(
+        &mut conn,
+        &["alice"],
+        &notice(1, "While the mail server was down"),
+    );
 
     // The first attempt fails and is recorded; the job waits for its backoff (30 s).
     let d = wait_deliveries(&app, "a failed attempt", |d| {
-        d.first().is_some_and(|d| d["attempts"].as_i64() >= Some(1) && d["lastError"].is_string())
+        d.first()
+            .is_some_and(|d| d["attempts"].as_i64() >= Some(1) && d["lastError"].is_string())
     });
     assert_eq!(d[0]["state"], "pending", "{d:#?}");
     let id = d[0]["id"].as_i64().unwrap();
     let retry_at = queued_run_at(&mut conn, id);
-    assert!(retry_at >= now() + 20, "retried after a backoff, not at once");
+    assert!(
+        retry_at >= now() + 20,
+        "retried after a backoff, not at once"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start_on(port, dir.path(), 0.0);
     // The backoff passes.
     due_now(&mut conn, id);
-    let mails = sink.wait_until("the retried mail", Duration::from_secs(30), |m| !m.is_empty());
-    assert_eq!(mails[0]["subject"], "[Kumiki] While the mail server was down");
-    assert_eq!(mails[0]["messageId"], format!("<kumiki-mail-{id}@example.jp>"));
+    let mails = sink.wait_until("the retried mail", Duration::from_secs(30), |m| {
+        !m.is_empty()
+    });
+    assert_eq!(
+        mails[0]["subject"],
+        "[Kumiki] While the mail server was down"
+    );
+    assert_eq!(
+        mails[0]["messageId"],
+        format!("<kumiki-mail-{id}@example.jp>")
+    );
     let d = wait_deliveries(&app, "sent", |d| d[0]["state"] == "sent");
     assert_eq!(d[0]["attempts"], 2);
     std::thread::sleep(Duration::from_secs(2));
@@ -332,7 +416,9 @@ fn queued_run_at(conn: &mut DbConn, id: i64) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         run_at: i64,
     }
-    let sql = format!("SELECT run_at FROM jobs WHERE dedupe_key = 'mail.deliver:{id}' AND state = 'queued'");
+    let sql = format!(
+        "SELECT run_at FROM jobs WHERE dedupe_key = 'mail.deliver:{id}' AND state = 'queued'"
+    );
     let rows: Vec<Row> = match conn {
         DbConn::Sqlite(c) => diesel::sql_query(sql).load(&mut **c).unwrap(),
         DbConn::Postgres(c) => diesel::sql_query(sql).load(&mut **c).unwrap(),
@@ -348,7 +434,10 @@ fn preferences_refuse_bad_input_and_admin_calls_are_for_administrators() {
     let alice = add_user(&app, "alice");
     let as_alice = app.with_auth(alice.clone());
     let (_, b) = as_alice.get("/api/account/notifications.json");
-    assert_eq!(b, json!({"mode": "none", "digestHour": 8, "email": "", "address": "", "mailEnabled": true}));
+    assert_eq!(
+        b,
+        json!({"mode": "none", "digestHour": 8, "email": "", "address": "", "mailEnabled": true})
+    );
     for (body, field) in [
         (json!({"mode": "weekly"}), "mode"),
         (json!({"mode": "each", "email": "not an address"}), "email"),
@@ -368,19 +457,34 @@ fn preferences_refuse_bad_input_and_admin_calls_are_for_administrators() {
     assert_eq!((s, b["code"].as_str()), (403, Some("CB_NO02")));
     let (s, _) = as_alice.post("/api/admin/mail/test.json", json!({"to": "x@example.jp"}));
     assert_eq!(s, 403);
-    let (s, _) = as_alice.put("/api/admin/mail/address.json", json!({"code": "alice", "email": "a@example.jp"}));
+    let (s, _) = as_alice.put(
+        "/api/admin/mail/address.json",
+        json!({"code": "alice", "email": "a@example.jp"}),
+    );
     assert_eq!(s, 403);
 
     // An administrator sets alice's address; her choice is kept.
-    let (s, b) = app.put("/api/admin/mail/address.json", json!({"code": "alice", "email": "alice@example.jp"}));
+    let (s, b) = app.put(
+        "/api/admin/mail/address.json",
+        json!({"code": "alice", "email": "alice@example.jp"}),
+    );
     assert_eq!(s, 200, "{b}");
     let (_, b) = as_alice.get("/api/account/notifications.json");
-    assert_eq!((b["email"].as_str(), b["mode"].as_str()), (Some("alice@example.jp"), Some("none")));
-    let (s, _) = app.put("/api/admin/mail/address.json", json!({"code": "nobody", "email": "n@example.jp"}));
+    assert_eq!(
+        (b["email"].as_str(), b["mode"].as_str()),
+        (Some("alice@example.jp"), Some("none"))
+    );
+    let (s, _) = app.put(
+        "/api/admin/mail/address.json",
+        json!({"code": "nobody", "email": "n@example.jp"}),
+    );
     assert_eq!(s, 400);
 
     // The test mail goes out now, and is audited.
-    let (s, b) = app.post("/api/admin/mail/test.json", json!({"to": "admin@example.jp"}));
+    let (s, b) = app.post(
+        "/api/admin/mail/test.json",
+        json!({"to": "admin@example.jp"}),
+    );
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["sent"], true);
     let mails = sink.wait_until("the test mail", Duration::from_secs(20), |m| !m.is_empty());
@@ -388,17 +492,25 @@ fn preferences_refuse_bad_input_and_admin_calls_are_for_administrators() {
     assert_eq!(mails[0]["subject"], "[Kumiki] テストメール");
     let (s, b) = app.post("/api/admin/mail/test.json", json!({"to": "bad address"}));
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")));
-    let (s, b) = app.raw(reqwest::Method::POST, "/api/admin/mail/test.json", b"{".to_vec());
+    let (s, b) = app.raw(
+        reqwest::Method::POST,
+        "/api/admin/mail/test.json",
+        b"{".to_vec(),
+    );
     assert_eq!(s, 400, "{b}");
     let (_, b) = app.get("/api/audit.json?action=mail.test");
     let rows = b["entries"].as_array().cloned().unwrap_or_default();
     assert!(
-        rows.iter().any(|r| r.to_string().contains("admin@example.jp")),
+        rows.iter()
+            .any(|r| r.to_string().contains("admin@example.jp")),
         "audited: {b}"
     );
     let (_, b) = app.get("/api/admin/mail.json");
     assert_eq!(b["status"]["enabled"], true);
-    assert_eq!(b["status"]["server"], format!("smtp://127.0.0.1:{}", sink.port));
+    assert_eq!(
+        b["status"]["server"],
+        format!("smtp://127.0.0.1:{}", sink.port)
+    );
     assert_eq!(b["status"]["publicUrl"], PUBLIC_URL);
 }
 
@@ -406,7 +518,11 @@ fn preferences_refuse_bad_input_and_admin_calls_are_for_administrators() {
 fn without_smtp_mail_is_off() {
     let app = TestApp::spawn();
     let alice = add_user(&app, "alice");
-    let b = prefer(&app, &alice, json!({"mode": "each", "email": "alice@example.jp"}));
+    let b = prefer(
+        &app,
+        &alice,
+        json!({"mode": "each", "email": "alice@example.jp"}),
+    );
     assert_eq!(b["mailEnabled"], false);
     let db = db_of(&app.database_url);
     let mut conn = db.conn().unwrap();
@@ -415,6 +531,9 @@ fn without_smtp_mail_is_off() {
     let (_, b) = app.get("/api/admin/mail.json");
     assert_eq!(b["status"]["enabled"], false);
     assert_eq!(b["deliveries"], json!([]));
-    let (s, b) = app.post("/api/admin/mail/test.json", json!({"to": "admin@example.jp"}));
+    let (s, b) = app.post(
+        "/api/admin/mail/test.json",
+        json!({"to": "admin@example.jp"}),
+    );
     assert_eq!((s, b["code"].as_str()), (400, Some("CB_VA01")));
 }

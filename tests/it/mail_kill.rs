@@ -61,13 +61,23 @@ fn start(data: &std::path::Path, pg: Option<&PgDatabase>, smtp_port: u16) -> Ser
     let started = Instant::now();
     while reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).is_err() {
         assert!(started.elapsed() < Duration::from_secs(60), "no start");
-        assert!(server.child.try_wait().unwrap().is_none(), "the server exited at start");
+        assert!(
+            server.child.try_wait().unwrap().is_none(),
+            "the server exited at start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     server
 }
 
-fn call(port: u16, method: reqwest::Method, path: &str, user: &str, password: &str, body: Value) -> (u16, Value) {
+fn call(
+    port: u16,
+    method: reqwest::Method,
+    path: &str,
+    user: &str,
+    password: &str,
+    body: Value,
+) -> (u16, Value) {
     use base64::Engine as _;
     let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let resp = reqwest::blocking::Client::new()
@@ -121,12 +131,19 @@ fn a_sigkill_during_deliveries_loses_no_mail() {
     sink.wait_until("a few mails", Duration::from_secs(60), |m| m.len() >= 3);
     server.kill9();
     let before = sink.messages().len();
-    assert!(before < MAILS, "killed before the batch was done ({before})");
+    assert!(
+        before < MAILS,
+        "killed before the batch was done ({before})"
+    );
 
     let _server = start(data.path(), pg.as_ref(), sink.port);
     // Mails claimed by the killed process wait for their lease (8 × (1 s + 1) + 5 s) to end.
     let mails = sink.wait_until("every mail", Duration::from_secs(120), |m| {
-        m.iter().map(|m| m["subject"].as_str().unwrap_or("")).collect::<HashSet<_>>().len() >= MAILS
+        m.iter()
+            .map(|m| m["subject"].as_str().unwrap_or(""))
+            .collect::<HashSet<_>>()
+            .len()
+            >= MAILS
     });
     let mut ids_by_subject: HashMap<String, HashSet<String>> = HashMap::new();
     for m in &mails {
@@ -140,9 +157,20 @@ fn a_sigkill_during_deliveries_loses_no_mail() {
         let ids = ids_by_subject
             .get(&format!("[Kumiki] Notice {n}"))
             .unwrap_or_else(|| panic!("notice {n} never arrived"));
-        assert_eq!(ids.len(), 1, "a resent mail carries the same Message-ID: {ids:?}");
+        assert_eq!(
+            ids.len(),
+            1,
+            "a resent mail carries the same Message-ID: {ids:?}"
+        );
     }
-    let distinct: HashSet<&str> = mails.iter().map(|m| m["messageId"].as_str().unwrap()).collect();
+    let distinct: HashSet<&str> = mails
+        .iter()
+        .map(|m| m["messageId"].as_str().unwrap())
+        .collect();
     assert_eq!(distinct.len(), MAILS, "one Message-ID per notification");
-    eprintln!("{} mails for {MAILS} notifications ({} sent before the kill)", mails.len(), before);
+    eprintln!(
+        "{} mails for {MAILS} notifications ({} sent before the kill)",
+        mails.len(),
+        before
+    );
 }

@@ -126,12 +126,7 @@ pub fn set_preference(
     now: i64,
 ) -> EngineResult<Preference> {
     if !(0..24).contains(&pref.digest_hour) {
-        return Err(invalid(
-            "digestHour",
-            "mail.error.hour",
-            "The hour must be 0 to 23.",
-        )
-        .into());
+        return Err(invalid("digestHour", "mail.error.hour", "The hour must be 0 to 23.").into());
     }
     let email = pref.email.trim().to_owned();
     if !email.is_empty() && !valid_address(&email) {
@@ -186,7 +181,11 @@ pub fn addresses(conn: &mut DbConn) -> EngineResult<Vec<(String, String)>> {
 
 /// The address mails for `user` go to: the stored one, else the login name of a guest (guests sign
 /// in with their address), else none.
-pub fn address_of(conn: &mut DbConn, user: &str, pref: &Preference) -> EngineResult<Option<String>> {
+pub fn address_of(
+    conn: &mut DbConn,
+    user: &str,
+    pref: &Preference,
+) -> EngineResult<Option<String>> {
     if !pref.email.is_empty() {
         return Ok(Some(pref.email.clone()));
     }

@@ -51,7 +51,10 @@ fn locked_position(c: &mut DbConn) -> EngineResult<Option<i64>> {
 
 fn set_position(c: &mut DbConn, position: i64) -> EngineResult<()> {
     with_conn!(c, |c| diesel::insert_into(mail_planner::table)
-        .values((mail_planner::name.eq(NAME), mail_planner::position.eq(position)))
+        .values((
+            mail_planner::name.eq(NAME),
+            mail_planner::position.eq(position)
+        ))
         .on_conflict(mail_planner::name)
         .do_update()
         .set(mail_planner::position.eq(position))
@@ -240,7 +243,9 @@ pub fn next_hour_at(after: i64, hour: i64, tz: chrono_tz::Tz) -> i64 {
             // An hour skipped by a daylight-saving change is taken at the next one that exists.
             let t = match tz.from_local_datetime(&at) {
                 LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t),
-                LocalResult::None => tz.from_local_datetime(&(at + Duration::hours(1))).earliest(),
+                LocalResult::None => tz
+                    .from_local_datetime(&(at + Duration::hours(1)))
+                    .earliest(),
             };
             if let Some(t) = t.filter(|t| t.timestamp() >= after) {
                 return t.timestamp();

@@ -64,9 +64,8 @@ pub fn put_preferences(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let old = mail::preference(call.conn, &user)?;
     let mode = match p.opt_str("mode")? {
         None => old.mode,
-        Some(m) => Mode::parse(&m).ok_or_else(|| {
-            ApiError::invalid("mode", "The choice must be none, each or digest.")
-        })?,
+        Some(m) => Mode::parse(&m)
+            .ok_or_else(|| ApiError::invalid("mode", "The choice must be none, each or digest."))?,
     };
     let pref = Preference {
         mode,

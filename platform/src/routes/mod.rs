@@ -5,8 +5,6 @@
 
 mod acl;
 mod allowlist;
-// Issue 13 (mail).
-mod mail;
 mod app_creation;
 mod app_settings;
 mod apps;
@@ -18,6 +16,8 @@ mod designer_api;
 mod directory;
 mod files;
 mod form;
+// Issue 13 (mail).
+mod mail;
 mod org_api;
 mod private_views;
 mod process;

@@ -61,7 +61,7 @@ test("a user chooses mail for each notification; it is saved and shown after a r
   await page.screenshot({ path: `/tmp/e2e-mail-admin-${BACKEND}.png`, fullPage: true });
   assert.deepEqual(page.problems, []);
 
-  // Phone width, in English.
+  // Phone width (the page follows the user's language setting, Japanese here).
   const phone = await signedInPage(browser, server.baseUrl, { width: 375, height: 740, locale: "en-US" });
   await phone.goto(server.baseUrl + "/account/notifications");
   assert.equal(await phone.isChecked("[data-testid=mail-mode-digest]"), true);
