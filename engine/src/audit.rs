@@ -84,6 +84,13 @@ pub mod action {
     pub const WEBHOOK_SECRET_VIEW: &str = "webhook.secret.view";
     /// A webhook's signing secret was replaced.
     pub const WEBHOOK_SECRET_REGENERATE: &str = "webhook.secret.regenerate";
+    // Issue 13 (mail).
+    /// A user changed their notification mail choice or address.
+    pub const MAIL_PREFERENCES_UPDATE: &str = "mail.preferences.update";
+    /// An administrator set a user's mail address.
+    pub const MAIL_ADDRESS_UPDATE: &str = "mail.address.update";
+    /// An administrator sent a test mail (`detail.sent`, `detail.error`).
+    pub const MAIL_TEST: &str = "mail.test";
 
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
@@ -127,6 +134,10 @@ pub mod action {
         WEBHOOK_UPDATE,
         WEBHOOK_SECRET_VIEW,
         WEBHOOK_SECRET_REGENERATE,
+        // Issue 13 (mail).
+        MAIL_PREFERENCES_UPDATE,
+        MAIL_ADDRESS_UPDATE,
+        MAIL_TEST,
     ];
 }
 

@@ -13,6 +13,8 @@ pub mod fields;
 // Issue 13, guests: guest users and the guest members of guest spaces.
 pub mod guests;
 pub mod jobs;
+// Issue 13 (mail): e-mail delivery of notifications.
+pub mod mail;
 pub mod mfa;
 pub mod netlist;
 pub mod notifications;

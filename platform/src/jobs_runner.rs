@@ -25,7 +25,7 @@ const POLL: Duration = Duration::from_secs(1);
 /// How long a claim holds a job. Far above a script run's limits (about a second), so a live node
 /// never loses a job it is running; a dead node's job waits this long before it runs elsewhere.
 pub const LEASE_SECS: i64 = 120;
-const CLAIM_BATCH: i64 = 8;
+pub const CLAIM_BATCH: i64 = 8;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Finished jobs are kept a week, failed ones a month (for an administrator to read the error).
 pub const KEEP_DONE_SECS: i64 = 7 * 86_400;
@@ -65,12 +65,22 @@ pub struct JobsRunner {
 
 impl JobsRunner {
     pub fn start(db: Arc<Database>, handlers: Vec<Arc<dyn JobHandler>>) -> JobsRunner {
+        JobsRunner::start_with_lease(db, handlers, LEASE_SECS)
+    }
+
+    /// A runner whose claims hold jobs for `lease_secs` (issue 13, mail: a mail's lease follows the
+    /// SMTP timeout, so a killed node's mails go out again within a minute, not two).
+    pub fn start_with_lease(
+        db: Arc<Database>,
+        handlers: Vec<Arc<dyn JobHandler>>,
+        lease_secs: i64,
+    ) -> JobsRunner {
         let stop = Arc::new(AtomicBool::new(false));
         let node = node_id();
         let (flag, owner) = (stop.clone(), node.clone());
         let spawned = std::thread::Builder::new()
             .name("kumiki-jobs".into())
-            .spawn(move || run(&db, &handlers, &owner, &flag));
+            .spawn(move || run(&db, &handlers, &owner, &flag, lease_secs));
         if let Err(e) = spawned {
             tracing::error!("cannot start the job runner: {e}");
         }
@@ -109,7 +119,13 @@ pub fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn run(db: &Database, handlers: &[Arc<dyn JobHandler>], node: &str, stop: &AtomicBool) {
+fn run(
+    db: &Database,
+    handlers: &[Arc<dyn JobHandler>],
+    node: &str,
+    stop: &AtomicBool,
+    lease_secs: i64,
+) {
     let mut last_poll: Option<Instant> = None;
     let mut last_prune: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
@@ -119,7 +135,7 @@ fn run(db: &Database, handlers: &[Arc<dyn JobHandler>], node: &str, stop: &Atomi
         }
         if last_poll.is_none_or(|t| t.elapsed() >= POLL) {
             last_poll = Some(Instant::now());
-            report(run_due(db, handlers, node, stop));
+            report(run_due(db, handlers, node, stop, lease_secs));
         }
         if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
             last_prune = Some(Instant::now());
@@ -150,6 +166,7 @@ pub fn run_due(
     handlers: &[Arc<dyn JobHandler>],
     node: &str,
     stop: &AtomicBool,
+    lease_secs: i64,
 ) -> EngineResult<usize> {
     let kinds: Vec<&str> = handlers.iter().flat_map(|h| h.kinds()).copied().collect();
     let mut ran = 0;
@@ -161,7 +178,7 @@ pub fn run_due(
             return Ok(ran);
         }
         let (claimed, gave_up) =
-            jobs::claim(&mut conn, node, &kinds, now, LEASE_SECS, CLAIM_BATCH)?;
+            jobs::claim(&mut conn, node, &kinds, now, lease_secs, CLAIM_BATCH)?;
         drop(conn);
         if gave_up > 0 {
             tracing::warn!(jobs = gave_up, "{}", jobs::LEASE_ENDED);

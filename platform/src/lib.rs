@@ -14,6 +14,8 @@ pub mod i18n;
 pub mod jobs_runner;
 // Issue 13, notify: the bell's producers (change-log consumer, reminder jobs).
 pub mod notify_runner;
+// Issue 13 (mail): notification mail through SMTP.
+pub mod mail;
 pub mod pages;
 pub mod params;
 pub mod request_id;

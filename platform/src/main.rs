@@ -60,6 +60,28 @@ struct Common {
     clamd_socket: Option<PathBuf>,
 }
 
+/// Issue 13 (mail): notification mail through SMTP (docs/notifications-mail.md).
+#[derive(Args)]
+struct MailArgs {
+    /// SMTP server for notification mail: smtps://host:465, smtp://host:587?tls=required
+    /// (STARTTLS), smtp://host:25 (a relay on the local network); user:password may be in the URL.
+    /// Without it, mail is off.
+    #[arg(long, env = "KUMIKI_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of notification mail, e.g. "Kumiki <kumiki@example.jp>".
+    #[arg(long, env = "KUMIKI_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// SMTP password (when not in the URL; the user is the URL's, else the sender address).
+    #[arg(long, env = "KUMIKI_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// Seconds one SMTP conversation may take.
+    #[arg(long, env = "KUMIKI_SMTP_TIMEOUT", default_value_t = 10)]
+    smtp_timeout: u64,
+    /// The server's external base URL (https://kumiki.example.jp), for links in mails.
+    #[arg(long, env = "KUMIKI_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (migrations are applied at start).
@@ -87,10 +109,9 @@ enum Command {
         /// Ignore the IP allowlist (to get back in after locking yourself out; see `allowlist clear`).
         #[arg(long, env = "KUMIKI_ALLOWLIST_OFF")]
         allowlist_off: bool,
-        /// The URL people reach this server at (record links in webhooks and e-mails), e.g.
-        /// https://kumiki.example.lg.jp; default http://<host>:<port>.
-        #[arg(long, env = "KUMIKI_PUBLIC_URL")]
-        public_url: Option<String>,
+        // Issue 13 (mail).
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// The server-wide IP allowlist (set by administrators in the browser, /admin/allowlist).
     Allowlist {
@@ -358,7 +379,7 @@ fn main() -> anyhow::Result<()> {
             trusted_proxies,
             proxy_header,
             allowlist_off,
-            public_url,
+            mail,
         } => {
             let settings = Settings {
                 host,
@@ -373,7 +394,11 @@ fn main() -> anyhow::Result<()> {
                 proxy_header: kumiki_platform::client_address::ProxyHeader::parse(&proxy_header)
                     .context("--proxy-header must be x-forwarded-for or forwarded")?,
                 allowlist_off,
-                public_url: public_url.filter(|u| !u.is_empty()),
+                public_url: mail.public_url.filter(|u| !u.is_empty()),
+                smtp_url: mail.smtp_url,
+                smtp_from: mail.smtp_from,
+                smtp_password: mail.smtp_password,
+                smtp_timeout: std::time::Duration::from_secs(mail.smtp_timeout),
                 ..settings_of(&cli.common)
             };
             actix_web::rt::System::new().block_on(async move {

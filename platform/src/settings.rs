@@ -56,12 +56,21 @@ pub struct Settings {
     /// The Unix socket of a ClamAV daemon (`clamd`): when set, every upload is scanned before it is
     /// accepted, and refused when infected or when the scan fails (fail closed).
     pub clamd_socket: Option<PathBuf>,
-    // Issue 13 part "webhooks" (the mail part adds the same `public_url`; one field when merged).
-    /// The URL people reach this server at (`--public-url`, e.g. `https://kumiki.example.lg.jp`):
-    /// record links in webhook payloads and e-mails. None means `http://<host>:<port>`.
+    // Issue 13: the URL people reach this server at (`--public-url`, e.g.
+    // `https://kumiki.example.lg.jp`), for record links in webhook payloads and e-mails. None: mails
+    // carry paths only; webhooks use `http://<host>:<port>` (`public_base_url`).
     pub public_url: Option<String>,
     /// The first retry of a failed webhook delivery waits this long; each next one twice as long.
     pub webhook_retry_base_secs: i64,
+    /// The SMTP server (`smtps://host:465`, `smtp://host:587?tls=required` for STARTTLS, plain
+    /// `smtp://host:25` for a local relay; see `crate::mail`); None: mail is off.
+    pub smtp_url: Option<String>,
+    /// The sender address of mails (`Kumiki <kumiki@example.jp>`).
+    pub smtp_from: Option<String>,
+    /// The SMTP password, when not in the URL.
+    pub smtp_password: Option<String>,
+    /// How long one SMTP conversation may take.
+    pub smtp_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -90,6 +99,10 @@ impl Default for Settings {
             // Issue 13 part "webhooks".
             public_url: None,
             webhook_retry_base_secs: 10,
+            smtp_url: None,
+            smtp_from: None,
+            smtp_password: None,
+            smtp_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -151,6 +164,7 @@ impl Settings {
                 return Err("--public-url must start with http:// or https://".into());
             }
         }
+        crate::mail::validate(self)?;
         Ok(())
     }
 

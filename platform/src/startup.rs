@@ -81,7 +81,10 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&db),
         settings.default_timezone,
     ));
+    // Issue 13 (mail).
+    let mail = Arc::new(crate::mail::MailService::start(Arc::clone(&db), settings)?);
     let state = AppState {
+        mail,
         script_schedule,
         scripts,
         db,

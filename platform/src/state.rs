@@ -34,6 +34,8 @@ pub struct AppState {
     // Issue 13 part "webhooks".
     /// The webhook sender of this node and the URL rule (`crate::webhooks`).
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// Issue 13 (mail): notification mail (`crate::mail`); off without `--smtp-url`.
+    pub mail: Arc<crate::mail::MailService>,
 }
 
 impl AppState {

@@ -20,7 +20,7 @@ function binary() {
 }
 
 /** Starts a server; resolves to {baseUrl, stop()}. */
-export async function startServer({ examples = true } = {}) {
+export async function startServer({ examples = true, serveArgs = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "kumiki-browser-"));
   const args = ["--data-dir", dataDir];
   let dbName = null;
@@ -31,6 +31,7 @@ export async function startServer({ examples = true } = {}) {
   }
   args.push("serve", "--port", "0");
   if (!examples) args.push("--no-examples");
+  args.push(...serveArgs); // e.g. the SMTP settings of mail.test.mjs (issue 13)
   const env = { ...process.env, KUMIKI_ADMIN_PASSWORD: ADMIN_PASSWORD, RUST_LOG: "warn" };
   delete env.KUMIKI_DATA_DIR;
   delete env.KUMIKI_DATABASE_URL;

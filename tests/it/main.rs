@@ -15,6 +15,9 @@ mod examples;
 mod files;
 mod jobs;
 mod like_width;
+// Issue 13 (mail).
+mod mail;
+mod mail_kill;
 mod messages;
 mod migrations;
 mod organisation;

@@ -652,6 +652,19 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("GET", "kumiki/space/thread/readers", json!({"post": 1})),
         ("GET", "kumiki/spaces/unread", json!({})),
+        // Issue 13, mail: one's own choice; the server's mail for administrators.
+        ("GET", "kumiki/account/notifications", json!({})),
+        (
+            "PUT",
+            "kumiki/account/notifications",
+            json!({"mode": "none"}),
+        ),
+        ("GET", "kumiki/admin/mail", json!({})),
+        (
+            "PUT",
+            "kumiki/admin/mail/address",
+            json!({"code": "m1", "email": "m1@example.jp"}),
+        ),
     ]
 }
 

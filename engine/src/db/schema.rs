@@ -496,3 +496,41 @@ diesel::table! {
         space_id -> BigInt,
     }
 }
+
+// Issue 13 (mail): e-mail delivery of notifications (migration 2026-12-06-000050_mail,
+// `crate::mail`).
+
+diesel::table! {
+    mail_preferences (user_code) {
+        user_code -> Text,
+        mode -> Text,
+        digest_hour -> BigInt,
+        email -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    mail_deliveries (id) {
+        id -> BigInt,
+        dedupe_key -> Text,
+        user_code -> Text,
+        mode -> Text,
+        notification_ids -> Text,
+        send_at -> BigInt,
+        state -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        to_address -> Text,
+        subject -> Text,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    mail_planner (name) {
+        name -> Text,
+        position -> BigInt,
+    }
+}

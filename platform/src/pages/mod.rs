@@ -18,6 +18,8 @@ mod designer;
 mod general_settings;
 mod guest_portal;
 mod guide;
+// Issue 13 (mail).
+mod mail;
 mod managed_app;
 mod permissions;
 mod portal;
@@ -118,6 +120,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Issue 13, guests.
         .route("/admin/guests", web::get().to(admin_guests::page))
         .route("/guest", web::get().to(guest_portal::page))
+        // Issue 13 (mail).
+        .route("/account/notifications", web::get().to(mail::account_page))
+        .route("/admin/mail", web::get().to(mail::admin_page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))

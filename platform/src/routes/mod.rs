@@ -18,6 +18,8 @@ mod files;
 mod form;
 // Issue 13, guests: guests.json, space/guests.json, the administrators' guest list.
 mod guests;
+// Issue 13 (mail).
+mod mail;
 mod org_api;
 mod private_views;
 mod process;
@@ -81,6 +83,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/guest/{space}/{api:.*}.json",
             web::route().to(kintone_endpoint),
+        )
+        // Issue 13 (mail): the test mail talks to SMTP outside a database transaction.
+        .route(
+            "/api/admin/mail/test.json",
+            web::post().to(mail::test_endpoint),
         )
         // Kumiki's own APIs (what kintone lacks), with the same conventions; dispatched as `kumiki/<api>`.
         .route("/api/{api:.*}.json", web::route().to(kintone_endpoint))
@@ -599,6 +606,11 @@ pub fn dispatch(
         ("POST", false, "kumiki/space/thread/read") => threads::mark_read(call, &p),
         ("GET", false, "kumiki/space/thread/readers") => threads::readers(call, &p),
         ("GET", false, "kumiki/spaces/unread") => threads::unread(call, &p),
+        // Issue 13 (mail).
+        ("GET", false, "kumiki/account/notifications") => mail::get_preferences(call, &p),
+        ("PUT", false, "kumiki/account/notifications") => mail::put_preferences(call, &p),
+        ("GET", false, "kumiki/admin/mail") => mail::admin_get(call, &p),
+        ("PUT", false, "kumiki/admin/mail/address") => mail::admin_set_address(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
