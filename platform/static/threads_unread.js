@@ -15,7 +15,7 @@
       ]));
       s.threads.forEach(function (th) {
         list.appendChild(el("li", { class: "thr-unread-thread", "data-testid": "portal-unread-thread", "data-thread": th.id }, [
-          el("a", { href: "/spaces/" + s.id + "/threads/" + th.id, text: "　" + th.name }),
+          el("a", { href: "/spaces/" + s.id + "/threads/" + th.id, text: th.name }),
           el("span", { class: "thr-badge", text: th.unread + (th.more ? "+" : "") }),
         ]));
       });

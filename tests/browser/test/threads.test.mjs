@@ -181,8 +181,12 @@ test("reply, edit and delete one's own post; at phone width", async () => {
   const root = b.locator("[data-testid=thread-post]:not(.thr-reply)").first();
   await root.waitFor();
   const rootId = await root.getAttribute("data-id");
+  // Starting a reply and thinking better of it, then replying.
   await root.locator("[data-testid=thread-reply]").first().click();
   assert.match(await b.textContent("[data-testid=thread-replying]"), /山田 花子 さんへの返信/);
+  await b.click("[data-testid=thread-reply-cancel]");
+  assert.equal(await b.isHidden("[data-testid=thread-replying]"), true);
+  await root.locator("[data-testid=thread-reply]").first().click();
   await b.fill("[data-testid=thread-text]", "港の写真、良いですね");
   await Promise.all([
     b.waitForResponse((r) => r.url().endsWith("/api/space/thread/comment.json") && r.request().method() === "POST" && r.status() === 200),
@@ -219,6 +223,8 @@ test("reply, edit and delete one's own post; at phone width", async () => {
   ]);
   await b.waitForSelector("[data-testid=thread-post-deleted]");
   assert.equal(await b.locator("[data-testid=thread-post]", { hasText: "誤って送った投稿" }).count(), 0);
+  const tombstone = b.locator("[data-testid=thread-post]", { has: b.locator("[data-testid=thread-post-deleted]") });
+  assert.equal(await tombstone.locator("[data-testid=thread-reply]").count(), 0, "a deleted post takes no replies");
   // The reply (edited) is still there, under 山田's post.
   assert.match(await b.locator(`#post-${rootId} .thr-reply`).textContent(), /とても良い/);
   await b.screenshot({ path: `/tmp/threads-deleted-390-${BACKEND}.png`, fullPage: true });
