@@ -237,3 +237,25 @@ test("reply, edit and delete one's own post; at phone width", async () => {
   await a.goto(server.baseUrl + "/notifications");
   assert.match(await a.textContent("[data-testid=notify-item]"), /返信/);
 });
+
+test("a long thread shows the newest 20 posts, then older ones on request", async () => {
+  const { id: thread } = await call("POST", "/k/v1/space/thread.json", { space: spaceId, name: "連絡帳" }, yamada);
+  for (let i = 1; i <= 23; i++) {
+    await call("POST", "/k/v1/space/thread/comment.json", { space: spaceId, thread, comment: { text: `連絡 ${i} 件目` } }, yamada);
+  }
+  const b = await signIn(suzuki);
+  await b.goto(`${server.baseUrl}/spaces/${spaceId}/threads/${thread}`);
+  await b.waitForSelector("[data-testid=thread-post]");
+  assert.equal(await b.locator("[data-testid=thread-post]").count(), 20);
+  assert.match(await b.locator("[data-testid=thread-post]").first().textContent(), /連絡 23 件目/);
+  await b.click("[data-testid=thread-older]");
+  await b.waitForFunction(() => document.querySelectorAll("[data-testid=thread-post]").length === 23);
+  assert.match(await b.locator("[data-testid=thread-post]").last().textContent(), /連絡 1 件目/);
+  assert.equal(await b.isHidden("[data-testid=thread-older]"), true);
+  // Someone outside the private space gets the ordinary "not found".
+  await call("POST", "/api/org/users.json", { code: "kato", name: "加藤 三郎", password: "kato-password-1", mustChangePassword: false });
+  const k = await signIn({ code: "kato", password: "kato-password-1" });
+  assert.equal((await k.goto(`${server.baseUrl}/spaces/${spaceId}/threads/${thread}`)).status(), 404);
+  assert.equal((await k.goto(`${server.baseUrl}/spaces/${spaceId}/threads/999999`)).status(), 404);
+  assert.deepEqual(b.problems, []);
+});
