@@ -1,6 +1,6 @@
 // Threads in the browser (issue 13, scenario 7): 山田 makes a private space with 鈴木 as a member and
 // opens its thread; she posts with a mention of 鈴木 (picked by name) and an attached file. 鈴木 sees
-// the bell count in the header and the unread thread on the portal, opens the thread (which reads
+// the bell count in the header and the unread thread on the portal and the space page, opens the thread (which reads
 // it), downloads the file, finds the mention in the bell list and opening it clears the bell.
 // 山田 reloads and sees 既読 1 on her post, and clicking it names 鈴木. Then replying, editing and
 // deleting one's own post. Screenshots at desktop and phone width (no sideways scrolling at 390px).
@@ -125,6 +125,12 @@ test("post with a mention and a file; the member is told, reads it, and the auth
   const unreadThread = b.locator(`[data-testid=portal-unread-thread][data-thread='${threadId}']`);
   assert.match(await unreadThread.textContent(), /12月号の原稿/);
   await shoot(b, "portal");
+  // The space page marks the thread too.
+  await b.goto(`${server.baseUrl}/spaces/${spaceId}`);
+  await b.waitForSelector(`[data-testid=space-thread-unread-${threadId}]`);
+  assert.equal(await b.textContent(`[data-testid=space-thread-unread-${threadId}]`), "未読 1");
+  await shoot(b, "space");
+  await b.goto(server.baseUrl + "/");
 
   // Opening the thread reads it.
   await Promise.all([
@@ -146,6 +152,9 @@ test("post with a mention and a file; the member is told, reads it, and the auth
   await b.goto(server.baseUrl + "/");
   await b.waitForTimeout(300);
   assert.equal(await b.locator(`[data-testid=portal-unread-thread][data-thread='${threadId}']`).count(), 0, "the read thread left the unread block");
+  await b.goto(`${server.baseUrl}/spaces/${spaceId}`);
+  await b.waitForTimeout(300);
+  assert.equal(await b.locator(`[data-testid=space-thread-unread-${threadId}]`).count(), 0, "no badge once read");
 
   // The bell's list: the mention, which opens the post and is then read.
   await b.click("[data-testid=nav-bell]");
