@@ -78,11 +78,10 @@
       actions.appendChild(el("button", { type: "button", class: "link thr-read", "data-testid": "thread-read-count",
         text: t("threads.read", { n: p.readCount }), onclick: function () { showReaders(p.id); } }));
     }
-    if (!isReply) {
+    // A deleted post keeps its replies in place but takes no new ones.
+    if (!isReply && !p.deleted) {
       actions.appendChild(el("button", { type: "button", class: "link", "data-testid": "thread-reply", text: t("threads.reply"), onclick: function () {
-        replyTo = p;
-        $("thr-replying").hidden = false;
-        $("thr-replying").textContent = t("threads.replying", { name: p.author.name });
+        setReply(p);
         $("thr-text").focus();
       } }));
     }
@@ -116,6 +115,17 @@
   }
   function reload() { posts.textContent = ""; oldest = null; errorBox.hidden = true; return load(null); }
 
+  // Replying to `p` (null: a new top-level post); the note under the box says to whom, with a way out.
+  function setReply(p) {
+    replyTo = p;
+    var box = $("thr-replying");
+    box.textContent = "";
+    box.hidden = !p;
+    if (!p) return;
+    box.appendChild(document.createTextNode(t("threads.replying", { name: p.author.name }) + " "));
+    box.appendChild(el("button", { type: "button", class: "link", "data-testid": "thread-reply-cancel", text: t("threads.cancel_reply"),
+      onclick: function () { setReply(null); } }));
+  }
   function drawChips() {
     var box = $("thr-mentions");
     box.textContent = "";
@@ -173,8 +183,8 @@
     if (replyTo) comment.parent = replyTo.id;
     $("thr-send").disabled = true;
     call("POST", "space/thread/comment.json", { space: page.space, thread: page.thread, comment: comment }).then(function () {
-      $("thr-text").value = ""; mentions = []; files = []; replyTo = null;
-      $("thr-replying").hidden = true;
+      $("thr-text").value = ""; mentions = []; files = [];
+      setReply(null);
       drawChips(); drawFiles();
       return reload();
     }, fail).then(function () { $("thr-send").disabled = false; });

@@ -294,7 +294,8 @@ async fn space_common(
             title,
             data: &data,
             page_data,
-            scripts: vec!["entity_picker.js", "spaces.js"],
+            // threads_unread.js: issue 13, threads2 part (unread badges beside the threads).
+            scripts: vec!["entity_picker.js", "spaces.js", "threads_unread.js"],
         },
     )
 }

@@ -77,8 +77,13 @@ test("addThreadComment posts with a mention and a file; members read and downloa
   const admin = adminClient();
   const refused = await rejection(admin.space.addThreadComment({ space: SPACE, thread, comment: { text: "x" } }));
   assert.equal(refused.code, "GAIA_SP01");
+  // downloadFile asks for bytes, so the client does not parse the JSON error body: check the status
+  // there and the code with a plain call.
   const noFile = await rejection(admin.file.downloadFile({ fileKey }));
-  assert.equal(noFile.code, "GAIA_BL01");
+  assert.equal(noFile.status, 404);
+  const raw = await kumikiApi(fixture.admin, `/k/v1/file.json?fileKey=${fileKey}`);
+  assert.equal(raw.status, 404);
+  assert.equal(raw.body.code, "GAIA_BL01");
 
   // A mention of someone unknown is refused with kintone's validation error.
   const unknown = await rejection(
