@@ -545,3 +545,72 @@ fn a_guests_save_runs_scripts_that_see_only_its_space() {
     }
     assert_eq!(seen.matches("refused").count(), 3, "{seen}");
 }
+
+/// The bell (notifications channel): a rule of A's roster names B's guest and a host user outside
+/// space A, who were even given rights in the app by mistake; only A's members hear of A's record.
+#[test]
+fn the_bell_tells_no_one_outside_the_guest_space() {
+    let app = TestApp::spawn();
+    let w = world(&app);
+    let mut db = kumiki_engine::db::Database::connect(&app.database_url, 1)
+        .unwrap()
+        .conn()
+        .unwrap();
+    // The world's own records are behind us before the rule exists (a rule applies to the changes
+    // the consumer reads after it is deployed).
+    crate::notify::wait_consumer(&mut db);
+    let mut rights = vec![json!({"entity": {"type": "USER", "code": "Administrator"},
+        "appEditable": true, "recordViewable": true, "recordAddable": true,
+        "recordEditable": true, "recordDeletable": true})];
+    for who in ["a1@a.example", "a2@a.example", "b1@b.example", "kato"] {
+        rights.push(
+            json!({"entity": {"type": "USER", "code": who}, "recordViewable": true,
+            "recordAddable": true, "recordEditable": true}),
+        );
+    }
+    let (s, b) = app.put(
+        &format!("/k/guest/{SPACE_A}/v1/preview/app/acl.json"),
+        json!({"app": w.a.app, "rights": rights}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let rule = |code: &str| json!({"entity": {"type": "USER", "code": code}, "recordAdded": true});
+    let (s, b) = app.put(
+        &format!("/k/guest/{SPACE_A}/v1/preview/app/notifications/general.json"),
+        json!({"app": w.a.app, "notifications": [rule("a2@a.example"), rule("b1@b.example"), rule("kato")]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.post(
+        &format!("/k/guest/{SPACE_A}/v1/preview/app/deploy.json"),
+        json!({"apps": [{"app": w.a.app}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    let a1 = as_guest(&app, "a1@a.example");
+    let (s, b) = a1.post(
+        &format!("/k/guest/{SPACE_A}/v1/record.json"),
+        json!({"app": w.a.app, "record": {"Title": {"value": "A市の新しい名簿行"}}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    crate::notify::wait_consumer(&mut db);
+
+    let bell = |c: &kumiki_tests::Client2<'_>| {
+        let (s, b) = c.get("/api/notifications.json");
+        assert_eq!(s, 200, "{b}");
+        b
+    };
+    let a2 = bell(&as_guest(&app, "a2@a.example"));
+    assert_eq!(a2["unread"], "1", "{a2}");
+    assert!(a2.to_string().contains("A市の新しい名簿行"), "{a2}");
+    for (who, client) in [
+        ("b1", as_guest(&app, "b1@b.example")),
+        (
+            "kato",
+            app.with_auth(Auth::Password("kato".into(), HOST_PW.into())),
+        ),
+    ] {
+        let got = bell(&client);
+        assert_eq!(got["unread"], "0", "{who}: {got}");
+        assert!(!got.to_string().contains("A市"), "{who}: {got}");
+    }
+}
