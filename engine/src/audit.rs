@@ -138,6 +138,17 @@ pub mod action {
         MAIL_PREFERENCES_UPDATE,
         MAIL_ADDRESS_UPDATE,
         MAIL_TEST,
+        // Issue 13: spaces, threads and guests keep their action names beside their use cases.
+        crate::spaces::store::action::SPACE_CREATE,
+        crate::spaces::store::action::SPACE_UPDATE,
+        crate::spaces::store::action::SPACE_DELETE,
+        crate::spaces::store::action::SPACE_MEMBERS,
+        crate::spaces::store::action::SPACE_THREAD,
+        crate::spaces::store::action::APP_MOVE,
+        crate::spaces::posts::AUDIT_EDIT,
+        crate::spaces::posts::AUDIT_DELETE,
+        crate::guests::action::GUEST_ADD,
+        crate::guests::action::GUEST_DELETE,
     ];
 }
 
