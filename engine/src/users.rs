@@ -258,6 +258,21 @@ pub fn is_guest(conn: &mut DbConn, code: &str) -> EngineResult<bool> {
     Ok(found.unwrap_or(false))
 }
 
+/// The display names of `codes` (one statement); a code without a user is left out.
+pub fn display_names(
+    conn: &mut DbConn,
+    codes: &[String],
+) -> EngineResult<std::collections::HashMap<String, String>> {
+    if codes.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(String, String)> = with_conn!(conn, |c| users::table
+        .filter(users::code.eq_any(codes))
+        .select((users::code, users::name))
+        .load(c))?;
+    Ok(rows.into_iter().collect())
+}
+
 pub fn burn_password_check(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let hash = DUMMY.get_or_init(|| hash_password("kumiki-timing-dummy").ok());

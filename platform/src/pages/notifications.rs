@@ -88,10 +88,16 @@ pub async fn page(
             unread_first: true,
             unread_only: false,
         };
-        Ok(bell::list(&mut conn, &code, paging)?)
+        let list = bell::list(&mut conn, &code, paging)?;
+        // Who caused each notification, by name (the bell stores their code).
+        let mut actors: Vec<String> = list.notifications.iter().map(|n| n.actor.clone()).collect();
+        actors.sort();
+        actors.dedup();
+        let names = kumiki_engine::users::display_names(&mut conn, &actors)?;
+        Ok((list, names))
     })
     .await;
-    let list = match loaded {
+    let (list, names) = match loaded {
         Ok(l) => l,
         Err(e) => return e.response(lang == Lang::Ja),
     };
@@ -105,7 +111,7 @@ pub async fn page(
             title: n.title,
             body: n.body,
             link: inside_link(&n.link),
-            actor: n.actor,
+            actor: names.get(&n.actor).cloned().unwrap_or(n.actor),
             at: tz
                 .timestamp_opt(n.created_at, 0)
                 .single()

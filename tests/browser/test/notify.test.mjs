@@ -74,6 +74,7 @@ test("a rule set on the page brings another user's new record to the bell; readi
   assert.equal(await page.$$eval("[data-testid=notify-item].unread", (r) => r.length), 1);
   assert.match(await page.textContent("[data-testid=notify-item]"), /県道の陥没/);
   assert.match(await page.textContent("[data-testid=notify-item]"), /アプリの通知/);
+  assert.match(await page.textContent("[data-testid=notify-item]"), /佐藤 花子/, "who added it, by name");
   await page.screenshot({ path: "/tmp/notify-list-desktop.png", fullPage: true });
   await Promise.all([page.waitForURL(`${server.baseUrl}/apps/${app}/records/${id}`), page.click("[data-testid=notify-link]")]);
   assert.equal(await bellCount(page), 0, "opening the notification read it");

@@ -162,7 +162,7 @@ test("post with a mention and a file; the member is told, reads it, and the auth
   const item = b.locator("[data-testid=notify-item]").first();
   assert.match(await item.textContent(), /メンション/);
   assert.match(await item.textContent(), /広報誌の編集 \/ 12月号の原稿/);
-  assert.match(await item.textContent(), /yamada/, "the poster (the bell list shows user codes for every kind)");
+  assert.match(await item.textContent(), /山田 花子/, "the poster, by name");
   await Promise.all([b.waitForURL(/\/spaces\/\d+\/threads\/\d+/), item.locator("[data-testid=notify-link]").click()]);
   assert.equal(new URL(b.url()).pathname, `/spaces/${spaceId}/threads/${threadId}`);
   assert.equal(new URL(b.url()).hash, `#post-${postId}`);
