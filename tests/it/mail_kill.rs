@@ -5,89 +5,29 @@
 //! marked) carries the same Message-ID both times, so the receiver can drop the copy.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use kumiki_tests::{kumiki_bin, PgDatabase};
-use serde_json::{json, Value};
+use kumiki_tests::PgDatabase;
+use serde_json::json;
 
 use super::mail::{db_of, free_port, notice, notify, Sink, FROM};
+use super::real_server::RealServer;
 
 const PASSWORD: &str = "mail-kill-admin-password";
 const MAILS: usize = 20;
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn kill9(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-9", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-fn start(data: &std::path::Path, pg: Option<&PgDatabase>, smtp_port: u16) -> Server {
-    let port = free_port();
-    let mut cmd = Command::new(kumiki_bin());
-    cmd.arg("--data-dir").arg(data);
-    if let Some(db) = pg {
-        cmd.arg("--database-url").arg(db.url());
-    }
-    let child = cmd
-        .args(["serve", "--no-examples", "--workers", "2", "--port"])
-        .arg(port.to_string())
-        .arg("--smtp-url")
-        .arg(format!("smtp://127.0.0.1:{smtp_port}"))
-        .args(["--smtp-from", FROM, "--smtp-timeout", "1"])
-        .args(["--public-url", "https://kumiki.example.jp"])
-        .env("KUMIKI_ADMIN_PASSWORD", PASSWORD)
-        .env("KUMIKI_SEARCH_DICTIONARY", "off")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server { child, port };
-    let started = Instant::now();
-    while reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no start");
-        assert!(
-            server.child.try_wait().unwrap().is_none(),
-            "the server exited at start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
-fn call(
-    port: u16,
-    method: reqwest::Method,
-    path: &str,
-    user: &str,
-    password: &str,
-    body: Value,
-) -> (u16, Value) {
-    use base64::Engine as _;
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    let resp = reqwest::blocking::Client::new()
-        .request(method, format!("http://127.0.0.1:{port}{path}"))
-        .header("X-Cybozu-Authorization", auth)
-        .json(&body)
-        .send()
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().unwrap_or(Value::Null))
+fn start(data: &std::path::Path, pg: Option<&PgDatabase>, smtp_port: u16) -> RealServer {
+    let extra = [
+        "--smtp-url".to_owned(),
+        format!("smtp://127.0.0.1:{smtp_port}"),
+        "--smtp-from".to_owned(),
+        FROM.to_owned(),
+        "--smtp-timeout".to_owned(),
+        "1".to_owned(),
+        "--public-url".to_owned(),
+        "https://kumiki.example.jp".to_owned(),
+    ];
+    RealServer::start(data, pg, PASSWORD, &extra)
 }
 
 #[test]
@@ -101,21 +41,17 @@ fn a_sigkill_during_deliveries_loses_no_mail() {
     let mail_dir = tempfile::tempdir().unwrap();
     let sink = Sink::start_on(free_port(), mail_dir.path(), 0.3);
     let mut server = start(data.path(), pg.as_ref(), sink.port);
-    let (s, b) = call(
-        server.port,
+    let (s, b) = server.call(
         reqwest::Method::POST,
         "/api/org/users.json",
-        "Administrator",
-        PASSWORD,
+        ("Administrator", PASSWORD),
         json!({"code": "alice", "password": "user-password-1", "mustChangePassword": false}),
     );
     assert_eq!(s, 200, "{b}");
-    let (s, b) = call(
-        server.port,
+    let (s, b) = server.call(
         reqwest::Method::PUT,
         "/api/account/notifications.json",
-        "alice",
-        "user-password-1",
+        ("alice", "user-password-1"),
         json!({"mode": "each", "email": "alice@example.jp"}),
     );
     assert_eq!(s, 200, "{b}");

@@ -58,6 +58,8 @@ mod guest_isolation;
 mod guests;
 // Issue 13: a rule's mail and a webhook from one record.
 mod deliveries_e2e;
+// Issue 13: the real binary for the SIGKILL tests of mail and webhooks.
+mod real_server;
 // Issue 13, notify.
 mod notify;
 mod notify_rules;

@@ -6,75 +6,19 @@
 //! The binary comes from `KUMIKI_BIN`, else `kumiki` next to this test's target directory.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kumiki_tests::{kumiki_bin, PgDatabase};
+use kumiki_tests::PgDatabase;
 use serde_json::{json, Value};
 
+use crate::real_server::RealServer;
 use crate::webhooks::{Answer, Receiver};
 
 const PASSWORD: &str = "webhook-durability-password";
+const ADMIN: (&str, &str) = ("Administrator", PASSWORD);
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &std::path::Path, pg: Option<&PgDatabase>) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new(kumiki_bin());
-    cmd.arg("--data-dir").arg(data);
-    if let Some(db) = pg {
-        cmd.arg("--database-url").arg(db.url());
-    }
-    let child = cmd
-        .args(["serve", "--no-examples", "--workers", "2", "--port"])
-        .arg(port.to_string())
-        .env("KUMIKI_ADMIN_PASSWORD", PASSWORD)
-        .env("KUMIKI_SEARCH_DICTIONARY", "off")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server { child, port };
-    let started = Instant::now();
-    while reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no start");
-        assert!(
-            server.child.try_wait().unwrap().is_none(),
-            "exited at start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
-fn call(port: u16, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
-    use base64::Engine as _;
-    let auth =
-        base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
-    let mut req = reqwest::blocking::Client::new()
-        .request(method.clone(), format!("http://127.0.0.1:{port}{path}"))
-        .header("X-Cybozu-Authorization", auth);
-    if method != reqwest::Method::GET {
-        req = req.json(&body);
-    }
-    let resp = req.send().unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().unwrap_or(Value::Null))
+fn start(data: &std::path::Path, pg: Option<&PgDatabase>) -> RealServer {
+    RealServer::start(data, pg, PASSWORD, &[])
 }
 
 #[test]
@@ -87,44 +31,37 @@ fn a_sigkill_during_deliveries_loses_none() {
         Answer::Status(200)
     });
     let server = start(data.path(), pg.as_ref());
-    let port = server.port;
-    let (s, b) = call(
-        port,
+    let (s, b) = server.call(
         reqwest::Method::POST,
         "/k/v1/preview/app.json",
+        ADMIN,
         json!({"name": "耐久"}),
     );
     assert_eq!(s, 200, "{b}");
     let app: i64 = b["app"].as_str().unwrap().parse().unwrap();
-    let (s, b) = call(
-        port,
-        reqwest::Method::POST,
-        "/k/v1/preview/app/form/fields.json",
+    let (s, b) = server.call(reqwest::Method::POST, "/k/v1/preview/app/form/fields.json", ADMIN,
         json!({"app": app, "properties": {"件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"}}}),
     );
     assert_eq!(s, 200, "{b}");
-    let (s, b) = call(
-        port,
+    let (s, b) = server.call(
         reqwest::Method::POST,
         "/k/v1/preview/app/deploy.json",
+        ADMIN,
         json!({"apps": [{"app": app}]}),
     );
     assert_eq!(s, 200, "{b}");
     std::thread::sleep(Duration::from_secs(2));
-    let (s, b) = call(
-        port,
-        reqwest::Method::PUT,
-        "/api/app/webhooks.json",
+    let (s, b) = server.call(reqwest::Method::PUT, "/api/app/webhooks.json", ADMIN,
         json!({"app": app, "webhooks": [{"name": "受信", "url": rx.url(), "events": ["ADD_RECORD"]}]}),
     );
     assert_eq!(s, 200, "{b}");
     let records: Vec<Value> = (0..40)
         .map(|i| json!({"件名": {"value": format!("件{i}")}}))
         .collect();
-    let (s, b) = call(
-        port,
+    let (s, b) = server.call(
         reqwest::Method::POST,
         "/k/v1/records.json",
+        ADMIN,
         json!({"app": app, "records": records}),
     );
     assert_eq!(s, 200, "{b}");
@@ -161,10 +98,10 @@ fn a_sigkill_during_deliveries_loses_none() {
     // the log ends with every delivery delivered.
     let started = Instant::now();
     loop {
-        let (s, b) = call(
-            server.port,
+        let (s, b) = server.call(
             reqwest::Method::GET,
             &format!("/api/app/webhook/deliveries.json?app={app}&limit=100"),
+            ADMIN,
             Value::Null,
         );
         assert_eq!(s, 200, "{b}");
