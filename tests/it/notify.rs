@@ -22,14 +22,14 @@ fn as_user<'a>(app: &'a TestApp, login: &str) -> Client2<'a> {
     app.with_auth(Auth::Password(login.into(), PW.into()))
 }
 
-fn bell(who: &Client2<'_>) -> Value {
+pub fn bell(who: &Client2<'_>) -> Value {
     let (s, b) = who.get("/api/notifications.json?limit=100");
     assert_eq!(s, 200, "{b}");
     b
 }
 
 /// Waits until the bell of `who` holds `n` notifications (the consumer runs every half second).
-fn wait_bell(who: &Client2<'_>, n: usize) -> Value {
+pub fn wait_bell(who: &Client2<'_>, n: usize) -> Value {
     let started = Instant::now();
     loop {
         let b = bell(who);

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use kumiki_engine::db::Database;
 use kumiki_engine::notifications::reminders;
 use kumiki_tests::{Auth, Client2, TestApp};
+
+use crate::notify::{bell, wait_bell};
 use serde_json::{json, Value};
 
 const PW: &str = "rules-pw-1";
@@ -26,29 +28,6 @@ fn app_with_fields(app: &TestApp) -> i64 {
             "期限": {"type": "DATE", "code": "期限", "label": "期限"}
         }),
     )
-}
-
-fn bell_total(who: &Client2<'_>) -> Value {
-    let (s, b) = who.get("/api/notifications.json?limit=100");
-    assert_eq!(s, 200, "{b}");
-    b
-}
-
-fn wait_total(who: &Client2<'_>, n: usize) -> Value {
-    let started = Instant::now();
-    loop {
-        let b = bell_total(who);
-        let have = b["notifications"].as_array().unwrap().len();
-        if have >= n {
-            assert_eq!(have, n, "{b}");
-            return b;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "waiting for {n}: {b}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]
@@ -281,7 +260,7 @@ fn rules_deliver_to_the_bell_once() {
     assert_eq!(s, 200, "{b}");
     let rid: i64 = b["id"].as_str().unwrap().parse().unwrap();
     let suzuki = as_user(&app, "suzuki");
-    let b = wait_total(&suzuki, 1);
+    let b = wait_bell(&suzuki, 1);
     assert_eq!(b["notifications"][0]["kind"], "app_rule");
     assert_eq!(b["notifications"][0]["actor"], "sato");
     assert!(
@@ -298,13 +277,13 @@ fn rules_deliver_to_the_bell_once() {
         .conn()
         .unwrap();
     crate::notify::wait_consumer(&mut db);
-    assert_eq!(bell_total(&tanaka)["total"], "0");
+    assert_eq!(bell(&tanaka)["total"], "0");
     let (s, b) = sato.put(
         "/k/v1/record.json",
         json!({"app": id, "id": rid, "record": {"金額": {"value": "120000"}}}),
     );
     assert_eq!(s, 200, "{b}");
-    let b = wait_total(&tanaka, 1);
+    let b = wait_bell(&tanaka, 1);
     assert!(
         b["notifications"][0]["title"]
             .as_str()
@@ -312,14 +291,14 @@ fn rules_deliver_to_the_bell_once() {
             .starts_with("高額案件"),
         "{b}"
     );
-    wait_total(&suzuki, 2);
+    wait_bell(&suzuki, 2);
 
     // The reminder: today's date at 00:00 UTC has passed; the job notifies tanaka once, however
     // often it runs (also the server's own runs).
     let now = chrono::Utc::now().timestamp();
     reminders::run(&mut db, now, chrono_tz::Asia::Tokyo).unwrap();
     reminders::run(&mut db, now + 60, chrono_tz::Asia::Tokyo).unwrap();
-    let b = wait_total(&tanaka, 2);
+    let b = wait_bell(&tanaka, 2);
     let titles: Vec<&str> = b["notifications"]
         .as_array()
         .unwrap()
@@ -344,7 +323,7 @@ fn rules_deliver_to_the_bell_once() {
         0
     );
     // The editor is never told of their own change.
-    assert_eq!(bell_total(&sato)["total"], "0");
+    assert_eq!(bell(&sato)["total"], "0");
 }
 
 #[test]
@@ -386,11 +365,11 @@ fn a_rule_tells_only_those_who_may_see_the_record() {
         json!({"app": id, "record": {"件名": {"value": "非公開の相談"}}}),
     );
     assert_eq!(s, 200, "{b}");
-    wait_total(&as_user(&app, "suzuki"), 1);
+    wait_bell(&as_user(&app, "suzuki"), 1);
     let mut db = Database::connect(&app.database_url, 1)
         .unwrap()
         .conn()
         .unwrap();
     crate::notify::wait_consumer(&mut db);
-    assert_eq!(bell_total(&as_user(&app, "tanaka"))["total"], "0");
+    assert_eq!(bell(&as_user(&app, "tanaka"))["total"], "0");
 }
