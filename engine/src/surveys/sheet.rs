@@ -12,7 +12,7 @@
 
 pub mod guard;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -330,7 +330,8 @@ pub fn cell_ref(row: u32, col: u32) -> String {
 ///
 /// Table: the header row must hold the template's column headers in the template's order (found
 /// at the template's row or up to a few rows below it); the data rows are those under it down to
-/// the first row empty in all the columns. Cells: every named cell must still be named in the
+/// the first row with nothing typed in any of the columns (cells holding only the template's
+/// formulas count as empty). Cells: every named cell must still be named in the
 /// file (its place may have moved); the answer is one row of them.
 ///
 /// # Errors
@@ -395,17 +396,20 @@ fn read_table(
             .map(|t| normalise_header(t))
             .collect::<Vec<_>>()
             == expected
-            && row_is_clean(&head, row, texts.len())
     });
     let Some(row) = found_at else {
         return Err(header_mismatch(&head, template_row, columns).into());
     };
     let (first_col, _) = header_texts(&head, row);
     let last_col = first_col + columns.len() as u32 - 1;
-    let data = read_cells(book, sheet, row + 1, row + 1 + MAX_ROWS, last_col)?;
+    let (data, formulas) =
+        read_cells_with_formulas(book, sheet, row + 1, row + 1 + MAX_ROWS, last_col)?;
     let mut answer = SheetAnswer::default();
     for r in row + 1..=row + 1 + MAX_ROWS {
-        let empty = (first_col..=last_col).all(|c| !data.contains_key(&(r, c)));
+        // Empty when nobody typed anything in it: a template's prepared formulas (a 計 column
+        // computing 0 on every row) do not make a row an answer.
+        let empty = (first_col..=last_col)
+            .all(|c| !data.contains_key(&(r, c)) || formulas.contains(&(r, c)));
         if empty {
             break;
         }
@@ -436,24 +440,30 @@ fn read_table(
     Ok(answer)
 }
 
-/// True when nothing but the header's run of cells is in the row: a column added after a gap
-/// would otherwise be dropped without a word.
-fn row_is_clean(cells: &BTreeMap<(u32, u32), Raw>, row: u32, run: usize) -> bool {
-    cells.range((row, 0)..(row + 1, 0)).count() == run
-}
-
+/// The error for a header that matches nowhere, describing the row most like it (the template's
+/// header row when none shares a column name).
 fn header_mismatch(
     head: &BTreeMap<(u32, u32), Raw>,
-    row: u32,
+    template_row: u32,
     columns: &[SheetColumn],
 ) -> crate::error::UserError {
     let expected: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
-    let found: Vec<String> = head
-        .range((row, 0)..(row + 1, 0))
-        .map(|(_, raw)| raw.text())
-        .collect();
     let norm = |list: &[String]| list.iter().map(|s| normalise_header(s)).collect::<Vec<_>>();
-    let (expected_n, found_n) = (norm(&expected), norm(&found));
+    let expected_n = norm(&expected);
+    let shared = |row: u32| {
+        norm(&header_texts(head, row).1)
+            .iter()
+            .filter(|t| expected_n.contains(t))
+            .count()
+    };
+    let mut row = template_row;
+    for candidate in template_row..=template_row + HEADER_SHIFT_ROWS {
+        if shared(candidate) > shared(row) {
+            row = candidate;
+        }
+    }
+    let found = header_texts(head, row).1;
+    let found_n = norm(&found);
     let missing: Vec<String> = expected
         .iter()
         .zip(&expected_n)
@@ -607,21 +617,39 @@ fn read_cells(
     last_row: u32,
     last_col: u32,
 ) -> EngineResult<BTreeMap<(u32, u32), Raw>> {
+    Ok(read_cells_with_formulas(book, sheet, first_row, last_row, last_col)?.0)
+}
+
+/// [`read_cells`], and which of the cells hold a formula (their value is the cached result).
+fn read_cells_with_formulas(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    sheet: &str,
+    first_row: u32,
+    last_row: u32,
+    last_col: u32,
+) -> EngineResult<(BTreeMap<(u32, u32), Raw>, BTreeSet<(u32, u32)>)> {
     let mut reader = book.worksheet_cells_reader(sheet).map_err(|_| not_xlsx())?;
     let mut cells = BTreeMap::new();
-    while let Some(cell) = reader.next_cell().map_err(|_| not_xlsx())? {
-        let (row, col) = cell.get_position();
+    let mut formulas = BTreeSet::new();
+    while let Some(cell) = reader
+        .next_cell_with_formula_metadata()
+        .map_err(|_| not_xlsx())?
+    {
+        let (row, col) = cell.pos;
         if row > last_row {
             break;
         }
         if row < first_row || col > last_col {
             continue;
         }
-        if let Some(raw) = Raw::from_data(cell.get_value()) {
+        if let Some(raw) = Raw::from_data(&cell.value) {
+            if cell.formula.is_some() {
+                formulas.insert((row, col));
+            }
             cells.insert((row, col), raw);
         }
     }
-    Ok(cells)
+    Ok((cells, formulas))
 }
 
 /// The header run of `row`: the column of its first non-empty cell and the texts of the cells

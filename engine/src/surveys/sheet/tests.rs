@@ -689,3 +689,44 @@ fn merge_scale_1800_organisations_by_50_rows() -> TestResult {
     }
     Ok(())
 }
+
+/// The template's own extras: a note beside the header after a gap, and a prepared formula on
+/// every row of the table (a 計 column showing 0), which does not make a row an answer.
+#[test]
+fn notes_beside_the_header_and_prepared_formulas_are_not_answers() -> TestResult {
+    let (_dir, path) = temp()?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("回答")?;
+    for (col, header) in ["市町村名", "調査日", "備考", "世帯数"].iter().enumerate() {
+        sheet.write_string(2, col as u16, *header)?;
+    }
+    sheet.write_string(2, 5, "※単位：世帯")?;
+    sheet.write_string(3, 0, "青葉市")?;
+    sheet.write_number(3, 3, 10)?;
+    for row in 3..40 {
+        sheet.write_formula(
+            row,
+            2,
+            rust_xlsxwriter::Formula::new("=D4*0").set_result("0"),
+        )?;
+    }
+    book.save(&path)?;
+    let answer = read_answer(&table_spec(), &path)?;
+    assert_eq!(answer.rows.len(), 1);
+    assert_eq!(answer.rows[0][2], Cell::Text("0".to_owned()));
+    Ok(())
+}
+
+#[test]
+fn a_mismatch_describes_the_header_row_most_like_the_template() -> TestResult {
+    let (_dir, path) = temp()?;
+    table_answer(&path, "回答", &["市町村名", "調査日", "備考", "戸数"], 6)?;
+    let (_, text) = sheet_error(read_answer(&table_spec(), &path));
+    assert!(
+        text.contains("(row 6)")
+            && text.contains("Missing: 「世帯数」. Not in the template: 「戸数」"),
+        "{text}"
+    );
+    Ok(())
+}
