@@ -443,7 +443,7 @@ fn read_table(
 /// The error for a header that matches nowhere, describing the row most like it (the template's
 /// header row when none shares a column name).
 fn header_mismatch(
-    head: &BTreeMap<(u32, u32), Raw>,
+    head: &Cells,
     template_row: u32,
     columns: &[SheetColumn],
 ) -> crate::error::UserError {
@@ -608,6 +608,9 @@ impl Raw {
     }
 }
 
+/// Non-empty cells by (row, column), 0-based.
+type Cells = BTreeMap<(u32, u32), Raw>;
+
 /// The non-empty cells of `sheet` in rows `first_row..=last_row` and columns `0..=last_col`
 /// (0-based), read as a stream that stops after `last_row`: only what the layout needs is kept.
 fn read_cells(
@@ -616,7 +619,7 @@ fn read_cells(
     first_row: u32,
     last_row: u32,
     last_col: u32,
-) -> EngineResult<BTreeMap<(u32, u32), Raw>> {
+) -> EngineResult<Cells> {
     Ok(read_cells_with_formulas(book, sheet, first_row, last_row, last_col)?.0)
 }
 
@@ -627,7 +630,7 @@ fn read_cells_with_formulas(
     first_row: u32,
     last_row: u32,
     last_col: u32,
-) -> EngineResult<(BTreeMap<(u32, u32), Raw>, BTreeSet<(u32, u32)>)> {
+) -> EngineResult<(Cells, BTreeSet<(u32, u32)>)> {
     let mut reader = book.worksheet_cells_reader(sheet).map_err(|_| not_xlsx())?;
     let mut cells = BTreeMap::new();
     let mut formulas = BTreeSet::new();
@@ -654,7 +657,7 @@ fn read_cells_with_formulas(
 
 /// The header run of `row`: the column of its first non-empty cell and the texts of the cells
 /// from there up to the first empty one.
-fn header_texts(cells: &BTreeMap<(u32, u32), Raw>, row: u32) -> (u32, Vec<String>) {
+fn header_texts(cells: &Cells, row: u32) -> (u32, Vec<String>) {
     let Some((&(_, first), _)) = cells.range((row, 0)..(row + 1, 0)).next() else {
         return (0, Vec::new());
     };
