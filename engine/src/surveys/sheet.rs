@@ -154,6 +154,43 @@ pub struct SheetAnswer {
 
 // ------------------------------------------------------------------ inspect
 
+/// Checks a layout sent by a client (the page's editor may change what [`inspect_template`]
+/// proposed): a sheet name, a header row from 1, at most [`MAX_COLUMNS`] columns with non-empty
+/// headers, named cells that name one cell each (`C4`), and at least one column or cell.
+///
+/// # Errors
+/// `UserError` keyed `sheet` (`surveys.sheet.err.spec_invalid`).
+pub fn check_mode(mode: &SheetMode) -> Result<(), crate::error::UserError> {
+    let valid = !mode.sheet().trim().is_empty()
+        && match mode {
+            SheetMode::Table {
+                header_row,
+                columns,
+                ..
+            } => {
+                (1..=1_048_575).contains(header_row)
+                    && !columns.is_empty()
+                    && columns.len() <= MAX_COLUMNS as usize
+                    && columns.iter().all(|c| !c.header.trim().is_empty())
+            }
+            SheetMode::Cells { cells, .. } => {
+                !cells.is_empty()
+                    && cells.len() <= MAX_COLUMNS as usize
+                    && cells
+                        .iter()
+                        .all(|c| !c.name.trim().is_empty() && parse_cell_ref(&c.cell).is_some())
+            }
+        };
+    if valid {
+        Ok(())
+    } else {
+        Err(refused(
+            "surveys.sheet.err.spec_invalid",
+            "The answer sheet layout is not valid: it needs a sheet, a header row and at least one column with a name (or at least one named cell).",
+        ))
+    }
+}
+
 /// Reads an uploaded template and proposes its layout (the caller adds the file key and name to
 /// make a [`SheetSpec`], and may change the kinds). `mode_hint` `"table"` or `"cells"` asks for
 /// one; without it a workbook with single-cell defined names is a form (cells), any other a table.

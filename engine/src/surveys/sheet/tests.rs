@@ -730,3 +730,88 @@ fn a_mismatch_describes_the_header_row_most_like_the_template() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn checks_a_layout_from_a_client() {
+    assert!(check_mode(&table_spec().mode).is_ok());
+    let mut mode = table_spec().mode;
+    if let SheetMode::Table {
+        header_row,
+        columns,
+        ..
+    } = &mut mode
+    {
+        *header_row = 0;
+        columns.clear();
+    }
+    assert!(check_mode(&mode).is_err());
+    let cells = |cell: &str| SheetMode::Cells {
+        sheet: "調査票".to_owned(),
+        cells: vec![NamedCell {
+            name: "団体名".to_owned(),
+            cell: cell.to_owned(),
+            kind: ColumnKind::Text,
+        }],
+    };
+    assert!(check_mode(&cells("B2")).is_ok());
+    assert!(check_mode(&cells("B2:C3")).is_err());
+}
+
+/// How long an upload of the largest sheet takes to read (10,000 rows × 10 columns).
+#[test]
+#[ignore = "a benchmark: run on demand"]
+fn read_scale_10000_rows() -> TestResult {
+    let (_dir, path) = temp()?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("回答")?;
+    let mut spec = table_spec();
+    if let SheetMode::Table { columns, .. } = &mut spec.mode {
+        for i in 0..6 {
+            columns.push(SheetColumn {
+                header: format!("項目{i}"),
+                kind: ColumnKind::Number,
+            });
+        }
+    }
+    for (col, (header, _)) in spec.mode.columns().iter().enumerate() {
+        sheet.write_string(2, col as u16, header)?;
+    }
+    for row in 3..(3 + MAX_ROWS) {
+        sheet.write_string(row, 0, format!("施設{row}"))?;
+        sheet.write_string(row, 1, "2025/4/1")?;
+        sheet.write_string(row, 2, "備考")?;
+        for col in 3..10u16 {
+            sheet.write_number(row, col, f64::from(row))?;
+        }
+    }
+    book.save(&path)?;
+    let started = std::time::Instant::now();
+    let answer = read_answer(&spec, &path)?;
+    println!(
+        "read {} rows in {:?} ({} bytes)",
+        answer.rows.len(),
+        started.elapsed(),
+        std::fs::metadata(&path)?.len()
+    );
+    assert_eq!(answer.rows.len(), MAX_ROWS as usize);
+    Ok(())
+}
+
+#[test]
+fn refuses_more_rows_than_the_cap_rather_than_cutting_them() -> TestResult {
+    let (_dir, path) = temp()?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("回答")?;
+    for (col, header) in ["市町村名", "調査日", "備考", "世帯数"].iter().enumerate() {
+        sheet.write_string(2, col as u16, *header)?;
+    }
+    for row in 3..(3 + MAX_ROWS + 1) {
+        sheet.write_number(row, 3, f64::from(row))?;
+    }
+    book.save(&path)?;
+    let (key, _) = sheet_error(read_answer(&table_spec(), &path));
+    assert_eq!(key, "surveys.sheet.err.too_many_rows");
+    Ok(())
+}
