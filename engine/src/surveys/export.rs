@@ -441,7 +441,9 @@ const MAX_LISTED_PROBLEMS: usize = 20;
 /// Numbers are written plainly (`1234.5`), dates as `yyyy-mm-dd`. A text that Excel would take
 /// for a formula (starting with `=`, `@`, or `+`/`-` without being a number) gets a leading `'`.
 ///
-/// Shift_JIS: every row is encoded before it is written; once a character cannot be encoded
+/// Shift_JIS is Windows-31J; the JIS characters that Macs and phones type with other code points
+/// (`〜` U+301C, `‖`, `—`, `¢`, `£`, `¬`) are written as the bytes Windows writes for them.
+/// Every row is encoded before it is written; once a character cannot be encoded
 /// (𠮷, emoji, ...) nothing more is written, the remaining rows are still checked, and the error
 /// lists the first [`MAX_LISTED_PROBLEMS`] places (row as Excel numbers it, the header being row
 /// 1; column label; character) with the total count. What was written by then is incomplete:
