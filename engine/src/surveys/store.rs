@@ -294,13 +294,16 @@ fn check(
             spec.insert("templateFileKey".into(), json!(s.file_key));
             spec.insert("templateName".into(), json!(name));
             let value = Value::Object(spec);
-            if let Err(e) = serde_json::from_value::<super::sheet::SheetSpec>(value.clone()) {
-                return Err(refused(
-                    "sheet",
-                    "surveys.err.sheetSpec",
-                    &format!("The answer sheet settings are not complete: {e}"),
-                )
-                .into());
+            match serde_json::from_value::<super::sheet::SheetSpec>(value.clone()) {
+                Ok(parsed) => super::sheet::check_mode(&parsed.mode)?,
+                Err(e) => {
+                    return Err(refused(
+                        "sheet",
+                        "surveys.err.sheetSpec",
+                        &format!("The answer sheet settings are not complete: {e}"),
+                    )
+                    .into())
+                }
             }
             (serde_json::to_string(&value)?, Some(s.file_key.clone()))
         }
