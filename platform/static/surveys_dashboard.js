@@ -43,7 +43,7 @@
         K.api("POST", "/api/surveys/answer/accept.json", { id: a.id }).then(function () { return done(t("surveys.dashboard.accepted", { name: a.organisation.name })); }).catch(fail);
       } }));
     }
-    if (a.state !== "accepted") {
+    if (a.state !== "accepted" && a.state !== "submitted") {
       box.appendChild(el("button", { type: "button", class: "button small", "data-testid": "answer-extend", text: t("surveys.dashboard.extend"), onclick: function () {
         S.ask({ kind: "datetime", title: t("surveys.dashboard.extend_title", { name: a.organisation.name }), label: t("surveys.dashboard.extend_label"), value: a.dueAt || survey.dueAt, ok: t("surveys.dashboard.extend") })
           .then(function (due) {
@@ -62,8 +62,8 @@
     return el("tr", { class: late ? "sv-row-late" : "", "data-testid": "dashboard-row", "data-answer": a.id, "data-state": a.state, "data-late": late ? "true" : "false", "data-org": a.organisation.name }, [
       el("th", { scope: "row", "data-label": t("surveys.col.organisation") }, [
         el("span", { class: "sv-org-name", text: a.organisation.name }),
-        el("span", { class: "sv-kind muted", text: " " + t("surveys.kind." + a.organisation.kind) }),
-        (a.contacts || []).length ? el("span", { class: "sv-by muted", text: t("surveys.recipients.contacts", { names: a.contacts.map(who).join("、") }) }) : null,
+        el("span", { class: "sv-by muted", text: t("surveys.kind." + a.organisation.kind) +
+          ((a.contacts || []).length ? " · " + t("surveys.recipients.contacts", { names: a.contacts.map(who).join("、") }) : "") }),
       ]),
       el("td", { "data-label": t("surveys.col.state") }, [S.stateChip(a.state, late), comment,
         problems ? el("p", { class: "sv-problems-short", text: t("surveys.dashboard.problems", { n: problems }) }) : null]),

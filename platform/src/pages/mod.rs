@@ -146,10 +146,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/surveys", web::get().to(surveys::list_page))
         .route("/surveys/new", web::get().to(surveys::new_page))
         .route("/surveys/lists", web::get().to(surveys::lists_page))
-        .route(
-            "/surveys/answers/{id}",
-            web::get().to(surveys::answer_page),
-        )
+        .route("/surveys/answers/{id}", web::get().to(surveys::answer_page))
         .route("/surveys/{id}", web::get().to(surveys::dashboard_page))
         .route("/surveys/{id}/edit", web::get().to(surveys::edit_page));
 }

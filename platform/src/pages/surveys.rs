@@ -40,7 +40,10 @@ fn lang_of(user: &SessionUser) -> Lang {
 }
 
 /// The guest spaces `user` belongs to (for a guest, the paths its calls may take).
-async fn guest_spaces(state: &AppState, user: &SessionUser) -> Result<Vec<GuestSpaceRow>, ApiError> {
+async fn guest_spaces(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<Vec<GuestSpaceRow>, ApiError> {
     if !user.guest {
         return Ok(Vec::new());
     }
@@ -48,13 +51,15 @@ async fn guest_spaces(state: &AppState, user: &SessionUser) -> Result<Vec<GuestS
     let principal = user.principal();
     blocking(move || {
         let mut conn = st.conn()?;
-        Ok(kumiki_engine::guests::guest_spaces_of(&mut conn, &principal)?
-            .into_iter()
-            .map(|s| GuestSpaceRow {
-                id: s.id.to_string(),
-                name: s.name,
-            })
-            .collect())
+        Ok(
+            kumiki_engine::guests::guest_spaces_of(&mut conn, &principal)?
+                .into_iter()
+                .map(|s| GuestSpaceRow {
+                    id: s.id.to_string(),
+                    name: s.name,
+                })
+                .collect(),
+        )
     })
     .await
 }
