@@ -57,10 +57,10 @@
     var spec = s.sheet;
     $("sva-sheet-card").hidden = !spec;
     if (!spec) return;
-    var tpl = spec.templateFileKey || spec.fileKey;
-    $("sva-template").href = tpl ? S.fileUrl(tpl) : "#";
-    $("sva-template").setAttribute("download", spec.templateName || "");
-    $("sva-template").textContent = t("surveys.answer.sheet_download_name", { name: spec.templateName || "" });
+    var tpl = S.template(spec);
+    $("sva-template").href = tpl ? S.fileUrl(tpl.fileKey) : "#";
+    $("sva-template").setAttribute("download", (tpl && tpl.name) || "");
+    $("sva-template").textContent = t("surveys.answer.sheet_download_name", { name: (tpl && tpl.name) || "" });
     $("sva-sheet-label").hidden = !editable;
     $("sva-sheet-step3").textContent = editable ? t("surveys.answer.sheet_step3") : t("surveys.answer.sheet_step3_done");
     var cur = $("sva-sheet-current");
@@ -105,10 +105,16 @@
   function draw(r) {
     data = r;
     var a = r.answer, s = r.survey;
-    var member = r.role ? r.role !== "owner" : a.mayEdit !== false;
+    // An owner who is no member of the organisation reads the answer; only members change it.
+    var member = a.mayAnswer !== undefined ? !!a.mayAnswer : (s.isOwner === true ? !!(r.isMember || a.isMember) : true);
     editable = member && s.state === "open" && a.state !== "submitted" && a.state !== "accepted";
     drawHead(a, s);
     drawRequest(s);
+    if (s.isOwner) {
+      // An owner came from the dashboard: the breadcrumb leads back there.
+      var crumb = document.querySelector(".breadcrumbs a");
+      if (crumb) { crumb.href = "/surveys/" + s.id; crumb.textContent = t("surveys.dashboard.title"); }
+    }
     var ret = $("sva-returned");
     ret.hidden = !(a.state === "returned" && a.returnComment);
     if (!ret.hidden) {
@@ -121,9 +127,10 @@
     else if (a.state === "accepted") ro.textContent = t("surveys.answer.readonly_accepted");
     else if (a.state === "submitted") ro.textContent = t("surveys.answer.readonly_submitted", { name: who(a.submittedBy), at: S.when(a.submittedAt) });
     else ro.textContent = t("surveys.answer.readonly_owner");
-    var hasFields = s.fields && Object.keys(s.fields).length > 0;
+    var props = S.properties(s);
+    var hasFields = Object.keys(props).length > 0;
     $("sva-fields-card").hidden = !hasFields;
-    form = hasFields ? F.render($("sva-fields"), s.fields, a.values || {}, { readOnly: !editable }) : null;
+    form = hasFields ? F.render($("sva-fields"), props, a.values || {}, { readOnly: !editable }) : null;
     drawSheet(a, s);
     $("sva-actions").hidden = !editable;
     drawHistory(a.events);

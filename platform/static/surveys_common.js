@@ -164,6 +164,19 @@
     });
   }
 
+  /** The field properties of a survey (`fields` is `{properties}` in the API). */
+  function properties(survey) {
+    var f = (survey && survey.fields) || {};
+    return f.properties && typeof f.properties === "object" ? f.properties : f;
+  }
+  /** The answer sheet's template file `{fileKey, name}` of a survey's sheet, or null. */
+  function template(sheet) {
+    if (!sheet) return null;
+    if (sheet.template && sheet.template.fileKey) return sheet.template;
+    var key = sheet.templateFileKey || sheet.fileKey;
+    return key ? { fileKey: key, name: sheet.templateName || "", size: sheet.size } : null;
+  }
+
   /** A query string from an object (empty values left out). */
   function query(params) {
     return Object.keys(params).filter(function (k) { return params[k] !== undefined && params[k] !== null && params[k] !== ""; })
@@ -173,6 +186,6 @@
   window.KUMIKI_SURVEYS = {
     STATES: STATES, stateLabel: stateLabel, stateChip: stateChip, lateLabel: lateLabel, when: when, size: size,
     split: split, join: join, fileUrl: fileUrl, setSpace: setSpace, apiBase: apiBase, upload: upload, showError: showError, clearErrors: clearErrors,
-    notice: notice, ask: ask, query: query,
+    notice: notice, ask: ask, query: query, properties: properties, template: template,
   };
 })();

@@ -71,7 +71,7 @@
       timeCell(a.submittedAt, a.submittedBy, "dashboard-submitted", t("surveys.col.submitted")),
       el("td", { "data-label": t("surveys.col.due"), "data-testid": "dashboard-due" }, [
         el("time", { datetime: a.dueAt || survey.dueAt || "", text: S.when(a.dueAt || survey.dueAt) }),
-        a.dueAt && a.dueAt !== survey.dueAt ? el("span", { class: "sv-by muted", text: t("surveys.dashboard.extended_mark") }) : null,
+        a.extended || (a.extended === undefined && a.dueAt && a.dueAt !== survey.dueAt) ? el("span", { class: "sv-by muted", text: t("surveys.dashboard.extended_mark") }) : null,
       ]),
       el("td", { "data-label": t("surveys.col.actions") }, [actions(a)]),
     ]);
@@ -111,7 +111,7 @@
     var ex = $("svd-exports");
     while (ex.children.length > 1) ex.removeChild(ex.lastChild);
     var links = [];
-    var hasFields = s.fields && Object.keys(s.fields).length > 0;
+    var hasFields = Object.keys(S.properties(s)).length > 0;
     if (hasFields || !s.sheet) {
       links.push(["fields", "xlsx", null, "surveys.export.xlsx"], ["fields", "csv", "utf-8", "surveys.export.csv_utf8"], ["fields", "csv", "shift_jis", "surveys.export.csv_sjis"]);
     }

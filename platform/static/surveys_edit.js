@@ -127,7 +127,7 @@
       body: $("sve-body").value,
       dueAt: S.join($("sve-due-date").value, $("sve-due-time").value) || null,
       attachments: files.filter(function (f) { return !f.uploading; }).map(function (f) { return { fileKey: f.fileKey }; }),
-      fields: fieldsEditor.get(),
+      fields: { properties: fieldsEditor.get() },
       sheet: sheet && !sheet.uploading ? { fileKey: sheet.fileKey, mode: sheet.mode, sheet: sheet.sheet, headerRow: sheet.headerRow, columns: sheet.columns, cells: sheet.cells } : null,
       recipients: recipients ? recipients.get().map(function (r) { return { kind: r.kind, code: r.code }; }) : [],
       reminders: $("sve-reminders").value.split(/[,、，\s]+/).filter(Boolean).map(Number),
@@ -142,14 +142,16 @@
     if (due.time) $("sve-due-time").value = due.time;
     files = (s.attachments || []).map(function (a) { return { fileKey: a.fileKey, name: a.name, size: a.size }; });
     drawFiles();
-    fieldsEditor.set(s.fields || {});
-    if (s.sheet && (s.sheet.fileKey || s.sheet.templateFileKey)) {
-      sheet = { fileKey: s.sheet.fileKey || s.sheet.templateFileKey, templateName: s.sheet.templateName, mode: s.sheet.mode || "table", sheet: s.sheet.sheet,
+    fieldsEditor.set(S.properties(s));
+    var tpl = S.template(s.sheet);
+    if (tpl) {
+      sheet = { fileKey: tpl.fileKey, templateName: tpl.name || s.sheet.templateName, mode: s.sheet.mode || "table", sheet: s.sheet.sheet,
         headerRow: s.sheet.headerRow, columns: s.sheet.columns || [], cells: s.sheet.cells || [] };
     }
     drawSheet();
     $("sve-reminders").value = (s.reminders || [3, 0]).join(", ");
-    $("sve-owners").value = (s.owners || []).filter(function (o) { return o !== page.me; }).join(", ");
+    $("sve-owners").value = (s.owners || []).map(function (o) { return typeof o === "string" ? o : o.code; })
+      .filter(function (o) { return o !== page.me; }).join(", ");
     if (recipients && s.recipients) recipients.set(s.recipients);
     if (s.parentAnswerId || s.parentAnswer) {
       $("sve-relay").textContent = t("surveys.edit.relay_note");

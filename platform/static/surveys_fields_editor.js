@@ -79,6 +79,7 @@
         // A row left empty is no field.
         if (!label.value.trim() && !code.value.trim()) return null;
         var c = code.value.trim() || codeFrom(label.value, rows.indexOf(row) + 1);
+        item.setAttribute("data-error-for", (opts.prefix || "fields") + "." + c);
         var p = { type: type.value, code: c, label: label.value.trim() || c };
         if (type.value !== "SUBTABLE") p.required = required.checked;
         if (CHOICES.indexOf(type.value) >= 0) {
