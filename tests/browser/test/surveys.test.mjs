@@ -3,13 +3,15 @@
 // organisations A, B and C, and sends it. A's guest opens it: the dashboard shows 開封済 with a time.
 // B's guest answers on a phone-width page and submits; the office returns it with a comment; B sees
 // the comment, corrects and submits again. C is late (its deadline moved into the past) and the
-// office reminds everyone not answered: C's bell shows it. Counts on the dashboard are checked.
+// office reminds everyone not answered: C's bell shows it and C's e-mail (chosen "each") reaches
+// the test's SMTP sink. Counts on the dashboard are checked.
 // Screenshots: KUMIKI_SURVEY_SHOTS (docs/img for docs/surveys.md), else /tmp.
 // TODO(lead, sheets part): the Excel answer sheet (template upload on the editor, B's filled sheet,
 // the merged workbook's cells) once the sheets helper's inspect/read/export are merged.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { startServer, launchBrowser, ADMIN_PASSWORD } from "../lib.mjs";
 
 const BACKEND = process.env.KUMIKI_BACKEND || "sqlite";
@@ -20,8 +22,46 @@ const orgs = [
   { key: "B", space: "B町", guest: { code: "suzuki@b-town.example", name: "鈴木 花子", password: "suzuki-Passw0rd-1" } },
   { key: "C", space: "C村", guest: { code: "sato@c-village.example", name: "佐藤 次郎", password: "sato-Passw0rd-1" } },
 ];
-let server, browser, surveyId;
+let server, browser, surveyId, smtp;
 const answerOf = {};
+
+/** A minimal SMTP sink: every accepted message as {from, to: [..], data}. */
+function smtpSink() {
+  const messages = [];
+  const srv = createServer((sock) => {
+    let buf = "", inData = false, msg = null;
+    sock.setEncoding("latin1");
+    sock.write("220 sink ESMTP\r\n");
+    sock.on("data", (chunk) => {
+      buf += chunk;
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          msg.data = Buffer.from(buf.slice(0, end), "latin1").toString("utf8");
+          messages.push(msg);
+          buf = buf.slice(end + 5);
+          inData = false;
+          sock.write("250 OK\r\n");
+          continue;
+        }
+        const nl = buf.indexOf("\r\n");
+        if (nl < 0) return;
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") sock.write("250-sink\r\n250 8BITMIME\r\n");
+        else if (verb === "MAIL") { msg = { from: line, to: [], data: "" }; sock.write("250 OK\r\n"); }
+        else if (verb === "RCPT") { msg.to.push(line.replace(/^RCPT TO:\s*<?([^>]*)>?.*$/i, "$1")); sock.write("250 OK\r\n"); }
+        else if (verb === "DATA") { inData = true; sock.write("354 go on\r\n"); }
+        else if (verb === "QUIT") { sock.end("221 bye\r\n"); return; }
+        else sock.write("250 OK\r\n");
+      }
+    });
+    sock.on("error", () => {});
+  });
+  return new Promise((ok) => srv.listen(0, "127.0.0.1", () => ok({ port: srv.address().port, messages, close: () => srv.close() })));
+}
 
 async function call(method, path, body, who = { code: "Administrator", password: ADMIN_PASSWORD }) {
   const headers = { "X-Cybozu-Authorization": Buffer.from(`${who.code}:${who.password}`).toString("base64"), "Content-Type": "application/json" };
@@ -63,6 +103,19 @@ async function shot(page, name) {
   await page.screenshot({ path: `${SHOTS}/surveys-${name}${SHOTS === "/tmp" ? "-" + BACKEND : ""}.png`, fullPage: true });
 }
 
+/** A mail's text with its base64 and quoted-printable parts and encoded words decoded. */
+function decoded(raw) {
+  let out = raw.replace(/=\?utf-8\?b\?([^?]*)\?=/gi, (_, b) => Buffer.from(b, "base64").toString("utf8"));
+  for (const block of raw.split(/\r?\n\r?\n/)) {
+    const b = block.replace(/\s+/g, "");
+    if (/^[A-Za-z0-9+/=]{16,}$/.test(b)) out += "\n" + Buffer.from(b, "base64").toString("utf8");
+  }
+  if (/quoted-printable/i.test(raw)) {
+    out += "\n" + Buffer.from(raw.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+  }
+  return out;
+}
+
 /** The dashboard's row of an organisation. */
 function row(page, org) { return page.locator(`[data-testid=dashboard-row][data-org='${org.space}']`); }
 async function count(page, state) { return Number(await page.getAttribute(`[data-testid=count-${state}]`, "data-n")); }
@@ -73,7 +126,8 @@ async function openDashboard(page) {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer({ examples: false });
+  smtp = await smtpSink();
+  server = await startServer({ examples: false, serveArgs: ["--smtp-url", `smtp://127.0.0.1:${smtp.port}`, "--smtp-from", "Kumiki <kumiki@example.jp>"] });
   browser = await launchBrowser();
   await call("POST", "/api/org/users.json", { code: office.code, name: office.name, password: office.password, mustChangePassword: false });
   for (const o of orgs) {
@@ -84,8 +138,10 @@ before(async () => {
     }));
     await call("PUT", `/k/guest/${o.id}/v1/space/guests.json`, { id: o.id, guests: [o.guest.code] });
   }
+  // C's contact wants an e-mail for each notification.
+  await call("PUT", "/api/account/notifications.json", { mode: "each", email: orgs[2].guest.code }, orgs[2].guest);
 });
-after(async () => { await browser?.close(); await server?.stop(); });
+after(async () => { await browser?.close(); await server?.stop(); smtp?.close(); });
 
 test("the office writes the request with three attachments and answer fields and sends it to A, B and C", async () => {
   const page = await signIn(office);
@@ -315,6 +371,13 @@ test("C is late; the office reminds everyone not answered and C's bell shows it"
     n = await bellCount(guest);
   }
   assert.ok(n > before_, "the reminder is on C's bell");
+  // And in C's mailbox: a message to C naming the answer's page.
+  let mail = null;
+  for (let i = 0; i < 80 && !mail; i++) {
+    mail = smtp.messages.find((m) => m.to.includes(c.guest.code) && decoded(m.data).includes(`/surveys/answers/${answerOf.C}`) && /督促|リマインド|期限/.test(decoded(m.data)));
+    if (!mail) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(mail, `a reminder mail reached C (${smtp.messages.length} messages: ${smtp.messages.map((m) => m.to.join(",")).join(" ")})`);
   await guest.goto(server.baseUrl + "/notifications");
   const link = guest.locator(`a[href='/surveys/answers/${answerOf.C}']`).first();
   await Promise.all([guest.waitForURL(`${server.baseUrl}/surveys/answers/${answerOf.C}`), link.click()]);
