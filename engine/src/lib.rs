@@ -27,6 +27,8 @@ pub mod review;
 pub mod server_settings;
 pub mod sessions;
 pub mod spaces;
+// Issue 14: survey relay (調査照会).
+pub mod surveys;
 pub mod tokens;
 pub mod users;
 pub mod views;

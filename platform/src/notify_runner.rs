@@ -13,6 +13,7 @@ use kumiki_engine::db::Database;
 use kumiki_engine::jobs::{self, Job};
 use kumiki_engine::notifications::consumer::NotifyConsumer;
 use kumiki_engine::notifications::reminders;
+use kumiki_engine::surveys;
 use kumiki_engine::{EngineError, EngineResult};
 
 use crate::jobs_runner::{unix_now, JobHandler, JobsRunner, Outcome};
@@ -21,7 +22,8 @@ use crate::jobs_runner::{unix_now, JobHandler, JobsRunner, Outcome};
 /// time to handle the changes before it).
 const CONSUME_EVERY: Duration = Duration::from_millis(500);
 const PLAN_EVERY: Duration = Duration::from_secs(20);
-const KINDS: &[&str] = &[reminders::JOB_KIND];
+/// Issue 14: the survey reminders (`surveys::broadcast::run_reminder`) run here too.
+const KINDS: &[&str] = &[reminders::JOB_KIND, surveys::REMIND_JOB];
 
 struct Ticks {
     consumer: NotifyConsumer,
@@ -70,7 +72,11 @@ impl JobHandler for NotifyJobs {
         let now = unix_now();
         let result = db.conn().and_then(|mut conn| {
             conn.write_transaction(|c| {
-                reminders::run(c, now, self.timezone)?;
+                if job.kind == surveys::REMIND_JOB {
+                    surveys::broadcast::run_reminder(c, &job.payload, &job.dedupe_key, now)?;
+                } else {
+                    reminders::run(c, now, self.timezone)?;
+                }
                 if jobs::complete(c, job.id, owner, now)? {
                     Ok(true)
                 } else {

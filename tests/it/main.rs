@@ -66,3 +66,5 @@ mod notify_rules;
 // Issue 13 part "webhooks".
 mod webhooks;
 mod webhooks_durability;
+// Issue 14: survey relay.
+mod surveys;

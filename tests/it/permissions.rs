@@ -665,6 +665,56 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/admin/mail/address",
             json!({"code": "m1", "email": "m1@example.jp"}),
         ),
+        // Issue 14, surveys: owners manage, organisation members answer; nothing reaches records.
+        ("GET", "kumiki/surveys", json!({"box": "received"})),
+        (
+            "POST",
+            "kumiki/surveys/survey",
+            json!({"title": "x", "dueAt": "2099-01-01T00:00:00Z"}),
+        ),
+        (
+            "PUT",
+            "kumiki/surveys/survey",
+            json!({"id": 1, "title": "y"}),
+        ),
+        ("GET", "kumiki/surveys/survey", json!({"id": 1})),
+        ("DELETE", "kumiki/surveys/survey", json!({"id": 1})),
+        (
+            "POST",
+            "kumiki/surveys/sheet/inspect",
+            json!({"fileKey": "nope"}),
+        ),
+        ("POST", "kumiki/surveys/send", json!({"id": 1})),
+        ("GET", "kumiki/surveys/answers", json!({"id": 1})),
+        ("GET", "kumiki/surveys/answer", json!({"id": 1})),
+        (
+            "PUT",
+            "kumiki/surveys/answer",
+            json!({"id": 1, "values": {}}),
+        ),
+        ("POST", "kumiki/surveys/answer/submit", json!({"id": 1})),
+        (
+            "POST",
+            "kumiki/surveys/answer/return",
+            json!({"id": 1, "comment": "x"}),
+        ),
+        ("POST", "kumiki/surveys/answer/accept", json!({"id": 1})),
+        (
+            "PUT",
+            "kumiki/surveys/answer/deadline",
+            json!({"id": 1, "dueAt": "2099-01-01T00:00:00Z"}),
+        ),
+        ("POST", "kumiki/surveys/remind", json!({"id": 1})),
+        ("POST", "kumiki/surveys/close", json!({"id": 1})),
+        ("GET", "kumiki/surveys/organisations", json!({})),
+        ("GET", "kumiki/surveys/lists", json!({})),
+        (
+            "POST",
+            "kumiki/surveys/lists",
+            json!({"name": "x", "entries": []}),
+        ),
+        ("PUT", "kumiki/surveys/lists", json!({"id": 1, "name": "y"})),
+        ("DELETE", "kumiki/surveys/lists", json!({"id": 1})),
     ]
 }
 

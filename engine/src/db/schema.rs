@@ -534,3 +534,107 @@ diesel::table! {
         position -> BigInt,
     }
 }
+
+// Issue 14: survey relay (migration 2026-12-07-000010_surveys, `crate::surveys`).
+diesel::table! {
+    surveys (id) {
+        id -> BigInt,
+        title -> Text,
+        body -> Text,
+        due_at -> BigInt,
+        state -> Text,
+        fields -> Text,
+        sheet -> Text,
+        reminders -> Text,
+        owners -> Text,
+        recipients -> Text,
+        creator -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+        closed_at -> Nullable<BigInt>,
+        merge_app_id -> Nullable<BigInt>,
+        parent_answer_id -> Nullable<BigInt>,
+        copied_from -> Nullable<BigInt>,
+        reminders_sent -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_files (file_key) {
+        file_key -> Text,
+        survey_id -> BigInt,
+        role -> Text,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_answers (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        org_kind -> Text,
+        org_code -> Text,
+        org_name -> Text,
+        contacts -> Text,
+        state -> Text,
+        due_at -> Nullable<BigInt>,
+        opened_by -> Nullable<Text>,
+        opened_at -> Nullable<BigInt>,
+        saved_by -> Nullable<Text>,
+        saved_at -> Nullable<BigInt>,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<BigInt>,
+        returned_by -> Nullable<Text>,
+        returned_at -> Nullable<BigInt>,
+        return_comment -> Text,
+        accepted_by -> Nullable<Text>,
+        accepted_at -> Nullable<BigInt>,
+        answer_values -> Text,
+        sheet_file_key -> Nullable<Text>,
+        sheet_rows -> Text,
+        sheet_problems -> Text,
+        merge_record_id -> Nullable<BigInt>,
+        child_survey_id -> Nullable<BigInt>,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_answer_files (file_key) {
+        file_key -> Text,
+        answer_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_answer_events (id) {
+        id -> BigInt,
+        answer_id -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    survey_lists (id) {
+        id -> BigInt,
+        name -> Text,
+        owner -> Text,
+        entries -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    survey_files,
+    survey_answers,
+    survey_answer_files,
+    survey_answer_events,
+    survey_lists,
+);
+diesel::allow_tables_to_appear_in_same_query!(survey_files, files);

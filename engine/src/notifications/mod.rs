@@ -38,6 +38,8 @@ pub mod kind {
     pub const REVIEW_DECISION: &str = "review_decision";
     /// A per-app notification rule (general, per-record or reminder) matched.
     pub const APP_RULE: &str = "app_rule";
+    /// Issue 14: a survey step (sent, reminded, submitted, returned, accepted, deadline, closed).
+    pub const SURVEY: &str = "survey";
 }
 
 /// One notification to write.

@@ -214,17 +214,28 @@ async fn download(
             }
             // Issue 13, threads part: a file attached to a thread post is downloaded by whoever may
             // enter the post's space through this path (the uploader too only while they may).
-            None => match kumiki_engine::spaces::posts::space_of_post_file(&mut conn, &key)? {
-                Some(post_space) => {
-                    let acting = caller.api_acting(space);
-                    if acting.enter_space(&mut conn, post_space).is_err() {
+            // Issue 14: a survey's attachments and sheet template follow the survey (owners while
+            // a draft; owners and the members of its organisations once sent), an uploaded answer
+            // sheet its answer (owners and that organisation's members), through this path.
+            None => match kumiki_engine::surveys::access::may_download(
+                &mut conn,
+                &caller.api_acting(space),
+                &key,
+            )? {
+                Some(true) => {}
+                Some(false) => return Err(UserError::FileNotFound(key).into()),
+                None => match kumiki_engine::spaces::posts::space_of_post_file(&mut conn, &key)? {
+                    Some(post_space) => {
+                        let acting = caller.api_acting(space);
+                        if acting.enter_space(&mut conn, post_space).is_err() {
+                            return Err(UserError::FileNotFound(key).into());
+                        }
+                    }
+                    None if meta.uploaded_by != caller.principal.acting_user() => {
                         return Err(UserError::FileNotFound(key).into());
                     }
-                }
-                None if meta.uploaded_by != caller.principal.acting_user() => {
-                    return Err(UserError::FileNotFound(key).into());
-                }
-                None => {}
+                    None => {}
+                },
             },
         }
         let path = state.files.path_of(&meta.storage_path);

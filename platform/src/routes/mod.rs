@@ -34,6 +34,8 @@ mod search;
 mod session;
 // Issue 13, spaces part.
 mod spaces;
+// Issue 14: survey relay.
+mod surveys;
 // Issue 13, threads part.
 mod threads;
 mod ui_api;
@@ -333,11 +335,13 @@ async fn handle(
         // A GET of the next cursor page writes (it moves or deletes the cursor): it takes the write
         // lock up front like any write, instead of upgrading a read transaction, which SQLite
         // refuses with "database is locked" while another writer (the indexer, the job runner) holds it.
-        let result = if method == Method::GET && api != "records/cursor" {
-            conn.read_transaction(run)
-        } else {
-            conn.write_transaction(run)
-        };
+        // Issue 14: a member's first view of a survey answer marks it opened (a write).
+        let result =
+            if method == Method::GET && api != "records/cursor" && api != "kumiki/surveys/answer" {
+                conn.read_transaction(run)
+            } else {
+                conn.write_transaction(run)
+            };
         let refused = match &result {
             Err(Failure::Api(e)) => refusal_code(&mut conn, e, &params),
             Err(Failure::Bulk(b)) => refusal_code(&mut conn, &b.error, &params),
@@ -611,6 +615,28 @@ pub fn dispatch(
         ("PUT", false, "kumiki/account/notifications") => mail::put_preferences(call, &p),
         ("GET", false, "kumiki/admin/mail") => mail::admin_get(call, &p),
         ("PUT", false, "kumiki/admin/mail/address") => mail::admin_set_address(call, &p),
+        // Issue 14: survey relay (docs/api.md "Surveys (issue 14)").
+        ("GET", false, "kumiki/surveys") => surveys::list_surveys(call, &p),
+        ("POST", false, "kumiki/surveys/survey") => surveys::create_survey(call, &p),
+        ("PUT", false, "kumiki/surveys/survey") => surveys::update_survey(call, &p),
+        ("GET", false, "kumiki/surveys/survey") => surveys::get_survey(call, &p),
+        ("DELETE", false, "kumiki/surveys/survey") => surveys::delete_survey(call, &p),
+        ("POST", false, "kumiki/surveys/sheet/inspect") => surveys::inspect_sheet(call, &p),
+        ("POST", false, "kumiki/surveys/send") => surveys::send(call, &p),
+        ("GET", false, "kumiki/surveys/answers") => surveys::dashboard(call, &p),
+        ("GET", false, "kumiki/surveys/answer") => surveys::get_answer(call, &p),
+        ("PUT", false, "kumiki/surveys/answer") => surveys::save_answer(call, &p),
+        ("POST", false, "kumiki/surveys/answer/submit") => surveys::submit_answer(call, &p),
+        ("POST", false, "kumiki/surveys/answer/return") => surveys::return_answer(call, &p),
+        ("POST", false, "kumiki/surveys/answer/accept") => surveys::accept_answer(call, &p),
+        ("PUT", false, "kumiki/surveys/answer/deadline") => surveys::set_deadline(call, &p),
+        ("POST", false, "kumiki/surveys/remind") => surveys::remind(call, &p),
+        ("POST", false, "kumiki/surveys/close") => surveys::close(call, &p),
+        ("GET", false, "kumiki/surveys/organisations") => surveys::organisations(call, &p),
+        ("GET", false, "kumiki/surveys/lists") => surveys::get_lists(call, &p),
+        ("POST", false, "kumiki/surveys/lists") => surveys::add_list(call, &p),
+        ("PUT", false, "kumiki/surveys/lists") => surveys::update_list(call, &p),
+        ("DELETE", false, "kumiki/surveys/lists") => surveys::delete_list(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
