@@ -130,17 +130,17 @@
   /** A modal dialog with a text area (or a date-time); resolves to the value, or null when cancelled. */
   function ask(opts) {
     return new Promise(function (resolve) {
-      var input;
+      var input, read, area = null;
       if (opts.kind === "datetime") {
         var parts = split(opts.value);
         var date = el("input", { type: "date", value: parts.date, "data-testid": "survey-dialog-date", "aria-label": t("surveys.due_date") });
         var time = el("input", { type: "time", value: parts.time || "17:00", "data-testid": "survey-dialog-time", "aria-label": t("surveys.due_time") });
         input = el("div", { class: "sv-datetime" }, [date, time]);
-        input.value = function () { return join(date.value, time.value); };
+        read = function () { return join(date.value, time.value); };
       } else {
-        var area = el("textarea", { rows: 4, "data-testid": "survey-dialog-text", "aria-label": opts.label || opts.title });
+        area = el("textarea", { rows: 4, "data-testid": "survey-dialog-text", "aria-label": opts.label || opts.title });
         input = area;
-        input.value = function () { return area.value; };
+        read = function () { return area.value; };
       }
       var dialog = el("dialog", { class: "sv-dialog", "data-testid": "survey-dialog" });
       var ok = el("button", { type: "button", class: "button primary", "data-testid": "survey-dialog-ok", text: opts.ok || t("surveys.ok") });
@@ -153,7 +153,7 @@
       document.body.appendChild(dialog);
       function done(v) { dialog.close(); dialog.remove(); resolve(v); }
       ok.addEventListener("click", function () {
-        var v = input.value();
+        var v = read();
         if (opts.requireValue && !String(v).trim()) { (area || input.firstChild).focus(); return; }
         done(v);
       });

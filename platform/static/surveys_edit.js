@@ -125,7 +125,7 @@
     return {
       title: $("sve-title").value.trim(),
       body: $("sve-body").value,
-      dueAt: S.join($("sve-due-date").value, $("sve-due-time").value) || null,
+      dueAt: S.join($("sve-due-date").value, $("sve-due-time").value),
       attachments: files.filter(function (f) { return !f.uploading; }).map(function (f) { return { fileKey: f.fileKey }; }),
       fields: { properties: fieldsEditor.get() },
       sheet: sheet && !sheet.uploading ? { fileKey: sheet.fileKey, mode: sheet.mode, sheet: sheet.sheet, headerRow: sheet.headerRow, columns: sheet.columns, cells: sheet.cells } : null,
@@ -181,6 +181,7 @@
       return Promise.reject(new Error(t("surveys.edit.wait_upload")));
     }
     var b = bodyForApi(body());
+    if (!b.dueAt) delete b.dueAt;
     var call = id ? K.api("PUT", "/api/surveys/survey.json", Object.assign({ id: id }, b)) : K.api("POST", "/api/surveys/survey.json", b);
     return call.then(function (r) {
       if (!id) {

@@ -5,14 +5,17 @@
 //! - `GET /surveys/answers/{id}`: the recipient's answer page (the bell's links point here);
 //! - `GET /surveys/lists`: saved recipient lists.
 //!
-//! Each handler renders a frame with page data; the page's script calls `/api/surveys/...`, which
-//! decides what the user may see (a refusal is shown as the not-found message). A guest calls
-//! through the path of its guest space (`/api/guest/<space>/surveys/...`): the page data names the
-//! guest spaces the user belongs to (`guestSpaces`), and the answer page the one its answer belongs
-//! to (`guestSpace`, which `kumiki.js` then applies to every call). Guests never create surveys: the
-//! editor, dashboard and list pages answer not found for them.
+//! Each handler renders a frame with page data; the page's script calls `/api/surveys/...`. The
+//! handlers ask the engine's one access rule (`surveys::access`) first, so a survey or answer the
+//! user may not see answers the not-found page, exactly like a missing one. A guest calls through
+//! the path of its guest space (`/api/guest/<space>/surveys/...`): the list page names the guest
+//! spaces the user belongs to (`guestSpaces`), and the answer page the one of its answer's
+//! organisation (`guestSpace`, which `kumiki.js` then applies to every call). Guests never create
+//! surveys: the editor, dashboard and list pages answer not found for them.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use kumiki_engine::surveys::access;
+use kumiki_engine::EngineError;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -97,11 +100,59 @@ fn frame(
 }
 
 /// An id from the path: digits only, else the page is not found.
-fn parse_id(raw: &str) -> Option<String> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(|id| id.to_string())
+fn parse_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+/// What the access rule said of a page's survey or answer.
+enum Seen<T> {
+    Yes(T),
+    /// Missing, or not for this user: the not-found page.
+    No,
+    Fault,
+}
+
+/// Runs an access check on a blocking thread; a refusal (any user error) is `No`.
+async fn check<T: Send + 'static>(
+    state: &AppState,
+    user: &SessionUser,
+    f: impl FnOnce(
+            &mut kumiki_engine::db::DbConn,
+            &kumiki_engine::acting::ActingContext,
+        ) -> Result<T, EngineError>
+        + Send
+        + 'static,
+) -> Seen<T> {
+    let st = state.clone();
+    let acting = user.acting(state);
+    let found = blocking(move || {
+        let mut conn = st.conn()?;
+        match f(&mut conn, &acting) {
+            Ok(v) => Ok(Some(v)),
+            Err(EngineError::User(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
+    match found {
+        Ok(Some(v)) => Seen::Yes(v),
+        Ok(None) => Seen::No,
+        Err(_) => Seen::Fault,
+    }
+}
+
+/// The survey `id` if the user owns it: `Ok(())`, else the page to answer with.
+async fn owned(state: &AppState, user: &SessionUser, id: i64) -> Result<(), HttpResponse> {
+    let lang = lang_of(user);
+    match check(state, user, move |conn, acting| {
+        access::owned_survey(conn, acting, id).map(|_| ())
+    })
+    .await
+    {
+        Seen::Yes(()) => Ok(()),
+        Seen::No => Err(super::not_found(state, lang, Some(user))),
+        Seen::Fault => Err(super::internal_error(state, lang, Some(user))),
+    }
 }
 
 /// `GET /surveys`.
@@ -170,13 +221,16 @@ pub async fn edit_page(
     let Some(id) = parse_id(&path.into_inner()) else {
         return super::not_found(&state, lang_of(&user), Some(&user));
     };
+    if let Err(page) = owned(&state, &user, id).await {
+        return page;
+    }
     frame(
         &state,
         &user,
         "surveys_edit",
         "surveys.edit.title",
-        id.clone(),
-        json!({"view": "edit", "id": id}),
+        id.to_string(),
+        json!({"view": "edit", "id": id.to_string()}),
         vec![
             "surveys_common.js",
             "surveys_form.js",
@@ -200,19 +254,22 @@ pub async fn dashboard_page(
     let Some(id) = parse_id(&path.into_inner()) else {
         return super::not_found(&state, lang_of(&user), Some(&user));
     };
+    if let Err(page) = owned(&state, &user, id).await {
+        return page;
+    }
     frame(
         &state,
         &user,
         "surveys_dashboard",
         "surveys.dashboard.title",
-        id.clone(),
-        json!({"view": "dashboard", "id": id}),
+        id.to_string(),
+        json!({"view": "dashboard", "id": id.to_string()}),
         vec!["surveys_common.js", "surveys_dashboard.js"],
     )
 }
 
-/// `GET /surveys/answers/{id}`: the recipient's page. A guest's calls go through the guest space
-/// of the answer's organisation; when the guest belongs to several, the script asks each.
+/// `GET /surveys/answers/{id}`: the recipient's page (and the owners' view of one answer). A
+/// guest's calls go through the guest space of the answer's organisation.
 pub async fn answer_page(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -226,25 +283,25 @@ pub async fn answer_page(
     let Some(id) = parse_id(&path.into_inner()) else {
         return super::not_found(&state, lang, Some(&user));
     };
-    let spaces = match guest_spaces(&state, &user).await {
-        Ok(s) => s,
-        Err(_) => return super::internal_error(&state, lang, Some(&user)),
+    // The page channel lets a guest reach its own guest spaces' answers without a path (G6).
+    let org = match check(&state, &user, move |conn, acting| {
+        access::open_answer(conn, acting, id).map(|(_, a, _)| (a.org_kind, a.org_code))
+    })
+    .await
+    {
+        Seen::Yes(org) => org,
+        Seen::No => return super::not_found(&state, lang, Some(&user)),
+        Seen::Fault => return super::internal_error(&state, lang, Some(&user)),
     };
-    if user.guest && spaces.is_empty() {
-        return super::not_found(&state, lang, Some(&user));
-    }
-    // One guest space: kumiki.js sends every call through it.
-    let guest_space = match spaces.as_slice() {
-        [only] => Some(only.id.clone()),
-        _ => None,
-    };
+    // A guest's API calls take the path of the answer's guest space.
+    let guest_space = (user.guest && org.0 == kumiki_engine::surveys::SPACE).then_some(org.1);
     frame(
         &state,
         &user,
         "surveys_answer",
         "surveys.answer.title",
-        id.clone(),
-        json!({"view": "answer", "id": id, "guestSpace": guest_space, "guestSpaces": spaces}),
+        id.to_string(),
+        json!({"view": "answer", "id": id.to_string(), "guestSpace": guest_space}),
         vec!["surveys_common.js", "surveys_form.js", "surveys_answer.js"],
     )
 }
