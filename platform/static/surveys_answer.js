@@ -130,6 +130,7 @@
     var props = S.properties(s);
     var hasFields = Object.keys(props).length > 0;
     $("sva-fields-card").hidden = !hasFields;
+    $("sva-required-note").hidden = !editable;
     form = hasFields ? F.render($("sva-fields"), props, a.values || {}, { readOnly: !editable }) : null;
     drawSheet(a, s);
     $("sva-actions").hidden = !editable;

@@ -188,6 +188,8 @@
         id = String(r.id);
         window.history.replaceState(null, "", "/surveys/" + id + "/edit");
         $("sve-delete").hidden = false;
+        $("sve-heading").textContent = t("surveys.edit.title");
+        document.title = t("surveys.edit.title") + " | " + t("app.name");
       }
       return b;
     });

@@ -100,6 +100,8 @@ async function noSideways(page, what) {
 }
 
 async function shot(page, name) {
+  // The header sticks to the top: a full-page picture is taken from the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SHOTS}/surveys-${name}${SHOTS === "/tmp" ? "-" + BACKEND : ""}.png`, fullPage: true });
 }
 
