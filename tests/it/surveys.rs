@@ -725,3 +725,43 @@ fn surveys_recipient_lists_and_organisations() {
     let (s, b) = office.delete("/api/surveys/survey.json", json!({"id": id}));
     refused(s, &b, "id");
 }
+
+#[test]
+fn surveys_reminder_job_notifies_the_unanswered_once() {
+    let app = TestApp::spawn();
+    world(&app);
+    let office = as_user(&app, "office");
+    let ga = as_user(&app, "ga");
+    // Due in a few seconds, reminded on the due time: the job runs then.
+    let (s, b) = office.post(
+        "/api/surveys/survey.json",
+        json!({"title": "急ぎ", "dueAt": iso_in(4), "reminders": [0],
+               "recipients": [{"kind": "space", "code": "501"}, {"kind": "space", "code": "502"}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let id = b["id"].as_i64().unwrap();
+    let (s, b) = office.post("/api/surveys/send.json", json!({"id": id}));
+    assert_eq!(s, 200, "{b}");
+    let (_, b) = ga.get("/api/guest/501/surveys.json?box=received");
+    let a = b["surveys"][0]["myAnswers"][0]["id"].as_i64().unwrap();
+    let (s, b) = ga.post(
+        "/api/guest/501/surveys/answer/submit.json",
+        json!({"id": a}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let key = format!("survey:{id}:remind:survey.remind:{id}:0");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !notifications_of(&app, "gb").iter().any(|(_, k)| *k == key) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reminder: {:?}",
+            notifications_of(&app, "gb")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    // A submitted its answer: not reminded.
+    assert!(!notifications_of(&app, "ga").iter().any(|(_, k)| *k == key));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (_, b) = office.get(&format!("/api/surveys/answers.json?id={id}"));
+    assert_eq!(b["counts"]["late"], 1, "{b}");
+}

@@ -55,22 +55,23 @@ pub struct SheetSpec {
 
 /// One cell value read from a sheet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(tag = "type", content = "value", rename_all = "UPPERCASE")]
 pub enum Cell {
-    Empty,
     Text(String),
     Number(f64),
+    Empty,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CellProblem {
     pub cell: String,
     pub column: String,
     pub value: String,
-    pub expected: String,
+    pub expected: ColumnKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SheetAnswer {
     pub rows: Vec<Vec<Cell>>,
     pub problems: Vec<CellProblem>,
@@ -83,6 +84,11 @@ fn not_available() -> crate::error::EngineError {
         "Answer sheets cannot be read on this server yet.",
     )
     .into()
+}
+
+/// Checks a layout sent by a client (stub: every layout passes).
+pub fn check_mode(_mode: &SheetMode) -> Result<(), crate::error::UserError> {
+    Ok(())
 }
 
 /// Reads an uploaded template and proposes its spec (stub: not available).

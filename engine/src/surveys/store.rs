@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 
 use super::access::{self, SurveyRole};
 use super::{
-    refused, AnswerRow, Recipient, SurveyRow, ACCEPTED, ANSWER_STATES, ATTACHMENT, DEPARTMENT,
-    DRAFT, SHEET_TEMPLATE, SPACE, SUBMITTED,
+    refused, AnswerRow, Recipient, SurveyRow, ANSWER_STATES, ATTACHMENT, DEPARTMENT, DRAFT,
+    SHEET_TEMPLATE, SPACE,
 };
 use crate::acting::ActingContext;
 use crate::apps::AppDefinition;
@@ -294,13 +294,16 @@ fn check(
             spec.insert("templateFileKey".into(), json!(s.file_key));
             spec.insert("templateName".into(), json!(name));
             let value = Value::Object(spec);
-            if let Err(e) = serde_json::from_value::<super::sheet::SheetSpec>(value.clone()) {
-                return Err(refused(
-                    "sheet",
-                    "surveys.err.sheetSpec",
-                    &format!("The answer sheet settings are not complete: {e}"),
-                )
-                .into());
+            match serde_json::from_value::<super::sheet::SheetSpec>(value.clone()) {
+                Ok(parsed) => super::sheet::check_mode(&parsed.mode)?,
+                Err(e) => {
+                    return Err(refused(
+                        "sheet",
+                        "surveys.err.sheetSpec",
+                        &format!("The answer sheet settings are not complete: {e}"),
+                    )
+                    .into())
+                }
             }
             (serde_json::to_string(&value)?, Some(s.file_key.clone()))
         }
@@ -513,10 +516,10 @@ fn check_fields(fields: &Value) -> EngineResult<String> {
         let inner = p
             .fields
             .iter()
-            .flat_map(|f| f.iter().map(|(c, p)| (c, p.field_type)));
-        for (c, t) in std::iter::once((code, p.field_type)).chain(inner) {
-            let nested = c != code;
-            if !answer_type_allowed(t) || (nested && t == FieldType::Subtable) || p.lookup.is_some()
+            .flat_map(|f| f.iter().map(|(c, q)| (c, q, true)));
+        for (c, q, nested) in std::iter::once((code, p, false)).chain(inner) {
+            let t = q.field_type;
+            if !answer_type_allowed(t) || (nested && t == FieldType::Subtable) || q.lookup.is_some()
             {
                 errors.insert(
                     format!("fields.{c}.type"),
@@ -1041,6 +1044,120 @@ pub fn counts_json(answers: &[AnswerRow], survey: &SurveyRow, now: i64) -> Value
     }
     counts.insert("late".into(), json!(late));
     counts.insert("total".into(), json!(answers.len()));
-    let _ = (SUBMITTED, ACCEPTED);
     Value::Object(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answer_fields_are_checked_like_app_fields() -> Result<(), String> {
+        let ok = json!({"properties": {
+            "n": {"type": "NUMBER", "code": "n", "label": "n", "required": true},
+            "t": {"type": "SUBTABLE", "code": "t", "label": "t", "fields": {
+                "x": {"type": "SINGLE_LINE_TEXT", "code": "x", "label": "x"}}}
+        }});
+        let stored = check_fields(&ok).map_err(|e| e.to_string())?;
+        assert!(stored.contains("\"required\":true"), "{stored}");
+        // Files, calculations and system fields are no answer; inner fields are checked too.
+        for (bad, key) in [
+            (
+                json!({"f": {"type": "FILE", "code": "f", "label": "f"}}),
+                "fields.f.type",
+            ),
+            (
+                json!({"c": {"type": "CALC", "code": "c", "label": "c", "expression": "1"}}),
+                "fields.c.type",
+            ),
+            (
+                json!({"t": {"type": "SUBTABLE", "code": "t", "label": "t", "fields": {
+                "u": {"type": "CREATOR", "code": "u", "label": "u"}}}}),
+                "fields.u.type",
+            ),
+        ] {
+            match check_fields(&bad) {
+                Err(crate::error::EngineError::User(UserError::Validation(e))) => {
+                    assert!(e.contains_key(key), "{key}: {e:?}");
+                }
+                other => return Err(format!("{bad}: {other:?}")),
+            }
+        }
+        // A code that does not match its key is the app check's error, under `fields.`.
+        match check_fields(&json!({"a": {"type": "NUMBER", "code": "b", "label": "a"}})) {
+            Err(crate::error::EngineError::User(UserError::Validation(e))) => {
+                assert!(e.keys().all(|k| k.starts_with("fields.")), "{e:?}");
+            }
+            other => return Err(format!("{other:?}")),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn lateness_and_counts() {
+        let survey = SurveyRow {
+            id: 1,
+            title: String::new(),
+            body: String::new(),
+            due_at: 100,
+            state: super::super::OPEN.into(),
+            fields: "{}".into(),
+            sheet: String::new(),
+            reminders: "[3,0]".into(),
+            owners: "[]".into(),
+            recipients: "[]".into(),
+            creator: "o".into(),
+            created_at: 0,
+            updated_at: 0,
+            sent_at: Some(0),
+            closed_at: None,
+            merge_app_id: None,
+            parent_answer_id: None,
+            copied_from: None,
+            reminders_sent: 0,
+        };
+        let answer = |state: &str, due: Option<i64>| AnswerRow {
+            id: 1,
+            survey_id: 1,
+            org_kind: SPACE.into(),
+            org_code: "1".into(),
+            org_name: "A".into(),
+            contacts: "[]".into(),
+            state: state.into(),
+            due_at: due,
+            opened_by: None,
+            opened_at: None,
+            saved_by: None,
+            saved_at: None,
+            submitted_by: None,
+            submitted_at: None,
+            returned_by: None,
+            returned_at: None,
+            return_comment: String::new(),
+            accepted_by: None,
+            accepted_at: None,
+            answer_values: "{}".into(),
+            sheet_file_key: None,
+            sheet_rows: "[]".into(),
+            sheet_problems: "[]".into(),
+            merge_record_id: None,
+            child_survey_id: None,
+            revision: 1,
+        };
+        let list = [
+            answer(super::super::UNOPENED, None),
+            answer(super::super::SUBMITTED, None),
+            answer(super::super::RETURNED, Some(200)),
+        ];
+        assert!(list[0].is_late(&survey, 101));
+        assert!(!list[0].is_late(&survey, 100));
+        assert!(!list[1].is_late(&survey, 101), "submitted is never late");
+        assert!(!list[2].is_late(&survey, 101), "its own extension counts");
+        let counts = counts_json(&list, &survey, 101);
+        assert_eq!(counts["unopened"], 1);
+        assert_eq!(counts["submitted"], 1);
+        assert_eq!(counts["returned"], 1);
+        assert_eq!(counts["late"], 1);
+        assert_eq!(counts["total"], 3);
+    }
 }
