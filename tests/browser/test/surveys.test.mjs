@@ -412,3 +412,41 @@ test("C is late; the office reminds everyone not answered and C's bell shows it"
   assert.deepEqual(o.problems, []);
   await o.context().close();
 });
+
+test("a saved list of the three organisations; the office accepts B and closes the survey; A's page is read-only", async () => {
+  const o = await signIn(office);
+  await o.goto(`${server.baseUrl}/surveys/lists`);
+  await o.waitForSelector("[data-testid=lists-empty]:not([hidden])");
+  await o.waitForSelector("[data-testid=recipient-org]");
+  await o.fill("[data-testid=lists-name]", "県内3市町村");
+  for (const org of orgs) await o.check(`[data-testid=recipient-org][data-key='space:${org.id}']`);
+  await o.click("[data-testid=lists-save]");
+  await o.waitForSelector("[data-testid=lists-item]");
+  assert.match(await o.textContent("[data-testid=lists-item]"), /県内3市町村.*3 組織/);
+  assert.match(await o.textContent("[data-testid=lists-item]"), /A市、B町、C村/);
+  // The editor offers it and adds its organisations.
+  await o.goto(`${server.baseUrl}/surveys/new`);
+  await o.waitForSelector("[data-testid=recipient-org]");
+  await o.selectOption("[data-testid=survey-list-select]", { label: "県内3市町村（3 組織）" });
+  await o.click("[data-testid=survey-list-add]");
+  assert.equal(await o.locator("[data-testid=recipient-chip]").count(), 3);
+
+  await openDashboard(o);
+  await row(o, orgs[1]).locator("[data-testid=answer-accept]").click();
+  await o.waitForSelector(`[data-testid=dashboard-row][data-org='B町'][data-state=accepted]`);
+  assert.equal(await count(o, "accepted"), 1);
+  await o.click("[data-testid=dashboard-close]");
+  await o.waitForFunction(() => /締め切りました/.test(document.querySelector("[data-testid=dashboard-status]").textContent));
+  await o.waitForFunction(() => /締切済/.test(document.querySelector("[data-testid=dashboard-meta]").textContent));
+  assert.equal(await o.isVisible("[data-testid=dashboard-remind]") && await o.isEnabled("[data-testid=dashboard-remind]"), false, "no reminding after closing");
+  assert.deepEqual(o.problems, []);
+  await o.context().close();
+
+  const a = await signIn(orgs[0].guest, { guest: true, width: 390 });
+  await a.goto(`${server.baseUrl}/surveys/answers/${answerOf.A}`);
+  await a.waitForSelector("[data-testid=answer-readonly]:not([hidden])");
+  assert.match(await a.textContent("[data-testid=answer-readonly]"), /締め切られました/);
+  assert.equal(await a.locator("[data-testid=answer-submit]:visible").count(), 0);
+  await noSideways(a, "closed answer page");
+  await a.context().close();
+});
