@@ -1,18 +1,19 @@
 // Survey relay in the browser (issue 14, scenario 1): the prefecture office (a host user) writes a
-// request on /surveys/new with three attachments and answer fields (a subtable too) to three guest
-// organisations A, B and C, and sends it. A's guest opens it: the dashboard shows 開封済 with a time.
-// B's guest answers on a phone-width page and submits; the office returns it with a comment; B sees
-// the comment, corrects and submits again. C is late (its deadline moved into the past) and the
+// request on /surveys/new with three attachments, answer fields (a subtable too) and an Excel answer
+// sheet (a table under a title row) to three guest organisations A, B and C, and sends it. A's guest opens it: the dashboard shows 開封済 with a time.
+// B's guest answers on a phone-width page with a filled sheet (a cell that is no number is listed
+// as a problem, then corrected) and submits; the office returns it with a comment; B sees the
+// comment, corrects and submits again. C is late (its deadline moved into the past) and the
 // office reminds everyone not answered: C's bell shows it and C's e-mail (chosen "each") reaches
 // the test's SMTP sink. Counts on the dashboard are checked.
-// Screenshots: KUMIKI_SURVEY_SHOTS (docs/img for docs/surveys.md), else /tmp.
-// TODO(lead, sheets part): the Excel answer sheet (template upload on the editor, B's filled sheet,
-// the merged workbook's cells) once the sheets helper's inspect/read/export are merged.
+// The office exports the merge (fields as XLSX and Shift_JIS CSV, the sheets as one workbook) and
+// the test reads the cells. Screenshots: KUMIKI_SURVEY_SHOTS (docs/img for docs/surveys.md), else /tmp.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { startServer, launchBrowser, ADMIN_PASSWORD } from "../lib.mjs";
+import { makeXlsx, readXlsx } from "../xlsx.mjs";
 
 const BACKEND = process.env.KUMIKI_BACKEND || "sqlite";
 const SHOTS = process.env.KUMIKI_SURVEY_SHOTS || "/tmp";
@@ -24,6 +25,10 @@ const orgs = [
 ];
 let server, browser, surveyId, smtp;
 const answerOf = {};
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/** The answer sheet: a title row, then a table with its header on row 3 and an example row. */
+const sheetRows = (rows) => [["職員研修 実施状況 回答様式"], [], ["研修名", "受講者数", "実施日"], ...rows];
+const TEMPLATE = makeXlsx({ sheet: "回答", rows: sheetRows([["（例）新任研修", 10, "2026-04-01"]]) });
 
 /** A minimal SMTP sink: every accepted message as {from, to: [..], data}. */
 function smtpSink() {
@@ -183,6 +188,16 @@ test("the office writes the request with three attachments and answer fields and
   await inner.nth(1).locator("[data-testid=field-label]").fill("受講者数");
   await inner.nth(1).locator("[data-testid=field-type]").selectOption("NUMBER");
 
+  // The Excel answer sheet: the template's table is found under its title row, kinds from the example row.
+  await page.setInputFiles("[data-testid=survey-sheet-file]", { name: "回答様式.xlsx", mimeType: XLSX_TYPE, buffer: TEMPLATE });
+  await page.waitForSelector("[data-testid=sheet-column]");
+  assert.deepEqual(await page.$$eval("[data-testid=sheet-column] td:first-child", (tds) => tds.map((td) => td.textContent)), ["研修名", "受講者数", "実施日"]);
+  assert.equal(await page.inputValue("[data-testid=sheet-header-row]"), "3");
+  assert.equal(await page.inputValue("[data-testid=sheet-name]"), "回答");
+  const kinds = page.locator("[data-testid=sheet-column] [data-testid=sheet-kind]");
+  assert.equal(await kinds.nth(1).inputValue(), "NUMBER");
+  await kinds.nth(2).selectOption("DATE");
+
   // Recipients: found with the filter box.
   for (const o of orgs) {
     await page.fill("[data-testid=survey-org-filter]", o.space);
@@ -216,9 +231,8 @@ test("the office writes the request with three attachments and answer fields and
   assert.equal(await page.locator("[data-testid=recipient-chip]").count(), 3);
   assert.equal(await page.locator("[data-testid=field-row]").count(), 3);
   assert.equal(await page.locator("[data-testid=field-inner-row]").count(), 2);
-
-  // TODO(lead, sheets part): upload an answer sheet template here ([data-testid=survey-sheet-file]) and
-  // check the proposed columns ([data-testid=sheet-column]).
+  assert.equal(await page.locator("[data-testid=sheet-column]").count(), 3);
+  assert.equal(await page.locator("[data-testid=sheet-column] [data-testid=sheet-kind]").nth(2).inputValue(), "DATE");
 
   await Promise.all([page.waitForURL(`${server.baseUrl}/surveys/${surveyId}`), page.click("[data-testid=survey-send]")]);
   assert.match(page.dialogs.at(-1), /3 組織に送信します/);
@@ -299,6 +313,20 @@ test("B answers at phone width and submits; the office returns it; B sees the co
   await page.click("[data-testid=answer-save]");
   await page.waitForSelector("[data-testid=answer-status]:not([hidden])");
   assert.match(await page.textContent("[data-testid=answer-meta]"), /回答中/);
+
+  // The sheet: the template downloads; a filled sheet with a word where a number belongs lists the cell.
+  const tplHref = await page.getAttribute("[data-testid=answer-sheet-template]", "href");
+  assert.match(tplHref, new RegExp(`^/k/guest/${b.id}/v1/file\\.json`));
+  const tpl = await page.request.get(server.baseUrl + tplHref);
+  assert.equal(tpl.status(), 200);
+  assert.equal(readXlsx(await tpl.body())["回答"].A3, "研修名");
+  const filled = (count) => makeXlsx({ sheet: "回答", rows: sheetRows([["情報セキュリティ研修", 45, "2026-06-01"], ["接遇研修", count, "2026-07-10"]]) });
+  await page.setInputFiles("[data-testid=answer-sheet-file]", { name: "B町_回答.xlsx", mimeType: XLSX_TYPE, buffer: filled("三十") });
+  await page.waitForSelector("[data-testid=answer-sheet-problem]");
+  assert.match(await page.textContent("[data-testid=answer-sheet-problem]"), /B5.*受講者数.*三十.*数値/);
+  await page.setInputFiles("[data-testid=answer-sheet-file]", { name: "B町_回答.xlsx", mimeType: XLSX_TYPE, buffer: filled(30) });
+  await page.waitForSelector("[data-testid=answer-sheet-problems]", { state: "hidden" });
+  assert.match(await page.textContent("[data-testid=answer-sheet-current]"), /B町_回答\.xlsx/);
   await noSideways(page, "answer page");
   await shot(page, "answer-phone");
 
@@ -403,8 +431,27 @@ test("C is late; the office reminds everyone not answered and C's bell shows it"
   await o.click("[data-testid=sort-organisation]");
   await o.waitForSelector("th[data-sort=organisation][aria-sort=descending]");
   assert.deepEqual(await o.$$eval("[data-testid=dashboard-row]", (rs) => rs.map((r) => r.getAttribute("data-org"))), ["C村", "B町", "A市"]);
-  // Export links name the survey.
-  assert.match(await o.getAttribute("[data-testid=export-fields-csv-shift_jis]", "href"), new RegExp(`id=${surveyId}.*encoding=shift_jis`));
+  // The exports: the answer fields as XLSX and Shift_JIS CSV, the sheets merged into one workbook.
+  const get = async (testid) => {
+    const href = await o.getAttribute(`[data-testid=${testid}]`, "href");
+    assert.match(href, new RegExp(`id=${surveyId}`));
+    const r = await o.request.get(server.baseUrl + href);
+    assert.equal(r.status(), 200, `${testid}: ${await r.text()}`);
+    return r.body();
+  };
+  const fieldsBook = readXlsx(await get("export-fields-xlsx"));
+  const fieldsCells = Object.values(fieldsBook)[0];
+  const values = Object.values(fieldsCells);
+  assert.ok(values.includes("B町") && values.includes("118") && values.includes("接遇研修"), JSON.stringify(fieldsCells));
+  const csv = new TextDecoder("shift_jis").decode(await get("export-fields-csv-shift_jis"));
+  assert.match(csv, /B町/);
+  assert.match(csv, /情報セキュリティ研修/);
+  const sheetBook = readXlsx(await get("export-sheet-xlsx"));
+  const merged = Object.values(sheetBook)[0];
+  const mergedRows = Object.entries(merged).filter(([cell, v]) => cell.startsWith("A") && v === "B町").map(([cell]) => cell.slice(1));
+  assert.equal(mergedRows.length, 2, "B's two sheet rows, the organisation in the first column: " + JSON.stringify(merged));
+  assert.deepEqual(mergedRows.map((r) => merged["B" + r]), ["情報セキュリティ研修", "接遇研修"]);
+  assert.deepEqual(mergedRows.map((r) => Number(merged["C" + r])), [45, 30]);
   await shot(o, "dashboard");
   await o.setViewportSize({ width: 390, height: 844 });
   await noSideways(o, "dashboard");
