@@ -32,6 +32,8 @@ mod search;
 pub mod session;
 // Issue 13, spaces part.
 mod spaces;
+// Issue 14, survey relay.
+mod surveys;
 // Issue 13, threads part.
 mod threads;
 mod views_settings;
@@ -139,7 +141,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(spaces::settings_page),
         )
         // Issue 13, threads part.
-        .route("/spaces/{id}/threads/{tid}", web::get().to(threads::page));
+        .route("/spaces/{id}/threads/{tid}", web::get().to(threads::page))
+        // Issue 14, survey relay (fixed paths before `/surveys/{id}`).
+        .route("/surveys", web::get().to(surveys::list_page))
+        .route("/surveys/new", web::get().to(surveys::new_page))
+        .route("/surveys/lists", web::get().to(surveys::lists_page))
+        .route("/surveys/answers/{id}", web::get().to(surveys::answer_page))
+        .route("/surveys/{id}", web::get().to(surveys::dashboard_page))
+        .route("/surveys/{id}/edit", web::get().to(surveys::edit_page));
 }
 
 /// What every page's layout needs.
