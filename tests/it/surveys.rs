@@ -7,16 +7,16 @@ use kumiki_engine::db::{Database, DbConn};
 use kumiki_tests::{Auth, Client2, TestApp};
 use serde_json::{json, Value};
 
-const PW: &str = "surveys-password-1";
+pub(crate) const PW: &str = "surveys-password-1";
 
-fn db(app: &TestApp) -> (Database, DbConn) {
+pub(crate) fn db(app: &TestApp) -> (Database, DbConn) {
     let db = Database::connect(&app.database_url, 1).unwrap();
     let conn = db.conn().unwrap();
     (db, conn)
 }
 
 /// A guest space with USER members.
-fn seed_guest_space(app: &TestApp, id: i64, name: &str, members: &[&str]) {
+pub(crate) fn seed_guest_space(app: &TestApp, id: i64, name: &str, members: &[&str]) {
     let (_db, mut conn) = db(app);
     let mut b = conn.sql();
     b.push("INSERT INTO spaces (id, name, is_guest, is_private, created_at) VALUES (")
@@ -36,17 +36,17 @@ fn seed_guest_space(app: &TestApp, id: i64, name: &str, members: &[&str]) {
     }
 }
 
-fn guest(app: &TestApp, code: &str) {
+pub(crate) fn guest(app: &TestApp, code: &str) {
     app.user(code, PW);
     let (_db, mut conn) = db(app);
     kumiki_engine::users::User::set_guest(&mut conn, code, true).unwrap();
 }
 
-fn as_user<'a>(app: &'a TestApp, login: &str) -> Client2<'a> {
+pub(crate) fn as_user<'a>(app: &'a TestApp, login: &str) -> Client2<'a> {
     app.with_auth(Auth::Password(login.into(), PW.into()))
 }
 
-fn upload_as(app: &TestApp, user: &str, name: &str, bytes: Vec<u8>) -> String {
+pub(crate) fn upload_as(app: &TestApp, user: &str, name: &str, bytes: Vec<u8>) -> String {
     upload_through(app, "/k/v1/file.json", user, name, bytes)
 }
 
@@ -71,7 +71,7 @@ fn upload_through(app: &TestApp, path: &str, user: &str, name: &str, bytes: Vec<
     body["fileKey"].as_str().unwrap().to_owned()
 }
 
-fn download(app: &TestApp, user: &str, path: &str, key: &str) -> u16 {
+pub(crate) fn download(app: &TestApp, user: &str, path: &str, key: &str) -> u16 {
     use base64::Engine as _;
     app.client
         .get(app.url(&format!("{path}?fileKey={key}")))
@@ -121,25 +121,25 @@ fn job_keys(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-fn iso_in(seconds: i64) -> String {
+pub(crate) fn iso_in(seconds: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::seconds(seconds))
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
 
-fn refused(s: u16, b: &Value, key: &str) {
+pub(crate) fn refused(s: u16, b: &Value, key: &str) {
     assert_eq!(s, 400, "{b}");
     assert_eq!(b["code"], "CB_VA01", "{b}");
     assert!(b["errors"].get(key).is_some(), "errors.{key}: {b}");
 }
 
-fn forbidden(s: u16, b: &Value) {
+pub(crate) fn forbidden(s: u16, b: &Value) {
     assert_eq!((s, b["code"].as_str()), (403, Some("CB_NO02")), "{b}");
 }
 
 /// The office, two guest organisations (A市: space 501 with guest ga; B町: space 502 with guest
 /// gb) and a department (企画課: member d1); `outsider` belongs to none.
-fn world(app: &TestApp) {
+pub(crate) fn world(app: &TestApp) {
     for u in ["office", "d1", "outsider"] {
         app.user(u, PW);
     }
@@ -159,7 +159,7 @@ fn world(app: &TestApp) {
     assert_eq!(s, 200, "{b}");
 }
 
-fn fields() -> Value {
+pub(crate) fn fields() -> Value {
     json!({"properties": {
         "人数": {"type": "NUMBER", "code": "人数", "label": "人数", "required": true},
         "備考": {"type": "SINGLE_LINE_TEXT", "code": "備考", "label": "備考"},
@@ -171,7 +171,9 @@ fn fields() -> Value {
 }
 
 /// A sent survey to A市, B町 and 企画課; returns (survey id, answer ids by organisation name).
-fn sent_survey(app: &TestApp) -> (i64, std::collections::HashMap<String, i64>, Vec<String>) {
+pub(crate) fn sent_survey(
+    app: &TestApp,
+) -> (i64, std::collections::HashMap<String, i64>, Vec<String>) {
     let office = as_user(app, "office");
     let files = vec![
         upload_as(app, "office", "通知.txt", b"notice".to_vec()),

@@ -237,6 +237,17 @@ impl FileStore {
         Ok(key)
     }
 
+    /// A copy of the stored file `key` as a new unattached upload of `user` (same name and type):
+    /// copying a survey (next year's request) or relaying it gives the new draft files of its own,
+    /// so deleting one draft never takes another's files. Returns the new key.
+    pub fn duplicate(&self, conn: &mut DbConn, key: &str, user: &str) -> EngineResult<String> {
+        let meta = file_meta(conn, key)?;
+        let mut incoming = self.incoming()?;
+        let copied = std::fs::copy(self.path_of(&meta.storage_path), &incoming.path)?;
+        incoming.len = copied;
+        self.store(conn, incoming, &meta.name, &meta.content_type, user, "")
+    }
+
     /// Removes files from disk (after the transaction that dropped their rows committed).
     pub fn remove(&self, storage_paths: &[String]) {
         for p in storage_paths {

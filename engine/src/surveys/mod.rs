@@ -23,6 +23,8 @@ pub mod answers;
 pub mod broadcast;
 pub mod export;
 pub mod lists;
+pub mod merged;
+pub mod relay;
 pub mod sheet;
 pub mod store;
 
@@ -78,6 +80,10 @@ pub mod audit_action {
     pub const ANSWER_DEADLINE: &str = "survey.answer.deadline";
     pub const LIST_SAVE: &str = "survey.list.save";
     pub const LIST_DELETE: &str = "survey.list.delete";
+    pub const EXPORT: &str = "survey.export";
+    pub const COPY: &str = "survey.copy";
+    pub const RELAY: &str = "survey.relay";
+    pub const MERGE_RELAY: &str = "survey.answer.merge_relay";
 }
 
 /// One survey row.

@@ -276,7 +276,7 @@ const HEAD_BYTES: usize = 512;
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
 
 /// The rest of `file` in chunks, ending at the first error.
-fn file_stream(
+pub(super) fn file_stream(
     file: tokio::fs::File,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> {
     futures_util::stream::unfold(Some(file), |file| async move {
@@ -296,7 +296,7 @@ fn file_stream(
 
 /// `Content-Disposition: attachment` with an ASCII `filename` for old clients and the real name as
 /// RFC 6266 / RFC 5987 `filename*=UTF-8''...`.
-fn attachment(name: &str) -> ContentDisposition {
+pub(super) fn attachment(name: &str) -> ContentDisposition {
     let ascii: String = name
         .chars()
         .map(|c| {

@@ -36,6 +36,7 @@ mod session;
 mod spaces;
 // Issue 14: survey relay.
 mod surveys;
+mod surveys_relay;
 // Issue 13, threads part.
 mod threads;
 mod ui_api;
@@ -71,6 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/auth/token", web::post().to(session::issue_token))
         .route("/api/auth/logout", web::post().to(session::logout))
         .route("/api/audit.csv", web::get().to(org_api::audit_csv))
+        // Issue 14: the merge of a survey's answers as XLSX or CSV.
+        .route("/api/surveys/export", web::get().to(surveys_relay::export))
         .route(
             "/api/app/diagram.svg",
             web::get().to(review::diagram_endpoint),
@@ -637,6 +640,11 @@ pub fn dispatch(
         ("POST", false, "kumiki/surveys/lists") => surveys::add_list(call, &p),
         ("PUT", false, "kumiki/surveys/lists") => surveys::update_list(call, &p),
         ("DELETE", false, "kumiki/surveys/lists") => surveys::delete_list(call, &p),
+        ("POST", false, "kumiki/surveys/copy") => surveys_relay::copy(call, &p),
+        ("POST", false, "kumiki/surveys/relay") => surveys_relay::relay_answer(call, &p),
+        ("POST", false, "kumiki/surveys/answer/merge_relay") => {
+            surveys_relay::merge_relay(call, &p)
+        }
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -16,7 +16,7 @@ const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
 
 /// Epoch seconds of an RFC 3339 time.
-fn time_of(key: &str, v: &Value) -> Result<i64, ApiError> {
+pub(super) fn time_of(key: &str, v: &Value) -> Result<i64, ApiError> {
     v.as_str()
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).ok())
         .map(|t| t.timestamp())
@@ -66,7 +66,7 @@ fn file_keys(key: &str, v: &Value) -> Result<Vec<String>, ApiError> {
     }
 }
 
-fn recipients_of(v: &Value) -> Result<Vec<Recipient>, ApiError> {
+pub(super) fn recipients_of(v: &Value) -> Result<Vec<Recipient>, ApiError> {
     let Value::Array(list) = v else {
         return Err(ApiError::invalid("recipients", "Enter a list."));
     };
