@@ -68,3 +68,4 @@ mod webhooks;
 mod webhooks_durability;
 // Issue 14: survey relay.
 mod surveys;
+mod surveys_kill;
