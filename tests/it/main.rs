@@ -68,4 +68,5 @@ mod webhooks;
 mod webhooks_durability;
 // Issue 14: survey relay.
 mod surveys;
+mod surveys_kill;
 mod surveys_relay;

@@ -291,9 +291,19 @@ pub fn remind(
         }
     }
     let n = survey.reminders_sent + 1;
-    with_conn!(conn, |c| diesel::update(surveys::table.find(id))
-        .set(surveys::reminders_sent.eq(n))
-        .execute(c))?;
+    // Claim the reminder number: a concurrent remind that read the same count (PostgreSQL) finds
+    // it taken and is refused, instead of writing this reminder's events a second time.
+    let claimed = with_conn!(conn, |c| diesel::update(
+        surveys::table
+            .filter(surveys::id.eq(id))
+            .filter(surveys::state.eq(OPEN))
+            .filter(surveys::reminders_sent.eq(survey.reminders_sent))
+    )
+    .set(surveys::reminders_sent.eq(n))
+    .execute(c))?;
+    if claimed == 0 {
+        return Err(wrong_state().into());
+    }
     let actor = actor_of(acting);
     let mut reminded = 0;
     for a in answers
