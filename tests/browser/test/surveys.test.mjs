@@ -190,7 +190,8 @@ test("the office writes the request with three attachments and answer fields and
 
   // The Excel answer sheet: the template's table is found under its title row, kinds from the example row.
   await page.setInputFiles("[data-testid=survey-sheet-file]", { name: "回答様式.xlsx", mimeType: XLSX_TYPE, buffer: TEMPLATE });
-  await page.waitForSelector("[data-testid=sheet-column]");
+  await page.waitForSelector("[data-testid=sheet-column], [data-testid=survey-errors]:not([hidden])");
+  assert.equal(await page.isVisible("[data-testid=survey-errors]"), false, await page.textContent("[data-testid=survey-errors]"));
   assert.deepEqual(await page.$$eval("[data-testid=sheet-column] td:first-child", (tds) => tds.map((td) => td.textContent)), ["研修名", "受講者数", "実施日"]);
   assert.equal(await page.inputValue("[data-testid=sheet-header-row]"), "3");
   assert.equal(await page.inputValue("[data-testid=sheet-name]"), "回答");
@@ -456,6 +457,12 @@ test("C is late; the office reminds everyone not answered and C's bell shows it"
   await o.setViewportSize({ width: 390, height: 844 });
   await noSideways(o, "dashboard");
   await shot(o, "dashboard-phone");
+  await o.setViewportSize({ width: 1280, height: 900 });
+  // The office reads B's answer from its row: read-only, with the way back to the dashboard.
+  await Promise.all([o.waitForURL(`${server.baseUrl}/surveys/answers/${answerOf.B}`), row(o, orgs[1]).locator("[data-testid=answer-open]").click()]);
+  await o.waitForSelector("[data-testid=answer-readonly]:not([hidden])");
+  assert.match(await o.textContent("[data-testid=answer-value-職員数]"), /118/);
+  assert.equal(await o.getAttribute(".breadcrumbs a", "href"), `/surveys/${surveyId}`);
   assert.deepEqual(o.problems, []);
   await o.context().close();
 });
