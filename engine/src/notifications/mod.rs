@@ -129,6 +129,52 @@ pub fn notify(
     Ok(written)
 }
 
+/// Writes several notices, each to its own users, in batches of multi-row inserts (issue 14: a
+/// survey broadcast tells each organisation's contacts about their own answer). Same rules as
+/// [`notify`]: the actor is skipped, each (user, source key) once. Returns how many rows were new.
+pub fn notify_each(
+    conn: &mut DbConn,
+    items: &[(Vec<String>, Notice)],
+    now: i64,
+) -> EngineResult<usize> {
+    let clipped: Vec<(String, String)> = items
+        .iter()
+        .map(|(_, n)| {
+            (
+                clip(&n.title, MAX_TITLE_CHARS),
+                clip(&n.body, MAX_BODY_CHARS),
+            )
+        })
+        .collect();
+    let mut rows: Vec<NewNotification> = Vec::new();
+    for ((users, notice), (title, body)) in items.iter().zip(&clipped) {
+        for user in users.iter().filter(|u| **u != notice.actor) {
+            rows.push(NewNotification {
+                user_code: user.as_str(),
+                kind: notice.kind,
+                source_key: &notice.source_key,
+                title,
+                body,
+                link: &notice.link,
+                actor: &notice.actor,
+                app_id: notice.app_id,
+                record_id: notice.record_id,
+                space_id: notice.space_id,
+                thread_id: notice.thread_id,
+                created_at: now,
+            });
+        }
+    }
+    let mut written = 0;
+    for chunk in rows.chunks(200) {
+        written += with_conn!(conn, |c| diesel::insert_into(notifications::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+    Ok(written)
+}
+
 /// One stored notification, as the bell lists it.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = notifications)]

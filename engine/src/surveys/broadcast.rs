@@ -17,7 +17,6 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use super::access;
-use super::store::{default_contacts, organisation};
 use super::{
     add_event, refused, wrong_state, AnswerRow, SurveyRow, ACCEPTED, CLOSED, DRAFT, OPEN,
     REMIND_JOB, SPACE, SUBMITTED, UNOPENED,
@@ -98,9 +97,16 @@ pub fn send(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<
     if claimed == 0 {
         return Err(wrong_state().into());
     }
+    let resolved = super::store::organisations_of(
+        conn,
+        &orgs
+            .iter()
+            .map(|(k, c, _)| (k.clone(), c.clone()))
+            .collect::<Vec<_>>(),
+    )?;
     let mut rows: Vec<(String, String, String, String)> = Vec::with_capacity(orgs.len());
-    for (kind_, code, contacts) in orgs {
-        let Some((name, members)) = organisation(conn, &kind_, &code)? else {
+    for ((kind_, code, contacts), found) in orgs.into_iter().zip(resolved) {
+        let Some((name, members, guests)) = found else {
             return Err(refused(
                 "recipients",
                 "surveys.err.unknownOrganisation",
@@ -108,9 +114,10 @@ pub fn send(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<
             )
             .into());
         };
-        let contacts = match contacts {
+        let contacts: Vec<String> = match contacts {
             Some(c) => c.into_iter().filter(|u| members.contains(u)).collect(),
-            None => default_contacts(conn, &kind_, &members)?,
+            None if kind_ == SPACE && !guests.is_empty() => guests,
+            None => members,
         };
         rows.push((kind_, code, name, serde_json::to_string(&contacts)?));
     }
@@ -140,17 +147,17 @@ pub fn send(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<
     }
     let answers = AnswerRow::of_survey(conn, id)?;
     let body = crate::spaces::html::plain_text(&survey.body);
-    for a in &answers {
-        notify_contacts(
-            conn,
-            acting,
-            &survey,
-            a,
-            &format!("survey:{id}:sent"),
-            &body,
-            now,
-        )?;
-    }
+    let source = format!("survey:{id}:sent");
+    let notices: Vec<(Vec<String>, Notice)> = answers
+        .iter()
+        .map(|a| {
+            (
+                a.contact_codes(),
+                contact_notice(acting, &survey, a, &source, &body),
+            )
+        })
+        .collect();
+    notifications::notify_each(conn, &notices, now)?;
     for days in survey.reminder_days() {
         let run_at = survey.due_at - days * 86_400;
         if run_at <= now {
@@ -188,26 +195,37 @@ pub(crate) fn notify_contacts(
     body: &str,
     now: i64,
 ) -> EngineResult<usize> {
+    notifications::notify(
+        conn,
+        &answer.contact_codes(),
+        &contact_notice(acting, survey, answer, source_key, body),
+        now,
+    )
+}
+
+/// The notice to an answer's contacts, linking to the answer.
+fn contact_notice(
+    acting: &ActingContext,
+    survey: &SurveyRow,
+    answer: &AnswerRow,
+    source_key: &str,
+    body: &str,
+) -> Notice {
     let space_id = if answer.org_kind == SPACE {
         answer.org_code.parse::<i64>().ok()
     } else {
         None
     };
-    notifications::notify(
-        conn,
-        &answer.contact_codes(),
-        &Notice {
-            kind: kind::SURVEY,
-            source_key: source_key.to_owned(),
-            title: survey.title.clone(),
-            body: body.to_owned(),
-            link: format!("/surveys/answers/{}", answer.id),
-            actor: actor_of(acting),
-            space_id,
-            ..Notice::default()
-        },
-        now,
-    )
+    Notice {
+        kind: kind::SURVEY,
+        source_key: source_key.to_owned(),
+        title: survey.title.clone(),
+        body: body.to_owned(),
+        link: format!("/surveys/answers/{}", answer.id),
+        actor: actor_of(acting),
+        space_id,
+        ..Notice::default()
+    }
 }
 
 /// The bell notice to the survey's owners about one answer.

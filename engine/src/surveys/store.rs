@@ -640,6 +640,112 @@ pub fn organisation(
     Ok(Some((name, active.into_iter().map(|(c, _)| c).collect())))
 }
 
+/// Many organisations at once, in a handful of queries whatever their number (the broadcast to
+/// 1,800): for each `(kind, code)`, its name, its active members and the guests among them, or
+/// None when it does not exist. Spaces whose member entries name groups or departments, and
+/// departments, are expanded one by one.
+#[allow(clippy::type_complexity)]
+pub fn organisations_of(
+    conn: &mut DbConn,
+    orgs: &[(String, String)],
+) -> EngineResult<Vec<Option<(String, Vec<String>, Vec<String>)>>> {
+    use crate::db::schema::{space_members, spaces};
+    let space_ids: Vec<i64> = orgs
+        .iter()
+        .filter(|(k, _)| k == SPACE)
+        .filter_map(|(_, c)| c.parse::<i64>().ok())
+        .collect();
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut entries: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for chunk in space_ids.chunks(500) {
+        let rows: Vec<(i64, String)> = with_conn!(conn, |c| spaces::table
+            .filter(spaces::id.eq_any(chunk))
+            .filter(spaces::is_guest.eq(true))
+            .select((spaces::id, spaces::name))
+            .load(c))?;
+        names.extend(rows);
+        let rows: Vec<(i64, String, String)> = with_conn!(conn, |c| space_members::table
+            .filter(space_members::space_id.eq_any(chunk))
+            .select((
+                space_members::space_id,
+                space_members::entity_type,
+                space_members::code,
+            ))
+            .load(c))?;
+        for (space, kind, code) in rows {
+            entries.entry(space).or_default().push((kind, code));
+        }
+    }
+    let departments: HashMap<String, String> = crate::org::list_departments(conn)?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    // Members of each organisation (before the active/guest filter).
+    let mut members: Vec<Option<(String, Vec<String>)>> = Vec::with_capacity(orgs.len());
+    for (kind, code) in orgs {
+        let found = match kind.as_str() {
+            SPACE => match code
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| names.get(&id).map(|n| (id, n.clone())))
+            {
+                Some((id, name)) => {
+                    let list = entries.get(&id).cloned().unwrap_or_default();
+                    let codes = if list.iter().all(|(k, _)| k == crate::spaces::USER) {
+                        let mut c: Vec<String> = list.into_iter().map(|(_, c)| c).collect();
+                        c.sort();
+                        c.dedup();
+                        c
+                    } else {
+                        crate::spaces::member_user_codes(conn, id)?
+                    };
+                    Some((name, codes))
+                }
+                None => None,
+            },
+            DEPARTMENT => match departments.get(code) {
+                Some(name) => Some((name.clone(), crate::org::members_of_department(conn, code)?)),
+                None => None,
+            },
+            _ => None,
+        };
+        members.push(found);
+    }
+    let mut all: Vec<String> = members
+        .iter()
+        .flatten()
+        .flat_map(|(_, m)| m.iter().cloned())
+        .collect();
+    all.sort();
+    all.dedup();
+    let mut people: HashMap<String, bool> = HashMap::new();
+    for chunk in all.chunks(500) {
+        let rows: Vec<(String, bool)> = with_conn!(conn, |c| users::table
+            .filter(users::code.eq_any(chunk))
+            .filter(users::is_active.eq(true))
+            .select((users::code, users::is_guest))
+            .load(c))?;
+        people.extend(rows);
+    }
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            m.map(|(name, codes)| {
+                let active: Vec<String> = codes
+                    .into_iter()
+                    .filter(|c| people.contains_key(c))
+                    .collect();
+                let guests = active
+                    .iter()
+                    .filter(|c| people.get(*c) == Some(&true))
+                    .cloned()
+                    .collect();
+                (name, active, guests)
+            })
+        })
+        .collect())
+}
+
 /// The default contacts of an organisation: the guest members of a guest space (all members when
 /// it has no guests); every direct member of a department.
 pub fn default_contacts(
