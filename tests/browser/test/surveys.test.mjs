@@ -324,6 +324,12 @@ test("B answers at phone width and submits; the office returns it; B sees the co
   const page = await signIn(b.guest, { guest: true, width: 390 });
   await page.goto(`${server.baseUrl}/surveys/answers/${answerOf.B}`);
   await page.waitForSelector("[data-testid=answer-fields] [data-code=職員数]");
+  // Submitting without the required number: the server's message beside the field, nothing submitted.
+  await page.click("[data-testid=answer-submit]");
+  await page.waitForSelector("[data-testid=answer-errors]:not([hidden])");
+  assert.match(await page.textContent("[data-code=職員数] .sv-field-error"), /必須/);
+  await page.screenshot({ path: `/tmp/surveys-answer-error-${BACKEND}.png`, fullPage: true });
+  assert.match(await page.textContent("[data-testid=answer-meta]"), /開封済/);
   await page.fill("[data-testid=answer-input-職員数]", "１２０");
   await page.fill("[data-testid=answer-input-担当者]", "鈴木 花子");
   await page.fill("[data-testid=answer-subtable-研修実績] [data-testid=answer-input-研修名]", "情報セキュリティ研修");
