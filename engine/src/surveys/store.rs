@@ -746,33 +746,6 @@ pub fn organisations_of(
         .collect())
 }
 
-/// The default contacts of an organisation: the guest members of a guest space (all members when
-/// it has no guests); every direct member of a department.
-pub fn default_contacts(
-    conn: &mut DbConn,
-    kind: &str,
-    members: &[String],
-) -> EngineResult<Vec<String>> {
-    if kind != SPACE {
-        return Ok(members.to_vec());
-    }
-    let mut guests: Vec<String> = Vec::new();
-    for chunk in members.chunks(500) {
-        let rows: Vec<String> = with_conn!(conn, |c| users::table
-            .filter(users::code.eq_any(chunk))
-            .filter(users::is_guest.eq(true))
-            .select(users::code)
-            .load(c))?;
-        guests.extend(rows);
-    }
-    guests.sort();
-    Ok(if guests.is_empty() {
-        members.to_vec()
-    } else {
-        guests
-    })
-}
-
 /// Every organisation a survey may be sent to (guest spaces, then departments) with its default
 /// contacts. Not for guests.
 pub fn organisations(conn: &mut DbConn, acting: &ActingContext) -> EngineResult<Value> {
@@ -786,17 +759,26 @@ pub fn organisations(conn: &mut DbConn, acting: &ActingContext) -> EngineResult<
             crate::db::schema::spaces::name
         ))
         .load(c))?;
-    let mut orgs: Vec<(&str, String)> = spaces
+    let mut orgs: Vec<(String, String)> = spaces
         .iter()
-        .map(|(id, _)| (SPACE, id.to_string()))
+        .map(|(id, _)| (SPACE.to_owned(), id.to_string()))
         .collect();
     let departments = crate::org::list_departments(conn)?;
-    orgs.extend(departments.iter().map(|d| (DEPARTMENT, d.code.clone())));
-    let mut people: Vec<(String, &str, String, Vec<String>)> = Vec::new();
+    orgs.extend(
+        departments
+            .iter()
+            .map(|d| (DEPARTMENT.to_owned(), d.code.clone())),
+    );
+    let resolved = organisations_of(conn, &orgs)?;
+    let mut people: Vec<(String, String, String, Vec<String>)> = Vec::new();
     let mut all_codes: Vec<String> = Vec::new();
-    for (kind, code) in orgs {
-        if let Some((name, members)) = organisation(conn, kind, &code)? {
-            let contacts = default_contacts(conn, kind, &members)?;
+    for ((kind, code), found) in orgs.into_iter().zip(resolved) {
+        if let Some((name, members, guests)) = found {
+            let contacts = if kind == SPACE && !guests.is_empty() {
+                guests
+            } else {
+                members
+            };
             all_codes.extend(contacts.iter().cloned());
             people.push((code, kind, name, contacts));
         }
