@@ -519,7 +519,16 @@ test("a saved list of the three organisations; the office accepts B and closes t
   await o.click("[data-testid=survey-list-add]");
   assert.equal(await o.locator("[data-testid=recipient-chip]").count(), 3);
 
+  // In English too, with no catalog key left untranslated.
   await openDashboard(o);
+  await Promise.all([o.waitForEvent("load"), o.click("[data-testid=switch-language]")]);
+  await o.waitForSelector("[data-testid=dashboard-row]");
+  assert.match(await o.textContent("[data-testid=count-submitted]"), /Submitted/);
+  assert.match(await o.textContent("[data-testid=dashboard-remind]"), /Remind/);
+  assert.doesNotMatch(await o.textContent("main"), /surveys\./);
+  await o.screenshot({ path: `/tmp/surveys-dashboard-en-${BACKEND}.png`, fullPage: true });
+  await Promise.all([o.waitForEvent("load"), o.click("[data-testid=switch-language]")]);
+  await o.waitForSelector("[data-testid=dashboard-row]");
   await row(o, orgs[1]).locator("[data-testid=answer-accept]").click();
   await o.waitForSelector(`[data-testid=dashboard-row][data-org='B町'][data-state=accepted]`);
   assert.equal(await count(o, "accepted"), 1);
