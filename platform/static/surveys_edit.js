@@ -190,6 +190,7 @@
         window.history.replaceState(null, "", "/surveys/" + id + "/edit");
         $("sve-delete").hidden = false;
         $("sve-heading").textContent = t("surveys.edit.title");
+        $("sve-crumb").textContent = t("surveys.edit.title");
         document.title = t("surveys.edit.title") + " | " + t("app.name");
       }
       return b;
