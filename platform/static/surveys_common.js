@@ -89,17 +89,25 @@
     summary.appendChild(el("p", { class: "sv-error-title", text: (e && e.message) || String(e) }));
     var errors = (e && e.errors) || {};
     var keys = Object.keys(errors);
+    var first = null;
     if (keys.length) {
       summary.appendChild(el("ul", {}, keys.map(function (key) {
         var msgs = (errors[key] && errors[key].messages) || [];
-        placeBeside(root || document, key, msgs);
+        var placed = placeBeside(root || document, key, msgs);
+        first = first || placed;
         return el("li", { "data-error-key": key, text: msgs.join(" ") });
       })));
     }
     summary.hidden = false;
-    if (summary.scrollIntoView) summary.scrollIntoView({ block: "nearest" });
+    // The first field in error comes into view (mid-screen: the header sticks to the top), else
+    // the summary.
+    var target = first || summary;
+    if (target.scrollIntoView) target.scrollIntoView({ block: first ? "center" : "nearest" });
+    var control = first && first.querySelector("input, select, textarea");
+    if (control) control.focus({ preventScroll: true });
   }
-  // The element named by the error key or by its longest part (`values.count.value` → `count`).
+  // Puts the messages into the element named by the error key or by its longest part
+  // (`values.count.value` → `count`); returns that element, or null.
   function placeBeside(root, key, msgs) {
     var parts = key.replace(/\[(\d+)\]/g, ".$1").split(".");
     for (var start = 0; start < parts.length; start++) {
@@ -110,10 +118,11 @@
           target.appendChild(el("p", { class: "field-error sv-field-error", role: "alert", text: msgs.join(" ") }));
           var field = target.closest ? target.closest(".field") : null;
           if (field) field.classList.add("has-error");
-          return;
+          return target;
         }
       }
     }
+    return null;
   }
   function clearErrors(summary, root) {
     if (summary) { summary.textContent = ""; summary.hidden = true; }

@@ -91,7 +91,8 @@
     drawSheet();
     var mode = $("sve-sheet-mode").value;
     return K.api("POST", "/api/surveys/sheet/inspect.json", { fileKey: fileKey, mode: mode }).then(function (r) {
-      var spec = r.sheet || r;
+      // The proposed spec itself (`{mode, sheet, headerRow, columns | cells}`), or wrapped.
+      var spec = r.mode ? r : (r.sheet && typeof r.sheet === "object" ? r.sheet : r);
       sheet = { fileKey: fileKey, templateName: spec.templateName || name, mode: spec.mode || mode, sheet: spec.sheet || "",
         headerRow: spec.headerRow || spec.header_row || 1, columns: spec.columns || [], cells: spec.cells || [] };
       drawSheet();
@@ -189,6 +190,7 @@
         window.history.replaceState(null, "", "/surveys/" + id + "/edit");
         $("sve-delete").hidden = false;
         $("sve-heading").textContent = t("surveys.edit.title");
+        $("sve-crumb").textContent = t("surveys.edit.title");
         document.title = t("surveys.edit.title") + " | " + t("app.name");
       }
       return b;

@@ -92,7 +92,7 @@
         var v = rowValue && rowValue.value && rowValue.value[c] ? rowValue.value[c].value : undefined;
         var ctl = control(p, v, readOnly, p.label + " (" + t("surveys.form.row", { n: n }) + ")");
         cells[c] = ctl;
-        item.appendChild(el("div", { class: "field sv-subfield", "data-error-for": prop.code + "." + (n - 1) + "." + c }, [
+        item.appendChild(el("div", { class: "field sv-subfield", "data-inner": c, "data-error-for": errorKey(n - 1, c) }, [
           el("label", { class: "label", for: ctl.node.id, text: p.label || c }, p.required ? [el("span", { class: "required-mark", text: " *" })] : []),
           ctl.node,
         ]));
@@ -105,8 +105,13 @@
       rows.push(row);
       list.appendChild(item);
     }
+    // The API names a cell's error `values.<table>.value[<row>].value.<field>.value`.
+    function errorKey(i, c) { return prop.code + ".value." + i + ".value." + c; }
     function renumber() {
-      rows.forEach(function (r, i) { r.node.querySelector(".sv-subrow-title").textContent = t("surveys.form.row", { n: i + 1 }); });
+      rows.forEach(function (r, i) {
+        r.node.querySelector(".sv-subrow-title").textContent = t("surveys.form.row", { n: i + 1 });
+        Array.prototype.forEach.call(r.node.querySelectorAll("[data-inner]"), function (f) { f.setAttribute("data-error-for", errorKey(i, f.getAttribute("data-inner"))); });
+      });
     }
     (Array.isArray(value) ? value : []).forEach(addRow);
     if (!rows.length && !readOnly) addRow(null);

