@@ -9,7 +9,8 @@
 //! history. Loaded once, with the example apps (`examples::load_examples_if_empty`).
 //!
 //! The contact users get a random password that nobody knows and must change it at first
-//! sign-in: the administrator sets a password on the users page to try the answering side.
+//! sign-in: the administrator sets one (`PUT /api/org/users.json`, `kumiki user set-password`) to
+//! try the answering side.
 
 use chrono::{DateTime, Duration, Utc};
 use kumiki_engine::acl::Principal;
