@@ -43,7 +43,8 @@ pub fn example_package(name: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(file.contents()).ok()
 }
 
-/// Loads every example with its records when the database has no apps yet. Returns how many loaded.
+/// Loads every example with its records when the database has no apps yet, then the example survey
+/// (`examples_survey`). Returns how many apps loaded.
 pub fn load_examples_if_empty(
     conn: &mut DbConn,
     files: &FileStore,
@@ -69,5 +70,7 @@ pub fn load_examples_if_empty(
         })?;
         loaded += 1;
     }
+    // The example survey (issue 14) after the apps, in one transaction: all of it or none.
+    conn.write_transaction(|conn| crate::examples_survey::load(conn, files, timezone))?;
     Ok(loaded)
 }

@@ -10,6 +10,7 @@ pub mod dev_assets;
 pub mod edge;
 pub mod error;
 pub mod examples;
+pub mod examples_survey;
 pub mod i18n;
 pub mod jobs_runner;
 // Issue 13, notify: the bell's producers (change-log consumer, reminder jobs).

@@ -39,6 +39,71 @@ fn examples_load_and_answer_queries() {
         file["fileKey"].as_str().unwrap()
     ));
     assert_eq!(s, 200);
+    example_survey(&app);
+}
+
+/// The example survey (issue 14): 51 organisations of みどり県, answers in every state, late ones
+/// and extensions, two attachments.
+fn example_survey(app: &TestApp) {
+    let (s, b) = app.get("/api/surveys.json?box=sent");
+    assert_eq!(s, 200, "{b}");
+    let surveys = b["surveys"].as_array().unwrap();
+    assert_eq!(surveys.len(), 1, "{b}");
+    assert_eq!(
+        surveys[0]["title"],
+        "令和8年度 地域防災体制に関する調査（架空省）"
+    );
+    let id = surveys[0]["id"].as_i64().unwrap();
+    let (s, b) = app.get(&format!("/api/surveys/answers.json?id={id}"));
+    assert_eq!(s, 200, "{b}");
+    let counts = &b["counts"];
+    let expected = [
+        ("total", 51),
+        ("unopened", 8),
+        ("opened", 6),
+        ("draft", 8),
+        ("submitted", 12),
+        ("returned", 5),
+        ("accepted", 12),
+    ];
+    for (state, n) in expected {
+        assert_eq!(counts[state], n, "{state}: {counts}");
+    }
+    let answers = b["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 51);
+    let late = answers.iter().filter(|a| a["late"] == true).count();
+    let extended = answers.iter().filter(|a| a["extended"] == true).count();
+    // Not submitted/accepted and past the original due date, except the extended ones.
+    assert_eq!(late, 8 + 6 + 8 + 5 - 3, "{counts}");
+    assert_eq!(extended, 5);
+    assert!(answers
+        .iter()
+        .filter(|a| a["state"] == "returned")
+        .all(|a| !a["returnComment"].as_str().unwrap().is_empty()));
+    assert_eq!(
+        b["survey"]["attachments"].as_array().unwrap().len(),
+        2,
+        "{b}"
+    );
+    // An accepted answer carries its values and its history.
+    let accepted = answers.iter().find(|a| a["state"] == "accepted").unwrap();
+    let (s, b) = app.get(&format!("/api/surveys/answer.json?id={}", accepted["id"]));
+    assert_eq!(s, 200, "{b}");
+    assert!(
+        b["answer"]["values"]["避難所一覧"]["value"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 3,
+        "{b}"
+    );
+    let events: Vec<&str> = b["answer"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["opened", "saved", "submitted", "accepted"], "{b}");
 }
 
 #[test]
