@@ -12,9 +12,10 @@
 //!    run, goal ≤ 2 s;
 //! 2. the owner's dashboard of that survey (`answers::dashboard`), goal p99 ≤ 150 ms;
 //! 3. merging 1,800 submitted answer sheets of 50 rows × 10 columns into one XLSX
-//!    (`sheet::write_merged_sheet`, answers read from `survey_answers` 100 at a time), goal ≤ 10 s
-//!    and peak RSS ≤ 300 MB. The answers are stored by bulk SQL as `answers::submit` stores them
-//!    (state, submitter, `sheet_rows` = the serialised `Vec<Vec<Cell>>` of `sheet::read_answer`).
+//!    (`merged::write_merge`, as the export route calls it: answers read a page at a time and
+//!    streamed into `sheet::write_merged_sheet`), goal ≤ 10 s and peak RSS ≤ 300 MB. The answers
+//!    are stored by bulk SQL as `answers::submit` stores them (state, submitter, `sheet_rows` =
+//!    the serialised `Vec<Vec<Cell>>` of `sheet::read_answer`).
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,8 @@ use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::db::{Database, DbConn};
 use kumiki_engine::records::FileStore;
-use kumiki_engine::surveys::sheet::{self, Cell, SheetAnswer};
+use kumiki_engine::surveys::merged::{self, Format, Part};
+use kumiki_engine::surveys::sheet::{Cell, SheetAnswer};
 use kumiki_engine::surveys::store::{self, SheetInput, SurveyInput};
 use kumiki_engine::surveys::{answers, broadcast, Recipient, DEPARTMENT};
 use serde_json::json;
@@ -259,80 +261,6 @@ fn proc_status_kb(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
-#[derive(diesel::QueryableByName)]
-struct AnswerSheetRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    org_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    sheet_rows: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    sheet_problems: String,
-}
-
-/// The submitted and accepted answers of a survey, read 100 at a time (keyset on id), so only
-/// one page of answers is in memory while the workbook is written.
-struct AnswerStream<'c> {
-    conn: &'c mut DbConn,
-    survey: i64,
-    after: i64,
-    page: std::vec::IntoIter<AnswerSheetRow>,
-    error: Option<anyhow::Error>,
-    done: bool,
-}
-
-impl AnswerStream<'_> {
-    fn next_page(&mut self) -> Result<Vec<AnswerSheetRow>> {
-        let mut b = self.conn.sql();
-        b.push("SELECT id, org_name, sheet_rows, sheet_problems FROM survey_answers WHERE survey_id = ")
-            .bind_int(self.survey)
-            .push(" AND state IN ('submitted', 'accepted') AND id > ")
-            .bind_int(self.after)
-            .push(" ORDER BY id LIMIT 100");
-        Ok(self.conn.load::<AnswerSheetRow>(&b)?)
-    }
-}
-
-impl Iterator for AnswerStream<'_> {
-    type Item = (String, SheetAnswer);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(row) = self.page.next() {
-                self.after = row.id;
-                let rows = serde_json::from_str(&row.sheet_rows);
-                let problems = serde_json::from_str(&row.sheet_problems);
-                return match (rows, problems) {
-                    (Ok(rows), Ok(problems)) => {
-                        Some((row.org_name, SheetAnswer { rows, problems }))
-                    }
-                    (Err(e), _) | (_, Err(e)) => {
-                        self.error = Some(e.into());
-                        None
-                    }
-                };
-            }
-            if self.done {
-                return None;
-            }
-            match self.next_page() {
-                Ok(page) => {
-                    self.done = page.len() < 100;
-                    if page.is_empty() {
-                        return None;
-                    }
-                    self.page = page.into_iter();
-                }
-                Err(e) => {
-                    self.error = Some(e);
-                    return None;
-                }
-            }
-        }
-    }
-}
-
 fn main() -> Result<()> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.dir)?;
@@ -454,9 +382,6 @@ fn main() -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     drop(answer_ids);
-    let survey_row = kumiki_engine::surveys::SurveyRow::find(&mut conn, sheet_survey)?
-        .context("the sheet survey vanished")?;
-    let spec: sheet::SheetSpec = serde_json::from_str(&survey_row.sheet)?;
     let out = args.dir.join("merged.xlsx");
     let rss_before = proc_status_kb("VmRSS:");
     // Resets the peak RSS (VmHWM) so it measures the merge, not the load above.
@@ -464,18 +389,15 @@ fn main() -> Result<()> {
     let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let mut stream = AnswerStream {
-            conn: &mut conn,
-            survey: sheet_survey,
-            after: 0,
-            page: Vec::new().into_iter(),
-            error: None,
-            done: false,
-        };
-        sheet::write_merged_sheet(&spec, &mut stream, &out)?;
-        if let Some(e) = stream.error.take() {
-            return Err(e);
-        }
+        // What `GET /api/surveys/export?part=sheet&format=xlsx` calls.
+        merged::write_merge(
+            &mut conn,
+            &owner,
+            sheet_survey,
+            Part::Sheet,
+            Format::Xlsx,
+            &out,
+        )?;
         times.push(t.elapsed());
     }
     let peak = proc_status_kb("VmHWM:");
