@@ -539,6 +539,19 @@ test("a saved list of the three organisations; the office accepts B and closes t
   await o.waitForFunction(() => /締め切りました/.test(document.querySelector("[data-testid=dashboard-status]").textContent));
   await o.waitForFunction(() => /締切済/.test(document.querySelector("[data-testid=dashboard-meta]").textContent));
   assert.equal(await o.isVisible("[data-testid=dashboard-remind]") && await o.isEnabled("[data-testid=dashboard-remind]"), false, "no reminding after closing");
+  // Next year's request starts as a copy (where the server has copying; else the button goes away).
+  await o.click("[data-testid=dashboard-copy]");
+  await o.waitForFunction((id) => /\/surveys\/\d+\/edit$/.test(location.pathname) && !location.pathname.startsWith(`/surveys/${id}/`)
+    || /使えません/.test(document.querySelector("[data-testid=dashboard-status]")?.textContent || ""), surveyId);
+  if (/\/edit$/.test(o.url())) {
+    await o.waitForSelector("[data-testid=survey-title]");
+    await o.waitForFunction(() => document.querySelector("[data-testid=survey-title]").value !== "");
+    assert.equal(await o.inputValue("[data-testid=survey-title]"), "令和8年度 職員研修の実施状況調査");
+    assert.equal(await o.locator("[data-testid=field-row]").count(), 3);
+  } else {
+    console.log("# surveys.test: the server has no copy API yet");
+    assert.equal(await o.isVisible("[data-testid=dashboard-copy]"), false);
+  }
   assert.deepEqual(o.problems, []);
   await o.context().close();
 
