@@ -193,7 +193,7 @@
       window.location.href = "/surveys/" + r.id + "/edit";
     }, function (e) {
       // A server without relaying answers "unknown API": the button goes away.
-      if (e.status === 404) { $("sva-relay-card").hidden = true; S.notice($("sva-status"), t("surveys.answer.relay_unavailable")); return; }
+      if (e.status === 404 && e.code === "CB_NF01") { $("sva-relay-card").hidden = true; S.notice($("sva-status"), t("surveys.answer.relay_unavailable")); return; }
       fail(e);
     });
   });
