@@ -191,11 +191,7 @@
     var due = data.answer.dueAt || data.survey.dueAt;
     call("POST", "surveys/relay.json", { answer: id, recipients: [], dueAt: due }).then(function (r) {
       window.location.href = "/surveys/" + r.id + "/edit";
-    }, function (e) {
-      // A server without relaying answers "unknown API": the button goes away.
-      if (e.status === 404 && e.code === "CB_NF01") { $("sva-relay-card").hidden = true; S.notice($("sva-status"), t("surveys.answer.relay_unavailable")); return; }
-      fail(e);
-    });
+    }, fail);
   });
   $("sva-merge").addEventListener("click", function () {
     call("POST", "surveys/answer/merge_relay.json", { id: id }).then(function () {

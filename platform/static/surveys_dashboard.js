@@ -177,11 +177,7 @@
     K.api("POST", "/api/surveys/close.json", { id: id }).then(function () { return done(t("surveys.dashboard.closed")); }).catch(fail);
   });
   $("svd-copy").addEventListener("click", function () {
-    K.api("POST", "/api/surveys/copy.json", { id: id }).then(function (r) { window.location.href = "/surveys/" + r.id + "/edit"; }, function (e) {
-      // A server without copying answers "unknown API": the button goes away.
-      if (e.status === 404 && e.code === "CB_NF01") { $("svd-copy").hidden = true; S.notice($("svd-status"), t("surveys.dashboard.copy_unavailable")); return; }
-      fail(e);
-    });
+    K.api("POST", "/api/surveys/copy.json", { id: id }).then(function (r) { window.location.href = "/surveys/" + r.id + "/edit"; }, fail);
   });
 
   K.api("GET", "/api/surveys/survey.json?id=" + encodeURIComponent(id)).then(function (r) {

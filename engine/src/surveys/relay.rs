@@ -448,7 +448,10 @@ mod tests {
         let merged = merge_values(&fields, &parent, &[a.clone(), b.clone()]);
         assert_eq!(merged["shelters"]["value"], json!("7.5"));
         assert_eq!(merged["note"]["value"], json!("ours"));
-        let rows = merged["list"]["value"].as_array().cloned().unwrap_or_default();
+        let rows = merged["list"]["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(rows.len(), 2);
         assert!(rows[0].get("id").is_none());
         assert_eq!(rows[1]["value"]["name"]["value"], json!("Y"));
