@@ -715,6 +715,17 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("PUT", "kumiki/surveys/lists", json!({"id": 1, "name": "y"})),
         ("DELETE", "kumiki/surveys/lists", json!({"id": 1})),
+        ("POST", "kumiki/surveys/copy", json!({"id": 1})),
+        (
+            "POST",
+            "kumiki/surveys/relay",
+            json!({"answer": 1, "recipients": [], "dueAt": "2030-01-01T00:00:00Z"}),
+        ),
+        (
+            "POST",
+            "kumiki/surveys/answer/merge_relay",
+            json!({"id": 1}),
+        ),
     ]
 }
 
