@@ -23,9 +23,7 @@ use super::{
     ACCEPTED, ANSWERING, CLOSED, OPEN, OPENED, RETURNED, SUBMITTED, UNOPENED,
 };
 use crate::acting::ActingContext;
-use crate::db::schema::{
-    files, survey_answer_files, survey_answers, survey_files, surveys, thread_post_files, users,
-};
+use crate::db::schema::{files, survey_answer_files, survey_answers, surveys, users};
 use crate::db::DbConn;
 use crate::error::{EngineResult, UserError};
 use crate::fields::FieldType;
@@ -348,19 +346,7 @@ pub(crate) fn fresh_upload(conn: &mut DbConn, me: &str, key: &str) -> EngineResu
     let Some((storage, app, uploader)) = meta else {
         return Err(UserError::FileNotFound(key.to_owned()).into());
     };
-    let held = with_conn!(conn, |c| survey_files::table
-        .find(key)
-        .count()
-        .get_result::<i64>(c))?
-        + with_conn!(conn, |c| survey_answer_files::table
-            .find(key)
-            .count()
-            .get_result::<i64>(c))?
-        + with_conn!(conn, |c| thread_post_files::table
-            .find(key)
-            .count()
-            .get_result::<i64>(c))?;
-    if app.is_some() || uploader != me || held > 0 {
+    if app.is_some() || uploader != me || super::attached_elsewhere(conn, key)? {
         return Err(UserError::FileNotFound(key.to_owned()).into());
     }
     Ok(storage)

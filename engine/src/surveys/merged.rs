@@ -62,6 +62,7 @@ impl Format {
 
 /// One answer as the merge reads it.
 struct Merged {
+    id: i64,
     org_name: String,
     values: String,
     sheet_rows: String,
@@ -74,7 +75,7 @@ struct AnswerPages<'c> {
     conn: &'c mut DbConn,
     survey: i64,
     after: Option<(String, i64)>,
-    buffer: std::vec::IntoIter<(String, i64, Merged)>,
+    buffer: std::vec::IntoIter<Merged>,
     done: bool,
     error: Option<EngineError>,
 }
@@ -91,7 +92,7 @@ impl<'c> AnswerPages<'c> {
         }
     }
 
-    fn fetch(&mut self) -> EngineResult<Vec<(String, i64, Merged)>> {
+    fn fetch(&mut self) -> EngineResult<Vec<Merged>> {
         let survey = self.survey;
         let after = self.after.clone();
         type Row = (String, i64, String, String, String);
@@ -123,18 +124,15 @@ impl<'c> AnswerPages<'c> {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(org_name, id, values, sheet_rows, sheet_problems)| {
-                (
-                    org_name.clone(),
+            .map(
+                |(org_name, id, values, sheet_rows, sheet_problems)| Merged {
                     id,
-                    Merged {
-                        org_name,
-                        values,
-                        sheet_rows,
-                        sheet_problems,
-                    },
-                )
-            })
+                    org_name,
+                    values,
+                    sheet_rows,
+                    sheet_problems,
+                },
+            )
             .collect())
     }
 }
@@ -144,8 +142,8 @@ impl Iterator for AnswerPages<'_> {
 
     fn next(&mut self) -> Option<Merged> {
         loop {
-            if let Some((name, id, merged)) = self.buffer.next() {
-                self.after = Some((name, id));
+            if let Some(merged) = self.buffer.next() {
+                self.after = Some((merged.org_name.clone(), merged.id));
                 return Some(merged);
             }
             if self.done {

@@ -199,6 +199,39 @@ pub struct AnswerRow {
 }
 
 impl AnswerRow {
+    /// An unopened answer of organisation space 1 「A」 with nothing in it, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn example() -> AnswerRow {
+        AnswerRow {
+            id: 1,
+            survey_id: 1,
+            org_kind: SPACE.into(),
+            org_code: "1".into(),
+            org_name: "A".into(),
+            contacts: "[]".into(),
+            state: UNOPENED.into(),
+            due_at: None,
+            opened_by: None,
+            opened_at: None,
+            saved_by: None,
+            saved_at: None,
+            submitted_by: None,
+            submitted_at: None,
+            returned_by: None,
+            returned_at: None,
+            return_comment: String::new(),
+            accepted_by: None,
+            accepted_at: None,
+            answer_values: "{}".into(),
+            sheet_file_key: None,
+            sheet_rows: "[]".into(),
+            sheet_problems: "[]".into(),
+            merge_record_id: None,
+            child_survey_id: None,
+            revision: 1,
+        }
+    }
+
     pub fn find(conn: &mut DbConn, id: i64) -> EngineResult<Option<AnswerRow>> {
         Ok(with_conn!(conn, |c| survey_answers::table
             .find(id)
@@ -290,6 +323,25 @@ pub fn add_event(
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// Whether the upload `key` is already held by a survey, an answer or a thread post (an upload is
+/// attached to one thing only).
+pub(crate) fn attached_elsewhere(conn: &mut DbConn, key: &str) -> EngineResult<bool> {
+    use crate::db::schema::{survey_answer_files, survey_files, thread_post_files};
+    let held = with_conn!(conn, |c| survey_files::table
+        .find(key)
+        .count()
+        .get_result::<i64>(c))?
+        + with_conn!(conn, |c| survey_answer_files::table
+            .find(key)
+            .count()
+            .get_result::<i64>(c))?
+        + with_conn!(conn, |c| thread_post_files::table
+            .find(key)
+            .count()
+            .get_result::<i64>(c))?;
+    Ok(held > 0)
 }
 
 /// The history of an answer, oldest first.

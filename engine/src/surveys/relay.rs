@@ -398,32 +398,10 @@ mod tests {
 
     fn answer(values: Value, rows: &str) -> AnswerRow {
         AnswerRow {
-            id: 1,
-            survey_id: 1,
-            org_kind: "department".into(),
-            org_code: "d".into(),
-            org_name: "d".into(),
-            contacts: "[]".into(),
             state: SUBMITTED.into(),
-            due_at: None,
-            opened_by: None,
-            opened_at: None,
-            saved_by: None,
-            saved_at: None,
-            submitted_by: None,
-            submitted_at: None,
-            returned_by: None,
-            returned_at: None,
-            return_comment: String::new(),
-            accepted_by: None,
-            accepted_at: None,
             answer_values: values.to_string(),
-            sheet_file_key: None,
             sheet_rows: rows.into(),
-            sheet_problems: "[]".into(),
-            merge_record_id: None,
-            child_survey_id: None,
-            revision: 1,
+            ..AnswerRow::example()
         }
     }
 

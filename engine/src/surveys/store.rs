@@ -17,10 +17,7 @@ use super::{
 };
 use crate::acting::ActingContext;
 use crate::apps::AppDefinition;
-use crate::db::schema::{
-    files, survey_answer_files, survey_answers, survey_files, survey_lists, surveys,
-    thread_post_files, users,
-};
+use crate::db::schema::{files, survey_answers, survey_files, survey_lists, surveys, users};
 use crate::db::DbConn;
 use crate::error::{EngineResult, FieldErrors, UserError};
 use crate::fields::{FieldProperty, FieldType};
@@ -401,19 +398,7 @@ fn check_upload(
     if own.iter().any(|(k, _)| k == key) {
         return Ok(name);
     }
-    let elsewhere = with_conn!(conn, |c| survey_files::table
-        .find(key)
-        .count()
-        .get_result::<i64>(c))?
-        + with_conn!(conn, |c| survey_answer_files::table
-            .find(key)
-            .count()
-            .get_result::<i64>(c))?
-        + with_conn!(conn, |c| thread_post_files::table
-            .find(key)
-            .count()
-            .get_result::<i64>(c))?;
-    if app.is_some() || uploader != me || elsewhere > 0 {
+    if app.is_some() || uploader != me || super::attached_elsewhere(conn, key)? {
         // Someone else's upload, or a file attached elsewhere: as if it did not exist.
         return Err(UserError::FileNotFound(key.to_owned()).into());
     }
@@ -1205,32 +1190,9 @@ mod tests {
             reminders_sent: 0,
         };
         let answer = |state: &str, due: Option<i64>| AnswerRow {
-            id: 1,
-            survey_id: 1,
-            org_kind: SPACE.into(),
-            org_code: "1".into(),
-            org_name: "A".into(),
-            contacts: "[]".into(),
             state: state.into(),
             due_at: due,
-            opened_by: None,
-            opened_at: None,
-            saved_by: None,
-            saved_at: None,
-            submitted_by: None,
-            submitted_at: None,
-            returned_by: None,
-            returned_at: None,
-            return_comment: String::new(),
-            accepted_by: None,
-            accepted_at: None,
-            answer_values: "{}".into(),
-            sheet_file_key: None,
-            sheet_rows: "[]".into(),
-            sheet_problems: "[]".into(),
-            merge_record_id: None,
-            child_survey_id: None,
-            revision: 1,
+            ..AnswerRow::example()
         };
         let list = [
             answer(super::super::UNOPENED, None),

@@ -198,15 +198,18 @@ pub async fn new_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         "surveys.edit.new_title",
         String::new(),
         json!({"view": "edit", "id": Value::Null}),
-        vec![
-            "surveys_common.js",
-            "surveys_form.js",
-            "surveys_fields_editor.js",
-            "surveys_recipients.js",
-            "surveys_edit.js",
-        ],
+        EDITOR_SCRIPTS.to_vec(),
     )
 }
+
+/// The scripts of the draft editor (new and edit).
+const EDITOR_SCRIPTS: [&str; 5] = [
+    "surveys_common.js",
+    "surveys_form.js",
+    "surveys_fields_editor.js",
+    "surveys_recipients.js",
+    "surveys_edit.js",
+];
 
 /// `GET /surveys/{id}/edit`.
 pub async fn edit_page(
@@ -231,13 +234,7 @@ pub async fn edit_page(
         "surveys.edit.title",
         id.to_string(),
         json!({"view": "edit", "id": id.to_string()}),
-        vec![
-            "surveys_common.js",
-            "surveys_form.js",
-            "surveys_fields_editor.js",
-            "surveys_recipients.js",
-            "surveys_edit.js",
-        ],
+        EDITOR_SCRIPTS.to_vec(),
     )
 }
 
