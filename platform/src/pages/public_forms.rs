@@ -218,6 +218,7 @@ struct FormShell {
     state: String,
     state_label: String,
     path: String,
+    may_manage: bool,
 }
 
 fn shell(lang: Lang, ctx: &FormCtx) -> FormShell {
@@ -230,6 +231,7 @@ fn shell(lang: Lang, ctx: &FormCtx) -> FormShell {
         state: ctx.form.state.clone(),
         state_label: state_label(lang, &ctx.form.state),
         path: crate::routes::public_forms::form_path(&ctx.form.slug, None),
+        may_manage: ctx.may_manage,
     }
 }
 
@@ -306,7 +308,6 @@ pub async fn links_page(
 struct ResultsPage {
     #[serde(flatten)]
     shell: FormShell,
-    may_manage: bool,
     results: ResultsView,
 }
 
@@ -345,7 +346,6 @@ pub async fn results_page(
     }
     let data = ResultsPage {
         shell: shell(lang, &ctx),
-        may_manage: ctx.may_manage,
         results: view,
     };
     page_for(
