@@ -44,6 +44,7 @@ fn settings() -> Value {
             {"code": "投票者数", "help": {"ja": "その時刻までの累計"}},
             {"code": "年代"},
             {"code": "備考"},
+            {"code": "投票所"},
         ],
         "texts": {"title": {"ja": "投票者数の報告", "en": "Turnout report"}, "done": {"ja": "受け付けました"}},
         "languages": ["ja", "en"],
@@ -239,7 +240,7 @@ fn staff_create_read_update_and_delete_a_form() {
     assert_eq!(b["maxAnswers"], "500");
     assert_eq!(b["state"], "published");
     // Settings untouched by a call that does not name them.
-    assert_eq!(b["settings"]["fields"].as_array().unwrap().len(), 4);
+    assert_eq!(b["settings"]["fields"].as_array().unwrap().len(), 5);
 
     // Clearing times and the limit.
     let (s, b) = app.put(
@@ -293,7 +294,7 @@ fn settings_and_parameters_are_validated() {
     assert!((400..500).contains(&s), "{b}");
     // Nothing was changed by the refused calls.
     let (_, b) = app.get(&format!("/api/public-form.json?id={id}"));
-    assert_eq!(b["settings"]["fields"].as_array().unwrap().len(), 4, "{b}");
+    assert_eq!(b["settings"]["fields"].as_array().unwrap().len(), 5, "{b}");
     assert_eq!(b["state"], "draft");
 }
 
