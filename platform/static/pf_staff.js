@@ -338,6 +338,8 @@
       return K.api("PUT", "/api/public-form.json", body).then(function (form) {
         state.form = form;
         setState(form.state);
+        var heading = $("pf-heading");
+        if (heading && heading.firstChild && heading.firstChild.nodeType === 3) heading.firstChild.nodeValue = form.name + " ";
         status(t(doneKey));
       }).catch(showError);
     }

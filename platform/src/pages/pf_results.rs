@@ -159,7 +159,7 @@ fn axis_title(lang: Lang, form: &Form, key: &str) -> String {
     }
 }
 
-fn question(lang: Lang, tz: chrono_tz::Tz, q: &Value) -> QuestionView {
+fn question(tz: chrono_tz::Tz, q: &Value) -> QuestionView {
     let label = text(&q["label"]);
     let answered = int(&q["answered"]);
     let counts = pairs(&q["counts"]);
@@ -193,7 +193,6 @@ fn question(lang: Lang, tz: chrono_tz::Tz, q: &Value) -> QuestionView {
         .unwrap_or_default();
     let field_type = text(&q["field_type"]);
     let is_text = counts.is_empty() && number.is_none();
-    let _ = lang;
     QuestionView {
         code: text(&q["code"]),
         label,
@@ -298,7 +297,7 @@ pub fn view(lang: Lang, tz: chrono_tz::Tz, form: &Form, results: &Results) -> Re
         updated_at: when(tz, int(&v["updated_at"])),
         questions: v["questions"]
             .as_array()
-            .map(|l| l.iter().map(|q| question(lang, tz, q)).collect())
+            .map(|l| l.iter().map(|q| question(tz, q)).collect())
             .unwrap_or_default(),
         pivot: pivot(lang, form, &v["pivot"]),
         by_hour: by_hour

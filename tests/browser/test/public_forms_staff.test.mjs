@@ -135,7 +135,7 @@ test("staff build the turnout report from the gallery, publish it, add links and
     const states = await page.$$eval("[data-testid=pf-link-state]", (els) => els.map((e) => e.textContent));
     assert.equal(states.filter((s) => s === "回答済み").length, 5);
   }
-  await page.screenshot({ path: join(IMG, "public-forms-links.png") });
+  await page.screenshot({ path: join(IMG, "public-forms-links.png"), fullPage: true });
 
   // Revoking a link (a third, never answered).
   await api("POST", "/api/public-form/links.json", { form: formId, links: [{ recipient: "第3投票所（南公民館）" }] });
