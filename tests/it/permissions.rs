@@ -734,7 +734,11 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"app": app, "name": "x", "settings": {"fields": [{"code": "秘密"}]}}),
         ),
         ("GET", "kumiki/public-form", json!({"id": 1})),
-        ("PUT", "kumiki/public-form", json!({"id": 1, "state": "published"})),
+        (
+            "PUT",
+            "kumiki/public-form",
+            json!({"id": 1, "state": "published"}),
+        ),
         ("DELETE", "kumiki/public-form", json!({"id": 1})),
         ("GET", "kumiki/public-form/links", json!({"form": 1})),
         (
@@ -742,7 +746,11 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/public-form/links",
             json!({"form": 1, "links": [{"recipient": "x", "prefill": {"秘密": "x"}}]}),
         ),
-        ("DELETE", "kumiki/public-form/links", json!({"form": 1, "ids": [1]})),
+        (
+            "DELETE",
+            "kumiki/public-form/links",
+            json!({"form": 1, "ids": [1]}),
+        ),
         ("GET", "kumiki/public-form/results", json!({"form": 1})),
         ("GET", "kumiki/public-form/templates", json!({})),
         (

@@ -119,11 +119,7 @@ fn answer(
     form.push(("homepage".into(), String::new()));
     let mut confirm = form.clone();
     confirm.push(("step".into(), "confirm".into()));
-    let resp = client
-        .post(app.url(&path))
-        .form(&confirm)
-        .send()
-        .unwrap();
+    let resp = client.post(app.url(&path)).form(&confirm).send().unwrap();
     let status = resp.status().as_u16();
     let html = resp.text().unwrap();
     if status == 404 && !html.contains("name=\"step\"") && engine_only(app, slug) {
@@ -184,8 +180,7 @@ fn answer_through_engine(
     match submit(&mut conn, &ctx, slug, token, &s, None) {
         Ok(r) => Ok(r.receipt),
         Err(kumiki_engine::EngineError::User(u)) => {
-            let e: kumiki_platform::error::ApiError =
-                kumiki_engine::EngineError::User(u).into();
+            let e: kumiki_platform::error::ApiError = kumiki_engine::EngineError::User(u).into();
             Err(e.status.as_u16())
         }
         Err(e) => panic!("submit failed: {e}"),
@@ -321,12 +316,32 @@ fn a_user_without_manage_reads_but_cannot_change_forms() {
     let (s, _) = viewer.get(&format!("/api/public-form/results.json?form={id}"));
     assert_eq!(s, 200);
     for (method, path, body) in [
-        ("POST", "/api/public-form.json", json!({"app": app_id, "name": "x"})),
-        ("PUT", "/api/public-form.json", json!({"id": id, "name": "x"})),
-        ("PUT", "/api/public-form.json", json!({"id": id, "state": "published"})),
+        (
+            "POST",
+            "/api/public-form.json",
+            json!({"app": app_id, "name": "x"}),
+        ),
+        (
+            "PUT",
+            "/api/public-form.json",
+            json!({"id": id, "name": "x"}),
+        ),
+        (
+            "PUT",
+            "/api/public-form.json",
+            json!({"id": id, "state": "published"}),
+        ),
         ("DELETE", "/api/public-form.json", json!({"id": id})),
-        ("POST", "/api/public-form/links.json", json!({"form": id, "links": [{"recipient": "x"}]})),
-        ("DELETE", "/api/public-form/links.json", json!({"form": id, "ids": [1]})),
+        (
+            "POST",
+            "/api/public-form/links.json",
+            json!({"form": id, "links": [{"recipient": "x"}]}),
+        ),
+        (
+            "DELETE",
+            "/api/public-form/links.json",
+            json!({"form": id, "ids": [1]}),
+        ),
     ] {
         let (s, b) = match method {
             "POST" => viewer.post(path, body),
@@ -382,7 +397,9 @@ fn links_are_created_listed_and_revoked() {
     assert_eq!(s, 200, "{b}");
     let list = b["links"].as_array().unwrap();
     assert_eq!(list.len(), 2);
-    assert!(list.iter().all(|l| l["revoked"] == false && l["answeredAt"].is_null()));
+    assert!(list
+        .iter()
+        .all(|l| l["revoked"] == false && l["answeredAt"].is_null()));
     assert_eq!(list[0]["prefill"]["投票所"], "第1投票所");
 
     let second = list[1]["id"].clone();
@@ -434,7 +451,12 @@ fn results_pivot_and_csv_after_answers_through_links() {
         &app,
         &slug,
         Some(&tokens[0]),
-        &[("時刻", "09"), ("投票者数", "120"), ("年代", "高齢"), ("備考", "混雑なし")],
+        &[
+            ("時刻", "09"),
+            ("投票者数", "120"),
+            ("年代", "高齢"),
+            ("備考", "混雑なし"),
+        ],
     )
     .expect("first answer");
     assert!(first.starts_with(&format!("{id}-")), "{first}");
@@ -470,7 +492,11 @@ fn results_pivot_and_csv_after_answers_through_links() {
         .iter()
         .find(|q| q["code"] == "年代")
         .unwrap();
-    assert_eq!(age["counts"], json!([["若年", 1], ["中年", 0], ["高齢", 2]]), "{age}");
+    assert_eq!(
+        age["counts"],
+        json!([["若年", 1], ["中年", 0], ["高齢", 2]]),
+        "{age}"
+    );
     let voters = r["questions"]
         .as_array()
         .unwrap()
@@ -524,7 +550,11 @@ fn results_pivot_and_csv_after_answers_through_links() {
     assert!(text.contains(&first), "{text}");
     assert!(text.contains("混雑なし"), "{text}");
     assert!(text.contains("第2投票所"), "{text}");
-    assert_eq!(text.lines().filter(|l| !l.trim().is_empty()).count(), 4, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| !l.trim().is_empty()).count(),
+        4,
+        "{text}"
+    );
     // Someone without the app gets kintone's JSON error, not the answers.
     let (s, b) = as_user(&app, "outsider").get(&format!("/api/public-form/answers.csv?form={id}"));
     assert!((400..500).contains(&s), "{s} {b}");
@@ -562,15 +592,15 @@ fn every_template_creates_its_app_and_form() {
     let list = b["templates"].as_array().unwrap();
     assert!(list.len() >= 10, "{b}");
     for key in TEMPLATE_KEYS {
-        let t = list.iter().find(|t| t["key"] == key).unwrap_or_else(|| panic!("{key}: {b}"));
+        let t = list
+            .iter()
+            .find(|t| t["key"] == key)
+            .unwrap_or_else(|| panic!("{key}: {b}"));
         assert!(t["name"].as_str().is_some_and(|n| !n.is_empty()));
         assert!(t["fields"].as_u64().unwrap() > 0);
     }
     for key in TEMPLATE_KEYS {
-        let (s, b) = app.post(
-            "/api/public-form/template.json",
-            json!({"template": key}),
-        );
+        let (s, b) = app.post("/api/public-form/template.json", json!({"template": key}));
         assert_eq!(s, 200, "{key}: {b}");
         let app_id = b["app"].as_str().unwrap();
         let form = b["form"].as_str().unwrap();
@@ -581,13 +611,19 @@ fn every_template_creates_its_app_and_form() {
         assert_eq!(f["slug"], b["slug"]);
         let fields = f["settings"]["fields"].as_array().unwrap();
         assert!(!fields.is_empty(), "{key}: {f}");
-        assert!(f["settings"]["texts"]["title"]["ja"].is_string(), "{key}: {f}");
+        assert!(
+            f["settings"]["texts"]["title"]["ja"].is_string(),
+            "{key}: {f}"
+        );
         // The app is live: its fields answer through kintone's API.
         let (s, props) = app.get(&format!("/k/v1/app/form/fields.json?app={app_id}"));
         assert_eq!(s, 200, "{key}: {props}");
         for field in fields {
             let code = field["code"].as_str().unwrap();
-            assert!(props["properties"][code].is_object(), "{key}: {code} missing");
+            assert!(
+                props["properties"][code].is_object(),
+                "{key}: {code} missing"
+            );
         }
     }
     let (s, b) = app.post(
@@ -622,7 +658,12 @@ fn the_staff_pages_show_forms_links_results_and_templates() {
         &app,
         &slug,
         Some(&token),
-        &[("時刻", "09"), ("投票者数", "120"), ("年代", "高齢"), ("備考", "<b>太字</b>")],
+        &[
+            ("時刻", "09"),
+            ("投票者数", "120"),
+            ("年代", "高齢"),
+            ("備考", "<b>太字</b>"),
+        ],
     )
     .expect("answer");
 
@@ -633,7 +674,10 @@ fn the_staff_pages_show_forms_links_results_and_templates() {
     assert!(html.contains(&format!("/forms/{id}/edit")));
     let (s, html) = app.page(&admin, &format!("/apps/{app_id}"));
     assert_eq!(s, 200);
-    assert!(html.contains(&format!("/apps/{app_id}/forms")), "records page links the forms");
+    assert!(
+        html.contains(&format!("/apps/{app_id}/forms")),
+        "records page links the forms"
+    );
     for page in ["edit", "links"] {
         let (s, html) = app.page(&admin, &format!("/forms/{id}/{page}"));
         assert_eq!(s, 200, "{page}");
@@ -644,7 +688,10 @@ fn the_staff_pages_show_forms_links_results_and_templates() {
     assert!(html.contains("<svg"), "a chart");
     assert!(html.contains("data-testid=\"pf-pivot-table\""), "the pivot");
     assert!(html.contains("http-equiv=\"refresh\" content=\"30\""));
-    assert!(html.contains("&lt;b&gt;太字&lt;/b&gt;"), "free text escaped");
+    assert!(
+        html.contains("&lt;b&gt;太字&lt;/b&gt;"),
+        "free text escaped"
+    );
     assert!(!html.contains("<b>太字</b>"));
     let (s, part) = app.page(&admin, &format!("/forms/{id}/results?part=results"));
     assert_eq!(s, 200);
@@ -655,7 +702,10 @@ fn the_staff_pages_show_forms_links_results_and_templates() {
         assert!(html.contains(&format!("pf-template-use-{key}")), "{key}");
     }
     let (_, html) = app.page(&admin, "/");
-    assert!(html.contains("/forms/templates"), "the portal links the gallery");
+    assert!(
+        html.contains("/forms/templates"),
+        "the portal links the gallery"
+    );
 
     // A viewer reads the list and the results; the editor and links are not theirs.
     let viewer = app.sign_in_form("viewer", PW);
@@ -672,7 +722,11 @@ fn the_staff_pages_show_forms_links_results_and_templates() {
     let (s, _) = app.page(&manager, &format!("/forms/{id}/edit"));
     assert_eq!(s, 200);
     // Missing and malformed ids are simply not found; signed out goes to the sign-in page.
-    for path in ["/forms/999999/results", "/forms/abc/edit", "/apps/999999/forms"] {
+    for path in [
+        "/forms/999999/results",
+        "/forms/abc/edit",
+        "/apps/999999/forms",
+    ] {
         let (s, _) = app.page(&admin, path);
         assert_eq!(s, 404, "{path}");
     }

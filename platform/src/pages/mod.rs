@@ -27,8 +27,8 @@ mod portal;
 mod pf_charts;
 mod pf_results;
 mod prefs;
-mod public_forms;
 mod process_settings;
+mod public_forms;
 mod records;
 mod review;
 mod scripts;
@@ -155,10 +155,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/surveys/{id}/edit", web::get().to(surveys::edit_page))
         // Issue 15, public forms (staff side; the gallery before `/forms/{id}/...`).
         .route("/apps/{id}/forms", web::get().to(public_forms::list_page))
-        .route("/forms/templates", web::get().to(public_forms::templates_page))
+        .route(
+            "/forms/templates",
+            web::get().to(public_forms::templates_page),
+        )
         .route("/forms/{id}/edit", web::get().to(public_forms::edit_page))
         .route("/forms/{id}/links", web::get().to(public_forms::links_page))
-        .route("/forms/{id}/results", web::get().to(public_forms::results_page));
+        .route(
+            "/forms/{id}/results",
+            web::get().to(public_forms::results_page),
+        );
 }
 
 /// What every page's layout needs.

@@ -163,7 +163,11 @@ mod tests {
     fn bars_are_proportional_to_the_largest_value() {
         let svg = bars(
             "投票者数",
-            &[("第1投票所".into(), 100.0), ("第2投票所".into(), 50.0), ("第3".into(), 0.0)],
+            &[
+                ("第1投票所".into(), 100.0),
+                ("第2投票所".into(), 50.0),
+                ("第3".into(), 0.0),
+            ],
         );
         let w = widths(&svg);
         assert_eq!(w.len(), 3);
@@ -213,7 +217,11 @@ mod tests {
     fn columns_rise_from_the_axis() {
         let svg = columns(
             "時間帯別",
-            &[("09".into(), 10.0), ("10".into(), 40.0), ("11".into(), 20.0)],
+            &[
+                ("09".into(), 10.0),
+                ("10".into(), 40.0),
+                ("11".into(), 20.0),
+            ],
         );
         let h: Vec<f64> = svg
             .split("<rect ")
@@ -225,7 +233,10 @@ mod tests {
             })
             .collect();
         assert_eq!(h.len(), 3);
-        assert!((h[1] - PLOT_H).abs() < 0.2 && (h[0] - PLOT_H / 4.0).abs() < 0.2, "{h:?}");
+        assert!(
+            (h[1] - PLOT_H).abs() < 0.2 && (h[0] - PLOT_H / 4.0).abs() < 0.2,
+            "{h:?}"
+        );
     }
 
     #[test]

@@ -120,7 +120,9 @@ fn text(v: &Value) -> String {
 }
 
 fn shown(v: &Value) -> String {
-    float(v).map(pf_charts::number).unwrap_or_else(|| "–".into())
+    float(v)
+        .map(pf_charts::number)
+        .unwrap_or_else(|| "–".into())
 }
 
 /// `(label, n)` pairs, written by serde as two-element arrays.

@@ -120,7 +120,9 @@ async fn form_for(
     })
     .await;
     match found {
-        Found::Yes(ctx) if manage && !ctx.may_manage => Err(super::not_found(state, lang, Some(user))),
+        Found::Yes(ctx) if manage && !ctx.may_manage => {
+            Err(super::not_found(state, lang, Some(user)))
+        }
         Found::Yes(ctx) => Ok(ctx),
         Found::No => Err(super::not_found(state, lang, Some(user))),
         Found::Fault => Err(super::internal_error(state, lang, Some(user))),
@@ -276,7 +278,14 @@ pub async fn edit_page(
         Err(r) => return r,
     };
     match form_for(&state, &user, &path.into_inner(), true).await {
-        Ok(ctx) => form_frame(&state, &user, &ctx, "pf_staff_edit", "pf_staff.edit.title", "edit"),
+        Ok(ctx) => form_frame(
+            &state,
+            &user,
+            &ctx,
+            "pf_staff_edit",
+            "pf_staff.edit.title",
+            "edit",
+        ),
         Err(r) => r,
     }
 }
@@ -337,10 +346,7 @@ pub async fn results_page(
         Found::Fault => return super::internal_error(&state, lang, Some(&user)),
     };
     let view = pf_results::view(lang, user.tz(&state), &ctx.form, &r);
-    let fragment = req
-        .query_string()
-        .split('&')
-        .any(|kv| kv == "part=results");
+    let fragment = req.query_string().split('&').any(|kv| kv == "part=results");
     if fragment {
         return fragment_response(&state, lang, &view);
     }
@@ -371,10 +377,10 @@ fn fragment_response(state: &AppState, lang: Lang, view: &ResultsView) -> HttpRe
     if let Value::Object(map) = &mut data {
         map.insert("lang".into(), Value::String(lang.code().into()));
     }
-    match state
-        .templates
-        .render("pf_staff_results_part", &json!({"lang": lang.code(), "results": data}))
-    {
+    match state.templates.render(
+        "pf_staff_results_part",
+        &json!({"lang": lang.code(), "results": data}),
+    ) {
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header(("Cache-Control", "no-store"))

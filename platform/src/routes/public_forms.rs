@@ -98,10 +98,7 @@ fn settings_of(v: &Value) -> Result<FormSettings, ApiError> {
         return Err(ApiError::invalid("settings", "Enter an object."));
     }
     serde_json::from_value(v.clone()).map_err(|e| {
-        ApiError::invalid(
-            "settings",
-            &format!("The settings could not be read: {e}."),
-        )
+        ApiError::invalid("settings", &format!("The settings could not be read: {e}."))
     })
 }
 
@@ -266,7 +263,10 @@ pub fn list_links(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let id = p.i64("form")?;
     let form = store::get_form(call.conn, call.acting, id)?;
     let list = links::list_links(call.conn, call.acting, id)?;
-    let out: Vec<Value> = list.iter().map(|l| link_json(call, &form.slug, l)).collect();
+    let out: Vec<Value> = list
+        .iter()
+        .map(|l| link_json(call, &form.slug, l))
+        .collect();
     Ok(json!({ "links": out }))
 }
 
