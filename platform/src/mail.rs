@@ -204,15 +204,12 @@ impl MailService {
                 last_plan: Mutex::new(None),
             });
             // Issue 15: the copies of public form answers go out on the same runner.
-            let copies: Arc<dyn JobHandler> =
-                Arc::new(crate::public_forms::copy_mail::CopyMailJobs::new(Arc::clone(m)));
+            let copies: Arc<dyn JobHandler> = Arc::new(
+                crate::public_forms::copy_mail::CopyMailJobs::new(Arc::clone(m)),
+            );
             // Claims run one after another: the last of a batch must finish within the lease.
             let timeout = i64::try_from(settings.smtp_timeout.as_secs()).unwrap_or(60);
-            JobsRunner::start_with_lease(
-                db,
-                vec![handler, copies],
-                CLAIM_BATCH * (timeout + 1) + 5,
-            )
+            JobsRunner::start_with_lease(db, vec![handler, copies], CLAIM_BATCH * (timeout + 1) + 5)
         });
         Ok(MailService {
             mailer,

@@ -74,8 +74,12 @@ fn now() -> i64 {
 /// engine narrows it to the form's own principal for the record write), with the client's address
 /// for audit rows.
 fn resident_context(state: &AppState, peer: &str) -> ActingContext {
-    ActingContext::new(Principal::System, Channel::PublicForm, state.settings.default_timezone)
-        .with_peer(peer, "public-form")
+    ActingContext::new(
+        Principal::System,
+        Channel::PublicForm,
+        state.settings.default_timezone,
+    )
+    .with_peer(peer, "public-form")
 }
 
 /// The language asked for, else what the browser prefers among Japanese and English.
@@ -115,7 +119,9 @@ fn form_lang(opened: &Opened, lang: PageLang) -> PageLang {
 /// refusal of the form" (shown on the form itself).
 fn refusal(e: &EngineError) -> Option<(StatusCode, &'static str)> {
     match e {
-        EngineError::User(UserError::FormNotFound { .. }) => Some((StatusCode::NOT_FOUND, "not_found")),
+        EngineError::User(UserError::FormNotFound { .. }) => {
+            Some((StatusCode::NOT_FOUND, "not_found"))
+        }
         EngineError::User(UserError::FormClosed { .. }) => Some((StatusCode::GONE, "closed")),
         EngineError::User(UserError::FormLinkUsed { .. }) => Some((StatusCode::CONFLICT, "used")),
         _ => None,
@@ -149,7 +155,13 @@ fn engine_error_page(state: &AppState, lang: PageLang, e: &EngineError) -> HttpR
         Some((status, kind)) => render::error_page(state, status, lang, kind, None),
         None => {
             tracing::error!(error = %e, "a public form could not be opened");
-            render::error_page(state, StatusCode::SERVICE_UNAVAILABLE, lang, "internal", None)
+            render::error_page(
+                state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang,
+                "internal",
+                None,
+            )
         }
     }
 }
@@ -204,10 +216,12 @@ fn copy_offered(state: &AppState, opened: &Opened) -> bool {
 /// A fresh challenge when the form asks for proof of work.
 fn fresh_pow(loaded: &Loaded) -> Option<(String, String)> {
     let form = &loaded.opened.form;
-    form.settings
-        .pow
-        .enabled
-        .then(|| (sign::new_challenge(&loaded.secret, form.id, now()), String::new()))
+    form.settings.pow.enabled.then(|| {
+        (
+            sign::new_challenge(&loaded.secret, form.id, now()),
+            String::new(),
+        )
+    })
 }
 
 pub async fn form_page(
@@ -253,7 +267,12 @@ async fn show_form(
     let extras = FormExtras {
         problems: BTreeMap::new(),
         alert: None,
-        sig: sign::sign_files(&loaded.secret, &target.slug, target.token(), &draft.files_json()),
+        sig: sign::sign_files(
+            &loaded.secret,
+            &target.slug,
+            target.token(),
+            &draft.files_json(),
+        ),
         pow: fresh_pow(&loaded),
         copy_offered: copy_offered(state, &loaded.opened),
     };
@@ -347,7 +366,13 @@ async fn post(
     let posted = match input::read(req, payload, &caps, &state.files, &state.body_budget).await {
         Ok(p) => p,
         Err(ReadError::TooLarge) => {
-            return render::error_page(state, StatusCode::PAYLOAD_TOO_LARGE, lang, "too_large", back)
+            return render::error_page(
+                state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                lang,
+                "too_large",
+                back,
+            )
         }
         Err(ReadError::Busy) => {
             return render::error_page(state, StatusCode::TOO_MANY_REQUESTS, lang, "rate", back)
@@ -357,7 +382,13 @@ async fn post(
         }
         Err(ReadError::Internal(detail)) => {
             let _logged = ApiError::internal_because(detail);
-            return render::error_page(state, StatusCode::SERVICE_UNAVAILABLE, lang, "internal", back);
+            return render::error_page(
+                state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang,
+                "internal",
+                back,
+            );
         }
     };
     let lang = form_lang(
@@ -369,11 +400,29 @@ async fn post(
         return render::error_page(state, StatusCode::FORBIDDEN, lang, "forbidden", back);
     }
     let Some(mut draft) = draft_of(&posted, &loaded, &target, &file_fields) else {
-        tracing::info!(form = form.id, "a public form post carried files with a bad signature");
+        tracing::info!(
+            form = form.id,
+            "a public form post carried files with a bad signature"
+        );
         return render::error_page(state, StatusCode::BAD_REQUEST, lang, "bad_request", back);
     };
+    let pow = (
+        posted.get("challenge").to_owned(),
+        posted.get("pow").to_owned(),
+    );
+    let step_name = posted.get("step").to_owned();
     let mut problems: BTreeMap<String, String> = BTreeMap::new();
-    if let Err(resp) = store_uploads(state, &loaded, posted.uploads, &peer, lang, &mut draft, &mut problems).await {
+    if let Err(resp) = store_uploads(
+        state,
+        &loaded,
+        posted.uploads,
+        &peer,
+        lang,
+        &mut draft,
+        &mut problems,
+    )
+    .await
+    {
         return resp;
     }
     let step = Step {
@@ -383,12 +432,9 @@ async fn post(
         lang,
         draft,
         problems,
-        pow: (
-            posted.get("challenge").to_owned(),
-            posted.get("pow").to_owned(),
-        ),
+        pow,
     };
-    match posted.get("step") {
+    match step_name.as_str() {
         "back" => step.form(StatusCode::OK, None),
         "confirm" => step.confirm().await,
         "submit" => step.submit(peer).await,
@@ -398,7 +444,12 @@ async fn post(
 
 /// The draft of a post: its values (a link's prefilled values always from the link) and its
 /// files, whose signature must hold. None: a forged or damaged `files`/`sig`.
-fn draft_of(posted: &Posted, loaded: &Loaded, target: &Target, file_fields: &[String]) -> Option<Draft> {
+fn draft_of(
+    posted: &Posted,
+    loaded: &Loaded,
+    target: &Target,
+    file_fields: &[String],
+) -> Option<Draft> {
     let opened = &loaded.opened;
     let mut draft = Draft {
         copy: posted.get("copy") == "1",
@@ -419,7 +470,13 @@ fn draft_of(posted: &Posted, loaded: &Loaded, target: &Target, file_fields: &[St
     }
     let files = posted.get("files");
     if !files.is_empty() && files != "{}" {
-        if !sign::verify_files(&loaded.secret, &target.slug, target.token(), files, posted.get("sig")) {
+        if !sign::verify_files(
+            &loaded.secret,
+            &target.slug,
+            target.token(),
+            files,
+            posted.get("sig"),
+        ) {
             return None;
         }
         let parsed: BTreeMap<String, Vec<FileRef>> = serde_json::from_str(files).ok()?;
@@ -447,9 +504,14 @@ async fn store_uploads(
     for upload in uploads {
         if let Some(problem) = upload.problem {
             let message = match problem {
-                FileProblem::TooLarge => texts::format(lang, "pf.err.file_size", &[("size", &texts::size(rules.max_bytes))]),
+                FileProblem::TooLarge => texts::format(
+                    lang,
+                    "pf.err.file_size",
+                    &[("size", &texts::size(rules.max_bytes))],
+                ),
                 FileProblem::WrongType => {
-                    let names: Vec<String> = rules.types.iter().map(|t| texts::type_name(t)).collect();
+                    let names: Vec<String> =
+                        rules.types.iter().map(|t| texts::type_name(t)).collect();
                     texts::format(lang, "pf.err.file_type", &[("types", &names.join("・"))])
                 }
             };
@@ -460,11 +522,21 @@ async fn store_uploads(
             continue;
         };
         let st = state.clone();
-        let (name, content_type, peer) = (upload.name.clone(), upload.content_type.clone(), peer.to_owned());
+        let (name, content_type, peer) = (
+            upload.name.clone(),
+            upload.content_type.clone(),
+            peer.to_owned(),
+        );
         let stored = web::block(move || -> Result<String, EngineError> {
             let mut conn = st.db.conn()?;
-            st.files
-                .store(&mut conn, incoming, &name, &content_type, PUBLIC_FORM_USER, &peer)
+            st.files.store(
+                &mut conn,
+                incoming,
+                &name,
+                &content_type,
+                PUBLIC_FORM_USER,
+                &peer,
+            )
         })
         .await;
         match stored {
@@ -486,11 +558,23 @@ async fn store_uploads(
             }
             Ok(Err(e)) => {
                 let _logged = ApiError::from(e);
-                return Err(render::error_page(state, StatusCode::SERVICE_UNAVAILABLE, lang, "internal", None));
+                return Err(render::error_page(
+                    state,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    lang,
+                    "internal",
+                    None,
+                ));
             }
             Err(e) => {
                 let _logged = ApiError::internal_because(format!("blocking task failed: {e}"));
-                return Err(render::error_page(state, StatusCode::SERVICE_UNAVAILABLE, lang, "internal", None));
+                return Err(render::error_page(
+                    state,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    lang,
+                    "internal",
+                    None,
+                ));
             }
         }
     }
@@ -515,7 +599,12 @@ impl Step<'_> {
     }
 
     fn sig(&self) -> String {
-        sign::sign_files(&self.loaded.secret, &self.target.slug, self.target.token(), &self.draft.files_json())
+        sign::sign_files(
+            &self.loaded.secret,
+            &self.target.slug,
+            self.target.token(),
+            &self.draft.files_json(),
+        )
     }
 
     /// Whether the posted proof of work holds; `Ok` with its expiry, or when the form asks none.
@@ -525,9 +614,16 @@ impl Step<'_> {
             return Ok(None);
         }
         let (challenge, answer) = &self.pow;
-        sign::verify_pow(&self.loaded.secret, form.id, challenge, answer, form.settings.pow.bits, now())
-            .map(Some)
-            .map_err(|_| ())
+        sign::verify_pow(
+            &self.loaded.secret,
+            form.id,
+            challenge,
+            answer,
+            form.settings.pow.bits,
+            now(),
+        )
+        .map(Some)
+        .map_err(|_| ())
     }
 
     /// The challenge the re-shown form carries: the posted one while it holds, else a fresh one.
@@ -598,7 +694,13 @@ impl Step<'_> {
         if !self.draft.copy || !copy_offered(self.state, &self.loaded.opened) {
             return None;
         }
-        let field = self.loaded.opened.form.settings.email_copy_field.as_deref()?;
+        let field = self
+            .loaded
+            .opened
+            .form
+            .settings
+            .email_copy_field
+            .as_deref()?;
         let address = self.draft.first(field).trim();
         (!address.is_empty()).then(|| address.to_owned())
     }
@@ -619,20 +721,24 @@ impl Step<'_> {
         let submission = self.submission();
         let st = self.state.clone();
         let opened = std::sync::Arc::clone(&self.loaded.opened);
-        let checked = web::block(move || -> Result<Result<(), Vec<pf::FieldProblem>>, EngineError> {
-            let mut conn = st.db.conn()?;
-            match pf::validate(&mut conn, &opened, &submission) {
-                Ok(_) => Ok(Ok(())),
-                Err(UserError::FormInvalid(problems)) => Ok(Err(problems)),
-                Err(other) => Err(EngineError::User(other)),
-            }
-        })
+        let checked = web::block(
+            move || -> Result<Result<(), Vec<pf::FieldProblem>>, EngineError> {
+                let mut conn = st.db.conn()?;
+                match pf::validate(&mut conn, &opened, &submission) {
+                    Ok(_) => Ok(Ok(())),
+                    Err(UserError::FormInvalid(problems)) => Ok(Err(problems)),
+                    Err(other) => Err(EngineError::User(other)),
+                }
+            },
+        )
         .await;
         match checked {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(problems))) => self.note_problems(&problems),
             Ok(Err(e)) => return self.failed(e),
-            Err(e) => return self.failed(EngineError::Internal(format!("blocking task failed: {e}"))),
+            Err(e) => {
+                return self.failed(EngineError::Internal(format!("blocking task failed: {e}")))
+            }
         }
         if !self.problems.is_empty() {
             return self.form(StatusCode::UNPROCESSABLE_ENTITY, None);
@@ -665,7 +771,12 @@ impl Step<'_> {
         match self.check_pow() {
             Ok(None) => {}
             Ok(Some(expires)) => {
-                if !self.state.public_forms.limits.spend_challenge(&self.pow.0, expires, now) {
+                if !self
+                    .state
+                    .public_forms
+                    .limits
+                    .spend_challenge(&self.pow.0, expires, now)
+                {
                     let alert = texts::text(self.lang, "pf.err.pow");
                     self.pow = (String::new(), String::new());
                     return self.form(StatusCode::FORBIDDEN, Some(alert));
@@ -690,12 +801,20 @@ impl Step<'_> {
             record: self.loaded.opened.link.as_ref().and_then(|l| l.record_id),
         };
         let tz = st.settings.default_timezone;
-        let script_acting = ActingContext::new(principal, Channel::Script, tz).with_peer(peer.clone(), "public-form");
+        let script_acting = ActingContext::new(principal, Channel::Script, tz)
+            .with_peer(peer.clone(), "public-form");
         let result = web::block(move || {
             let mut conn = st.db.conn()?;
             let ctx = resident_context(&st, &peer);
             let scripts = Some(st.scripts.context(script_acting));
-            pf::submit(&mut conn, &ctx, &slug, token.as_deref(), &submission, scripts)
+            pf::submit(
+                &mut conn,
+                &ctx,
+                &slug,
+                token.as_deref(),
+                &submission,
+                scripts,
+            )
         })
         .await;
         let receipt = match result {
@@ -705,7 +824,9 @@ impl Step<'_> {
                 return self.form(StatusCode::UNPROCESSABLE_ENTITY, None);
             }
             Ok(Err(e)) => return self.failed(e),
-            Err(e) => return self.failed(EngineError::Internal(format!("blocking task failed: {e}"))),
+            Err(e) => {
+                return self.failed(EngineError::Internal(format!("blocking task failed: {e}")))
+            }
         };
         let mut location = format!("/f/{}/done?r={}", self.target.slug, receipt.receipt);
         if self.lang != PageLang::Ja {
@@ -757,7 +878,9 @@ pub async fn done_page(
     .await;
     match form {
         Ok(form) if form.slug == slug => {
-            let lang = if lang == PageLang::Ja || form.settings.languages.iter().any(|l| l == lang.code()) {
+            let lang = if lang == PageLang::Ja
+                || form.settings.languages.iter().any(|l| l == lang.code())
+            {
                 lang
             } else {
                 PageLang::Ja

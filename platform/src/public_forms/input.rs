@@ -36,7 +36,9 @@ pub struct Caps<'a> {
 impl Caps<'_> {
     /// The largest body a post of this form may have.
     pub fn max_body(&self) -> u64 {
-        let files = self.max_file.saturating_mul(self.file_fields.len() as u64 * 2);
+        let files = self
+            .max_file
+            .saturating_mul(self.file_fields.len() as u64 * 2);
         files
             .saturating_add(MAX_TEXT_TOTAL as u64)
             .saturating_add(FRAMING)
@@ -179,7 +181,16 @@ pub async fn read(
                 }
                 continue;
             }
-            let upload = read_file(&mut field, code, file_name, declared_type, caps, files, &mut body_total).await?;
+            let upload = read_file(
+                &mut field,
+                code,
+                file_name,
+                declared_type,
+                caps,
+                files,
+                &mut body_total,
+            )
+            .await?;
             posted.uploads.push(upload);
             continue;
         }
@@ -211,7 +222,11 @@ async fn read_file(
     files: &FileStore,
     body_total: &mut u64,
 ) -> Result<Upload, ReadError> {
-    let type_ok = caps.types.is_empty() || caps.types.iter().any(|t| t.eq_ignore_ascii_case(&declared_type));
+    let type_ok = caps.types.is_empty()
+        || caps
+            .types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&declared_type));
     let mut upload = Upload {
         code,
         name,

@@ -243,22 +243,23 @@ fn field_view(
         described.push(&help_id);
     }
     let described_by = described.join(" ");
-    let (kind, input_type, inputmode, autocomplete) = match (f.field_type.as_str(), f.protocol.as_deref()) {
-        ("MULTI_LINE_TEXT", _) => ("textarea", "text", "", ""),
-        ("NUMBER", _) => ("text", "text", "decimal", ""),
-        ("DATE", _) => ("text", "date", "", ""),
-        ("TIME", _) => ("text", "time", "", ""),
-        ("DATETIME", _) => ("text", "datetime-local", "", ""),
-        ("DROP_DOWN", _) => ("select", "", "", ""),
-        ("MULTI_SELECT", _) => ("multiselect", "", "", ""),
-        ("RADIO_BUTTON", _) => ("radio", "radio", "", ""),
-        ("CHECK_BOX", _) => ("checkbox", "checkbox", "", ""),
-        ("FILE", _) => ("file", "file", "", ""),
-        ("LINK", Some("MAIL")) => ("text", "email", "email", "email"),
-        ("LINK", Some("CALL")) => ("text", "tel", "tel", "tel"),
-        ("LINK", Some("WEB")) => ("text", "url", "url", "url"),
-        _ => ("text", "text", "", ""),
-    };
+    let (kind, input_type, inputmode, autocomplete) =
+        match (f.field_type.as_str(), f.protocol.as_deref()) {
+            ("MULTI_LINE_TEXT", _) => ("textarea", "text", "", ""),
+            ("NUMBER", _) => ("text", "text", "decimal", ""),
+            ("DATE", _) => ("text", "date", "", ""),
+            ("TIME", _) => ("text", "time", "", ""),
+            ("DATETIME", _) => ("text", "datetime-local", "", ""),
+            ("DROP_DOWN", _) => ("select", "", "", ""),
+            ("MULTI_SELECT", _) => ("multiselect", "", "", ""),
+            ("RADIO_BUTTON", _) => ("radio", "radio", "", ""),
+            ("CHECK_BOX", _) => ("checkbox", "checkbox", "", ""),
+            ("FILE", _) => ("file", "file", "", ""),
+            ("LINK", Some("MAIL")) => ("text", "email", "email", "email"),
+            ("LINK", Some("CALL")) => ("text", "tel", "tel", "tel"),
+            ("LINK", Some("WEB")) => ("text", "url", "url", "url"),
+            _ => ("text", "text", "", ""),
+        };
     let picked = draft.values.get(&f.code).cloned().unwrap_or_default();
     let options = f
         .options
@@ -438,7 +439,11 @@ pub fn form_page(
         langs: frame.languages(),
         steps: frame.steps(0),
         alert: extras.alert,
-        error_title: texts::format(lang, "pf.errors_title", &[("count", &errors.len().to_string())]),
+        error_title: texts::format(
+            lang,
+            "pf.errors_title",
+            &[("count", &errors.len().to_string())],
+        ),
         errors,
         fields: views,
         files_json: draft.files_json(),
@@ -528,7 +533,11 @@ pub fn confirm_page(
             });
         }
     }
-    hidden.extend(carried.into_iter().map(|(name, value)| Hidden { name, value }));
+    hidden.extend(
+        carried
+            .into_iter()
+            .map(|(name, value)| Hidden { name, value }),
+    );
     let lead = {
         let own = frame.form_text("confirm");
         if own.is_empty() {
@@ -551,7 +560,15 @@ pub fn confirm_page(
         txt: txt(lang),
     };
     let title = format!("{} - {}", texts::text(lang, "pf.confirm_title"), page.title);
-    wrap(state, StatusCode::OK, lang, &title, "pf_confirm", &page, true)
+    wrap(
+        state,
+        StatusCode::OK,
+        lang,
+        &title,
+        "pf_confirm",
+        &page,
+        true,
+    )
 }
 
 #[derive(Serialize)]

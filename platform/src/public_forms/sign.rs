@@ -155,9 +155,7 @@ mod tests {
         let bits = 8;
         let answer = (0u64..)
             .map(|n| n.to_string())
-            .find(|a| {
-                leading_zero_bits(&Sha256::digest(format!("{c}:{a}").as_bytes())) >= bits
-            })
+            .find(|a| leading_zero_bits(&Sha256::digest(format!("{c}:{a}").as_bytes())) >= bits)
             .unwrap_or_default();
         assert!(verify_pow("secret", 7, &c, &answer, bits, now).is_ok());
         assert_eq!(
