@@ -292,7 +292,19 @@
 
   // After the server found problems, the summary takes the focus (its links lead to the fields).
   var summary = document.getElementById('pf-summary');
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    // A summary link puts the focus in its field (a fragment link alone only scrolls there).
+    Array.prototype.forEach.call(summary.querySelectorAll('a[href^="#"]'), function (a) {
+      a.addEventListener('click', function (ev) {
+        var target = document.getElementById(a.getAttribute('href').slice(1));
+        if (!target) { return; }
+        ev.preventDefault();
+        target.focus();
+        if (target.scrollIntoView) { target.scrollIntoView({ block: 'center' }); }
+      });
+    });
+  }
   // For tests of the proof of work against the server's SHA-256.
   window.kumikiPfSha256 = function (text) {
     return sha256(utf8(text)).map(function (v) { return ('00000000' + (v >>> 0).toString(16)).slice(-8); }).join('');
