@@ -145,7 +145,8 @@ fn post_form(
     values: &[(&str, &str)],
     files: Vec<(&str, &str, &str, Vec<u8>)>,
 ) -> Page {
-    let mut form = multipart::Form::new();
+    // Field names in raw UTF-8, as browsers send them.
+    let mut form = multipart::Form::new().percent_encode_noop();
     for (name, value) in page.hidden() {
         form = form.text(name, value);
     }
@@ -184,7 +185,8 @@ fn post_pairs(app: &TestApp, path: &str, pairs: &[(String, String)], step: &str)
     )
 }
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 fn good_values() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -207,12 +209,20 @@ fn a_resident_fills_confirms_and_submits_and_gets_a_receipt() {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("市民講座の申込"));
     assert!(page.body.contains("お名前"), "the form's label");
-    assert!(!page.body.contains("内部メモ"), "a field not on the form is not shown");
-    assert!(page.header("content-security-policy").contains("default-src 'self'"));
+    assert!(
+        !page.body.contains("内部メモ"),
+        "a field not on the form is not shown"
+    );
+    assert!(page
+        .header("content-security-policy")
+        .contains("default-src 'self'"));
     assert_eq!(page.header("x-frame-options"), "DENY");
     assert_eq!(page.header("referrer-policy"), "no-referrer");
     assert_eq!(page.header("cache-control"), "no-store");
-    assert!(page.headers.get("set-cookie").is_none(), "no cookies for residents");
+    assert!(
+        page.headers.get("set-cookie").is_none(),
+        "no cookies for residents"
+    );
     assert!(!page.body.contains("<script>"), "no inline script");
 
     let confirm = post_form(
@@ -226,24 +236,43 @@ fn a_resident_fills_confirms_and_submits_and_gets_a_receipt() {
     let review = confirm.texts(".pf-row dd");
     assert!(review.iter().any(|t| t == "山田 花子"), "{review:?}");
     assert!(review.iter().any(|t| t.contains("map.png")), "{review:?}");
-    assert_eq!(record_count(&app, app_id), 0, "nothing saved before the submit");
+    assert_eq!(
+        record_count(&app, app_id),
+        0,
+        "nothing saved before the submit"
+    );
 
     // Back keeps everything, the file included.
     let back = post_pairs(&app, &path, &confirm.hidden(), "back");
     assert_eq!(back.status, 200);
-    assert_eq!(back.attr("input[name='f.氏名']", "value").as_deref(), Some("山田 花子"));
-    assert!(back.body.contains("map.png"), "the uploaded file is still attached");
+    assert_eq!(
+        back.attr("input[name='f.氏名']", "value").as_deref(),
+        Some("山田 花子")
+    );
+    assert!(
+        back.body.contains("map.png"),
+        "the uploaded file is still attached"
+    );
 
     let done = post_pairs(&app, &path, &confirm.hidden(), "submit");
     assert_eq!(done.status, 303, "{}", done.body);
     let location = done.header("location").to_owned();
-    assert!(location.starts_with(&format!("/f/{}/done?r={}-", form.slug, form.id)), "{location}");
+    assert!(
+        location.starts_with(&format!("/f/{}/done?r={}-", form.slug, form.id)),
+        "{location}"
+    );
     let receipt = location.split("r=").nth(1).unwrap().to_owned();
     let done = get(&app, &location);
     assert_eq!(done.status, 200);
-    assert_eq!(done.texts("[data-testid=pf-receipt]"), vec![receipt.clone()]);
+    assert_eq!(
+        done.texts("[data-testid=pf-receipt]"),
+        vec![receipt.clone()]
+    );
     assert!(done.body.contains("お申し込みを受け付けました。"));
-    assert!(!done.body.contains("山田"), "the done page shows nothing of the answer");
+    assert!(
+        !done.body.contains("山田"),
+        "the done page shows nothing of the answer"
+    );
 
     let (s, b) = app.get(&format!("/k/v1/records.json?app={app_id}"));
     assert_eq!(s, 200);
@@ -257,8 +286,14 @@ fn a_resident_fills_confirms_and_submits_and_gets_a_receipt() {
     assert_eq!(r["Created_by"]["value"]["code"], pf::PUBLIC_FORM_USER);
 
     // A receipt of another form, or none, is not echoed.
-    assert_eq!(get(&app, &format!("/f/{}/done?r=<b>x</b>", form.slug)).status, 404);
-    assert_eq!(get(&app, &format!("/f/{}/done?r=999-000001-AAAA", form.slug)).status, 404);
+    assert_eq!(
+        get(&app, &format!("/f/{}/done?r=<b>x</b>", form.slug)).status,
+        404
+    );
+    assert_eq!(
+        get(&app, &format!("/f/{}/done?r=999-000001-AAAA", form.slug)).status,
+        404
+    );
 }
 
 #[test]
@@ -288,15 +323,35 @@ fn invalid_input_is_422_with_the_message_beside_the_field_and_the_typing_kept() 
     // Each message beside its field, tied to it for screen readers.
     let errors = resp.texts(".pf-error");
     assert!(errors.contains(&"必須項目です。".to_owned()), "{errors:?}");
-    assert!(errors.contains(&"数値を入力してください。".to_owned()), "{errors:?}");
-    assert!(errors.contains(&"メールアドレスの形式が正しくありません。".to_owned()), "{errors:?}");
-    let described = resp.attr("input[name='f.人数']", "aria-describedby").unwrap();
+    assert!(
+        errors.contains(&"数値を入力してください。".to_owned()),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&"メールアドレスの形式が正しくありません。".to_owned()),
+        "{errors:?}"
+    );
+    let described = resp
+        .attr("input[name='f.人数']", "aria-describedby")
+        .unwrap();
     assert!(described.contains("error"), "{described}");
-    assert_eq!(resp.attr("input[name='f.人数']", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        resp.attr("input[name='f.人数']", "aria-invalid").as_deref(),
+        Some("true")
+    );
     // What was typed stays.
-    assert_eq!(resp.attr("input[name='f.人数']", "value").as_deref(), Some("たくさん"));
-    assert_eq!(resp.attr("input[name='f.メール']", "value").as_deref(), Some("hanako@"));
-    assert_eq!(resp.texts("textarea[name='f.備考']"), vec!["覚えておいてほしい文".to_owned()]);
+    assert_eq!(
+        resp.attr("input[name='f.人数']", "value").as_deref(),
+        Some("たくさん")
+    );
+    assert_eq!(
+        resp.attr("input[name='f.メール']", "value").as_deref(),
+        Some("hanako@")
+    );
+    assert_eq!(
+        resp.texts("textarea[name='f.備考']"),
+        vec!["覚えておいてほしい文".to_owned()]
+    );
 
     // Too long, in English and in easy Japanese.
     let long = "あ".repeat(21);
@@ -306,15 +361,23 @@ fn invalid_input_is_422_with_the_message_beside_the_field_and_the_typing_kept() 
     assert!(english.body.contains("Course sign-up"));
     let resp = post_form(&app, &path, &english, &values, vec![]);
     assert_eq!(resp.status, 422, "{}", resp.body);
-    assert!(resp.body.contains("<html lang=\"en\">"), "the page stays in English");
-    assert_eq!(resp.attr("input[name='f.氏名']", "value").as_deref(), Some(long.as_str()));
+    assert!(
+        resp.body.contains("<html lang=\"en\">"),
+        "the page stays in English"
+    );
+    assert_eq!(
+        resp.attr("input[name='f.氏名']", "value").as_deref(),
+        Some(long.as_str())
+    );
     let easy = get(&app, &format!("{path}?lang=easy"));
     assert!(easy.body.contains("なまえ"), "the easy-Japanese label");
     let mut values = good_values();
     values[0] = ("f.氏名", "");
     let resp = post_form(&app, &path, &easy, &values, vec![]);
     assert_eq!(resp.status, 422);
-    assert!(resp.texts(".pf-error").contains(&"かならず かいて ください。".to_owned()));
+    assert!(resp
+        .texts(".pf-error")
+        .contains(&"かならず かいて ください。".to_owned()));
 
     // Forged values on the confirmation page are checked again at the submit.
     let resp = post_pairs(
@@ -328,7 +391,9 @@ fn invalid_input_is_422_with_the_message_beside_the_field_and_the_typing_kept() 
         "submit",
     );
     assert_eq!(resp.status, 422, "{}", resp.body);
-    assert!(resp.texts(".pf-error").contains(&"選択肢から選んでください。".to_owned()));
+    assert!(resp
+        .texts(".pf-error")
+        .contains(&"選択肢から選んでください。".to_owned()));
     assert_eq!(record_count(&app, app_id), 0, "nothing half-saved");
 }
 
@@ -343,7 +408,12 @@ fn files_of_a_wrong_type_or_too_large_are_refused_beside_the_field() {
         &path,
         &page,
         &good_values(),
-        vec![("添付", "run.html", "text/html", b"<script>x</script>".to_vec())],
+        vec![(
+            "添付",
+            "run.html",
+            "text/html",
+            b"<script>x</script>".to_vec(),
+        )],
     );
     assert_eq!(resp.status, 422, "{}", resp.body);
     assert!(
@@ -354,24 +424,47 @@ fn files_of_a_wrong_type_or_too_large_are_refused_beside_the_field() {
         resp.body
     );
     // Typing kept beside the refused file.
-    assert_eq!(resp.attr("input[name='f.氏名']", "value").as_deref(), Some("山田 花子"));
+    assert_eq!(
+        resp.attr("input[name='f.氏名']", "value").as_deref(),
+        Some("山田 花子")
+    );
 
     // A PNG whose bytes are not a PNG is refused too.
-    let resp = post_form(&app, &path, &page, &good_values(), vec![("添付", "x.png", "image/png", b"MZ not an image".to_vec())]);
+    let resp = post_form(
+        &app,
+        &path,
+        &page,
+        &good_values(),
+        vec![("添付", "x.png", "image/png", b"MZ not an image".to_vec())],
+    );
     assert_eq!(resp.status, 422);
 
     let mut big = PNG.to_vec();
     big.resize(4096, 0);
-    let resp = post_form(&app, &path, &page, &good_values(), vec![("添付", "big.png", "image/png", big)]);
+    let resp = post_form(
+        &app,
+        &path,
+        &page,
+        &good_values(),
+        vec![("添付", "big.png", "image/png", big)],
+    );
     assert_eq!(resp.status, 422, "{}", resp.body);
     assert!(
-        resp.texts(".pf-error").iter().any(|e| e.contains("ファイルが大きすぎます")),
+        resp.texts(".pf-error")
+            .iter()
+            .any(|e| e.contains("ファイルが大きすぎます")),
         "{}",
         resp.body
     );
     // A body far past every cap is refused before it is read.
     let huge = vec![0u8; 4 * 1024 * 1024];
-    let resp = post_form(&app, &path, &page, &good_values(), vec![("添付", "huge.png", "image/png", huge)]);
+    let resp = post_form(
+        &app,
+        &path,
+        &page,
+        &good_values(),
+        vec![("添付", "huge.png", "image/png", huge)],
+    );
     assert_eq!(resp.status, 413);
     assert!(resp.body.contains("送信内容が大きすぎます"));
     assert_eq!(record_count(&app, app_id), 0);
@@ -450,7 +543,10 @@ fn unknown_closed_and_full_forms() {
     let closed = get(&app, &path);
     assert_eq!(closed.status, 410);
     assert!(closed.body.contains("このフォームは受付を終了しました"));
-    assert_eq!(post_form(&app, &path, &page, &good_values(), vec![]).status, 410);
+    assert_eq!(
+        post_form(&app, &path, &page, &good_values(), vec![]).status,
+        410
+    );
 
     // A form that fills up between the confirmation and the submit.
     pf::update_form(
@@ -468,7 +564,10 @@ fn unknown_closed_and_full_forms() {
     let confirm = post_form(&app, &path, &page, &good_values(), vec![]);
     assert_eq!(confirm.status, 200, "{}", confirm.body);
     let confirm2 = post_form(&app, &path, &page, &good_values(), vec![]);
-    assert_eq!(post_pairs(&app, &path, &confirm.hidden(), "submit").status, 303);
+    assert_eq!(
+        post_pairs(&app, &path, &confirm.hidden(), "submit").status,
+        303
+    );
     let late = post_pairs(&app, &path, &confirm2.hidden(), "submit");
     assert_eq!(late.status, 410);
     assert_eq!(record_count(&app, app_id), 1, "no answer past the maximum");
@@ -498,7 +597,10 @@ fn a_one_time_link_answers_once_with_its_prefill() {
     let page = get(&app, &path);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.texts("[data-testid=pf-recipient]")[0].contains("第3投票所"));
-    assert!(page.body.contains("readonly"), "the prefilled field is read-only");
+    assert!(
+        page.body.contains("readonly"),
+        "the prefilled field is read-only"
+    );
     let mut values = good_values();
     values[4] = ("f.備考", "書き換えた");
     let confirm = post_form(&app, &path, &page, &values, vec![]);
@@ -506,13 +608,22 @@ fn a_one_time_link_answers_once_with_its_prefill() {
     let done = post_pairs(&app, &path, &confirm.hidden(), "submit");
     assert_eq!(done.status, 303, "{}", done.body);
     let (_, b) = app.get(&format!("/k/v1/records.json?app={app_id}"));
-    assert_eq!(b["records"][0]["備考"]["value"], "第3投票所", "the link's value wins");
+    assert_eq!(
+        b["records"][0]["備考"]["value"], "第3投票所",
+        "the link's value wins"
+    );
 
     let again = get(&app, &path);
     assert_eq!(again.status, 409);
     assert!(again.body.contains("このリンクからは回答済みです"));
-    assert_eq!(post_pairs(&app, &path, &confirm.hidden(), "submit").status, 409);
-    assert_eq!(get(&app, &format!("/f/{}/l/not-a-token", form.slug)).status, 404);
+    assert_eq!(
+        post_pairs(&app, &path, &confirm.hidden(), "submit").status,
+        409
+    );
+    assert_eq!(
+        get(&app, &format!("/f/{}/l/not-a-token", form.slug)).status,
+        404
+    );
     assert_eq!(record_count(&app, app_id), 1);
 }
 
@@ -546,7 +657,10 @@ fn proof_of_work_is_checked_and_spent_once() {
     // Without the work: 403, the form again with the typing.
     let resp = post_form(&app, &path, &page, &good_values(), vec![]);
     assert_eq!(resp.status, 403, "{}", resp.body);
-    assert_eq!(resp.attr("input[name='f.氏名']", "value").as_deref(), Some("山田 花子"));
+    assert_eq!(
+        resp.attr("input[name='f.氏名']", "value").as_deref(),
+        Some("山田 花子")
+    );
     let answer = (0u64..)
         .find(|n| {
             let d = Sha256::digest(format!("{challenge}:{n}").as_bytes());
@@ -561,18 +675,30 @@ fn proof_of_work_is_checked_and_spent_once() {
     );
     let confirm = post_form(&app, &path, &solved, &good_values(), vec![]);
     assert_eq!(confirm.status, 200, "{}", confirm.body);
-    assert_eq!(post_pairs(&app, &path, &confirm.hidden(), "submit").status, 303);
+    assert_eq!(
+        post_pairs(&app, &path, &confirm.hidden(), "submit").status,
+        303
+    );
     // The same work again is refused.
-    assert_eq!(post_pairs(&app, &path, &confirm.hidden(), "submit").status, 403);
+    assert_eq!(
+        post_pairs(&app, &path, &confirm.hidden(), "submit").status,
+        403
+    );
     assert_eq!(record_count(&app, app_id), 1);
 }
 
 #[test]
 fn assets_are_served_and_the_form_pages_work_without_a_session() {
     let app = TestApp::spawn();
-    let js = page_client().get(app.url("/f-assets/pf_form.js")).send().unwrap();
+    let js = page_client()
+        .get(app.url("/f-assets/pf_form.js"))
+        .send()
+        .unwrap();
     assert_eq!(js.status().as_u16(), 200);
-    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
     assert_eq!(get(&app, "/f-assets/app.css").status, 404);
-    assert_eq!(get(&app, "/f-assets/../static/app.css").status, 404);
+    assert_eq!(get(&app, "/f-assets/pf_form.js.map").status, 404);
 }

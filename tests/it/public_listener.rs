@@ -19,7 +19,9 @@ const ROUTES: &str = include_str!("../../platform/src/routes/mod.rs");
 fn routes_of(source: &str) -> Vec<String> {
     let mut out = Vec::new();
     for piece in source.split(".route(").skip(1) {
-        let Some(start) = piece.find('"') else { continue };
+        let Some(start) = piece.find('"') else {
+            continue;
+        };
         let rest = &piece[start + 1..];
         let Some(end) = rest.find('"') else { continue };
         let path = &rest[..end];
@@ -83,7 +85,13 @@ fn the_public_listener_serves_forms_and_nothing_else() {
     let mut paths = routes_of(PAGES);
     paths.extend(routes_of(ROUTES));
     assert!(paths.len() > 60, "the route lists were read: {paths:?}");
-    for extra in ["/k/v1/record.json", "/k/v1/apps.json", "/api/users.json", "/static/kumiki.js", "/nope"] {
+    for extra in [
+        "/k/v1/record.json",
+        "/k/v1/apps.json",
+        "/api/users.json",
+        "/static/kumiki.js",
+        "/nope",
+    ] {
         paths.push(extra.to_owned());
     }
     for path in &paths {
@@ -100,19 +108,28 @@ fn the_public_listener_serves_forms_and_nothing_else() {
             let status = resp.status().as_u16();
             let body = resp.text().unwrap();
             assert_eq!(status, 404, "{method} {path} on the public listener");
-            assert!(body.contains("<body class=\"pf\">"), "{method} {path}: the forms' own page");
+            assert!(
+                body.contains("<body class=\"pf\">"),
+                "{method} {path}: the forms' own page"
+            );
         }
         // The main listener still serves it (whatever it answers, it is not the forms' 404).
         let resp = client.get(on(app.port, path)).send().unwrap();
         let body = resp.text().unwrap();
-        assert!(!body.contains("<body class=\"pf\">"), "GET {path} on the main listener");
+        assert!(
+            !body.contains("<body class=\"pf\">"),
+            "GET {path} on the main listener"
+        );
     }
 
     let form_path = format!("/f/{}", form.slug);
     for port in [public, app.port] {
         let resp = client.get(on(port, &form_path)).send().unwrap();
         assert_eq!(resp.status().as_u16(), 200, "the form on port {port}");
-        let resp = client.get(on(port, "/f-assets/pf_form.css")).send().unwrap();
+        let resp = client
+            .get(on(port, "/f-assets/pf_form.css"))
+            .send()
+            .unwrap();
         assert_eq!(resp.status().as_u16(), 200);
     }
     // A resident's post works on the public listener.
