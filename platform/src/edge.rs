@@ -72,6 +72,10 @@ impl AllowlistCache {
     }
 }
 
+/// Issue 15: marks the public listener's app (`--public-listen`): it serves only the public forms,
+/// to anyone, so the IP allowlist does not apply there.
+pub struct PublicListener;
+
 fn is_api(path: &str) -> bool {
     path.starts_with("/k/") || path.starts_with("/api/")
 }
@@ -105,7 +109,8 @@ pub async fn edge(
     req.extensions_mut().insert(ClientAddress(client));
 
     let path = req.path().to_owned();
-    if !settings.allowlist_off && path != "/healthz" {
+    let public_listener = req.app_data::<web::Data<PublicListener>>().is_some();
+    if !settings.allowlist_off && path != "/healthz" && !public_listener {
         let permitted = match state.allowlist.current(&state).await {
             Ok(m) => m.permits(client),
             Err(e) => {

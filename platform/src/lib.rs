@@ -19,6 +19,8 @@ pub mod notify_runner;
 pub mod mail;
 pub mod pages;
 pub mod params;
+// Issue 15: public forms, the residents' side.
+pub mod public_forms;
 pub mod request_id;
 pub mod routes;
 pub mod script_schedule;

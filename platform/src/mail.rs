@@ -137,6 +137,12 @@ impl Mailer {
         format!("<kumiki-mail-{id}@{}>", self.domain)
     }
 
+    /// The Message-ID of job `id` of another kind of mail (issue 15: `pf-copy`, the copy of a
+    /// public form's answer), the same on every attempt.
+    pub fn message_id_of(&self, kind: &str, id: i64) -> String {
+        format!("<kumiki-{kind}-{id}@{}>", self.domain)
+    }
+
     /// A link in a mail: the server's external URL before a path.
     fn link(&self, path: &str) -> String {
         if path.starts_with('/') {
@@ -197,9 +203,13 @@ impl MailService {
                 tz: settings.default_timezone,
                 last_plan: Mutex::new(None),
             });
+            // Issue 15: the copies of public form answers go out on the same runner.
+            let copies: Arc<dyn JobHandler> = Arc::new(
+                crate::public_forms::copy_mail::CopyMailJobs::new(Arc::clone(m)),
+            );
             // Claims run one after another: the last of a batch must finish within the lease.
             let timeout = i64::try_from(settings.smtp_timeout.as_secs()).unwrap_or(60);
-            JobsRunner::start_with_lease(db, vec![handler], CLAIM_BATCH * (timeout + 1) + 5)
+            JobsRunner::start_with_lease(db, vec![handler, copies], CLAIM_BATCH * (timeout + 1) + 5)
         });
         Ok(MailService {
             mailer,

@@ -112,6 +112,10 @@ enum Command {
         // Issue 13 (mail).
         #[command(flatten)]
         mail: MailArgs,
+        /// Issue 15: also serve the public forms (and nothing else) on this host:port, e.g.
+        /// 0.0.0.0:8443, so that only it faces the internet; the main listener keeps its allowlist.
+        #[arg(long, env = "KUMIKI_PUBLIC_LISTEN")]
+        public_listen: Option<String>,
     },
     /// The server-wide IP allowlist (set by administrators in the browser, /admin/allowlist).
     Allowlist {
@@ -380,6 +384,7 @@ fn main() -> anyhow::Result<()> {
             proxy_header,
             allowlist_off,
             mail,
+            public_listen,
         } => {
             let settings = Settings {
                 host,
@@ -399,6 +404,7 @@ fn main() -> anyhow::Result<()> {
                 smtp_from: mail.smtp_from,
                 smtp_password: mail.smtp_password,
                 smtp_timeout: std::time::Duration::from_secs(mail.smtp_timeout),
+                public_listen: public_listen.filter(|a| !a.is_empty()),
                 ..settings_of(&cli.common)
             };
             actix_web::rt::System::new().block_on(async move {
@@ -407,6 +413,9 @@ fn main() -> anyhow::Result<()> {
                     println!("Created the administrator account.\n  login:    {ADMINISTRATOR}\n  password: {password}\n(shown once; set KUMIKI_ADMIN_PASSWORD to choose it yourself)");
                 }
                 println!("Kumiki is listening on http://localhost:{}/", app.port());
+                if let Some(port) = app.public_port() {
+                    println!("Public forms are served on port {port}");
+                }
                 app.run_until_stopped().await.context("server stopped with an error")
             })
         }

@@ -71,6 +71,10 @@ pub struct Settings {
     pub smtp_password: Option<String>,
     /// How long one SMTP conversation may take.
     pub smtp_timeout: std::time::Duration,
+    /// Issue 15: `host:port` of a second listener serving only the public forms
+    /// (`--public-listen`); port 0 picks a free one (tests). None: no second listener (the main
+    /// one serves the forms too).
+    pub public_listen: Option<String>,
 }
 
 impl Default for Settings {
@@ -103,6 +107,7 @@ impl Default for Settings {
             smtp_from: None,
             smtp_password: None,
             smtp_timeout: std::time::Duration::from_secs(10),
+            public_listen: None,
         }
     }
 }
@@ -165,6 +170,14 @@ impl Settings {
             }
         }
         crate::mail::validate(self)?;
+        if let Some(address) = &self.public_listen {
+            let port_ok = address
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+            if !port_ok {
+                return Err("--public-listen must be host:port (e.g. 0.0.0.0:8443)".into());
+            }
+        }
         Ok(())
     }
 

@@ -18,6 +18,8 @@ use crate::state::{AppState, PasswordCache};
 pub struct Application {
     port: u16,
     server: Server,
+    /// Issue 15: the public listener (`--public-listen`) and its port.
+    public: Option<(u16, Server)>,
     /// The administrator password generated on first start, to be shown once.
     pub generated_admin_password: Option<String>,
     pub state: AppState,
@@ -99,6 +101,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         notify,
         // Issue 13 part "webhooks": started in `Application::build` once the port is known.
         webhooks: Arc::new(crate::webhooks::Webhooks::default()),
+        public_forms: Arc::new(crate::public_forms::PublicForms::default()),
     };
     if settings.allowlist_off {
         tracing::warn!("--allowlist-off: the IP allowlist is ignored; every address is served");
@@ -220,6 +223,8 @@ impl Application {
                     crate::request_id::request_span,
                 ))
                 .configure(crate::routes::configure)
+                // Issue 15: the residents' form pages are on the main listener too.
+                .configure(crate::public_forms::configure)
                 .configure(crate::pages::configure)
                 .default_service(web::to(crate::pages::fallback))
         })
@@ -227,8 +232,13 @@ impl Application {
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
+        let public = match &settings.public_listen {
+            Some(address) => Some(public_listener(&state, address, settings.workers)?),
+            None => None,
+        };
         Ok(Application {
             port,
+            public,
             server: server.run(),
             generated_admin_password: generated,
             state,
@@ -239,12 +249,59 @@ impl Application {
         self.port
     }
 
+    /// The port of the public listener, when `--public-listen` started one.
+    pub fn public_port(&self) -> Option<u16> {
+        self.public.as_ref().map(|(port, _)| *port)
+    }
+
     /// A handle that stops the server (tests, graceful shutdown).
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
 
+    /// Runs until the main server stops; the public listener stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, public)) = self.public else {
+            return self.server.await;
+        };
+        let public_handle = public.handle();
+        let public_task = actix_web::rt::spawn(public);
+        let result = self.server.await;
+        public_handle.stop(true).await;
+        let _ = public_task.await;
+        result
     }
+}
+
+/// Issue 15: the public listener of `--public-listen`: the residents' form pages and their assets,
+/// nothing else (every other path is the forms' not-found page), and no IP allowlist, so that a
+/// body can expose only this port to the internet while the main one stays in its closed network.
+fn public_listener(
+    state: &AppState,
+    address: &str,
+    workers: usize,
+) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("--public-listen: cannot listen on {address}"))?;
+    let port = listener.local_addr()?.port();
+    let data = web::Data::new(state.clone());
+    let marker = web::Data::new(crate::edge::PublicListener);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(marker.clone())
+            .wrap(actix_web::middleware::from_fn(crate::edge::edge))
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(actix_web::middleware::from_fn(
+                crate::request_id::request_span,
+            ))
+            .configure(crate::public_forms::configure)
+            .default_service(web::to(crate::public_forms::public_fallback))
+    })
+    .listen(listener)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    tracing::info!(port, "public forms are served on the public listener");
+    Ok((port, server.run()))
 }

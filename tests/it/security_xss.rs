@@ -346,6 +346,8 @@ const TRIPLE_STASH_ALLOWED: &[(&str, &str)] = &[
     ("space.hbs", "body"),
     ("space_settings.hbs", "body"),
     ("threads.hbs", "thread_body"),
+    // Issue 15: the residents' layout inserts the already-rendered form page (escaped by Handlebars).
+    ("pf_layout.hbs", "body"),
 ];
 
 #[test]

@@ -114,6 +114,8 @@ pub enum Auth {
 
 pub struct TestApp {
     pub port: u16,
+    /// Issue 15: the port of the public listener, when the settings asked for one.
+    pub public_port: Option<u16>,
     pub base_url: String,
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
@@ -169,7 +171,7 @@ impl TestApp {
             system.block_on(async move {
                 match Application::build(settings).await {
                     Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle())));
+                        let _ = tx.send(Ok((app.port(), app.public_port(), app.handle())));
                         let _ = app.run_until_stopped().await;
                     }
                     Err(e) => {
@@ -178,9 +180,10 @@ impl TestApp {
                 }
             });
         });
-        let (port, handle) = rx.recv().expect("server thread").expect("server starts");
+        let (port, public_port, handle) = rx.recv().expect("server thread").expect("server starts");
         TestApp {
             port,
+            public_port,
             base_url: format!("http://localhost:{port}"),
             data_dir,
             database_url,
