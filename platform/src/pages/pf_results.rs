@@ -311,7 +311,10 @@ fn contiguous_hours(hours: Vec<(String, f64)>) -> Vec<(String, f64)> {
 /// The results page's data for `form`, with times in `tz`.
 pub fn view(lang: Lang, tz: chrono_tz::Tz, form: &Form, results: &Results) -> ResultsView {
     let v = serde_json::to_value(results).unwrap_or(Value::Null);
-    let by_hour = contiguous_hours(pairs(&v["by_hour"]));
+    let by_hour: Vec<(String, f64)> = contiguous_hours(pairs(&v["by_hour"]))
+        .into_iter()
+        .map(|(h, n)| (i18n::format(lang, "pf_staff.results.hour", &[("h", &h)]), n))
+        .collect();
     let by_hour_chart = if by_hour.iter().any(|(_, n)| *n > 0.0) {
         pf_charts::columns(&i18n::t(lang, "pf_staff.results.by_hour"), &by_hour)
     } else {
