@@ -77,7 +77,8 @@ fn scaled(value: f64, max: f64, full: f64) -> f64 {
 }
 
 /// A horizontal bar chart, one bar per `(label, value)` in the given order, with the values written
-/// after the bars. `title` names the chart for screen readers (`aria-label` and `<title>`).
+/// after the bars. `title` names the chart for screen readers: the `<title>` child of an SVG with
+/// `role="img"` is its accessible name (kept out of attributes, where user text has no business).
 pub fn bars(title: &str, items: &[(String, f64)]) -> String {
     let n = items.len().max(1) as f64;
     let height = PAD * 2.0 + n * BAR_H + (n - 1.0) * GAP;
@@ -86,7 +87,7 @@ pub fn bars(title: &str, items: &[(String, f64)]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img"><title>{t}</title>"#,
         t = escape(title)
     );
     for (i, (label, value)) in items.iter().enumerate() {
@@ -119,7 +120,7 @@ pub fn columns(title: &str, items: &[(String, f64)]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img"><title>{t}</title>"#,
         t = escape(title)
     );
     let _ = write!(
