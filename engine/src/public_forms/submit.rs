@@ -482,8 +482,9 @@ fn submit_in(
             if let Some(l) = &link {
                 claim_link(conn, l.id, at)?;
             }
-            let added = records::add_records(conn, &live, &[record.clone()], &actor, false)
-                .map_err(as_form_problems)?;
+            let added =
+                records::add_records(conn, &live, std::slice::from_ref(&record), &actor, false)
+                    .map_err(as_form_problems)?;
             let (record_id, _) = added
                 .first()
                 .copied()
