@@ -719,3 +719,88 @@ fn a_copy_mail_is_planned_when_the_form_offers_it() -> TestResult {
         .contains("氏名: a"));
     Ok(())
 }
+
+#[test]
+fn a_links_prefill_is_read_only_and_wins() -> TestResult {
+    let (_dir, _db, mut c) = db()?;
+    let (app, form) = published(&mut c, "turnout")?;
+    let mut prefill = Map::new();
+    prefill.insert("投票所".into(), json!("第3投票所"));
+    let links = create_links(
+        &mut c,
+        &staff(),
+        form.id,
+        &[NewLink {
+            recipient: "第3投票所".into(),
+            prefill,
+            mode: ONCE.into(),
+            expires_at: None,
+        }],
+    )?;
+    let l = links.first().ok_or("no link")?;
+    let opened = open(&mut c, &resident(), &form.slug, Some(&l.token))?;
+    let station = opened
+        .app_fields
+        .iter()
+        .find(|f| f.code == "投票所")
+        .ok_or("field")?;
+    assert!(station.prefilled);
+    assert_eq!(opened.current["投票所"], "第3投票所");
+    let s = values(&[
+        ("投票所", json!("よその投票所")),
+        ("時刻", json!("10時")),
+        ("投票者数", json!("5")),
+    ]);
+    let r = submit(&mut c, &resident(), &form.slug, Some(&l.token), &s, None)?;
+    assert_eq!(
+        record_value(&mut c, app, r.record_id)?["投票所"]["value"],
+        "第3投票所"
+    );
+    // Prefill of a field that is not on the form is refused.
+    let mut bad = Map::new();
+    bad.insert("ない".into(), json!("x"));
+    let e = create_links(
+        &mut c,
+        &staff(),
+        form.id,
+        &[NewLink {
+            recipient: "x".into(),
+            prefill: bad,
+            mode: "sometimes".into(),
+            expires_at: None,
+        }],
+    )
+    .err()
+    .ok_or("accepted")?;
+    let UserError::Validation(errors) = user_error(e) else {
+        return Err("not a validation error".into());
+    };
+    let keys: Vec<&String> = errors.keys().collect();
+    assert_eq!(keys, ["links[0].mode", "links[0].prefill.ない"]);
+    Ok(())
+}
+
+#[test]
+fn dates_times_and_numbers_are_normalised() -> TestResult {
+    let (_dir, _db, mut c) = db()?;
+    let (_, form) = published(&mut c, "consultation")?;
+    let opened = open(&mut c, &resident(), &form.slug, None)?;
+    let s = values(&[
+        ("氏名", json!("鈴木")),
+        ("電話番号", json!("090-1234-5678")),
+        ("相談分野", json!("住まい")),
+        ("希望日時", json!("2026/04/01 09:30")),
+        ("相談方法", json!("電話")),
+    ]);
+    let record = validate(&mut c, &opened, &s)?;
+    // 09:30 in Tokyo is 00:30 UTC.
+    assert_eq!(record["希望日時"]["value"], "2026-04-01T00:30:00Z");
+    assert_eq!(record["相談内容"]["value"], "");
+    assert_eq!(opened.form.title("en"), "Consultation booking");
+    assert_eq!(opened.form.title("easy"), "そうだんの よやく");
+    assert!(validate::is_email("a.b@example.jp"));
+    assert!(!validate::is_email("a@b@example.jp"));
+    assert!(!validate::is_email("a b@example.jp"));
+    assert!(!validate::is_email("a@localhost"));
+    Ok(())
+}
