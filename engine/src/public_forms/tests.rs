@@ -804,3 +804,106 @@ fn dates_times_and_numbers_are_normalised() -> TestResult {
     assert!(!validate::is_email("a@localhost"));
     Ok(())
 }
+
+/// Records who the scripts of a write act as.
+#[derive(Default)]
+struct SpyScripts {
+    seen: std::sync::Mutex<Vec<String>>,
+}
+
+impl crate::records::hooks::RecordScripts for SpyScripts {
+    fn on_submit(
+        &self,
+        _conn: &mut DbConn,
+        _app: &crate::apps::LiveApp,
+        actor: &crate::records::Actor,
+        _event: crate::apps::ScriptEvent,
+        _record_id: Option<i64>,
+        _values: &Map<String, Value>,
+    ) -> crate::error::EngineResult<crate::records::hooks::SubmitOutcome> {
+        if let (Some(s), Ok(mut seen)) = (&actor.scripts, self.seen.lock()) {
+            seen.push(format!(
+                "{}/{}",
+                s.acting.audit_actor(),
+                s.acting.channel().as_str()
+            ));
+        }
+        Ok(Default::default())
+    }
+
+    fn after_save(
+        &self,
+        _conn: &mut DbConn,
+        _app: &crate::apps::LiveApp,
+        _actor: &crate::records::Actor,
+        _record_id: i64,
+        _values: &Map<String, Value>,
+    ) -> crate::error::EngineResult<()> {
+        Ok(())
+    }
+
+    fn before_process(
+        &self,
+        _conn: &mut DbConn,
+        _app: &crate::apps::LiveApp,
+        _actor: &crate::records::Actor,
+        _step: crate::records::hooks::ProcessStep<'_>,
+    ) -> crate::error::EngineResult<crate::records::hooks::ProcessDecision> {
+        Ok(Default::default())
+    }
+}
+
+#[test]
+fn the_apps_scripts_run_with_the_public_forms_rights() -> TestResult {
+    let (_dir, _db, mut c) = db()?;
+    let mut def = crate::apps::AppDefinition::new("スクリプトつき");
+    def.properties.insert(
+        "氏名".into(),
+        crate::fields::FieldProperty::new(crate::fields::FieldType::SingleLineText, "氏名", "氏名"),
+    );
+    def.scripts.push(crate::apps::AppScript {
+        name: "check".into(),
+        source: "true".into(),
+        events: vec![crate::apps::ScriptEvent::CreateSubmit],
+        enabled: true,
+        apps: Vec::new(),
+    });
+    let (app, _) = crate::apps::create_app(&mut c, def, None, None, "admin")?;
+    crate::apps::deploy(&mut c, app, None, false, "admin", |_, _, _| Ok(()))?;
+    let settings = FormSettings {
+        fields: vec![FormField {
+            code: "氏名".into(),
+            required: true,
+            label: Texts::default(),
+            help: Texts::default(),
+        }],
+        ..FormSettings::default()
+    };
+    let form = create_form(&mut c, &staff(), app, "申込", settings)?;
+    update_form(
+        &mut c,
+        &staff(),
+        form.id,
+        FormUpdate {
+            state: Some(PUBLISHED.into()),
+            ..FormUpdate::default()
+        },
+    )?;
+    let spy = std::sync::Arc::new(SpyScripts::default());
+    // The caller hands the system's context; the engine replaces it.
+    let scripts = crate::records::hooks::ScriptContext {
+        scripts: spy.clone(),
+        acting: resident().in_channel(Channel::Script),
+    };
+    submit(
+        &mut c,
+        &resident(),
+        &form.slug,
+        None,
+        &values(&[("氏名", json!("a"))]),
+        Some(scripts),
+    )?;
+    let seen = spy.seen.lock().map_err(|_| "lock")?.clone();
+    assert_eq!(seen, [format!("public-form:{}/script", form.id)]);
+    Ok(())
+}
