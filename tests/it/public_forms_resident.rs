@@ -636,6 +636,11 @@ fn a_flood_is_rate_limited() {
     );
     let path = format!("/f/{}", form.slug);
     let page = get(&app, &path);
+    // The limits count per clock minute: start well inside one.
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second >= 50 {
+        std::thread::sleep(std::time::Duration::from_secs((61 - second) as u64));
+    }
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(post_form(&app, &path, &page, &good_values(), vec![]).status);
