@@ -52,6 +52,8 @@ pub enum Channel {
     Cli,
     /// The server's own work (indexing, migrations of data, background jobs that act for no one).
     System,
+    /// The residents' pages of a public form (issue 15, `/f/<slug>`).
+    PublicForm,
 }
 
 impl Channel {
@@ -64,6 +66,7 @@ impl Channel {
             Channel::Schedule => "schedule",
             Channel::Cli => "cli",
             Channel::System => "system",
+            Channel::PublicForm => "public_form",
         }
     }
 }
@@ -248,6 +251,11 @@ impl ActingContext {
             Principal::Tokens(tokens) if !tokens.contains_key(&app) => {
                 Err(UserError::TokenNotPermitted.into())
             }
+            // A public form's visitor: any other app answers like a missing one, before it is
+            // looked up, so that the answer never tells which ids exist.
+            Principal::PublicForm { app: own, .. } if *own != app => {
+                Err(UserError::AppNotFound(app.0.to_string()).into())
+            }
             _ => Ok(()),
         }
     }
@@ -263,6 +271,7 @@ impl ActingContext {
                 let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
                 format!("token:app{}", ids.join("+"))
             }
+            Principal::PublicForm { form, .. } => format!("public-form:{form}"),
             other => other.acting_user().to_owned(),
         }
     }
@@ -272,6 +281,14 @@ impl ActingContext {
     fn check_reach(&self, conn: &mut DbConn, row: &AppRow) -> EngineResult<()> {
         if matches!(self.principal, Principal::System) {
             return Ok(());
+        }
+        // A public form reaches its own app wherever the app is (no path, no space membership:
+        // residents are nobody's members) and nothing else.
+        if let Principal::PublicForm { app, .. } = &self.principal {
+            if app.0 == row.id {
+                return Ok(());
+            }
+            return Err(UserError::AppNotFound(row.id.to_string()).into());
         }
         let app_space = crate::apps::guest_space_of(conn, row)?;
         // Issue 13, guests (docs/guests.md G6): page URLs carry no guest-space path, so a page
@@ -308,6 +325,9 @@ impl ActingContext {
     pub fn enter_space(&self, conn: &mut DbConn, id: i64) -> EngineResult<crate::spaces::Space> {
         if self.principal.is_token() {
             return Err(UserError::TokenNotPermitted.into());
+        }
+        if self.principal.is_public_form() {
+            return Err(UserError::SpaceNotFound(id.to_string()).into());
         }
         let space = crate::spaces::Space::find(conn, id)?
             .ok_or_else(|| UserError::SpaceNotFound(id.to_string()))?;
@@ -356,6 +376,13 @@ impl ActingContext {
     /// it came through, and no departments or groups.
     pub fn visible_people(&self, conn: &mut DbConn) -> EngineResult<VisiblePeople> {
         let mut members = Vec::new();
+        if self.principal.is_public_form() {
+            // Residents see nobody's names.
+            return Ok(VisiblePeople {
+                hosts: false,
+                members,
+            });
+        }
         if let Some(path) = self.guest_space {
             if let Some(space) = crate::spaces::Space::find(conn, path)? {
                 if crate::spaces::may_enter(conn, &self.principal, &space)? {
@@ -497,6 +524,10 @@ impl ActingContext {
     /// rights, or, before the first deploy, the pre-live definition (there are no records yet).
     pub fn open_for_settings(&self, conn: &mut DbConn, app: AppId) -> EngineResult<LiveApp> {
         self.check_token_covers(app)?;
+        if self.principal.is_public_form() {
+            // A public form's visitor never reaches settings, not even of its own app.
+            return Err(UserError::Forbidden.into());
+        }
         let row =
             AppRow::find(conn, app)?.ok_or_else(|| UserError::AppNotFound(app.0.to_string()))?;
         // Never deployed: no permission lists are live yet, the default rights apply.
@@ -532,6 +563,10 @@ impl ActingContext {
     /// `apps.json`, the portal, the search and the admin lists show.
     pub fn visible_apps(&self, conn: &mut DbConn) -> EngineResult<Vec<VisibleApp>> {
         let mut out = Vec::new();
+        if self.principal.is_public_form() {
+            // Residents list no apps, not even the form's own.
+            return Ok(out);
+        }
         for row in AppRow::list(conn)? {
             if let Some(v) = self.visible_app(conn, row)? {
                 out.push(v);
@@ -547,6 +582,9 @@ impl ActingContext {
         ids: &[i64],
     ) -> EngineResult<Vec<VisibleApp>> {
         let mut out = Vec::new();
+        if self.principal.is_public_form() {
+            return Ok(out);
+        }
         for &id in ids {
             let Some(row) = AppRow::find(conn, AppId(id))? else {
                 continue;

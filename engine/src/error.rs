@@ -193,6 +193,19 @@ pub enum UserError {
     /// An app script refused the operation with `reject(message)`.
     #[error("{message}")]
     ScriptRejected { script: String, message: String },
+    /// Issue 15: a public form that does not exist (or a link token of another form).
+    #[error("The specified form is not found.")]
+    FormNotFound,
+    /// Issue 15: a public form that takes no answers now: not yet open, closed, past its closing
+    /// time, full (max answers), or reached through an expired or revoked link.
+    #[error("This form is not accepting answers.")]
+    FormClosed,
+    /// Issue 15: a one-time link that was already used to answer.
+    #[error("This link has already been used to answer.")]
+    FormLinkUsed,
+    /// Issue 15: a public-form answer with problems, one per field (`public_forms.err.*` keys).
+    #[error("Missing or invalid input.")]
+    FormInvalid(Vec<crate::public_forms::FieldProblem>),
 }
 
 /// A message of a page catalog (`platform/i18n`) with its `{name}` arguments: an error that pages

@@ -21,6 +21,8 @@ pub mod notifications;
 pub mod org;
 pub mod packages;
 pub mod process;
+// Issue 15: public forms (公開フォーム).
+pub mod public_forms;
 pub mod query;
 pub mod records;
 pub mod review;

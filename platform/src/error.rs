@@ -398,6 +398,28 @@ impl From<UserError> for ApiError {
                 e.extra = Some(Box::new(extra));
                 e
             }
+            // Public forms (issue 15, Kumiki's codes, docs/public-forms.md).
+            UserError::FormNotFound => {
+                ApiError::new(404, "GAIA_PF01", message).catalog("public_forms.err.not_found")
+            }
+            UserError::FormClosed => {
+                ApiError::new(410, "GAIA_PF02", message).catalog("public_forms.err.closed")
+            }
+            UserError::FormLinkUsed => {
+                ApiError::new(409, "GAIA_PF03", message).catalog("public_forms.err.link_used")
+            }
+            UserError::FormInvalid(problems) => {
+                let mut err = ApiError::new(422, "CB_VA01", message).catalog("api.CB_VA01");
+                let mut errors = FieldErrors::new();
+                for p in problems {
+                    errors
+                        .entry(format!("record.{}.value", p.code))
+                        .or_default()
+                        .push(p.message);
+                }
+                err.errors = Some(Box::new(errors));
+                err
+            }
             UserError::ScriptRejected { script, .. } => {
                 let mut e = ApiError::new(400, "GAIA_SC02", message);
                 let mut extra = serde_json::Map::new();

@@ -432,7 +432,7 @@ fn user_value(principal: &Principal) -> Value {
             "primary_department": primary_department,
             "groups": groups,
         }),
-        Principal::Tokens(_) | Principal::System => json!({
+        Principal::Tokens(_) | Principal::System | Principal::PublicForm { .. } => json!({
             "code": principal.acting_user(),
             "name": principal.acting_name(),
             "departments": [],

@@ -16,6 +16,8 @@
 //!   record view right; writing needs WRITE and the record edit right (add: the app add right).
 //! - CREATOR (and FIELD_ENTITY on the creator field) in record and field rules matches when the
 //!   caller created the record, so those rights depend on the record (`Who::Creator`).
+//! - Public-form visitors (issue 15): add on the form's app; with an editable link also view and
+//!   edit of that link's record; nothing else (`public_form_access`).
 //! - API tokens: the token's rights on its app; record and field rules do not apply (kintone: token
 //!   permissions take priority over app, record and field permissions).
 
@@ -185,6 +187,39 @@ fn first_match<T: Copy>(entries: &[(Match, bool, T)], none: T) -> Who<T> {
     }
 }
 
+/// A public-form visitor's rights on its own app: add only; with `record` (an editable link) also
+/// view and edit of that one record, expressed as two record rules (that record: view and edit;
+/// every other record: nothing) so that lists, counts and record checks all hide the rest.
+fn public_form_access(access: &mut Access, record: Option<i64>) {
+    access.rights = AppRights {
+        add: true,
+        ..AppRights::default()
+    };
+    let Some(id) = record else {
+        return;
+    };
+    let Ok(condition) = query::parse(&format!("$id = {id}")) else {
+        // Fail closed: the record stays out of reach.
+        return;
+    };
+    access.rights.view = true;
+    access.rights.edit = true;
+    access.rules.push(RuleAccess {
+        condition: Some(condition),
+        broken: false,
+        grant: Who::Fixed(RecordRights {
+            view: true,
+            edit: true,
+            delete: false,
+        }),
+    });
+    access.rules.push(RuleAccess {
+        condition: None,
+        broken: false,
+        grant: Who::Fixed(RecordRights::default()),
+    });
+}
+
 /// One record rule as it applies to the caller.
 #[derive(Debug, Clone)]
 pub struct RuleAccess {
@@ -259,6 +294,14 @@ impl Access {
             }
             Principal::System => {
                 access.rights = AppRights::ALL;
+                return access;
+            }
+            Principal::PublicForm {
+                app: own, record, ..
+            } => {
+                if *own == app {
+                    public_form_access(&mut access, *record);
+                }
                 return access;
             }
             Principal::User {

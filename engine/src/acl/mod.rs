@@ -89,6 +89,15 @@ pub enum Principal {
     /// The server itself, acting for no one: every right. Only `acting::ActingContext::system`
     /// makes one.
     System,
+    /// A resident answering public form `form` (issue 15, `crate::public_forms`): may add records
+    /// to `app` only; with `record` (an editable per-recipient link) also view and edit that one
+    /// record. Nothing on any other app, no settings, no people, no spaces. Only
+    /// `public_forms::submit` makes one.
+    PublicForm {
+        form: i64,
+        app: AppId,
+        record: Option<i64>,
+    },
 }
 
 impl Principal {
@@ -123,6 +132,7 @@ impl Principal {
         match self {
             Principal::User { code, .. } => code,
             Principal::Tokens(_) | Principal::System => crate::users::ADMINISTRATOR,
+            Principal::PublicForm { .. } => crate::public_forms::PUBLIC_FORM_USER,
         }
     }
 
@@ -130,6 +140,7 @@ impl Principal {
         match self {
             Principal::User { name, .. } => name,
             Principal::Tokens(_) | Principal::System => crate::users::ADMINISTRATOR,
+            Principal::PublicForm { .. } => crate::public_forms::PUBLIC_FORM_NAME,
         }
     }
 
@@ -139,8 +150,13 @@ impl Principal {
             Principal::User {
                 primary_department, ..
             } => primary_department.as_deref(),
-            Principal::Tokens(_) | Principal::System => None,
+            Principal::Tokens(_) | Principal::System | Principal::PublicForm { .. } => None,
         }
+    }
+
+    /// Whether this is a public-form visitor (`Principal::PublicForm`).
+    pub fn is_public_form(&self) -> bool {
+        matches!(self, Principal::PublicForm { .. })
     }
 
     pub fn is_token(&self) -> bool {
@@ -153,6 +169,9 @@ impl Principal {
         match self {
             Principal::Tokens(tokens) => tokens.values().any(|t| t.add || t.edit),
             Principal::User { .. } | Principal::System => true,
+            // The platform stores a resident's uploads itself (as `PUBLIC_FORM_USER`), never
+            // through the upload API.
+            Principal::PublicForm { .. } => false,
         }
     }
 }
@@ -162,6 +181,9 @@ impl Principal {
 pub fn check_app(principal: &Principal, app: AppId, right: AppRight) -> Result<(), UserError> {
     match principal {
         Principal::User { .. } | Principal::System => Ok(()),
+        // A public form reaches its own app only; another app does not exist for it.
+        Principal::PublicForm { app: own, .. } if *own == app => Ok(()),
+        Principal::PublicForm { .. } => Err(UserError::AppNotFound(app.0.to_string())),
         Principal::Tokens(tokens) => match tokens.get(&app) {
             Some(rights) if rights.allows(right) => Ok(()),
             _ => Err(UserError::TokenNotPermitted),

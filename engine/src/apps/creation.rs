@@ -92,7 +92,7 @@ impl AppCreationPolicy {
     pub fn allows(&self, principal: &Principal) -> bool {
         match principal {
             Principal::System => true,
-            Principal::Tokens(_) => false,
+            Principal::Tokens(_) | Principal::PublicForm { .. } => false,
             Principal::User { guest: true, .. } => false,
             Principal::User {
                 code,

@@ -638,3 +638,72 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_lists,
 );
 diesel::allow_tables_to_appear_in_same_query!(survey_files, files);
+
+// Issue 15: public forms (migration 2026-12-08-000010_public_forms, `crate::public_forms`).
+diesel::table! {
+    public_forms (id) {
+        id -> BigInt,
+        app_id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        state -> Text,
+        settings -> Text,
+        opens_at -> Nullable<BigInt>,
+        closes_at -> Nullable<BigInt>,
+        max_answers -> Nullable<BigInt>,
+        answer_count -> BigInt,
+        next_seq -> BigInt,
+        secret -> Text,
+        creator -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    public_form_links (id) {
+        id -> BigInt,
+        form_id -> BigInt,
+        token -> Text,
+        recipient -> Text,
+        prefill -> Text,
+        mode -> Text,
+        expires_at -> Nullable<BigInt>,
+        revoked -> BigInt,
+        record_id -> Nullable<BigInt>,
+        answer_id -> Nullable<BigInt>,
+        answered_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    public_form_answers (id) {
+        id -> BigInt,
+        form_id -> BigInt,
+        record_id -> BigInt,
+        receipt -> Text,
+        link_id -> Nullable<BigInt>,
+        lang -> Text,
+        vals -> Text,
+        submitted_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    public_form_tallies (form_id, field, bucket) {
+        form_id -> BigInt,
+        field -> Text,
+        bucket -> Text,
+        answers -> BigInt,
+        total -> Double,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    public_forms,
+    public_form_links,
+    public_form_answers,
+    public_form_tallies,
+);

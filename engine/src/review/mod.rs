@@ -100,7 +100,7 @@ pub fn is_reviewer(principal: &Principal) -> bool {
         Principal::User {
             is_admin, groups, ..
         } => *is_admin || groups.iter().any(|g| g == REVIEWER_GROUP),
-        Principal::Tokens(_) | Principal::System => false,
+        Principal::Tokens(_) | Principal::System | Principal::PublicForm { .. } => false,
     }
 }
 

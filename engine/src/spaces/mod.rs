@@ -150,7 +150,7 @@ pub fn membership(
 pub fn may_enter(conn: &mut DbConn, principal: &Principal, space: &Space) -> EngineResult<bool> {
     match principal {
         Principal::System => Ok(true),
-        Principal::Tokens(_) => Ok(false),
+        Principal::Tokens(_) | Principal::PublicForm { .. } => Ok(false),
         Principal::User { guest, .. } => {
             if membership(conn, principal, space.id)? != Membership::None {
                 return Ok(true);

@@ -635,7 +635,7 @@ fn check_may_create_space(acting: &ActingContext) -> EngineResult<()> {
         Principal::System => Ok(()),
         Principal::User { guest: false, .. } => Ok(()),
         Principal::Tokens(_) => Err(UserError::TokenNotPermitted.into()),
-        Principal::User { .. } => Err(UserError::Forbidden.into()),
+        Principal::User { .. } | Principal::PublicForm { .. } => Err(UserError::Forbidden.into()),
     }
 }
 

@@ -56,7 +56,7 @@ fn check_user(acting: &ActingContext) -> EngineResult<()> {
     match acting.principal() {
         Principal::System | Principal::User { guest: false, .. } => Ok(()),
         Principal::Tokens(_) => Err(UserError::TokenNotPermitted.into()),
-        Principal::User { .. } => Err(UserError::Forbidden.into()),
+        Principal::User { .. } | Principal::PublicForm { .. } => Err(UserError::Forbidden.into()),
     }
 }
 

@@ -49,7 +49,7 @@ fn refuse_tokens(acting: &ActingContext) -> EngineResult<()> {
 pub fn is_owner(acting: &ActingContext, survey: &SurveyRow) -> bool {
     match acting.principal() {
         Principal::System => true,
-        Principal::Tokens(_) => false,
+        Principal::Tokens(_) | Principal::PublicForm { .. } => false,
         Principal::User { code, guest, .. } => {
             // A guest never owns a survey, whatever a list says; and owners act outside guest paths.
             !*guest && acting.guest_space().is_none() && survey.owner_codes().contains(code)

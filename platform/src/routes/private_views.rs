@@ -21,7 +21,9 @@ use crate::params::Params;
 fn owner(call: &Call) -> Result<String, ApiError> {
     match &call.caller.principal {
         Principal::User { code, .. } => Ok(code.clone()),
-        Principal::Tokens(_) | Principal::System => Err(ApiError::no_privilege()),
+        Principal::Tokens(_) | Principal::System | Principal::PublicForm { .. } => {
+            Err(ApiError::no_privilege())
+        }
     }
 }
 

@@ -168,6 +168,7 @@ fn is_app_manager(call: &Call, app: &LiveApp) -> bool {
         Principal::User { .. } => app.definition.app_acl.is_some() && app.access.rights.manage,
         p @ Principal::Tokens(_) => check_app(p, AppId(row.id), AppRight::Manage).is_ok(),
         Principal::System => true,
+        Principal::PublicForm { .. } => false,
     }
 }
 
