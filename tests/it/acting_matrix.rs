@@ -63,7 +63,7 @@ fn probes_of(channel: Channel) -> &'static [&'static str] {
         Channel::Schedule => &["schedule"],
         // The command line and the server's own work act as `ActingContext::system`, for no user:
         // there is no caller whose rights could leak.
-        Channel::Cli | Channel::System => &[],
+        Channel::Cli | Channel::System | Channel::PublicForm => &[],
     }
 }
 
@@ -450,7 +450,7 @@ fn nothing_leaks_through_any_channel() {
                     Channel::Page => page_probe(&app, &env, login, probe),
                     Channel::Script => script_probe(&app, &env, scripts, login),
                     Channel::Schedule => schedule_probe(&app, &env, login),
-                    Channel::Cli | Channel::System => unreachable!("no probes"),
+                    Channel::Cli | Channel::System | Channel::PublicForm => unreachable!("no probes"),
                 };
                 let expected = if channel == Channel::Api && probe != "search.json" {
                     expected_api

@@ -70,6 +70,8 @@ mod webhooks_durability;
 mod surveys;
 mod surveys_kill;
 mod surveys_relay;
+// Issue 15, public forms: the staff side.
+mod public_forms;
 // Issue 15: public forms, the residents' side.
 mod public_forms_resident;
 mod public_listener;

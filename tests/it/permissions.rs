@@ -726,6 +726,38 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/surveys/answer/merge_relay",
             json!({"id": 1}),
         ),
+        // Issue 15, public forms: the roster's managers only change forms; nothing reaches records.
+        ("GET", "kumiki/public-forms", json!({"app": app})),
+        (
+            "POST",
+            "kumiki/public-form",
+            json!({"app": app, "name": "x", "settings": {"fields": [{"code": "秘密"}]}}),
+        ),
+        ("GET", "kumiki/public-form", json!({"id": 1})),
+        (
+            "PUT",
+            "kumiki/public-form",
+            json!({"id": 1, "state": "published"}),
+        ),
+        ("DELETE", "kumiki/public-form", json!({"id": 1})),
+        ("GET", "kumiki/public-form/links", json!({"form": 1})),
+        (
+            "POST",
+            "kumiki/public-form/links",
+            json!({"form": 1, "links": [{"recipient": "x", "prefill": {"秘密": "x"}}]}),
+        ),
+        (
+            "DELETE",
+            "kumiki/public-form/links",
+            json!({"form": 1, "ids": [1]}),
+        ),
+        ("GET", "kumiki/public-form/results", json!({"form": 1})),
+        ("GET", "kumiki/public-form/templates", json!({})),
+        (
+            "POST",
+            "kumiki/public-form/template",
+            json!({"template": "event"}),
+        ),
     ]
 }
 

@@ -23,8 +23,12 @@ mod mail;
 mod managed_app;
 mod permissions;
 mod portal;
+// Issue 15, public forms: the staff's pages, the results view and its SVG charts.
+mod pf_charts;
+mod pf_results;
 mod prefs;
 mod process_settings;
+mod public_forms;
 mod records;
 mod review;
 mod scripts;
@@ -148,7 +152,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/surveys/lists", web::get().to(surveys::lists_page))
         .route("/surveys/answers/{id}", web::get().to(surveys::answer_page))
         .route("/surveys/{id}", web::get().to(surveys::dashboard_page))
-        .route("/surveys/{id}/edit", web::get().to(surveys::edit_page));
+        .route("/surveys/{id}/edit", web::get().to(surveys::edit_page))
+        // Issue 15, public forms (staff side; the gallery before `/forms/{id}/...`).
+        .route("/apps/{id}/forms", web::get().to(public_forms::list_page))
+        .route(
+            "/forms/templates",
+            web::get().to(public_forms::templates_page),
+        )
+        .route("/forms/{id}/edit", web::get().to(public_forms::edit_page))
+        .route("/forms/{id}/links", web::get().to(public_forms::links_page))
+        .route(
+            "/forms/{id}/results",
+            web::get().to(public_forms::results_page),
+        );
 }
 
 /// What every page's layout needs.

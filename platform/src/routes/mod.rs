@@ -24,6 +24,8 @@ mod org_api;
 mod private_views;
 mod process;
 mod process_preview;
+// Issue 15, public forms: the staff's API (the residents' pages are `crate::public_forms`).
+pub(crate) mod public_forms;
 mod record_tools;
 mod records;
 mod review;
@@ -74,6 +76,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/audit.csv", web::get().to(org_api::audit_csv))
         // Issue 14: the merge of a survey's answers as XLSX or CSV.
         .route("/api/surveys/export", web::get().to(surveys_relay::export))
+        // Issue 15: a public form's answers as CSV.
+        .route(
+            "/api/public-form/answers.csv",
+            web::get().to(public_forms::answers_csv),
+        )
         .route(
             "/api/app/diagram.svg",
             web::get().to(review::diagram_endpoint),
@@ -644,6 +651,20 @@ pub fn dispatch(
         ("POST", false, "kumiki/surveys/relay") => surveys_relay::relay_answer(call, &p),
         ("POST", false, "kumiki/surveys/answer/merge_relay") => {
             surveys_relay::merge_relay(call, &p)
+        }
+        // Issue 15, public forms (staff side; docs/public-forms.md).
+        ("GET", false, "kumiki/public-forms") => public_forms::list_forms(call, &p),
+        ("POST", false, "kumiki/public-form") => public_forms::create_form(call, &p),
+        ("GET", false, "kumiki/public-form") => public_forms::get_form(call, &p),
+        ("PUT", false, "kumiki/public-form") => public_forms::update_form(call, &p),
+        ("DELETE", false, "kumiki/public-form") => public_forms::delete_form(call, &p),
+        ("GET", false, "kumiki/public-form/links") => public_forms::list_links(call, &p),
+        ("POST", false, "kumiki/public-form/links") => public_forms::create_links(call, &p),
+        ("DELETE", false, "kumiki/public-form/links") => public_forms::revoke_links(call, &p),
+        ("GET", false, "kumiki/public-form/results") => public_forms::get_results(call, &p),
+        ("GET", false, "kumiki/public-form/templates") => public_forms::list_templates(call, &p),
+        ("POST", false, "kumiki/public-form/template") => {
+            public_forms::create_from_template(call, &p)
         }
         _ => Err(ApiError::unknown_api()),
     }
