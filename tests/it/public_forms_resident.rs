@@ -510,14 +510,17 @@ fn honeypot_forged_signature_and_malformed_posts_are_refused() {
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    // From another site's page.
+    // The pages send no referrer, so browsers post `Origin: null`: that is no refusal here (the
+    // forms read no cookie; another site's post can do nothing a resident could not).
+    let resp = post_form(&app, &path, &page, &good_values(), vec![]);
+    assert_eq!(resp.status, 200);
     let resp = page_client()
         .post(app.url(&path))
-        .header("Origin", "https://evil.example")
-        .form(&[("step", "confirm")])
+        .header("Origin", "null")
+        .form(&[("f.氏名", "x"), ("step", "back")])
         .send()
         .unwrap();
-    assert_eq!(resp.status().as_u16(), 403);
+    assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(record_count(&app, app_id), 0);
 }
 
