@@ -710,3 +710,62 @@ fn assets_are_served_and_the_form_pages_work_without_a_session() {
     assert_eq!(get(&app, "/f-assets/app.css").status, 404);
     assert_eq!(get(&app, "/f-assets/pf_form.js.map").status, 404);
 }
+
+#[test]
+fn a_resident_gets_a_copy_by_mail_when_they_ask_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = crate::mail::Sink::start_on(crate::mail::free_port(), dir.path(), 0.0);
+    let smtp = sink.port;
+    let app = TestApp::spawn_with(move |s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{smtp}"));
+        s.smtp_from = Some(crate::mail::FROM.into());
+        s.smtp_timeout = std::time::Duration::from_secs(2);
+    });
+    let (_, form) = published_form(&app, json!({"email_copy_field": "メール"}));
+    let path = format!("/f/{}", form.slug);
+    let page = get(&app, &path);
+    assert!(page.body.contains("name=\"copy\""), "the copy is offered");
+    let mut values = good_values();
+    values.push(("copy", "1"));
+    let confirm = post_form(&app, &path, &page, &values, vec![]);
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.body.contains("控えの送り先：hanako@example.jp"));
+    let done = post_pairs(&app, &path, &confirm.hidden(), "submit");
+    assert_eq!(done.status, 303);
+    let receipt = done
+        .header("location")
+        .split("r=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let mails = sink.wait_until("the copy", std::time::Duration::from_secs(30), |m| {
+        !m.is_empty()
+    });
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0]["rcpt"], json!(["hanako@example.jp"]));
+    assert!(mails[0]["subject"].as_str().unwrap().contains(&receipt));
+    assert!(mails[0]["body"].as_str().unwrap().contains("山田 花子"));
+    assert!(mails[0]["messageId"]
+        .as_str()
+        .unwrap()
+        .starts_with("<kumiki-pf-copy-"));
+
+    // Without the tick, no mail.
+    let page = get(&app, &path);
+    let confirm = post_form(&app, &path, &page, &good_values(), vec![]);
+    assert!(!confirm.body.contains("控えの送り先"));
+    assert_eq!(
+        post_pairs(&app, &path, &confirm.hidden(), "submit").status,
+        303
+    );
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[test]
+fn without_smtp_no_copy_is_offered() {
+    let app = TestApp::spawn();
+    let (_, form) = published_form(&app, json!({"email_copy_field": "メール"}));
+    let page = get(&app, &format!("/f/{}", form.slug));
+    assert!(!page.body.contains("name=\"copy\""));
+}
