@@ -7,7 +7,10 @@
 //! Every channel builds one: the kintone API and its `bulkRequest` and file calls (`Channel::Api`
 //! with the guest-space id of the URL), the browser pages (`Channel::Page`), app scripts' host calls
 //! (`Channel::Script`, through the path of the script's own app), scheduled scripts
-//! (`Channel::Schedule`), the command line (`Channel::Cli`). Unrestricted access exists only through
+//! (`Channel::Schedule`), the command line (`Channel::Cli`), the residents' pages of public forms
+//! (`Channel::PublicForm`: the platform opens them as the system, the engine writes the record as
+//! `Principal::PublicForm`, which reaches only the form's own app, lists no apps, enters no
+//! spaces, sees no people and reaches no settings). Unrestricted access exists only through
 //! [`ActingContext::system`]: grep for it to find every place that bypasses rights.
 //!
 //! The guest-space rule (kintone's): an app in a guest space is reached only through

@@ -482,6 +482,30 @@ mod tests {
         assert_eq!(e.body(true)["message"], "入力内容が正しくありません。");
     }
 
+    /// Issue 15: the public-form errors and their statuses; a form's problems keep their field.
+    #[test]
+    fn public_form_errors_map_to_their_statuses() {
+        let cases = [
+            (UserError::FormNotFound, 404, "GAIA_PF01"),
+            (UserError::FormClosed, 410, "GAIA_PF02"),
+            (UserError::FormLinkUsed, 409, "GAIA_PF03"),
+        ];
+        for (e, status, code) in cases {
+            let e = ApiError::from(e);
+            assert_eq!((e.status.as_u16(), e.code), (status, code));
+        }
+        let problem = kumiki_engine::public_forms::FieldProblem {
+            code: "氏名".into(),
+            message: Message::keyed("public_forms.err.required", "This field is required."),
+        };
+        let e = ApiError::from(UserError::FormInvalid(vec![problem]));
+        assert_eq!((e.status.as_u16(), e.code), (422, "CB_VA01"));
+        assert_eq!(
+            e.body(true)["errors"]["record.氏名.value"]["messages"][0],
+            i18n::format(Lang::Ja, "public_forms.err.required", &[]).as_str()
+        );
+    }
+
     #[test]
     fn internal_details_are_not_sent() {
         let e = ApiError::from(EngineError::Internal("secret path /x".into()));

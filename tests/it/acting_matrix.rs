@@ -63,17 +63,22 @@ fn probes_of(channel: Channel) -> &'static [&'static str] {
         Channel::Schedule => &["schedule"],
         // The command line and the server's own work act as `ActingContext::system`, for no user:
         // there is no caller whose rights could leak.
-        Channel::Cli | Channel::System | Channel::PublicForm => &[],
+        Channel::Cli | Channel::System => &[],
+        // Issue 15: residents act as `Principal::PublicForm`, which reaches the form's own app
+        // only and sees no app list, no record but an editable link's own, and no people
+        // (engine `public_forms::tests`, `the_public_form_principal_reaches_only_its_own_app`).
+        Channel::PublicForm => &[],
     }
 }
 
-const CHANNELS: [Channel; 6] = [
+const CHANNELS: [Channel; 7] = [
     Channel::Api,
     Channel::Page,
     Channel::Script,
     Channel::Schedule,
     Channel::Cli,
     Channel::System,
+    Channel::PublicForm,
 ];
 
 struct Env {
@@ -450,7 +455,9 @@ fn nothing_leaks_through_any_channel() {
                     Channel::Page => page_probe(&app, &env, login, probe),
                     Channel::Script => script_probe(&app, &env, scripts, login),
                     Channel::Schedule => schedule_probe(&app, &env, login),
-                    Channel::Cli | Channel::System | Channel::PublicForm => unreachable!("no probes"),
+                    Channel::Cli | Channel::System | Channel::PublicForm => {
+                        unreachable!("no probes")
+                    }
                 };
                 let expected = if channel == Channel::Api && probe != "search.json" {
                     expected_api

@@ -23,7 +23,7 @@ pub mod store;
 pub mod submit;
 mod tallies;
 pub mod templates;
-mod validate;
+pub(crate) mod validate;
 
 use std::collections::BTreeMap;
 

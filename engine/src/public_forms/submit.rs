@@ -369,7 +369,8 @@ fn plain(record: &Map<String, Value>) -> Map<String, Value> {
 }
 
 /// Submits an answer for a resident (`ctx`: the platform's system context of channel
-/// `PublicForm`, with the resident's address as peer). Opens its own write transaction. Errors:
+/// `PublicForm`, with the resident's address as peer). Opens its own write transaction. The app's
+/// scripts (`scripts`) run with the public form's rights (their `acting` is replaced). Errors:
 /// those of `open`, `FormInvalid` (nothing written), `FormClosed` when the form filled up or
 /// closed meanwhile, `FormLinkUsed` when a one-time link was used meanwhile, and what the app's
 /// scripts refuse.
@@ -408,7 +409,12 @@ fn submit_in(
         .zip(link.as_ref().and_then(|l| l.answer_id));
     let acting = form_context(ctx, &row, editing.map(|(r, _)| r));
     let mut actor = acting.actor();
-    actor.scripts = scripts;
+    // The app's scripts act for the resident, whatever context the caller built them with: the
+    // public form's rights in the script channel (its own app only), never the system's.
+    actor.scripts = scripts.map(|s| ScriptContext {
+        acting: acting.clone().in_channel(Channel::Script),
+        ..s
+    });
     let recipient = link
         .as_ref()
         .map(|l| l.recipient.clone())
@@ -482,8 +488,9 @@ fn submit_in(
             if let Some(l) = &link {
                 claim_link(conn, l.id, at)?;
             }
-            let added = records::add_records(conn, &live, &[record.clone()], &actor, false)
-                .map_err(as_form_problems)?;
+            let added =
+                records::add_records(conn, &live, std::slice::from_ref(&record), &actor, false)
+                    .map_err(as_form_problems)?;
             let (record_id, _) = added
                 .first()
                 .copied()
