@@ -1,11 +1,8 @@
 //! Issue 15, public forms — the staff side: the `/api/public-form*.json` calls (forms, settings
 //! validation, rights, per-recipient links, results, CSV, templates) and the staff pages. Answers
 //! are sent the residents' way (`POST /f/<slug>`: `step=confirm`, then `step=submit` with the
-//! confirm page's hidden `files` and `sig`); on a server without the residents' pages the same
-//! answers go through the engine's `submit` use case, which those pages call.
+//! confirm page's hidden `files` and `sig`).
 
-use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::db::Database;
 use kumiki_tests::{Auth, Client2, TestApp};
 use serde_json::{json, Map, Value};
 
@@ -98,8 +95,7 @@ fn hidden(html: &str, name: &str) -> Option<String> {
     Some(unescape(&tag[v..end]))
 }
 
-/// Answers a form as a resident would; returns the receipt, or the HTTP status (or the engine
-/// error's status) that refused it.
+/// Answers a form as a resident would; returns the receipt, or the HTTP status that refused it.
 fn answer(
     app: &TestApp,
     slug: &str,
@@ -122,9 +118,6 @@ fn answer(
     let resp = client.post(app.url(&path)).form(&confirm).send().unwrap();
     let status = resp.status().as_u16();
     let html = resp.text().unwrap();
-    if status == 404 && !html.contains("name=\"step\"") && engine_only(app, slug) {
-        return answer_through_engine(app, slug, token, values);
-    }
     if status != 200 {
         return Err(status);
     }
@@ -143,48 +136,6 @@ fn answer(
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let receipt = location.split("r=").nth(1).unwrap_or_default();
     Ok(receipt.to_owned())
-}
-
-/// Whether this server lacks the residents' pages (then `answer` uses the engine directly).
-fn engine_only(app: &TestApp, slug: &str) -> bool {
-    let resp = kumiki_tests::page_client()
-        .get(app.url(&format!("/f/{slug}")))
-        .send()
-        .unwrap();
-    resp.status().as_u16() == 404
-}
-
-fn answer_through_engine(
-    app: &TestApp,
-    slug: &str,
-    token: Option<&str>,
-    values: &[(&str, &str)],
-) -> Result<String, u16> {
-    use kumiki_engine::public_forms::submit::{submit, Submission};
-    let db = Database::connect(&app.database_url, 1).unwrap();
-    let mut conn = db.conn().unwrap();
-    let ctx = ActingContext::new(
-        kumiki_engine::acl::Principal::System,
-        Channel::PublicForm,
-        chrono_tz::Asia::Tokyo,
-    )
-    .with_peer("127.0.0.1", "public-form");
-    let s = Submission {
-        values: values
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
-            .collect(),
-        lang: "ja".into(),
-        copy_to: None,
-    };
-    match submit(&mut conn, &ctx, slug, token, &s, None) {
-        Ok(r) => Ok(r.receipt),
-        Err(kumiki_engine::EngineError::User(u)) => {
-            let e: kumiki_platform::error::ApiError = kumiki_engine::EngineError::User(u).into();
-            Err(e.status.as_u16())
-        }
-        Err(e) => panic!("submit failed: {e}"),
-    }
 }
 
 /// Sets the app's rights: everyone views and adds records; `manager` (and Administrator) manage.

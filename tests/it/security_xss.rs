@@ -260,6 +260,19 @@ fn stored_payloads_never_become_active_content_on_any_page() {
         );
         assert_eq!(s, 200, "department: {b}");
     }
+    // Issue 15: a public form named with a payload, links for payload recipients.
+    let (s, b) = app.post(
+        "/api/public-form.json",
+        json!({"app": id, "name": p[1], "settings": {"fields": [{"code": "Text"}, {"code": "Choice"}],
+            "texts": {"title": {"ja": p[2]}}, "results": {"pivot": {"rows": "_recipient", "columns": "Choice", "value": null}}}}),
+    );
+    assert_eq!(s, 200, "public form: {b}");
+    let form = b["id"].as_str().expect("form id").to_owned();
+    let (s, b) = app.post(
+        "/api/public-form/links.json",
+        json!({"form": form, "links": [{"recipient": p[3]}, {"recipient": p[4]}]}),
+    );
+    assert_eq!(s, 200, "links: {b}");
     app.wait_indexed(std::time::Duration::from_secs(30));
 
     let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
@@ -280,6 +293,13 @@ fn stored_payloads_never_become_active_content_on_any_page() {
         format!("/apps/{id}/webhooks"),
         format!("/apps/{id}/review"),
         format!("/apps/{id}/versions"),
+        // Issue 15, public forms (staff pages).
+        format!("/apps/{id}/forms"),
+        format!("/forms/{form}/edit"),
+        format!("/forms/{form}/links"),
+        format!("/forms/{form}/results"),
+        format!("/forms/{form}/results?part=results"),
+        "/forms/templates".to_owned(),
         "/review".to_owned(),
         "/admin/users".to_owned(),
         "/admin/departments".to_owned(),
@@ -348,6 +368,11 @@ const TRIPLE_STASH_ALLOWED: &[(&str, &str)] = &[
     ("threads.hbs", "thread_body"),
     // Issue 15: the residents' layout inserts the already-rendered form page (escaped by Handlebars).
     ("pf_layout.hbs", "body"),
+    // Issue 15, staff results: SVG bar charts built by platform/src/pages/pf_charts.rs, which
+    // XML-escapes every label and title it writes (unit test labels_and_titles_are_escaped).
+    ("pf_staff_results_part.hbs", "chart"),
+    ("pf_staff_results_part.hbs", "results.by_hour_chart"),
+    ("pf_staff_results_part.hbs", "results.pivot.chart"),
 ];
 
 #[test]

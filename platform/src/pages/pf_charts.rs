@@ -17,6 +17,8 @@ const PAD: f64 = 8.0;
 const PLOT_H: f64 = 160.0;
 const AXIS_H: f64 = 22.0;
 const TOP_H: f64 = 18.0;
+/// The widest column, so a chart of one or two hours does not draw a wall.
+const MAX_COL_W: f64 = 48.0;
 /// Labels longer than this are cut with an ellipsis (the full text stays in the bar's `<title>`).
 const MAX_LABEL_CHARS: usize = 16;
 
@@ -75,7 +77,8 @@ fn scaled(value: f64, max: f64, full: f64) -> f64 {
 }
 
 /// A horizontal bar chart, one bar per `(label, value)` in the given order, with the values written
-/// after the bars. `title` names the chart for screen readers (`aria-label` and `<title>`).
+/// after the bars. `title` names the chart for screen readers: the `<title>` child of an SVG with
+/// `role="img"` is its accessible name (kept out of attributes, where user text has no business).
 pub fn bars(title: &str, items: &[(String, f64)]) -> String {
     let n = items.len().max(1) as f64;
     let height = PAD * 2.0 + n * BAR_H + (n - 1.0) * GAP;
@@ -84,7 +87,7 @@ pub fn bars(title: &str, items: &[(String, f64)]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img"><title>{t}</title>"#,
         t = escape(title)
     );
     for (i, (label, value)) in items.iter().enumerate() {
@@ -111,13 +114,13 @@ pub fn columns(title: &str, items: &[(String, f64)]) -> String {
     let n = items.len().max(1) as f64;
     let height = TOP_H + PLOT_H + AXIS_H;
     let slot = (WIDTH - PAD * 2.0) / n;
-    let col_w = (slot * 0.7).max(2.0);
+    let col_w = (slot * 0.7).clamp(2.0, MAX_COL_W);
     let max = items.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let base = TOP_H + PLOT_H;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="pf-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img"><title>{t}</title>"#,
         t = escape(title)
     );
     let _ = write!(
@@ -237,6 +240,12 @@ mod tests {
             (h[1] - PLOT_H).abs() < 0.2 && (h[0] - PLOT_H / 4.0).abs() < 0.2,
             "{h:?}"
         );
+    }
+
+    #[test]
+    fn a_single_column_stays_narrow() {
+        let svg = columns("時間帯別", &[("14".into(), 6.0)]);
+        assert_eq!(widths(&svg), vec![MAX_COL_W]);
     }
 
     #[test]

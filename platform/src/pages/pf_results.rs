@@ -284,10 +284,37 @@ fn pivot(lang: Lang, form: &Form, p: &Value) -> Option<PivotView> {
     })
 }
 
+/// Hours (`"09"` …) from the first to the last answered one, the hours without answers as 0, so
+/// the chart shows the day's shape; other labels are kept as they are.
+fn contiguous_hours(hours: Vec<(String, f64)>) -> Vec<(String, f64)> {
+    let parsed: Option<Vec<(u32, f64)>> = hours
+        .iter()
+        .map(|(h, n)| h.parse::<u32>().ok().filter(|h| *h < 24).map(|h| (h, *n)))
+        .collect();
+    let Some(parsed) = parsed else {
+        return hours;
+    };
+    let (Some(first), Some(last)) = (
+        parsed.iter().map(|(h, _)| *h).min(),
+        parsed.iter().map(|(h, _)| *h).max(),
+    ) else {
+        return hours;
+    };
+    (first..=last)
+        .map(|h| {
+            let n = parsed.iter().filter(|(x, _)| *x == h).map(|(_, n)| n).sum();
+            (format!("{h:02}"), n)
+        })
+        .collect()
+}
+
 /// The results page's data for `form`, with times in `tz`.
 pub fn view(lang: Lang, tz: chrono_tz::Tz, form: &Form, results: &Results) -> ResultsView {
     let v = serde_json::to_value(results).unwrap_or(Value::Null);
-    let by_hour = pairs(&v["by_hour"]);
+    let by_hour: Vec<(String, f64)> = contiguous_hours(pairs(&v["by_hour"]))
+        .into_iter()
+        .map(|(h, n)| (i18n::format(lang, "pf_staff.results.hour", &[("h", &h)]), n))
+        .collect();
     let by_hour_chart = if by_hour.iter().any(|(_, n)| *n > 0.0) {
         pf_charts::columns(&i18n::t(lang, "pf_staff.results.by_hour"), &by_hour)
     } else {
@@ -311,5 +338,22 @@ pub fn view(lang: Lang, tz: chrono_tz::Tz, form: &Form, results: &Results) -> Re
             .collect(),
         by_hour_chart,
         csv_url: format!("/api/public-form/answers.csv?form={}", form.id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_without_answers_are_filled_between_the_first_and_the_last() {
+        let got = contiguous_hours(vec![("09".into(), 3.0), ("12".into(), 1.0)]);
+        let labels: Vec<&str> = got.iter().map(|(h, _)| h.as_str()).collect();
+        assert_eq!(labels, ["09", "10", "11", "12"]);
+        assert_eq!(got[1].1, 0.0);
+        assert_eq!(got[3].1, 1.0);
+        assert!(contiguous_hours(Vec::new()).is_empty());
+        let other = vec![("朝".to_owned(), 1.0)];
+        assert_eq!(contiguous_hours(other.clone()), other);
     }
 }
