@@ -185,12 +185,18 @@ fn refuse(
 
 /// State-changing requests a browser may send on its own: those carrying cookies (the session is
 /// in one), and form posts to pages (the sign-in form has no session yet).
+///
+/// Issue 15: not the public forms' posts (`/f/...`). They read no cookie and act for no one, so a
+/// post from another site can do nothing a resident could not do by hand; and their pages send no
+/// referrer (`Referrer-Policy: no-referrer`), for which browsers post `Origin: null`.
 fn needs_origin_check(req: &ServiceRequest) -> bool {
     let safe = matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    !safe && (req.headers().contains_key(header::COOKIE) || !is_api(req.path()))
+    !safe
+        && !req.path().starts_with("/f/")
+        && (req.headers().contains_key(header::COOKIE) || !is_api(req.path()))
 }
 
 /// `host[:port]` of an absolute URL (`Origin`, `Referer`), lower-cased.

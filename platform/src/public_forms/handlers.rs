@@ -119,11 +119,9 @@ fn form_lang(opened: &Opened, lang: PageLang) -> PageLang {
 /// refusal of the form" (shown on the form itself).
 fn refusal(e: &EngineError) -> Option<(StatusCode, &'static str)> {
     match e {
-        EngineError::User(UserError::FormNotFound { .. }) => {
-            Some((StatusCode::NOT_FOUND, "not_found"))
-        }
-        EngineError::User(UserError::FormClosed { .. }) => Some((StatusCode::GONE, "closed")),
-        EngineError::User(UserError::FormLinkUsed { .. }) => Some((StatusCode::CONFLICT, "used")),
+        EngineError::User(UserError::FormNotFound) => Some((StatusCode::NOT_FOUND, "not_found")),
+        EngineError::User(UserError::FormClosed) => Some((StatusCode::GONE, "closed")),
+        EngineError::User(UserError::FormLinkUsed) => Some((StatusCode::CONFLICT, "used")),
         _ => None,
     }
 }

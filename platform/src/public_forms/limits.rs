@@ -11,11 +11,16 @@ use std::sync::Mutex;
 /// Windows kept at most; beyond it, windows of past minutes are dropped first.
 const MAX_ENTRIES: usize = 100_000;
 
+/// A window's key: the form, and the address (`None`: the whole form).
+type WindowKey = (i64, Option<IpAddr>);
+/// A window: its minute and the posts counted in it.
+type Window = (i64, u32);
+
 /// One node's counters.
 #[derive(Default)]
 pub struct RateLimits {
     /// `(form, address)` → (minute, posts in it); address `None` counts the whole form.
-    windows: Mutex<HashMap<(i64, Option<IpAddr>), (i64, u32)>>,
+    windows: Mutex<HashMap<WindowKey, Window>>,
     /// Spent challenges → their expiry.
     spent: Mutex<HashMap<String, i64>>,
 }
@@ -47,7 +52,7 @@ impl RateLimits {
         if windows.len() > MAX_ENTRIES {
             windows.retain(|_, (m, _)| *m == minute);
         }
-        let count = |w: Option<&(i64, u32)>| match w {
+        let count = |w: Option<&Window>| match w {
             Some((m, n)) if *m == minute => *n,
             _ => 0,
         };
@@ -61,7 +66,7 @@ impl RateLimits {
         if per_form > 0 && count(windows.get(&(form, None))) >= per_form {
             return Err(Limited::Form);
         }
-        let mut bump = |key: (i64, Option<IpAddr>)| {
+        let mut bump = |key: WindowKey| {
             let entry = windows.entry(key).or_insert((minute, 0));
             if entry.0 != minute {
                 *entry = (minute, 0);
