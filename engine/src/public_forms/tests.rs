@@ -907,3 +907,54 @@ fn the_apps_scripts_run_with_the_public_forms_rights() -> TestResult {
     assert_eq!(seen, [format!("public-form:{}/script", form.id)]);
     Ok(())
 }
+
+#[test]
+fn uploads_of_the_public_form_are_attached_and_named_in_the_csv() -> TestResult {
+    let (_dir, _db, mut c) = db()?;
+    let (app, form) = published(&mut c, "certificate_mail")?;
+    let files_dir = tempfile::tempdir()?;
+    let store = crate::records::FileStore::new(files_dir.path())?;
+    let key = store.upload(&mut c, "免許証.png", "image/png", b"png", PUBLIC_FORM_USER)?;
+    let s = values(&[
+        ("氏名", json!("高橋")),
+        ("住所", json!("市内1-1")),
+        ("生年月日", json!("1980-01-02")),
+        ("証明書の種類", json!(["住民票の写し"])),
+        ("通数", json!("1")),
+        (
+            "本人確認書類",
+            json!([{"fileKey": key, "name": "免許証.png"}]),
+        ),
+    ]);
+    let r = submit(&mut c, &resident(), &form.slug, None, &s, None)?;
+    let record = record_value(&mut c, app, r.record_id)?;
+    assert_eq!(record["本人確認書類"]["value"][0]["name"], "免許証.png");
+    let mut out = Vec::new();
+    export_csv(&mut c, &staff(), form.id, &mut out)?;
+    let text = String::from_utf8(out)?;
+    assert!(text.contains(",免許証.png,"), "{text}");
+    assert!(!text.contains(&key), "upload keys stay out of the CSV");
+    // Too many files, and a missing required file, are the field's problems.
+    let opened = open(&mut c, &resident(), &form.slug, None)?;
+    let mut many = s.clone();
+    many.values.insert(
+        "本人確認書類".into(),
+        json!((0..6)
+            .map(|i| json!({"fileKey": format!("k{i}")}))
+            .collect::<Vec<_>>()),
+    );
+    let Err(UserError::FormInvalid(p)) = validate(&mut c, &opened, &many) else {
+        return Err("accepted".into());
+    };
+    assert_eq!(p[0].message.key(), Some("public_forms.err.too_many_files"));
+    let mut none = s.clone();
+    none.values.remove("本人確認書類");
+    let Err(UserError::FormInvalid(p)) = validate(&mut c, &opened, &none) else {
+        return Err("accepted".into());
+    };
+    assert_eq!(
+        (p[0].code.as_str(), p[0].message.key()),
+        ("本人確認書類", Some("public_forms.err.required"))
+    );
+    Ok(())
+}
