@@ -368,6 +368,32 @@ fn plain(record: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// The answer's FILE values with the names the page sent beside the keys (`[{fileKey, name}]`),
+/// so that the CSV and the copy mail can name the files; the record gets the keys only.
+fn with_file_names(
+    mut vals: Map<String, Value>,
+    fields: &[PublicField],
+    input: &Map<String, Value>,
+) -> Map<String, Value> {
+    for f in fields.iter().filter(|f| f.field_type == "FILE") {
+        let Some(Value::Array(items)) = input.get(&f.code) else {
+            continue;
+        };
+        let named: Vec<Value> = items
+            .iter()
+            .filter_map(|i| {
+                let key = i.get("fileKey").and_then(Value::as_str)?;
+                let name = i.get("name").and_then(Value::as_str).unwrap_or_default();
+                Some(json!({"fileKey": key, "name": name}))
+            })
+            .collect();
+        if vals.contains_key(&f.code) {
+            vals.insert(f.code.clone(), Value::Array(named));
+        }
+    }
+    vals
+}
+
 /// Submits an answer for a resident (`ctx`: the platform's system context of channel
 /// `PublicForm`, with the resident's address as peer). Opens its own write transaction. The app's
 /// scripts (`scripts`) run with the public form's rights (their `acting` is replaced). Errors:
@@ -395,7 +421,7 @@ fn submit_in(
 ) -> EngineResult<Receipt> {
     let (opened, row, link, live) = open_inner(conn, ctx, slug, link_token)?;
     let record = validate(conn, &opened, s)?;
-    let vals = plain(&record);
+    let vals = with_file_names(plain(&record), &opened.app_fields, &s.values);
     let now = ctx.now();
     let at = now.timestamp();
     let lang = if super::LANGS.contains(&s.lang.as_str()) {
@@ -571,11 +597,12 @@ pub(crate) fn value_text(v: Option<&Value>) -> String {
             .iter()
             .map(|x| match x {
                 Value::String(s) => s.clone(),
+                // A file: its name, never the upload key.
                 Value::Object(o) => o
                     .get("name")
-                    .or_else(|| o.get("fileKey"))
                     .and_then(Value::as_str)
-                    .unwrap_or_default()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("(file)")
                     .to_owned(),
                 other => other.to_string(),
             })
