@@ -340,6 +340,7 @@
         setState(form.state);
         var heading = $("pf-heading");
         if (heading && heading.firstChild && heading.firstChild.nodeType === 3) heading.firstChild.nodeValue = form.name + " ";
+        if ($("pf-crumb-name")) $("pf-crumb-name").textContent = form.name;
         status(t(doneKey));
       }).catch(showError);
     }
