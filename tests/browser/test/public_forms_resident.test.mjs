@@ -116,7 +116,7 @@ test("a resident fills a form on a phone, fixes a mistake, confirms and gets a r
   assert.equal(await page.locator("h1").innerText(), "市民講座 参加申込");
   assert.equal((await context.cookies()).length, 0, "no cookies for residents");
   await axeCheck(page, "form");
-  await shot(page, "public-form-phone");
+  await shot(page, "public-forms-resident-form");
 
   await page.getByLabel("お名前").fill("山田 花子");
   await page.getByLabel("参加人数").fill("たくさん");
@@ -144,7 +144,7 @@ test("a resident fills a form on a phone, fixes a mistake, confirms and gets a r
   assert.equal(await page.getByLabel("お名前").inputValue(), "山田 花子");
   assert.match(await page.getByTestId("pf-attached").innerText(), /map\.png/);
   await axeCheck(page, "error");
-  await shot(page, "public-form-error");
+  await shot(page, "public-forms-resident-error");
 
   // The summary's link leads to the field.
   await summary.getByRole("link").first().click();
@@ -157,14 +157,14 @@ test("a resident fills a form on a phone, fixes a mistake, confirms and gets a r
     assert.ok(review.includes(v), `the confirmation shows ${v}: ${review}`);
   }
   await axeCheck(page, "confirmation");
-  await shot(page, "public-form-confirm");
+  await shot(page, "public-forms-resident-confirm");
 
   await Promise.all([page.waitForURL(/\/done\?r=/), page.getByTestId("pf-submit").click()]);
   const receipt = await page.getByTestId("pf-receipt").innerText();
   assert.match(receipt, new RegExp(`^${form.id}-\\d{6}-[A-Z2-9]{4}$`));
   assert.match(await page.locator("main").innerText(), /当日お待ちしています/);
   await axeCheck(page, "done");
-  await shot(page, "public-form-done");
+  await shot(page, "public-forms-resident-done");
   const kept = await page.evaluate((k) => localStorage.getItem(k), `kumiki-pf:${form.slug}`);
   assert.equal(kept, null, "the typing is cleared once sent");
 
