@@ -70,3 +70,5 @@ mod webhooks_durability;
 mod surveys;
 mod surveys_kill;
 mod surveys_relay;
+// Issue 15: public forms.
+mod public_forms_kill;
