@@ -73,5 +73,6 @@ mod surveys_relay;
 // Issue 15, public forms: the staff side.
 mod public_forms;
 // Issue 15: public forms, the residents' side.
+mod public_forms_kill;
 mod public_forms_resident;
 mod public_listener;
