@@ -111,7 +111,9 @@ fn published_form(server: &RealServer) -> (i64, i64, String) {
         }}),
     );
     assert_eq!(s, 200, "{b}");
-    let form = b["id"].as_i64().or_else(|| b["id"].as_str().and_then(|s| s.parse().ok()));
+    let form = b["id"]
+        .as_i64()
+        .or_else(|| b["id"].as_str().and_then(|s| s.parse().ok()));
     let form = form.unwrap();
     let slug = b["slug"].as_str().unwrap().to_owned();
     let (s, b) = server.call(
@@ -128,7 +130,7 @@ fn published_form(server: &RealServer) -> (i64, i64, String) {
 fn submit(client: &reqwest::blocking::Client, port: u16, slug: &str, n: usize) -> Option<String> {
     let name = format!("住民{n}");
     let people = (n % 5).to_string();
-    let kind = if n % 3 == 0 { "子ども" } else { "大人" };
+    let kind = if n.is_multiple_of(3) { "子ども" } else { "大人" };
     let resp = client
         .post(format!("http://127.0.0.1:{port}/f/{slug}"))
         .form(&[
@@ -264,6 +266,7 @@ fn a_sigkill_during_submissions_loses_no_acknowledged_answer() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let receipt = submit(&client, server.port, &slug, 999_999).expect("a submission after the restart");
+    let receipt =
+        submit(&client, server.port, &slug, 999_999).expect("a submission after the restart");
     assert!(receipts(&db, form).contains(&receipt));
 }

@@ -114,7 +114,8 @@ fn start(args: &Args) -> Result<Server> {
 }
 
 fn call(base: &str, method: reqwest::Method, path: &str, body: Value) -> Result<Value> {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
     let mut req = reqwest::blocking::Client::new()
         .request(method.clone(), format!("{base}{path}"))
         .header("X-Cybozu-Authorization", auth);
@@ -133,27 +134,52 @@ fn call(base: &str, method: reqwest::Method, path: &str, body: Value) -> Result<
 /// The app (three fields) and its published form without rate limits: (form id, slug).
 fn setup(base: &str) -> Result<(i64, String)> {
     use reqwest::Method;
-    let b = call(base, Method::POST, "/k/v1/preview/app.json", json!({"name": "申込ベンチ"}))?;
+    let b = call(
+        base,
+        Method::POST,
+        "/k/v1/preview/app.json",
+        json!({"name": "申込ベンチ"}),
+    )?;
     let app: i64 = b["app"].as_str().context("app id")?.parse()?;
-    call(base, Method::POST, "/k/v1/preview/app/form/fields.json", json!({"app": app, "properties": {
-        "氏名": {"type": "SINGLE_LINE_TEXT", "code": "氏名", "label": "氏名", "required": true},
-        "人数": {"type": "NUMBER", "code": "人数", "label": "人数"},
-        "区分": {"type": "RADIO_BUTTON", "code": "区分", "label": "区分", "options": {
-            "大人": {"label": "大人", "index": "0"}, "子ども": {"label": "子ども", "index": "1"}},
-            "defaultValue": "大人"}
-    }}))?;
-    call(base, Method::POST, "/k/v1/preview/app/deploy.json", json!({"apps": [{"app": app}]}))?;
+    call(
+        base,
+        Method::POST,
+        "/k/v1/preview/app/form/fields.json",
+        json!({"app": app, "properties": {
+            "氏名": {"type": "SINGLE_LINE_TEXT", "code": "氏名", "label": "氏名", "required": true},
+            "人数": {"type": "NUMBER", "code": "人数", "label": "人数"},
+            "区分": {"type": "RADIO_BUTTON", "code": "区分", "label": "区分", "options": {
+                "大人": {"label": "大人", "index": "0"}, "子ども": {"label": "子ども", "index": "1"}},
+                "defaultValue": "大人"}
+        }}),
+    )?;
+    call(
+        base,
+        Method::POST,
+        "/k/v1/preview/app/deploy.json",
+        json!({"apps": [{"app": app}]}),
+    )?;
     std::thread::sleep(Duration::from_millis(500));
-    let b = call(base, Method::POST, "/api/public-form.json", json!({"app": app, "name": "申込", "settings": {
-        "fields": [{"code": "氏名", "required": true}, {"code": "人数"}, {"code": "区分"}],
-        "limits": {"per_address_per_minute": 0, "per_form_per_minute": 0}
-    }}))?;
+    let b = call(
+        base,
+        Method::POST,
+        "/api/public-form.json",
+        json!({"app": app, "name": "申込", "settings": {
+            "fields": [{"code": "氏名", "required": true}, {"code": "人数"}, {"code": "区分"}],
+            "limits": {"per_address_per_minute": 0, "per_form_per_minute": 0}
+        }}),
+    )?;
     let form = b["id"]
         .as_i64()
         .or_else(|| b["id"].as_str().and_then(|s| s.parse().ok()))
         .context("form id")?;
     let slug = b["slug"].as_str().context("slug")?.to_owned();
-    call(base, Method::PUT, "/api/public-form.json", json!({"id": form, "state": "published"}))?;
+    call(
+        base,
+        Method::PUT,
+        "/api/public-form.json",
+        json!({"id": form, "state": "published"}),
+    )?;
     Ok((form, slug))
 }
 
@@ -168,7 +194,7 @@ fn client() -> Result<reqwest::blocking::Client> {
 fn submit(client: &reqwest::blocking::Client, url: &str, n: usize) -> bool {
     let name = format!("住民{n}");
     let people = (n % 5).to_string();
-    let kind = if n % 3 == 0 { "子ども" } else { "大人" };
+    let kind = if n.is_multiple_of(3) { "子ども" } else { "大人" };
     client
         .post(url)
         .form(&[
@@ -214,7 +240,11 @@ fn sustained(url: &str, rate: u64, seconds: u64, counter: &AtomicUsize) -> Resul
     let failures = Arc::new(AtomicUsize::new(0));
     let mut pool = Vec::new();
     for _ in 0..64 {
-        let (rx, latencies, failures) = (Arc::clone(&rx), Arc::clone(&latencies), Arc::clone(&failures));
+        let (rx, latencies, failures) = (
+            Arc::clone(&rx),
+            Arc::clone(&latencies),
+            Arc::clone(&failures),
+        );
         let (client, url) = (client()?, url.to_owned());
         let first = counter.fetch_add(1_000_000, Ordering::Relaxed);
         pool.push(std::thread::spawn(move || {
@@ -268,7 +298,12 @@ fn sustained(url: &str, rate: u64, seconds: u64, counter: &AtomicUsize) -> Resul
 }
 
 fn fill(url: &str, base: &str, form: i64, answers: usize, counter: &AtomicUsize) -> Result<()> {
-    let have = call(base, reqwest::Method::GET, &format!("/api/public-form/results.json?form={form}"), Value::Null)?["answers"]
+    let have = call(
+        base,
+        reqwest::Method::GET,
+        &format!("/api/public-form/results.json?form={form}"),
+        Value::Null,
+    )?["answers"]
         .as_u64()
         .unwrap_or(0) as usize;
     if have >= answers {
@@ -326,15 +361,26 @@ fn session(base: &str) -> Result<String> {
     let resp = c
         .post(format!("{base}/login"))
         .header("Cookie", login_cookie)
-        .form(&[("login", "Administrator"), ("password", PASSWORD), ("_csrf", &html[start..end]), ("next", "/")])
+        .form(&[
+            ("login", "Administrator"),
+            ("password", PASSWORD),
+            ("_csrf", &html[start..end]),
+            ("next", "/"),
+        ])
         .send()?;
     cookie(&resp, "kumiki_session").context("session cookie")
 }
 
 fn results(base: &str, form: i64, runs: usize) -> Result<()> {
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
     let c = client()?;
-    let check = call(base, reqwest::Method::GET, &format!("/api/public-form/results.json?form={form}"), Value::Null)?;
+    let check = call(
+        base,
+        reqwest::Method::GET,
+        &format!("/api/public-form/results.json?form={form}"),
+        Value::Null,
+    )?;
     println!("results at {} answers", check["answers"]);
     let mut lat = Vec::with_capacity(runs);
     for _ in 0..runs {
