@@ -10,7 +10,7 @@ BIN=${1:-target/debug/kumiki}
 if [[ $BIN != /* ]]; then BIN=$ROOT/$BIN; fi
 [[ -x $BIN ]] || { echo "run.sh: no kumiki binary at $BIN" >&2; exit 2; }
 [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || { echo "run.sh: Chromium is missing (apt-get install chromium)" >&2; exit 2; }
-if [[ ! -d $HERE/node_modules/playwright-core ]]; then (cd "$HERE" && npm ci --no-audit --no-fund); fi
+if [[ ! -d $HERE/node_modules/playwright-core || ! -d $HERE/node_modules/axe-core ]]; then (cd "$HERE" && npm ci --no-audit --no-fund); fi
 export KUMIKI_BIN=$BIN KUMIKI_BACKEND=${2:-sqlite}
 cd "$HERE"
 exec node --test --test-concurrency=1 test/
