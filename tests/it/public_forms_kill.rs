@@ -130,7 +130,11 @@ fn published_form(server: &RealServer) -> (i64, i64, String) {
 fn submit(client: &reqwest::blocking::Client, port: u16, slug: &str, n: usize) -> Option<String> {
     let name = format!("住民{n}");
     let people = (n % 5).to_string();
-    let kind = if n.is_multiple_of(3) { "子ども" } else { "大人" };
+    let kind = if n.is_multiple_of(3) {
+        "子ども"
+    } else {
+        "大人"
+    };
     let resp = client
         .post(format!("http://127.0.0.1:{port}/f/{slug}"))
         .form(&[

@@ -194,7 +194,11 @@ fn client() -> Result<reqwest::blocking::Client> {
 fn submit(client: &reqwest::blocking::Client, url: &str, n: usize) -> bool {
     let name = format!("住民{n}");
     let people = (n % 5).to_string();
-    let kind = if n.is_multiple_of(3) { "子ども" } else { "大人" };
+    let kind = if n.is_multiple_of(3) {
+        "子ども"
+    } else {
+        "大人"
+    };
     client
         .post(url)
         .form(&[
