@@ -396,6 +396,49 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 
 /// A redirect after a form post. A location that is no valid header value goes to the portal
 /// instead of failing the response.
+/// An id from a page's path: digits only, else the page is not found.
+pub(crate) fn parse_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+/// What a page's lookup found, or why it shows the not-found or error page instead.
+pub(crate) enum Found<T> {
+    Yes(T),
+    /// Missing, or not for this user (any user error): the not-found page.
+    No,
+    Fault,
+}
+
+/// Runs `f` as the signed-in user on a blocking thread; a user error (refused, missing) is `No`,
+/// so a page never tells a hidden thing from a missing one.
+pub(crate) async fn look<T: Send + 'static>(
+    state: &AppState,
+    user: &SessionUser,
+    f: impl FnOnce(
+            &mut kumiki_engine::db::DbConn,
+            &kumiki_engine::acting::ActingContext,
+        ) -> Result<T, kumiki_engine::EngineError>
+        + Send
+        + 'static,
+) -> Found<T> {
+    let st = state.clone();
+    let acting = user.acting(state);
+    let found = crate::state::blocking(move || {
+        let mut conn = st.conn()?;
+        match f(&mut conn, &acting) {
+            Ok(v) => Ok(Some(v)),
+            Err(kumiki_engine::EngineError::User(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
+    match found {
+        Ok(Some(v)) => Found::Yes(v),
+        Ok(None) => Found::No,
+        Err(_) => Found::Fault,
+    }
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     let location = actix_web::http::header::HeaderValue::from_str(location)
         .unwrap_or_else(|_| actix_web::http::header::HeaderValue::from_static("/"));

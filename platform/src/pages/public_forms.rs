@@ -24,53 +24,15 @@ use serde_json::{json, Value};
 
 use super::pf_results::{self, ResultsView};
 use super::session::{page_for, require_user, SessionUser};
-use super::Page;
-use crate::error::ApiError;
+use super::{look, parse_id, Found, Page};
 use crate::i18n::{self, Lang};
-use crate::state::{blocking, AppState};
+use crate::state::AppState;
 
 /// The scripts of every staff page of public forms.
 const SCRIPTS: [&str; 1] = ["pf_staff.js"];
 
 fn lang_of(user: &SessionUser) -> Lang {
     Lang::parse(&user.locale).unwrap_or(Lang::Ja)
-}
-
-/// An id from the path: digits only, else the page is not found.
-fn parse_id(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-/// What a page found, or why it shows the not-found or error page instead.
-enum Found<T> {
-    Yes(T),
-    /// Missing, or not for this user.
-    No,
-    Fault,
-}
-
-/// Runs `f` on a blocking thread as the user; a user error (refused, missing) is `No`.
-async fn look<T: Send + 'static>(
-    state: &AppState,
-    user: &SessionUser,
-    f: impl FnOnce(&mut DbConn, &ActingContext) -> Result<T, EngineError> + Send + 'static,
-) -> Found<T> {
-    let st = state.clone();
-    let acting = user.acting(state);
-    let found = blocking(move || {
-        let mut conn = st.conn()?;
-        match conn.read_transaction(|c| f(c, &acting).map_err(ApiError::from)) {
-            Ok(v) => Ok(Some(v)),
-            Err(e) if e.status.is_client_error() => Ok(None),
-            Err(e) => Err(e),
-        }
-    })
-    .await;
-    match found {
-        Ok(Some(v)) => Found::Yes(v),
-        Ok(None) => Found::No,
-        Err(_) => Found::Fault,
-    }
 }
 
 /// The app's name (live, else pre-live) once the caller may read it.
@@ -106,16 +68,19 @@ async fn form_for(
     let Some(id) = parse_id(raw) else {
         return Err(super::not_found(state, lang, Some(user)));
     };
+    // One snapshot for the form and its app.
     let found = look(state, user, move |conn, acting| {
-        let form = store::get_form(conn, acting, id)?;
-        let may = may_manage(conn, acting, form.app);
-        let deployed = load_definition(conn, AppId(form.app), LIVE)?.is_some();
-        let name = app_name(conn, form.app)?;
-        Ok(FormCtx {
-            form,
-            app_name: name,
-            deployed,
-            may_manage: may,
+        conn.read_transaction(|conn| {
+            let form = store::get_form(conn, acting, id)?;
+            let may = may_manage(conn, acting, form.app);
+            let deployed = load_definition(conn, AppId(form.app), LIVE)?.is_some();
+            let name = app_name(conn, form.app)?;
+            Ok(FormCtx {
+                form,
+                app_name: name,
+                deployed,
+                may_manage: may,
+            })
         })
     })
     .await;
@@ -168,10 +133,12 @@ pub async fn list_page(
         return super::not_found(&state, lang, Some(&user));
     };
     let found = look(&state, &user, move |conn, acting| {
-        let forms = store::list_forms(conn, acting, AppId(app))?;
-        let may = may_manage(conn, acting, app);
-        let deployed = load_definition(conn, AppId(app), LIVE)?.is_some();
-        Ok((forms, app_name(conn, app)?, may, deployed))
+        conn.read_transaction(|conn| {
+            let forms = store::list_forms(conn, acting, AppId(app))?;
+            let may = may_manage(conn, acting, app);
+            let deployed = load_definition(conn, AppId(app), LIVE)?.is_some();
+            Ok((forms, app_name(conn, app)?, may, deployed))
+        })
     })
     .await;
     let (forms, name, may, deployed) = match found {
@@ -337,7 +304,7 @@ pub async fn results_page(
     };
     let id = ctx.form.id;
     let found = look(&state, &user, move |conn, acting| {
-        results::results(conn, acting, id)
+        conn.read_transaction(|conn| results::results(conn, acting, id))
     })
     .await;
     let r = match found {

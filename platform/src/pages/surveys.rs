@@ -15,12 +15,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::surveys::access;
-use kumiki_engine::EngineError;
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::session::{page_for, require_user, SessionUser};
 use super::Page;
+use super::{look, parse_id, Found};
 use crate::error::ApiError;
 use crate::i18n::{self, Lang};
 use crate::state::{blocking, AppState};
@@ -99,59 +99,17 @@ fn frame(
     )
 }
 
-/// An id from the path: digits only, else the page is not found.
-fn parse_id(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0)
-}
-
-/// What the access rule said of a page's survey or answer.
-enum Seen<T> {
-    Yes(T),
-    /// Missing, or not for this user: the not-found page.
-    No,
-    Fault,
-}
-
-/// Runs an access check on a blocking thread; a refusal (any user error) is `No`.
-async fn check<T: Send + 'static>(
-    state: &AppState,
-    user: &SessionUser,
-    f: impl FnOnce(
-            &mut kumiki_engine::db::DbConn,
-            &kumiki_engine::acting::ActingContext,
-        ) -> Result<T, EngineError>
-        + Send
-        + 'static,
-) -> Seen<T> {
-    let st = state.clone();
-    let acting = user.acting(state);
-    let found = blocking(move || {
-        let mut conn = st.conn()?;
-        match f(&mut conn, &acting) {
-            Ok(v) => Ok(Some(v)),
-            Err(EngineError::User(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await;
-    match found {
-        Ok(Some(v)) => Seen::Yes(v),
-        Ok(None) => Seen::No,
-        Err(_) => Seen::Fault,
-    }
-}
-
 /// The survey `id` if the user owns it: `Ok(())`, else the page to answer with.
 async fn owned(state: &AppState, user: &SessionUser, id: i64) -> Result<(), HttpResponse> {
     let lang = lang_of(user);
-    match check(state, user, move |conn, acting| {
+    match look(state, user, move |conn, acting| {
         access::owned_survey(conn, acting, id).map(|_| ())
     })
     .await
     {
-        Seen::Yes(()) => Ok(()),
-        Seen::No => Err(super::not_found(state, lang, Some(user))),
-        Seen::Fault => Err(super::internal_error(state, lang, Some(user))),
+        Found::Yes(()) => Ok(()),
+        Found::No => Err(super::not_found(state, lang, Some(user))),
+        Found::Fault => Err(super::internal_error(state, lang, Some(user))),
     }
 }
 
@@ -281,14 +239,14 @@ pub async fn answer_page(
         return super::not_found(&state, lang, Some(&user));
     };
     // The page channel lets a guest reach its own guest spaces' answers without a path (G6).
-    let org = match check(&state, &user, move |conn, acting| {
+    let org = match look(&state, &user, move |conn, acting| {
         access::open_answer(conn, acting, id).map(|(_, a, _)| (a.org_kind, a.org_code))
     })
     .await
     {
-        Seen::Yes(org) => org,
-        Seen::No => return super::not_found(&state, lang, Some(&user)),
-        Seen::Fault => return super::internal_error(&state, lang, Some(&user)),
+        Found::Yes(org) => org,
+        Found::No => return super::not_found(&state, lang, Some(&user)),
+        Found::Fault => return super::internal_error(&state, lang, Some(&user)),
     };
     // A guest's API calls take the path of the answer's guest space.
     let guest_space = (user.guest && org.0 == kumiki_engine::surveys::SPACE).then_some(org.1);
