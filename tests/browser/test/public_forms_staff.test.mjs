@@ -1,16 +1,17 @@
 // Issue 15, public forms — the staff side in the browser: a staff member creates a form from the
 // 投票率報告 template in the gallery, edits and publishes it, adds two recipient links, and reads the
 // results page with the station × hour pivot (answers sent the residents' way, POST /f/...).
-// Screenshots: docs/img/public-forms-{templates,editor,links,results}.png.
+// Screenshots public-forms-{templates,editor,links,results}.png go to a temporary folder, or to
+// KUMIKI_PF_SHOTS (KUMIKI_PF_SHOTS=$PWD/../../docs/img regenerates the docs' pictures), so a test
+// run leaves the work tree as it was.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startServer, launchBrowser, signedInPage, ADMIN_PASSWORD } from "../lib.mjs";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const IMG = resolve(HERE, "../../../docs/img");
+const IMG = process.env.KUMIKI_PF_SHOTS || join(tmpdir(), "kumiki-pf-staff-shots");
 let server, browser;
 
 async function api(method, path, body) {
