@@ -26,23 +26,8 @@ const BAR_FILL: &str = "#1d5fa8";
 const TEXT_FILL: &str = "#1f2328";
 const AXIS_STROKE: &str = "#6b7280";
 
-/// Escapes text for SVG (XML) content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0; a label never needs them.
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for SVG (XML) content and attribute values: the review diagram's escaping.
+pub use kumiki_engine::review::diagram::escape;
 
 /// A number as the charts and tables show it: whole numbers without decimals, others with up to two.
 pub fn number(v: f64) -> String {
