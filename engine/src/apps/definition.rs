@@ -54,6 +54,14 @@ pub struct AppDefinition {
     /// under the keys `general`, `perRecord` and `reminder` (`notifications::rules`).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub notifications: serde_json::Map<String, Value>,
+    /// Issue 16, charts: `app/reports.json`'s `reports` object in kintone's shape (keyed by name),
+    /// checked by `reports::check`; deployed with the app like the views.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub reports: IndexMap<String, Value>,
+    /// Issue 16, printing: the app's print templates (`print::PrintTemplate` as JSON), written by
+    /// the app manager; deployed with the app.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub print_templates: Vec<Value>,
 }
 
 fn first_field_id() -> FieldId {
@@ -87,6 +95,8 @@ impl AppDefinition {
             field_acl: Vec::new(),
             scripts: Vec::new(),
             notifications: serde_json::Map::new(),
+            reports: IndexMap::new(),
+            print_templates: Vec::new(),
         };
         for (t, code, label) in SYSTEM_FIELDS {
             let mut p = FieldProperty::new(t, code, label);
