@@ -329,6 +329,24 @@ pub fn complete(conn: &mut DbConn, id: i64, owner: &str, now: i64) -> EngineResu
     Ok(changed > 0)
 }
 
+/// Extends the lease of job `id` to `until` while `owner` still holds it (a long job's heartbeat,
+/// from a connection other than the one running the job, so other nodes do not take it over).
+/// Returns false when `owner` no longer holds the lease: the job should stop, since its
+/// `complete` would fail anyway.
+pub fn renew(conn: &mut DbConn, id: i64, owner: &str, until: i64) -> EngineResult<bool> {
+    let changed = with_conn!(conn, |c| diesel::update(
+        jobs::table.filter(
+            jobs::id
+                .eq(id)
+                .and(jobs::state.eq(JobState::Running.as_str()))
+                .and(jobs::lease_owner.eq(owner))
+        )
+    )
+    .set(jobs::lease_until.eq(until))
+    .execute(c))?;
+    Ok(changed > 0)
+}
+
 /// Marks job `id` done without having run it, with `reason` in `last_error` (a scheduled script
 /// whose last changer is disabled is skipped, not retried and never run as someone else). Same
 /// lease rule as `complete`.

@@ -125,6 +125,15 @@ fn jobs_are_planned_once_leased_taken_over_retried_and_pruned() {
         .unwrap()
         .0
         .is_empty());
+    // A long job's heartbeat: node-a renews its lease; node-b cannot renew what it does not hold
+    // and cannot claim the job past the first lease.
+    assert!(jobs::renew(&mut conn, a.id, "node-a", t + 90).unwrap());
+    assert!(!jobs::renew(&mut conn, a.id, "node-b", t + 200).unwrap());
+    assert!(jobs::claim(&mut conn, "node-b", &kinds, t + 61, 60, 10)
+        .unwrap()
+        .0
+        .is_empty());
+    assert!(jobs::renew(&mut conn, a.id, "node-a", t + 60).unwrap());
 
     // node-a dies: after the lease node-b takes the job over; node-a's late completion changes
     // nothing, node-b's counts.
