@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -21,7 +21,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 }
 
@@ -159,7 +159,7 @@ pub fn record(i: usize) -> Value {
     let mut r = Rng(0x5EED_0000_0000_0000 ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
     let v = |s: String| json!({ "value": s });
     let subset = |r: &mut Rng, keys: &[&str]| -> Value {
-        let bits = r.next();
+        let bits = r.next_u64();
         Value::Array(
             keys.iter()
                 .enumerate()
