@@ -25,6 +25,8 @@ pub mod process;
 pub mod public_forms;
 pub mod query;
 pub mod records;
+// Issue 16, charts: graphs (app/reports.json) and their aggregation.
+pub mod reports;
 pub mod review;
 pub mod server_settings;
 pub mod sessions;

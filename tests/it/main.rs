@@ -76,3 +76,5 @@ mod public_forms;
 mod public_forms_kill;
 mod public_forms_resident;
 mod public_listener;
+// Issue 16, charts: app/reports.json and report data.
+mod reports;

@@ -28,6 +28,8 @@ mod process_preview;
 pub(crate) mod public_forms;
 mod record_tools;
 mod records;
+// Issue 16, charts: app/reports.json and a report's numbers.
+mod reports;
 mod review;
 mod review_policy;
 mod script_api;
@@ -666,6 +668,10 @@ pub fn dispatch(
         ("POST", false, "kumiki/public-form/template") => {
             public_forms::create_from_template(call, &p)
         }
+        // Issue 16, charts (docs/charts.md).
+        ("GET", _, "app/reports") => reports::get_reports(call, &p, preview),
+        ("PUT", true, "app/reports") => reports::update_reports(call, &p),
+        ("GET", false, "kumiki/app/report/data") => reports::get_data(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
