@@ -4,7 +4,7 @@
     python3 apps-examples/tools/generate.py
     python3 apps-examples/tools/generate.py --archive-corpus 5000 --out DIR   # see corpus.py
 
-Writes apps-examples/{survey-requests,staff-roster,document-archive,document-intake}/app.json and
+Writes apps-examples/{survey-requests,staff-roster,document-archive,document-intake,case-requests}/app.json and
 their files/ folders.  Standard library only; fixed random seeds; all data is
 fictitious (names are random combinations, e-mail domains are under example.lg.jp).
 Do not hand-edit the generated files: change this script and regenerate.
@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import filegen  # noqa: E402
+import cases  # noqa: E402
 
 # The "as of" date the data is written against (statuses, answered/unanswered).
 ASOF = dt.date(2026, 11, 27)
@@ -276,7 +277,18 @@ def check_layout(props, layout):
     assert len(codes) == len(set(codes)), "duplicate field code"
 
 
-def write_app(slug, app, properties, layout, views, records, scripts=None):
+# Each example's icon (pages::app_icons) and the field its records are titled by.
+APP_LOOKS = {
+    "survey-requests": ("mail", "件名"),
+    "staff-roster": ("people", "氏名"),
+    "document-archive": ("documents", "表題"),
+    "document-intake": ("box", "件名"),
+    "case-requests": ("chart", "件名"),
+}
+
+
+def write_app(slug, app, properties, layout, views, records, scripts=None, process=None, extra=None):
+    """`extra`: further package members (reports, printTemplates, statusActions) written before records."""
     check_layout(properties, layout)
     doc = {
         "format": "kumiki-app/1",
@@ -284,11 +296,14 @@ def write_app(slug, app, properties, layout, views, records, scripts=None):
         "properties": properties,
         "layout": layout,
         "views": views,
-        "settings": {"theme": "WHITE"},
-        "process": {"enable": False},
+        "settings": {"theme": "WHITE", "icon": {"type": "PRESET", "key": APP_LOOKS[slug][0]},
+                     "titleField": {"selectionMode": "MANUAL", "code": APP_LOOKS[slug][1]}},
+        "process": process or {"enable": False},
     }
     if scripts:
         doc["scripts"] = scripts
+    for key, value in (extra or {}).items():
+        doc[key] = value
     doc["records"] = records
     os.makedirs(os.path.join(ROOT, slug), exist_ok=True)
     path = os.path.join(ROOT, slug, "app.json")
@@ -1257,6 +1272,7 @@ def main():
         "staff-roster": build_roster(),
         "document-archive": build_archive(),
         "document-intake": build_intake(),
+        cases.SLUG: cases.build(sys.modules[__name__]),
     }
     for slug, n in counts.items():
         files_dir = os.path.join(ROOT, slug, "files")

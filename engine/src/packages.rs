@@ -110,6 +110,22 @@ pub fn definition_of(package: &Value) -> EngineResult<AppDefinition> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    if let Some(reports) = package.get("reports").and_then(Value::as_object) {
+        // As with views: the package's key is the report's name, ids are the import's own.
+        for (i, (name, report)) in reports.iter().enumerate() {
+            let mut r = report.clone();
+            if let Some(obj) = r.as_object_mut() {
+                obj.insert("name".into(), Value::String(name.clone()));
+                obj.insert("id".into(), Value::String((i + 1).to_string()));
+                obj.entry("index")
+                    .or_insert_with(|| Value::String(i.to_string()));
+            }
+            def.reports.insert(name.clone(), r);
+        }
+    }
+    if let Some(templates) = package.get("printTemplates").and_then(Value::as_array) {
+        def.print_templates = templates.clone();
+    }
     if let Some(scripts) = package.get("scripts") {
         def.scripts =
             serde_json::from_value(scripts.clone()).map_err(|e| bad(format!("Scripts: {e}.")))?;
@@ -165,10 +181,50 @@ pub fn import_package(
         upload_files(conn, files, &live, &mut record, source, &actor.code)?;
         inputs.push(record);
     }
+    let mut ids = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(100) {
-        records::add_records(conn, &live, chunk, actor, true)?;
+        ids.extend(
+            records::add_records(conn, &live, chunk, actor, true)?
+                .into_iter()
+                .map(|(id, _)| id),
+        );
     }
+    run_status_actions(conn, &live, package, &ids, actor)?;
     Ok(app_id)
+}
+
+/// Applies the package's `statusActions` (one list of process action names per record, in the
+/// order of `records`), so that an example's records stand in the states their history would have
+/// left them in. Each action goes through `process::run_actions`, as a user's would.
+fn run_status_actions(
+    conn: &mut DbConn,
+    live: &LiveApp,
+    package: &Value,
+    ids: &[i64],
+    actor: &records::Actor,
+) -> EngineResult<()> {
+    let Some(lists) = package.get("statusActions").and_then(Value::as_array) else {
+        return Ok(());
+    };
+    if lists.len() > ids.len() {
+        return Err(bad("\"statusActions\" has more entries than \"records\"."));
+    }
+    for (list, id) in lists.iter().zip(ids) {
+        let names = list.as_array().map(Vec::as_slice).unwrap_or_default();
+        for name in names {
+            let Some(action) = name.as_str() else {
+                return Err(bad("\"statusActions\" holds lists of action names."));
+            };
+            let change = crate::process::StatusChange {
+                id: *id,
+                action: action.to_owned(),
+                assignee: None,
+                revision: None,
+            };
+            crate::process::run_actions(conn, live, &[change], actor, false)?;
+        }
+    }
+    Ok(())
 }
 
 /// Replaces package file references (`path` or `contentBase64`) with uploaded file keys.
@@ -293,6 +349,12 @@ pub fn export_package(
         "settings": def.settings,
         "process": def.process,
     });
+    if !def.reports.is_empty() {
+        out["reports"] = serde_json::to_value(&def.reports)?;
+    }
+    if !def.print_templates.is_empty() {
+        out["printTemplates"] = Value::Array(def.print_templates.clone());
+    }
     if !def.scripts.is_empty() {
         out["scripts"] = serde_json::to_value(&def.scripts)?;
     }

@@ -11,12 +11,14 @@ use kumiki_engine::EngineResult;
 static EXAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../apps-examples");
 
 /// Example folders in load order (the survey app gets app id 1; the document intake register, whose
-/// scripts copy approved documents into the archive, comes after the archive).
-pub const EXAMPLE_APPS: [&str; 4] = [
+/// scripts copy approved documents into the archive, comes after the archive; the case-management app
+/// of scenario 4, issue 16, last so the earlier ids stay as they were).
+pub const EXAMPLE_APPS: [&str; 5] = [
     "survey-requests",
     "staff-roster",
     "document-archive",
     "document-intake",
+    "case-requests",
 ];
 
 /// Reads files an example package names by path from the embedded folder.

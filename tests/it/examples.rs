@@ -14,8 +14,17 @@ fn examples_load_and_answer_queries() {
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["調査照会", "職員名簿", "文書書庫", "文書収受簿"]);
-    for app_id in 1..=4 {
+    assert_eq!(
+        names,
+        [
+            "調査照会",
+            "職員名簿",
+            "文書書庫",
+            "文書収受簿",
+            "相談案件管理"
+        ]
+    );
+    for app_id in 1..=5 {
         let (s, b) = app.get(&format!("/k/v1/records.json?app={app_id}&totalCount=true"));
         assert_eq!(s, 200, "{b}");
         let total: i64 = b["totalCount"].as_str().unwrap().parse().unwrap();
@@ -40,6 +49,82 @@ fn examples_load_and_answer_queries() {
     ));
     assert_eq!(s, 200);
     example_survey(&app);
+    case_requests(&app);
+}
+
+fn count(app: &TestApp, app_id: i64, query: &str) -> i64 {
+    let encoded: String = format!("{query} limit 1")
+        .bytes()
+        .map(|b| format!("%{b:02X}"))
+        .collect();
+    let (s, b) = app.get(&format!(
+        "/k/v1/records.json?app={app_id}&query={encoded}&totalCount=true"
+    ));
+    assert_eq!(s, 200, "{query}: {b}");
+    b["totalCount"].as_str().unwrap().parse().unwrap()
+}
+
+/// 相談案件管理 (scenario 4): 104 requests spread over the process states by the package's actions,
+/// received over twelve months, with its three charts in the definition.
+fn case_requests(app: &TestApp) {
+    assert_eq!(count(app, 5, ""), 104);
+    let mut total = 0;
+    for state in ["受付", "対応中", "確認中", "完了", "見送り"] {
+        let n = count(app, 5, &format!("Status in (\"{state}\")"));
+        assert!(n > 0, "no request in {state}");
+        total += n;
+    }
+    assert_eq!(total, 104);
+    // Every month of the twelve before 2026-11-27 received requests.
+    for month in 0..12 {
+        let (y, m) = if month < 1 { (2025, 12) } else { (2026, month) };
+        let next = if m == 12 {
+            format!("{}-01-01", y + 1)
+        } else {
+            format!("{y}-{:02}-01", m + 1)
+        };
+        let q = format!("受付日 >= \"{y}-{m:02}-01\" and 受付日 < \"{next}\"");
+        assert!(count(app, 5, &q) > 0, "{q}");
+    }
+    let (s, b) = app.get("/k/v1/app/status.json?app=5");
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["enable"], true);
+    let reports = export_of(app, 5)["reports"].clone();
+    let kinds: Vec<(&str, &str)> = reports
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, r)| (name.as_str(), r["chartType"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("状態別の件数", "PIE"),
+            ("月別の受付件数", "COLUMN"),
+            ("担当課×状態", "PIVOT_TABLE")
+        ]
+    );
+    assert_eq!(reports["月別の受付件数"]["groups"][0]["per"], "MONTH");
+}
+
+fn export_of(app: &TestApp, app_id: i64) -> serde_json::Value {
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 2).unwrap();
+    let files = kumiki_engine::records::FileStore::new(app.data_dir.path().join("files")).unwrap();
+    let mut conn = db.conn().unwrap();
+    let acting = kumiki_engine::acting::ActingContext::system(
+        kumiki_engine::acting::Channel::Cli,
+        chrono_tz_tokyo(),
+    );
+    conn.read_transaction(|c| {
+        kumiki_engine::packages::export_package(
+            c,
+            &files,
+            &acting,
+            kumiki_engine::apps::AppId(app_id),
+            false,
+        )
+    })
+    .unwrap()
 }
 
 /// The example survey (issue 14): 51 organisations of みどり県, answers in every state, late ones
@@ -172,6 +257,24 @@ fn export_then_import_gives_the_same_app() {
             .collect()
     };
     assert_eq!(strip(&a), strip(&b));
+
+    // The charts and print templates travel with the package.
+    let cases = export_of(&app, 5);
+    let copy = conn
+        .write_transaction(|c| {
+            kumiki_engine::packages::import_package(
+                c,
+                &files,
+                &cases,
+                &mut kumiki_engine::packages::NoFiles,
+                &acting,
+                false,
+            )
+        })
+        .unwrap();
+    let again = export_of(&app, copy.0);
+    assert_eq!(again["reports"], cases["reports"]);
+    assert_eq!(again["printTemplates"], cases["printTemplates"]);
 }
 
 fn chrono_tz_tokyo() -> chrono_tz::Tz {

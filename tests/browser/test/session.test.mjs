@@ -11,7 +11,7 @@ test("sign in, see the example apps, switch language, sign out", async () => {
   const page = await signedInPage(browser, server.baseUrl);
   assert.match(await page.title(), /ポータル/);
   const apps = await page.locator("[data-testid=app-list] .app-name").allTextContents();
-  assert.deepEqual(apps, ["調査照会", "職員名簿", "文書書庫", "文書収受簿"]);
+  assert.deepEqual(apps, ["調査照会", "職員名簿", "文書書庫", "文書収受簿", "相談案件管理"]);
   await page.click("[data-testid=switch-language]");
   await page.waitForSelector("text=Portal");
   assert.match(await page.title(), /Portal/);
