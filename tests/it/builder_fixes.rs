@@ -3,7 +3,7 @@
 //! as catalog messages, test runs with typed values, Japanese comments in the example scripts, and the
 //! language cookie set at sign-in.
 
-use kumiki_tests::{cookie_value, page_client, TestApp};
+use kumiki_tests::{cookie_value, page_client, url_encode, TestApp};
 use serde_json::{json, Value};
 
 fn add_user(app: &TestApp, code: &str, name: &str) {
@@ -35,7 +35,7 @@ fn the_user_list_matches_part_of_a_name_or_login_across_widths() {
     add_user(&app, "tanaka2", "田中 一郎");
     add_user(&app, "sato", "佐藤 一郎");
     let q = |text: &str| {
-        let (s, b) = app.get(&format!("/api/users.json?q={}", urlencode(text)));
+        let (s, b) = app.get(&format!("/api/users.json?q={}", url_encode(text)));
         assert_eq!(s, 200, "{b}");
         b
     };
@@ -297,13 +297,4 @@ fn signing_in_sets_the_language_cookie_to_the_users_language() {
     };
     assert_eq!(s, 200);
     assert!(html.contains("<html lang=\"en\""), "{html}");
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -3,7 +3,7 @@
 //! FIELD_ENTITY), errors (GAIA_IL03, GAIA_ST02, 409), revisions +2, `records/status.json` atomicity,
 //! assignee changes, history entries, and queries by Status and Assignee.
 
-use kumiki_tests::{Auth, Client2, TestApp};
+use kumiki_tests::{url_encode, Auth, Client2, TestApp};
 use serde_json::{json, Value};
 
 const PW: &str = "password-1234";
@@ -560,23 +560,23 @@ fn history_actions_and_queries_follow_the_status() {
     }
     let (s, b) = suzuki.get(&format!(
         "/k/v1/records.json?app={id}&query={}",
-        urlencode("Assignee in (LOGINUSER()) order by $id asc")
+        url_encode("Assignee in (LOGINUSER()) order by $id asc")
     ));
     assert_eq!(s, 200, "{b}");
     assert_eq!(ids(&b), [first.to_string(), second.to_string()]);
     let (_, b) = app.get(&format!(
         "/k/v1/records.json?app={id}&query={}",
-        urlencode("Status in (\"対応中\") and 優先度 in (\"中\")")
+        url_encode("Status in (\"対応中\") and 優先度 in (\"中\")")
     ));
     assert_eq!(ids(&b), [second.to_string()]);
     let (_, b) = app.get(&format!(
         "/k/v1/records.json?app={id}&query={}&totalCount=true",
-        urlencode("Status = \"受付\"")
+        url_encode("Status = \"受付\"")
     ));
     assert_eq!(b["totalCount"], "1");
     let (_, b) = app.get(&format!(
         "/k/v1/records.json?app={id}&query={}",
-        urlencode("Status not in (\"受付\") and Assignee in (\"tanaka\")")
+        url_encode("Status not in (\"受付\") and Assignee in (\"tanaka\")")
     ));
     assert_eq!(ids(&b), Vec::<String>::new());
 
@@ -632,7 +632,7 @@ fn enabling_later_puts_existing_records_in_the_first_state() {
     );
     let (_, b) = tanaka.get(&format!(
         "/k/v1/records.json?app={id}&query={}",
-        urlencode("Status in (\"受付\") and Assignee in (LOGINUSER())")
+        url_encode("Status in (\"受付\") and Assignee in (LOGINUSER())")
     ));
     assert_eq!(ids(&b), [old.to_string()]);
     let (s, b) = act(&tanaka, id, old, "対応開始", Some("sato"));
@@ -655,7 +655,7 @@ fn enabling_later_puts_existing_records_in_the_first_state() {
     assert_eq!(status_of(&app, id, old).0, "対応中");
     let (_, b) = app.get(&format!(
         "/k/v1/records.json?app={id}&query={}",
-        urlencode("Status in (\"対応中\")")
+        url_encode("Status in (\"対応中\")")
     ));
     assert_eq!(ids(&b), [old.to_string()]);
 
@@ -734,16 +734,4 @@ fn departments_and_groups_expand_to_their_members() {
     let (s, b) = act(&as_user(&app, "suzuki"), id, rid, "審査へ", Some("yamada"));
     assert_eq!(s, 200, "{b}");
     assert_eq!(status_of(&app, id, rid).1, vec!["yamada".to_owned()]);
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -1,7 +1,7 @@
 //! The query language through `records.json`: operators, subtable same-row semantics, ordering,
 //! limits, totals, date functions, `$id` keyset paging and error codes.
 
-use kumiki_tests::{sample_fields, TestApp};
+use kumiki_tests::{sample_fields, url_encode, TestApp};
 use serde_json::{json, Value};
 
 fn ids(b: &Value) -> Vec<i64> {
@@ -18,17 +18,6 @@ fn query(app: &TestApp, id: i64, q: &str) -> (u16, Value) {
     app.get(&format!(
         "/k/v1/records.json?app={id}&query={encoded}&totalCount=true"
     ))
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn seeded() -> (TestApp, i64) {

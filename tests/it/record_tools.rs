@@ -3,7 +3,7 @@
 //! through the normal write path (history, audit), with record and field permissions refused by name
 //! and a cap.
 
-use kumiki_tests::{Auth, Client2, TestApp};
+use kumiki_tests::{url_encode, Auth, Client2, TestApp};
 use serde_json::{json, Value};
 
 const PW: &str = "record-tools-pw-1";
@@ -36,18 +36,6 @@ fn count(app: &TestApp, id: i64, query: &str) -> i64 {
     ));
     assert_eq!(s, 200, "{b}");
     b["totalCount"].as_str().unwrap().parse().unwrap()
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn message(b: &Value) -> String {

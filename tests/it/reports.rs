@@ -3,7 +3,7 @@
 //! records API counts — by month, by drop-down, by status, SUM/AVERAGE/MAX of a number and SUM of a
 //! subtable number — and shrink for a user whose record-view rights hide records.
 
-use kumiki_tests::{Auth, TestApp};
+use kumiki_tests::{url_encode, Auth, TestApp};
 use serde_json::{json, Value};
 
 use crate::guests::{guest_space, move_app};
@@ -86,22 +86,10 @@ fn report(chart: &str, groups: Value, aggregations: Value) -> Value {
 fn count(c: &dyn Fn(&str) -> (u16, Value), id: i64, condition: &str) -> f64 {
     let (s, b) = c(&format!(
         "/k/v1/records.json?app={id}&totalCount=true&query={}",
-        urlencode(condition)
+        url_encode(condition)
     ));
     assert_eq!(s, 200, "{b}");
     b["totalCount"].as_str().unwrap().parse().unwrap()
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// `{keys joined by '|': values}` of a report's data.

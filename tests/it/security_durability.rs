@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, QueryableByName, RunQueryDsl};
-use kumiki_tests::{kumiki_bin, PgDatabase, TestApp};
+use kumiki_tests::{kumiki_bin, url_encode, PgDatabase, TestApp};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "durability-admin-password";
@@ -339,7 +339,7 @@ fn all_records(port: u16, app: i64) -> HashMap<i64, Value> {
         let (s, b) = call(
             port,
             reqwest::Method::GET,
-            &format!("/k/v1/records.json?app={app}&query={}", urlencode(&query)),
+            &format!("/k/v1/records.json?app={app}&query={}", url_encode(&query)),
             json!({}),
         );
         assert_eq!(s, 200, "{b}");
@@ -353,15 +353,6 @@ fn all_records(port: u16, app: i64) -> HashMap<i64, Value> {
             out.insert(id, r.clone());
         }
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn same(record: &Value, a: &Acked) -> bool {
@@ -393,7 +384,7 @@ fn search_ids(port: u16, q: &str) -> Vec<i64> {
     let (s, b) = call(
         port,
         reqwest::Method::GET,
-        &format!("/api/search.json?q={}", urlencode(q)),
+        &format!("/api/search.json?q={}", url_encode(q)),
         json!({}),
     );
     assert_eq!(s, 200, "{b}");
@@ -590,10 +581,10 @@ fn readers_and_writers_never_see_a_server_error() {
                     let (s, b) = match r % 3 {
                         0 => app.get(&format!(
                             "/k/v1/records.json?app={a}&query={}",
-                            urlencode("n > 5 order by $id desc limit 20")
+                            url_encode("n > 5 order by $id desc limit 20")
                         )),
                         1 => app.get(&format!("/k/v1/record.json?app={a}&id={first}")),
-                        _ => app.get(&format!("/api/search.json?q={}", urlencode("混雑試験"))),
+                        _ => app.get(&format!("/api/search.json?q={}", url_encode("混雑試験"))),
                     };
                     check("read", s, &b);
                 }

@@ -8,7 +8,9 @@ use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use kumiki_tests::{cookie_value, page_client, sample_fields, Auth, TestApp, ADMIN_PASSWORD};
+use kumiki_tests::{
+    cookie_value, page_client, sample_fields, url_encode, Auth, TestApp, ADMIN_PASSWORD,
+};
 use serde_json::{json, Value};
 
 const SESSION: &str = "__Host-kumiki_session";
@@ -224,7 +226,7 @@ fn sign_in_redirects_stay_on_the_site() {
         "/ /evil.example",
     ];
     for next in hostile {
-        let encoded: String = form_encode(next);
+        let encoded: String = url_encode(next);
         let resp = c
             .get(app.url(&format!("/login?next={encoded}")))
             .send()
@@ -240,7 +242,7 @@ fn sign_in_redirects_stay_on_the_site() {
     let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
     for next in hostile {
         let resp = c
-            .get(app.url(&format!("/login?next={}", form_encode(next))))
+            .get(app.url(&format!("/login?next={}", url_encode(next))))
             .header("Cookie", &session)
             .send()
             .unwrap();
@@ -271,18 +273,6 @@ fn sign_in_redirects_stay_on_the_site() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     assert_eq!(resp.headers()["location"], "/");
-}
-
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn field_value(html: &str, name: &str) -> String {

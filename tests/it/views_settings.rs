@@ -4,7 +4,7 @@
 //! with their app.
 
 use kumiki_engine::apps::AppId;
-use kumiki_tests::{Auth, Client2, TestApp};
+use kumiki_tests::{url_encode, Auth, Client2, TestApp};
 use serde_json::{json, Value};
 
 const PW: &str = "views-settings-pw-1";
@@ -76,7 +76,7 @@ fn views_keep_system_status_and_assignee_columns_in_order() {
     // The list reads exactly those columns; Status and Assignee carry the status and who works on it.
     let (s, b) = app.get(&format!(
         "/k/v1/records.json?app={id}&query={}&fields[0]=Status&fields[1]=Assignee&fields[2]=Record_number",
-        urlencode(view["filterCond"].as_str().unwrap())
+        url_encode(view["filterCond"].as_str().unwrap())
     ));
     assert_eq!(s, 200, "{b}");
     let record = &b["records"][0];
@@ -94,18 +94,6 @@ fn views_keep_system_status_and_assignee_columns_in_order() {
     assert_eq!(b["views"]["貸出中の備品"]["id"], first_id.as_str());
     let (_, b) = app.get(&format!("/k/v1/preview/app/views.json?app={id}"));
     assert_eq!(b["views"].as_object().unwrap().len(), 1, "{b}");
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[test]

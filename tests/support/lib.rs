@@ -480,3 +480,17 @@ pub fn cookie_value(resp: &reqwest::blocking::Response, name: &str) -> Option<St
         .find(|v| v.starts_with(&format!("{name}=")))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
+
+/// Percent-encodes a query-string value (everything but RFC 3986's unreserved characters), for the
+/// tests that put a kintone query or a form value into a URL.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
