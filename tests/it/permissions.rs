@@ -309,6 +309,18 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("GET", "app/views", json!({"app": app})),
         ("PUT", "preview/app/views", json!({"app": app, "views": {}})),
+        // Issue 16, charts: report "1" groups by the hidden field (see `report_on_the_hidden_field`).
+        ("GET", "app/reports", json!({"app": app})),
+        (
+            "PUT",
+            "preview/app/reports",
+            json!({"app": app, "reports": {}}),
+        ),
+        (
+            "GET",
+            "kumiki/app/report/data",
+            json!({"app": app, "id": "1"}),
+        ),
         ("GET", "app/settings", json!({"app": app})),
         (
             "PUT",
@@ -799,10 +811,31 @@ fn dispatch_table() -> Vec<(String, String)> {
     out
 }
 
+/// A live chart that groups by the field only administrators see: its numbers must not carry the
+/// canary to anyone else.
+fn report_on_the_hidden_field(app: &TestApp, id: i64) {
+    let report = json!({"chartType": "TABLE", "chartMode": "NORMAL", "index": "0",
+        "groups": [{"code": "秘密"}], "aggregations": [{"type": "COUNT"}], "filterCond": "", "sorts": []});
+    let (s, b) = app.put(
+        "/k/v1/preview/app/reports.json",
+        json!({"app": id, "reports": {"秘密別": report}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["reports"]["秘密別"]["id"], "1", "{b}");
+    app.deploy(id);
+    let (s, b) = app.get(&format!("/api/app/report/data.json?app={id}&id=1"));
+    assert_eq!(s, 200, "{b}");
+    assert!(
+        b.to_string().contains("CANARY-"),
+        "the administrator sees the groups: {b}"
+    );
+}
+
 #[test]
 fn no_route_returns_or_changes_what_the_caller_may_not_see() {
     let app = TestApp::spawn();
     let r = roster(&app);
+    report_on_the_hidden_field(&app, r.app);
     let routes = matrix(&r);
     for (method, api) in dispatch_table() {
         // `[preview/]` GETs are listed once, live or preview, which both reach the same handler.
