@@ -9,6 +9,8 @@ pub mod apps;
 pub mod audit;
 pub mod db;
 pub mod error;
+// Issue 16, export: records to CSV/XLSX (「ファイルに書き出す」).
+pub mod export;
 pub mod fields;
 // Issue 13, guests: guest users and the guest members of guest spaces.
 pub mod guests;
@@ -33,6 +35,8 @@ pub mod sessions;
 pub mod spaces;
 // Issue 14: survey relay (調査照会).
 pub mod surveys;
+// Issue 16, export: the shared CSV/XLSX writers.
+pub mod tabular;
 pub mod tokens;
 pub mod users;
 pub mod views;

@@ -1,6 +1,7 @@
 //! The answers of a survey as a table for the upward report (issue 14): columns and rows from the
 //! answer fields in kintone's CSV-export shape ([`answer_columns`], [`answer_rows`]), written as
-//! XLSX ([`write_xlsx`]) or CSV ([`write_csv`], UTF-8 with a BOM or Shift_JIS).
+//! XLSX ([`write_xlsx`]) or CSV ([`write_csv`], UTF-8 with a BOM or Shift_JIS) through the shared
+//! writers of [`crate::tabular`].
 //!
 //! Guarantees: values keep their types (numbers stay numbers, dates dates) in XLSX; the XLSX
 //! writers stream (rust_xlsxwriter's constant-memory mode), so 1,800 answers of 50 rows cost no
@@ -11,13 +12,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use encoding_rs::{EncoderResult, SHIFT_JIS};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::sheet::{format_number, parse_number_text, Cell, ColumnKind};
-use crate::error::{EngineError, EngineResult, Message, UserError};
+use super::sheet::{parse_number_text, Cell, ColumnKind};
+use crate::error::{EngineResult, Message, UserError};
+pub use crate::tabular::CsvEncoding;
+use crate::tabular::{CsvWriter, XlsxBook};
 
 /// A column of an export: the field code (`table.field` for a subtable's field), its label (the
 /// header written), and its kind.
@@ -245,10 +246,8 @@ fn entity_name(item: &Value) -> Option<String> {
     }
 }
 
-// ------------------------------------------------------------------ XLSX
-
 /// Writes `columns` and `rows` as a one-sheet workbook (sheet 「回答」, header row of labels) at
-/// `out`, streamed in constant memory.
+/// `out`, streamed in constant memory ([`crate::tabular::XlsxBook`]).
 ///
 /// # Errors
 /// `UserError` keyed `export` when the rows do not fit in one Excel sheet; internal errors for
@@ -267,190 +266,15 @@ where
     book.save(vec![sheet], out)
 }
 
-/// Excel's longest cell text; longer texts are cut there (with a final `…`).
-const MAX_CELL_CHARS: usize = 32_767;
-/// Excel's rows per sheet.
-const MAX_SHEET_ROWS: u32 = 1_048_576;
-
-/// A workbook being streamed: the formats shared by its sheets.
-pub(crate) struct XlsxBook {
-    workbook: Workbook,
-    header: Format,
-    date: Format,
-}
-
-/// One constant-memory sheet of an [`XlsxBook`], written row by row.
-pub(crate) struct SheetWriter {
-    sheet: Worksheet,
-    next_row: u32,
-    date: Format,
-}
-
-impl SheetWriter {
-    /// Writes the next row: numbers as numbers, dates as dates, text as text, empty cells not at
-    /// all.
-    pub(crate) fn push<'a>(
-        &mut self,
-        cells: impl IntoIterator<Item = &'a Cell>,
-    ) -> EngineResult<()> {
-        if self.next_row >= MAX_SHEET_ROWS {
-            return Err(UserError::invalid(
-                "export",
-                Message::keyed(
-                    "surveys.export.err.too_many_rows",
-                    format!("The answers have more rows than one Excel sheet holds ({MAX_SHEET_ROWS}). Export them as CSV."),
-                )
-                .arg("limit", MAX_SHEET_ROWS.to_string()),
-            )
-            .into());
-        }
-        let row = self.next_row;
-        for (col, cell) in cells.into_iter().enumerate() {
-            let col = column_index(col)?;
-            match cell {
-                Cell::Empty => {}
-                Cell::Text(text) => {
-                    self.sheet
-                        .write_string(row, col, cell_text(text))
-                        .map_err(xlsx_error)?;
-                }
-                Cell::Number(n) => {
-                    self.sheet.write_number(row, col, *n).map_err(xlsx_error)?;
-                }
-                Cell::Date(d) => {
-                    let date = ExcelDateTime::from_ymd(
-                        u16::try_from(chrono::Datelike::year(d)).unwrap_or(1900),
-                        chrono::Datelike::month(d) as u8,
-                        chrono::Datelike::day(d) as u8,
-                    );
-                    match date {
-                        Ok(date) => self
-                            .sheet
-                            .write_datetime_with_format(row, col, &date, &self.date)
-                            .map(|_| ()),
-                        // Before 1900 or after 9999: Excel has no such date; keep its text.
-                        Err(_) => self
-                            .sheet
-                            .write_string(row, col, d.format("%Y-%m-%d").to_string())
-                            .map(|_| ()),
-                    }
-                    .map_err(xlsx_error)?;
-                }
-            }
-        }
-        self.next_row += 1;
-        Ok(())
-    }
-}
-
-/// A column number as rust_xlsxwriter's, refusing more than Excel's 16,384 columns.
-fn column_index(col: usize) -> EngineResult<u16> {
-    u16::try_from(col)
-        .ok()
-        .filter(|c| *c < 16_384)
-        .ok_or_else(|| {
-            EngineError::Internal(format!("export: column {col} is past Excel's last column"))
-        })
-}
-
-/// A text as a cell holds it: cut at Excel's 32,767 characters.
-fn cell_text(text: &str) -> String {
-    if text.chars().count() <= MAX_CELL_CHARS {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
-    cut.push('…');
-    cut
-}
-
-fn xlsx_error(e: XlsxError) -> EngineError {
-    EngineError::Internal(format!("xlsx: {e}"))
-}
-
-impl XlsxBook {
-    /// A workbook whose temporary sheet files go beside `out` (the caller's temporary place).
-    pub(crate) fn new(out: &Path) -> EngineResult<XlsxBook> {
-        let mut workbook = Workbook::new();
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            workbook.set_tempdir(dir).map_err(xlsx_error)?;
-        }
-        Ok(XlsxBook {
-            workbook,
-            header: Format::new().set_bold(),
-            date: Format::new().set_num_format("yyyy/mm/dd"),
-        })
-    }
-
-    /// A new sheet named `name` with `headers` written as its first row.
-    pub(crate) fn sheet(
-        &mut self,
-        name: &str,
-        headers: &[(String, ColumnKind)],
-    ) -> EngineResult<SheetWriter> {
-        let mut sheet = self
-            .workbook
-            .new_worksheet_with_constant_memory()
-            .map_err(xlsx_error)?;
-        sheet.set_name(name).map_err(xlsx_error)?;
-        for (col, (header, kind)) in headers.iter().enumerate() {
-            let col = column_index(col)?;
-            let width = match kind {
-                ColumnKind::Date => 12.0,
-                ColumnKind::Number => 12.0,
-                ColumnKind::Text => 20.0,
-            };
-            sheet.set_column_width(col, width).map_err(xlsx_error)?;
-            sheet
-                .write_string_with_format(0, col, cell_text(header), &self.header)
-                .map_err(xlsx_error)?;
-        }
-        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
-        Ok(SheetWriter {
-            sheet,
-            next_row: 1,
-            date: self.date.clone(),
-        })
-    }
-
-    /// Adds the sheets in this order and writes the workbook to `out`.
-    pub(crate) fn save(mut self, sheets: Vec<SheetWriter>, out: &Path) -> EngineResult<()> {
-        for sheet in sheets {
-            self.workbook.push_worksheet(sheet.sheet);
-        }
-        self.workbook.save(out).map_err(xlsx_error)
-    }
-}
-
-// ------------------------------------------------------------------ CSV
-
-/// The character encoding of a CSV export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CsvEncoding {
-    /// UTF-8 with a byte-order mark, so Excel opens it as UTF-8.
-    Utf8Bom,
-    /// Shift_JIS as Windows writes it (Windows-31J/CP932: NEC and IBM extensions such as ① and 髙
-    /// included), for systems that read nothing else.
-    ShiftJis,
-}
-
-/// Most unencodable characters listed in the error (the count says how many there were).
-const MAX_LISTED_PROBLEMS: usize = 20;
-
-/// Writes `columns` (their labels as the header) and `rows` as CSV (RFC 4180: fields quoted when
-/// they hold a comma, quote or line break, quotes doubled, CRLF after each record) to `out`.
-/// Numbers are written plainly (`1234.5`), dates as `yyyy-mm-dd`. A text that Excel would take
-/// for a formula (starting with `=`, `@`, or `+`/`-` without being a number) gets a leading `'`.
-///
-/// Shift_JIS is Windows-31J; the JIS characters that Macs and phones type with other code points
-/// (`〜` U+301C, `‖`, `—`, `¢`, `£`, `¬`) are written as the bytes Windows writes for them.
-/// Every row is encoded before it is written; once a character cannot be encoded
-/// (𠮷, emoji, ...) nothing more is written, the remaining rows are still checked, and the error
-/// lists the first [`MAX_LISTED_PROBLEMS`] places (row as Excel numbers it, the header being row
-/// 1; column label; character) with the total count. What was written by then is incomplete:
-/// the caller writes to a temporary file and sends it only on `Ok`.
+/// Writes `columns` (their labels as the header) and `rows` as CSV to `out`
+/// ([`crate::tabular::CsvWriter`]: RFC 4180, formula-looking texts escaped, Shift_JIS as
+/// Windows writes it).
 ///
 /// # Errors
-/// `UserError` keyed `encoding` as above; an internal error when `out` fails.
+/// `UserError` keyed `encoding` listing the first places (row as Excel numbers it, the header
+/// being row 1; column label; character) with the total count when Shift_JIS cannot hold some
+/// character — what was written by then is incomplete: the caller writes to a temporary file and
+/// sends it only on `Ok`; an internal error when `out` fails.
 pub fn write_csv<I, W>(
     columns: &[ExportColumn],
     rows: I,
@@ -461,144 +285,39 @@ where
     I: IntoIterator<Item = Vec<Cell>>,
     W: Write + ?Sized,
 {
-    let mut problems: Vec<(usize, String, char)> = Vec::new();
-    let mut problem_count = 0usize;
-    if encoding == CsvEncoding::Utf8Bom {
-        out.write_all(b"\xEF\xBB\xBF")?;
+    let headers: Vec<String> = columns.iter().map(|c| c.label.clone()).collect();
+    let mut writer = CsvWriter::new(out, encoding, &headers)?;
+    for row in rows {
+        writer.push(&row)?;
     }
-    let header: Vec<Cell> = columns
+    let Err(problems) = writer.finish()? else {
+        return Ok(());
+    };
+    let count = problems.count;
+    let list = problems
+        .places
         .iter()
-        .map(|c| Cell::Text(c.label.clone()))
-        .collect();
-    let mut line = Vec::new();
-    let mut bad = Vec::new();
-    for (index, row) in std::iter::once(header).chain(rows).enumerate() {
-        line.clear();
-        for (col, cell) in row.iter().enumerate() {
-            if col > 0 {
-                line.push(b',');
-            }
-            let field = csv_field(cell);
-            match encoding {
-                CsvEncoding::Utf8Bom => line.extend_from_slice(field.as_bytes()),
-                CsvEncoding::ShiftJis => {
-                    bad.clear();
-                    encode_shift_jis(&field, &mut line, &mut bad);
-                    for c in bad.drain(..) {
-                        problem_count += 1;
-                        if problems.len() < MAX_LISTED_PROBLEMS {
-                            let column = columns
-                                .get(col)
-                                .map(|c| c.label.clone())
-                                .unwrap_or_else(|| (col + 1).to_string());
-                            problems.push((index + 1, column, c));
-                        }
-                    }
-                }
-            }
-        }
-        line.extend_from_slice(b"\r\n");
-        if problem_count == 0 {
-            out.write_all(&line)?;
-        }
-    }
-    if problem_count > 0 {
-        let list = problems
-            .iter()
-            .map(|(row, column, c)| format!("{row}: {column} «{c}» (U+{:04X})", u32::from(*c)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(UserError::invalid(
-            "encoding",
-            Message::keyed(
-                "surveys.export.err.shift_jis",
-                format!(
-                    "{problem_count} characters cannot be written in Shift_JIS (row: column «character»): {list}. Export as UTF-8 instead, or change those answers."
-                ),
-            )
-            .arg("count", problem_count.to_string())
-            .arg("list", list),
+        .map(|(row, col, c)| {
+            let column = columns
+                .get(*col)
+                .map(|c| c.label.clone())
+                .unwrap_or_else(|| (col + 1).to_string());
+            format!("{row}: {column} «{c}» (U+{:04X})", u32::from(*c))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(UserError::invalid(
+        "encoding",
+        Message::keyed(
+            "surveys.export.err.shift_jis",
+            format!(
+                "{count} characters cannot be written in Shift_JIS (row: column «character»): {list}. Export as UTF-8 instead, or change those answers."
+            ),
         )
-        .into());
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// One field as CSV text (quoted when needed).
-fn csv_field(cell: &Cell) -> String {
-    let text = match cell {
-        Cell::Empty => return String::new(),
-        Cell::Number(n) => return format_number(*n),
-        Cell::Date(d) => return d.format("%Y-%m-%d").to_string(),
-        Cell::Text(text) => text,
-    };
-    let guarded = if looks_like_formula(text) {
-        format!("'{text}")
-    } else {
-        text.clone()
-    };
-    if guarded.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-/// Text that Excel would evaluate when opening the CSV (CSV injection).
-fn looks_like_formula(text: &str) -> bool {
-    match text.chars().next() {
-        Some('=' | '@' | '\t' | '\r') => true,
-        Some('+' | '-') => text.chars().count() > 1 && parse_number_text(text).is_none(),
-        _ => false,
-    }
-}
-
-/// The JIS X 0208 characters whose Unicode form on Macs and phones (and in EUC-JP) differs from
-/// the one Windows-31J maps: Windows writes them as the same bytes (its best-fit mapping), and
-/// encoding_rs knows only the Windows forms. They are the same characters, so this is no
-/// substitution: `〜` (U+301C, what iOS types) is 0x8160 as `～` (U+FF5E) is.
-const JIS_TO_WINDOWS: &[(char, char)] = &[
-    ('\u{301C}', '\u{FF5E}'), // WAVE DASH → FULLWIDTH TILDE
-    ('\u{2016}', '\u{2225}'), // DOUBLE VERTICAL LINE → PARALLEL TO
-    ('\u{2014}', '\u{2015}'), // EM DASH → HORIZONTAL BAR
-    ('\u{00A2}', '\u{FFE0}'), // CENT SIGN
-    ('\u{00A3}', '\u{FFE1}'), // POUND SIGN
-    ('\u{00AC}', '\u{FFE2}'), // NOT SIGN
-];
-
-/// Appends `text` in Shift_JIS (Windows-31J) to `out`; characters it cannot hold go to `bad`
-/// (and nothing stands in for them in `out`).
-fn encode_shift_jis(text: &str, out: &mut Vec<u8>, bad: &mut Vec<char>) {
-    let mapped: String;
-    let text = if text.contains(|c| JIS_TO_WINDOWS.iter().any(|(jis, _)| *jis == c)) {
-        mapped = text
-            .chars()
-            .map(|c| {
-                JIS_TO_WINDOWS
-                    .iter()
-                    .find(|(jis, _)| *jis == c)
-                    .map_or(c, |(_, windows)| *windows)
-            })
-            .collect();
-        &mapped
-    } else {
-        text
-    };
-    let mut encoder = SHIFT_JIS.new_encoder();
-    let mut rest = text;
-    let mut buffer = [0u8; 1024];
-    loop {
-        let (result, read, written) =
-            encoder.encode_from_utf8_without_replacement(rest, &mut buffer, true);
-        out.extend_from_slice(&buffer[..written]);
-        rest = &rest[read..];
-        match result {
-            EncoderResult::InputEmpty => return,
-            EncoderResult::OutputFull => {}
-            EncoderResult::Unmappable(c) => bad.push(c),
-        }
-    }
+        .arg("count", count.to_string())
+        .arg("list", list),
+    )
+    .into())
 }
 
 /// The rows of a merged answer sheet in the columns of [`sheet_columns`] (for its CSV export):

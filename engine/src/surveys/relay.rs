@@ -315,6 +315,11 @@ fn table_workbook(spec: &SheetSpec, rows: &[Vec<Cell>]) -> EngineResult<Vec<u8>>
                     ws.write_datetime_with_format(at, c, &excel, &date)
                         .map_err(internal)?;
                 }
+                Cell::DateTime(moment) => {
+                    // Sheets read for relays hold no date-times; written as text if one appears.
+                    ws.write_string(at, c, moment.format("%Y-%m-%d %H:%M").to_string())
+                        .map_err(internal)?;
+                }
                 Cell::Empty => {}
             }
         }

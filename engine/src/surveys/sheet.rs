@@ -19,15 +19,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use calamine::{Reader, Xlsx};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::export::XlsxBook;
 use crate::error::{EngineError, EngineResult};
+use crate::tabular::XlsxBook;
+pub use crate::tabular::{format_number, parse_number_text, Cell, ColumnKind};
+pub use cells::parse_date_text;
 use cells::{
     convert, header_texts, normalise_header, read_cells, read_cells_with_formulas, Cells, Raw,
 };
-pub use cells::{format_number, parse_date_text, parse_number_text};
 use guard::{not_xlsx, refused, refused_with};
 
 /// Most data rows read from one answer sheet; a sheet with more is refused (never cut short).
@@ -39,26 +39,6 @@ const HEADER_SEARCH_ROWS: u32 = 100;
 /// Rows past the template's header row searched for the header in an answer (a title row added
 /// above the table by the person filling it in).
 const HEADER_SHIFT_ROWS: u32 = 20;
-
-/// The kind of value a column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum ColumnKind {
-    Text,
-    Number,
-    Date,
-}
-
-impl ColumnKind {
-    /// The kind's name in the merged workbook's 「問題」 sheet.
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            ColumnKind::Text => "文字列",
-            ColumnKind::Number => "数値",
-            ColumnKind::Date => "日付",
-        }
-    }
-}
 
 /// A column of a table layout: its header text in the template and its kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,16 +104,6 @@ pub struct SheetSpec {
     pub template_name: String,
     #[serde(flatten)]
     pub mode: SheetMode,
-}
-
-/// One value read from a sheet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "value", rename_all = "UPPERCASE")]
-pub enum Cell {
-    Text(String),
-    Number(f64),
-    Date(NaiveDate),
-    Empty,
 }
 
 /// A cell whose value does not fit its column: kept as text in the row, reported here.

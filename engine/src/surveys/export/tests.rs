@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::error::{EngineError, UserError};
+use crate::tabular::write_csv::{encode_shift_jis, looks_like_formula};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

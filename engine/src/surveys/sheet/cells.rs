@@ -11,6 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::guard::not_xlsx;
 use super::{Cell, CellProblem, ColumnKind};
 use crate::error::EngineResult;
+use crate::tabular::{format_number, parse_number_text};
 
 /// A non-empty cell value as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,24 +171,6 @@ pub(super) fn convert(
     })
 }
 
-/// `1,234`, `１２３４`, ` -5.5 `, `−3` → a number; anything else (`abc`, `1.2.3`, `inf`) → None.
-pub fn parse_number_text(text: &str) -> Option<f64> {
-    let folded: String = text
-        .nfkc()
-        .filter(|c| *c != ',' && !c.is_whitespace())
-        .map(|c| if c == '−' { '-' } else { c })
-        .collect();
-    let plain = !folded.is_empty()
-        && folded
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && folded.chars().any(|c| c.is_ascii_digit());
-    if !plain {
-        return None;
-    }
-    folded.parse::<f64>().ok().filter(|n| n.is_finite())
-}
-
 /// `2025-04-01`, `2025/4/1`, `2025.4.1`, `2025年4月1日` (full-width digits too, a time after the
 /// date ignored) → a date.
 pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
@@ -213,13 +196,4 @@ pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-}
-
-/// A number as text: integers without `.0`, others in the shortest form that reads back the same.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
 }

@@ -1,3 +1,4 @@
+use chrono::NaiveDate;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
