@@ -1,14 +1,15 @@
 //! The columns of a record export and the cells of one record, as kintone's 「ファイルに書き出す」
 //! lays them out: a header of field names; one row per record, or, when subtable fields are
-//! exported, one row per subtable row with the record's own cells on its first row only and the
-//! 「レコードの開始行」 column marking that first row with `*`.
+//! exported, one row per subtable row, the record's own cells repeated on each of them and the
+//! 「レコードの開始行」 column marking the record's first row with `*` (what kintone's import and
+//! cli-kintone read to tell where a record starts).
 
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
 use crate::acl::Accessibility;
 use crate::apps::LiveApp;
-use crate::error::{EngineResult, UserError};
+use crate::error::{EngineResult, Message, UserError};
 use crate::fields::{FieldProperty, FieldType};
 use crate::tabular::{parse_number_text, Cell, ColumnKind};
 
@@ -78,7 +79,8 @@ fn label_of(property: &FieldProperty) -> String {
 /// Fields the caller may see on no record are left out, as the record list leaves them out.
 ///
 /// # Errors
-/// `UserError` keyed `fields` naming a code the app does not have.
+/// `UserError` keyed `fields` (message `export.err.unknown_field`) naming a code the app does not
+/// have.
 pub fn export_columns(app: &LiveApp, codes: Option<&[String]>) -> EngineResult<Vec<ExportColumn>> {
     let def = &app.definition;
     let mut wanted: Vec<(String, Option<String>)> = Vec::new();
@@ -107,7 +109,11 @@ pub fn export_columns(app: &LiveApp, codes: Option<&[String]>) -> EngineResult<V
                 if !add_field(code, &mut wanted) {
                     return Err(UserError::invalid(
                         "fields",
-                        format!("The field \"{code}\" does not exist in this app."),
+                        Message::keyed(
+                            "export.err.unknown_field",
+                            format!("The field \"{code}\" does not exist in this app."),
+                        )
+                        .arg("code", code.clone()),
                     )
                     .into());
                 }
@@ -187,8 +193,7 @@ pub fn record_rows(
             }
             for column in columns {
                 let value = match &column.table {
-                    None if i == 0 => rendered.get(&column.code).map(value_of),
-                    None => None,
+                    None => rendered.get(&column.code).map(value_of),
                     Some(table) => table_rows(table)
                         .get(i)
                         .map(value_of)

@@ -14,7 +14,9 @@
 //! - a Shift_JIS CSV never turns a character into `?`: the export fails listing the record,
 //!   field and character ([`crate::tabular::Unencodable`]), and the caller discards the file;
 //! - CSV cells starting with `=`, `+`, `-`, `@` are escaped with a leading `'`;
-//! - each export writes an audit entry (`records.export`) in the caller's transaction.
+//! - each export is audited (`records.export`, [`audit_export`]): the caller reads in a read
+//!   transaction (a long export must not hold SQLite's write lock) and writes the audit row right
+//!   after, before the file is sent, as record views are logged after their read.
 
 pub mod columns;
 
@@ -23,7 +25,7 @@ use std::path::Path;
 
 use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::acl::AppRight;
 use crate::acting::ActingContext;
@@ -89,9 +91,13 @@ impl ExportFormat {
 #[derive(Debug, Clone)]
 pub struct ExportRequest {
     pub app: AppId,
+    /// A shared list view (by name) whose filter, sort and columns stand in for `query` and
+    /// `fields` when those are not given.
+    pub view: Option<String>,
     /// A kintone query: conditions and `order by` (no `limit`/`offset`: every match is exported).
-    pub query: String,
-    /// The columns (the view's fields); `None` for every field.
+    /// `None`: the view's, else every record in record-number order.
+    pub query: Option<String>,
+    /// The columns (the view's fields); `None` for the view's, else every field.
     pub fields: Option<Vec<String>>,
     pub format: ExportFormat,
 }
@@ -99,8 +105,14 @@ pub struct ExportRequest {
 /// What was exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportDone {
+    pub app: AppId,
     /// The download's name: `<app name>_<yyyymmdd>.<ext>` (the date in the caller's time zone).
     pub file_name: String,
+    /// The query that was run (the view's when none was given).
+    pub query: String,
+    /// The exported field codes.
+    pub fields: Vec<String>,
+    pub format: ExportFormat,
     pub records: usize,
     pub rows: usize,
 }
@@ -115,14 +127,15 @@ struct RecordRow {
     data: String,
 }
 
-/// Writes the records `req.query` matches for `acting` to `out` (a temporary file the caller
-/// sends only on `Ok`) and audits the export.
+/// Writes the records `req` selects for `acting` to `out` (a temporary file the caller sends only
+/// on `Ok`, after [`audit_export`]). Reads only: run it in a read transaction.
 ///
 /// # Errors
 /// `AppNotFound`/permission errors from opening the app with the export right; a bad query as
-/// `records.json` answers it; `UserError` keyed `query` for `limit`/`offset`, `fields` for an
-/// unknown field, `encoding` listing the characters Shift_JIS cannot hold (record, field,
-/// character), `export` when the rows do not fit one Excel sheet; internal errors for the file.
+/// `records.json` answers it; `UserError` keyed `query` for `limit`/`offset`, `view` for an unknown
+/// view, `fields` for an unknown field, `encoding` listing the characters Shift_JIS cannot hold
+/// (record, field, character), `export` when the rows do not fit one Excel sheet; internal errors
+/// for the file.
 pub fn export_records(
     conn: &mut DbConn,
     acting: &ActingContext,
@@ -131,8 +144,9 @@ pub fn export_records(
     out: &Path,
 ) -> EngineResult<ExportDone> {
     let app = acting.open_app(conn, req.app, AppRight::Export)?;
+    let (query_text, wanted) = resolve_view(&app, req)?;
     let ctx = acting.query_context(&app, text_matcher);
-    let q = query::prepare(&req.query, &ctx)?;
+    let q = query::prepare(&query_text, &ctx)?;
     let paging = query::paging(&q);
     if paging.limit_given || paging.offset_given {
         return Err(UserError::invalid(
@@ -144,8 +158,11 @@ pub fn export_records(
         )
         .into());
     }
-    let columns = export_columns(&app, req.fields.as_deref())?;
-    let chosen = plan::choose(conn, app.row.id, app.row.next_record_id, &q, &ctx, None)?;
+    let columns = export_columns(&app, wanted.as_deref())?;
+    // Every record is wanted: the planner weighs walking a sort index against the whole app.
+    let need = Some(app.row.next_record_id.max(1));
+    let chosen = plan::choose(conn, app.row.id, app.row.next_record_id, &q, &ctx, need)?;
+    // Only the ids are held (8 bytes a record); the records themselves come CHUNK at a time.
     let ids: Vec<i64> = plan::load::<IntRow>(
         conn,
         app.row.id,
@@ -160,12 +177,20 @@ pub fn export_records(
     .map(|r| r.n)
     .collect();
     let marker = columns.iter().any(|c| c.table.is_some());
+    // What record_json renders: the top-level fields and the subtables of the columns.
+    let mut rendered_codes: Vec<String> = Vec::new();
+    for c in &columns {
+        let code = c.table.as_ref().unwrap_or(&c.code);
+        if !rendered_codes.contains(code) {
+            rendered_codes.push(code.clone());
+        }
+    }
     let mut sink = open_sink(req.format, &columns, marker, out)?;
     let tz = acting.timezone();
     let mut rows = 0usize;
     for chunk in ids.chunks(CHUNK) {
         for record in load_chunk(conn, &app, chunk)? {
-            let rendered = record_json(&app, &record, None);
+            let rendered = record_json(&app, &record, Some(&rendered_codes));
             let tag = record_tag(&app, record.id);
             for row in columns::record_rows(&columns, &rendered, marker, tz) {
                 sink.push(&row, &tag)?;
@@ -180,22 +205,88 @@ pub fn export_records(
         acting.now().with_timezone(&tz).format("%Y%m%d"),
         req.format.extension()
     );
-    acting.audit(
-        conn,
-        AUDIT_ACTION,
-        &format!("app:{}", app.row.id),
-        json!({
-            "query": req.query,
-            "fields": columns.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
-            "format": req.format.name(),
-            "records": ids.len(),
-        }),
-    )?;
     Ok(ExportDone {
+        app: req.app,
         file_name,
+        query: query_text,
+        fields: columns.iter().map(|c| c.code.clone()).collect(),
+        format: req.format,
         records: ids.len(),
         rows,
     })
+}
+
+/// Writes the audit entry (`records.export`) of a finished export, in the caller's (write)
+/// transaction; the file is sent only when this succeeds.
+///
+/// # Errors
+/// Internal errors of the audit log.
+pub fn audit_export(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    done: &ExportDone,
+) -> EngineResult<()> {
+    acting.audit(
+        conn,
+        AUDIT_ACTION,
+        &format!("app:{}", done.app.0),
+        json!({
+            "query": done.query,
+            "fields": done.fields,
+            "format": done.format.name(),
+            "records": done.records,
+        }),
+    )
+}
+
+/// The query and columns of `req`: those given, else the named view's (its filter and sort, its
+/// columns), else every record and every field.
+fn resolve_view(app: &LiveApp, req: &ExportRequest) -> EngineResult<(String, Option<Vec<String>>)> {
+    let view = match req.view.as_deref().filter(|v| !v.is_empty()) {
+        None => None,
+        Some(name) => match app.definition.views.get(name) {
+            Some(v) if v.get("type").and_then(Value::as_str).unwrap_or("LIST") == "LIST" => Some(v),
+            _ => {
+                return Err(UserError::invalid(
+                    "view",
+                    Message::keyed(
+                        "export.err.view",
+                        format!("The list view \"{name}\" does not exist in this app."),
+                    )
+                    .arg("name", name.to_owned()),
+                )
+                .into())
+            }
+        },
+    };
+    let query = match (&req.query, view) {
+        (Some(q), _) => q.clone(),
+        (None, Some(v)) => {
+            let filter = v.get("filterCond").and_then(Value::as_str).unwrap_or("");
+            let sort = v.get("sort").and_then(Value::as_str).unwrap_or("");
+            match (filter.trim().is_empty(), sort.trim().is_empty()) {
+                (_, true) => filter.to_owned(),
+                (true, false) => format!("order by {sort}"),
+                (false, false) => format!("{filter} order by {sort}"),
+            }
+        }
+        (None, None) => String::new(),
+    };
+    let fields = match (&req.fields, view) {
+        (Some(f), _) => Some(f.clone()),
+        (None, Some(v)) => v
+            .get("fields")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            }),
+        (None, None) => None,
+    };
+    Ok((query, fields))
 }
 
 /// A record as the export names it in messages: its record number (`CODE-12` with an app code).

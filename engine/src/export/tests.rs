@@ -50,7 +50,7 @@ fn values_keep_their_types_and_datetimes_move_to_the_readers_zone(
 }
 
 #[test]
-fn subtable_rows_carry_the_record_cells_on_the_first_row_only() {
+fn subtable_rows_repeat_the_record_cells_and_mark_the_first_row() {
     let columns = vec![
         column("title", None, FieldType::SingleLineText),
         column("item", Some("items"), FieldType::SingleLineText),
@@ -76,7 +76,7 @@ fn subtable_rows_carry_the_record_cells_on_the_first_row_only() {
             ],
             vec![
                 Cell::Empty,
-                Cell::Empty,
+                Cell::Text("注文".into()),
                 Cell::Text("みかん".into()),
                 Cell::Number(5.0)
             ],

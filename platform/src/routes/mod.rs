@@ -26,6 +26,8 @@ mod process;
 mod process_preview;
 // Issue 15, public forms: the staff's API (the residents' pages are `crate::public_forms`).
 pub(crate) mod public_forms;
+// Issue 16, export: the records of a query or view as CSV or XLSX (a download, not JSON).
+mod record_export;
 mod record_tools;
 mod records;
 // Issue 16, charts: app/reports.json and a report's numbers.
@@ -78,6 +80,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/audit.csv", web::get().to(org_api::audit_csv))
         // Issue 14: the merge of a survey's answers as XLSX or CSV.
         .route("/api/surveys/export", web::get().to(surveys_relay::export))
+        // Issue 16: the records of a query or list view as CSV or XLSX (docs/export.md).
+        .route("/api/records/export", web::get().to(record_export::export))
+        .route(
+            "/api/guest/{space}/records/export",
+            web::get().to(record_export::export),
+        )
+        .route(
+            "/k/guest/{space}/api/records/export",
+            web::get().to(record_export::export),
+        )
         // Issue 15: a public form's answers as CSV.
         .route(
             "/api/public-form/answers.csv",
