@@ -394,7 +394,8 @@
     condFields = V.conditionFields(props);
     if (state.view && !views.some(function (v) { return viewKey(v) === state.view; })) state.view = "";
     if (!state.view) state.view = defaultView();
-    if (window.KUMIKI_LIST_TOOLS) KUMIKI_LIST_TOOLS.init({ props: props, filter: filterText, sort: sortText, refresh: function () { refresh(); } });
+    if (window.KUMIKI_LIST_TOOLS) KUMIKI_LIST_TOOLS.init({ props: props, filter: filterText, sort: sortText, columns: columns,
+      viewName: function () { var v = currentView(); return v ? v.name : K.t("records.all_records"); }, refresh: function () { refresh(); } });
     var cv = currentView();
     if (cv && cv.type === "CALENDAR") {
       location.replace("/apps/" + encodeURIComponent(R.appId) + "/calendar?view=" + encodeURIComponent(cv.name));

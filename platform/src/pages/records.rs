@@ -57,6 +57,8 @@ struct RecordsData {
     is_edit: bool,
     may_add: bool,
     may_manage: bool,
+    /// The user may export the records (the 「ファイルに書き出す」 button shows).
+    may_export: bool,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +85,8 @@ struct AppInfo {
     may_add: bool,
     /// The user manages the app (the settings links show).
     may_manage: bool,
+    /// The user has the export right (kintone's 「ファイルへの書き出し」).
+    may_export: bool,
     /// Fields (top-level and in subtables) the user may not query: the list's search box leaves
     /// them out, or the query would be refused as naming an unknown field.
     unqueryable: Vec<String>,
@@ -119,7 +123,11 @@ fn load_app(
         }
     }
     let may = |right: AppRight| kumiki_engine::acl::check_app_access(access, right).is_ok();
-    let (may_add, may_manage) = (may(AppRight::Add), may(AppRight::Manage));
+    let (may_add, may_manage, may_export) = (
+        may(AppRight::Add),
+        may(AppRight::Manage),
+        may(AppRight::Export),
+    );
     if let Some(id) = record {
         match get_record(&mut conn, &live, id) {
             Ok(_) => {}
@@ -143,6 +151,7 @@ fn load_app(
         unqueryable,
         may_add,
         may_manage,
+        may_export,
         guest_space,
     }))
 }
@@ -215,6 +224,7 @@ async fn render(
         is_edit: mode == Mode::Edit,
         may_add: info.may_add,
         may_manage: info.may_manage,
+        may_export: info.may_export,
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![
@@ -222,6 +232,7 @@ async fn render(
             "views_query.js",
             "records_inline.js",
             "records_bulk.js",
+            "records_export.js",
             "records_list.js",
         ],
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
