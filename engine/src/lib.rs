@@ -14,6 +14,8 @@ pub mod export;
 pub mod fields;
 // Issue 13, guests: guest users and the guest members of guest spaces.
 pub mod guests;
+// Issue 16: record imports from CSV/XLSX.
+pub mod import;
 pub mod jobs;
 // Issue 13 (mail): e-mail delivery of notifications.
 pub mod mail;

@@ -56,6 +56,8 @@ mod views_settings;
 // Issue 13, guests.
 mod guest_isolation;
 mod guests;
+// Issue 16: record imports.
+mod imports;
 // Issue 13: a rule's mail and a webhook from one record.
 mod deliveries_e2e;
 // Issue 13: the real binary for the SIGKILL tests of mail and webhooks.

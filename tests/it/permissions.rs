@@ -557,6 +557,15 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/records/bulk_delete",
             json!({"app": app, "query": ""}),
         ),
+        // Issue 16, imports: the importer's own upload only; the write goes through the app's rights.
+        (
+            "POST",
+            "kumiki/records/import",
+            json!({"app": app, "fileKey": "nope"}),
+        ),
+        ("PUT", "kumiki/records/import", json!({"id": 1})),
+        ("GET", "kumiki/records/import", json!({"id": 1})),
+        ("POST", "kumiki/records/import/run", json!({"id": 1})),
         // Issue 13, guests: administrators (and space admins for space/guests) only.
         (
             "POST",

@@ -707,3 +707,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     public_form_answers,
     public_form_tallies,
 );
+
+// Record imports (migration 2026-12-09-000010_imports, `crate::import::store`).
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        app_id -> BigInt,
+        user_code -> Text,
+        guest_space -> Nullable<BigInt>,
+        file_name -> Text,
+        file_path -> Text,
+        format -> Text,
+        encoding -> Nullable<Text>,
+        sheet -> Nullable<Text>,
+        settings -> Text,
+        state -> Text,
+        report -> Text,
+        total_rows -> BigInt,
+        error_count -> BigInt,
+        records_written -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}

@@ -18,6 +18,8 @@ mod files;
 mod form;
 // Issue 13, guests: guests.json, space/guests.json, the administrators' guest list.
 mod guests;
+// Issue 16: record imports from CSV/XLSX.
+mod imports;
 // Issue 13 (mail).
 mod mail;
 mod org_api;
@@ -590,6 +592,10 @@ pub fn dispatch(
         ("GET", false, "kumiki/records/bulk_check") => record_tools::check(call, &p),
         ("POST", false, "kumiki/records/bulk_update") => record_tools::bulk_update(call, &p),
         ("POST", false, "kumiki/records/bulk_delete") => record_tools::bulk_delete(call, &p),
+        ("POST", false, "kumiki/records/import") => imports::open(call, &p),
+        ("PUT", false, "kumiki/records/import") => imports::change(call, &p),
+        ("GET", false, "kumiki/records/import") => imports::status(call, &p),
+        ("POST", false, "kumiki/records/import/run") => imports::run(call, &p),
         // Issue 13, guests (docs/guests.md).
         ("POST", false, "guests") => guests::add_guests(call, &p),
         ("DELETE", false, "guests") => guests::delete_guests(call, &p),

@@ -1,0 +1,2 @@
+DROP INDEX imports_app_user;
+DROP TABLE imports;
