@@ -26,6 +26,29 @@ fn records(app: &TestApp, id: i64) -> Vec<Value> {
     b["records"].as_array().unwrap().clone()
 }
 
+/// Runs an import (a durable job) and waits until it has ended; returns its last status.
+fn run_to_end(app: &TestApp, import: &str) -> Value {
+    let (s, r) = app.post("/api/records/import/run.json", json!({"id": import}));
+    assert_eq!(s, 200, "{r}");
+    assert!(
+        r["state"] == "queued" || r["state"] == "running" || r["state"] == "done",
+        "{r}"
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let (s, b) = app.get(&format!("/api/records/import.json?id={import}"));
+        assert_eq!(s, 200, "{b}");
+        if b["state"] == "done" || b["state"] == "failed" {
+            return b;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the import did not end: {b}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 fn open(app: &TestApp, id: i64, name: &str, bytes: Vec<u8>) -> Value {
     let key = app.upload(name, "text/csv", bytes);
     let (s, b) = app.post(
@@ -78,9 +101,11 @@ fn shift_jis_csv_is_converted_checked_and_imported() {
     // The check wrote nothing.
     assert!(records(&app, id).is_empty());
     let import = b["id"].as_str().unwrap().to_owned();
-    let (s, r) = app.post("/api/records/import/run.json", json!({"id": import}));
-    assert_eq!(s, 200, "{r}");
-    assert_eq!(r["state"], "done");
+    // While it is being prepared, the import is not among the app's unfinished ones.
+    let (s, a) = app.get(&format!("/api/records/import.json?app={id}"));
+    assert_eq!((s, a["active"].clone()), (200, json!([])), "{a}");
+    let r = run_to_end(&app, &import);
+    assert_eq!(r["state"], "done", "{r}");
     assert_eq!(r["recordsWritten"], 2);
     let got = records(&app, id);
     assert_eq!(got.len(), 2);
@@ -123,6 +148,13 @@ fn bad_rows_are_reported_per_row_and_nothing_is_written() {
         columns.contains(&"数量") && columns.contains(&"期日"),
         "{b}"
     );
+    // Each entry carries its message in the caller's language (Administrator: Japanese).
+    let first = &b["report"]["errors"][0];
+    let message = first["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.is_empty() && message != first["key"].as_str().unwrap_or_default(),
+        "{first}"
+    );
     let import = b["id"].as_str().unwrap().to_owned();
     let (s, _) = app.post("/api/records/import/run.json", json!({"id": import}));
     assert_eq!(s, 400);
@@ -154,8 +186,8 @@ fn update_by_key_changes_the_matching_records_and_refuses_ambiguous_keys() {
     );
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["report"]["errors"], json!([]), "{b}");
-    let (s, r) = app.post("/api/records/import/run.json", json!({"id": import}));
-    assert_eq!(s, 200, "{r}");
+    let r = run_to_end(&app, &import);
+    assert_eq!(r["state"], "done", "{r}");
     let got = records(&app, id);
     assert_eq!(got.len(), 2);
     assert_eq!(got[0]["数量"]["value"], "10");
