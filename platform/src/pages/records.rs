@@ -57,6 +57,8 @@ struct RecordsData {
     is_edit: bool,
     may_add: bool,
     may_manage: bool,
+    /// Issue 16: the 「ファイルから読み込む」 link shows.
+    may_import: bool,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +85,8 @@ struct AppInfo {
     may_add: bool,
     /// The user manages the app (the settings links show).
     may_manage: bool,
+    /// Issue 16: the user may import records (import and add rights).
+    may_import: bool,
     /// Fields (top-level and in subtables) the user may not query: the list's search box leaves
     /// them out, or the query would be refused as naming an unknown field.
     unqueryable: Vec<String>,
@@ -120,6 +124,7 @@ fn load_app(
     }
     let may = |right: AppRight| kumiki_engine::acl::check_app_access(access, right).is_ok();
     let (may_add, may_manage) = (may(AppRight::Add), may(AppRight::Manage));
+    let may_import = may(AppRight::Import) && may_add;
     if let Some(id) = record {
         match get_record(&mut conn, &live, id) {
             Ok(_) => {}
@@ -143,6 +148,7 @@ fn load_app(
         unqueryable,
         may_add,
         may_manage,
+        may_import,
         guest_space,
     }))
 }
@@ -215,6 +221,7 @@ async fn render(
         is_edit: mode == Mode::Edit,
         may_add: info.may_add,
         may_manage: info.may_manage,
+        may_import: info.may_import,
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![
