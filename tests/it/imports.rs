@@ -238,4 +238,12 @@ fn a_zip_that_is_not_a_workbook_is_refused() {
     // Another user's import id is not found.
     let (s, _) = app.get("/api/records/import.json?id=999");
     assert_eq!(s, 400);
+    // API tokens cannot import: the job acts as a user, and token writes would be Administrator's.
+    let token = app.token(id, "view,add,edit");
+    let key = app.upload("t.csv", "text/csv", "件名\nA\n".as_bytes().to_vec());
+    let (s, b) = app.with_auth(kumiki_tests::Auth::Tokens(token)).post(
+        "/api/records/import.json",
+        json!({"app": id, "fileKey": key}),
+    );
+    assert_eq!(s, 403, "{b}");
 }
