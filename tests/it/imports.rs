@@ -247,3 +247,81 @@ fn a_zip_that_is_not_a_workbook_is_refused() {
     );
     assert_eq!(s, 403, "{b}");
 }
+
+#[test]
+fn subtable_rows_follow_the_row_that_starts_their_record() {
+    let app = TestApp::spawn();
+    let id = app.create_app(
+        "明細",
+        json!({
+            "件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"},
+            "明細": {"type": "SUBTABLE", "code": "明細", "fields": {
+                "品名": {"type": "SINGLE_LINE_TEXT", "code": "品名", "label": "品名"},
+                "数": {"type": "NUMBER", "code": "数", "label": "数"},
+            }},
+        }),
+    );
+    // kintone's export shape: 「レコードの開始行」 marks each record's first row.
+    let csv = "レコードの開始行,件名,品名,数\n*,A,りんご,1\n,,みかん,２\n*,B,ぶどう,3\n";
+    let b = open(&app, id, "sub.csv", csv.as_bytes().to_vec());
+    assert_eq!(b["mapping"], json!(["$start", "件名", "品名", "数"]), "{b}");
+    assert_eq!(b["report"]["errors"], json!([]), "{b}");
+    assert_eq!(b["report"]["records"], 2);
+    let import = b["id"].as_str().unwrap().to_owned();
+    let r = run_to_end(&app, &import);
+    assert_eq!(r["state"], "done", "{r}");
+    let got = records(&app, id);
+    assert_eq!(got.len(), 2);
+    let rows = got[0]["明細"]["value"].as_array().unwrap();
+    let items: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["value"]["品名"]["value"].as_str().unwrap(),
+                row["value"]["数"]["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(items, vec![("りんご", "1"), ("みかん", "2")]);
+    assert_eq!(got[1]["明細"]["value"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_workbook_lists_its_sheets_and_reads_the_chosen_one() {
+    let app = TestApp::spawn();
+    let id = app.create_app("読込", fields());
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../apps-examples/document-archive/files/r7-0004-1.xlsx"),
+    )
+    .unwrap();
+    let key = app.upload(
+        "r7-0004-1.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    );
+    let (s, b) = app.post(
+        "/api/records/import.json",
+        json!({"app": id, "fileKey": key}),
+    );
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["format"], "xlsx");
+    assert_eq!(b["encoding"], Value::Null);
+    let sheets = b["sheets"].as_array().unwrap().clone();
+    assert!(!sheets.is_empty(), "{b}");
+    assert_eq!(b["sheet"], sheets[0]);
+    let last = sheets.last().unwrap().clone();
+    let import = b["id"].as_str().unwrap().to_owned();
+    let (s, b) = app.put(
+        "/api/records/import.json",
+        json!({"id": import, "sheet": last}),
+    );
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["sheet"], last);
+    // A sheet the workbook does not have is refused.
+    let (s, _) = app.put(
+        "/api/records/import.json",
+        json!({"id": import, "sheet": "ない"}),
+    );
+    assert_eq!(s, 400);
+}
