@@ -226,8 +226,10 @@ impl ImportJobs {
             ..acting.actor()
         };
         conn.write_transaction(|c| store::set_state(c, id, state::RUNNING, None, 0, unix_now()))?;
+        // Progress counts records (a record with table rows spans several rows of the file).
+        let records = row.report_json()["records"].as_u64().unwrap_or(0);
         self.progress
-            .start(id, usize::try_from(row.total_rows).unwrap_or(0));
+            .start(id, usize::try_from(records).unwrap_or(0));
         let progress = Arc::clone(&self.progress);
         let result = conn.write_transaction(|c| -> Result<Report, RunError> {
             let mut on_progress = |done: usize| progress.set(id, done);

@@ -93,7 +93,7 @@
   function runnable() {
     var v = S.view;
     return !!(v && v.report && (v.report.errors || []).length === 0 && v.report.records > 0 &&
-      (v.state === "checked" || v.state === "failed" || v.state === "uploaded"));
+      v.state === "checked");
   }
 
   function renderMapping(v) {

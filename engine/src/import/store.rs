@@ -173,16 +173,12 @@ pub fn save_check(conn: &mut DbConn, id: i64, check: &Check<'_>, now: i64) -> En
     Ok(())
 }
 
-/// Moves a checked (or failed) import to `queued`; false when it is not in such a state (already
-/// planned, running or done), so that two concurrent runs plan one job.
+/// Moves a checked import to `queued`; false when it is not checked (already planned, running or
+/// done), so that two concurrent runs plan one job.
 pub fn mark_queued(conn: &mut DbConn, id: i64, now: i64) -> EngineResult<bool> {
-    let changed = with_conn!(conn, |c| diesel::update(imports::table.filter(
-        imports::id.eq(id).and(imports::state.eq_any([
-            state::UPLOADED,
-            state::CHECKED,
-            state::FAILED
-        ]))
-    ))
+    let changed = with_conn!(conn, |c| diesel::update(
+        imports::table.filter(imports::id.eq(id).and(imports::state.eq(state::CHECKED)))
+    )
     .set((
         imports::state.eq(state::QUEUED),
         imports::records_written.eq(0_i64),

@@ -115,8 +115,7 @@ pub fn change(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
 
 pub fn run(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let id = p.i64("id")?;
-    let actor = call.actor();
-    let v = session::run(call.conn, call.acting, &actor, &call.state.files, id)?;
+    let v = session::run(call.conn, call.acting, id)?;
     Ok(localize(call, v))
 }
 
