@@ -220,7 +220,7 @@
       bar.value = 100;
       text.textContent = t("import.progress.rows", { done: st.recordsWritten, total: st.recordsWritten });
       $("imp-done").hidden = false;
-      $("imp-done").textContent = t("import.done", { records: st.recordsWritten });
+      $("imp-done").textContent = t(st.mode === "update" ? "import.done_updated" : "import.done", { records: st.recordsWritten });
       $("imp-to-list").hidden = false;
       message("", "");
       return true;
@@ -259,6 +259,7 @@
     $("imp-file-card").hidden = true;
     $("imp-map-card").hidden = true;
     $("imp-preview-card").hidden = true;
+    $("imp-report-card").hidden = true;
     $("imp-run").disabled = true;
     $("imp-progress-card").hidden = false;
     poll();
