@@ -12,6 +12,8 @@ pub mod error;
 pub mod examples;
 pub mod examples_survey;
 pub mod i18n;
+// Issue 16: record imports run as durable jobs.
+pub mod imports_runner;
 pub mod jobs_runner;
 // Issue 13, notify: the bell's producers (change-log consumer, reminder jobs).
 pub mod notify_runner;

@@ -83,6 +83,13 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&db),
         settings.default_timezone,
     ));
+    // Issue 16: record imports.
+    let imports = Arc::new(crate::imports_runner::ImportService::start(
+        Arc::clone(&db),
+        files.clone(),
+        Arc::clone(&scripts),
+        settings.default_timezone,
+    ));
     // Issue 13 (mail).
     let mail = Arc::new(crate::mail::MailService::start(Arc::clone(&db), settings)?);
     let state = AppState {
@@ -99,6 +106,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         allowlist: Arc::new(crate::edge::AllowlistCache::default()),
         body_budget: crate::body_budget::BodyBudget::new(settings.max_inflight_body_bytes),
         notify,
+        imports,
         // Issue 13 part "webhooks": started in `Application::build` once the port is known.
         webhooks: Arc::new(crate::webhooks::Webhooks::default()),
         public_forms: Arc::new(crate::public_forms::PublicForms::default()),

@@ -36,6 +36,8 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// Issue 13 (mail): notification mail (`crate::mail`); off without `--smtp-url`.
     pub mail: Arc<crate::mail::MailService>,
+    /// Issue 16: the record import runner of this node and the progress of what it writes.
+    pub imports: Arc<crate::imports_runner::ImportService>,
     /// Issue 15: the residents' side of public forms (its rate limits; `crate::public_forms`).
     pub public_forms: Arc<crate::public_forms::PublicForms>,
 }

@@ -26,6 +26,29 @@ fn records(app: &TestApp, id: i64) -> Vec<Value> {
     b["records"].as_array().unwrap().clone()
 }
 
+/// Runs an import (a durable job) and waits until it has ended; returns its last status.
+fn run_to_end(app: &TestApp, import: &str) -> Value {
+    let (s, r) = app.post("/api/records/import/run.json", json!({"id": import}));
+    assert_eq!(s, 200, "{r}");
+    assert!(
+        r["state"] == "queued" || r["state"] == "running" || r["state"] == "done",
+        "{r}"
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let (s, b) = app.get(&format!("/api/records/import.json?id={import}"));
+        assert_eq!(s, 200, "{b}");
+        if b["state"] == "done" || b["state"] == "failed" {
+            return b;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the import did not end: {b}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 fn open(app: &TestApp, id: i64, name: &str, bytes: Vec<u8>) -> Value {
     let key = app.upload(name, "text/csv", bytes);
     let (s, b) = app.post(
@@ -78,9 +101,11 @@ fn shift_jis_csv_is_converted_checked_and_imported() {
     // The check wrote nothing.
     assert!(records(&app, id).is_empty());
     let import = b["id"].as_str().unwrap().to_owned();
-    let (s, r) = app.post("/api/records/import/run.json", json!({"id": import}));
-    assert_eq!(s, 200, "{r}");
-    assert_eq!(r["state"], "done");
+    // While it is being prepared, the import is not among the app's unfinished ones.
+    let (s, a) = app.get(&format!("/api/records/import.json?app={id}"));
+    assert_eq!((s, a["active"].clone()), (200, json!([])), "{a}");
+    let r = run_to_end(&app, &import);
+    assert_eq!(r["state"], "done", "{r}");
     assert_eq!(r["recordsWritten"], 2);
     let got = records(&app, id);
     assert_eq!(got.len(), 2);
@@ -123,6 +148,13 @@ fn bad_rows_are_reported_per_row_and_nothing_is_written() {
         columns.contains(&"数量") && columns.contains(&"期日"),
         "{b}"
     );
+    // Each entry carries its message in the caller's language (Administrator: Japanese).
+    let first = &b["report"]["errors"][0];
+    let message = first["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.is_empty() && message != first["key"].as_str().unwrap_or_default(),
+        "{first}"
+    );
     let import = b["id"].as_str().unwrap().to_owned();
     let (s, _) = app.post("/api/records/import/run.json", json!({"id": import}));
     assert_eq!(s, 400);
@@ -154,8 +186,8 @@ fn update_by_key_changes_the_matching_records_and_refuses_ambiguous_keys() {
     );
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["report"]["errors"], json!([]), "{b}");
-    let (s, r) = app.post("/api/records/import/run.json", json!({"id": import}));
-    assert_eq!(s, 200, "{r}");
+    let r = run_to_end(&app, &import);
+    assert_eq!(r["state"], "done", "{r}");
     let got = records(&app, id);
     assert_eq!(got.len(), 2);
     assert_eq!(got[0]["数量"]["value"], "10");
@@ -205,5 +237,91 @@ fn a_zip_that_is_not_a_workbook_is_refused() {
     assert_eq!(s, 400, "{b}");
     // Another user's import id is not found.
     let (s, _) = app.get("/api/records/import.json?id=999");
+    assert_eq!(s, 400);
+    // API tokens cannot import: the job acts as a user, and token writes would be Administrator's.
+    let token = app.token(id, "view,add,edit");
+    let key = app.upload("t.csv", "text/csv", "件名\nA\n".as_bytes().to_vec());
+    let (s, b) = app.with_auth(kumiki_tests::Auth::Tokens(token)).post(
+        "/api/records/import.json",
+        json!({"app": id, "fileKey": key}),
+    );
+    assert_eq!(s, 403, "{b}");
+}
+
+#[test]
+fn subtable_rows_follow_the_row_that_starts_their_record() {
+    let app = TestApp::spawn();
+    let id = app.create_app(
+        "明細",
+        json!({
+            "件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"},
+            "明細": {"type": "SUBTABLE", "code": "明細", "fields": {
+                "品名": {"type": "SINGLE_LINE_TEXT", "code": "品名", "label": "品名"},
+                "数": {"type": "NUMBER", "code": "数", "label": "数"},
+            }},
+        }),
+    );
+    // kintone's export shape: 「レコードの開始行」 marks each record's first row.
+    let csv = "レコードの開始行,件名,品名,数\n*,A,りんご,1\n,,みかん,２\n*,B,ぶどう,3\n";
+    let b = open(&app, id, "sub.csv", csv.as_bytes().to_vec());
+    assert_eq!(b["mapping"], json!(["$start", "件名", "品名", "数"]), "{b}");
+    assert_eq!(b["report"]["errors"], json!([]), "{b}");
+    assert_eq!(b["report"]["records"], 2);
+    let import = b["id"].as_str().unwrap().to_owned();
+    let r = run_to_end(&app, &import);
+    assert_eq!(r["state"], "done", "{r}");
+    let got = records(&app, id);
+    assert_eq!(got.len(), 2);
+    let rows = got[0]["明細"]["value"].as_array().unwrap();
+    let items: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["value"]["品名"]["value"].as_str().unwrap(),
+                row["value"]["数"]["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(items, vec![("りんご", "1"), ("みかん", "2")]);
+    assert_eq!(got[1]["明細"]["value"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_workbook_lists_its_sheets_and_reads_the_chosen_one() {
+    let app = TestApp::spawn();
+    let id = app.create_app("読込", fields());
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../apps-examples/document-archive/files/r7-0004-1.xlsx"),
+    )
+    .unwrap();
+    let key = app.upload(
+        "r7-0004-1.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    );
+    let (s, b) = app.post(
+        "/api/records/import.json",
+        json!({"app": id, "fileKey": key}),
+    );
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["format"], "xlsx");
+    assert_eq!(b["encoding"], Value::Null);
+    let sheets = b["sheets"].as_array().unwrap().clone();
+    assert!(!sheets.is_empty(), "{b}");
+    assert_eq!(b["sheet"], sheets[0]);
+    let last = sheets.last().unwrap().clone();
+    let import = b["id"].as_str().unwrap().to_owned();
+    let (s, b) = app.put(
+        "/api/records/import.json",
+        json!({"id": import, "sheet": last}),
+    );
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["sheet"], last);
+    // A sheet the workbook does not have is refused.
+    let (s, _) = app.put(
+        "/api/records/import.json",
+        json!({"id": import, "sheet": "ない"}),
+    );
     assert_eq!(s, 400);
 }

@@ -56,8 +56,9 @@ mod views_settings;
 // Issue 13, guests.
 mod guest_isolation;
 mod guests;
-// Issue 16: record imports.
+// Issue 16: record imports (and a SIGKILL during one, on the real binary).
 mod imports;
+mod imports_kill;
 // Issue 13: a rule's mail and a webhook from one record.
 mod deliveries_e2e;
 // Issue 13: the real binary for the SIGKILL tests of mail and webhooks.

@@ -16,7 +16,7 @@ use crate::apps::{AppId, LiveApp};
 use crate::db::{DbConn, IntRow};
 use crate::error::{EngineError, EngineResult, Message, UserError};
 use crate::fields::{FieldType, IndexKind};
-use crate::records::{add_records, update_records, RecordTarget, RecordUpdate};
+use crate::records::{add_records, update_records, Actor, RecordTarget, RecordUpdate};
 
 /// The mapping target of the column that marks the first row of each record.
 pub const START_COLUMN: &str = "$start";
@@ -57,7 +57,16 @@ pub struct Report {
     pub errors: Vec<ReportEntry>,
     pub conversions: Vec<ReportEntry>,
     pub records: usize,
+    /// The first records as they will be stored (`{line, record}`), for the preview.
+    pub preview: Vec<Value>,
 }
+
+/// Records shown in the preview.
+const PREVIEW_RECORDS: usize = 5;
+
+/// Records written per call of the record write path. Progress is reported between chunks; all
+/// chunks are in the caller's one transaction, so the import stays all or nothing.
+const CHUNK: usize = 500;
 
 /// A record made of one or more rows of the file.
 #[derive(Debug, Clone)]
@@ -349,15 +358,19 @@ fn validation_entries(
     out
 }
 
-/// Writes the import in the caller's transaction as `acting`, who needs the import right and the
-/// add right (updates: the edit right) on the app, and on every mapped field. Returns the report;
-/// when it has errors the caller must roll back (some records may have been written).
+/// Writes the import in the caller's transaction as `acting` (writes by `actor`, which carries
+/// the app scripts to run), who needs the import right and the add right (updates: the edit
+/// right) on the app, and on every mapped field. `progress` hears the number of records written
+/// after each chunk. Returns the report; when it has errors the caller must roll back (some
+/// records may have been written).
 pub fn apply(
     conn: &mut DbConn,
     acting: &ActingContext,
+    actor: &Actor,
     app: AppId,
     table: &Table,
     settings: &ImportSettings,
+    progress: &mut dyn FnMut(usize),
 ) -> EngineResult<Report> {
     let live = acting.open_app(conn, app, AppRight::Import)?;
     let right = match settings.mode {
@@ -379,79 +392,123 @@ pub fn apply(
     }
     let built = build(&live, table, settings, acting.timezone(), &mut report);
     report.records = built.len();
-    let actor = acting.actor();
-    let result = match settings.mode {
+    report.preview = built
+        .iter()
+        .take(PREVIEW_RECORDS)
+        .map(|b| json!({"line": b.line, "record": b.record}))
+        .collect();
+    match settings.mode {
         ImportMode::Add => {
-            let records: Vec<Map<String, Value>> = built.iter().map(|b| b.record.clone()).collect();
-            add_records(conn, &live, &records, &actor, true).map(|_| ())
+            let mut done = 0;
+            for chunk in built.chunks(CHUNK) {
+                let records: Vec<Map<String, Value>> =
+                    chunk.iter().map(|b| b.record.clone()).collect();
+                let result = add_records(conn, &live, &records, actor, true).map(|_| ());
+                collect(result, chunk, settings, table, &mut report)?;
+                done += chunk.len();
+                progress(done);
+            }
         }
         ImportMode::Update => {
-            let key = settings.key.clone().unwrap_or_default();
-            let mut updates = Vec::with_capacity(built.len());
-            let mut seen = std::collections::HashMap::new();
-            for b in &built {
-                let value = b.key.clone().unwrap_or_default();
-                let ids = key_matches(conn, &live, &key, &value)?;
-                let header = settings
-                    .mapping
-                    .iter()
-                    .position(|m| m.as_deref() == Some(key.as_str()))
-                    .and_then(|i| table.headers.get(i))
-                    .map(String::as_str);
-                match ids.as_slice() {
-                    [id] => {
-                        if let Some(first) = seen.insert(*id, b.line) {
-                            report.errors.push(entry(
-                                b.line,
-                                header,
-                                Message::keyed(
-                                    "import.err.key_repeated",
-                                    format!("Row {first} already updates this record."),
-                                )
-                                .arg("line", first.to_string()),
-                            ));
-                        }
-                        let mut record = b.record.clone();
-                        record.remove(&key);
-                        updates.push(RecordUpdate {
-                            target: RecordTarget::Id(*id),
-                            record,
-                            revision: None,
-                        });
-                    }
-                    [] => report.errors.push(entry(
-                        b.line,
-                        header,
-                        Message::keyed("import.err.key_none", "No record has this key.")
-                            .arg("key", value.clone()),
-                    )),
-                    _ => report.errors.push(entry(
-                        b.line,
-                        header,
-                        Message::keyed(
-                            "import.err.key_many",
-                            "Several records have this key; it must match exactly one.",
-                        )
-                        .arg("key", value.clone()),
-                    )),
-                }
-            }
+            let updates = match_keys(conn, &live, &built, settings, table, &mut report)?;
             if !report.errors.is_empty() {
                 return Ok(report);
             }
-            update_records(conn, &live, &updates, &actor, true, false).map(|_| ())
+            let mut done = 0;
+            for (chunk, targets) in built.chunks(CHUNK).zip(updates.chunks(CHUNK)) {
+                let result = update_records(conn, &live, targets, actor, true, false).map(|_| ());
+                collect(result, chunk, settings, table, &mut report)?;
+                done += chunk.len();
+                progress(done);
+            }
         }
-    };
+    }
+    report.errors.sort_by_key(|e| e.line);
+    Ok(report)
+}
+
+/// Adds a chunk's validation errors to the report (the following chunks are still checked, so
+/// the report lists every bad row); other errors end the import.
+fn collect(
+    result: EngineResult<()>,
+    chunk: &[Built],
+    settings: &ImportSettings,
+    table: &Table,
+    report: &mut Report,
+) -> EngineResult<()> {
     match result {
-        Ok(()) => {}
+        Ok(()) => Ok(()),
         Err(EngineError::User(UserError::Validation(errors))) => {
             report
                 .errors
-                .extend(validation_entries(errors, &built, settings, table));
+                .extend(validation_entries(errors, chunk, settings, table));
+            Ok(())
         }
-        Err(e) => return Err(e),
+        Err(e) => Err(e),
     }
-    Ok(report)
+}
+
+/// The record each built record updates, found by its key: exactly one record, and no record
+/// twice. Problems go to the report.
+fn match_keys(
+    conn: &mut DbConn,
+    live: &LiveApp,
+    built: &[Built],
+    settings: &ImportSettings,
+    table: &Table,
+    report: &mut Report,
+) -> EngineResult<Vec<RecordUpdate>> {
+    let key = settings.key.clone().unwrap_or_default();
+    let header = settings
+        .mapping
+        .iter()
+        .position(|m| m.as_deref() == Some(key.as_str()))
+        .and_then(|i| table.headers.get(i))
+        .map(String::as_str);
+    let mut updates = Vec::with_capacity(built.len());
+    let mut seen = std::collections::HashMap::new();
+    for b in built {
+        let value = b.key.clone().unwrap_or_default();
+        let ids = key_matches(conn, live, &key, &value)?;
+        match ids.as_slice() {
+            [id] => {
+                if let Some(first) = seen.insert(*id, b.line) {
+                    report.errors.push(entry(
+                        b.line,
+                        header,
+                        Message::keyed(
+                            "import.err.key_repeated",
+                            format!("Row {first} already updates this record."),
+                        )
+                        .arg("line", first.to_string()),
+                    ));
+                }
+                let mut record = b.record.clone();
+                record.remove(&key);
+                updates.push(RecordUpdate {
+                    target: RecordTarget::Id(*id),
+                    record,
+                    revision: None,
+                });
+            }
+            [] => report.errors.push(entry(
+                b.line,
+                header,
+                Message::keyed("import.err.key_none", "No record has this key.")
+                    .arg("key", value.clone()),
+            )),
+            _ => report.errors.push(entry(
+                b.line,
+                header,
+                Message::keyed(
+                    "import.err.key_many",
+                    "Several records have this key; it must match exactly one.",
+                )
+                .arg("key", value.clone()),
+            )),
+        }
+    }
+    Ok(updates)
 }
 
 /// [`apply`] inside a savepoint of the caller's transaction that is always rolled back: the
@@ -459,12 +516,13 @@ pub fn apply(
 pub fn validate(
     conn: &mut DbConn,
     acting: &ActingContext,
+    actor: &Actor,
     app: AppId,
     table: &Table,
     settings: &ImportSettings,
 ) -> EngineResult<Report> {
     conn.batch_execute("SAVEPOINT import_check")?;
-    let result = apply(conn, acting, app, table, settings);
+    let result = apply(conn, acting, actor, app, table, settings, &mut |_| {});
     conn.batch_execute("ROLLBACK TO SAVEPOINT import_check")?;
     conn.batch_execute("RELEASE SAVEPOINT import_check")?;
     result

@@ -1,19 +1,23 @@
 //! The steps of an import for one user, as the API and pages call them: open an uploaded file
-//! (format, encoding, sheets, headers, suggested mapping, preview, first report), change the
-//! settings (a new report), run it (all or nothing: the records and the import's `done` state in
-//! the caller's one transaction), and read its state. Rights are checked by `apply` each time.
+//! (format, encoding, sheets, headers, fields, suggested mapping, preview, first report), change
+//! the settings (a new report), run it (checked once more, then planned as a durable job,
+//! `store::JOB_KIND`), and read its state. The job calls [`perform`] in one transaction (all
+//! records or none). Rights are checked by `apply` each time, as they are at that moment.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::apply::{self, ImportSettings, Report};
+use super::convert::importable;
 use super::read::{self, Encoding, Table};
 use super::store::{self, state, Check, ImportRow, NewImport};
 use crate::acting::ActingContext;
-use crate::apps::AppId;
+use crate::apps::{AppId, LiveApp};
 use crate::db::DbConn;
 use crate::error::{EngineResult, Message, UserError};
-use crate::records::FileStore;
+use crate::fields::FieldType;
+use crate::jobs::{self, NewJob};
+use crate::records::{Actor, FileStore};
 
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 5;
@@ -65,9 +69,39 @@ fn load(bytes: &[u8], encoding: Option<&str>, sheet: Option<&str>) -> EngineResu
     }
 }
 
-fn view(row: &ImportRow, table: &Table, sheets: &[String], report: &Report) -> Value {
+/// The fields a column can go to (`key`: usable as the update key), in the form's order.
+fn targets(app: &LiveApp) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (code, p) in &app.definition.properties {
+        let t = p.field_type;
+        if t == FieldType::RecordNumber {
+            out.push(json!({"code": code, "label": p.label, "type": t, "key": true}));
+        } else if importable(t) {
+            let key = p.is_unique() && matches!(t, FieldType::SingleLineText | FieldType::Number);
+            out.push(json!({"code": code, "label": p.label, "type": t, "key": key}));
+        }
+        for inner in p.fields.iter().flat_map(|f| f.values()) {
+            if importable(inner.field_type) {
+                out.push(
+                    json!({"code": inner.code, "label": inner.label, "type": inner.field_type,
+                    "subtable": code, "key": false}),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn view(
+    row: &ImportRow,
+    app: &LiveApp,
+    table: &Table,
+    sheets: &[String],
+    report: &Report,
+) -> Value {
     let settings = row.settings();
     json!({
+        "fields": targets(app),
         "id": row.id.to_string(),
         "app": row.app_id.to_string(),
         "state": row.state,
@@ -91,6 +125,7 @@ fn view(row: &ImportRow, table: &Table, sheets: &[String], report: &Report) -> V
 pub fn open(
     conn: &mut DbConn,
     acting: &ActingContext,
+    actor: &Actor,
     files: &FileStore,
     app: AppId,
     file_key: &str,
@@ -130,7 +165,7 @@ pub fn open(
         },
         now,
     )?;
-    let report = apply::validate(conn, acting, app, &table, &settings)?;
+    let report = apply::validate(conn, acting, actor, app, &table, &settings)?;
     let total = i64::try_from(table.rows.len()).unwrap_or(i64::MAX);
     store::save_check(
         conn,
@@ -145,25 +180,43 @@ pub fn open(
         now,
     )?;
     let row = store::find_own(conn, acting, id)?;
-    Ok(view(&row, &table, &sheets, &report))
+    Ok(view(&row, &live, &table, &sheets, &report))
 }
 
-/// Changes an import's encoding, sheet or settings and checks it again.
+/// Changes an import's encoding, sheet or settings and checks it again. A new encoding or sheet
+/// without new settings gets a mapping suggested from its headers.
 pub fn change(
     conn: &mut DbConn,
     acting: &ActingContext,
+    actor: &Actor,
     files: &FileStore,
     id: i64,
     choices: &Choices,
 ) -> EngineResult<Value> {
     let row = store::find_own(conn, acting, id)?;
     refuse_finished(&row)?;
+    let live = acting.open_app(conn, AppId(row.app_id), crate::acl::AppRight::Import)?;
     let bytes = read_bytes(files, &row.file_path)?;
     let encoding = choices.encoding.as_deref().or(row.encoding.as_deref());
     let sheet = choices.sheet.as_deref().or(row.sheet.as_deref());
     let (table, enc, sheet, sheets) = load(&bytes, encoding, sheet)?;
-    let settings = choices.settings.clone().unwrap_or_else(|| row.settings());
-    let report = apply::validate(conn, acting, AppId(row.app_id), &table, &settings)?;
+    let reread = choices
+        .encoding
+        .as_deref()
+        .is_some_and(|e| Some(e) != row.encoding.as_deref())
+        || choices
+            .sheet
+            .as_deref()
+            .is_some_and(|s| Some(s) != row.sheet.as_deref());
+    let settings = match &choices.settings {
+        Some(s) => s.clone(),
+        None if reread => ImportSettings {
+            mapping: apply::suggest_mapping(&live, &table.headers),
+            ..row.settings()
+        },
+        None => row.settings(),
+    };
+    let report = apply::validate(conn, acting, actor, AppId(row.app_id), &table, &settings)?;
     let now = acting.now().timestamp();
     let total = i64::try_from(table.rows.len()).unwrap_or(i64::MAX);
     store::save_check(
@@ -179,79 +232,104 @@ pub fn change(
         now,
     )?;
     let row = store::find_own(conn, acting, id)?;
-    Ok(view(&row, &table, &sheets, &report))
+    Ok(view(&row, &live, &table, &sheets, &report))
+}
+
+fn finished() -> UserError {
+    UserError::invalid(
+        "id",
+        Message::keyed("import.err.finished", "This import has already been run."),
+    )
 }
 
 fn refuse_finished(row: &ImportRow) -> EngineResult<()> {
     if row.state == state::DONE || row.state == state::RUNNING || row.state == state::QUEUED {
-        return Err(UserError::invalid(
-            "id",
-            Message::keyed("import.err.finished", "This import has already been run."),
-        )
-        .into());
+        return Err(finished().into());
     }
     Ok(())
 }
 
-/// Runs the import in the caller's transaction: all records or none. A report with errors
-/// refuses it (`import.err.has_errors`, the report in the import's state).
-pub fn run(
-    conn: &mut DbConn,
-    acting: &ActingContext,
-    files: &FileStore,
-    id: i64,
-) -> EngineResult<Value> {
+/// Plans the import's job (in the caller's transaction): the import becomes `queued`. Refused
+/// while its last check found errors (`import.err.has_errors`; a file never checked cleanly has
+/// some) and once the import was planned or done. The check is not repeated here: the job writes
+/// through the same checks, and an import that no longer fits fails with its report and nothing
+/// written.
+pub fn run(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<Value> {
     let row = store::find_own(conn, acting, id)?;
     refuse_finished(&row)?;
-    let bytes = read_bytes(files, &row.file_path)?;
-    let (table, ..) = load(&bytes, row.encoding.as_deref(), row.sheet.as_deref())?;
-    let settings = row.settings();
-    conn.batch_execute("SAVEPOINT import_run")?;
-    let report = match apply::apply(conn, acting, AppId(row.app_id), &table, &settings) {
-        Ok(r) => r,
-        Err(e) => {
-            conn.batch_execute("ROLLBACK TO SAVEPOINT import_run")?;
-            return Err(e);
-        }
-    };
-    let now = acting.now().timestamp();
-    if !report.errors.is_empty() {
-        conn.batch_execute("ROLLBACK TO SAVEPOINT import_run")?;
-        conn.batch_execute("RELEASE SAVEPOINT import_run")?;
-        let total = i64::try_from(table.rows.len()).unwrap_or(i64::MAX);
-        store::save_check(
-            conn,
-            id,
-            &Check {
-                encoding: row.encoding.as_deref(),
-                sheet: row.sheet.as_deref(),
-                settings: &settings,
-                report: &report,
-                total_rows: total,
-            },
-            now,
-        )?;
+    let checked = row.state == state::CHECKED && row.error_count == 0;
+    if !checked {
         return Err(UserError::invalid(
             "id",
             Message::keyed(
                 "import.err.has_errors",
                 "The file has errors; fix them and check again.",
             )
-            .arg("count", report.errors.len().to_string()),
+            .arg("count", row.error_count.max(1).to_string()),
         )
         .into());
     }
-    conn.batch_execute("RELEASE SAVEPOINT import_run")?;
-    let written = i64::try_from(report.records).unwrap_or(i64::MAX);
-    store::set_state(conn, id, state::DONE, Some(&report), written, now)?;
+    let now = acting.now().timestamp();
+    // The state moves only from a checked (or failed) import: two clicks plan one job.
+    if !store::mark_queued(conn, id, now)? {
+        return Err(finished().into());
+    }
+    let key = format!("import:{id}:{}", uuid::Uuid::new_v4().simple());
+    jobs::enqueue(
+        conn,
+        &NewJob {
+            kind: store::JOB_KIND,
+            dedupe_key: &key,
+            payload: &json!({ "id": id }),
+            run_at: now,
+            // A server error is retried; what the user must fix fails at once (the runner).
+            max_attempts: 3,
+        },
+        now,
+    )?;
     status(conn, acting, id)
+}
+
+/// Writes the import `id` of `acting` in the caller's transaction (the job's): reads its file
+/// again and applies it. The caller commits only when the report has no errors.
+pub fn perform(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    actor: &Actor,
+    files: &FileStore,
+    id: i64,
+    progress: &mut dyn FnMut(usize),
+) -> EngineResult<Report> {
+    let row = store::find_own(conn, acting, id)?;
+    let bytes = read_bytes(files, &row.file_path)?;
+    let (table, ..) = load(&bytes, row.encoding.as_deref(), row.sheet.as_deref())?;
+    apply::apply(
+        conn,
+        acting,
+        actor,
+        AppId(row.app_id),
+        &table,
+        &row.settings(),
+        progress,
+    )
+}
+
+/// The acting user's queued or running imports of `app`, newest first (the page shows them).
+pub fn active(conn: &mut DbConn, acting: &ActingContext, app: AppId) -> EngineResult<Value> {
+    let rows = store::active_of(conn, acting.user_code(), app.0)?;
+    let list: Vec<Value> = rows.iter().map(row_status).collect();
+    Ok(json!({ "active": list }))
 }
 
 /// The import's state, counts and last report.
 pub fn status(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResult<Value> {
     let row = store::find_own(conn, acting, id)?;
+    Ok(row_status(&row))
+}
+
+fn row_status(row: &ImportRow) -> Value {
     let settings = row.settings();
-    Ok(json!({
+    json!({
         "id": row.id.to_string(),
         "app": row.app_id.to_string(),
         "state": row.state,
@@ -265,6 +343,9 @@ pub fn status(conn: &mut DbConn, acting: &ActingContext, id: i64) -> EngineResul
         "rows": row.total_rows,
         "errorCount": row.error_count,
         "recordsWritten": row.records_written,
+        "createdAt": row.created_at,
+        "updatedAt": row.updated_at,
+        "finishedAt": row.finished_at,
         "report": row.report_json(),
-    }))
+    })
 }

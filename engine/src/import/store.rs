@@ -173,6 +173,22 @@ pub fn save_check(conn: &mut DbConn, id: i64, check: &Check<'_>, now: i64) -> En
     Ok(())
 }
 
+/// Moves a checked import to `queued`; false when it is not checked (already planned, running or
+/// done), so that two concurrent runs plan one job.
+pub fn mark_queued(conn: &mut DbConn, id: i64, now: i64) -> EngineResult<bool> {
+    let changed = with_conn!(conn, |c| diesel::update(
+        imports::table.filter(imports::id.eq(id).and(imports::state.eq(state::CHECKED)))
+    )
+    .set((
+        imports::state.eq(state::QUEUED),
+        imports::records_written.eq(0_i64),
+        imports::updated_at.eq(now),
+        imports::finished_at.eq(None::<i64>),
+    ))
+    .execute(c))?;
+    Ok(changed > 0)
+}
+
 /// Moves the import to `to` (with the final report and count when it ends).
 pub fn set_state(
     conn: &mut DbConn,
@@ -206,6 +222,9 @@ pub fn set_state(
     Ok(())
 }
 
+/// Report entries kept per list (errors, conversions).
+const MAX_ENTRIES: usize = 1000;
+
 fn entry_json(e: &ReportEntry) -> Value {
     let args: serde_json::Map<String, Value> = e
         .message
@@ -227,8 +246,11 @@ fn entry_json(e: &ReportEntry) -> Value {
 pub fn report_json(r: &Report) -> Value {
     json!({
         "records": r.records,
-        "errors": r.errors.iter().map(entry_json).collect::<Vec<_>>(),
-        "conversions": r.conversions.iter().take(1000).map(entry_json).collect::<Vec<_>>(),
+        // A file with every row wrong says so in its count; the first errors are enough to read.
+        "errors": r.errors.iter().take(MAX_ENTRIES).map(entry_json).collect::<Vec<_>>(),
+        "errorCount": r.errors.len(),
+        "preview": r.preview,
+        "conversions": r.conversions.iter().take(MAX_ENTRIES).map(entry_json).collect::<Vec<_>>(),
         "conversionCount": r.conversions.len(),
     })
 }

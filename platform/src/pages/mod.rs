@@ -18,6 +18,8 @@ mod designer;
 mod general_settings;
 mod guest_portal;
 mod guide;
+// Issue 16: the record import page.
+mod imports;
 // Issue 13 (mail).
 mod mail;
 mod managed_app;
@@ -131,6 +133,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/mail", web::get().to(mail::admin_page))
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
+        .route("/apps/{id}/import", web::get().to(imports::page))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))
         .route("/apps/{id}/records/{rid}", web::get().to(records::detail))
         .route(
