@@ -78,3 +78,5 @@ mod public_forms_resident;
 mod public_listener;
 // Issue 16, charts: app/reports.json and report data.
 mod reports;
+// Issue 16, charts: the chart pages (SVG, table, CSV).
+mod report_pages;

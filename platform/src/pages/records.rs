@@ -57,6 +57,8 @@ struct RecordsData {
     is_edit: bool,
     may_add: bool,
     may_manage: bool,
+    /// Issue 16: the app's charts, linked beside the list views (「グラフ」).
+    reports: Vec<super::report_view::ReportLink>,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +90,8 @@ struct AppInfo {
     unqueryable: Vec<String>,
     /// Issue 13, guests: the guest space whose path the page's scripts call the API through.
     guest_space: Option<i64>,
+    /// Issue 16: the app's charts (live), in their order.
+    reports: Vec<super::report_view::ReportLink>,
 }
 
 /// The app's live name and settings for the pages, when the user may view it (and the record
@@ -144,6 +148,7 @@ fn load_app(
         may_add,
         may_manage,
         guest_space,
+        reports: super::report_view::report_links(definition, None),
     }))
 }
 
@@ -215,6 +220,7 @@ async fn render(
         is_edit: mode == Mode::Edit,
         may_add: info.may_add,
         may_manage: info.may_manage,
+        reports: info.reports,
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![
