@@ -42,6 +42,9 @@ pub struct DataTable {
     pub headers: Vec<String>,
     /// How many leading columns are group keys (row headers, `<th scope="row">`).
     pub key_columns: usize,
+    /// `headers` split at `key_columns`, for the template (numbers are aligned right).
+    pub key_headers: Vec<String>,
+    pub value_headers: Vec<String>,
     pub rows: Vec<TableRow>,
     /// Every group taken together (`total`); no keys.
     pub total: TableRow,
@@ -209,6 +212,8 @@ pub fn data_table(
         first.clone_from(&words.total);
     }
     DataTable {
+        key_headers: groups.clone(),
+        value_headers: aggs.clone(),
         headers: groups.into_iter().chain(aggs).collect(),
         key_columns,
         rows,

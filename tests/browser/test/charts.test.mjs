@@ -100,6 +100,8 @@ test("a monthly column chart made in the editor is published and opens", async (
   // The record list links the new chart; a phone-width chart page still shows the chart.
   await page.goto(`${server.baseUrl}/apps/${app}`);
   await page.waitForSelector("[data-testid=report-links] a:has-text('月別・担当課別')");
+  await page.waitForSelector("#records-list table, #records-list .record-card");
+  await page.screenshot({ path: "/tmp/charts-list-1280.png" });
   const phone = await signedInPage(browser, server.baseUrl, { width: 390, height: 844 });
   await phone.goto(`${server.baseUrl}/apps/${app}`);
   await phone.click("[data-testid=report-links] a:has-text('状態別の件数')");

@@ -28,9 +28,9 @@ const TEXT_FILL: &str = "#1f2328";
 const AXIS_STROKE: &str = "#6b7280";
 /// Series colours, each ≥ 3:1 against white, in an order where neighbours differ in hue and
 /// lightness (so stacked parts stay apart for people who do not tell red from green).
-const PALETTE: [&str; 10] = [
+const PALETTE: [&str; 12] = [
     "#1d5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#be185d",
-    "#4b5563", "#1e3a8a",
+    "#4b5563", "#1e3a8a", "#0e7490", "#9f1239",
 ];
 
 /// Escapes text for SVG (XML) content and attribute values: the review diagram's escaping.
@@ -137,12 +137,19 @@ fn segments(categories: usize, series: &[Series], mode: ChartMode) -> (Vec<Vec<(
     (out, max)
 }
 
-/// Opens an SVG of `height` whose accessible name is `title`: the `<title>` child of an SVG with
-/// `role="img"` (kept out of attributes, where user text has no business).
+/// Opens an SVG of `WIDTH` × `height`; see [`open_sized`].
 fn open(svg: &mut String, title: &str, height: f64) {
+    open_sized(svg, title, WIDTH, height);
+}
+
+/// Opens an SVG whose accessible name is `title`: the `<title>` child of an SVG with `role="img"`
+/// (kept out of attributes, where user text has no business). It is drawn at its own size and
+/// shrinks with a narrower container (`max-width: 100%` in the style sheet), so text never grows
+/// past its size on a wide screen.
+fn open_sized(svg: &mut String, title: &str, width: f64, height: f64) {
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img"><title>{t}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:.0} {height}" width="{width:.0}" role="img"><title>{t}</title>"#,
         t = escape(title)
     );
 }

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::{colour, drawable, escape, number, open, short, PAD, TEXT_FILL};
+use super::{
+    colour, drawable, escape, number, open_sized, short, text_width, PAD, TEXT_FILL, WIDTH,
+};
 
 const R: f64 = 110.0;
 const CX: f64 = PAD + R + 4.0;
@@ -47,15 +49,27 @@ pub fn pie(title: &str, items: &[(String, f64)]) -> String {
     let angles = pie_angles(&values);
     let total: f64 = values.iter().copied().map(drawable).sum();
     let height = (PAD * 2.0 + R * 2.0).max(PAD * 2.0 + items.len() as f64 * LEGEND_ROW);
-    let mut svg = String::new();
-    open(&mut svg, title, height);
-    let cy = PAD + R;
-    for (i, ((label, value), (start, end))) in items.iter().zip(&angles).enumerate() {
-        let share = if total > 0.0 {
-            drawable(*value) / total * 100.0
+    let legend_text = |label: &str, value: f64, share: f64| {
+        format!("{} {} ({}%)", short(label), number(value), number(share))
+    };
+    let share_of = |value: f64| {
+        if total > 0.0 {
+            drawable(value) / total * 100.0
         } else {
             0.0
-        };
+        }
+    };
+    // As wide as the longest legend line needs (a pie of short labels stays compact on a phone).
+    let widest = items
+        .iter()
+        .map(|(l, v)| text_width(&legend_text(l, *v, share_of(*v)), 12.0))
+        .fold(0.0, f64::max);
+    let width = (LEGEND_X + 18.0 + widest + PAD * 2.0).min(WIDTH);
+    let mut svg = String::new();
+    open_sized(&mut svg, title, width, height);
+    let cy = PAD + R;
+    for (i, ((label, value), (start, end))) in items.iter().zip(&angles).enumerate() {
+        let share = share_of(*value);
         let t = format!("{}: {} ({}%)", escape(label), number(*value), number(share));
         if end - start <= 0.0 {
             continue;
@@ -80,20 +94,13 @@ pub fn pie(title: &str, items: &[(String, f64)]) -> String {
     svg.push_str(r#"<g class="chart-legend">"#);
     for (i, (label, value)) in items.iter().enumerate() {
         let y = PAD + i as f64 * LEGEND_ROW;
-        let share = if total > 0.0 {
-            drawable(*value) / total * 100.0
-        } else {
-            0.0
-        };
         let _ = write!(
             svg,
-            r#"<rect x="{LEGEND_X}" y="{y:.1}" width="12" height="12" rx="2" fill="{f}"/><text x="{tx}" y="{ty:.1}" font-size="12" fill="{TEXT_FILL}">{l} {v} ({p}%)</text>"#,
+            r#"<rect x="{LEGEND_X}" y="{y:.1}" width="12" height="12" rx="2" fill="{f}"/><text x="{tx}" y="{ty:.1}" font-size="12" fill="{TEXT_FILL}">{l}</text>"#,
             f = colour(i),
             tx = LEGEND_X + 18.0,
             ty = y + 10.5,
-            l = escape(&short(label)),
-            v = number(*value),
-            p = number(share),
+            l = escape(&legend_text(label, *value, share_of(*value))),
         );
     }
     svg.push_str("</g></svg>");
