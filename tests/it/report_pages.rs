@@ -299,3 +299,38 @@ fn a_chart_of_a_guest_space_app_opens_for_its_members() {
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("class=\"chart\""));
 }
+
+#[test]
+fn report_check_messages_are_japanese_for_japanese_callers() {
+    let app = TestApp::spawn();
+    let id = cases(&app);
+    let bad = json!({"app": id, "reports": {"g": report("COLUMN", json!([{"code": "金額"}]), json!([{"type": "SUM", "code": "件名"}]))}});
+    let put = |lang: &str| -> Value {
+        let resp = page_client()
+            .put(app.url("/k/v1/preview/app/reports.json"))
+            .header(
+                "X-Cybozu-Authorization",
+                base64_auth("Administrator", ADMIN_PASSWORD),
+            )
+            .header("Accept-Language", lang)
+            .json(&bad)
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400);
+        resp.json().unwrap()
+    };
+    let ja = put("ja");
+    assert_eq!(ja["code"], "CB_VA01");
+    let group = ja["errors"]["reports.g.groups[0].code"]["messages"][0].to_string();
+    assert!(group.contains("分類できません"), "{ja}");
+    let agg = ja["errors"]["reports.g.aggregations[0].code"]["messages"][0].to_string();
+    assert!(agg.contains("数値または計算"), "{ja}");
+    let en = put("en");
+    let group = en["errors"]["reports.g.groups[0].code"]["messages"][0].to_string();
+    assert!(group.contains("cannot be used to group"), "{en}");
+}
+
+fn base64_auth(login: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+}
