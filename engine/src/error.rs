@@ -169,6 +169,9 @@ pub enum UserError {
     ReviewRequired(i64),
     #[error("The specified review submission (ID: {0}) is not found.")]
     SubmissionNotFound(String),
+    /// Issue 16: a graph (report) id the app does not have.
+    #[error("The specified graph (ID: {0}) is not found.")]
+    ReportNotFound(String),
     /// The submission was already approved or rejected.
     #[error("This submission has already been decided.")]
     ReviewAlreadyDecided,

@@ -360,6 +360,10 @@ impl From<UserError> for ApiError {
             UserError::SubmissionNotFound(_) => {
                 ApiError::new(404, "GAIA_RV02", message).catalog("api.GAIA_RV02")
             }
+            // Charts (issue 16, Kumiki's code, docs/charts.md).
+            UserError::ReportNotFound(id) => ApiError::new(404, "GAIA_RP01", message)
+                .catalog("api.GAIA_RP01")
+                .arg("id", id),
             UserError::ReviewAlreadyDecided => {
                 ApiError::new(409, "GAIA_RV03", message).catalog("api.GAIA_RV03.decided")
             }

@@ -83,3 +83,5 @@ mod public_listener;
 mod reports;
 // Issue 16, export: records as CSV/XLSX.
 mod exports;
+// Issue 16, charts: the chart pages (SVG, table, CSV).
+mod report_pages;

@@ -916,6 +916,20 @@ fn no_route_returns_or_changes_what_the_caller_may_not_see() {
         }
     }
     assert!(calls > 100);
+    // Issue 16: the chart page and its CSV (page routes, through the same `open_report`) show no
+    // group of the hidden field either: m1 may not see the field (the chart cannot be shown), the
+    // outsider not the app.
+    for user in ["m1", "outsider"] {
+        let session = app.sign_in_form(user, PW);
+        for path in [
+            format!("/apps/{}/reports/1", r.app),
+            format!("/apps/{}/reports/1?format=csv", r.app),
+        ] {
+            let (s, html) = app.page(&session, &path);
+            assert!(s >= 400, "{user} {path}: {s}");
+            assert!(!html.contains(&r.canary), "{user} {path}: canary");
+        }
+    }
     let after = snapshot(&app);
     let strip = |v: &Value| -> Vec<Value> {
         v.as_array()

@@ -37,7 +37,7 @@ const RECORDS: [(&str, &str, Option<f64>, &[f64]); 9] = [
 ];
 
 /// 相談受付 with process management (受付 → 完了), deployed, with RECORDS; the first three are 完了.
-fn cases(app: &TestApp) -> i64 {
+pub(crate) fn cases(app: &TestApp) -> i64 {
     let id = app.create_app("相談受付", fields());
     let (s, b) = app.put(
         "/k/v1/preview/app/status.json",
@@ -70,14 +70,14 @@ fn cases(app: &TestApp) -> i64 {
     id
 }
 
-fn put_reports(app: &TestApp, id: i64, reports: Value) -> (u16, Value) {
+pub(crate) fn put_reports(app: &TestApp, id: i64, reports: Value) -> (u16, Value) {
     app.put(
         "/k/v1/preview/app/reports.json",
         json!({"app": id, "reports": reports}),
     )
 }
 
-fn report(chart: &str, groups: Value, aggregations: Value) -> Value {
+pub(crate) fn report(chart: &str, groups: Value, aggregations: Value) -> Value {
     json!({"chartType": chart, "chartMode": "NORMAL", "groups": groups,
            "aggregations": aggregations, "filterCond": "", "sorts": [{"by": "GROUP1", "order": "ASC"}]})
 }

@@ -94,6 +94,14 @@ const apps = {
       Choice: { type: "DROP_DOWN", code: "Choice", label: "Choice", options: options("a", "b", "c") },
     },
   },
+  // Issue 16: getReports / updateReports.
+  reports: {
+    fields: {
+      Choice: { type: "DROP_DOWN", code: "Choice", label: "Choice", options: options("a", "b", "c") },
+      Date: { type: "DATE", code: "Date", label: "Date" },
+      Number: number("Number"),
+    },
+  },
   table: {
     fields: {
       Title: text("Title"),

@@ -11,7 +11,7 @@
 //!   that checks as a condition of the query language, and sorts by TOTAL or an existing group;
 //!   every problem is a `CB_VA01` message keyed `reports.<name>.<member>`;
 //! - `replace_reports` keeps a report's id while its id or name is sent again, so links to
-//!   `/k/<app>/report/<id>` survive renames;
+//!   `/apps/<app>/reports/<id>` survive renames;
 //! - aggregation (`aggregate::run`) is one `GROUP BY` statement on the pivot index tables with the
 //!   caller's record-view condition, never a read of records, and returns at most
 //!   [`aggregate::MAX_GROUPS`] groups plus the rest as one row.
@@ -22,7 +22,7 @@ use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
 use crate::apps::AppDefinition;
-use crate::error::{FieldErrors, UserError};
+use crate::error::{FieldErrors, Message, UserError};
 use crate::fields::{FieldType, IndexKind};
 use crate::query::{self, QueryContext};
 
@@ -194,11 +194,11 @@ pub fn parse_report(
 ) -> Option<Report> {
     let def = ctx.definition;
     let before = errors.len();
-    let mut add = |key: &str, message: String| {
+    let mut add = |key: &str, message: Message| {
         errors
             .entry(format!("{prefix}.{key}"))
             .or_default()
-            .push(message.into());
+            .push(message);
     };
     let text = |key: &str| {
         report
@@ -211,14 +211,21 @@ pub fn parse_report(
     if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
         add(
             "name",
-            format!("Enter a graph name of 1 to {MAX_NAME_CHARS} characters."),
+            Message::keyed(
+                "reports.err.name",
+                format!("Enter a graph name of 1 to {MAX_NAME_CHARS} characters."),
+            )
+            .arg("max", MAX_NAME_CHARS.to_string()),
         );
     }
     let chart_type = text("chartType");
     if chart_type.is_empty() || !CHART_TYPES.contains(&chart_type.as_str()) {
         add(
             "chartType",
-            "Enter BAR, COLUMN, PIE, LINE, PIVOT_TABLE, TABLE, AREA, SPLINE or SPLINE_AREA.".into(),
+            Message::keyed(
+                "reports.err.chart_type",
+                "Enter BAR, COLUMN, PIE, LINE, PIVOT_TABLE, TABLE, AREA, SPLINE or SPLINE_AREA.",
+            ),
         );
     }
     let chart_mode = match text("chartMode").as_str() {
@@ -226,7 +233,13 @@ pub fn parse_report(
         "STACKED" => ChartMode::Stacked,
         "PERCENTAGE" => ChartMode::Percentage,
         _ => {
-            add("chartMode", "Enter NORMAL, STACKED or PERCENTAGE.".into());
+            add(
+                "chartMode",
+                Message::keyed(
+                    "reports.err.chart_mode",
+                    "Enter NORMAL, STACKED or PERCENTAGE.",
+                ),
+            );
             ChartMode::Normal
         }
     };
@@ -238,17 +251,18 @@ pub fn parse_report(
                 let code = g.get("code").and_then(Value::as_str).unwrap_or_default();
                 let per = g.get("per").and_then(Value::as_str).unwrap_or_default();
                 let Some(field) = def.field(code) else {
-                    add(
-                        &format!("{key}.code"),
-                        format!("The field ({code}) does not exist."),
-                    );
+                    add(&format!("{key}.code"), no_field(code));
                     continue;
                 };
                 let t = field.property.field_type;
                 if !groupable(t) || !field_visible(ctx, code) {
                     add(
                         &format!("{key}.code"),
-                        format!("The field ({code}) cannot be used to group a graph."),
+                        Message::keyed(
+                            "reports.err.not_groupable",
+                            format!("The field ({code}) cannot be used to group a graph."),
+                        )
+                        .arg("code", code),
                     );
                     continue;
                 }
@@ -263,21 +277,31 @@ pub fn parse_report(
                     (_, Some(_)) if is_date(t) => {
                         add(
                             &format!("{key}.per"),
-                            "A date field is grouped by YEAR, QUARTER, MONTH, WEEK or DAY.".into(),
+                            Message::keyed(
+                                "reports.err.per_date",
+                                "A date field is grouped by YEAR, QUARTER, MONTH, WEEK or DAY.",
+                            ),
                         );
                         None
                     }
                     (_, Some(_)) => {
                         add(
                             &format!("{key}.per"),
-                            format!("The field ({code}) is not a date field: leave per out."),
+                            Message::keyed(
+                                "reports.err.per_not_date",
+                                format!("The field ({code}) is not a date field: leave per out."),
+                            )
+                            .arg("code", code),
                         );
                         None
                     }
                     (_, None) => {
                         add(
                             &format!("{key}.per"),
-                            "Enter YEAR, QUARTER, MONTH, WEEK, DAY, HOUR or MINUTE.".into(),
+                            Message::keyed(
+                                "reports.err.per",
+                                "Enter YEAR, QUARTER, MONTH, WEEK, DAY, HOUR or MINUTE.",
+                            ),
                         );
                         None
                     }
@@ -292,7 +316,11 @@ pub fn parse_report(
         }
         _ => add(
             "groups",
-            format!("Choose 1 to {MAX_GROUPS_PER_REPORT} fields to group by."),
+            Message::keyed(
+                "reports.err.groups",
+                format!("Choose 1 to {MAX_GROUPS_PER_REPORT} fields to group by."),
+            )
+            .arg("max", MAX_GROUPS_PER_REPORT.to_string()),
         ),
     }
     let mut aggregations = Vec::new();
@@ -304,7 +332,10 @@ pub fn parse_report(
                 let Some(kind) = AggregationKind::parse(kind_text) else {
                     add(
                         &format!("{key}.type"),
-                        "Enter COUNT, SUM, AVERAGE, MAX or MIN.".into(),
+                        Message::keyed(
+                            "reports.err.agg_type",
+                            "Enter COUNT, SUM, AVERAGE, MAX or MIN.",
+                        ),
                     );
                     continue;
                 };
@@ -325,32 +356,40 @@ pub fn parse_report(
                     }
                     Some(_) => add(
                         &format!("{key}.code"),
-                        format!("The field ({code}) is not a number or calculated field."),
+                        Message::keyed(
+                            "reports.err.not_number",
+                            format!("The field ({code}) is not a number or calculated field."),
+                        )
+                        .arg("code", code),
                     ),
-                    None => add(
-                        &format!("{key}.code"),
-                        format!("The field ({code}) does not exist."),
-                    ),
+                    None => add(&format!("{key}.code"), no_field(code)),
                 }
             }
         }
         _ => add(
             "aggregations",
-            format!("Enter 1 to {MAX_AGGREGATIONS} aggregations."),
+            Message::keyed(
+                "reports.err.aggregations",
+                format!("Enter 1 to {MAX_AGGREGATIONS} aggregations."),
+            )
+            .arg("max", MAX_AGGREGATIONS.to_string()),
         ),
     }
     let filter_cond = text("filterCond");
     match query::parse(&filter_cond) {
         Ok(q) if !q.order_by.is_empty() || q.limit.is_some() || q.offset.is_some() => add(
             "filterCond",
-            "Enter only conditions here (no order by, limit or offset).".into(),
+            Message::keyed(
+                "reports.err.filter_only",
+                "Enter only conditions here (no order by, limit or offset).",
+            ),
         ),
         Ok(q) => {
             if let Err(e) = query::check(&q, ctx) {
-                add("filterCond", e.to_string());
+                add("filterCond", e.to_string().into());
             }
         }
-        Err(e) => add("filterCond", e.to_string()),
+        Err(e) => add("filterCond", e.to_string().into()),
     }
     let mut sorts = Vec::new();
     match report.get("sorts") {
@@ -369,21 +408,34 @@ pub fn parse_report(
                 match (by, order) {
                     (Some(SortBy::Group(n)), _) if n >= groups.len().max(1) => add(
                         &format!("sorts[{i}].by"),
-                        format!("The graph has no group {}.", n + 1),
+                        Message::keyed(
+                            "reports.err.sort_group",
+                            format!("The graph has no group {}.", n + 1),
+                        )
+                        .arg("n", (n + 1).to_string()),
                     ),
                     (Some(by), "ASC" | "DESC") => sorts.push(Sort {
                         by,
                         descending: order == "DESC",
                     }),
-                    (Some(_), _) => add(&format!("sorts[{i}].order"), "Enter ASC or DESC.".into()),
+                    (Some(_), _) => add(
+                        &format!("sorts[{i}].order"),
+                        Message::keyed("reports.err.sort_order", "Enter ASC or DESC."),
+                    ),
                     (None, _) => add(
                         &format!("sorts[{i}].by"),
-                        "Enter TOTAL, GROUP1, GROUP2 or GROUP3.".into(),
+                        Message::keyed(
+                            "reports.err.sort_by",
+                            "Enter TOTAL, GROUP1, GROUP2 or GROUP3.",
+                        ),
                     ),
                 }
             }
         }
-        Some(_) => add("sorts", "Enter a list of at most 4 sorts.".into()),
+        Some(_) => add(
+            "sorts",
+            Message::keyed("reports.err.sorts", "Enter a list of at most 4 sorts."),
+        ),
     }
     if errors.len() != before {
         return None;
@@ -398,6 +450,14 @@ pub fn parse_report(
         filter_cond,
         sorts,
     })
+}
+
+fn no_field(code: &str) -> Message {
+    Message::keyed(
+        "reports.err.no_field",
+        format!("The field ({code}) does not exist."),
+    )
+    .arg("code", code)
 }
 
 /// Whether the caller may see the field (always, when the context carries no rights).
@@ -420,7 +480,11 @@ pub fn replace_reports(
     if sent.len() > MAX_REPORTS {
         errors.insert(
             "reports".into(),
-            vec![format!("An app has at most {MAX_REPORTS} graphs.").into()],
+            vec![Message::keyed(
+                "reports.err.too_many",
+                format!("An app has at most {MAX_REPORTS} graphs."),
+            )
+            .arg("max", MAX_REPORTS.to_string())],
         );
         return Err(UserError::Validation(errors));
     }
@@ -442,7 +506,10 @@ pub fn replace_reports(
     for (name, report) in sent {
         let prefix = format!("reports.{name}");
         let Some(obj) = report.as_object() else {
-            errors.insert(prefix, vec!["Enter an object.".into()]);
+            errors.insert(
+                prefix,
+                vec![Message::keyed("reports.err.object", "Enter an object.")],
+            );
             continue;
         };
         let mut v = obj.clone();

@@ -25,13 +25,16 @@ mod mail;
 mod managed_app;
 mod permissions;
 mod portal;
-// Issue 15, public forms: the staff's pages, the results view and its SVG charts.
-mod pf_charts;
+// Issue 15, public forms: the staff's pages and the results view.
 mod pf_results;
 mod prefs;
 mod process_settings;
 mod public_forms;
 mod records;
+// Issue 16, charts: an app's chart page (SVG, data table, CSV) and the charts editor.
+mod report_page;
+mod report_view;
+mod reports_settings;
 mod review;
 mod scripts;
 mod search;
@@ -40,6 +43,8 @@ pub mod session;
 mod spaces;
 // Issue 14, survey relay.
 mod surveys;
+// Server-side SVG charts shared by the public-form results and the app charts.
+mod svg_charts;
 // Issue 13, threads part.
 mod threads;
 mod views_settings;
@@ -134,6 +139,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apps/{id}", web::get().to(records::list))
         .route("/apps/{id}/calendar", web::get().to(records::calendar))
         .route("/apps/{id}/import", web::get().to(imports::page))
+        // Issue 16, charts: a chart page (`?format=csv`: its data) and the charts editor.
+        .route("/apps/{id}/reports/{rid}", web::get().to(report_page::page))
+        .route("/apps/{id}/charts", web::get().to(reports_settings::page))
         .route("/apps/{id}/records/new", web::get().to(records::new_record))
         .route("/apps/{id}/records/{rid}", web::get().to(records::detail))
         .route(
@@ -342,6 +350,19 @@ pub fn refused_page(
     title_key: &str,
     body_key: &str,
 ) -> HttpResponse {
+    message_page(state, lang, None, status, title_key, body_key)
+}
+
+/// A page that only says something (its title and text from the catalog) with `status`.
+pub fn message_page(
+    state: &AppState,
+    lang: Lang,
+    user: Option<&SessionUser>,
+    status: StatusCode,
+    title_key: &str,
+    body_key: &str,
+) -> HttpResponse {
+    let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
     let data = ErrorPage {
         title: i18n::t(lang, title_key),
         body: i18n::t(lang, body_key),
@@ -350,8 +371,8 @@ pub fn refused_page(
         state,
         status,
         lang,
-        None,
-        "",
+        user,
+        &csrf,
         Page {
             template: "error",
             title: data.title.clone(),

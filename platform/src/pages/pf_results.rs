@@ -1,5 +1,5 @@
 //! Issue 15, public forms: what the results page shows, built from the engine's `Results` — counts
-//! and SVG bar charts per choice question (`pf_charts`), number summaries, the latest free texts,
+//! and SVG bar charts per choice question (`svg_charts`), number summaries, the latest free texts,
 //! the pivot table (e.g. polling station × hour, with row and column totals) and answers by hour.
 //! Times are shown in the user's time zone.
 //!
@@ -11,7 +11,7 @@ use kumiki_engine::public_forms::Form;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::pf_charts;
+use super::svg_charts;
 use crate::i18n::{self, Lang};
 
 #[derive(Serialize, Default)]
@@ -44,7 +44,7 @@ pub struct QuestionView {
     pub label: String,
     pub field_type: String,
     pub answered: i64,
-    /// SVG markup from `pf_charts` (every text in it escaped there); empty when not a choice question.
+    /// SVG markup from `svg_charts` (every text in it escaped there); empty when not a choice question.
     pub chart: String,
     pub counts: Vec<CountRow>,
     pub number: Option<NumberView>,
@@ -86,7 +86,7 @@ pub struct ResultsView {
     pub questions: Vec<QuestionView>,
     pub pivot: Option<PivotView>,
     pub by_hour: Vec<HourView>,
-    /// SVG of answers by hour (escaped in `pf_charts`); empty without answers.
+    /// SVG of answers by hour (escaped in `svg_charts`); empty without answers.
     pub by_hour_chart: String,
     pub csv_url: String,
 }
@@ -121,7 +121,7 @@ fn text(v: &Value) -> String {
 
 fn shown(v: &Value) -> String {
     float(v)
-        .map(pf_charts::number)
+        .map(svg_charts::number)
         .unwrap_or_else(|| "–".into())
 }
 
@@ -168,7 +168,7 @@ fn question(tz: chrono_tz::Tz, q: &Value) -> QuestionView {
     let chart = if counts.is_empty() {
         String::new()
     } else {
-        pf_charts::bars(&label, &counts)
+        svg_charts::bars(&label, &counts)
     };
     let total: f64 = counts.iter().map(|(_, n)| n).sum();
     let number = match &q["number"] {
@@ -258,7 +258,7 @@ fn pivot(lang: Lang, form: &Form, p: &Value) -> Option<PivotView> {
         chart: if chart_items.is_empty() {
             String::new()
         } else {
-            pf_charts::bars(&value_title, &chart_items)
+            svg_charts::bars(&value_title, &chart_items)
         },
         value_title,
         rows: rows
@@ -268,19 +268,19 @@ fn pivot(lang: Lang, form: &Form, p: &Value) -> Option<PivotView> {
                 label: label.clone(),
                 cells: (0..columns.len())
                     .map(|j| {
-                        pf_charts::number(
+                        svg_charts::number(
                             cells.get(i).and_then(|r| r.get(j)).copied().unwrap_or(0.0),
                         )
                     })
                     .collect(),
-                total: pf_charts::number(row_totals.get(i).copied().unwrap_or(0.0)),
+                total: svg_charts::number(row_totals.get(i).copied().unwrap_or(0.0)),
             })
             .collect(),
         column_totals: (0..columns.len())
-            .map(|j| pf_charts::number(column_totals.get(j).copied().unwrap_or(0.0)))
+            .map(|j| svg_charts::number(column_totals.get(j).copied().unwrap_or(0.0)))
             .collect(),
         columns,
-        total: pf_charts::number(total),
+        total: svg_charts::number(total),
     })
 }
 
@@ -316,7 +316,7 @@ pub fn view(lang: Lang, tz: chrono_tz::Tz, form: &Form, results: &Results) -> Re
         .map(|(h, n)| (i18n::format(lang, "pf_staff.results.hour", &[("h", &h)]), n))
         .collect();
     let by_hour_chart = if by_hour.iter().any(|(_, n)| *n > 0.0) {
-        pf_charts::columns(&i18n::t(lang, "pf_staff.results.by_hour"), &by_hour)
+        svg_charts::columns(&i18n::t(lang, "pf_staff.results.by_hour"), &by_hour)
     } else {
         String::new()
     };

@@ -3,7 +3,7 @@
 //! - `GET /forms/{id}/edit`: the form editor (app managers);
 //! - `GET /forms/{id}/links`: per-recipient links (app managers);
 //! - `GET /forms/{id}/results`: the aggregated results, rendered here with SVG charts
-//!   (`pf_results`, `pf_charts`); `?part=results` answers only the results fragment, which the page's
+//!   (`pf_results`, `svg_charts`); `?part=results` answers only the results fragment, which the page's
 //!   script fetches every 15 s;
 //! - `GET /forms/templates`: the gallery; one button creates the template's app and form.
 //!

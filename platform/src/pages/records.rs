@@ -57,13 +57,12 @@ struct RecordsData {
     is_edit: bool,
     may_add: bool,
     may_manage: bool,
-<<<<<<< HEAD
     /// The user may export the records (the 「ファイルに書き出す」 button shows).
     may_export: bool,
-=======
     /// Issue 16: the 「ファイルから読み込む」 link shows.
     may_import: bool,
->>>>>>> import
+    /// Issue 16: the app's charts, linked beside the list views (「グラフ」).
+    reports: Vec<super::report_view::ReportLink>,
 }
 
 #[derive(Deserialize)]
@@ -90,18 +89,17 @@ struct AppInfo {
     may_add: bool,
     /// The user manages the app (the settings links show).
     may_manage: bool,
-<<<<<<< HEAD
     /// The user has the export right (kintone's 「ファイルへの書き出し」).
     may_export: bool,
-=======
     /// Issue 16: the user may import records (import and add rights).
     may_import: bool,
->>>>>>> import
     /// Fields (top-level and in subtables) the user may not query: the list's search box leaves
     /// them out, or the query would be refused as naming an unknown field.
     unqueryable: Vec<String>,
     /// Issue 13, guests: the guest space whose path the page's scripts call the API through.
     guest_space: Option<i64>,
+    /// Issue 16: the app's charts (live), in their order.
+    reports: Vec<super::report_view::ReportLink>,
 }
 
 /// The app's live name and settings for the pages, when the user may view it (and the record
@@ -133,16 +131,13 @@ fn load_app(
         }
     }
     let may = |right: AppRight| kumiki_engine::acl::check_app_access(access, right).is_ok();
-<<<<<<< HEAD
     let (may_add, may_manage, may_export) = (
         may(AppRight::Add),
         may(AppRight::Manage),
         may(AppRight::Export),
     );
-=======
     let (may_add, may_manage) = (may(AppRight::Add), may(AppRight::Manage));
     let may_import = may(AppRight::Import) && may_add;
->>>>>>> import
     if let Some(id) = record {
         match get_record(&mut conn, &live, id) {
             Ok(_) => {}
@@ -166,12 +161,10 @@ fn load_app(
         unqueryable,
         may_add,
         may_manage,
-<<<<<<< HEAD
         may_export,
-=======
         may_import,
->>>>>>> import
         guest_space,
+        reports: super::report_view::report_links(definition, None),
     }))
 }
 
@@ -243,11 +236,9 @@ async fn render(
         is_edit: mode == Mode::Edit,
         may_add: info.may_add,
         may_manage: info.may_manage,
-<<<<<<< HEAD
         may_export: info.may_export,
-=======
         may_import: info.may_import,
->>>>>>> import
+        reports: info.reports,
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![

@@ -41,7 +41,7 @@ pub fn get_data(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     };
     let acting = call.acting;
     let (_, report, data) = reports::open_report(call.conn, acting, AppId(app), &id)?
-        .ok_or_else(|| UserError::invalid("id", format!("The graph ({id}) does not exist.")))?;
+        .ok_or_else(|| UserError::ReportNotFound(id.clone()))?;
     let row = |r: &DataRow| json!({"keys": r.keys, "values": r.values});
     Ok(json!({
         "report": {

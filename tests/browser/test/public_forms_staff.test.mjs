@@ -157,7 +157,7 @@ test("staff build the turnout report from the gallery, publish it, add links and
     assert.equal(await page.textContent("[data-testid=pf-pivot-total]"), "1202");
     const rows = await page.$$eval("[data-testid=pf-pivot-row] th", (els) => els.map((e) => e.textContent));
     assert.deepEqual([...rows].sort(), ["第1投票所（市役所）", "第2投票所（北小学校）"]);
-    assert.ok(await page.$("[data-testid=pf-results] svg.pf-chart"));
+    assert.ok(await page.$("[data-testid=pf-results] svg.chart"));
     // Live refresh: a new answer shows up without reloading the page.
     const extra = await api("POST", "/api/public-form/links.json", { form: formId, links: [{ recipient: "第2投票所（北小学校）", prefill: { 投票所: "第2投票所（北小学校）" } }] });
     await answer(extra.links[0].path, { 時刻: "11時", 投票者数: "240" });
