@@ -136,7 +136,6 @@ fn load_app(
         may(AppRight::Manage),
         may(AppRight::Export),
     );
-    let (may_add, may_manage) = (may(AppRight::Add), may(AppRight::Manage));
     let may_import = may(AppRight::Import) && may_add;
     if let Some(id) = record {
         match get_record(&mut conn, &live, id) {
