@@ -168,6 +168,29 @@ fn chart_pages_draw_svg_with_a_table_and_csv_equals_the_data_api() {
     assert_eq!(s, 200);
     assert!(!html.contains("<script>alert(1)"), "escaped");
     assert!(html.contains("&lt;script&gt;alert(1)"));
+    // A chart with nothing to count says so instead of drawing an empty axis.
+    let mut none = report(
+        "COLUMN",
+        json!([{"code": "区分"}]),
+        json!([{"type": "COUNT"}]),
+    );
+    none["filterCond"] = json!("金額 > 1000000");
+    let (_, all) = app.get(&format!("/k/v1/preview/app/reports.json?app={id}"));
+    let mut reports = all["reports"].clone();
+    reports["該当なし"] = none;
+    let (s, b) = put_reports(&app, id, reports);
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let (s, html) = app.page(
+        &session,
+        &format!(
+            "/apps/{id}/reports/{}",
+            b["reports"]["該当なし"]["id"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"report-empty\""));
+    assert!(!html.contains("class=\"chart\""));
     // The record list links the charts.
     let (s, html) = app.page(&session, &format!("/apps/{id}"));
     assert_eq!(s, 200);

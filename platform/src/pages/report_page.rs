@@ -47,6 +47,8 @@ struct ReportPageData {
     table_open: bool,
     /// More groups than a chart holds: the rest is one row (その他).
     truncated: bool,
+    /// No record counts (none match, or the user may see none): a sentence instead of an empty chart.
+    empty: bool,
     reports: Vec<ReportLink>,
     may_manage: bool,
     csv_url: String,
@@ -182,6 +184,7 @@ pub async fn page(
         ),
         table,
         truncated: data.rest.is_some(),
+        empty: data.rows.is_empty() && data.rest.is_none(),
         reports: report_view::report_links(&def, Some(id.as_str())),
         may_manage,
         csv_url: format!("/apps/{app_id}/reports/{id}?format=csv"),
