@@ -168,6 +168,29 @@ fn chart_pages_draw_svg_with_a_table_and_csv_equals_the_data_api() {
     assert_eq!(s, 200);
     assert!(!html.contains("<script>alert(1)"), "escaped");
     assert!(html.contains("&lt;script&gt;alert(1)"));
+    // A chart with nothing to count says so instead of drawing an empty axis.
+    let mut none = report(
+        "COLUMN",
+        json!([{"code": "区分"}]),
+        json!([{"type": "COUNT"}]),
+    );
+    none["filterCond"] = json!("金額 > 1000000");
+    let (_, all) = app.get(&format!("/k/v1/preview/app/reports.json?app={id}"));
+    let mut reports = all["reports"].clone();
+    reports["該当なし"] = none;
+    let (s, b) = put_reports(&app, id, reports);
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let (s, html) = app.page(
+        &session,
+        &format!(
+            "/apps/{id}/reports/{}",
+            b["reports"]["該当なし"]["id"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"report-empty\""));
+    assert!(!html.contains("class=\"chart\""));
     // The record list links the charts.
     let (s, html) = app.page(&session, &format!("/apps/{id}"));
     assert_eq!(s, 200);
@@ -333,4 +356,37 @@ fn report_check_messages_are_japanese_for_japanese_callers() {
 fn base64_auth(login: &str, password: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
+}
+
+#[test]
+fn groups_by_user_fields_show_names_on_the_page() {
+    let app = TestApp::spawn();
+    let (s, b) = app.post(
+        "/api/org/users.json",
+        json!({"code": "sato", "name": "佐藤 一郎", "password": PW, "mustChangePassword": false}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let id = app.create_app(
+        "担当者別",
+        json!({"担当者": {"type": "USER_SELECT", "code": "担当者", "label": "担当者"}}),
+    );
+    for _ in 0..2 {
+        app.add_record(id, json!({"担当者": {"value": [{"code": "sato"}]}}));
+    }
+    let (s, b) = put_reports(
+        &app,
+        id,
+        json!({"担当者別": report("BAR", json!([{"code": "担当者"}]), json!([{"type": "COUNT"}]))}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let r = rid(&b["reports"], "担当者別");
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(&session, &format!("/apps/{id}/reports/{r}"));
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("佐藤 一郎: 2"),
+        "the bar's title names the person"
+    );
+    assert!(html.contains("<th scope=\"row\">佐藤 一郎</th>"));
 }

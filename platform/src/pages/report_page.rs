@@ -47,14 +47,27 @@ struct ReportPageData {
     table_open: bool,
     /// More groups than a chart holds: the rest is one row (その他).
     truncated: bool,
+    /// No record counts (none match, or the user may see none): a sentence instead of an empty chart.
+    empty: bool,
     reports: Vec<ReportLink>,
     may_manage: bool,
     csv_url: String,
 }
 
+/// A chart as the page shows it.
+struct Shown {
+    def: AppDefinition,
+    report: Report,
+    data: ReportData,
+    may_manage: bool,
+    /// Per group: whether its keys are user codes; and their display names.
+    people_groups: Vec<bool>,
+    people: std::collections::HashMap<String, String>,
+}
+
 /// What the page's lookup found.
 enum Loaded {
-    Shown(Box<(AppDefinition, Report, ReportData, bool)>),
+    Shown(Box<Shown>),
     NotFound,
     /// The chart no longer checks against the app or the user's rights.
     Broken,
@@ -72,12 +85,22 @@ fn load(
         Ok(Some((live, report, data))) => {
             let may_manage =
                 kumiki_engine::acl::check_app_access(&live.access, AppRight::Manage).is_ok();
-            Ok(Loaded::Shown(Box::new((
-                live.definition,
+            // Groups by user fields show names: the same names the records show for those codes.
+            let people_groups: Vec<bool> = report
+                .groups
+                .iter()
+                .map(|g| report_view::is_people_field(&live.definition, &g.code))
+                .collect();
+            let codes = report_view::people_codes(&data, &people_groups);
+            let people = kumiki_engine::users::display_names(&mut conn, &codes)?;
+            Ok(Loaded::Shown(Box::new(Shown {
+                def: live.definition,
                 report,
                 data,
                 may_manage,
-            ))))
+                people_groups,
+                people,
+            })))
         }
         Ok(None) => Ok(Loaded::NotFound),
         Err(EngineError::User(UserError::Validation(_) | UserError::Query { .. })) => {
@@ -119,7 +142,14 @@ pub async fn page(
     let u = user.clone();
     let rid = id.clone();
     let loaded = blocking(move || load(&st, &u, app_id, &rid)).await;
-    let (def, report, data, may_manage) = match loaded {
+    let Shown {
+        def,
+        report,
+        data,
+        may_manage,
+        people_groups,
+        people,
+    } = match loaded {
         Ok(Loaded::Shown(found)) => *found,
         Ok(Loaded::NotFound) => return super::not_found(&state, lang, Some(&user)),
         Ok(Loaded::Broken) => {
@@ -134,7 +164,11 @@ pub async fn page(
         }
         Err(_) => return super::internal_error(&state, lang, Some(&user)),
     };
-    let words = Words::new(lang);
+    let words = Words {
+        people_groups,
+        people,
+        ..Words::new(lang)
+    };
     let table = report_view::data_table(lang, &def, &report, &data, &words);
     if csv {
         return HttpResponse::Ok()
@@ -182,6 +216,7 @@ pub async fn page(
         ),
         table,
         truncated: data.rest.is_some(),
+        empty: data.rows.is_empty() && data.rest.is_none(),
         reports: report_view::report_links(&def, Some(id.as_str())),
         may_manage,
         csv_url: format!("/apps/{app_id}/reports/{id}?format=csv"),

@@ -9,6 +9,8 @@
 //! are the other groups' values (joined with " / ") and the first aggregation is drawn. The groups
 //! beyond the engine's limit are one category (その他).
 
+use std::collections::HashMap;
+
 use kumiki_engine::apps::AppDefinition;
 use kumiki_engine::reports::aggregate::{DataRow, ReportData};
 use kumiki_engine::reports::{AggregationKind, Report};
@@ -17,12 +19,16 @@ use serde::Serialize;
 use super::svg_charts::{self, Chart, LineKind, Orientation, Series};
 use crate::i18n::{self, Lang};
 
-/// The texts a report view needs that are not in the data: the name of an empty key and of the
-/// rest row.
+/// The texts a report view needs that are not in the data: the name of an empty key, of the rest
+/// row and of the total, and people's names for groups by user fields (their keys are codes).
 pub struct Words {
     pub blank: String,
     pub other: String,
     pub total: String,
+    /// Per group position: whether its keys are user codes.
+    pub people_groups: Vec<bool>,
+    /// User code → display name.
+    pub people: HashMap<String, String>,
 }
 
 impl Words {
@@ -31,8 +37,53 @@ impl Words {
             blank: i18n::t(lang, "charts.blank"),
             other: i18n::t(lang, "charts.other"),
             total: i18n::t(lang, "charts.total"),
+            people_groups: Vec::new(),
+            people: HashMap::new(),
         }
     }
+
+    /// The key of group `i` as shown: a person's name for user fields, the blank word for no value.
+    fn key(&self, i: usize, k: &Option<String>) -> String {
+        match k {
+            Some(s) if !s.is_empty() => {
+                if self.people_groups.get(i).copied().unwrap_or(false) {
+                    if let Some(name) = self.people.get(s) {
+                        return name.clone();
+                    }
+                }
+                s.clone()
+            }
+            _ => self.blank.clone(),
+        }
+    }
+}
+
+/// Whether a field's values are user codes (grouping by it shows people's names).
+pub fn is_people_field(def: &AppDefinition, code: &str) -> bool {
+    use kumiki_engine::fields::FieldType;
+    def.field(code).is_some_and(|f| {
+        matches!(
+            f.property.field_type,
+            FieldType::UserSelect
+                | FieldType::Creator
+                | FieldType::Modifier
+                | FieldType::StatusAssignee
+        )
+    })
+}
+
+/// The user codes among the keys of the people groups of `data`.
+pub fn people_codes(data: &ReportData, people_groups: &[bool]) -> Vec<String> {
+    let mut codes: Vec<String> = data
+        .rows
+        .iter()
+        .flat_map(|r| r.keys.iter().enumerate())
+        .filter(|(i, _)| people_groups.get(*i).copied().unwrap_or(false))
+        .filter_map(|(_, k)| k.clone())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
 }
 
 /// The data table: one row per group (and the rest), headers are the groups' field names and the
@@ -153,13 +204,6 @@ fn exact(v: f64) -> String {
     }
 }
 
-fn key_label(k: &Option<String>, blank: &str) -> String {
-    match k {
-        Some(s) if !s.is_empty() => s.clone(),
-        _ => blank.to_owned(),
-    }
-}
-
 fn table_row(row: &DataRow, keys: Vec<String>) -> TableRow {
     TableRow {
         keys,
@@ -184,7 +228,12 @@ fn labelled_rows<'a>(
     data.rows
         .iter()
         .map(move |r| {
-            let keys = r.keys.iter().map(|k| key_label(k, &words.blank)).collect();
+            let keys = r
+                .keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| words.key(i, k))
+                .collect();
             (keys, r)
         })
         .chain(
@@ -452,6 +501,8 @@ mod tests {
             blank: "(空白)".into(),
             other: "その他".into(),
             total: "合計".into(),
+            people_groups: vec![false, true],
+            people: [("sato".to_owned(), "佐藤 一郎".to_owned())].into(),
         }
     }
 
@@ -466,6 +517,25 @@ mod tests {
             rest: None,
             total: row(&[], &[Some(7.0)]),
         };
+        assert!(people_codes(&data, &[false, false]).is_empty());
+        let people = ReportData {
+            rows: vec![
+                row(&[Some("sato"), Some("sato")], &[Some(1.0)]),
+                row(&[Some("x"), Some("ghost")], &[Some(1.0)]),
+            ],
+            rest: None,
+            total: row(&[], &[Some(2.0)]),
+        };
+        assert_eq!(people_codes(&people, &[false, true]), ["ghost", "sato"]);
+        let (cats, series) =
+            chart_series(&report("COLUMN", 2, 1), &people, &words(), &["n".into()]);
+        assert_eq!(cats, ["sato", "x"], "only people groups get names");
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["佐藤 一郎", "ghost"],
+            "an unknown code stays a code"
+        );
         let (cats, series) = chart_series(&report("COLUMN", 2, 1), &data, &words(), &["n".into()]);
         assert_eq!(cats, ["総務課", "税務課"]);
         let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
