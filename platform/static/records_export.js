@@ -134,6 +134,7 @@
           a.click();
           setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 60000);
           R.alert(msg, "ok", K.t("export.page.done", { n: count, name: name }), "export-done");
+          form.querySelector("[data-testid=export-cancel]").textContent = K.t("export.page.close");
         });
       }).catch(function () {
         R.alert(msg, "error", K.t("records.err.network"), "export-error");

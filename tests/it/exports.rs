@@ -404,3 +404,30 @@ fn a_restricted_user_exports_only_what_the_user_may_see() {
         .get(&format!("/k/v1/records.json?app={id}"));
     assert_eq!(s, 200, "the viewer still reads the list");
 }
+
+#[test]
+fn an_app_in_a_guest_space_exports_through_the_space_path_only() {
+    let app = TestApp::spawn();
+    let id = ledger(&app);
+    crate::guests::guest_space(&app, 501, "相談窓口", &[]);
+    crate::guests::move_app(&app, id, 501);
+    let (s, _, body) = fetch(&app, &admin(), &export_path(id, "&format=csv"));
+    assert_ne!(s, 200, "{}", String::from_utf8_lossy(&body));
+    for base in ["/api/guest/501", "/k/guest/501/api"] {
+        let (s, _, bytes) = fetch(
+            &app,
+            &admin(),
+            &format!("{base}/records/export?app={id}&format=csv"),
+        );
+        assert_eq!(s, 200, "{base}: {}", String::from_utf8_lossy(&bytes));
+        assert!(String::from_utf8_lossy(&bytes).contains("備品購入"));
+    }
+    // Another space's path does not reach it.
+    crate::guests::guest_space(&app, 502, "別の窓口", &[]);
+    let (s, _, _) = fetch(
+        &app,
+        &admin(),
+        &format!("/api/guest/502/records/export?app={id}&format=csv"),
+    );
+    assert_ne!(s, 200);
+}

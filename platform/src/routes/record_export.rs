@@ -116,7 +116,8 @@ fn run(
         std::fs::create_dir_all(&tmp_dir).map_err(ApiError::internal_because)?;
         let tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(ApiError::internal_because)?;
         // A read transaction: a long export must not hold SQLite's write lock (or PostgreSQL's app
-        // row lock); the ids are read once, so the export is of one moment's records.
+        // row lock). The matching ids are read once; a record deleted while the rest are read is
+        // skipped, never half-written.
         let done = conn.read_transaction(|c| {
             acting.admit_guest(c)?;
             export::export_records(

@@ -72,6 +72,7 @@ test("the filtered view exports to Excel with its records, columns and types", a
   assert.match(download.suggestedFilename(), /^相談受付_\d{8}\.xlsx$/);
   await page.waitForSelector("[data-testid=export-done]");
   assert.match(await page.textContent("[data-testid=export-done]"), /2 件/);
+  assert.equal(await page.textContent("[data-testid=export-cancel]"), "閉じる");
   const book = readXlsx(readFileSync(await download.path()));
   const cells = Object.values(book)[0];
   assert.deepEqual([cells.A1, cells.B1, cells.C1], ["件名", "金額", "受付日"]);
