@@ -76,6 +76,14 @@
       timer = setTimeout(run, DEBOUNCE_MS);
     }
     form.addEventListener("change", changed);
+    // Saving answers with the field errors of every script: a live answer still on its way (or a
+    // debounced call not sent yet) would clear them when it lands, so it no longer counts.
+    form.addEventListener("submit", function () {
+      clearTimeout(timer);
+      pending = null;
+      seq++;
+      marked = [];
+    });
   }
 
   window.KUMIKI_FIELD_CHANGE = attach;

@@ -368,9 +368,13 @@ const TRIPLE_STASH_ALLOWED: &[(&str, &str)] = &[
     ("threads.hbs", "thread_body"),
     // Issue 15: the residents' layout inserts the already-rendered form page (escaped by Handlebars).
     ("pf_layout.hbs", "body"),
-    // Issue 15, staff results: SVG bar charts built by platform/src/pages/pf_charts.rs, which
+    // Issue 15, staff results: SVG bar charts built by platform/src/pages/svg_charts, which
     // XML-escapes every label and title it writes (unit test labels_and_titles_are_escaped).
     ("pf_staff_results_part.hbs", "chart"),
+    // Issue 16, chart pages: the SVG drawn by platform/src/pages/svg_charts (the same code as the
+    // results charts above), which XML-escapes every category, series name and title it writes
+    // (unit test svg_charts::tests::labels_and_titles_are_escaped, every chart kind).
+    ("report_page.hbs", "svg"),
     ("pf_staff_results_part.hbs", "results.by_hour_chart"),
     ("pf_staff_results_part.hbs", "results.pivot.chart"),
 ];

@@ -5,28 +5,21 @@
 //! ```text
 //! kumiki-export-bench --dir D [--database-url postgres://...] [--records 1000000]
 //! ```
-//! Loads an app of 8 fields (text, number, date, date-time, drop-down, multi-line text, creator,
-//! created time) with 1,000 records added through `records::add_records`, then doubles them by SQL
-//! (`INSERT ... SELECT` with shifted ids) up to `--records`. Then exports every record to XLSX,
+//! Loads the app of `kumiki_bench::records_fixture` (8 fields, 1,000 records through the engine,
+//! doubled by SQL up to `--records`). Then exports every record to XLSX,
 //! to CSV (UTF-8) and to CSV (Shift_JIS), each once, printing the time, the file size and the peak
 //! RSS (`VmHWM`, reset through `/proc/self/clear_refs` before each export). Goal: RSS ≤ 300 MB.
 
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use kumiki_engine::acl::{AppRight, Principal};
+use kumiki_bench::records_fixture::{definition, engine, load, proc_status_kb, ADMIN};
+use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::apps::{check_definition, create_app, deploy, AppDefinition, AppId};
-use kumiki_engine::db::{Database, DbConn};
+use kumiki_engine::apps::AppId;
+use kumiki_engine::db::Database;
 use kumiki_engine::export::{export_records, ExportFormat, ExportRequest};
-use kumiki_engine::fields::FieldProperty;
-use kumiki_engine::records::{add_records, Actor};
 use kumiki_engine::tabular::CsvEncoding;
-use kumiki_engine::EngineError;
-use serde_json::{json, Map, Value};
-
-const ADMIN: &str = "Administrator";
-const SEED: usize = 1_000;
 
 struct Args {
     dir: std::path::PathBuf,
@@ -53,126 +46,6 @@ fn parse_args() -> Result<Args> {
     Ok(a)
 }
 
-fn engine<T>(r: Result<T, EngineError>) -> Result<T> {
-    r.map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn proc_status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn definition() -> Result<AppDefinition> {
-    let mut def = AppDefinition::new("書き出し計測");
-    let fields = [
-        json!({"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"}),
-        json!({"type": "NUMBER", "code": "金額", "label": "金額"}),
-        json!({"type": "DATE", "code": "受付日", "label": "受付日"}),
-        json!({"type": "DATETIME", "code": "受付日時", "label": "受付日時"}),
-        json!({"type": "DROP_DOWN", "code": "区分", "label": "区分", "options": {
-            "相談": {"label": "相談", "index": "0"}, "申請": {"label": "申請", "index": "1"}}}),
-        json!({"type": "MULTI_LINE_TEXT", "code": "内容", "label": "内容"}),
-        json!({"type": "CREATOR", "code": "作成者", "label": "作成者"}),
-        json!({"type": "CREATED_TIME", "code": "作成日時", "label": "作成日時"}),
-    ];
-    for f in fields {
-        let p: FieldProperty = serde_json::from_value(f).context("field")?;
-        def.properties.insert(p.code.clone(), p);
-    }
-    Ok(def)
-}
-
-fn seed_record(i: usize) -> Map<String, Value> {
-    let v = |x: Value| json!({ "value": x });
-    let mut m = Map::new();
-    m.insert("件名".into(), v(json!(format!("道路の補修の相談 第{i}号"))));
-    m.insert("金額".into(), v(json!(format!("{}", (i * 7919) % 100_000))));
-    m.insert(
-        "受付日".into(),
-        v(json!(format!("2026-{:02}-{:02}", 1 + i % 12, 1 + i % 28))),
-    );
-    m.insert(
-        "受付日時".into(),
-        v(json!(format!(
-            "2026-{:02}-{:02}T{:02}:30:00Z",
-            1 + i % 12,
-            1 + i % 28,
-            i % 24
-        ))),
-    );
-    m.insert(
-        "区分".into(),
-        v(json!(if i.is_multiple_of(3) {
-            "申請"
-        } else {
-            "相談"
-        })),
-    );
-    m.insert(
-        "内容".into(),
-        v(json!(format!(
-            "松本市中央 {i} 丁目の市道で舗装がはがれています。\n現地確認のうえ対応をお願いします。"
-        ))),
-    );
-    m
-}
-
-fn exec(conn: &mut DbConn, sql: &str, app: i64) -> Result<usize> {
-    let mut b = conn.sql();
-    b.push(sql).bind_int(app);
-    Ok(conn.execute(&b)?)
-}
-
-/// The app with `records` records: SEED through the engine, the rest copies by SQL.
-fn load(conn: &mut DbConn, records: usize) -> Result<i64> {
-    let def = definition()?;
-    let id = engine(conn.write_transaction(|c| {
-        let (id, _) = create_app(c, def, None, None, ADMIN)?;
-        deploy(c, id, None, false, ADMIN, |_, preview, _| {
-            check_definition(preview).map_err(EngineError::User)
-        })?;
-        Ok::<_, EngineError>(id)
-    }))?;
-    let system = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
-    let live = engine(system.open_app(conn, id, AppRight::Add))?;
-    let actor = Actor::new(ADMIN, ADMIN, chrono_tz::Asia::Tokyo);
-    let inputs: Vec<Map<String, Value>> = (0..SEED.min(records)).map(seed_record).collect();
-    engine(conn.write_transaction(|c| add_records(c, &live, &inputs, &actor, true)))?;
-    let mut have = SEED.min(records);
-    while have < records {
-        let add = have.min(records - have);
-        // Copies of the first `add` records after the last id (ids stay dense: 1..=have+add).
-        let sql = format!(
-            "INSERT INTO records (app_id, id, revision, creator, created_at, modifier, updated_at, data) \
-             SELECT app_id, id + {have}, revision, creator, created_at, modifier, updated_at, data \
-             FROM records WHERE id <= {add} AND app_id = "
-        );
-        engine(conn.write_transaction(|c| {
-            let mut b = c.sql();
-            b.push(&sql).bind_int(id.0);
-            c.execute(&b)?;
-            Ok::<_, EngineError>(())
-        }))?;
-        have += add;
-    }
-    exec(
-        conn,
-        &format!(
-            "UPDATE apps SET next_record_id = {} WHERE id = ",
-            records + 1
-        ),
-        id.0,
-    )?;
-    Ok(id.0)
-}
-
 fn main() -> Result<()> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.dir)?;
@@ -185,7 +58,7 @@ fn main() -> Result<()> {
     db.migrate()?;
     let mut conn = db.conn()?;
     let t = Instant::now();
-    let app = load(&mut conn, args.records)?;
+    let app = load(&mut conn, definition("書き出し計測")?, args.records)?;
     println!(
         "loaded {} records in {:.1} s; RSS {:.0} MB",
         args.records,

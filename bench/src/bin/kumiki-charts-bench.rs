@@ -1,0 +1,142 @@
+//! `kumiki-charts-bench`: the chart benchmark of issue 16 (docs/benchmarks.md, "Charts").
+//! In-process, no HTTP server: it times `reports::open_report`, what the chart page and
+//! `/api/app/report/data.json` run (open the app with the caller's rights, check the report, one
+//! `GROUP BY` over the index tables).
+//!
+//! ```text
+//! kumiki-charts-bench --dir D [--database-url postgres://...] [--records 1000000] [--runs 30]
+//! ```
+//! Loads the app of `kumiki_bench::records_fixture` with three charts of the kinds the example app
+//! 相談案件管理 has (count per drop-down option, sum per month of a date, a cross table of option ×
+//! month with an average) and a fourth with a filter, then opens each chart `--runs` times and
+//! prints p50, p99 and max. Goal: p99 ≤ 500 ms on SQLite, ≤ 300 ms on PostgreSQL.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use kumiki_bench::records_fixture::{definition, engine, load, ADMIN};
+use kumiki_engine::acl::Principal;
+use kumiki_engine::acting::{ActingContext, Channel};
+use kumiki_engine::apps::AppId;
+use kumiki_engine::db::Database;
+use kumiki_engine::reports::{open_report, replace_reports};
+use serde_json::{json, Value};
+
+struct Args {
+    dir: std::path::PathBuf,
+    database_url: Option<String>,
+    records: usize,
+    runs: usize,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = Args {
+        dir: std::env::temp_dir().join("kumiki-charts-bench"),
+        database_url: None,
+        records: 1_000_000,
+        runs: 30,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--dir" => a.dir = value.into(),
+            "--database-url" => a.database_url = Some(value),
+            "--records" => a.records = value.parse()?,
+            "--runs" => a.runs = value.parse()?,
+            other => anyhow::bail!("unknown flag {other}"),
+        }
+    }
+    Ok(a)
+}
+
+/// The charts, in kintone's `app/reports.json` format.
+fn reports() -> Value {
+    json!({
+        "区分別の件数": {"chartType": "PIE",
+            "groups": [{"code": "区分"}],
+            "aggregations": [{"type": "COUNT"}],
+            "sorts": [{"by": "TOTAL", "order": "DESC"}]},
+        "月別の金額": {"chartType": "COLUMN",
+            "groups": [{"code": "受付日", "per": "MONTH"}],
+            "aggregations": [{"type": "SUM", "code": "金額"}],
+            "sorts": [{"by": "GROUP1", "order": "ASC"}]},
+        "区分×月": {"chartType": "PIVOT_TABLE",
+            "groups": [{"code": "区分"}, {"code": "受付日", "per": "MONTH"}],
+            "aggregations": [{"type": "COUNT"}, {"type": "AVERAGE", "code": "金額"}],
+            "sorts": [{"by": "GROUP1", "order": "ASC"}]},
+        "申請の日別件数": {"chartType": "LINE",
+            "groups": [{"code": "受付日", "per": "DAY"}],
+            "aggregations": [{"type": "COUNT"}],
+            "filterCond": "区分 in (\"申請\")",
+            "sorts": [{"by": "GROUP1", "order": "ASC"}]}
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    std::fs::create_dir_all(&args.dir)?;
+    let url = args.database_url.clone().unwrap_or_else(|| {
+        let path = args.dir.join("charts.db");
+        let _ = std::fs::remove_file(&path);
+        format!("sqlite://{}", path.display())
+    });
+    let db = Database::connect(&url, 2)?;
+    db.migrate()?;
+    let mut conn = db.conn()?;
+    let mut def = definition("グラフ計測")?;
+    let sent = reports();
+    let ids = engine(
+        replace_reports(
+            &mut def,
+            sent.as_object().context("reports")?,
+            chrono_tz::Asia::Tokyo,
+        )
+        .map_err(kumiki_engine::EngineError::User),
+    )?;
+    let t = Instant::now();
+    let app = load(&mut conn, def, args.records)?;
+    println!(
+        "loaded {} records in {:.1} s ({})",
+        args.records,
+        t.elapsed().as_secs_f64(),
+        if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    let admin = ActingContext::new(
+        engine(Principal::for_user(&mut conn, ADMIN, ADMIN, true))?,
+        Channel::Page,
+        chrono_tz::Asia::Tokyo,
+    );
+    for (name, id) in &ids {
+        let id = id.get("id").and_then(Value::as_str).context("report id")?;
+        let mut times = Vec::with_capacity(args.runs);
+        let mut groups = 0;
+        let mut total = String::new();
+        for _ in 0..args.runs {
+            let t = Instant::now();
+            let opened = engine(open_report(&mut conn, &admin, AppId(app), id))?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let (_, _, data) = opened.context("report missing")?;
+            groups = data.rows.len();
+            total = format!("{:?}", data.total.values);
+        }
+        times.sort_by(f64::total_cmp);
+        let p99 = percentile(&times, 99.0);
+        println!(
+            "{name}: {groups} groups, totals {total}; {} runs p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            args.runs,
+            percentile(&times, 50.0),
+            p99,
+            times.last().copied().unwrap_or(0.0)
+        );
+    }
+    Ok(())
+}
