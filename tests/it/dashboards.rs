@@ -205,10 +205,9 @@ fn bad_pins_are_refused_and_nothing_is_written() {
 }
 
 #[test]
-#[ignore = "the portal renders pins in the next commit"]
 fn the_portal_shows_each_pin_with_the_viewers_rights() {
     let app = TestApp::spawn();
-    let (id, rid, _) = setup(&app);
+    let (id, rid, space) = setup(&app);
     let (s, b) = app.post(
         PINS,
         json!({"scope": "PORTAL", "kind": "CHART", "app": id, "item": rid}),
@@ -235,6 +234,34 @@ fn the_portal_shows_each_pin_with_the_viewers_rights() {
     );
     // The clerk may not remove a shared pin: no button.
     assert!(!html.contains("data-testid=\"pin-remove-"));
+    // The space's board shows on its page, to its members, with their rights.
+    let (s, b) = as_user(&app, "owner").post(
+        PINS,
+        json!({"scope": "SPACE", "space": space, "kind": "CHART", "app": id, "item": rid}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, html) = app.page(&clerk, &format!("/spaces/{space}"));
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"dashboard-space\""), "{html}");
+    assert!(html.contains("区分別") && !html.contains("苦情"));
+    let owner = app.sign_in_form("owner", PW);
+    let (_, html) = app.page(&owner, &format!("/spaces/{space}"));
+    assert!(
+        html.contains("data-pin-remove"),
+        "the space admin may remove"
+    );
+    // The chart page and the record list offer the boards each user may pin to.
+    let (_, html) = app.page(&clerk, &format!("/apps/{id}/reports/{rid}"));
+    assert!(html.contains("data-testid=\"dash-add\""));
+    assert!(html.contains("value=\"USER\"") && !html.contains("value=\"PORTAL\""));
+    assert!(
+        !html.contains(&format!("value=\"SPACE:{space}\"")),
+        "a member is no manager"
+    );
+    let (_, html) = app.page(&owner, &format!("/apps/{id}"));
+    assert!(html.contains(&format!("value=\"SPACE:{space}\"")), "{html}");
+    let (_, html) = app.page(&admin, &format!("/apps/{id}/reports/{rid}"));
+    assert!(html.contains("value=\"PORTAL\""));
     // A pin of an app the viewer may no longer open says so instead of showing anything.
     let (s, b) = app.put(
         "/k/v1/preview/app/acl.json",
