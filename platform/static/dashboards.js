@@ -18,12 +18,14 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var status = form.querySelector(".dash-add-status");
-      var target = form.elements.target.value;
+      // Named lookups, not `form.elements.item`: that is the collection's item() method.
+      var field = function (name) { return form.querySelector("[name=" + name + "]"); };
+      var target = field("target").value;
       var body = { kind: form.dataset.kind, app: form.dataset.app, item: form.dataset.item };
       if (target.indexOf("SPACE:") === 0) { body.scope = "SPACE"; body.space = target.slice(6); }
       else body.scope = target;
-      if (form.elements.item) body.item = form.elements.item.value;
-      if (form.elements.rows) body.rows = form.elements.rows.value;
+      if (field("item")) body.item = field("item").value;
+      if (field("rows")) body.rows = field("rows").value;
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
       status.className = "dash-add-status";
