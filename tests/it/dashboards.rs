@@ -138,6 +138,14 @@ fn pins_belong_to_their_board_and_only_its_keepers_change_them() {
     assert!(ids(&b).is_empty());
     let (s, b) = clerk.delete(PINS, json!({"id": clerk_pin}));
     assert_eq!(s, 200, "{b}");
+    // Deleting the space deletes its board.
+    let (s, b) = owner.post(PINS, chart("SPACE"));
+    assert_eq!(s, 200, "{b}");
+    let gone = b["id"].as_str().unwrap().to_owned();
+    let (s, b) = owner.delete("/k/v1/space.json", json!({"id": space}));
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = owner.delete(PINS, json!({"id": gone}));
+    assert_eq!((s, code(&b)), (404, "GAIA_DB01"), "{b}");
 }
 
 #[test]

@@ -424,3 +424,13 @@ pub fn boards_for(conn: &mut DbConn, acting: &ActingContext) -> EngineResult<Vec
     }
     Ok(out)
 }
+
+/// Removes the pins of a space's board, in the transaction that deletes the space
+/// (`spaces::store::delete_space`), so no pin outlives its board.
+pub fn forget_space(conn: &mut DbConn, space: i64) -> EngineResult<()> {
+    let mut b = conn.sql();
+    b.push("DELETE FROM dashboard_pins WHERE scope = 'SPACE' AND owner = ")
+        .bind_text(&space.to_string());
+    conn.execute(&b)?;
+    Ok(())
+}
