@@ -224,9 +224,12 @@ pub struct ViewChoice {
     pub current: bool,
 }
 
-/// The app's shared LIST views (what a list pin can show), the one named `current` marked.
-pub fn list_views(def: &AppDefinition, current: &str) -> Vec<ViewChoice> {
-    def.views
+/// The app's shared LIST views (what a list pin can show), the one named `current` marked; with
+/// no name, the one the record list opens (`default_id`, else the first), so the control
+/// proposes what the user is looking at.
+pub fn list_views(def: &AppDefinition, current: &str, default_id: Option<&str>) -> Vec<ViewChoice> {
+    let mut views: Vec<ViewChoice> = def
+        .views
         .iter()
         .filter(|(_, v)| v.get("type").and_then(|t| t.as_str()).unwrap_or("LIST") == "LIST")
         .filter_map(|(name, v)| {
@@ -241,5 +244,14 @@ pub fn list_views(def: &AppDefinition, current: &str) -> Vec<ViewChoice> {
                 current: name == current,
             })
         })
-        .collect()
+        .collect();
+    if current.is_empty() {
+        let shown = default_id
+            .and_then(|d| views.iter().position(|v| v.id == d))
+            .unwrap_or(0);
+        if let Some(v) = views.get_mut(shown) {
+            v.current = true;
+        }
+    }
+    views
 }

@@ -165,7 +165,7 @@ fn load_app(
     };
     let (pin_views, pin_targets) = match pins {
         Some((lang, view)) => (
-            super::dashboard::list_views(definition, &view),
+            super::dashboard::list_views(definition, &view, default_view.as_deref()),
             super::dashboard::targets(&mut conn, &user.acting(state), lang)?,
         ),
         None => (Vec::new(), Vec::new()),

@@ -43,6 +43,7 @@ test("a chart and a record list pinned to my dashboard show on the portal and co
   await page.waitForSelector("[data-testid=dash-add]");
   await page.click("[data-testid=dash-add] summary");
   await page.fill("[data-testid=dash-rows]", "5");
+  await page.screenshot({ path: "/tmp/dashboards-list-add-1280.png" });
   await page.click("[data-testid=dash-add-submit]");
   await page.waitForSelector("[data-testid=dash-added-link]");
 
