@@ -172,6 +172,9 @@ pub enum UserError {
     /// Issue 16: a graph (report) id the app does not have.
     #[error("The specified graph (ID: {0}) is not found.")]
     ReportNotFound(String),
+    /// Issue 16, dashboards: a pin that does not exist, or is on a board the caller may not see.
+    #[error("The specified dashboard item (ID: {0}) is not found.")]
+    PinNotFound(String),
     /// The submission was already approved or rejected.
     #[error("This submission has already been decided.")]
     ReviewAlreadyDecided,

@@ -7,6 +7,8 @@ pub mod acting;
 pub mod allowlist;
 pub mod apps;
 pub mod audit;
+// Issue 16, dashboards: charts and record lists pinned to the portal and space pages.
+pub mod dashboards;
 pub mod db;
 pub mod error;
 // Issue 16, export: records to CSV/XLSX (「ファイルに書き出す」).

@@ -364,6 +364,10 @@ impl From<UserError> for ApiError {
             UserError::ReportNotFound(id) => ApiError::new(404, "GAIA_RP01", message)
                 .catalog("api.GAIA_RP01")
                 .arg("id", id),
+            // Dashboards (issue 16, Kumiki's code, docs/dashboards.md).
+            UserError::PinNotFound(id) => ApiError::new(404, "GAIA_DB01", message)
+                .catalog("api.GAIA_DB01")
+                .arg("id", id),
             UserError::ReviewAlreadyDecided => {
                 ApiError::new(409, "GAIA_RV03", message).catalog("api.GAIA_RV03.decided")
             }

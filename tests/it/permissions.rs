@@ -326,6 +326,16 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/app/report/data",
             json!({"app": app, "id": "1"}),
         ),
+        // Issue 16, dashboards: pin 1 is the administrator's list pin on the shared portal (see
+        // `no_route_returns_or_changes_what_the_caller_may_not_see`).
+        ("GET", "kumiki/dashboard/pins", json!({"scope": "PORTAL"})),
+        (
+            "POST",
+            "kumiki/dashboard/pins",
+            json!({"scope": "PORTAL", "kind": "CHART", "app": app, "item": "1"}),
+        ),
+        ("PUT", "kumiki/dashboard/pins", json!({"id": 1, "index": 0})),
+        ("DELETE", "kumiki/dashboard/pins", json!({"id": 1})),
         ("GET", "app/settings", json!({"app": app})),
         (
             "PUT",
@@ -861,6 +871,13 @@ fn no_route_returns_or_changes_what_the_caller_may_not_see() {
     let app = TestApp::spawn();
     let r = roster(&app);
     report_on_the_hidden_field(&app, r.app);
+    // Issue 16, dashboards: a list of every record (the hidden field among its columns) pinned to
+    // the shared portal, which m1 and the outsider see.
+    let (s, b) = app.post(
+        "/api/dashboard/pins.json",
+        json!({"scope": "PORTAL", "kind": "LIST", "app": r.app, "item": "", "rows": 20}),
+    );
+    assert_eq!((s, b["id"].as_str()), (200, Some("1")), "{b}");
     let routes = matrix(&r);
     for (method, api) in dispatch_table() {
         // `[preview/]` GETs are listed once, live or preview, which both reach the same handler.
@@ -921,6 +938,10 @@ fn no_route_returns_or_changes_what_the_caller_may_not_see() {
     // outsider not the app.
     for user in ["m1", "outsider"] {
         let session = app.sign_in_form(user, PW);
+        // The portal shows the pinned list without the hidden field.
+        let (s, html) = app.page(&session, "/");
+        assert_eq!(s, 200, "{user}");
+        assert!(!html.contains(&r.canary), "{user} portal: canary");
         for path in [
             format!("/apps/{}/reports/1", r.app),
             format!("/apps/{}/reports/1?format=csv", r.app),

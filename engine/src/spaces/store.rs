@@ -264,6 +264,8 @@ pub fn delete_space(conn: &mut DbConn, acting: &ActingContext, id: i64) -> Engin
         space_members::table.filter(space_members::space_id.eq(id))
     )
     .execute(c))?;
+    // Issue 16: the space's dashboard goes with it.
+    crate::dashboards::forget_space(conn, id)?;
     with_conn!(conn, |c| diesel::delete(spaces::table.find(id)).execute(c))?;
     acting.audit(
         conn,

@@ -14,6 +14,7 @@ mod admin_search;
 mod admin_security;
 pub(crate) mod app_icons;
 mod assets;
+mod dashboard;
 mod designer;
 mod general_settings;
 mod guest_portal;

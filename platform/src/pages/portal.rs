@@ -39,6 +39,24 @@ struct PortalData {
     recent: Vec<AppCard>,
     templates: Vec<Template>,
     error: String,
+    /// Issue 16, dashboards: the user's own pins and the shared ones.
+    mine: super::dashboard::BoardView,
+    shared: super::dashboard::BoardView,
+}
+
+/// The user's own board and the shared portal board, with the user's rights.
+fn boards(
+    state: &AppState,
+    user: &SessionUser,
+    lang: Lang,
+) -> Result<(super::dashboard::BoardView, super::dashboard::BoardView), crate::error::ApiError> {
+    use kumiki_engine::dashboards::Board;
+    let mut conn = state.conn()?;
+    let acting = user.acting(state);
+    let mine =
+        super::dashboard::board_view(&mut conn, &acting, lang, &Board::User(user.code.clone()))?;
+    let shared = super::dashboard::board_view(&mut conn, &acting, lang, &Board::Portal)?;
+    Ok((mine, shared))
 }
 
 fn visible_apps(
@@ -78,6 +96,11 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
     let Ok((apps, recent_ids)) = blocking(move || visible_apps(&st, &u)).await else {
         return super::internal_error(state, lang, Some(user));
     };
+    let st = state.clone();
+    let u = user.clone();
+    let Ok((mine, shared)) = blocking(move || boards(&st, &u, lang)).await else {
+        return super::internal_error(state, lang, Some(user));
+    };
     let recent = recent_ids
         .iter()
         .filter_map(|id| apps.iter().find(|a| a.id == *id).cloned())
@@ -95,6 +118,8 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
         recent,
         templates,
         error,
+        mine,
+        shared,
     };
     page_for(
         state,
@@ -105,7 +130,8 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
             data: &data,
             page_data: Value::Null,
             // threads_unread.js: issue 13, threads part.
-            scripts: vec!["portal.js", "threads_unread.js"],
+            // dashboards.js: issue 16, the pins' remove and move buttons.
+            scripts: vec!["portal.js", "threads_unread.js", "dashboards.js"],
         },
     )
 }

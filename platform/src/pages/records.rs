@@ -63,6 +63,13 @@ struct RecordsData {
     may_import: bool,
     /// Issue 16: the app's charts, linked beside the list views (「グラフ」).
     reports: Vec<super::report_view::ReportLink>,
+    /// Issue 16, dashboards: the 「ダッシュボードに追加」 control of the list
+    /// (`dashboard_pin_form.hbs`); no targets elsewhere, so no control.
+    pin_kind: &'static str,
+    pin_item: String,
+    pin_list: bool,
+    pin_views: Vec<super::dashboard::ViewChoice>,
+    pin_targets: Vec<super::dashboard::PinTarget>,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +107,9 @@ struct AppInfo {
     guest_space: Option<i64>,
     /// Issue 16: the app's charts (live), in their order.
     reports: Vec<super::report_view::ReportLink>,
+    /// Issue 16, dashboards: the shared list views and the boards the user may pin to (lists only).
+    pin_views: Vec<super::dashboard::ViewChoice>,
+    pin_targets: Vec<super::dashboard::PinTarget>,
 }
 
 /// The app's live name and settings for the pages, when the user may view it (and the record
@@ -109,6 +119,7 @@ fn load_app(
     user: &SessionUser,
     app: i64,
     record: Option<i64>,
+    pins: Option<(Lang, String)>,
 ) -> Result<Option<AppInfo>, ApiError> {
     let mut conn = state.conn()?;
     // The same door as the API: an app or record the user may not view is not found.
@@ -152,7 +163,16 @@ fn load_app(
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
+    let (pin_views, pin_targets) = match pins {
+        Some((lang, view)) => (
+            super::dashboard::list_views(definition, &view, default_view.as_deref()),
+            super::dashboard::targets(&mut conn, &user.acting(state), lang)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     Ok(Some(AppInfo {
+        pin_views,
+        pin_targets,
         name: definition.name.clone(),
         field_change,
         title_field,
@@ -208,7 +228,8 @@ async fn render(
     let u = user.clone();
     // Showing a page writes nothing: the page's script records the visit for "recently used apps"
     // with a POST (`/api/app/visit.json`), as no GET may change state.
-    let loaded = blocking(move || load_app(&st, &u, app_id, checked_record)).await;
+    let pins = (mode == Mode::List).then(|| (lang, view.clone().unwrap_or_default()));
+    let loaded = blocking(move || load_app(&st, &u, app_id, checked_record, pins)).await;
     let info = match loaded {
         Ok(Some(found)) => found,
         Ok(None) => return super::not_found(state, lang, Some(&user)),
@@ -238,6 +259,11 @@ async fn render(
         may_export: info.may_export,
         may_import: info.may_import,
         reports: info.reports,
+        pin_kind: "LIST",
+        pin_item: String::new(),
+        pin_list: true,
+        pin_views: info.pin_views,
+        pin_targets: info.pin_targets,
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![
@@ -247,6 +273,7 @@ async fn render(
             "records_bulk.js",
             "records_export.js",
             "records_list.js",
+            "dashboards.js",
         ],
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
         Mode::Detail => vec![

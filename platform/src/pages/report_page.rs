@@ -52,6 +52,12 @@ struct ReportPageData {
     reports: Vec<ReportLink>,
     may_manage: bool,
     csv_url: String,
+    /// Issue 16, dashboards: the 「ダッシュボードに追加」 control (`dashboard_pin_form.hbs`).
+    pin_kind: &'static str,
+    pin_item: String,
+    pin_list: bool,
+    pin_views: Vec<super::dashboard::ViewChoice>,
+    pin_targets: Vec<super::dashboard::PinTarget>,
 }
 
 /// A chart as the page shows it.
@@ -63,6 +69,8 @@ struct Shown {
     /// Per group: whether its keys are user codes; and their display names.
     people_groups: Vec<bool>,
     people: std::collections::HashMap<String, String>,
+    /// The boards the user may pin this chart to.
+    targets: Vec<super::dashboard::PinTarget>,
 }
 
 /// What the page's lookup found.
@@ -78,6 +86,7 @@ fn load(
     user: &SessionUser,
     app: i64,
     id: &str,
+    lang: Lang,
 ) -> Result<Loaded, crate::error::ApiError> {
     let mut conn = state.conn()?;
     let acting = user.acting(state);
@@ -93,6 +102,7 @@ fn load(
                 .collect();
             let codes = report_view::people_codes(&data, &people_groups);
             let people = kumiki_engine::users::display_names(&mut conn, &codes)?;
+            let targets = super::dashboard::targets(&mut conn, &acting, lang)?;
             Ok(Loaded::Shown(Box::new(Shown {
                 def: live.definition,
                 report,
@@ -100,6 +110,7 @@ fn load(
                 may_manage,
                 people_groups,
                 people,
+                targets,
             })))
         }
         Ok(None) => Ok(Loaded::NotFound),
@@ -141,7 +152,7 @@ pub async fn page(
     let st = state.get_ref().clone();
     let u = user.clone();
     let rid = id.clone();
-    let loaded = blocking(move || load(&st, &u, app_id, &rid)).await;
+    let loaded = blocking(move || load(&st, &u, app_id, &rid, lang)).await;
     let Shown {
         def,
         report,
@@ -149,6 +160,7 @@ pub async fn page(
         may_manage,
         people_groups,
         people,
+        targets,
     } = match loaded {
         Ok(Loaded::Shown(found)) => *found,
         Ok(Loaded::NotFound) => return super::not_found(&state, lang, Some(&user)),
@@ -220,6 +232,11 @@ pub async fn page(
         reports: report_view::report_links(&def, Some(id.as_str())),
         may_manage,
         csv_url: format!("/apps/{app_id}/reports/{id}?format=csv"),
+        pin_kind: "CHART",
+        pin_item: id.clone(),
+        pin_list: false,
+        pin_views: Vec::new(),
+        pin_targets: targets,
     };
     page_for(
         &state,
@@ -229,7 +246,8 @@ pub async fn page(
             title: format!("{} – {}", report.name, def.name),
             data: &data_view,
             page_data: json!({"app": app_id.to_string(), "report": id}),
-            scripts: Vec::new(),
+            // Issue 16, dashboards: the 「ダッシュボードに追加」 control.
+            scripts: vec!["dashboards.js"],
         },
     )
 }

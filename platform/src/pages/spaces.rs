@@ -172,6 +172,8 @@ struct SpaceData {
     threads: Vec<ThreadRow>,
     apps: Vec<AppRow>,
     members: Vec<MemberRow>,
+    /// Issue 16, dashboards: the space's pins, with the viewer's rights (empty on the settings page).
+    dashboard: super::dashboard::BoardView,
 }
 
 /// The user's page acting context for space `id`: through the space's guest path when it is a
@@ -185,7 +187,12 @@ fn acting_for(
     Ok(base.through_guest_space(guest))
 }
 
-fn load_space(state: &AppState, user: &SessionUser, id: i64) -> Result<SpaceData, ApiError> {
+fn load_space(
+    state: &AppState,
+    user: &SessionUser,
+    id: i64,
+    with_board: bool,
+) -> Result<SpaceData, ApiError> {
     let mut conn = state.conn()?;
     let acting = acting_for(&mut conn, user.acting(state), id)?;
     let d: SpaceDetail = store::get_space(&mut conn, &acting, id)?;
@@ -205,6 +212,13 @@ fn load_space(state: &AppState, user: &SessionUser, id: i64) -> Result<SpaceData
             include_subs: m.include_subs,
         });
     }
+    let dashboard = if with_board {
+        let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
+        let board = kumiki_engine::dashboards::Board::Space(id);
+        super::dashboard::board_view(&mut conn, &acting, lang, &board)?
+    } else {
+        super::dashboard::BoardView::default()
+    };
     let s = &d.space;
     let is_admin = d.membership == Membership::Admin;
     let is_member = d.membership != Membership::None;
@@ -242,6 +256,7 @@ fn load_space(state: &AppState, user: &SessionUser, id: i64) -> Result<SpaceData
             })
             .collect(),
         members,
+        dashboard,
     })
 }
 
@@ -267,7 +282,7 @@ async fn space_common(
     let id = path.into_inner();
     let st = state.get_ref().clone();
     let u = user.clone();
-    let data = match blocking(move || load_space(&st, &u, id)).await {
+    let data = match blocking(move || load_space(&st, &u, id, !settings)).await {
         Ok(d) => d,
         Err(e) => return answer(&state, &user, failed(e)),
     };
@@ -295,7 +310,13 @@ async fn space_common(
             data: &data,
             page_data,
             // threads_unread.js: issue 13, threads2 part (unread badges beside the threads).
-            scripts: vec!["entity_picker.js", "spaces.js", "threads_unread.js"],
+            // dashboards.js: issue 16, the pins' remove and move buttons.
+            scripts: vec![
+                "entity_picker.js",
+                "spaces.js",
+                "threads_unread.js",
+                "dashboards.js",
+            ],
         },
     )
 }

@@ -12,6 +12,8 @@ mod bulk;
 mod call;
 mod comments;
 mod cursors;
+// Issue 16, dashboards.
+mod dashboards;
 mod designer_api;
 mod directory;
 mod files;
@@ -690,6 +692,11 @@ pub fn dispatch(
         ("GET", _, "app/reports") => reports::get_reports(call, &p, preview),
         ("PUT", true, "app/reports") => reports::update_reports(call, &p),
         ("GET", false, "kumiki/app/report/data") => reports::get_data(call, &p),
+        // Issue 16, dashboards (docs/dashboards.md).
+        ("GET", false, "kumiki/dashboard/pins") => dashboards::list(call, &p),
+        ("POST", false, "kumiki/dashboard/pins") => dashboards::add(call, &p),
+        ("PUT", false, "kumiki/dashboard/pins") => dashboards::move_pin(call, &p),
+        ("DELETE", false, "kumiki/dashboard/pins") => dashboards::remove(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

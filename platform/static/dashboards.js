@@ -1,0 +1,70 @@
+// Issue 16, dashboards: the 「ダッシュボードに追加」 control on chart pages and record lists, and
+// the remove / move buttons of pins on the portal and space pages. Everything goes through
+// /api/dashboard/pins.json; the server decides who may do what.
+"use strict";
+(function () {
+  var K = window.KUMIKI;
+  if (!K) return;
+
+  function message(e) {
+    var details = Object.keys((e && e.errors) || {}).map(function (k) {
+      var v = e.errors[k];
+      return (v && v.messages) ? v.messages.join(" ") : "";
+    }).filter(Boolean);
+    return details.length ? details.join(" / ") : ((e && e.message) || String(e));
+  }
+
+  document.querySelectorAll(".dash-add-form").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var status = form.querySelector(".dash-add-status");
+      // Named lookups, not `form.elements.item`: that is the collection's item() method.
+      var field = function (name) { return form.querySelector("[name=" + name + "]"); };
+      var target = field("target").value;
+      var body = { kind: form.dataset.kind, app: form.dataset.app, item: form.dataset.item };
+      if (target.indexOf("SPACE:") === 0) { body.scope = "SPACE"; body.space = target.slice(6); }
+      else body.scope = target;
+      if (field("item")) body.item = field("item").value;
+      if (field("rows")) body.rows = field("rows").value;
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      status.className = "dash-add-status";
+      K.api("POST", "/api/dashboard/pins.json", body).then(function () {
+        var where = body.scope === "SPACE" ? "/spaces/" + encodeURIComponent(body.space) : "/";
+        status.textContent = K.t("dash.added") + " ";
+        status.appendChild(K.el("a", { href: where, "data-testid": "dash-added-link", text: K.t("dash.open_board") }));
+        status.classList.add("ok");
+      }, function (e) {
+        status.textContent = message(e);
+        status.classList.add("error");
+      }).then(function () { button.disabled = false; });
+    });
+  });
+
+  document.addEventListener("click", function (ev) {
+    var remove = ev.target.closest("[data-pin-remove]");
+    var move = ev.target.closest("[data-pin-move]");
+    if (!remove && !move) return;
+    var card = (remove || move).closest(".dash-pin");
+    if (remove) {
+      remove.disabled = true;
+      K.api("DELETE", "/api/dashboard/pins.json", { id: remove.dataset.pinRemove }).then(function () {
+        var list = card.parentNode;
+        card.remove();
+        if (list && !list.children.length) {
+          var section = list.closest("[data-dash-board]");
+          if (section) section.hidden = true;
+        }
+      }, function (e) { remove.disabled = false; window.alert(message(e)); });
+      return;
+    }
+    var cards = Array.prototype.slice.call(card.parentNode.children);
+    var index = cards.indexOf(card) + Number(move.dataset.pinMove);
+    if (index < 0 || index >= cards.length) return;
+    K.api("PUT", "/api/dashboard/pins.json", { id: move.dataset.pinId, index: index }).then(function () {
+      var list = card.parentNode;
+      var others = cards.filter(function (c) { return c !== card; });
+      list.insertBefore(card, others[index] || null);
+    }, function (e) { window.alert(message(e)); });
+  });
+})();
