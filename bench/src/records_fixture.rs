@@ -122,12 +122,20 @@ pub fn load(conn: &mut DbConn, def: AppDefinition, records: usize) -> Result<i64
             let mut b = c.sql();
             b.push(&sql).bind_int(id.0);
             c.execute(&b)?;
-            for table in ["record_values_num", "record_values_text", "record_values_long"] {
+            for table in [
+                "record_values_num",
+                "record_values_text",
+                "record_values_long",
+            ] {
                 let copy = format!(
                     "INSERT INTO {table} (app_id, field_id, record_id, row_id, value{folded}) \
                      SELECT app_id, field_id, record_id + {have}, row_id, value{folded} \
                      FROM {table} WHERE record_id <= {add} AND app_id = ",
-                    folded = if table == "record_values_num" { "" } else { ", folded" }
+                    folded = if table == "record_values_num" {
+                        ""
+                    } else {
+                        ", folded"
+                    }
                 );
                 let mut b = c.sql();
                 b.push(&copy).bind_int(id.0);
@@ -147,4 +155,3 @@ pub fn load(conn: &mut DbConn, def: AppDefinition, records: usize) -> Result<i64
     )?;
     Ok(id.0)
 }
-
