@@ -85,3 +85,5 @@ mod reports;
 mod exports;
 // Issue 16, charts: the chart pages (SVG, table, CSV).
 mod report_pages;
+// Issue 16, printing: print views of a record and a list, print templates.
+mod printing;
