@@ -11,7 +11,7 @@ use crate::acl::AppRight;
 use crate::acting::ActingContext;
 use crate::apps::{AppDefinition, AppId, LiveApp};
 use crate::db::DbConn;
-use crate::error::{EngineResult, UserError};
+use crate::error::{EngineResult, FieldErrors, Message, UserError};
 use crate::fields::FieldType;
 use crate::query;
 use crate::records::{self, record_json, ListRequest, StoredRecord};
@@ -426,6 +426,100 @@ fn strip_tags(html: &str) -> String {
         .replace("&amp;", "&")
         .trim_end()
         .to_owned()
+}
+
+/// An app has at most this many print templates.
+pub const MAX_TEMPLATES: usize = 50;
+
+/// Replaces the app's print templates with `sent` (a list of `{id?, name, source, target}`),
+/// checked; returns the stored list (with ids). A template sent with an existing id keeps it; others
+/// get new ids. `check_source` is the renderer's own check (the engine has no template engine):
+/// `Err(message)` for a source it refuses, e.g. a syntax error with its line.
+///
+/// Errors: `Validation` with every problem, keyed `printTemplates[i].<member>`.
+pub fn replace_templates(
+    def: &mut AppDefinition,
+    sent: &[Value],
+    check_source: &dyn Fn(&str) -> Result<(), Message>,
+) -> Result<Vec<Value>, UserError> {
+    let mut errors = FieldErrors::new();
+    if sent.len() > MAX_TEMPLATES {
+        errors.insert(
+            "printTemplates".into(),
+            vec![Message::keyed(
+                "print.err.too_many",
+                format!("An app has at most {MAX_TEMPLATES} print templates."),
+            )
+            .arg("max", MAX_TEMPLATES.to_string())],
+        );
+        return Err(UserError::Validation(errors));
+    }
+    let id_of = |v: &Value| match v.get("id") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let previous: Vec<String> = def.print_templates.iter().filter_map(id_of).collect();
+    let mut next_id = previous
+        .iter()
+        .filter_map(|s| s.parse::<i64>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut used = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (i, t) in sent.iter().enumerate() {
+        let prefix = format!("printTemplates[{i}]");
+        let text = |k: &str| t.get(k).and_then(Value::as_str).map(str::trim);
+        let name = text("name").unwrap_or_default();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.insert(
+                format!("{prefix}.name"),
+                vec![Message::keyed(
+                    "print.err.name",
+                    "Enter a name of 1 to 100 characters.",
+                )],
+            );
+        }
+        let target = text("target").unwrap_or("record");
+        if target != "record" && target != "list" {
+            errors.insert(
+                format!("{prefix}.target"),
+                vec![Message::keyed(
+                    "print.err.target",
+                    "The target must be record or list.",
+                )],
+            );
+        }
+        let source = t.get("source").and_then(Value::as_str).unwrap_or_default();
+        if source.trim().is_empty() {
+            errors.insert(
+                format!("{prefix}.source"),
+                vec![Message::keyed(
+                    "print.err.source_empty",
+                    "Enter the template.",
+                )],
+            );
+        } else if let Err(m) = check_source(source) {
+            errors.insert(format!("{prefix}.source"), vec![m]);
+        }
+        let id = id_of(t)
+            .filter(|id| previous.contains(id))
+            .filter(|id| used.insert(id.clone()))
+            .unwrap_or_else(|| {
+                let id = next_id.to_string();
+                next_id += 1;
+                id
+            });
+        out.push(serde_json::json!({
+            "id": id, "name": name, "target": target, "source": source,
+        }));
+    }
+    if !errors.is_empty() {
+        return Err(UserError::Validation(errors));
+    }
+    def.print_templates = out.clone();
+    Ok(out)
 }
 
 /// Refuses a record id that is not positive before anything is read.

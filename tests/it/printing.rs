@@ -159,3 +159,154 @@ fn prints_show_only_what_the_user_may_see() {
         assert_eq!(s, 404, "{path}");
     }
 }
+
+/// Saves `templates` pre-live and deploys; the answer's stored list.
+fn save_templates(app: &TestApp, id: i64, templates: Value) -> Value {
+    let (s, b) = app.put(
+        "/k/v1/preview/app/printTemplates.json",
+        json!({"app": id, "printTemplates": templates}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    b["printTemplates"].clone()
+}
+
+const LEDGER_TEMPLATE: &str = "<h1>{{app.name}} 収受票</h1>\n<p>文書番号 {{文書番号}} / {{fields.件名.label}}: {{fields.件名.value}}</p>\n<p>金額 [{{金額}}]</p>\n<table>{{#each fields.明細.rows}}<tr><td>{{品名}}</td><td>{{数量}}</td></tr>{{/each}}</table>\n<p>{{printedAtWareki}}</p>";
+
+#[test]
+fn templates_are_checked_saved_and_print_only_what_the_user_may_see() {
+    let app = TestApp::spawn();
+    let (id, first, second) = ledger(&app);
+    // A syntax error: refused with its line, nothing stored.
+    let (s, b) = app.put(
+        "/k/v1/preview/app/printTemplates.json",
+        json!({"app": id, "printTemplates": [
+            {"name": "壊れた", "target": "record", "source": "ok\n{{#if 件名}}\nno end"}]}),
+    );
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["code"], "CB_VA01", "{b}");
+    let text = b.to_string();
+    assert!(text.contains("printTemplates[0].source"), "{text}");
+    // Partials and raw output are refused; an unknown target too.
+    for (source, target) in [
+        ("{{> x}}", "record"),
+        ("{{{件名}}}", "record"),
+        ("x", "page"),
+    ] {
+        let (s, b) = app.put(
+            "/k/v1/preview/app/printTemplates.json",
+            json!({"app": id, "printTemplates": [{"name": "n", "target": target, "source": source}]}),
+        );
+        assert_eq!(s, 400, "{source}: {b}");
+    }
+    let stored = save_templates(
+        &app,
+        id,
+        json!([
+            {"name": "収受票", "target": "record", "source": LEDGER_TEMPLATE},
+            {"name": "文書収受簿", "target": "list",
+             "source": "<table>{{#each records}}<tr><td>{{文書番号}}</td><td>{{件名}}</td><td>{{金額}}</td></tr>{{/each}}</table>{{#if truncated}}cut{{/if}}"},
+        ]),
+    );
+    let (rec_t, list_t) = (
+        stored[0]["id"].as_str().unwrap().to_owned(),
+        stored[1]["id"].as_str().unwrap().to_owned(),
+    );
+    let (s, b) = app.get(&format!("/k/v1/app/printTemplates.json?app={id}"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["printTemplates"].as_array().unwrap().len(), 2);
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(
+        &admin,
+        &format!("/apps/{id}/records/{first}/print?template={rec_t}"),
+    );
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("収受簿 収受票") && html.contains("文書番号 K-001"),
+        "{html}"
+    );
+    assert!(
+        html.contains("件名: &lt;b&gt;備品&lt;/b&gt;購入"),
+        "escaped: {html}"
+    );
+    assert!(html.contains("<td>机</td><td>2</td>"), "{html}");
+    assert!(
+        html.contains("金額 [98765]") && html.contains("令和"),
+        "{html}"
+    );
+    let (s, html) = app.page(&admin, &format!("/apps/{id}/print?template={list_t}"));
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("<td>K-001</td>") && html.contains("<td>K-002</td>"),
+        "{html}"
+    );
+    // A list template does not print a record; an unknown template is not found.
+    let (s, _) = app.page(
+        &admin,
+        &format!("/apps/{id}/records/{first}/print?template={list_t}"),
+    );
+    assert_eq!(s, 404);
+    let (s, _) = app.page(&admin, &format!("/apps/{id}/print?template=999"));
+    assert_eq!(s, 404);
+    // staff: the hidden 金額 is empty in the template, the hidden record not found.
+    restrict_staff(&app, id);
+    let staff = app.sign_in_form("staff", PW);
+    let (s, html) = app.page(
+        &staff,
+        &format!("/apps/{id}/records/{second}/print?template={rec_t}"),
+    );
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("文書番号 K-002") && html.contains("金額 []"),
+        "{html}"
+    );
+    let (s, _) = app.page(
+        &staff,
+        &format!("/apps/{id}/records/{first}/print?template={rec_t}"),
+    );
+    assert_eq!(s, 404);
+    let (s, html) = app.page(&staff, &format!("/apps/{id}/print?template={list_t}"));
+    assert_eq!(s, 200, "{html}");
+    assert!(!html.contains("K-001") && !html.contains("98765"), "{html}");
+    // staff does not manage the app: no pre-live preview, no saving.
+    let (s, _) = app.page(
+        &staff,
+        &format!("/apps/{id}/records/{second}/print?template={rec_t}&preview=1"),
+    );
+    assert_eq!(s, 404);
+    let (s, _) = app
+        .with_auth(kumiki_tests::Auth::Password("staff".into(), PW.into()))
+        .put(
+            "/k/v1/preview/app/printTemplates.json",
+            json!({"app": id, "printTemplates": []}),
+        );
+    assert_eq!(s, 403);
+    // Deleting: saving the list without it.
+    let kept = save_templates(&app, id, json!([stored[1].clone()]));
+    assert_eq!(kept[0]["id"], list_t.as_str());
+    let (s, _) = app.page(
+        &admin,
+        &format!("/apps/{id}/records/{first}/print?template={rec_t}"),
+    );
+    assert_eq!(s, 404);
+}
+
+#[test]
+fn a_template_that_names_a_missing_field_shows_a_readable_error() {
+    let app = TestApp::spawn();
+    let (id, first, _) = ledger(&app);
+    let stored = save_templates(
+        &app,
+        id,
+        json!([{"name": "誤字", "target": "record", "source": "<p>\n{{存在しない}}</p>"}]),
+    );
+    let t = stored[0]["id"].as_str().unwrap();
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(
+        &admin,
+        &format!("/apps/{id}/records/{first}/print?template={t}"),
+    );
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("data-testid=\"print-error\""), "{html}");
+    assert!(html.contains("テンプレートを表示できません"), "{html}");
+}

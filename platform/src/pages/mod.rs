@@ -316,6 +316,11 @@ pub fn render_status<T: Serialize>(
     }
 }
 
+/// The print template check, for the API that saves templates (`routes::print_templates`).
+pub fn check_print_template(source: &str) -> Result<(), (&'static str, String)> {
+    print_templates::check(source)
+}
+
 /// A page rendered outside the layout (the print views) with the same headers as every page.
 pub fn html_response(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)

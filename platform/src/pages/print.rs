@@ -26,6 +26,8 @@ pub struct PrintQuery {
     view: Option<String>,
     query: Option<String>,
     template: Option<String>,
+    /// `1`: the template from the pre-live settings (managers only).
+    preview: Option<String>,
 }
 
 /// What the print page shell shows.
@@ -133,7 +135,9 @@ async fn show(
     if let Some(tid) = q.template.as_deref().filter(|t| !t.is_empty()) {
         let (st, u) = (state.clone(), user.clone());
         let tid = tid.to_owned();
-        let found = blocking(move || print_templates::live_template(&st, &u, app_id, &tid)).await;
+        let preview = q.preview.as_deref() == Some("1");
+        let found =
+            blocking(move || print_templates::find_template(&st, &u, app_id, &tid, preview)).await;
         let is_record = matches!(loaded, Loaded::Record(_));
         let template = match found {
             // A list template does not print a record, nor the other way round.

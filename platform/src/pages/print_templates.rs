@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use handlebars::Handlebars;
 use kumiki_engine::acl::AppRight;
-use kumiki_engine::apps::AppId;
+use kumiki_engine::apps::{load_definition, AppId, PREVIEW};
 use kumiki_engine::print::{ListPrint, PrintRecord, RecordPrint};
 use kumiki_engine::EngineError;
 use serde_json::{json, Map, Value};
@@ -75,25 +75,35 @@ pub enum Rendered {
     Error(&'static str, String),
 }
 
-/// Template `id` of `app`'s live definition, when the user may view the app.
-pub fn live_template(
+/// Template `id` of `app`'s live definition, when the user may view the app; with `preview`, of
+/// its pre-live definition, when the user manages the app (the settings tab's 「プレビュー」).
+pub fn find_template(
     state: &AppState,
     user: &SessionUser,
     app: i64,
     id: &str,
+    preview: bool,
 ) -> Result<Option<PrintTemplate>, ApiError> {
     let mut conn = state.conn()?;
-    let live = match user
-        .acting(state)
-        .open_app(&mut conn, AppId(app), AppRight::View)
-    {
+    let right = if preview {
+        AppRight::Manage
+    } else {
+        AppRight::View
+    };
+    let live = match user.acting(state).open_app(&mut conn, AppId(app), right) {
         Ok(live) => live,
         Err(EngineError::User(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    Ok(live
-        .definition
-        .print_templates
+    let templates = if preview {
+        match load_definition(&mut conn, AppId(app), PREVIEW)? {
+            Some((def, _)) => def.print_templates,
+            None => return Ok(None),
+        }
+    } else {
+        live.definition.print_templates
+    };
+    Ok(templates
         .iter()
         .filter_map(PrintTemplate::from_value)
         .find(|t| t.id == id))
