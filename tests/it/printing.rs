@@ -310,3 +310,44 @@ fn a_template_that_names_a_missing_field_shows_a_readable_error() {
     assert!(html.contains("data-testid=\"print-error\""), "{html}");
     assert!(html.contains("テンプレートを表示できません"), "{html}");
 }
+
+#[test]
+fn the_document_register_example_prints_its_ledger_and_slip() {
+    let app = TestApp::spawn_with(|s| s.load_examples = true);
+    let (_, apps) = app.get("/k/v1/apps.json");
+    let id: i64 = apps["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "文書収受簿")
+        .and_then(|a| a["appId"].as_str())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(&admin, &format!("/apps/{id}/print?template=1"));
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("<h1 class=\"pt-center pt-spaced\">文書収受簿</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("令和") && html.contains("R7-"), "{html}");
+    assert!(!html.contains("print-error"), "{html}");
+    let (s, html) = app.page(&admin, &format!("/apps/{id}/records/1/print?template=2"));
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("収受票") && html.contains("文書番号 R7-"),
+        "{html}"
+    );
+    // The toolbar offers the templates of each kind.
+    assert!(
+        html.contains("data-testid=\"print-template-link\""),
+        "{html}"
+    );
+    // The settings tab.
+    let (s, html) = app.page(&admin, &format!("/apps/{id}/print-templates"));
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("data-testid=\"tab-print\"") && html.contains("/static/print_settings.js")
+    );
+}

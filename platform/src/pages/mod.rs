@@ -30,6 +30,7 @@ mod pf_results;
 mod prefs;
 // Issue 16, printing: print views of a record and a list, and the apps' print templates.
 mod print;
+mod print_settings;
 mod print_templates;
 mod process_settings;
 mod public_forms;
@@ -146,6 +147,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apps/{id}/reports/{rid}", web::get().to(report_page::page))
         .route("/apps/{id}/charts", web::get().to(reports_settings::page))
         .route("/apps/{id}/print", web::get().to(print::list))
+        .route(
+            "/apps/{id}/print-templates",
+            web::get().to(print_settings::page),
+        )
         .route(
             "/apps/{id}/records/{rid}/print",
             web::get().to(print::record),

@@ -48,6 +48,17 @@ struct PrintPage<'a> {
     /// A template failed: its message, shown instead of the print.
     template_error: Option<String>,
     printed_at: String,
+    /// The app's templates for this kind of print (links in the toolbar).
+    templates: Vec<TemplateLink>,
+    /// The standard print's address (the toolbar's first choice).
+    plain: String,
+}
+
+#[derive(Serialize)]
+struct TemplateLink {
+    name: String,
+    href: String,
+    current: bool,
 }
 
 fn parse_id(s: &str) -> Option<i64> {
@@ -132,13 +143,13 @@ async fn show(
     // A print template, when one is named: found in the app's live definition, rendered in its own
     // registry with only the data of this print.
     let (mut rendered, mut template_error) = (None, None);
+    let is_record = matches!(loaded, Loaded::Record(_));
     if let Some(tid) = q.template.as_deref().filter(|t| !t.is_empty()) {
         let (st, u) = (state.clone(), user.clone());
         let tid = tid.to_owned();
         let preview = q.preview.as_deref() == Some("1");
         let found =
             blocking(move || print_templates::find_template(&st, &u, app_id, &tid, preview)).await;
-        let is_record = matches!(loaded, Loaded::Record(_));
         let template = match found {
             // A list template does not print a record, nor the other way round.
             Ok(Some(t)) if (t.target == "list") != is_record => t,
@@ -159,10 +170,44 @@ async fn show(
             }
         }
     }
+    let plain = match &loaded {
+        Loaded::Record(r) => format!("/apps/{app_id}/records/{}/print", r.record.id),
+        Loaded::List(_) => {
+            let mut params = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in [("view", &q.view), ("query", &q.query)] {
+                if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                    params.append_pair(k, v);
+                }
+            }
+            format!("/apps/{app_id}/print?{}", params.finish())
+        }
+    };
+    let (st, u) = (state.clone(), user.clone());
+    let templates = blocking(move || print_templates::live_templates(&st, &u, app_id))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| (t.target == "list") != is_record)
+        .map(|t| {
+            let sep = if plain.contains('?') { '&' } else { '?' };
+            TemplateLink {
+                href: format!(
+                    "{plain}{sep}{}",
+                    form_urlencoded::Serializer::new(String::new())
+                        .append_pair("template", &t.id)
+                        .finish()
+                ),
+                current: q.template.as_deref() == Some(t.id.as_str()),
+                name: t.name,
+            }
+        })
+        .collect();
     let page = PrintPage {
         lang: lang.code(),
         title,
         back,
+        templates,
+        plain,
         record: match &loaded {
             Loaded::Record(r) => Some(r),
             Loaded::List(_) => None,
@@ -266,6 +311,8 @@ fn bad_query(
         rendered: None,
         template_error: Some(message.to_owned()),
         printed_at: user_now(user),
+        templates: Vec::new(),
+        plain: String::new(),
     };
     respond(state, lang, StatusCode::BAD_REQUEST, &page)
 }

@@ -75,6 +75,29 @@ pub enum Rendered {
     Error(&'static str, String),
 }
 
+/// The templates of `app`'s live definition, when the user may view the app (the print views'
+/// toolbar lists them).
+pub fn live_templates(
+    state: &AppState,
+    user: &SessionUser,
+    app: i64,
+) -> Result<Vec<PrintTemplate>, ApiError> {
+    let mut conn = state.conn()?;
+    match user
+        .acting(state)
+        .open_app(&mut conn, AppId(app), AppRight::View)
+    {
+        Ok(live) => Ok(live
+            .definition
+            .print_templates
+            .iter()
+            .filter_map(PrintTemplate::from_value)
+            .collect()),
+        Err(EngineError::User(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Template `id` of `app`'s live definition, when the user may view the app; with `preview`, of
 /// its pre-live definition, when the user manages the app (the settings tab's 「プレビュー」).
 pub fn find_template(
