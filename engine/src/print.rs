@@ -269,6 +269,8 @@ fn print_record(live: &LiveApp, stored: &StoredRecord, tz: chrono_tz::Tz) -> Pri
                 .fields
                 .iter()
                 .flat_map(|f| f.iter())
+                // A column the caller may not view is left out, not printed empty.
+                .filter(|(c, _)| records::field_viewable(live, stored, c))
                 .map(|(c, p)| (c, p.field_type, &p.label))
                 .collect();
             let rows = value

@@ -72,3 +72,22 @@ test("a template written in the settings tab prints a record", async () => {
   await page.screenshot({ path: "/tmp/printing-template.png", fullPage: true });
   assert.deepEqual(page.problems, []);
 });
+
+test("the list's 印刷 link carries the search box's condition", async () => {
+  const page = await signedInPage(browser, server.baseUrl);
+  await page.goto(`${server.baseUrl}/apps/${app}`);
+  await page.waitForSelector("[data-testid=quick-search]");
+  const first = await api("GET", `/k/v1/record.json?app=${app}&id=1`);
+  const term = first.record["件名"].value;
+  const search = page.locator("[data-testid=quick-search]");
+  await search.fill(term);
+  await search.press("Enter");
+  await page.waitForFunction(() => /query=/.test(document.querySelector("[data-testid=print-list]")?.getAttribute("href") || ""));
+  await page.click("[data-testid=print-list]");
+  await page.waitForSelector("[data-testid=print-list]");
+  const rows = await page.$$eval("[data-testid=print-list] tbody tr", (trs) => trs.map((tr) => tr.textContent));
+  const { totalCount } = await api("GET", `/k/v1/records.json?app=${app}&totalCount=true&query=${encodeURIComponent("limit 1")}`);
+  assert.ok(rows.some((r) => r.includes(term)), rows.join("\n"));
+  assert.ok(rows.length < Number(totalCount), `narrowed: ${rows.length} of ${totalCount}`);
+  assert.deepEqual(page.problems, []);
+});
