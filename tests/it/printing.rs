@@ -187,6 +187,10 @@ fn templates_are_checked_saved_and_print_only_what_the_user_may_see() {
     assert_eq!(b["code"], "CB_VA01", "{b}");
     let text = b.to_string();
     assert!(text.contains("printTemplates[0].source"), "{text}");
+    assert!(
+        text.contains("行目付近") || text.contains("near line"),
+        "a message with the line: {text}"
+    );
     // Partials and raw output are refused; an unknown target too.
     for (source, target) in [
         ("{{> x}}", "record"),

@@ -158,8 +158,11 @@ pub fn check(source: &str) -> Result<(), (&'static str, String)> {
     handlebars::Template::compile(source)
         .map(|_| ())
         .map_err(|e| {
-            let line = e.pos().map(|(l, _)| l.to_string()).unwrap_or_default();
-            ("print.error.syntax", format!("{line}: {}", e.reason()))
+            // The parser's own reason lists grammar rules, which helps nobody: the line is enough.
+            let line = e
+                .pos()
+                .map_or_else(|| "?".to_owned(), |(l, _)| l.to_string());
+            ("print.error.syntax", line)
         })
 }
 

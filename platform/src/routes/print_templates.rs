@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::call::Call;
 use super::form::{change_preview, stage_definition};
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::params::Params;
 
 pub fn get_templates(call: &mut Call, p: &Params, preview: bool) -> Result<Value, ApiError> {
@@ -29,7 +30,9 @@ pub fn update_templates(call: &mut Call, p: &Params) -> Result<Value, ApiError> 
     };
     let check = |source: &str| {
         crate::pages::check_print_template(source).map_err(|(key, detail)| {
-            Message::keyed(key, format!("The template is refused: {detail}")).arg("detail", detail)
+            // The English wire text from the catalog; pages render the key in the user's language.
+            let english = crate::i18n::format(Lang::En, key, &[("detail", detail.as_str())]);
+            Message::keyed(key, english).arg("detail", detail)
         })
     };
     let mut stored = Vec::new();
