@@ -26,6 +26,8 @@ pub mod netlist;
 pub mod notifications;
 pub mod org;
 pub mod packages;
+// Issue 16, printing: print views of a record and a list, as the caller may see them.
+pub mod print;
 pub mod process;
 // Issue 15: public forms (公開フォーム).
 pub mod public_forms;

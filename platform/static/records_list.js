@@ -247,6 +247,23 @@
 
   function showQuery() {
     queryText.textContent = fullQuery() || K.t("records.query_none");
+    printLinks();
+  }
+
+  /** Issue 16: 「印刷」 prints this view with the conditions added here (builder, search box). */
+  function printLinks() {
+    var v = currentView(), extra = [];
+    // A private view is not in the app's definition: its condition travels as the query.
+    if (v && v.private && v.filterCond) extra.push(v.filterCond);
+    var b = V.text(state.cond, condFields);
+    if (b) extra.push(b);
+    var s = searchText(state.search);
+    if (s) extra.push(s);
+    var q = [];
+    if (v && !v.private) q.push("view=" + encodeURIComponent(viewKey(v)));
+    if (extra.length) q.push("query=" + encodeURIComponent(extra.map(function (p) { return "(" + p + ")"; }).join(" and ")));
+    var href = "/apps/" + encodeURIComponent(R.appId) + "/print" + (q.length ? "?" + q.join("&") : "");
+    document.querySelectorAll("[data-testid=print-list], [data-testid=menu-print-list]").forEach(function (a) { a.setAttribute("href", href); });
   }
 
   function apply() {

@@ -87,3 +87,5 @@ mod exports;
 mod report_pages;
 // Issue 16, dashboards.
 mod dashboards;
+// Issue 16, printing: print views of a record and a list, print templates.
+mod printing;

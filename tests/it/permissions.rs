@@ -321,6 +321,13 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "preview/app/reports",
             json!({"app": app, "reports": {}}),
         ),
+        // Issue 16, printing: the app's print templates (pre-live writes need app management).
+        ("GET", "app/printTemplates", json!({"app": app})),
+        (
+            "PUT",
+            "preview/app/printTemplates",
+            json!({"app": app, "printTemplates": []}),
+        ),
         (
             "GET",
             "kumiki/app/report/data",
@@ -948,6 +955,20 @@ fn no_route_returns_or_changes_what_the_caller_may_not_see() {
         ] {
             let (s, html) = app.page(&session, &path);
             assert!(s >= 400, "{user} {path}: {s}");
+            assert!(!html.contains(&r.canary), "{user} {path}: canary");
+        }
+    }
+    // Issue 16, printing: the print views (page routes, through the same acting context) never
+    // show the hidden field or the hidden record.
+    for user in ["m1", "outsider"] {
+        let session = app.sign_in_form(user, PW);
+        for path in [
+            format!("/apps/{}/records/{}/print", r.app, r.hidden_row),
+            format!("/apps/{}/records/{}/print", r.app, r.nagano_row),
+            format!("/apps/{}/print", r.app),
+        ] {
+            let (s, html) = app.page(&session, &path);
+            assert!(s == 200 || s == 404, "{user} {path}: {s}");
             assert!(!html.contains(&r.canary), "{user} {path}: canary");
         }
     }

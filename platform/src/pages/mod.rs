@@ -29,6 +29,10 @@ mod portal;
 // Issue 15, public forms: the staff's pages and the results view.
 mod pf_results;
 mod prefs;
+// Issue 16, printing: print views of a record and a list, and the apps' print templates.
+mod print;
+mod print_settings;
+mod print_templates;
 mod process_settings;
 mod public_forms;
 mod records;
@@ -143,6 +147,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Issue 16, charts: a chart page (`?format=csv`: its data) and the charts editor.
         .route("/apps/{id}/reports/{rid}", web::get().to(report_page::page))
         .route("/apps/{id}/charts", web::get().to(reports_settings::page))
+        .route("/apps/{id}/print", web::get().to(print::list))
+        .route(
+            "/apps/{id}/print-templates",
+            web::get().to(print_settings::page),
+        )
+        .route(
+            "/apps/{id}/records/{rid}/print",
+            web::get().to(print::record),
+        )
         .route("/apps/{id}/records/new", web::get().to(records::new_record))
         .route("/apps/{id}/records/{rid}", web::get().to(records::detail))
         .route(
@@ -307,6 +320,22 @@ pub fn render_status<T: Serialize>(
                 .body(i18n::t(lang, "error.internal.body"))
         }
     }
+}
+
+/// The print template check, for the API that saves templates (`routes::print_templates`).
+pub fn check_print_template(source: &str) -> Result<(), (&'static str, String)> {
+    print_templates::check(source)
+}
+
+/// A page rendered outside the layout (the print views) with the same headers as every page.
+pub fn html_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Referrer-Policy", "same-origin"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(html)
 }
 
 /// Pages load only this server's own scripts, styles and images; nothing inline.

@@ -36,6 +36,8 @@ mod record_tools;
 mod records;
 // Issue 16, charts: app/reports.json and a report's numbers.
 mod reports;
+// Issue 16, printing: app/printTemplates.json.
+mod print_templates;
 mod review;
 mod review_policy;
 mod script_api;
@@ -691,6 +693,8 @@ pub fn dispatch(
         // Issue 16, charts (docs/charts.md).
         ("GET", _, "app/reports") => reports::get_reports(call, &p, preview),
         ("PUT", true, "app/reports") => reports::update_reports(call, &p),
+        ("GET", _, "app/printTemplates") => print_templates::get_templates(call, &p, preview),
+        ("PUT", true, "app/printTemplates") => print_templates::update_templates(call, &p),
         ("GET", false, "kumiki/app/report/data") => reports::get_data(call, &p),
         // Issue 16, dashboards (docs/dashboards.md).
         ("GET", false, "kumiki/dashboard/pins") => dashboards::list(call, &p),
