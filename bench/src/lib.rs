@@ -1,3 +1,4 @@
 //! Shared parts of the benchmark binaries.
 
+pub mod inproc;
 pub mod peer;

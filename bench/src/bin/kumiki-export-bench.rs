@@ -14,10 +14,13 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use kumiki_bench::inproc::{
+    self, deployed_app, engine, exec, proc_status_kb, reset_peak_rss, CommonArgs,
+};
 use kumiki_engine::acl::{AppRight, Principal};
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::apps::{check_definition, create_app, deploy, AppDefinition, AppId};
-use kumiki_engine::db::{Database, DbConn};
+use kumiki_engine::apps::{AppDefinition, AppId};
+use kumiki_engine::db::DbConn;
 use kumiki_engine::export::{export_records, ExportFormat, ExportRequest};
 use kumiki_engine::fields::FieldProperty;
 use kumiki_engine::records::{add_records, Actor};
@@ -29,44 +32,20 @@ const ADMIN: &str = "Administrator";
 const SEED: usize = 1_000;
 
 struct Args {
-    dir: std::path::PathBuf,
-    database_url: Option<String>,
+    common: CommonArgs,
     records: usize,
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        dir: std::env::temp_dir().join("kumiki-export-bench"),
-        database_url: None,
-        records: 1_000_000,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--dir" => a.dir = value.into(),
-            "--database-url" => a.database_url = Some(value),
-            "--records" => a.records = value.parse()?,
-            other => anyhow::bail!("unknown flag {other}"),
+    let mut records = 1_000_000;
+    let common = inproc::parse_args("kumiki-export-bench", |flag, value| {
+        match flag {
+            "--records" => records = value.parse()?,
+            _ => return Ok(false),
         }
-    }
-    Ok(a)
-}
-
-fn engine<T>(r: Result<T, EngineError>) -> Result<T> {
-    r.map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn proc_status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+        Ok(true)
+    })?;
+    Ok(Args { common, records })
 }
 
 fn definition() -> Result<AppDefinition> {
@@ -124,22 +103,10 @@ fn seed_record(i: usize) -> Map<String, Value> {
     m
 }
 
-fn exec(conn: &mut DbConn, sql: &str, app: i64) -> Result<usize> {
-    let mut b = conn.sql();
-    b.push(sql).bind_int(app);
-    Ok(conn.execute(&b)?)
-}
-
 /// The app with `records` records: SEED through the engine, the rest copies by SQL.
 fn load(conn: &mut DbConn, records: usize) -> Result<i64> {
     let def = definition()?;
-    let id = engine(conn.write_transaction(|c| {
-        let (id, _) = create_app(c, def, None, None, ADMIN)?;
-        deploy(c, id, None, false, ADMIN, |_, preview, _| {
-            check_definition(preview).map_err(EngineError::User)
-        })?;
-        Ok::<_, EngineError>(id)
-    }))?;
+    let id = deployed_app(conn, def, ADMIN)?;
     let system = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
     let live = engine(system.open_app(conn, id, AppRight::Add))?;
     let actor = Actor::new(ADMIN, ADMIN, chrono_tz::Asia::Tokyo);
@@ -165,24 +132,17 @@ fn load(conn: &mut DbConn, records: usize) -> Result<i64> {
     exec(
         conn,
         &format!(
-            "UPDATE apps SET next_record_id = {} WHERE id = ",
-            records + 1
+            "UPDATE apps SET next_record_id = {} WHERE id = {}",
+            records + 1,
+            id.0
         ),
-        id.0,
     )?;
     Ok(id.0)
 }
 
 fn main() -> Result<()> {
     let args = parse_args()?;
-    std::fs::create_dir_all(&args.dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        let path = args.dir.join("export.db");
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}", path.display())
-    });
-    let db = Database::connect(&url, 2)?;
-    db.migrate()?;
+    let db = args.common.open_database("export.db")?;
     let mut conn = db.conn()?;
     let t = Instant::now();
     let app = load(&mut conn, args.records)?;
@@ -202,7 +162,10 @@ fn main() -> Result<()> {
         ("CSV (UTF-8)", ExportFormat::Csv(CsvEncoding::Utf8Bom)),
         ("CSV (Shift_JIS)", ExportFormat::Csv(CsvEncoding::ShiftJis)),
     ] {
-        let out = args.dir.join(format!("export.{}", format.extension()));
+        let out = args
+            .common
+            .dir
+            .join(format!("export.{}", format.extension()));
         let _ = std::fs::remove_file(&out);
         let req = ExportRequest {
             app: AppId(app),
@@ -212,7 +175,7 @@ fn main() -> Result<()> {
             format,
         };
         // Resets the peak RSS (VmHWM) so it measures this export, not the load or the last one.
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        reset_peak_rss();
         let before = proc_status_kb("VmRSS:");
         let t = Instant::now();
         let done = engine(conn.read_transaction(|c| export_records(c, &admin, None, &req, &out)))?;
