@@ -99,3 +99,50 @@ fn item_text(item: &Value, by: EntityBy) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn people_by_code_or_name_the_other_when_missing() {
+        let people = json!([{"code": "sato", "name": "佐藤"}, {"code": "kato", "name": ""}]);
+        assert_eq!(
+            value_text(&people, EntityBy::Code).as_deref(),
+            Some("sato\nkato")
+        );
+        assert_eq!(
+            value_text(&people, EntityBy::Name).as_deref(),
+            Some("佐藤\nkato")
+        );
+        assert_eq!(value_text(&json!(null), EntityBy::Code), None);
+        assert_eq!(value_text(&json!([]), EntityBy::Code), None);
+    }
+
+    #[test]
+    fn subtable_lines_and_typed_cells() {
+        let table = json!({"type": "SUBTABLE", "value": [
+            {"id": "1", "value": {"数": {"type": "NUMBER", "value": "１,２００"}}},
+            {"id": "2", "value": {"数": {"type": "NUMBER", "value": "x"}}},
+        ]});
+        let rows = table_rows(Some(&table));
+        assert_eq!(line_count([rows, &[][..]]), 2);
+        assert_eq!(line_count(std::iter::empty()), 1);
+        assert_eq!(row_value(rows, 0, "数"), Some(&json!("１,２００")));
+        assert_eq!(row_value(rows, 2, "数"), None);
+        assert_eq!(
+            typed_cell(ColumnKind::Number, "１,２００".into()),
+            Cell::Number(1200.0)
+        );
+        assert_eq!(
+            typed_cell(ColumnKind::Number, "x".into()),
+            Cell::Text("x".into())
+        );
+        assert_eq!(
+            typed_cell(ColumnKind::Date, "2026-04-01".into()),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default())
+        );
+    }
+}
