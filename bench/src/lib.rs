@@ -1,4 +1,5 @@
 //! Shared parts of the benchmark binaries.
 
+pub mod inproc;
 pub mod peer;
 pub mod records_fixture;

@@ -4,9 +4,11 @@
 //! same indexes as records written through the engine.
 
 use anyhow::{Context, Result};
+
+use crate::inproc::{deployed_app, engine, exec};
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::apps::{check_definition, create_app, deploy, AppDefinition};
+use kumiki_engine::apps::AppDefinition;
 use kumiki_engine::db::DbConn;
 use kumiki_engine::fields::FieldProperty;
 use kumiki_engine::records::{add_records, Actor};
@@ -15,22 +17,6 @@ use serde_json::{json, Map, Value};
 
 pub const ADMIN: &str = "Administrator";
 const SEED: usize = 1_000;
-
-pub fn engine<T>(r: Result<T, EngineError>) -> Result<T> {
-    r.map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-pub fn proc_status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// The benchmark app's definition, named `name` (a caller may add settings such as reports).
 pub fn definition(name: &str) -> Result<AppDefinition> {
@@ -88,22 +74,10 @@ fn seed_record(i: usize) -> Map<String, Value> {
     m
 }
 
-fn exec(conn: &mut DbConn, sql: &str, app: i64) -> Result<usize> {
-    let mut b = conn.sql();
-    b.push(sql).bind_int(app);
-    Ok(conn.execute(&b)?)
-}
-
 /// The app `def` (from `definition`) with `records` records: SEED through the engine, the rest
 /// copies by SQL, index rows included.
 pub fn load(conn: &mut DbConn, def: AppDefinition, records: usize) -> Result<i64> {
-    let id = engine(conn.write_transaction(|c| {
-        let (id, _) = create_app(c, def, None, None, ADMIN)?;
-        deploy(c, id, None, false, ADMIN, |_, preview, _| {
-            check_definition(preview).map_err(EngineError::User)
-        })?;
-        Ok::<_, EngineError>(id)
-    }))?;
+    let id = deployed_app(conn, def, ADMIN)?;
     let system = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
     let live = engine(system.open_app(conn, id, AppRight::Add))?;
     let actor = Actor::new(ADMIN, ADMIN, chrono_tz::Asia::Tokyo);
@@ -148,10 +122,10 @@ pub fn load(conn: &mut DbConn, def: AppDefinition, records: usize) -> Result<i64
     exec(
         conn,
         &format!(
-            "UPDATE apps SET next_record_id = {} WHERE id = ",
-            records + 1
+            "UPDATE apps SET next_record_id = {} WHERE id = {}",
+            records + 1,
+            id.0
         ),
-        id.0,
     )?;
     Ok(id.0)
 }

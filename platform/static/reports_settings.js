@@ -25,25 +25,18 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function renderStatus() {
-    var state = S.dirty ? "dirty" : (S.unpublished ? "unpublished" : "published");
-    var box = $("cs-status");
-    box.setAttribute("data-state", state);
-    box.textContent = t("vs.status." + state);
-    $("cs-save").disabled = S.busy;
-    $("cs-publish").disabled = S.busy;
-  }
-
-  function message(kind, text, extra) {
-    var box = $("cs-message");
-    box.className = "alert " + kind;
-    box.setAttribute("role", kind === "error" ? "alert" : "status");
-    box.textContent = text;
-    if (extra) { box.appendChild(document.createTextNode(" ")); box.appendChild(extra); }
-    box.hidden = false;
-  }
-
-  function changed() { S.dirty = true; renderStatus(); }
+  var L = window.KUMIKI_SETTINGS_LIST({ S: S, app: APP, prefix: "cs", kind: "reports", list: "charts",
+    // reports.<name>.<member>; a name may hold dots, so the member is matched from the end.
+    member: function (key) { return /^reports\.(.+)\.(name|chartType|chartMode|groups.*|aggregations.*|filterCond|sorts.*)$/.exec(key); },
+    payload: payload, loadFields: loadFields, fromServer: fromServer, renderList: renderList, renderEditor: renderEditor,
+    published: function () {
+      renderEditor();
+      var c = current();
+      message("ok", t("cs.publish.done"), c && c.id
+        ? el("a", { href: "/apps/" + APP + "/reports/" + c.id, "data-testid": "cs-open-chart", text: t("cs.open") })
+        : el("a", { href: "/apps/" + APP, "data-testid": "cs-open-app", text: t("vs.open_app") }));
+    } });
+  var renderStatus = L.renderStatus, message = L.message, changed = L.changed, save = L.save, publish = L.publish, load = L.load;
 
   // ---- Fields (top-level and in subtables, as the engine allows) ------------------------------------------
   function loadFields(props) {
@@ -254,7 +247,7 @@
       } })])));
   }
 
-  // ---- Saving and publishing -------------------------------------------------------------------------------
+  // ---- What is saved (settings_list.js saves, publishes and loads) ----------------------------------------
   function payload() {
     var out = {};
     S.charts.forEach(function (c, i) {
@@ -270,102 +263,6 @@
       out[body.name] = body;
     });
     return out;
-  }
-
-  function checkNames() {
-    S.errors = {};
-    var seen = {}, ok = true;
-    S.charts.forEach(function (c) {
-      var n = c.name.trim();
-      var msg = !n ? t("cs.err.name_required") : seen[n] ? t("cs.err.name_taken", { name: n }) : null;
-      if (msg) { S.errors[c.uid] = { name: [msg] }; ok = false; }
-      seen[n] = true;
-    });
-    return ok;
-  }
-
-  function showErrors(err) {
-    S.errors = {};
-    var byName = {};
-    S.charts.forEach(function (c) { byName[c.name.trim()] = c; });
-    var general = [];
-    Object.keys((err && err.errors) || {}).forEach(function (key) {
-      var msgs = (err.errors[key] || {}).messages || [];
-      // reports.<name>.<member>; a name may hold dots, so the member is matched from the end.
-      var m = /^reports\.(.+)\.(name|chartType|chartMode|groups.*|aggregations.*|filterCond|sorts.*)$/.exec(key);
-      var c = m && byName[m[1]];
-      if (!c) { msgs.forEach(function (x) { general.push(x); }); return; }
-      var e = S.errors[c.uid] = S.errors[c.uid] || {};
-      e[m[2]] = (e[m[2]] || []).concat(msgs);
-    });
-    var firstBad = S.charts.filter(function (c) { return S.errors[c.uid]; })[0];
-    if (firstBad) S.selected = S.charts.indexOf(firstBad);
-    renderList(); renderEditor();
-    message("error", t("vs.save.failed") + (general.length ? " " + general.join(" / ") : (err && !err.errors && err.message ? " " + err.message : "")));
-  }
-
-  function save() {
-    if (!checkNames()) { var bad = S.charts.filter(function (c) { return S.errors[c.uid]; })[0]; S.selected = S.charts.indexOf(bad); renderList(); renderEditor(); message("error", t("vs.save.failed")); return Promise.resolve(false); }
-    S.busy = true; renderStatus();
-    var body = { app: APP, reports: payload() };
-    if (S.revision) body.revision = S.revision;
-    return K.api("PUT", "preview/app/reports.json", body).then(function (r) {
-      S.busy = false;
-      if (r && r.revision) S.revision = r.revision;
-      S.charts.forEach(function (c) { var got = r && r.reports && r.reports[c.name.trim()]; if (got && got.id) c.id = String(got.id); });
-      S.dirty = false; S.unpublished = true; S.errors = {};
-      renderStatus(); renderList(); renderEditor();
-      message("ok", t("vs.save.done"));
-      return true;
-    }, function (err) {
-      S.busy = false; renderStatus();
-      if (err && err.code === "GAIA_CO02") { message("error", t("vs.save.conflict")); return false; }
-      showErrors(err);
-      return false;
-    });
-  }
-
-  function publish() {
-    if (S.busy) return;
-    (S.dirty ? save() : Promise.resolve(true)).then(function (ok) {
-      if (!ok) return;
-      S.busy = true; renderStatus();
-      message("info", t("vs.publish.running"));
-      return K.deploy(APP, S.revision).then(function (status) {
-        S.busy = false;
-        if (status !== "SUCCESS") { message("error", t("vs.publish.failed")); renderStatus(); return; }
-        S.unpublished = false;
-        renderStatus(); renderEditor();
-        var c = current();
-        message("ok", t("cs.publish.done"), c && c.id
-          ? el("a", { href: "/apps/" + APP + "/reports/" + c.id, "data-testid": "cs-open-chart", text: t("cs.open") })
-          : el("a", { href: "/apps/" + APP, "data-testid": "cs-open-app", text: t("vs.open_app") }));
-      }, function (err) {
-        S.busy = false; renderStatus();
-        if (err && err.code === "GAIA_RV01") {
-          message("error", t("vs.publish.review"), el("a", { href: "/apps/" + APP + "/review", text: t("vs.open_review") }));
-          return;
-        }
-        message("error", t("vs.publish.failed") + " " + ((err && err.message) || ""));
-      });
-    });
-  }
-
-  function load() {
-    var q = "?app=" + encodeURIComponent(APP);
-    return Promise.all([K.api("GET", "preview/app/reports.json" + q), K.api("GET", "preview/app/form/fields.json" + q)]).then(function (r) {
-      loadFields(r[1].properties || {});
-      var list = Object.keys(r[0].reports || {}).map(function (k) { var v = r[0].reports[k]; v.name = v.name || k; return v; });
-      list.sort(function (a, b) { return Number(a.index || 0) - Number(b.index || 0); });
-      S.charts = list.map(fromServer);
-      S.revision = r[0].revision || S.revision;
-      $("cs-loading").hidden = true;
-      $("cs-workspace").hidden = false;
-      renderList(); renderEditor(); renderStatus();
-    }, function (err) {
-      $("cs-loading").hidden = true;
-      message("error", t("cs.load.failed") + " " + ((err && err.message) || ""));
-    });
   }
 
   function start() {

@@ -25,26 +25,14 @@
 
   function $(id) { return document.getElementById(id); }
 
-  // ---- Status and messages ---------------------------------------------------------------------------------
-  function renderStatus() {
-    var state = S.dirty ? "dirty" : (S.unpublished ? "unpublished" : "published");
-    var box = $("vs-status");
-    box.setAttribute("data-state", state);
-    box.textContent = t("vs.status." + state);
-    $("vs-save").disabled = S.busy;
-    $("vs-publish").disabled = S.busy;
-  }
-
-  function message(kind, text, extra) {
-    var box = $("vs-message");
-    box.className = "alert " + kind;
-    box.setAttribute("role", kind === "error" ? "alert" : "status");
-    box.textContent = text;
-    if (extra) { box.appendChild(document.createTextNode(" ")); box.appendChild(extra); }
-    box.hidden = false;
-  }
-
-  function changed() { S.dirty = true; renderStatus(); }
+  // ---- Status, messages, saving, publishing and loading (settings_list.js) --------------------------------
+  var L = window.KUMIKI_SETTINGS_LIST({ S: S, app: APP, prefix: "vs", kind: "views", list: "views",
+    member: function (key) { return /^views\.(.+)\.(name|type|fields|date|title|filterCond|sort)$/.exec(key) || /^views\.(.+)()$/.exec(key); },
+    payload: payload, loadFields: loadFields, fromServer: fromServer, renderList: renderList, renderEditor: renderEditor,
+    published: function () {
+      message("ok", t("vs.publish.done"), el("a", { href: "/apps/" + APP, "data-testid": "vs-open-app", text: t("vs.open_app") }));
+    } });
+  var renderStatus = L.renderStatus, message = L.message, changed = L.changed, save = L.save, publish = L.publish, load = L.load;
 
   // ---- Fields ------------------------------------------------------------------------------------------------
   function prop(code) { return S.props[code] || null; }
@@ -455,7 +443,7 @@
   }
   function closeDialog() { var d = $("vs-delete-dialog"); if (d.open) d.close(); }
 
-  // ---- Saving --------------------------------------------------------------------------------------------------
+  // ---- What is saved (settings_list.js saves, publishes and loads) ----------------------------------------
   function payload() {
     var out = {};
     S.views.forEach(function (v, i) {
@@ -470,108 +458,6 @@
       out[body.name] = body;
     });
     return out;
-  }
-
-  /** Problems the page can tell before asking the server (names). Returns true when there are none. */
-  function checkNames() {
-    S.errors = {};
-    var seen = {}, ok = true;
-    S.views.forEach(function (v) {
-      var n = v.name.trim();
-      var msg = !n ? t("vs.err.name_required") : seen[n] ? t("vs.err.name_taken", { name: n }) : null;
-      if (msg) { S.errors[v.uid] = { name: [msg] }; ok = false; }
-      seen[n] = true;
-    });
-    return ok;
-  }
-
-  function showErrors(err) {
-    S.errors = {};
-    var byName = {};
-    S.views.forEach(function (v) { byName[v.name.trim()] = v; });
-    var general = [];
-    Object.keys((err && err.errors) || {}).forEach(function (key) {
-      var msgs = (err.errors[key] || {}).messages || [];
-      var m = /^views\.(.+)\.(name|type|fields|date|title|filterCond|sort)$/.exec(key) || /^views\.(.+)()$/.exec(key);
-      var v = m && byName[m[1]];
-      if (!v) { msgs.forEach(function (x) { general.push(x); }); return; }
-      var e = S.errors[v.uid] = S.errors[v.uid] || {};
-      e[m[2]] = (e[m[2]] || []).concat(msgs);
-    });
-    var firstBad = S.views.filter(function (v) { return S.errors[v.uid]; })[0];
-    if (firstBad) S.selected = S.views.indexOf(firstBad);
-    renderList(); renderEditor();
-    message("error", t("vs.save.failed") + (general.length ? " " + general.join(" / ") : (err && !err.errors && err.message ? " " + err.message : "")));
-  }
-
-  /** Saves the views pre-live; resolves to true when saved. */
-  function save() {
-    if (!checkNames()) { var bad = S.views.filter(function (v) { return S.errors[v.uid]; })[0]; S.selected = S.views.indexOf(bad); renderList(); renderEditor(); message("error", t("vs.save.failed")); return Promise.resolve(false); }
-    S.busy = true; renderStatus();
-    var body = { app: APP, views: payload() };
-    if (S.revision) body.revision = S.revision;
-    return K.api("PUT", "preview/app/views.json", body).then(function (r) {
-      S.busy = false;
-      if (r && r.revision) S.revision = r.revision;
-      S.views.forEach(function (v) { var got = r && r.views && r.views[v.name.trim()]; if (got && got.id) v.id = String(got.id); });
-      S.dirty = false; S.unpublished = true; S.errors = {};
-      renderStatus(); renderList(); renderEditor();
-      message("ok", t("vs.save.done"));
-      return true;
-    }, function (err) {
-      S.busy = false; renderStatus();
-      if (err && err.code === "GAIA_CO02") { message("error", t("vs.save.conflict")); return false; }
-      showErrors(err);
-      return false;
-    });
-  }
-
-  // ---- Publishing (as the permissions page) ------------------------------------------------------------------
-  function publish() {
-    if (S.busy) return;
-    (S.dirty ? save() : Promise.resolve(true)).then(function (ok) {
-      if (!ok) return;
-      S.busy = true; renderStatus();
-      message("info", t("vs.publish.running"));
-      return K.deploy(APP, S.revision)
-        .then(function (status) {
-          S.busy = false;
-          if (status !== "SUCCESS") { message("error", t("vs.publish.failed")); renderStatus(); return; }
-          S.unpublished = false;
-          renderStatus();
-          message("ok", t("vs.publish.done"), el("a", { href: "/apps/" + APP, "data-testid": "vs-open-app", text: t("vs.open_app") }));
-        }, function (err) {
-          S.busy = false;
-          renderStatus();
-          if (err && err.code === "GAIA_RV01") {
-            message("error", t("vs.publish.review"), el("a", { href: "/apps/" + APP + "/review", "data-testid": "vs-review-link", text: t("vs.open_review") }));
-            return;
-          }
-          var details = [];
-          Object.keys((err && err.errors) || {}).forEach(function (k) {
-            ((err.errors[k] || {}).messages || []).forEach(function (m) { details.push(k + ": " + m); });
-          });
-          message("error", t("vs.publish.failed") + " " + ((err && err.message) || "") + (details.length ? " " + details.join(" / ") : ""));
-        });
-    });
-  }
-
-  // ---- Loading -------------------------------------------------------------------------------------------------
-  function load() {
-    var q = "?app=" + encodeURIComponent(APP);
-    return Promise.all([K.api("GET", "preview/app/views.json" + q), K.api("GET", "preview/app/form/fields.json" + q)]).then(function (r) {
-      loadFields(r[1].properties || {});
-      var list = Object.keys(r[0].views || {}).map(function (k) { var v = r[0].views[k]; v.name = v.name || k; return v; });
-      list.sort(function (a, b) { return Number(a.index || 0) - Number(b.index || 0); });
-      S.views = list.map(fromServer);
-      S.revision = r[0].revision || S.revision;
-      $("vs-loading").hidden = true;
-      $("vs-workspace").hidden = false;
-      renderList(); renderEditor(); renderStatus();
-    }, function (err) {
-      $("vs-loading").hidden = true;
-      message("error", t("vs.load.failed") + " " + ((err && err.message) || ""));
-    });
   }
 
   function start() {

@@ -7,77 +7,25 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::sql_types::BigInt;
-use diesel::QueryableByName;
 use kumiki_engine::db::Database;
 use kumiki_tests::PgDatabase;
 use serde_json::{json, Value};
 
-use super::real_server::RealServer;
+use super::real_server::{count, database_url, execute, RealServer};
 
 const PASSWORD: &str = "imports-kill-admin-password";
 const ADMIN: (&str, &str) = ("Administrator", PASSWORD);
 const ROWS: usize = 4000;
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(db: &Database, sql: &str) -> i64 {
-    let mut conn = db.conn().unwrap();
-    let mut b = conn.sql();
-    b.push(sql);
-    conn.load::<Count>(&b).unwrap()[0].n
-}
-
-fn execute(db: &Database, sql: &str) {
-    let mut conn = db.conn().unwrap();
-    conn.batch_execute(sql).unwrap();
-}
-
 fn app_with_fields(server: &RealServer) -> i64 {
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app.json",
+    server.deployed_app(
         ADMIN,
-        json!({"name": "読込（kill）"}),
-    );
-    assert_eq!(s, 200, "{b}");
-    let app: i64 = b["app"].as_str().unwrap().parse().unwrap();
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app/form/fields.json",
-        ADMIN,
-        json!({"app": app, "properties": {
+        "読込（kill）",
+        json!({
             "件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名", "unique": true},
             "数量": {"type": "NUMBER", "code": "数量", "label": "数量"},
-        }}),
-    );
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app/deploy.json",
-        ADMIN,
-        json!({"apps": [{"app": app}]}),
-    );
-    assert_eq!(s, 200, "{b}");
-    let started = Instant::now();
-    loop {
-        let (_, b) = server.call(
-            reqwest::Method::GET,
-            &format!("/k/v1/preview/app/deploy.json?apps[0]={app}"),
-            ADMIN,
-            Value::Null,
-        );
-        if b["apps"][0]["status"] == "SUCCESS" {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "deploy: {b}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    app
+        }),
+    )
 }
 
 fn upload(server: &RealServer, name: &str, bytes: Vec<u8>) -> String {
@@ -103,10 +51,7 @@ fn upload(server: &RealServer, name: &str, bytes: Vec<u8>) -> String {
 fn an_import_killed_half_way_completes_exactly_once_after_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let pg = PgDatabase::create();
-    let database_url = match &pg {
-        Some(db) => db.url(),
-        None => format!("sqlite://{}", data.path().join("kumiki.db").display()),
-    };
+    let database_url = database_url(data.path(), pg.as_ref());
     let mut server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
     let app = app_with_fields(&server);
     let mut csv = String::from("件名,数量\n");
@@ -166,7 +111,7 @@ fn an_import_killed_half_way_completes_exactly_once_after_a_restart() {
         "UPDATE jobs SET lease_until = 0 WHERE kind = 'records.import' AND state = 'running'",
     );
 
-    let server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
+    server.restart();
     let started = Instant::now();
     let status = loop {
         let (s, b) = server.call(

@@ -11,36 +11,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use diesel::QueryableByName;
 use kumiki_engine::db::Database;
 use kumiki_tests::PgDatabase;
 use serde_json::{json, Value};
 
-use super::real_server::RealServer;
+use super::real_server::{count, database_url, RealServer};
 
 const PASSWORD: &str = "forms-kill-admin-password";
 const ADMIN: (&str, &str) = ("Administrator", PASSWORD);
 const RESIDENTS: usize = 8;
 
 #[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
 struct Receipt {
     #[diesel(sql_type = Text)]
     receipt: String,
-}
-
-/// One number from `sql` (test-made SQL, no input).
-fn count(db: &Database, sql: &str) -> i64 {
-    let mut conn = db.conn().unwrap();
-    let mut b = conn.sql();
-    b.push(sql);
-    conn.load::<Count>(&b).unwrap()[0].n
 }
 
 fn receipts(db: &Database, form: i64) -> HashSet<String> {
@@ -58,49 +44,17 @@ fn receipts(db: &Database, form: i64) -> HashSet<String> {
 
 /// An app with three fields and a published form on it without rate limits; returns (app, form, slug).
 fn published_form(server: &RealServer) -> (i64, i64, String) {
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app.json",
+    let app = server.deployed_app(
         ADMIN,
-        json!({"name": "申込（kill）"}),
-    );
-    assert_eq!(s, 200, "{b}");
-    let app: i64 = b["app"].as_str().unwrap().parse().unwrap();
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app/form/fields.json",
-        ADMIN,
-        json!({"app": app, "properties": {
+        "申込（kill）",
+        json!({
             "氏名": {"type": "SINGLE_LINE_TEXT", "code": "氏名", "label": "氏名", "required": true},
             "人数": {"type": "NUMBER", "code": "人数", "label": "人数"},
             "区分": {"type": "RADIO_BUTTON", "code": "区分", "label": "区分", "options": {
                 "大人": {"label": "大人", "index": "0"}, "子ども": {"label": "子ども", "index": "1"}},
                 "defaultValue": "大人"}
-        }}),
+        }),
     );
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app/deploy.json",
-        ADMIN,
-        json!({"apps": [{"app": app}]}),
-    );
-    assert_eq!(s, 200, "{b}");
-    // Deploys run in the background in kintone's API; wait until the app is live.
-    let started = Instant::now();
-    loop {
-        let (_, b) = server.call(
-            reqwest::Method::GET,
-            &format!("/k/v1/preview/app/deploy.json?apps[0]={app}"),
-            ADMIN,
-            Value::Null,
-        );
-        if b["apps"][0]["status"] == "SUCCESS" {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "deploy: {b}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
     let (s, b) = server.call(
         reqwest::Method::POST,
         "/api/public-form.json",
@@ -159,10 +113,7 @@ fn submit(client: &reqwest::blocking::Client, port: u16, slug: &str, n: usize) -
 fn a_sigkill_during_submissions_loses_no_acknowledged_answer() {
     let data = tempfile::tempdir().unwrap();
     let pg = PgDatabase::create();
-    let database_url = match &pg {
-        Some(db) => db.url(),
-        None => format!("sqlite://{}", data.path().join("kumiki.db").display()),
-    };
+    let database_url = database_url(data.path(), pg.as_ref());
     let mut server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
     let (app, form, slug) = published_form(&server);
     let port = server.port;
@@ -205,7 +156,7 @@ fn a_sigkill_during_submissions_loses_no_acknowledged_answer() {
     let acked: Vec<String> = acked.lock().unwrap().clone();
     assert!(acked.len() >= 200);
 
-    let server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
+    server.restart();
     let db = Database::connect(&database_url, 1).unwrap();
     let stored = receipts(&db, form);
     let lost: Vec<&String> = acked.iter().filter(|r| !stored.contains(*r)).collect();

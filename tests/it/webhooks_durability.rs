@@ -17,10 +17,6 @@ use crate::webhooks::{Answer, Receiver};
 const PASSWORD: &str = "webhook-durability-password";
 const ADMIN: (&str, &str) = ("Administrator", PASSWORD);
 
-fn start(data: &std::path::Path, pg: Option<&PgDatabase>) -> RealServer {
-    RealServer::start(data, pg, PASSWORD, &[])
-}
-
 #[test]
 fn a_sigkill_during_deliveries_loses_none() {
     let data = tempfile::tempdir().unwrap();
@@ -30,27 +26,12 @@ fn a_sigkill_during_deliveries_loses_none() {
         std::thread::sleep(Duration::from_millis(300));
         Answer::Status(200)
     });
-    let server = start(data.path(), pg.as_ref());
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app.json",
+    let mut server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
+    let app = server.deployed_app(
         ADMIN,
-        json!({"name": "耐久"}),
+        "耐久",
+        json!({"件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"}}),
     );
-    assert_eq!(s, 200, "{b}");
-    let app: i64 = b["app"].as_str().unwrap().parse().unwrap();
-    let (s, b) = server.call(reqwest::Method::POST, "/k/v1/preview/app/form/fields.json", ADMIN,
-        json!({"app": app, "properties": {"件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"}}}),
-    );
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = server.call(
-        reqwest::Method::POST,
-        "/k/v1/preview/app/deploy.json",
-        ADMIN,
-        json!({"apps": [{"app": app}]}),
-    );
-    assert_eq!(s, 200, "{b}");
-    std::thread::sleep(Duration::from_secs(2));
     let (s, b) = server.call(reqwest::Method::PUT, "/api/app/webhooks.json", ADMIN,
         json!({"app": app, "webhooks": [{"name": "受信", "url": rx.url(), "events": ["ADD_RECORD"]}]}),
     );
@@ -74,14 +55,14 @@ fn a_sigkill_during_deliveries_loses_none() {
     assert_eq!(expected.len(), 40);
     // Kill once some, not all, have arrived.
     rx.wait_for(Duration::from_secs(30), |g| g.len() >= 5);
-    drop(server);
+    server.kill9();
     let before = rx.received().len();
     assert!(
         before < 40,
         "all arrived before the kill; the test proves nothing"
     );
 
-    let server = start(data.path(), pg.as_ref());
+    server.restart();
     rx.wait_for(Duration::from_secs(60), |g| {
         let seen: HashSet<String> = g
             .iter()

@@ -14,40 +14,35 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use kumiki_bench::records_fixture::{definition, engine, load, ADMIN};
+use kumiki_bench::inproc::{self, engine, CommonArgs};
+use kumiki_bench::records_fixture::{definition, load, ADMIN};
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::AppId;
-use kumiki_engine::db::Database;
 use kumiki_engine::reports::open_report;
 use serde_json::{json, Value};
 
 struct Args {
-    dir: std::path::PathBuf,
-    database_url: Option<String>,
+    common: CommonArgs,
     records: usize,
     runs: usize,
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        dir: std::env::temp_dir().join("kumiki-charts-bench"),
-        database_url: None,
-        records: 1_000_000,
-        runs: 30,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--dir" => a.dir = value.into(),
-            "--database-url" => a.database_url = Some(value),
-            "--records" => a.records = value.parse()?,
-            "--runs" => a.runs = value.parse()?,
-            other => anyhow::bail!("unknown flag {other}"),
+    let (mut records, mut runs) = (1_000_000, 30);
+    let common = inproc::parse_args("kumiki-charts-bench", |flag, value| {
+        match flag {
+            "--records" => records = value.parse()?,
+            "--runs" => runs = value.parse()?,
+            _ => return Ok(false),
         }
-    }
-    Ok(a)
+        Ok(true)
+    })?;
+    Ok(Args {
+        common,
+        records,
+        runs,
+    })
 }
 
 /// The charts, in kintone's `app/reports.json` format.
@@ -83,14 +78,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() -> Result<()> {
     let args = parse_args()?;
-    std::fs::create_dir_all(&args.dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        let path = args.dir.join("charts.db");
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}", path.display())
-    });
-    let db = Database::connect(&url, 2)?;
-    db.migrate()?;
+    let db = args.common.open_database("charts.db")?;
     let mut conn = db.conn()?;
     let mut def = definition("グラフ計測")?;
     // As a package import does: names are the keys, ids the bench's own; each chart is checked
@@ -113,7 +101,7 @@ fn main() -> Result<()> {
         "loaded {} records in {:.1} s ({})",
         args.records,
         t.elapsed().as_secs_f64(),
-        if args.database_url.is_some() {
+        if args.common.database_url.is_some() {
             "PostgreSQL"
         } else {
             "SQLite"

@@ -5,57 +5,43 @@
 //! ```text
 //! kumiki-export-bench --dir D [--database-url postgres://...] [--records 1000000]
 //! ```
-//! Loads the app of `kumiki_bench::records_fixture` (8 fields, 1,000 records through the engine,
-//! doubled by SQL up to `--records`). Then exports every record to XLSX,
+//! Loads an app of 8 fields (text, number, date, date-time, drop-down, multi-line text, creator,
+//! created time) with 1,000 records added through `records::add_records`, then doubles them by SQL
+//! (`INSERT ... SELECT` with shifted ids) up to `--records`. Then exports every record to XLSX,
 //! to CSV (UTF-8) and to CSV (Shift_JIS), each once, printing the time, the file size and the peak
 //! RSS (`VmHWM`, reset through `/proc/self/clear_refs` before each export). Goal: RSS ≤ 300 MB.
 
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use kumiki_bench::records_fixture::{definition, engine, load, proc_status_kb, ADMIN};
+use kumiki_bench::inproc::{self, engine, proc_status_kb, reset_peak_rss, CommonArgs};
+use kumiki_bench::records_fixture::{definition, load, ADMIN};
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::AppId;
-use kumiki_engine::db::Database;
 use kumiki_engine::export::{export_records, ExportFormat, ExportRequest};
 use kumiki_engine::tabular::CsvEncoding;
 
 struct Args {
-    dir: std::path::PathBuf,
-    database_url: Option<String>,
+    common: CommonArgs,
     records: usize,
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        dir: std::env::temp_dir().join("kumiki-export-bench"),
-        database_url: None,
-        records: 1_000_000,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--dir" => a.dir = value.into(),
-            "--database-url" => a.database_url = Some(value),
-            "--records" => a.records = value.parse()?,
-            other => anyhow::bail!("unknown flag {other}"),
+    let mut records = 1_000_000;
+    let common = inproc::parse_args("kumiki-export-bench", |flag, value| {
+        match flag {
+            "--records" => records = value.parse()?,
+            _ => return Ok(false),
         }
-    }
-    Ok(a)
+        Ok(true)
+    })?;
+    Ok(Args { common, records })
 }
 
 fn main() -> Result<()> {
     let args = parse_args()?;
-    std::fs::create_dir_all(&args.dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        let path = args.dir.join("export.db");
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}", path.display())
-    });
-    let db = Database::connect(&url, 2)?;
-    db.migrate()?;
+    let db = args.common.open_database("export.db")?;
     let mut conn = db.conn()?;
     let t = Instant::now();
     let app = load(&mut conn, definition("書き出し計測")?, args.records)?;
@@ -75,7 +61,10 @@ fn main() -> Result<()> {
         ("CSV (UTF-8)", ExportFormat::Csv(CsvEncoding::Utf8Bom)),
         ("CSV (Shift_JIS)", ExportFormat::Csv(CsvEncoding::ShiftJis)),
     ] {
-        let out = args.dir.join(format!("export.{}", format.extension()));
+        let out = args
+            .common
+            .dir
+            .join(format!("export.{}", format.extension()));
         let _ = std::fs::remove_file(&out);
         let req = ExportRequest {
             app: AppId(app),
@@ -85,7 +74,7 @@ fn main() -> Result<()> {
             format,
         };
         // Resets the peak RSS (VmHWM) so it measures this export, not the load or the last one.
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        reset_peak_rss();
         let before = proc_status_kb("VmRSS:");
         let t = Instant::now();
         let done = engine(conn.read_transaction(|c| export_records(c, &admin, None, &req, &out)))?;

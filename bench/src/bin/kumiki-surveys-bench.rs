@@ -19,10 +19,11 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use kumiki_bench::inproc::{self, bulk, exec, proc_status_kb, reset_peak_rss, CommonArgs};
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::db::{Database, DbConn};
+use kumiki_engine::db::DbConn;
 use kumiki_engine::records::FileStore;
 use kumiki_engine::surveys::merged::{self, Format, Part};
 use kumiki_engine::surveys::sheet::{Cell, SheetAnswer};
@@ -36,52 +37,27 @@ const SHEET_ROWS: usize = 50;
 const OWNER: &str = "owner";
 
 struct Args {
-    dir: std::path::PathBuf,
-    database_url: Option<String>,
+    common: CommonArgs,
     runs: usize,
     dashboard_runs: usize,
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        dir: std::env::temp_dir().join("kumiki-surveys-bench"),
-        database_url: None,
-        runs: 5,
-        dashboard_runs: 50,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--dir" => a.dir = value.into(),
-            "--database-url" => a.database_url = Some(value),
-            "--runs" => a.runs = value.parse()?,
-            "--dashboard-runs" => a.dashboard_runs = value.parse()?,
-            other => anyhow::bail!("unknown flag {other}"),
+    let mut runs = 5;
+    let mut dashboard_runs = 50;
+    let common = inproc::parse_args("kumiki-surveys-bench", |flag, value| {
+        match flag {
+            "--runs" => runs = value.parse()?,
+            "--dashboard-runs" => dashboard_runs = value.parse()?,
+            _ => return Ok(false),
         }
-    }
-    Ok(a)
-}
-
-fn exec(conn: &mut DbConn, sql: &str) -> Result<()> {
-    let mut b = conn.sql();
-    b.push(sql);
-    conn.execute(&b)?;
-    Ok(())
-}
-
-/// Inserts `rows` (SQL value tuples, no user input) into `table (columns)` 500 at a time.
-fn bulk(conn: &mut DbConn, table: &str, columns: &str, rows: &[String]) -> Result<()> {
-    for chunk in rows.chunks(500) {
-        exec(
-            conn,
-            &format!(
-                "INSERT INTO {table} ({columns}) VALUES {}",
-                chunk.join(", ")
-            ),
-        )?;
-    }
-    Ok(())
+        Ok(true)
+    })?;
+    Ok(Args {
+        common,
+        runs,
+        dashboard_runs,
+    })
 }
 
 fn org_code(i: usize) -> String {
@@ -248,32 +224,12 @@ fn report(name: &str, goal_ms: f64, mut times: Vec<Duration>) {
     );
 }
 
-/// A `/proc/self/status` value in kB (Linux only; 0 elsewhere).
-fn proc_status_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn main() -> Result<()> {
     let args = parse_args()?;
-    std::fs::create_dir_all(&args.dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        let path = args.dir.join("surveys.db");
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}", path.display())
-    });
-    let db = Database::connect(&url, 2)?;
-    db.migrate()?;
+    let db = args.common.open_database("surveys.db")?;
     let mut conn = db.conn()?;
     load(&mut conn)?;
-    let files = FileStore::new(args.dir.join("files"))?;
+    let files = FileStore::new(args.common.dir.join("files"))?;
     let owner = acting_for(&mut conn, OWNER)?;
 
     // 1. Create + send to 1,800 organisations, a new survey each run.
@@ -382,10 +338,10 @@ fn main() -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     drop(answer_ids);
-    let out = args.dir.join("merged.xlsx");
+    let out = args.common.dir.join("merged.xlsx");
     let rss_before = proc_status_kb("VmRSS:");
     // Resets the peak RSS (VmHWM) so it measures the merge, not the load above.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    reset_peak_rss();
     let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();

@@ -17,10 +17,11 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use kumiki_bench::inproc::{self, bulk, exec, CommonArgs};
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::db::{Database, DbConn};
+use kumiki_engine::db::DbConn;
 use kumiki_engine::spaces::posts::{add_post, Mention, NewPost, PostBody};
 use kumiki_engine::spaces::reads::{list_posts, unread_counts, unread_summary};
 
@@ -31,52 +32,27 @@ const POSTS_PER_MONTH: i64 = 17_000;
 const BIG_THREAD_POSTS: i64 = 10_000;
 
 struct Args {
-    dir: std::path::PathBuf,
-    database_url: Option<String>,
+    common: CommonArgs,
     runs: usize,
     scale: f64,
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        dir: std::env::temp_dir().join("kumiki-threads-bench"),
-        database_url: None,
-        runs: 200,
-        scale: 1.0,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--dir" => a.dir = value.into(),
-            "--database-url" => a.database_url = Some(value),
-            "--runs" => a.runs = value.parse()?,
-            "--scale" => a.scale = value.parse()?,
-            other => anyhow::bail!("unknown flag {other}"),
+    let mut runs = 200;
+    let mut scale = 1.0;
+    let common = inproc::parse_args("kumiki-threads-bench", |flag, value| {
+        match flag {
+            "--runs" => runs = value.parse()?,
+            "--scale" => scale = value.parse()?,
+            _ => return Ok(false),
         }
-    }
-    Ok(a)
-}
-
-fn exec(conn: &mut DbConn, sql: &str) -> Result<()> {
-    let mut b = conn.sql();
-    b.push(sql);
-    conn.execute(&b)?;
-    Ok(())
-}
-
-/// Inserts `rows` (SQL value tuples, no user input) into `table (columns)` 500 at a time.
-fn bulk(conn: &mut DbConn, table: &str, columns: &str, rows: &[String]) -> Result<()> {
-    for chunk in rows.chunks(500) {
-        exec(
-            conn,
-            &format!(
-                "INSERT INTO {table} ({columns}) VALUES {}",
-                chunk.join(", ")
-            ),
-        )?;
-    }
-    Ok(())
+        Ok(true)
+    })?;
+    Ok(Args {
+        common,
+        runs,
+        scale,
+    })
 }
 
 /// A small deterministic generator (xorshift), so every run loads the same data.
@@ -321,14 +297,7 @@ fn report(name: &str, goal_ms: f64, mut times: Vec<Duration>) {
 
 fn main() -> Result<()> {
     let args = parse_args()?;
-    std::fs::create_dir_all(&args.dir)?;
-    let url = args.database_url.clone().unwrap_or_else(|| {
-        let path = args.dir.join("threads.db");
-        let _ = std::fs::remove_file(&path);
-        format!("sqlite://{}", path.display())
-    });
-    let db = Database::connect(&url, 2)?;
-    db.migrate()?;
+    let db = args.common.open_database("threads.db")?;
     let mut conn = db.conn()?;
     let loaded = load(&mut conn, args.scale)?;
 

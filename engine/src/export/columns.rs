@@ -11,7 +11,9 @@ use crate::acl::Accessibility;
 use crate::apps::LiveApp;
 use crate::error::{EngineResult, Message, UserError};
 use crate::fields::{FieldProperty, FieldType};
-use crate::tabular::{parse_number_text, Cell, ColumnKind};
+use crate::tabular::{
+    self, row_value, typed_cell, value_of, value_text, Cell, ColumnKind, EntityBy,
+};
 
 /// The header of kintone's first-row marker column, written when subtable fields are exported.
 pub const RECORD_START_LABEL: &str = "レコードの開始行";
@@ -32,11 +34,7 @@ pub struct ExportColumn {
 
 impl ExportColumn {
     pub fn kind(&self) -> ColumnKind {
-        match self.field_type {
-            FieldType::Number | FieldType::Calc => ColumnKind::Number,
-            FieldType::Date => ColumnKind::Date,
-            _ => ColumnKind::Text,
-        }
+        kind_of(self.field_type)
     }
 }
 
@@ -153,11 +151,6 @@ pub fn export_columns(app: &LiveApp, codes: Option<&[String]>) -> EngineResult<V
     Ok(columns)
 }
 
-/// `{type, value}` → `value`.
-fn value_of(v: &Value) -> &Value {
-    v.as_object().and_then(|m| m.get("value")).unwrap_or(v)
-}
-
 /// The rows of one record (`rendered`: `records::render::record_json`, hidden fields already
 /// dropped) in `columns`, with the marker column first when `marker`.
 pub fn record_rows(
@@ -166,21 +159,13 @@ pub fn record_rows(
     marker: bool,
     tz: chrono_tz::Tz,
 ) -> Vec<Vec<Cell>> {
-    let table_rows = |table: &str| -> &[Value] {
-        rendered
-            .get(table)
-            .map(value_of)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    };
-    let count = columns
-        .iter()
-        .filter_map(|c| c.table.as_deref())
-        .map(|t| table_rows(t).len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let table_rows = |table: &str| tabular::table_rows(rendered.get(table));
+    let count = tabular::line_count(
+        columns
+            .iter()
+            .filter_map(|c| c.table.as_deref())
+            .map(table_rows),
+    );
     (0..count)
         .map(|i| {
             let mut row = Vec::with_capacity(columns.len() + 1);
@@ -194,11 +179,7 @@ pub fn record_rows(
             for column in columns {
                 let value = match &column.table {
                     None => rendered.get(&column.code).map(value_of),
-                    Some(table) => table_rows(table)
-                        .get(i)
-                        .map(value_of)
-                        .and_then(|r| r.get(&column.code))
-                        .map(value_of),
+                    Some(table) => row_value(table_rows(table), i, &column.code),
                 };
                 row.push(value.map_or(Cell::Empty, |v| cell_of(column.field_type, v, tz)));
             }
@@ -208,53 +189,28 @@ pub fn record_rows(
 }
 
 /// One value as a typed cell: numbers as numbers, dates as dates, date-times in the reader's time
-/// zone; lists (check boxes, people, files) one item a line as kintone exports them.
+/// zone; lists (check boxes, people, files) one item a line, people by their codes, as kintone
+/// exports them.
 pub fn cell_of(t: FieldType, value: &Value, tz: chrono_tz::Tz) -> Cell {
-    let text = match value {
-        Value::Null => return Cell::Empty,
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(item_text)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Value::Object(_) => item_text(value).unwrap_or_default(),
-    };
-    if text.is_empty() {
+    let Some(text) = value_text(value, EntityBy::Code) else {
         return Cell::Empty;
-    }
+    };
     match t {
-        FieldType::Number | FieldType::Calc => match parse_number_text(&text) {
-            Some(n) => Cell::Number(n),
-            None => Cell::Text(text),
-        },
-        FieldType::Date => match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(d) => Cell::Date(d),
-            Err(_) => Cell::Text(text),
-        },
         FieldType::Datetime | FieldType::CreatedTime | FieldType::UpdatedTime => {
             match DateTime::parse_from_rfc3339(&text) {
                 Ok(at) => Cell::DateTime(at.with_timezone(&tz).naive_local()),
                 Err(_) => Cell::Text(text),
             }
         }
-        _ => Cell::Text(text),
+        _ => typed_cell(kind_of(t), text),
     }
 }
 
-/// An item of a list value: a string itself; a person, department or group by its code (as
-/// kintone's export writes them); a file by its name.
-fn item_text(item: &Value) -> Option<String> {
-    match item {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Object(map) => ["code", "name"]
-            .iter()
-            .filter_map(|k| map.get(*k).and_then(Value::as_str))
-            .find(|s| !s.is_empty())
-            .map(str::to_owned),
-        _ => None,
+/// The kind of cell a field's values take.
+fn kind_of(t: FieldType) -> ColumnKind {
+    match t {
+        FieldType::Number | FieldType::Calc => ColumnKind::Number,
+        FieldType::Date => ColumnKind::Date,
+        _ => ColumnKind::Text,
     }
 }

@@ -15,10 +15,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::sheet::{parse_number_text, Cell, ColumnKind};
+use super::sheet::{Cell, ColumnKind};
 use crate::error::{EngineResult, Message, UserError};
 pub use crate::tabular::CsvEncoding;
-use crate::tabular::{CsvWriter, XlsxBook};
+use crate::tabular::{
+    self, row_value, typed_cell, value_of, value_text, CsvWriter, EntityBy, XlsxBook,
+};
 
 /// A column of an export: the field code (`table.field` for a subtable's field), its label (the
 /// header written), and its kind.
@@ -161,89 +163,29 @@ pub fn answer_rows(fields: &Value, org_name: &str, values: &Value) -> Vec<Vec<Ce
             sources.push(Source::Single(code, ty));
         }
     }
-    let table_rows = |table: &str| -> Vec<&Value> {
-        values
-            .get(table)
-            .map(value_of)
-            .and_then(Value::as_array)
-            .map(|rows| rows.iter().collect())
-            .unwrap_or_default()
-    };
-    let count = tables
-        .iter()
-        .map(|t| table_rows(t).len())
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let table_rows = |table: &str| tabular::table_rows(values.get(table));
+    let count = tabular::line_count(tables.iter().map(|t| table_rows(t)));
     (0..count)
         .map(|i| {
             let mut row = Vec::with_capacity(sources.len() + 1);
             row.push(Cell::Text(org_name.to_owned()));
             for source in &sources {
-                row.push(match source {
-                    Source::Single(code, ty) => match values.get(*code) {
-                        Some(v) => field_cell(ty, value_of(v)),
-                        None => Cell::Empty,
-                    },
-                    Source::Inner(table, inner, ty) => table_rows(table)
-                        .get(i)
-                        .and_then(|r| r.get("value").unwrap_or(r).get(*inner))
-                        .map(|v| field_cell(ty, value_of(v)))
-                        .unwrap_or(Cell::Empty),
-                });
+                let (value, ty) = match source {
+                    Source::Single(code, ty) => (values.get(*code).map(value_of), ty),
+                    Source::Inner(table, inner, ty) => (row_value(table_rows(table), i, inner), ty),
+                };
+                row.push(value.map_or(Cell::Empty, |v| field_cell(ty, v)));
             }
             row
         })
         .collect()
 }
 
-/// `{type, value}` → `value`; a bare value stays as it is.
-fn value_of(v: &Value) -> &Value {
-    v.as_object().and_then(|map| map.get("value")).unwrap_or(v)
-}
-
+/// A value as a cell of its field's kind, people by their names (for the people reading the
+/// report; the code when the name is missing).
 fn field_cell(field_type: &str, value: &Value) -> Cell {
-    let text = match value {
-        Value::Null => return Cell::Empty,
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(entity_name)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Value::Object(_) => entity_name(value).unwrap_or_default(),
-    };
-    if text.is_empty() {
-        return Cell::Empty;
-    }
-    match kind_of(field_type) {
-        ColumnKind::Number => match parse_number_text(&text) {
-            Some(n) => Cell::Number(n),
-            None => Cell::Text(text),
-        },
-        ColumnKind::Date => match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(d) => Cell::Date(d),
-            Err(_) => Cell::Text(text),
-        },
-        ColumnKind::Text => Cell::Text(text),
-    }
-}
-
-/// An item of a multi-value field as text: a string itself, an entity's name (else its code), a
-/// file's name.
-fn entity_name(item: &Value) -> Option<String> {
-    match item {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Object(map) => ["name", "code"]
-            .iter()
-            .filter_map(|k| map.get(*k).and_then(Value::as_str))
-            .find(|s| !s.is_empty())
-            .map(str::to_owned),
-        _ => None,
-    }
+    value_text(value, EntityBy::Name)
+        .map_or(Cell::Empty, |text| typed_cell(kind_of(field_type), text))
 }
 
 /// Writes `columns` and `rows` as a one-sheet workbook (sheet 「回答」, header row of labels) at

@@ -9,9 +9,11 @@
 //! take one row at a time, so memory does not grow with the number of rows.
 
 pub mod cell;
+pub mod value;
 pub mod write_csv;
 pub mod write_xlsx;
 
 pub use cell::{format_number, parse_number_text, Cell, ColumnKind};
+pub use value::{line_count, row_value, table_rows, typed_cell, value_of, value_text, EntityBy};
 pub use write_csv::{CsvEncoding, CsvWriter, Unencodable};
 pub use write_xlsx::{SheetWriter, XlsxBook, MAX_SHEET_ROWS};

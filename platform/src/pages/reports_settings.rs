@@ -22,7 +22,11 @@ pub async fn page(
             &state,
             "reports_settings",
             "cs.title",
-            vec!["records_common.js", "reports_settings.js"],
+            vec![
+                "records_common.js",
+                "settings_list.js",
+                "reports_settings.js",
+            ],
         ),
         Err(response) => response,
     }

@@ -22,7 +22,12 @@ pub async fn page(
             &state,
             "views_settings",
             "vs.title",
-            vec!["records_common.js", "views_query.js", "views_settings.js"],
+            vec![
+                "records_common.js",
+                "views_query.js",
+                "settings_list.js",
+                "views_settings.js",
+            ],
         ),
         Err(response) => response,
     }

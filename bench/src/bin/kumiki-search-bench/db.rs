@@ -3,15 +3,13 @@
 //! writes its change-log row in the same transaction.
 
 use anyhow::{Context, Result};
+use kumiki_bench::inproc::{deployed_app, engine};
 use kumiki_engine::acl::{AppRight, Principal};
 use kumiki_engine::acting::{ActingContext, Channel};
-use kumiki_engine::apps::{
-    check_definition, create_app, deploy, load_definition, AppDefinition, AppId, LIVE,
-};
+use kumiki_engine::apps::{load_definition, AppDefinition, AppId, LIVE};
 use kumiki_engine::db::{Database, DbConn};
 use kumiki_engine::fields::FieldProperty;
 use kumiki_engine::records::{add_records, Actor};
-use kumiki_engine::EngineError;
 use serde_json::json;
 
 use crate::corpus::{self, BODY, DEPARTMENT, TITLE};
@@ -27,10 +25,6 @@ pub fn open(url: &str) -> Result<Database> {
     let db = Database::connect(url, 4).map_err(|e| anyhow::anyhow!("{e}"))?;
     db.migrate().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(db)
-}
-
-fn engine<T>(r: Result<T, EngineError>) -> Result<T> {
-    r.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn property(v: serde_json::Value) -> Result<FieldProperty> {
@@ -76,13 +70,7 @@ pub fn create_apps(conn: &mut DbConn, count: usize, restrict_first: bool) -> Res
     let mut ids = Vec::with_capacity(count);
     for n in 0..count {
         let def = definition(n, restrict_first && n == 0)?;
-        let id = engine(conn.write_transaction(|c| {
-            let (id, _) = create_app(c, def, None, None, ADMIN)?;
-            deploy(c, id, None, false, ADMIN, |_, preview, _| {
-                check_definition(preview).map_err(EngineError::User)
-            })?;
-            Ok::<_, EngineError>(id)
-        }))?;
+        let id = deployed_app(conn, def, ADMIN)?;
         ids.push(id.0);
     }
     Ok(ids)

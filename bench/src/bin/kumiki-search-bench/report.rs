@@ -31,17 +31,7 @@ impl Latency {
 }
 
 /// A `/proc/self/status` memory figure (`VmRSS`, `VmHWM`) in KiB; 0 when unreadable.
-pub fn rss_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+pub use kumiki_bench::inproc::proc_status_kb as rss_kib;
 
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
