@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use kumiki_bench::inproc::{self, engine, proc_status_kb, reset_peak_rss, CommonArgs};
 use kumiki_bench::records_fixture::{definition, load, ADMIN};
 use kumiki_engine::acl::Principal;
