@@ -14,6 +14,18 @@
     return details.length ? details.join(" / ") : ((e && e.message) || String(e));
   }
 
+  // The form opens under its button, aligned to the button's right edge; when the button sits near
+  // the left edge (the record list's buttons wrap), that would push the form off the screen, so it
+  // then opens to the right instead.
+  document.querySelectorAll(".dash-add").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      var form = details.querySelector(".dash-add-form");
+      if (!details.open || !form) return;
+      form.classList.remove("opens-right");
+      if (form.getBoundingClientRect().left < 0) form.classList.add("opens-right");
+    });
+  });
+
   document.querySelectorAll(".dash-add-form").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();

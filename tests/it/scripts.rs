@@ -273,18 +273,21 @@ fn runaway_scripts_are_stopped_and_save_nothing() {
                 .unwrap();
             let status = response.status().as_u16();
             let body: Value = response.json().unwrap();
-            (status, body, started.elapsed())
+            (status, body, started.elapsed(), Instant::now())
         });
         std::thread::sleep(Duration::from_millis(50));
         let asked = Instant::now();
         let (s, _) = app.get(&format!("/k/v1/app.json?id={other}"));
+        let answered = Instant::now();
         assert_eq!(s, 200);
+        let (s, b, took, saved_at) = saver.join().unwrap();
+        // Not queued behind the runaway script: the other endpoint answers quickly, or (on a
+        // machine busy with other suites) at least before the script's own answer comes back.
         assert!(
-            asked.elapsed() < Duration::from_millis(400),
-            "{name}: another endpoint took {:?}",
-            asked.elapsed()
+            answered - asked < Duration::from_millis(400) || answered < saved_at,
+            "{name}: another endpoint took {:?} and answered after the script",
+            answered - asked
         );
-        let (s, b, took) = saver.join().unwrap();
         assert_eq!(
             (s, b["code"].as_str()),
             (400, Some("GAIA_SC01")),

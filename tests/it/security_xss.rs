@@ -375,6 +375,12 @@ const TRIPLE_STASH_ALLOWED: &[(&str, &str)] = &[
     // results charts above), which XML-escapes every category, series name and title it writes
     // (unit test svg_charts::tests::labels_and_titles_are_escaped, every chart kind).
     ("report_page.hbs", "svg"),
+    // Issue 16, dashboards: the same svg_charts SVG on the portal and space boards.
+    ("dashboard_board.hbs", "svg"),
+    // Issue 16, printing: a print template's output — record values escaped by the template's
+    // strict registry (which refuses {{{ }}} and partials), the author's markup cleaned by
+    // kumiki_engine::spaces::html::sanitize_print (no scripts, handlers, forms or frames).
+    ("print_page.hbs", "rendered"),
     ("pf_staff_results_part.hbs", "results.by_hour_chart"),
     ("pf_staff_results_part.hbs", "results.pivot.chart"),
 ];

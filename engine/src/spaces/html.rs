@@ -53,6 +53,30 @@ pub fn sanitize(input: &str) -> String {
         .to_string()
 }
 
+/// A print template's output (issue 16, printing): the markup an app manager writes for a form such
+/// as 文書収受簿 — the rich-text tags plus the rest of a table's structure and `class` on every tag
+/// (the print styles are classes: inline `style` is refused by the pages' CSP anyway) — without
+/// scripts, event handlers, forms, frames or links to anything but http(s). The template is escaped
+/// by Handlebars for the record's values; this guards against what the template's author wrote.
+pub fn sanitize_print(input: &str) -> String {
+    let tags: HashSet<&str> = [
+        "b", "br", "caption", "col", "colgroup", "dd", "div", "dl", "dt", "em", "footer", "h1",
+        "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "li", "ol", "p", "s", "section",
+        "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+        "tr", "u", "ul",
+    ]
+    .into_iter()
+    .collect();
+    ammonia::Builder::default()
+        .tags(tags)
+        .add_generic_attributes(["class"])
+        .add_tag_attributes("td", ["colspan", "rowspan"])
+        .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
+        .url_schemes(["http", "https"].into_iter().collect())
+        .clean(input)
+        .to_string()
+}
+
 /// The text of sanitised HTML without tags (notification bodies, e-mails, search), whitespace
 /// collapsed.
 pub fn plain_text(html: &str) -> String {
@@ -80,6 +104,18 @@ mod tests {
         assert!(!clean.contains("onerror"), "{clean}");
         assert!(!clean.contains("javascript"), "{clean}");
         assert!(clean.contains("<p>hi"), "{clean}");
+    }
+
+    #[test]
+    fn print_templates_keep_tables_and_classes_but_not_scripts() {
+        let clean = sanitize_print(
+            r#"<table class="pt-ledger"><tr><th colspan="2">件名</th></tr></table><script>x()</script><img src=x onerror=y()><form action="/k/v1/record.json"><button>送信</button></form>"#,
+        );
+        assert!(clean.contains(r#"<table class="pt-ledger">"#), "{clean}");
+        assert!(clean.contains(r#"colspan="2""#), "{clean}");
+        for gone in ["script", "onerror", "<img", "<form", "<button"] {
+            assert!(!clean.contains(gone), "{gone}: {clean}");
+        }
     }
 
     #[test]

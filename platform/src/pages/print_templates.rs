@@ -178,7 +178,11 @@ pub fn render(source: &str, data: &Value) -> Rendered {
         started: Instant::now(),
     };
     match hb.render_template_to_write(source, data, &mut out) {
-        Ok(()) => Rendered::Html(String::from_utf8_lossy(&out.bytes).into_owned()),
+        // Values are escaped by the registry; the template's own markup is cleaned here (the
+        // page inserts it unescaped: tests/it/security_xss.rs lists it).
+        Ok(()) => Rendered::Html(kumiki_engine::spaces::html::sanitize_print(
+            &String::from_utf8_lossy(&out.bytes),
+        )),
         Err(e) if out.bytes.len() > MAX_OUTPUT || out.started.elapsed() > MAX_TIME => {
             Rendered::Error("print.error.too_big", e.to_string())
         }
