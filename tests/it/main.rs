@@ -80,6 +80,7 @@ mod public_forms_kill;
 mod public_forms_resident;
 mod public_listener;
 // Issue 16, charts: app/reports.json and report data.
+mod report_rollups;
 mod reports;
 // Issue 16, export: records as CSV/XLSX.
 mod exports;

@@ -15,10 +15,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use kumiki_bench::inproc::{self, engine, CommonArgs};
-use kumiki_bench::records_fixture::{definition, load, ADMIN};
+use kumiki_bench::records_fixture::{definition, load, seed_record, ADMIN};
+use kumiki_engine::acl::AppRight;
 use kumiki_engine::acl::Principal;
 use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::AppId;
+use kumiki_engine::records::{add_records, Actor};
 use kumiki_engine::reports::open_report;
 use serde_json::{json, Value};
 
@@ -112,25 +114,84 @@ fn main() -> Result<()> {
         Channel::Page,
         chrono_tz::Asia::Tokyo,
     );
+    time_adds(&mut conn, app, 0, 200)?;
+    // First open: computed from the index tables and stored as the chart's rollup.
     for (name, id) in &ids {
-        let mut times = Vec::with_capacity(args.runs);
+        let t = Instant::now();
+        let opened = engine(open_report(&mut conn, &admin, AppId(app), id))?;
+        let (_, _, data) = opened.context("report missing")?;
+        println!(
+            "{name}: first open (builds the rollup) {:.1} ms, {} groups",
+            t.elapsed().as_secs_f64() * 1000.0,
+            data.rows.len()
+        );
+    }
+    time_opens(
+        &mut conn,
+        &admin,
+        app,
+        &ids,
+        args.runs,
+        "after the first open",
+    )?;
+    time_adds(&mut conn, app, ids.len(), 200)?;
+    time_opens(&mut conn, &admin, app, &ids, args.runs, "after the adds")?;
+    Ok(())
+}
+
+/// Adds `writes` records one at a time, as users do, and prints p50 and p99; `rollups` charts
+/// are kept current by each write.
+fn time_adds(
+    conn: &mut kumiki_engine::db::DbConn,
+    app: i64,
+    rollups: usize,
+    writes: usize,
+) -> Result<()> {
+    let system = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
+    let live = engine(system.open_app(conn, AppId(app), AppRight::Add))?;
+    let actor = Actor::new(ADMIN, ADMIN, chrono_tz::Asia::Tokyo);
+    let mut times = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let input = vec![seed_record(i)];
+        let t = Instant::now();
+        engine(conn.write_transaction(|c| add_records(c, &live, &input, &actor, true)))?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{writes} single-record adds with {rollups} charts kept current: p50 {:.1} ms, p99 {:.1} ms",
+        percentile(&times, 50.0),
+        percentile(&times, 99.0)
+    );
+    Ok(())
+}
+
+/// Opens each chart `runs` times and prints p50, p99 and max.
+fn time_opens(
+    conn: &mut kumiki_engine::db::DbConn,
+    admin: &ActingContext,
+    app: i64,
+    ids: &[(String, String)],
+    runs: usize,
+    when: &str,
+) -> Result<()> {
+    for (name, id) in ids {
+        let mut times = Vec::with_capacity(runs);
         let mut groups = 0;
         let mut total = String::new();
-        for _ in 0..args.runs {
+        for _ in 0..runs {
             let t = Instant::now();
-            let opened = engine(open_report(&mut conn, &admin, AppId(app), id))?;
+            let opened = engine(open_report(conn, admin, AppId(app), id))?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             let (_, _, data) = opened.context("report missing")?;
             groups = data.rows.len();
             total = format!("{:?}", data.total.values);
         }
         times.sort_by(f64::total_cmp);
-        let p99 = percentile(&times, 99.0);
         println!(
-            "{name}: {groups} groups, totals {total}; {} runs p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            args.runs,
+            "{name} ({when}): {groups} groups, totals {total}; {runs} runs p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             percentile(&times, 50.0),
-            p99,
+            percentile(&times, 99.0),
             times.last().copied().unwrap_or(0.0)
         );
     }

@@ -283,6 +283,8 @@ pub fn deploy(
             }
         }
         let live = load_definition(conn, app, LIVE)?;
+        // Fields, charts or the process may change: charts kept current on write start over.
+        crate::reports::rollup::drop_app(conn, app)?;
         if revert {
             // Discard pre-live changes: preview becomes the live definition again.
             let Some((live_def, _)) = live else {
@@ -380,6 +382,7 @@ pub fn versions(conn: &mut DbConn, app: AppId) -> EngineResult<Vec<AppVersion>> 
 /// Deletes an app with its records and settings.
 pub fn delete_app(conn: &mut DbConn, app: AppId) -> EngineResult<()> {
     {
+        crate::reports::rollup::drop_app(conn, app)?;
         for table in [
             "record_values_num",
             "record_values_text",

@@ -257,6 +257,7 @@ impl DbConn {
             Dialect::Postgres => "BEGIN",
         };
         self.batch_execute(begin)?;
+        OPEN_TRANSACTIONS.with(|n| n.set(n.get() + 1));
         let mut guard = TransactionGuard {
             conn: self,
             done: false,
@@ -300,6 +301,7 @@ impl DbConn {
         f: impl FnOnce(&mut DbConn) -> Result<T, E>,
     ) -> Result<T, E> {
         self.batch_execute("BEGIN")?;
+        OPEN_TRANSACTIONS.with(|n| n.set(n.get() + 1));
         let mut guard = TransactionGuard {
             conn: self,
             done: false,
@@ -312,6 +314,18 @@ impl DbConn {
     }
 }
 
+thread_local! {
+    /// Transactions open on this thread: connections are used synchronously on the blocking
+    /// thread that checked them out, so this tells a use case whether it may start its own.
+    static OPEN_TRANSACTIONS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether a `write_transaction` or `read_transaction` is open on this thread (a nested one would
+/// fail: `BEGIN` inside `BEGIN`).
+pub fn in_transaction() -> bool {
+    OPEN_TRANSACTIONS.with(|n| n.get() > 0)
+}
+
 /// Rolls back if a transaction body panicked or a COMMIT failed, so the connection goes back to the
 /// pool clean.
 struct TransactionGuard<'a> {
@@ -321,6 +335,7 @@ struct TransactionGuard<'a> {
 
 impl Drop for TransactionGuard<'_> {
     fn drop(&mut self) {
+        OPEN_TRANSACTIONS.with(|n| n.set(n.get().saturating_sub(1)));
         if !self.done {
             // Best effort: the connection may already be broken, in which case r2d2 drops it.
             let _ = self.conn.batch_execute("ROLLBACK");

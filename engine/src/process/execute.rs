@@ -678,6 +678,7 @@ fn rewrite_index(
     if changed.is_empty() {
         return Ok(());
     }
+    crate::reports::rollup::records_leaving(conn, app, def, &[id])?;
     for table in [
         "record_values_num",
         "record_values_text",
@@ -704,7 +705,8 @@ fn rewrite_index(
         text: after.text.into_iter().filter(|r| keep(&r.1)).collect(),
         long: after.long.into_iter().filter(|r| keep(&r.1)).collect(),
     };
-    crate::records::index::insert(conn, app, &rows)
+    crate::records::index::insert(conn, app, &rows)?;
+    crate::reports::rollup::records_arriving(conn, app, def, &[id])
 }
 
 #[derive(QueryableByName)]

@@ -477,6 +477,7 @@ pub fn add_records(
     }
     insert_record_rows(conn, app, actor, &ids, &prepared)?;
     index::insert(conn, app.id(), &rows)?;
+    crate::reports::rollup::records_arriving(conn, app.id(), &app.definition, &ids)?;
     let entries: Vec<super::history::PendingEntry> =
         ids.iter().map(|id| (*id, 1, "ADD", Vec::new())).collect();
     super::history::insert(conn, app, &actor.code, &entries)?;
@@ -831,8 +832,11 @@ fn write_update(
     let mut new_rows = IndexRows::default();
     new_rows.add_record(&app.definition, existing.id, &values);
     if old_rows != new_rows {
-        index::delete(conn, app.id(), &app.definition, &[existing.id])?;
+        let id = [existing.id];
+        crate::reports::rollup::records_leaving(conn, app.id(), &app.definition, &id)?;
+        index::delete(conn, app.id(), &app.definition, &id)?;
         index::insert(conn, app.id(), &new_rows)?;
+        crate::reports::rollup::records_arriving(conn, app.id(), &app.definition, &id)?;
     }
     let old_keys = file_keys_of(&app.definition, &existing.values);
     let new_keys = file_keys_of(&app.definition, &values);
@@ -871,6 +875,7 @@ pub fn delete_records(
         let keys = file_keys_of(&app.definition, &existing.values);
         paths.extend(detach_files(conn, &keys)?);
     }
+    crate::reports::rollup::records_leaving(conn, app.id(), &app.definition, ids)?;
     index::delete(conn, app.id(), &app.definition, ids)?;
     super::changes::records_deleted(conn, app, ids)?;
     for chunk in ids.chunks(500) {

@@ -42,7 +42,7 @@ pub struct ReportData {
 }
 
 #[derive(QueryableByName)]
-struct GroupRow {
+pub(super) struct GroupRow {
     #[diesel(sql_type = Nullable<Text>)]
     k1: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -108,47 +108,72 @@ pub fn run(
         .local_minus_utc()
         / 60;
     let plan = Plan::new(ctx.definition, report, offset_minutes)?;
+    if super::rollup::usable(report, &filter, ctx) {
+        match super::rollup::read(conn, app_id, report, &plan, &filter, ctx, MAX_GROUPS + 1) {
+            Ok(Some((rows, total))) => return Ok(assemble(report, rows, total)),
+            Ok(None) => {}
+            // Never a wrong or missing chart because of its rollup: compute it directly.
+            Err(e) => {
+                tracing::warn!(app_id, report = %report.id, error = %e, "chart rollup failed")
+            }
+        }
+    }
     let mut b = conn.sql();
     b.push("SELECT * FROM (SELECT k1, k2, k3, COUNT(*) AS n");
     plan.push_aggregates(&mut b);
     b.push(" FROM (");
-    plan.push_inner(&mut b, app_id, &filter, ctx)?;
+    plan.push_inner(&mut b, app_id, &filter, ctx, None)?;
     b.push(") t GROUP BY k1, k2, k3) g ORDER BY ");
     plan.push_order(&mut b);
     b.push(&format!(" LIMIT {}", MAX_GROUPS + 1));
-    let mut rows: Vec<GroupRow> = conn.load(&b)?;
-    let truncated = rows.len() > MAX_GROUPS;
-    rows.truncate(MAX_GROUPS);
+    let rows: Vec<GroupRow> = conn.load(&b)?;
 
     let mut b = conn.sql();
     b.push("SELECT CAST(NULL AS TEXT) AS k1, CAST(NULL AS TEXT) AS k2, CAST(NULL AS TEXT) AS k3, COUNT(*) AS n");
     plan.push_aggregates(&mut b);
     b.push(" FROM (");
-    plan.push_inner(&mut b, app_id, &filter, ctx)?;
+    plan.push_inner(&mut b, app_id, &filter, ctx, None)?;
     b.push(") t");
     let totals: Vec<GroupRow> = conn.load(&b)?;
+    Ok(assemble(report, rows, totals.into_iter().next()))
+}
+
+/// The report's data from its grouped rows (one more than `MAX_GROUPS` tells that there are more)
+/// and its totals.
+fn assemble(report: &Report, mut rows: Vec<GroupRow>, totals: Option<GroupRow>) -> ReportData {
+    let truncated = rows.len() > MAX_GROUPS;
+    rows.truncate(MAX_GROUPS);
     let aggs = &report.aggregations;
     let group_count = report.groups.len();
     let to_row = |g: &GroupRow| DataRow {
         keys: g.keys().into_iter().take(group_count).collect(),
         values: (0..aggs.len()).map(|i| value_of(aggs, i, g)).collect(),
     };
-    let total = totals.first().map(to_row).unwrap_or(DataRow {
+    let total = totals.as_ref().map(to_row).unwrap_or(DataRow {
         keys: Vec::new(),
-        values: vec![None; aggs.len()],
+        values: (0..aggs.len()).map(|i| empty_value(aggs, i)).collect(),
     });
-    let rest = match totals.first() {
+    let rest = match &totals {
         Some(t) if truncated => Some(rest_row(aggs, t, &rows, group_count)),
         _ => None,
     };
-    Ok(ReportData {
+    ReportData {
         rows: rows.iter().map(to_row).collect(),
         rest,
         total: DataRow {
             keys: Vec::new(),
             ..total
         },
-    })
+    }
+}
+
+/// An aggregation's value over no records, as the statement gives it (a rollup of an app whose
+/// records all went has no total row).
+fn empty_value(aggs: &[Aggregation], i: usize) -> Option<f64> {
+    match aggs.get(i).map(|a| a.kind)? {
+        AggregationKind::Count | AggregationKind::Sum => Some(0.0),
+        _ => None,
+    }
 }
 
 /// The value of aggregation `i` in a grouped row.
@@ -205,7 +230,7 @@ struct AggColumn {
     subtable: Option<String>,
 }
 
-struct Plan {
+pub(super) struct Plan {
     groups: Vec<GroupColumn>,
     aggs: Vec<Option<AggColumn>>,
     sorts: Vec<(SortBy, bool)>,
@@ -218,7 +243,11 @@ fn unknown(code: &str) -> UserError {
 }
 
 impl Plan {
-    fn new(def: &AppDefinition, report: &Report, offset_minutes: i32) -> Result<Plan, UserError> {
+    pub(super) fn new(
+        def: &AppDefinition,
+        report: &Report,
+        offset_minutes: i32,
+    ) -> Result<Plan, UserError> {
         let groups = report
             .groups
             .iter()
@@ -269,12 +298,19 @@ impl Plan {
     }
 
     /// `SELECT <keys>, <per-record numbers> FROM records r LEFT JOIN <group rows> WHERE <filter>`.
-    fn push_inner(
+    /// Whether aggregation slot `slot` takes a field (a COUNT takes none).
+    pub(super) fn has_aggregate(&self, slot: usize) -> bool {
+        matches!(self.aggs.get(slot), Some(Some(_)))
+    }
+
+    /// With `only`, the records are restricted to those ids (a rollup's change).
+    pub(super) fn push_inner(
         &self,
         b: &mut SqlBuilder,
         app_id: i64,
         filter: &query::Query,
         ctx: &QueryContext<'_>,
+        only: Option<&[i64]>,
     ) -> Result<(), UserError> {
         b.push("SELECT ");
         for i in 0..3 {
@@ -298,6 +334,16 @@ impl Plan {
                     "CAST(NULL AS DOUBLE PRECISION)".to_owned(),
                     "CAST(NULL AS DOUBLE PRECISION)".to_owned(),
                 ),
+                // A record's own number has exactly one index row (NULL when empty): a join,
+                // which PostgreSQL can hash, instead of a subquery run per record.
+                Some(col) if col.subtable.is_none() => {
+                    let c = if col.kind == AggregationKind::Average {
+                        format!("CAST(CASE WHEN an{i}.value IS NULL THEN 0 ELSE 1 END AS DOUBLE PRECISION)")
+                    } else {
+                        "CAST(NULL AS DOUBLE PRECISION)".to_owned()
+                    };
+                    (format!("an{i}.value"), c)
+                }
                 Some(col) => {
                     let rows = self.agg_rows(col);
                     let f = match col.kind {
@@ -337,7 +383,25 @@ impl Plan {
                 }
             }
         }
+        for (i, agg) in self.aggs.iter().enumerate() {
+            if let Some(col) = agg.as_ref().filter(|c| c.subtable.is_none()) {
+                b.push(&format!(
+                    " LEFT JOIN record_values_num an{i} ON an{i}.app_id = r.app_id AND an{i}.field_id = {} AND an{i}.record_id = r.id AND an{i}.row_id = 0",
+                    col.field_id
+                ));
+            }
+        }
         b.push(" WHERE r.app_id = ").bind_int(app_id);
+        if let Some(ids) = only {
+            b.push(" AND r.id IN (");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.bind_int(*id);
+            }
+            b.push(")");
+        }
         query::compile_condition(filter, ctx, b)
     }
 
@@ -383,7 +447,7 @@ impl Plan {
         }
     }
 
-    fn push_order(&self, b: &mut SqlBuilder) {
+    pub(super) fn push_order(&self, b: &mut SqlBuilder) {
         let text_order = match b.dialect {
             Dialect::Sqlite => "",
             // Byte order, as SQLite sorts.

@@ -17,6 +17,7 @@
 //!   [`aggregate::MAX_GROUPS`] groups plus the rest as one row.
 
 pub mod aggregate;
+pub mod rollup;
 
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};

@@ -366,12 +366,18 @@ async fn handle(
         // lock up front like any write, instead of upgrading a read transaction, which SQLite
         // refuses with "database is locked" while another writer (the indexer, the job runner) holds it.
         // Issue 14: a member's first view of a survey answer marks it opened (a write).
-        let result =
-            if method == Method::GET && api != "records/cursor" && api != "kumiki/surveys/answer" {
-                conn.read_transaction(run)
-            } else {
-                conn.write_transaction(run)
-            };
+        // Issue 16: a chart's first open stores its rollup (engine/src/reports/rollup.rs); in a
+        // read transaction SQLite would refuse that write whenever another one committed meanwhile.
+        let writes = [
+            "records/cursor",
+            "kumiki/surveys/answer",
+            "kumiki/app/report/data",
+        ];
+        let result = if method == Method::GET && !writes.contains(&api.as_str()) {
+            conn.read_transaction(run)
+        } else {
+            conn.write_transaction(run)
+        };
         let refused = match &result {
             Err(Failure::Api(e)) => refusal_code(&mut conn, e, &params),
             Err(Failure::Bulk(b)) => refusal_code(&mut conn, &b.error, &params),

@@ -1,0 +1,2 @@
+DROP TABLE report_rollups;
+DROP TABLE report_rollup_states;
