@@ -1,0 +1,271 @@
+//! Issue 17, packages of several apps: three linked apps (a customer master, consultations with a
+//! lookup into it, a history app with a related-records table of the consultations), with records
+//! and permissions naming a department and a user, exported as one bundle and imported into a
+//! fresh server (its own database) with the roles mapped to other local entities.
+
+use kumiki_tests::TestApp;
+use serde_json::{json, Value};
+
+fn add_department(app: &TestApp, code: &str, name: &str) {
+    let (s, b) = app.post(
+        "/api/org/departments.json",
+        json!({"code": code, "name": name}),
+    );
+    assert_eq!(s, 200, "{b}");
+}
+
+fn add_user(app: &TestApp, code: &str, name: &str) {
+    let (s, b) = app.post(
+        "/api/org/users.json",
+        json!({"code": code, "name": name, "password": "long-enough-password-1"}),
+    );
+    assert_eq!(s, 200, "{b}");
+}
+
+fn set_code(app: &TestApp, id: i64, code: &str) {
+    let (s, b) = app.put(
+        "/k/v1/preview/app/settings.json",
+        json!({"app": id, "code": code}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+}
+
+fn text(code: &str) -> Value {
+    json!({"type": "SINGLE_LINE_TEXT", "code": code, "label": code})
+}
+
+/// The source server's three apps; returns (master, consultations, history).
+fn linked_apps(src: &TestApp) -> (i64, i64, i64) {
+    add_department(src, "fukushi", "福祉課");
+    add_user(src, "tanaka", "田中");
+    let mut name = text("顧客名");
+    name["unique"] = json!(true);
+    name["required"] = json!(true);
+    let master = src.create_app("顧客台帳", json!({"顧客名": name, "電話": text("電話")}));
+    set_code(src, master, "CUST");
+    let mut key = text("顧客");
+    key["lookup"] = json!({
+        "relatedApp": {"app": master.to_string()},
+        "relatedKeyField": "顧客名",
+        "fieldMappings": [{"field": "電話", "relatedField": "電話"}],
+        "lookupPickerFields": ["顧客名"]
+    });
+    let consult = src.create_app(
+        "相談記録",
+        json!({"顧客": key, "電話": text("電話"), "内容": text("内容")}),
+    );
+    set_code(src, consult, "CONS");
+    let history = src.create_app(
+        "対応履歴",
+        json!({
+            "顧客名": text("顧客名"),
+            "相談一覧": {"type": "REFERENCE_TABLE", "code": "相談一覧", "label": "相談一覧",
+                "referenceTable": {
+                    "relatedApp": {"app": consult.to_string()},
+                    "condition": {"field": "顧客名", "relatedField": "顧客"},
+                    "displayFields": ["内容"], "size": "5"}}
+        }),
+    );
+    set_code(src, history, "HIST");
+    let (s, b) = src.put(
+        "/k/v1/preview/app/acl.json",
+        json!({"app": consult, "rights": [
+            {"entity": {"type": "ORGANIZATION", "code": "fukushi"}, "includeSubs": true,
+             "recordViewable": true, "recordAddable": true, "recordEditable": true},
+            {"entity": {"type": "USER", "code": "tanaka"}, "recordViewable": true},
+            {"entity": {"type": "CREATOR"}, "appEditable": true, "recordViewable": true,
+             "recordAddable": true, "recordEditable": true, "recordDeletable": true,
+             "recordImportable": true, "recordExportable": true}
+        ]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    src.deploy(consult);
+    for (n, tel) in [("山田", "03-1111"), ("佐藤", "03-2222")] {
+        src.add_record(
+            master,
+            json!({"顧客名": {"value": n}, "電話": {"value": tel}}),
+        );
+    }
+    src.add_record(
+        consult,
+        json!({"顧客": {"value": "山田"}, "内容": {"value": "手当の相談"}}),
+    );
+    src.add_record(history, json!({"顧客名": {"value": "山田"}}));
+    (master, consult, history)
+}
+
+fn app_of(created: &Value, key: &str) -> i64 {
+    created["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key)
+        .unwrap_or_else(|| panic!("{key} in {created}"))["app"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn three_linked_apps_move_to_a_fresh_server_with_roles_mapped() {
+    let src = TestApp::spawn();
+    let (master, consult, history) = linked_apps(&src);
+
+    // Only part of the set: the lookup names an app outside it.
+    let (s, b) = src.post(
+        "/api/packages/export.json",
+        json!({"apps": [consult], "withRecords": false}),
+    );
+    assert_eq!(s, 400, "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("outside")
+            || b.to_string().contains("outside"),
+        "{b}"
+    );
+
+    let (s, bundle) = src.post(
+        "/api/packages/export.json",
+        json!({"apps": [master, consult, history], "withRecords": true}),
+    );
+    assert_eq!(s, 200, "{bundle}");
+    assert_eq!(bundle["format"], "kumiki-apps/1");
+    let roles: Vec<(&str, &str)> = bundle["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["role"].as_str().unwrap(), r["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [("福祉課", "department"), ("田中", "user")],
+        "{bundle}"
+    );
+    // Permissions name roles, never the exporting body's user codes.
+    assert!(!bundle.to_string().contains("tanaka"), "{bundle}");
+
+    // The package's own server has apps with the same codes: the plan says so.
+    let (s, plan) = src.post("/api/packages/plan.json", json!({"package": bundle}));
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["conflicts"].as_array().unwrap().len(), 3, "{plan}");
+    assert_eq!(
+        plan["roles"][0]["suggestions"][0]["code"], "fukushi",
+        "{plan}"
+    );
+
+    let dst = TestApp::spawn();
+    add_department(&dst, "kosodate", "子育て支援課");
+    add_user(&dst, "suzuki", "鈴木");
+    let (s, plan) = dst.post("/api/packages/plan.json", json!({"package": bundle}));
+    assert_eq!(s, 200, "{plan}");
+    let planned: Vec<(&str, i64, i64)> = plan["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["key"].as_str().unwrap(),
+                a["fields"].as_i64().unwrap(),
+                a["records"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        planned,
+        [("CUST", 2, 2), ("CONS", 3, 1), ("HIST", 2, 1)],
+        "{plan}"
+    );
+    assert_eq!(plan["conflicts"], json!([]));
+    assert_eq!(plan["reviewRequired"], false);
+    assert_eq!(plan["roles"][0]["suggestions"], json!([]), "{plan}");
+
+    // A role left unmapped: refused, and nothing is written.
+    let (s, b) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": bundle, "mapping": {"福祉課": "kosodate"}, "withRecords": true}),
+    );
+    assert_eq!(s, 400, "{b}");
+    assert!(b.to_string().contains("田中"), "{b}");
+    let (_, apps) = dst.get("/k/v1/apps.json");
+    assert_eq!(apps["apps"], json!([]), "{apps}");
+
+    let (s, created) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": bundle, "mapping": {"福祉課": "kosodate", "田中": "suzuki"},
+               "withRecords": true}),
+    );
+    assert_eq!(s, 200, "{created}");
+    let (new_master, new_consult, new_history) = (
+        app_of(&created, "CUST"),
+        app_of(&created, "CONS"),
+        app_of(&created, "HIST"),
+    );
+
+    // References point at the new apps.
+    let (_, f) = dst.get(&format!("/k/v1/app/form/fields.json?app={new_consult}"));
+    assert_eq!(
+        f["properties"]["顧客"]["lookup"]["relatedApp"]["app"],
+        new_master.to_string(),
+        "{f}"
+    );
+    let (_, f) = dst.get(&format!("/k/v1/app/form/fields.json?app={new_history}"));
+    assert_eq!(
+        f["properties"]["相談一覧"]["referenceTable"]["relatedApp"]["app"],
+        new_consult.to_string(),
+        "{f}"
+    );
+
+    // The permissions name the mapped local entities.
+    let (_, acl) = dst.get(&format!("/k/v1/app/acl.json?app={new_consult}"));
+    let entities: Vec<Value> = acl["rights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["entity"].clone())
+        .collect();
+    assert!(
+        entities.contains(&json!({"type": "ORGANIZATION", "code": "kosodate"})),
+        "{acl}"
+    );
+    assert!(
+        entities.contains(&json!({"type": "USER", "code": "suzuki"})),
+        "{acl}"
+    );
+
+    // The records came along, and the lookup fetches from the new master.
+    let (_, r) = dst.get(&format!("/k/v1/records.json?app={new_master}"));
+    assert_eq!(r["records"].as_array().unwrap().len(), 2, "{r}");
+    let (_, r) = dst.get(&format!("/k/v1/records.json?app={new_consult}"));
+    assert_eq!(r["records"][0]["電話"]["value"], "03-1111", "{r}");
+    let id = dst.add_record(new_consult, json!({"顧客": {"value": "佐藤"}}));
+    let (_, r) = dst.get(&format!("/k/v1/record.json?app={new_consult}&id={id}"));
+    assert_eq!(r["record"]["電話"]["value"], "03-2222", "{r}");
+}
+
+#[test]
+fn a_single_app_package_is_planned_and_imported_like_a_bundle_of_one() {
+    let src = TestApp::spawn();
+    let master = src.create_app("名簿", json!({"氏名": text("氏名")}));
+    let (s, bundle) = src.post("/api/packages/export.json", json!({"apps": [master]}));
+    assert_eq!(s, 200, "{bundle}");
+    let mut single = bundle["apps"][0].clone();
+    single["format"] = json!("kumiki-app/1");
+    single.as_object_mut().unwrap().remove("acl");
+    let (s, plan) = src.post("/api/packages/plan.json", json!({"package": single}));
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["apps"][0]["fields"], 1);
+    let (s, created) = src.post(
+        "/api/packages/import.json",
+        json!({"package": single, "mapping": {}}),
+    );
+    assert_eq!(s, 200, "{created}");
+    let (s, b) = src.post(
+        "/api/packages/plan.json",
+        json!({"package": {"format": "something-else"}}),
+    );
+    assert_eq!(s, 400, "{b}");
+}
