@@ -269,3 +269,120 @@ fn a_single_app_package_is_planned_and_imported_like_a_bundle_of_one() {
     );
     assert_eq!(s, 400, "{b}");
 }
+
+#[test]
+fn process_notifications_and_forms_travel_and_review_applies_as_to_any_import() {
+    let src = TestApp::spawn();
+    add_department(&src, "fukushi", "福祉課");
+    add_user(&src, "tanaka", "田中");
+    let id = src.create_app("申請受付", json!({"件名": text("件名")}));
+    set_code(&src, id, "APPL");
+    let (s, b) = src.put(
+        "/k/v1/preview/app/status.json",
+        json!({"app": id, "enable": true,
+            "states": {
+                "受付": {"name": "受付", "index": "0", "assignee": {"type": "ONE", "entities": []}},
+                "審査中": {"name": "審査中", "index": "1", "assignee": {"type": "ONE", "entities": [
+                    {"entity": {"type": "ORGANIZATION", "code": "fukushi"}, "includeSubs": false}]}}},
+            "actions": [{"name": "審査へ", "from": "受付", "to": "審査中", "filterCond": ""}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = src.put(
+        "/k/v1/preview/app/notifications/general.json",
+        json!({"app": id, "notifications": [
+            {"entity": {"type": "USER", "code": "tanaka"}, "recordAdded": true}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    src.deploy(id);
+    let (s, b) = src.post(
+        "/api/public-form.json",
+        json!({"app": id, "name": "電子申請", "settings": {"fields": [{"code": "件名"}]}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, bundle) = src.post("/api/packages/export.json", json!({"apps": [id]}));
+    assert_eq!(s, 200, "{bundle}");
+    // The department assigns work (required); the user is only told of new records (optional).
+    let roles: Vec<(&str, bool)> = bundle["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["role"].as_str().unwrap(),
+                r["optional"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [("福祉課", false), ("田中", true)], "{bundle}");
+    assert_eq!(
+        bundle["apps"][0]["publicForms"][0]["name"], "電子申請",
+        "{bundle}"
+    );
+
+    let dst = TestApp::spawn();
+    add_department(&dst, "shinsa", "審査課");
+    let (s, b) = dst.put(
+        "/api/review/policy.json",
+        json!({"mode": "all", "departments": []}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, plan) = dst.post("/api/packages/plan.json", json!({"package": bundle}));
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["reviewRequired"], true, "{plan}");
+    assert_eq!(plan["apps"][0]["publicForms"], 1, "{plan}");
+    let mapping = json!({"福祉課": "shinsa"});
+    // Records cannot come along to an app that waits for review: refused, nothing written.
+    let (s, b) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": bundle, "mapping": mapping, "withRecords": true}),
+    );
+    assert_eq!((s, b["code"].as_str()), (409, Some("GAIA_RV01")), "{b}");
+    let (_, apps) = dst.get("/k/v1/apps.json");
+    assert_eq!(apps["apps"], json!([]), "{apps}");
+    // A mapping to an entity that does not exist here is refused too.
+    let (s, b) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": bundle, "mapping": {"福祉課": "nowhere"}}),
+    );
+    assert_eq!(s, 400, "{b}");
+
+    let (s, created) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": bundle, "mapping": mapping}),
+    );
+    assert_eq!(s, 200, "{created}");
+    let new = app_of(&created, "APPL");
+    // Pre-live only, to be submitted for review like any other import.
+    let (s, b) = dst.get(&format!("/k/v1/app/status.json?app={new}"));
+    assert_ne!(s, 200, "{b}");
+    let (_, status) = dst.get(&format!("/k/v1/preview/app/status.json?app={new}"));
+    assert_eq!(
+        status["states"]["審査中"]["assignee"]["entities"][0]["entity"],
+        json!({"type": "ORGANIZATION", "code": "shinsa"}),
+        "{status}"
+    );
+    let (_, n) = dst.get(&format!(
+        "/k/v1/preview/app/notifications/general.json?app={new}"
+    ));
+    assert_eq!(n["notifications"], json!([]), "{n}");
+    // Without the policy the same package goes live at once; its form arrives as a draft. (An
+    // app code already in use is the plan's warning, not a refusal.)
+    let (s, b) = dst.put(
+        "/api/review/policy.json",
+        json!({"mode": "off", "departments": []}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (_, plan) = dst.post("/api/packages/plan.json", json!({"package": bundle}));
+    assert_eq!(plan["conflicts"][0]["app"], new.to_string(), "{plan}");
+    let (s, created) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": bundle, "mapping": mapping}),
+    );
+    assert_eq!(s, 200, "{created}");
+    let live = app_of(&created, "APPL");
+    let (s, b) = dst.get(&format!("/k/v1/app/status.json?app={live}"));
+    assert_eq!(s, 200, "{b}");
+    let (_, forms) = dst.get(&format!("/api/public-forms.json?app={live}"));
+    assert_eq!(forms["forms"][0]["name"], "電子申請", "{forms}");
+    assert_eq!(forms["forms"][0]["state"], "draft", "{forms}");
+}

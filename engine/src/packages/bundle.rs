@@ -101,6 +101,16 @@ pub fn export_bundle(
             table.replace(conn, &mut n, true)?;
             obj.insert("notifications".into(), n);
         }
+        // Public forms travel as their settings; their links, answers and secrets stay here.
+        let forms = crate::public_forms::list_forms(conn, acting, *id)?;
+        if !forms.is_empty() {
+            let list: Vec<Value> = forms
+                .iter()
+                .rev()
+                .map(|f| json!({"name": f.name, "settings": f.settings}))
+                .collect();
+            obj.insert("publicForms".into(), Value::Array(list));
+        }
         entries.push(entry);
     }
     if !outside.is_empty() {
@@ -230,6 +240,7 @@ pub fn plan_import(
             "fields": e.get("properties").and_then(Value::as_object).map_or(0, Map::len),
             "views": e.get("views").and_then(Value::as_object).map_or(0, Map::len),
             "records": e.get("records").and_then(Value::as_array).map_or(0, Vec::len),
+            "publicForms": e.get("publicForms").and_then(Value::as_array).map_or(0, Vec::len),
             "references": references,
             "conflict": conflict.map(|(id, name)| json!({"app": id.to_string(), "name": name})),
         }));
@@ -376,6 +387,24 @@ pub fn import_bundle(
             Ok(check_definition(d)?)
         })?;
     }
+    // Public forms arrive as drafts (a new address each), to be published deliberately. The
+    // server creates them: the package's permissions may not let the importer manage the app.
+    let system = ActingContext::system(acting.channel(), acting.timezone());
+    for (e, (_, id)) in entries.iter().zip(&created) {
+        for (i, form) in e
+            .get("publicForms")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let name = form.get("name").and_then(Value::as_str).unwrap_or_default();
+            let settings: crate::public_forms::FormSettings =
+                serde_json::from_value(form.get("settings").cloned().unwrap_or(Value::Null))
+                    .map_err(|err| bad(format!("Public form {}: {err}.", i + 1)))?;
+            crate::public_forms::create_form(conn, &system, *id, name, settings)?;
+        }
+    }
     if !with_records {
         return Ok(created);
     }
@@ -385,7 +414,6 @@ pub fn import_bundle(
     // The package's records are added with every right (the importer may create the apps, and
     // the package's permissions may not name them); lookups fetch from their sources, which get
     // their records first.
-    let system = ActingContext::system(acting.channel(), acting.timezone());
     for i in record_order(&entries) {
         let live = system.open_app(conn, created[i].1, AppRight::Add)?;
         super::add_package_records(conn, files, &live, &entries[i], &mut NoFiles, &actor)?;
