@@ -386,3 +386,55 @@ fn process_notifications_and_forms_travel_and_review_applies_as_to_any_import() 
     assert_eq!(forms["forms"][0]["name"], "電子申請", "{forms}");
     assert_eq!(forms["forms"][0]["state"], "draft", "{forms}");
 }
+
+/// `kumiki app export --app … --app …` writes a bundle; `kumiki app import --map ROLE=CODE` reads
+/// it, a role left out taking the local department with the same code.
+#[test]
+fn the_command_line_exports_and_imports_bundles() {
+    let src = TestApp::spawn();
+    let (master, consult, history) = linked_apps(&src);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("welfare.json");
+    let run = |app: &TestApp, args: &[&str]| {
+        let out = std::process::Command::new(kumiki_tests::kumiki_bin())
+            .args(args)
+            .arg("--data-dir")
+            .arg(app.data_dir.path())
+            .arg("--database-url")
+            .arg(&app.database_url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (m, c, h) = (master.to_string(), consult.to_string(), history.to_string());
+    let path = file.to_str().unwrap();
+    run(
+        &src,
+        &[
+            "app", "export", "--app", &m, "--app", &c, "--app", &h, "--output", path,
+        ],
+    );
+    let bundle: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(bundle["format"], "kumiki-apps/1");
+
+    let dst = TestApp::spawn();
+    add_department(&dst, "fukushi", "福祉課");
+    add_user(&dst, "suzuki", "鈴木");
+    let printed = run(&dst, &["app", "import", path, "--map", "田中=suzuki"]);
+    let ids: Vec<(&str, &str)> = printed.lines().filter_map(|l| l.split_once(' ')).collect();
+    assert_eq!(ids.len(), 3, "{printed}");
+    let new_consult = ids.iter().find(|(k, _)| *k == "CONS").unwrap().1;
+    let (_, acl) = dst.get(&format!("/k/v1/app/acl.json?app={new_consult}"));
+    let text = acl.to_string();
+    assert!(
+        text.contains("\"fukushi\"") && text.contains("\"suzuki\""),
+        "{acl}"
+    );
+    let (_, r) = dst.get(&format!("/k/v1/records.json?app={new_consult}"));
+    assert_eq!(r["records"][0]["電話"]["value"], "03-1111", "{r}");
+}
