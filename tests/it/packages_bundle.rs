@@ -268,6 +268,21 @@ fn a_single_app_package_is_planned_and_imported_like_a_bundle_of_one() {
         json!({"package": {"format": "something-else"}}),
     );
     assert_eq!(s, 400, "{b}");
+    // A package the import would refuse (a lookup into an app it does not carry, a field of an
+    // unknown type): the plan lists the problems per app, and the import is refused.
+    let mut broken = bundle.clone();
+    broken["apps"][0]["properties"]["氏名"]["lookup"] = json!({
+        "relatedApp": {"app": "", "appKey": "gone"}, "relatedKeyField": "x"});
+    let (s, plan) = src.post("/api/packages/plan.json", json!({"package": broken}));
+    assert_eq!(s, 200, "{plan}");
+    assert!(plan["problems"][0].to_string().contains("gone"), "{plan}");
+    let (s, b) = src.post(
+        "/api/packages/import.json",
+        json!({"package": broken, "mapping": {}}),
+    );
+    assert_eq!(s, 400, "{b}");
+    let (_, plan) = src.post("/api/packages/plan.json", json!({"package": bundle}));
+    assert_eq!(plan["problems"], json!([]), "{plan}");
 }
 
 #[test]

@@ -24,7 +24,7 @@ use crate::acl::AppRight;
 use crate::acting::ActingContext;
 use crate::apps::{self, check_definition, AppDefinition, AppId, AppRow};
 use crate::db::DbConn;
-use crate::error::{EngineResult, UserError};
+use crate::error::{EngineError, EngineResult, UserError};
 use crate::records::FileStore;
 use crate::review;
 
@@ -245,6 +245,26 @@ pub fn plan_import(
             "conflict": conflict.map(|(id, name)| json!({"app": id.to_string(), "name": name})),
         }));
     }
+    // Each app's definition as the import would build it (any id, every role mapped), so that a
+    // package the import would refuse says so before the importer maps anything.
+    let any_ids: HashMap<String, i64> = entries
+        .iter()
+        .map(|e| (entry_key(e).to_owned(), 1))
+        .collect();
+    let every_role: HashMap<String, String> = role_specs
+        .iter()
+        .map(|r| (r.role.clone(), r.role.clone()))
+        .collect();
+    let mut problems = Vec::new();
+    for e in &entries {
+        match definition_of_entry(e, &any_ids, &every_role) {
+            Ok(_) => {}
+            Err(EngineError::User(u)) => {
+                problems.push(json!({"key": entry_key(e), "messages": messages_of(&u)}));
+            }
+            Err(other) => return Err(other),
+        }
+    }
     let mut plan_roles = Vec::new();
     for spec in &role_specs {
         let mut r = serde_json::to_value(spec)?;
@@ -259,8 +279,20 @@ pub fn plan_import(
         "apps": plan_apps,
         "roles": plan_roles,
         "conflicts": conflicts,
+        "problems": problems,
         "reviewRequired": review_required,
     }))
+}
+
+/// The texts of a refusal, for the plan (`{"properties.x": ["..."]}` becomes `"properties.x: ..."`).
+fn messages_of(error: &UserError) -> Vec<String> {
+    match error {
+        UserError::Validation(errors) => errors
+            .iter()
+            .flat_map(|(key, list)| list.iter().map(move |m| format!("{key}: {}", m.text())))
+            .collect(),
+        other => vec![other.to_string()],
+    }
 }
 
 /// Checks `mapping` (role → local code) against the package's roles: every mapped role exists in
