@@ -10,7 +10,10 @@ use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::AppId;
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
-use kumiki_engine::packages::{export_package, import_package, FileSource};
+use kumiki_engine::packages::{
+    export_bundle, export_package, import_bundle, import_package, plan_import, FileSource,
+    BUNDLE_FORMAT,
+};
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
 use kumiki_platform::{Application, Settings};
@@ -237,16 +240,25 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AppCommand {
-    /// Import an app package (kumiki-app/1 JSON); prints the new app id.
+    /// Import an app package (kumiki-app/1) or a bundle of apps (kumiki-apps/1); prints the new
+    /// app ids, one a line (`key id` for a bundle).
     Import {
         file: PathBuf,
         /// Import the definition only, without records.
         #[arg(long)]
         no_records: bool,
+        /// A bundle's role → local department/group/user code (`--map 担当課=soumu`); a role left
+        /// out takes the local entity with the same code, if there is one.
+        #[arg(long = "map", value_name = "ROLE=CODE")]
+        map: Vec<String>,
     },
-    /// Export an app as a package to stdout or --output.
+    /// Export an app as a package (`kumiki app export 3`), or several linked apps as one bundle
+    /// (`kumiki app export --app 1 --app 2`), to stdout or --output.
     Export {
-        app: i64,
+        app: Option<i64>,
+        /// An app of a bundle (repeat for each app).
+        #[arg(long = "app", id = "apps")]
+        apps: Vec<i64>,
         #[arg(long)]
         output: Option<PathBuf>,
         #[arg(long)]
@@ -594,7 +606,12 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::App {
-            command: AppCommand::Import { file, no_records },
+            command:
+                AppCommand::Import {
+                    file,
+                    no_records,
+                    map,
+                },
         } => {
             let (db, files) = open(&cli.common)?;
             let text = std::fs::read_to_string(&file)
@@ -605,6 +622,36 @@ fn main() -> anyhow::Result<()> {
             // The command line is the server's operator: it acts as the system, for no user.
             let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
             let mut conn = db.conn()?;
+            if package.get("format").and_then(serde_json::Value::as_str) == Some(BUNDLE_FORMAT) {
+                let mut mapping = std::collections::HashMap::new();
+                for pair in &map {
+                    let (role, code) = pair
+                        .split_once('=')
+                        .with_context(|| format!("--map {pair}: write ROLE=CODE"))?;
+                    mapping.insert(role.trim().to_owned(), code.trim().to_owned());
+                }
+                let created = conn.write_transaction(|c| {
+                    // Roles not named on the command line take a local entity of the same code.
+                    let plan = plan_import(c, &package, &acting)?;
+                    for role in plan["roles"].as_array().into_iter().flatten() {
+                        let name = role["role"].as_str().unwrap_or_default();
+                        let same = role["suggestions"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|s| s["match"] == "code");
+                        if let (false, Some(s)) = (mapping.contains_key(name), same) {
+                            let code = s["code"].as_str().unwrap_or_default().to_owned();
+                            mapping.insert(name.to_owned(), code);
+                        }
+                    }
+                    import_bundle(c, &files, &package, &mapping, &acting, !no_records)
+                })?;
+                for (key, id) in created {
+                    println!("{key} {}", id.0);
+                }
+                return Ok(());
+            }
             let id = conn.write_transaction(|c| {
                 import_package(c, &files, &package, &mut source, &acting, !no_records)
             })?;
@@ -615,11 +662,35 @@ fn main() -> anyhow::Result<()> {
             command:
                 AppCommand::Export {
                     app,
+                    apps,
                     output,
                     no_records,
                 },
         } => {
             let (db, files) = open(&cli.common)?;
+            if !apps.is_empty() {
+                let ids: Vec<AppId> = app.into_iter().chain(apps).map(AppId).collect();
+                let mut conn = db.conn()?;
+                let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo)
+                    .with_peer("cli", "cli");
+                let bundle = conn.write_transaction(|c| {
+                    let bundle = export_bundle(c, &files, &acting, &ids, !no_records)?;
+                    let list: Vec<String> = ids.iter().map(|a| a.0.to_string()).collect();
+                    let detail = serde_json::json!({"withRecords": !no_records, "apps": list});
+                    let target = format!("apps:{}", list.join(","));
+                    acting
+                        .audit(c, action::APP_EXPORT, &target, detail)
+                        .map(|()| bundle)
+                })?;
+                let text = serde_json::to_string_pretty(&bundle)?;
+                match output {
+                    Some(path) => std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                    None => println!("{text}"),
+                }
+                return Ok(());
+            }
+            let app = app.context("name the app to export (or --app for each app of a bundle)")?;
             let mut conn = db.conn()?;
             let acting =
                 ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");

@@ -22,6 +22,8 @@ mod messages;
 mod migrations;
 mod organisation;
 mod outbox;
+// Issue 17: packages of several linked apps.
+mod packages_bundle;
 mod pages;
 mod permissions;
 mod process;

@@ -419,6 +419,23 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/admin/app-creation",
             json!({"mode": "everyone"}),
         ),
+        // Issue 17: packages of several apps (export needs app management on each app; plan and
+        // import need app creation).
+        (
+            "POST",
+            "kumiki/packages/export",
+            json!({"apps": [app], "withRecords": true}),
+        ),
+        (
+            "POST",
+            "kumiki/packages/plan",
+            json!({"package": {"format": "kumiki-app/1", "app": {"name": "x"}}}),
+        ),
+        (
+            "POST",
+            "kumiki/packages/import",
+            json!({"package": {"format": "kumiki-app/1", "app": {"name": "x"}}, "mapping": {}}),
+        ),
         ("POST", "kumiki/app/visit", json!({"app": app})),
         ("GET", "kumiki/security/allowlist", json!({})),
         (

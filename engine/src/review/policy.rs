@@ -140,6 +140,29 @@ pub fn covers(conn: &mut DbConn, policy: &ReviewPolicy, app: AppId) -> EngineRes
     }
 }
 
+/// Whether the policy would require review of a new app made by someone whose primary department
+/// is `department` (an import plan's answer before any app exists).
+pub fn covers_department(
+    conn: &mut DbConn,
+    policy: &ReviewPolicy,
+    department: Option<&str>,
+) -> EngineResult<bool> {
+    match policy.mode {
+        PolicyMode::Off => Ok(false),
+        PolicyMode::All => Ok(true),
+        PolicyMode::Departments => {
+            let Some(department) = department else {
+                return Ok(false);
+            };
+            let parents: HashMap<String, Option<String>> = list_departments(conn)?
+                .into_iter()
+                .map(|d| (d.code, d.parent_code))
+                .collect();
+            Ok(within(department, &policy.departments, &parents))
+        }
+    }
+}
+
 /// Whether `department` or one of its ancestors is in `chosen` (the tree has no cycles, but the
 /// walk is bounded anyway).
 fn within(department: &str, chosen: &[String], parents: &HashMap<String, Option<String>>) -> bool {

@@ -12,6 +12,7 @@ mod bulk;
 mod call;
 mod comments;
 mod cursors;
+mod packages;
 // Issue 16, dashboards.
 mod dashboards;
 mod designer_api;
@@ -545,6 +546,9 @@ pub fn dispatch(
         ("GET", false, "kumiki/directory") => directory::directory(call, &p),
         ("POST", false, "kumiki/record/calc") => ui_api::calc(call, &p),
         ("GET", false, "kumiki/record/history") => ui_api::history(call, &p),
+        ("POST", false, "kumiki/packages/export") => packages::export(call, &p),
+        ("POST", false, "kumiki/packages/plan") => packages::plan(call, &p),
+        ("POST", false, "kumiki/packages/import") => packages::import(call, &p),
         ("GET", false, "kumiki/admin/app-creation") => app_creation::get_policy(call, &p),
         ("PUT", false, "kumiki/admin/app-creation") => app_creation::put_policy(call, &p),
         ("POST", false, "kumiki/app/visit") => ui_api::visit(call, &p),

@@ -4,6 +4,16 @@
 //!
 //! Attachments travel inline (`contentBase64`) in exports; hand-written packages such as the examples
 //! may name a file beside the package instead (`path`), read through a `FileSource`.
+//!
+//! Several linked apps travel together as a bundle (`"format": "kumiki-apps/1"`, `bundle`): their
+//! permissions, process assignees and notification recipients become named roles (`roles`), and
+//! their references to each other become package-local keys (`rewire`).
+
+pub mod bundle;
+pub mod rewire;
+pub mod roles;
+
+pub use bundle::{export_bundle, import_bundle, plan_import, BUNDLE_FORMAT};
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -33,7 +43,7 @@ impl FileSource for NoFiles {
     }
 }
 
-fn bad(message: impl Into<String>) -> EngineError {
+pub(crate) fn bad(message: impl Into<String>) -> EngineError {
     UserError::invalid("package", message.into()).into()
 }
 
@@ -168,6 +178,19 @@ pub fn import_package(
         return Ok(app_id);
     }
     let live = acting.open_app(conn, app_id, AppRight::Add)?;
+    add_package_records(conn, files, &live, package, source, actor)?;
+    Ok(app_id)
+}
+
+/// Adds a package's `records` (attachments uploaded first) and replays its `statusActions`.
+pub(crate) fn add_package_records(
+    conn: &mut DbConn,
+    files: &FileStore,
+    live: &LiveApp,
+    package: &Value,
+    source: &mut dyn FileSource,
+    actor: &records::Actor,
+) -> EngineResult<()> {
     let list = package
         .get("records")
         .and_then(Value::as_array)
@@ -178,19 +201,18 @@ pub fn import_package(
         let Value::Object(mut record) = record else {
             return Err(bad(format!("Record {i} is not an object.")));
         };
-        upload_files(conn, files, &live, &mut record, source, &actor.code)?;
+        upload_files(conn, files, live, &mut record, source, &actor.code)?;
         inputs.push(record);
     }
     let mut ids = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(100) {
         ids.extend(
-            records::add_records(conn, &live, chunk, actor, true)?
+            records::add_records(conn, live, chunk, actor, true)?
                 .into_iter()
                 .map(|(id, _)| id),
         );
     }
-    run_status_actions(conn, &live, package, &ids, actor)?;
-    Ok(app_id)
+    run_status_actions(conn, live, package, &ids, actor)
 }
 
 /// Applies the package's `statusActions` (one list of process action names per record, in the

@@ -1,0 +1,89 @@
+//! Packages of several linked apps (docs/packages.md "Several apps, roles and references"):
+//! - `POST /api/packages/export.json {apps: [ids], withRecords?}` → the bundle (`kumiki-apps/1`);
+//!   app management on every app (with records also record export), audited as `app.export`;
+//! - `POST /api/packages/plan.json {package}` → what importing it would do (apps, roles with local
+//!   suggestions, app-code conflicts, review); app creation right;
+//! - `POST /api/packages/import.json {package, mapping: {role: localCode}, withRecords?}` →
+//!   `{apps: [{key, app}]}`; every app or none (the call's transaction).
+
+use std::collections::HashMap;
+
+use kumiki_engine::apps::AppId;
+use kumiki_engine::packages::{export_bundle, import_bundle, plan_import};
+use serde_json::{json, Value};
+
+use super::call::Call;
+use crate::error::ApiError;
+use crate::params::Params;
+
+/// `POST /api/packages/export.json`.
+pub fn export(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let ids = p
+        .opt_i64_list("apps")?
+        .ok_or_else(|| ApiError::invalid("apps", "Required field."))?;
+    let ids: Vec<AppId> = ids
+        .into_iter()
+        .map(|id| {
+            id.map(AppId)
+                .ok_or_else(|| ApiError::invalid("apps", "Enter app ids."))
+        })
+        .collect::<Result<_, _>>()?;
+    let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
+    let bundle = export_bundle(
+        call.conn,
+        &call.state.files,
+        call.acting,
+        &ids,
+        with_records,
+    )?;
+    let list: Vec<String> = ids.iter().map(|a| a.0.to_string()).collect();
+    call.audit(
+        kumiki_engine::audit::action::APP_EXPORT,
+        &format!("apps:{}", list.join(",")),
+        json!({"withRecords": with_records, "apps": list}),
+    )?;
+    Ok(bundle)
+}
+
+fn package<'a>(p: &'a Params) -> Result<&'a Value, ApiError> {
+    match p.get("package") {
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(_) => Err(ApiError::invalid("package", "Enter an object.")),
+        None => Err(ApiError::invalid("package", "Required field.")),
+    }
+}
+
+/// `POST /api/packages/plan.json`.
+pub fn plan(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    Ok(plan_import(call.conn, package(p)?, call.acting)?)
+}
+
+/// `POST /api/packages/import.json`.
+pub fn import(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let package = package(p)?;
+    let mut mapping = HashMap::new();
+    for (role, code) in p.opt_object("mapping")?.into_iter().flatten() {
+        match code {
+            Value::String(c) if !c.trim().is_empty() => {
+                mapping.insert(role.clone(), c.trim().to_owned());
+            }
+            // An empty choice leaves the role unmapped (fine for an optional one).
+            Value::String(_) | Value::Null => {}
+            _ => return Err(ApiError::invalid("mapping", "Enter role → code strings.")),
+        }
+    }
+    let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
+    let created = import_bundle(
+        call.conn,
+        &call.state.files,
+        package,
+        &mapping,
+        call.acting,
+        with_records,
+    )?;
+    let apps: Vec<Value> = created
+        .iter()
+        .map(|(key, id)| json!({"key": key, "app": id.0.to_string()}))
+        .collect();
+    Ok(json!({ "apps": apps }))
+}
