@@ -10,7 +10,8 @@ use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::AppId;
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
-use kumiki_engine::packages::{export_package, import_package, FileSource};
+use kumiki_engine::package_signing;
+use kumiki_engine::packages::FileSource;
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
 use kumiki_platform::{Application, Settings};
@@ -251,6 +252,17 @@ enum AppCommand {
         output: Option<PathBuf>,
         #[arg(long)]
         no_records: bool,
+        /// Sign the package with this installation's key (docs/packages.md).
+        #[arg(long)]
+        sign: bool,
+    },
+    /// Show this installation's package signing key (to hand to other bodies); --name sets the
+    /// body's name written into signatures, --rotate replaces the key.
+    Key {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        rotate: bool,
     },
 }
 
@@ -264,6 +276,21 @@ enum TokenCommand {
         #[arg(long, default_value = "view")]
         rights: String,
     },
+}
+
+/// The signature status of an imported package as the CLI prints it (the page's words).
+fn signature_line(status: &package_signing::trust::SignatureStatus) -> String {
+    use package_signing::trust::SignatureStatus as S;
+    match status {
+        S::Unsigned => "署名なし (unsigned)".to_owned(),
+        S::Trusted { name, .. } => format!("署名済み（信頼済み: {name}） (signed, trusted)"),
+        S::Unknown {
+            signer,
+            fingerprint,
+            ..
+        } => format!("署名済み（未登録の鍵: {signer}・{fingerprint}） (signed by an unknown key)"),
+        S::Invalid { .. } => "改ざんまたは署名不正 (tampered or invalid signature)".to_owned(),
+    }
 }
 
 struct DirFiles(PathBuf);
@@ -605,9 +632,18 @@ fn main() -> anyhow::Result<()> {
             // The command line is the server's operator: it acts as the system, for no user.
             let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
             let mut conn = db.conn()?;
-            let id = conn.write_transaction(|c| {
-                import_package(c, &files, &package, &mut source, &acting, !no_records)
+            let (id, status) = conn.write_transaction(|c| {
+                package_signing::flows::import(
+                    c,
+                    &files,
+                    &package,
+                    &mut source,
+                    &acting,
+                    !no_records,
+                )
             })?;
+            // The status goes to standard error so that standard output stays the app id.
+            eprintln!("{}", signature_line(&status));
             println!("{}", id.0);
             Ok(())
         }
@@ -617,6 +653,7 @@ fn main() -> anyhow::Result<()> {
                     app,
                     output,
                     no_records,
+                    sign,
                 },
         } => {
             let (db, files) = open(&cli.common)?;
@@ -624,12 +661,7 @@ fn main() -> anyhow::Result<()> {
             let acting =
                 ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");
             let package = conn.write_transaction(|c| {
-                let package = export_package(c, &files, &acting, AppId(app), !no_records)?;
-                let detail = serde_json::json!({"withRecords": !no_records});
-                let target = format!("app:{app}");
-                acting
-                    .audit(c, action::APP_EXPORT, &target, detail)
-                    .map(|()| package)
+                package_signing::flows::export(c, &files, &acting, AppId(app), !no_records, sign)
             })?;
             let text = serde_json::to_string_pretty(&package)?;
             match output {
@@ -637,6 +669,27 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("cannot write {}", path.display()))?,
                 None => println!("{text}"),
             }
+            Ok(())
+        }
+        Command::App {
+            command: AppCommand::Key { name, rotate },
+        } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let acting =
+                ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");
+            let own = conn.write_transaction(|c| {
+                if rotate {
+                    package_signing::keys::rotate(c, &acting)?;
+                }
+                match &name {
+                    Some(n) => package_signing::keys::set_signer_name(c, &acting, n),
+                    None => package_signing::keys::own_key(c),
+                }
+            })?;
+            println!("name: {}", own.name);
+            println!("fingerprint: {}", own.fingerprint);
+            println!("public key: {}", own.public_key);
             Ok(())
         }
         Command::Token {

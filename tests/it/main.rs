@@ -22,6 +22,7 @@ mod messages;
 mod migrations;
 mod organisation;
 mod outbox;
+mod package_signing;
 mod pages;
 mod permissions;
 mod process;

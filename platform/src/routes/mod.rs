@@ -25,6 +25,7 @@ mod imports;
 // Issue 13 (mail).
 mod mail;
 mod org_api;
+mod packages;
 mod private_views;
 mod process;
 mod process_preview;
@@ -366,12 +367,16 @@ async fn handle(
         // lock up front like any write, instead of upgrading a read transaction, which SQLite
         // refuses with "database is locked" while another writer (the indexer, the job runner) holds it.
         // Issue 14: a member's first view of a survey answer marks it opened (a write).
-        let result =
-            if method == Method::GET && api != "records/cursor" && api != "kumiki/surveys/answer" {
-                conn.read_transaction(run)
-            } else {
-                conn.write_transaction(run)
-            };
+        // Issue 17: a package export writes its audit row (and the signing key on first use).
+        let result = if method == Method::GET
+            && api != "records/cursor"
+            && api != "kumiki/surveys/answer"
+            && api != "kumiki/app/package"
+        {
+            conn.read_transaction(run)
+        } else {
+            conn.write_transaction(run)
+        };
         let refused = match &result {
             Err(Failure::Api(e)) => refusal_code(&mut conn, e, &params),
             Err(Failure::Bulk(b)) => refusal_code(&mut conn, &b.error, &params),
@@ -701,6 +706,13 @@ pub fn dispatch(
         ("POST", false, "kumiki/dashboard/pins") => dashboards::add(call, &p),
         ("PUT", false, "kumiki/dashboard/pins") => dashboards::move_pin(call, &p),
         ("DELETE", false, "kumiki/dashboard/pins") => dashboards::remove(call, &p),
+        // Issue 17 part 4: signed packages and the trust list (docs/packages.md).
+        ("GET", false, "kumiki/app/package") => packages::export(call, &p),
+        ("POST", false, "kumiki/packages/verify") => packages::verify(call, &p),
+        ("GET", false, "kumiki/packages/trust") => packages::list(call, &p),
+        ("POST", false, "kumiki/packages/trust") => packages::add(call, &p),
+        ("DELETE", false, "kumiki/packages/trust") => packages::remove(call, &p),
+        ("PUT", false, "kumiki/packages/key") => packages::set_name(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
