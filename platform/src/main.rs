@@ -278,6 +278,21 @@ enum TokenCommand {
     },
 }
 
+/// A refusal of the engine as the operator should read it: the field messages of a validation
+/// error (e.g. a tampered package, a missing body name) instead of the generic summary.
+fn explain(e: kumiki_engine::EngineError) -> anyhow::Error {
+    match e {
+        kumiki_engine::EngineError::User(kumiki_engine::UserError::Validation(errors)) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .flat_map(|(k, ms)| ms.iter().map(move |m| format!("{k}: {}", m.text())))
+                .collect();
+            anyhow::anyhow!(lines.join("\n"))
+        }
+        other => other.into(),
+    }
+}
+
 /// The signature status of an imported package as the CLI prints it (the page's words).
 fn signature_line(status: &package_signing::trust::SignatureStatus) -> String {
     use package_signing::trust::SignatureStatus as S;
@@ -632,16 +647,18 @@ fn main() -> anyhow::Result<()> {
             // The command line is the server's operator: it acts as the system, for no user.
             let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
             let mut conn = db.conn()?;
-            let (id, status) = conn.write_transaction(|c| {
-                package_signing::flows::import(
-                    c,
-                    &files,
-                    &package,
-                    &mut source,
-                    &acting,
-                    !no_records,
-                )
-            })?;
+            let (id, status) = conn
+                .write_transaction(|c| {
+                    package_signing::flows::import(
+                        c,
+                        &files,
+                        &package,
+                        &mut source,
+                        &acting,
+                        !no_records,
+                    )
+                })
+                .map_err(explain)?;
             // The status goes to standard error so that standard output stays the app id.
             eprintln!("{}", signature_line(&status));
             println!("{}", id.0);
@@ -660,9 +677,18 @@ fn main() -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let acting =
                 ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");
-            let package = conn.write_transaction(|c| {
-                package_signing::flows::export(c, &files, &acting, AppId(app), !no_records, sign)
-            })?;
+            let package = conn
+                .write_transaction(|c| {
+                    package_signing::flows::export(
+                        c,
+                        &files,
+                        &acting,
+                        AppId(app),
+                        !no_records,
+                        sign,
+                    )
+                })
+                .map_err(explain)?;
             let text = serde_json::to_string_pretty(&package)?;
             match output {
                 Some(path) => std::fs::write(&path, text)
