@@ -149,6 +149,11 @@ pub mod action {
         crate::spaces::posts::AUDIT_DELETE,
         crate::guests::action::GUEST_ADD,
         crate::guests::action::GUEST_DELETE,
+        // Issue 17 part 4: signed packages and the trust list.
+        crate::package_signing::keys::action::SIGNER_NAME,
+        crate::package_signing::keys::action::KEY_ROTATE,
+        crate::package_signing::trust::action::TRUST_ADD,
+        crate::package_signing::trust::action::TRUST_REMOVE,
     ];
 }
 

@@ -25,6 +25,7 @@ pub mod mfa;
 pub mod netlist;
 pub mod notifications;
 pub mod org;
+pub mod package_signing;
 pub mod packages;
 // Issue 16, printing: print views of a record and a list, as the caller may see them.
 pub mod print;

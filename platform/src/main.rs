@@ -10,9 +10,9 @@ use kumiki_engine::acting::{ActingContext, Channel};
 use kumiki_engine::apps::AppId;
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
+use kumiki_engine::package_signing;
 use kumiki_engine::packages::{
-    export_bundle, export_package, import_bundle, import_package, plan_import, FileSource,
-    BUNDLE_FORMAT,
+    export_bundle, import_bundle, plan_import, FileSource, BUNDLE_FORMAT,
 };
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
@@ -263,6 +263,17 @@ enum AppCommand {
         output: Option<PathBuf>,
         #[arg(long)]
         no_records: bool,
+        /// Sign the package with this installation's key (docs/packages.md).
+        #[arg(long)]
+        sign: bool,
+    },
+    /// Show this installation's package signing key (to hand to other bodies); --name sets the
+    /// body's name written into signatures, --rotate replaces the key.
+    Key {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        rotate: bool,
     },
 }
 
@@ -276,6 +287,36 @@ enum TokenCommand {
         #[arg(long, default_value = "view")]
         rights: String,
     },
+}
+
+/// A refusal of the engine as the operator should read it: the field messages of a validation
+/// error (e.g. a tampered package, a missing body name) instead of the generic summary.
+fn explain(e: kumiki_engine::EngineError) -> anyhow::Error {
+    match e {
+        kumiki_engine::EngineError::User(kumiki_engine::UserError::Validation(errors)) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .flat_map(|(k, ms)| ms.iter().map(move |m| format!("{k}: {}", m.text())))
+                .collect();
+            anyhow::anyhow!(lines.join("\n"))
+        }
+        other => other.into(),
+    }
+}
+
+/// The signature status of an imported package as the CLI prints it (the page's words).
+fn signature_line(status: &package_signing::trust::SignatureStatus) -> String {
+    use package_signing::trust::SignatureStatus as S;
+    match status {
+        S::Unsigned => "署名なし (unsigned)".to_owned(),
+        S::Trusted { name, .. } => format!("署名済み（信頼済み: {name}） (signed, trusted)"),
+        S::Unknown {
+            signer,
+            fingerprint,
+            ..
+        } => format!("署名済み（未登録の鍵: {signer}・{fingerprint}） (signed by an unknown key)"),
+        S::Invalid { .. } => "改ざんまたは署名不正 (tampered or invalid signature)".to_owned(),
+    }
 }
 
 struct DirFiles(PathBuf);
@@ -630,31 +671,49 @@ fn main() -> anyhow::Result<()> {
                         .with_context(|| format!("--map {pair}: write ROLE=CODE"))?;
                     mapping.insert(role.trim().to_owned(), code.trim().to_owned());
                 }
-                let created = conn.write_transaction(|c| {
-                    // Roles not named on the command line take a local entity of the same code.
-                    let plan = plan_import(c, &package, &acting)?;
-                    for role in plan["roles"].as_array().into_iter().flatten() {
-                        let name = role["role"].as_str().unwrap_or_default();
-                        let same = role["suggestions"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .find(|s| s["match"] == "code");
-                        if let (false, Some(s)) = (mapping.contains_key(name), same) {
-                            let code = s["code"].as_str().unwrap_or_default().to_owned();
-                            mapping.insert(name.to_owned(), code);
+                let (created, status) = conn
+                    .write_transaction(|c| {
+                        // A tampered or wrongly signed bundle is refused before anything is written.
+                        let status = package_signing::trust::check_for_import(c, &package)?;
+                        // Roles not named on the command line take a local entity of the same code.
+                        let plan = plan_import(c, &package, &acting)?;
+                        for role in plan["roles"].as_array().into_iter().flatten() {
+                            let name = role["role"].as_str().unwrap_or_default();
+                            let same = role["suggestions"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .find(|s| s["match"] == "code");
+                            if let (false, Some(s)) = (mapping.contains_key(name), same) {
+                                let code = s["code"].as_str().unwrap_or_default().to_owned();
+                                mapping.insert(name.to_owned(), code);
+                            }
                         }
-                    }
-                    import_bundle(c, &files, &package, &mapping, &acting, !no_records)
-                })?;
+                        let created =
+                            import_bundle(c, &files, &package, &mapping, &acting, !no_records)?;
+                        Ok::<_, kumiki_engine::EngineError>((created, status))
+                    })
+                    .map_err(explain)?;
+                eprintln!("{}", signature_line(&status));
                 for (key, id) in created {
                     println!("{key} {}", id.0);
                 }
                 return Ok(());
             }
-            let id = conn.write_transaction(|c| {
-                import_package(c, &files, &package, &mut source, &acting, !no_records)
-            })?;
+            let (id, status) = conn
+                .write_transaction(|c| {
+                    package_signing::flows::import(
+                        c,
+                        &files,
+                        &package,
+                        &mut source,
+                        &acting,
+                        !no_records,
+                    )
+                })
+                .map_err(explain)?;
+            // The status goes to standard error so that standard output stays the app id.
+            eprintln!("{}", signature_line(&status));
             println!("{}", id.0);
             Ok(())
         }
@@ -665,6 +724,7 @@ fn main() -> anyhow::Result<()> {
                     apps,
                     output,
                     no_records,
+                    sign,
                 },
         } => {
             let (db, files) = open(&cli.common)?;
@@ -674,9 +734,12 @@ fn main() -> anyhow::Result<()> {
                 let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo)
                     .with_peer("cli", "cli");
                 let bundle = conn.write_transaction(|c| {
-                    let bundle = export_bundle(c, &files, &acting, &ids, !no_records)?;
+                    let mut bundle = export_bundle(c, &files, &acting, &ids, !no_records)?;
+                    if sign {
+                        package_signing::keys::sign_package(c, &acting, &mut bundle)?;
+                    }
                     let list: Vec<String> = ids.iter().map(|a| a.0.to_string()).collect();
-                    let detail = serde_json::json!({"withRecords": !no_records, "apps": list});
+                    let detail = serde_json::json!({"withRecords": !no_records, "apps": list, "signed": sign});
                     let target = format!("apps:{}", list.join(","));
                     acting
                         .audit(c, action::APP_EXPORT, &target, detail)
@@ -694,20 +757,45 @@ fn main() -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let acting =
                 ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");
-            let package = conn.write_transaction(|c| {
-                let package = export_package(c, &files, &acting, AppId(app), !no_records)?;
-                let detail = serde_json::json!({"withRecords": !no_records});
-                let target = format!("app:{app}");
-                acting
-                    .audit(c, action::APP_EXPORT, &target, detail)
-                    .map(|()| package)
-            })?;
+            let package = conn
+                .write_transaction(|c| {
+                    package_signing::flows::export(
+                        c,
+                        &files,
+                        &acting,
+                        AppId(app),
+                        !no_records,
+                        sign,
+                    )
+                })
+                .map_err(explain)?;
             let text = serde_json::to_string_pretty(&package)?;
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("cannot write {}", path.display()))?,
                 None => println!("{text}"),
             }
+            Ok(())
+        }
+        Command::App {
+            command: AppCommand::Key { name, rotate },
+        } => {
+            let (db, _) = open(&cli.common)?;
+            let mut conn = db.conn()?;
+            let acting =
+                ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo).with_peer("cli", "cli");
+            let own = conn.write_transaction(|c| {
+                if rotate {
+                    package_signing::keys::rotate(c, &acting)?;
+                }
+                match &name {
+                    Some(n) => package_signing::keys::set_signer_name(c, &acting, n),
+                    None => package_signing::keys::own_key(c),
+                }
+            })?;
+            println!("name: {}", own.name);
+            println!("fingerprint: {}", own.fingerprint);
+            println!("public key: {}", own.public_key);
             Ok(())
         }
         Command::Token {

@@ -343,6 +343,29 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("PUT", "kumiki/dashboard/pins", json!({"id": 1, "index": 0})),
         ("DELETE", "kumiki/dashboard/pins", json!({"id": 1})),
+        // Issue 17 part 4: packages (Manage, Export with records) and the trust list (admins).
+        (
+            "GET",
+            "kumiki/app/package",
+            json!({"app": app, "withRecords": true, "sign": true}),
+        ),
+        (
+            "POST",
+            "kumiki/packages/verify",
+            json!({"package": {"format": "kumiki-app/1"}}),
+        ),
+        ("GET", "kumiki/packages/trust", json!({})),
+        (
+            "POST",
+            "kumiki/packages/trust",
+            json!({"name": "x", "publicKey": "ed25519:O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik="}),
+        ),
+        (
+            "DELETE",
+            "kumiki/packages/trust",
+            json!({"fingerprint": "0000"}),
+        ),
+        ("PUT", "kumiki/packages/key", json!({"name": "乗っ取り"})),
         ("GET", "app/settings", json!({"app": app})),
         (
             "PUT",

@@ -732,3 +732,17 @@ diesel::table! {
         finished_at -> Nullable<BigInt>,
     }
 }
+
+// Signed packages: the trust list (migration 2026-12-11-000020_package_trust,
+// `crate::package_signing::trust`).
+
+diesel::table! {
+    package_trusted_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        fingerprint -> Text,
+        public_key -> Text,
+        added_by -> Text,
+        added_at -> BigInt,
+    }
+}

@@ -274,8 +274,11 @@ pub fn plan_import(
     let policy = review::policy::load(conn)?;
     let review_required =
         review::policy::covers_department(conn, &policy, acting.principal().primary_department())?;
+    // Who signed it and whether this server trusts the key (docs/packages.md).
+    let signature = crate::package_signing::trust::status(conn, package)?;
     Ok(json!({
         "format": package.get("format"),
+        "signature": signature,
         "apps": plan_apps,
         "roles": plan_roles,
         "conflicts": conflicts,
@@ -391,6 +394,8 @@ pub fn import_bundle(
     with_records: bool,
 ) -> EngineResult<Vec<(String, AppId)>> {
     apps::check_may_create(conn, acting.principal())?;
+    // A tampered or wrongly signed package is refused before anything is written.
+    crate::package_signing::trust::check_for_import(conn, package)?;
     let (role_specs, entries) = normalize(package)?;
     check_mapping(conn, &role_specs, mapping)?;
     let actor = acting.actor();

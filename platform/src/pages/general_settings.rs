@@ -68,7 +68,7 @@ pub async fn page(
                 "isAdmin": user.is_admin,
                 "lang": lang.code(),
             }),
-            scripts: vec!["general_settings.js"],
+            scripts: vec!["general_settings.js", "package_status.js"],
         },
     )
 }

@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod admin_allowlist;
 mod admin_apps;
+mod admin_package_trust;
 // Issue 13, guests: the administrators' guest list and the guest portal.
 mod admin_guests;
 mod admin_review;
@@ -135,6 +136,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/search", web::get().to(admin_search::page))
         .route("/admin/app-creation", web::get().to(admin_apps::page))
         .route("/admin/allowlist", web::get().to(admin_allowlist::page))
+        .route(
+            "/admin/package-trust",
+            web::get().to(admin_package_trust::page),
+        )
         // Issue 13, guests.
         .route("/admin/guests", web::get().to(admin_guests::page))
         .route("/guest", web::get().to(guest_portal::page))

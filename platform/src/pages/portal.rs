@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::apps::{self, load_definition, AppDefinition, AppId, PREVIEW};
+use kumiki_engine::package_signing;
 use kumiki_engine::packages::{import_package, NoFiles};
 use kumiki_engine::sessions;
 use serde::{Deserialize, Serialize};
@@ -131,7 +132,12 @@ async fn render_portal(state: &AppState, user: &SessionUser, error: String) -> H
             page_data: Value::Null,
             // threads_unread.js: issue 13, threads part.
             // dashboards.js: issue 16, the pins' remove and move buttons.
-            scripts: vec!["portal.js", "threads_unread.js", "dashboards.js"],
+            scripts: vec![
+                "portal.js",
+                "threads_unread.js",
+                "dashboards.js",
+                "package_status.js",
+            ],
         },
     )
 }
@@ -258,8 +264,16 @@ pub async fn import_app(
     let acting = user.acting(&state);
     let result = blocking(move || {
         let mut conn = st.conn()?;
-        let id = conn.write_transaction(|c| {
-            import_package(c, &st.files, &package, &mut NoFiles, &acting, with_records)
+        // Issue 17 part 4: a tampered package is refused here, before anything is written.
+        let (id, _status) = conn.write_transaction(|c| {
+            package_signing::flows::import(
+                c,
+                &st.files,
+                &package,
+                &mut NoFiles,
+                &acting,
+                with_records,
+            )
         })?;
         Ok(id.0)
     })

@@ -12,7 +12,7 @@ mod bulk;
 mod call;
 mod comments;
 mod cursors;
-mod packages;
+mod package_signing;
 // Issue 16, dashboards.
 mod dashboards;
 mod designer_api;
@@ -26,6 +26,7 @@ mod imports;
 // Issue 13 (mail).
 mod mail;
 mod org_api;
+mod packages;
 mod private_views;
 mod process;
 mod process_preview;
@@ -373,6 +374,8 @@ async fn handle(
             "records/cursor",
             "kumiki/surveys/answer",
             "kumiki/app/report/data",
+            // Issue 17: a package export writes its audit row (and the signing key on first use).
+            "kumiki/app/package",
         ];
         let result = if method == Method::GET && !writes.contains(&api.as_str()) {
             conn.read_transaction(run)
@@ -711,6 +714,13 @@ pub fn dispatch(
         ("POST", false, "kumiki/dashboard/pins") => dashboards::add(call, &p),
         ("PUT", false, "kumiki/dashboard/pins") => dashboards::move_pin(call, &p),
         ("DELETE", false, "kumiki/dashboard/pins") => dashboards::remove(call, &p),
+        // Issue 17 part 4: signed packages and the trust list (docs/packages.md).
+        ("GET", false, "kumiki/app/package") => package_signing::export(call, &p),
+        ("POST", false, "kumiki/packages/verify") => package_signing::verify(call, &p),
+        ("GET", false, "kumiki/packages/trust") => package_signing::list(call, &p),
+        ("POST", false, "kumiki/packages/trust") => package_signing::add(call, &p),
+        ("DELETE", false, "kumiki/packages/trust") => package_signing::remove(call, &p),
+        ("PUT", false, "kumiki/packages/key") => package_signing::set_name(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
