@@ -453,3 +453,47 @@ fn the_command_line_exports_and_imports_bundles() {
     let (_, r) = dst.get(&format!("/k/v1/records.json?app={new_consult}"));
     assert_eq!(r["records"][0]["電話"]["value"], "03-1111", "{r}");
 }
+
+#[test]
+fn a_signed_bundle_shows_its_signer_and_a_tampered_one_is_refused_with_nothing_written() {
+    let src = TestApp::spawn();
+    let (master, consult, history) = linked_apps(&src);
+    let (s, b) = src.put(
+        "/api/packages/key.json",
+        json!({"name": "みどり市 情報政策課"}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, bundle) = src.post(
+        "/api/packages/export.json",
+        json!({"apps": [master, consult, history], "sign": true}),
+    );
+    assert_eq!(s, 200, "{bundle}");
+    assert_eq!(
+        bundle["signature"]["signer"], "みどり市 情報政策課",
+        "{}",
+        bundle["signature"]
+    );
+
+    let dst = TestApp::spawn();
+    let (s, plan) = dst.post("/api/packages/plan.json", json!({"package": bundle}));
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["signature"]["status"], "unknown", "{plan}");
+    assert_eq!(plan["signature"]["signer"], "みどり市 情報政策課");
+
+    // One label changed on the way: the plan says so and the import writes nothing.
+    let text = serde_json::to_string(&bundle).unwrap();
+    let tampered: Value =
+        serde_json::from_str(&text.replacen("\"顧客名\"", "\"顧客各\"", 1)).unwrap();
+    assert_ne!(tampered, bundle, "the test changed something");
+    let (s, plan) = dst.post("/api/packages/plan.json", json!({"package": tampered}));
+    assert_eq!(s, 200, "{plan}");
+    assert_eq!(plan["signature"]["status"], "invalid", "{plan}");
+    let (_, before) = dst.get("/k/v1/apps.json");
+    let (s, b) = dst.post(
+        "/api/packages/import.json",
+        json!({"package": tampered, "mapping": {}}),
+    );
+    assert_eq!(s, 400, "{b}");
+    let (_, after) = dst.get("/k/v1/apps.json");
+    assert_eq!(before["apps"], after["apps"], "nothing written");
+}

@@ -1,5 +1,6 @@
 //! Packages of several linked apps (docs/packages.md "Several apps, roles and references"):
-//! - `POST /api/packages/export.json {apps: [ids], withRecords?}` → the bundle (`kumiki-apps/1`);
+//! - `POST /api/packages/export.json {apps: [ids], withRecords?, sign?}` → the bundle
+//!   (`kumiki-apps/1`), signed with this installation's key when `sign`;
 //!   app management on every app (with records also record export), audited as `app.export`;
 //! - `POST /api/packages/plan.json {package}` → what importing it would do (apps, roles with local
 //!   suggestions, app-code conflicts, review); app creation right;
@@ -29,18 +30,22 @@ pub fn export(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         })
         .collect::<Result<_, _>>()?;
     let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
-    let bundle = export_bundle(
+    let sign = p.opt_bool("sign")?.unwrap_or(false);
+    let mut bundle = export_bundle(
         call.conn,
         &call.state.files,
         call.acting,
         &ids,
         with_records,
     )?;
+    if sign {
+        kumiki_engine::package_signing::keys::sign_package(call.conn, call.acting, &mut bundle)?;
+    }
     let list: Vec<String> = ids.iter().map(|a| a.0.to_string()).collect();
     call.audit(
         kumiki_engine::audit::action::APP_EXPORT,
         &format!("apps:{}", list.join(",")),
-        json!({"withRecords": with_records, "apps": list}),
+        json!({"withRecords": with_records, "apps": list, "signed": sign}),
     )?;
     Ok(bundle)
 }
