@@ -149,6 +149,9 @@ pub mod action {
         crate::spaces::posts::AUDIT_DELETE,
         crate::guests::action::GUEST_ADD,
         crate::guests::action::GUEST_DELETE,
+        // Issue 17 part 5, the local gallery.
+        crate::gallery::action::PACKAGE_ADD,
+        crate::gallery::action::PACKAGE_REMOVE,
     ];
 }
 

@@ -18,6 +18,8 @@ mod designer_api;
 mod directory;
 mod files;
 mod form;
+// Issue 17 part 5: the template gallery.
+mod gallery;
 // Issue 13, guests: guests.json, space/guests.json, the administrators' guest list.
 mod guests;
 // Issue 16: record imports from CSV/XLSX.
@@ -701,6 +703,12 @@ pub fn dispatch(
         ("POST", false, "kumiki/dashboard/pins") => dashboards::add(call, &p),
         ("PUT", false, "kumiki/dashboard/pins") => dashboards::move_pin(call, &p),
         ("DELETE", false, "kumiki/dashboard/pins") => dashboards::remove(call, &p),
+        // Issue 17 part 5, the template gallery (docs/gallery.md).
+        ("GET", false, "kumiki/gallery/templates") => gallery::list_templates(call, &p),
+        ("GET", false, "kumiki/gallery/template") => gallery::get_template(call, &p),
+        ("POST", false, "kumiki/gallery/apps") => gallery::create_app(call, &p),
+        ("POST", false, "kumiki/gallery/packages") => gallery::add_package(call, &p),
+        ("DELETE", false, "kumiki/gallery/packages") => gallery::remove_package(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }
