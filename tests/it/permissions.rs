@@ -343,6 +343,17 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("PUT", "kumiki/dashboard/pins", json!({"id": 1, "index": 0})),
         ("DELETE", "kumiki/dashboard/pins", json!({"id": 1})),
+        // Issue 17 part 5, the template gallery: anyone signed in sees the templates; creating an
+        // app needs the right to create apps; the local gallery is the administrators'.
+        ("GET", "kumiki/gallery/templates", json!({})),
+        ("GET", "kumiki/gallery/template", json!({"key": "events"})),
+        ("POST", "kumiki/gallery/apps", json!({"template": "events"})),
+        (
+            "POST",
+            "kumiki/gallery/packages",
+            json!({"package": {"format": "kumiki-app/1", "app": {"name": "x"}}}),
+        ),
+        ("DELETE", "kumiki/gallery/packages", json!({"id": 1})),
         ("GET", "app/settings", json!({"app": app})),
         (
             "PUT",
