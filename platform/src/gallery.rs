@@ -86,8 +86,9 @@ impl Key {
     }
 }
 
-/// A gallery card.
+/// A gallery card (the API's shape too, hence camelCase).
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub key: String,
     pub name: String,
