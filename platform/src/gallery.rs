@@ -428,17 +428,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_shipped_template_has_a_package_and_a_picture() {
+    fn every_shipped_template_has_a_package_and_a_picture() -> Result<(), String> {
         assert_eq!(shipped_all().len(), SHIPPED.len());
-        for (_, slug) in SHIPPED {
-            let t = shipped(slug).expect("template");
+        for (folder, slug) in SHIPPED {
+            let t = shipped(slug).ok_or(format!("{slug}: no template"))?;
             assert!(t.detail.summary.records >= 15, "{slug} has sample records");
             assert!(!t.detail.summary.description.is_empty(), "{slug}");
             assert!(shipped_picture(slug).is_some(), "{slug} has a picture");
-            kumiki_engine::packages::definition_of(&example_package(t.folder).expect("package"))
-                .expect("valid package");
+            let package = shipped_package(folder, slug).ok_or(format!("{slug}: no package"))?;
+            kumiki_engine::packages::definition_of(&package).map_err(|e| format!("{slug}: {e}"))?;
         }
         assert_eq!(Key::parse("local-7"), Some(Key::Local(7)));
         assert_eq!(Key::parse("../x"), None);
+        Ok(())
     }
 }
