@@ -154,6 +154,9 @@ pub mod action {
         crate::package_signing::keys::action::KEY_ROTATE,
         crate::package_signing::trust::action::TRUST_ADD,
         crate::package_signing::trust::action::TRUST_REMOVE,
+        // Issue 17 part 5, the local gallery.
+        crate::gallery::action::PACKAGE_ADD,
+        crate::gallery::action::PACKAGE_REMOVE,
     ];
 }
 

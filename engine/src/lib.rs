@@ -9,8 +9,10 @@ pub mod apps;
 pub mod audit;
 // Issue 16, dashboards: charts and record lists pinned to the portal and space pages.
 pub mod dashboards;
+// Issue 17 part 5: the local gallery of app packages added by IT.
 pub mod db;
 pub mod error;
+pub mod gallery;
 // Issue 16, export: records to CSV/XLSX (「ファイルに書き出す」).
 pub mod export;
 pub mod fields;

@@ -21,6 +21,11 @@ pub const EXAMPLE_APPS: [&str; 5] = [
     "case-requests",
 ];
 
+/// The embedded `apps-examples/` folder (the gallery's templates live in it too).
+pub fn examples_dir() -> &'static Dir<'static> {
+    &EXAMPLES
+}
+
 /// Reads files an example package names by path from the embedded folder.
 pub struct EmbeddedFiles<'a> {
     dir: &'a Dir<'a>,

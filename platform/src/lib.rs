@@ -11,6 +11,8 @@ pub mod edge;
 pub mod error;
 pub mod examples;
 pub mod examples_survey;
+// Issue 17 part 5: the template gallery.
+pub mod gallery;
 pub mod i18n;
 // Issue 16: record imports run as durable jobs.
 pub mod imports_runner;

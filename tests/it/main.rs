@@ -93,3 +93,5 @@ mod report_pages;
 mod dashboards;
 // Issue 16, printing: print views of a record and a list, print templates.
 mod printing;
+// Issue 17 part 5: the template gallery.
+mod gallery;

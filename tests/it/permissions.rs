@@ -366,6 +366,17 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             json!({"fingerprint": "0000"}),
         ),
         ("PUT", "kumiki/packages/key", json!({"name": "乗っ取り"})),
+        // Issue 17 part 5, the template gallery: anyone signed in sees the templates; creating an
+        // app needs the right to create apps; the local gallery is the administrators'.
+        ("GET", "kumiki/gallery/templates", json!({})),
+        ("GET", "kumiki/gallery/template", json!({"key": "events"})),
+        ("POST", "kumiki/gallery/apps", json!({"template": "events"})),
+        (
+            "POST",
+            "kumiki/gallery/packages",
+            json!({"package": {"format": "kumiki-app/1", "app": {"name": "x"}}}),
+        ),
+        ("DELETE", "kumiki/gallery/packages", json!({"id": 1})),
         ("GET", "app/settings", json!({"app": app})),
         (
             "PUT",

@@ -246,6 +246,17 @@ fn stored_payloads_never_become_active_content_on_any_page() {
     let (s, b) = app.get(&format!("/k/v1/record.json?app={id}&id={first}"));
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["record"]["Rich"]["value"], p[0]);
+    // Issue 17 part 5: local gallery packages with payload names, descriptions and field labels.
+    for (i, name) in short(&p, 0, 3).iter().enumerate() {
+        let package = json!({"format": "kumiki-app/1", "app": {"name": name, "description": p[i]},
+            "properties": {"f": {"type": "SINGLE_LINE_TEXT", "code": "f", "label": name}},
+            "records": [{"f": {"value": p[i]}}]});
+        let (s, b) = app.post(
+            "/api/gallery/packages.json",
+            json!({"package": package, "description": p[i]}),
+        );
+        assert_eq!(s, 200, "gallery package: {b}");
+    }
     // Users and departments with payload names.
     let departments = short(&p, 30, 5);
     for (i, name) in short(&p, 25, 5).iter().enumerate() {
@@ -300,6 +311,9 @@ fn stored_payloads_never_become_active_content_on_any_page() {
         format!("/forms/{form}/results"),
         format!("/forms/{form}/results?part=results"),
         "/forms/templates".to_owned(),
+        "/gallery".to_owned(),
+        "/gallery/local-1".to_owned(),
+        "/gallery/local-2".to_owned(),
         "/review".to_owned(),
         "/admin/users".to_owned(),
         "/admin/departments".to_owned(),

@@ -19,6 +19,8 @@ mod dashboard;
 mod designer;
 mod general_settings;
 mod guest_portal;
+// Issue 17 part 5: the template gallery.
+mod gallery;
 mod guide;
 // Issue 16: the record import page.
 mod imports;
@@ -106,6 +108,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(portal::page))
         .route("/search", web::get().to(search::page))
         .route("/apps/new", web::post().to(portal::create_app))
+        // Issue 17 part 5, the template gallery (docs/gallery.md); the pictures before `{key}`.
+        .route("/gallery", web::get().to(gallery::page))
+        .route("/gallery/pictures/{name}", web::get().to(gallery::picture))
+        .route("/gallery/create", web::post().to(gallery::create))
+        .route("/gallery/packages", web::post().to(gallery::add_package))
+        .route(
+            "/gallery/packages/{id}/delete",
+            web::post().to(gallery::remove_package),
+        )
+        .route("/gallery/{key}", web::get().to(gallery::detail))
         .route("/apps/{id}/settings", web::get().to(designer::page))
         .route("/apps/{id}/general", web::get().to(general_settings::page))
         .route("/apps/{id}/icon.svg", web::get().to(app_icons::app_icon))

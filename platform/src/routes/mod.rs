@@ -19,6 +19,8 @@ mod designer_api;
 mod directory;
 mod files;
 mod form;
+// Issue 17 part 5: the template gallery.
+mod gallery;
 // Issue 13, guests: guests.json, space/guests.json, the administrators' guest list.
 mod guests;
 // Issue 16: record imports from CSV/XLSX.
@@ -721,6 +723,12 @@ pub fn dispatch(
         ("POST", false, "kumiki/packages/trust") => package_signing::add(call, &p),
         ("DELETE", false, "kumiki/packages/trust") => package_signing::remove(call, &p),
         ("PUT", false, "kumiki/packages/key") => package_signing::set_name(call, &p),
+        // Issue 17 part 5, the template gallery (docs/gallery.md).
+        ("GET", false, "kumiki/gallery/templates") => gallery::list_templates(call, &p),
+        ("GET", false, "kumiki/gallery/template") => gallery::get_template(call, &p),
+        ("POST", false, "kumiki/gallery/apps") => gallery::create_app(call, &p),
+        ("POST", false, "kumiki/gallery/packages") => gallery::add_package(call, &p),
+        ("DELETE", false, "kumiki/gallery/packages") => gallery::remove_package(call, &p),
         _ => Err(ApiError::unknown_api()),
     }
 }

@@ -1,0 +1,305 @@
+//! Issue 17 part 5, the template gallery: every shipped template creates a working app (its sample
+//! records load, a record can be added and read back, its views list records, its charts answer);
+//! the local gallery is managed by administrators only, and a broken upload is refused with a clear
+//! error and writes nothing.
+
+use kumiki_tests::{Auth, TestApp, ADMIN_PASSWORD};
+use serde_json::{json, Map, Value};
+
+const PW: &str = "gallery-pw-1";
+
+fn enc(q: &str) -> String {
+    q.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+fn total(app: &TestApp, id: i64, query: &str) -> i64 {
+    let (s, b) = app.get(&format!(
+        "/k/v1/records.json?app={id}&totalCount=true&query={}",
+        enc(query)
+    ));
+    assert_eq!(s, 200, "app {id} {query}: {b}");
+    b["totalCount"].as_str().unwrap().parse().unwrap()
+}
+
+/// A copy of `record` fit to add again: no system or calculated fields, unique texts changed.
+fn copy_of(record: &Value, fields: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (code, cell) in record.as_object().unwrap() {
+        let Some(prop) = fields.get(code) else {
+            continue;
+        };
+        let kind = prop["type"].as_str().unwrap();
+        match kind {
+            "RECORD_NUMBER" | "__ID__" | "__REVISION__" | "CREATOR" | "CREATED_TIME"
+            | "MODIFIER" | "UPDATED_TIME" | "STATUS" | "STATUS_ASSIGNEE" | "CATEGORY" | "CALC" => {
+                continue
+            }
+            _ => {}
+        }
+        let mut value = cell["value"].clone();
+        if kind == "SUBTABLE" {
+            // Rows without their ids and without calculated cells.
+            let rows: Vec<Value> = value
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| {
+                    let cells: Map<String, Value> = row["value"]
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .filter(|(_, c)| c["type"] != "CALC")
+                        .map(|(k, c)| (k.clone(), json!({"value": c["value"]})))
+                        .collect();
+                    json!({"value": cells})
+                })
+                .collect();
+            value = Value::Array(rows);
+        }
+        if prop["unique"] == true {
+            value = json!(format!("{}-追加", value.as_str().unwrap_or_default()));
+        }
+        out.insert(code.clone(), json!({ "value": value }));
+    }
+    out
+}
+
+fn check_template(app: &TestApp, t: &Value) {
+    let key = t["key"].as_str().unwrap();
+    let (s, b) = app.post(
+        "/api/gallery/apps.json",
+        json!({"template": key, "withRecords": true}),
+    );
+    assert_eq!(s, 200, "{key}: {b}");
+    assert_eq!(b["live"], true, "{key}");
+    let id: i64 = b["app"].as_str().unwrap().parse().unwrap();
+    let records = t["records"].as_u64().unwrap() as i64;
+    assert!(records >= 15, "{key} has sample records");
+    assert_eq!(
+        total(app, id, ""),
+        records,
+        "{key}: every sample record loaded"
+    );
+    // The app's name and field count are what the card says.
+    let (_, a) = app.get(&format!("/k/v1/app.json?id={id}"));
+    assert_eq!(a["name"], t["name"], "{key}");
+    // A record added through the kintone API reads back.
+    let (_, fields) = app.get(&format!("/k/v1/app/form/fields.json?app={id}"));
+    let fields = &fields["properties"];
+    let (_, first) = app.get(&format!("/k/v1/records.json?app={id}&query=limit%201"));
+    let record = copy_of(&first["records"][0], fields);
+    let (s, b) = app.post("/k/v1/record.json", json!({"app": id, "record": record}));
+    assert_eq!(s, 200, "{key}: add a record: {b}");
+    let rid = b["id"].as_str().unwrap();
+    let (s, back) = app.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
+    assert_eq!(s, 200, "{key}: {back}");
+    let (code, cell) = record.iter().next().unwrap();
+    assert_eq!(
+        back["record"][code]["value"], cell["value"],
+        "{key}: {code}"
+    );
+    assert_eq!(total(app, id, ""), records + 1, "{key}");
+    // Every view lists records.
+    let (_, views) = app.get(&format!("/k/v1/app/views.json?app={id}"));
+    let views = views["views"].as_object().unwrap();
+    assert!(!views.is_empty(), "{key} has views");
+    for (name, view) in views {
+        let mut q = view["filterCond"].as_str().unwrap_or_default().to_owned();
+        if let Some(sort) = view["sort"].as_str().filter(|s| !s.is_empty()) {
+            q = format!("{q} order by {sort}");
+        }
+        let (s, b) = app.get(&format!("/k/v1/records.json?app={id}&query={}", enc(&q)));
+        assert_eq!(s, 200, "{key}, view {name}: {b}");
+        if view["filterCond"].as_str().unwrap_or_default().is_empty() {
+            assert!(!b["records"].as_array().unwrap().is_empty(), "{key} {name}");
+        }
+    }
+    // Every chart answers.
+    let (_, reports) = app.get(&format!("/k/v1/app/reports.json?app={id}"));
+    for (name, report) in reports["reports"].as_object().unwrap() {
+        let rid = report["id"].as_str().unwrap();
+        let (s, b) = app.get(&format!("/api/app/report/data.json?app={id}&id={rid}"));
+        assert_eq!(s, 200, "{key}, chart {name}: {b}");
+        assert!(
+            !b["rows"].as_array().unwrap().is_empty(),
+            "{key}, chart {name}"
+        );
+    }
+}
+
+#[test]
+fn every_template_creates_a_working_app() {
+    let app = TestApp::spawn();
+    let (s, b) = app.get("/api/gallery/templates.json");
+    assert_eq!(s, 200, "{b}");
+    let list = b["templates"].as_array().unwrap();
+    assert!(list.len() >= 15, "at least 15 templates");
+    for name in [
+        "相談案件管理",
+        "備品貸出",
+        "会議室予約",
+        "文書収受簿",
+        "職員名簿",
+        "研修申込",
+        "問い合わせ管理",
+        "議事録",
+        "工事台帳",
+        "補助金申請",
+        "セキュリティ自己点検",
+        "公用車運行記録",
+        "窓口来庁者記録",
+        "イベント管理",
+        "災害時職員参集",
+    ] {
+        assert!(
+            list.iter().any(|t| t["name"] == name),
+            "{name} in the gallery"
+        );
+    }
+    for t in list {
+        assert!(!t["description"].as_str().unwrap().is_empty());
+        let picture = t["picture"].as_str().unwrap();
+        let resp = reqwest::blocking::get(app.url(picture)).unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{picture}");
+        assert!(resp.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000"));
+        assert!(resp.text().unwrap().starts_with("<svg"));
+        check_template(&app, t);
+    }
+    // A preview names the fields, the process and a few sample rows.
+    let (s, d) = app.get("/api/gallery/template.json?key=subsidy-applications");
+    assert_eq!(s, 200, "{d}");
+    assert!(d["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "交付決定"));
+    assert_eq!(d["rows"].as_array().unwrap().len(), 5);
+    let (s, b) = app.get("/api/gallery/template.json?key=no-such");
+    assert_eq!((s, b["code"].as_str().unwrap()), (400, "CB_VA01"));
+    let (s, b) = app.post(
+        "/api/gallery/apps.json",
+        json!({"template": "../case-requests"}),
+    );
+    assert_eq!((s, b["code"].as_str().unwrap()), (400, "CB_VA01"), "{b}");
+}
+
+fn small_package() -> Value {
+    json!({
+        "format": "kumiki-app/1",
+        "app": {"name": "除雪車出動記録", "description": "ある町から共有された除雪の記録"},
+        "properties": {
+            "出動日": {"type": "DATE", "code": "出動日", "label": "出動日"},
+            "路線": {"type": "SINGLE_LINE_TEXT", "code": "路線", "label": "路線"}
+        },
+        "records": [{"出動日": {"value": "2026-01-10"}, "路線": {"value": "町道1号線"}}]
+    })
+}
+
+#[test]
+fn administrators_manage_the_local_gallery() {
+    let app = TestApp::spawn();
+    app.user("clerk", PW);
+    let clerk = app.with_auth(Auth::Password("clerk".into(), PW.into()));
+    let count = |app: &TestApp| {
+        let (_, b) = app.get("/api/gallery/templates.json");
+        b["templates"].as_array().unwrap().len()
+    };
+    let before = count(&app);
+    // A non-administrator cannot add to the local gallery.
+    let (s, b) = clerk.post(
+        "/api/gallery/packages.json",
+        json!({"package": small_package()}),
+    );
+    assert_eq!((s, b["code"].as_str().unwrap()), (403, "CB_NO02"), "{b}");
+    // A broken upload gets a clear error and writes nothing.
+    let mut broken = small_package();
+    broken["format"] = json!("something-else/9");
+    let (s, b) = app.post("/api/gallery/packages.json", json!({"package": broken}));
+    assert_eq!((s, b["code"].as_str().unwrap()), (400, "CB_VA01"), "{b}");
+    assert!(b.to_string().contains("kumiki-app/1"), "{b}");
+    let (s, b) = app.post(
+        "/api/gallery/packages.json",
+        json!({"package": "{not json"}),
+    );
+    assert_eq!(s, 400, "{b}");
+    let mut bad_field = small_package();
+    bad_field["properties"]["路線"]["type"] = json!("NO_SUCH_TYPE");
+    let (s, b) = app.post("/api/gallery/packages.json", json!({"package": bad_field}));
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(count(&app), before, "nothing written");
+    // An administrator adds one; everyone who may create apps sees it and creates from it.
+    let (s, b) = app.post(
+        "/api/gallery/packages.json",
+        json!({"package": small_package(), "description": "除雪の出動を記録します。"}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let key = b["key"].as_str().unwrap().to_owned();
+    let pid = b["id"].as_str().unwrap().to_owned();
+    let (_, list) = clerk.get("/api/gallery/templates.json");
+    let local = list["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(local["name"], "除雪車出動記録");
+    assert_eq!(local["description"], "除雪の出動を記録します。");
+    assert_eq!(local["local"], true);
+    // Creating apps needs the right to create apps (administrators only by default).
+    let (s, b) = clerk.post(
+        "/api/gallery/apps.json",
+        json!({"template": key, "withRecords": true}),
+    );
+    assert_eq!(s, 403, "{b}");
+    app.allow_app_creation_by_everyone();
+    let (s, b) = clerk.post(
+        "/api/gallery/apps.json",
+        json!({"template": key, "withRecords": true}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let id: i64 = b["app"].as_str().unwrap().parse().unwrap();
+    assert_eq!(total(&app, id, ""), 1);
+    // Only administrators remove; the app made from it stays.
+    let (s, _) = clerk.delete("/api/gallery/packages.json", json!({"id": pid}));
+    assert_eq!(s, 403);
+    let (s, b) = app.delete("/api/gallery/packages.json", json!({"id": pid}));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(count(&app), before);
+    assert_eq!(total(&app, id, ""), 1);
+    let (s, _) = app.delete("/api/gallery/packages.json", json!({"id": pid}));
+    assert_eq!(s, 400);
+    // API tokens have no gallery.
+    let token = app.token(id, "view");
+    let (s, _) = app
+        .with_auth(Auth::Tokens(token))
+        .get("/api/gallery/templates.json");
+    assert_eq!(s, 403);
+    let _ = ADMIN_PASSWORD;
+}
+
+#[test]
+fn the_gallery_pages_render_and_create() {
+    let app = TestApp::spawn();
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(&session, "/gallery");
+    assert_eq!(s, 200);
+    assert!(html.contains("補助金申請") && html.contains("gallery-card-events"));
+    let (s, html) = app.page(&session, "/gallery/security-self-check");
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("A1 情報セキュリティ責任者を定めている"),
+        "the self-check's items"
+    );
+    let (s, _) = app.page(&session, "/gallery/no-such");
+    assert_eq!(s, 404);
+    let (s, html) = app.page(&session, "/");
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("href=\"/gallery\""),
+        "the portal links to the gallery"
+    );
+}
