@@ -19,12 +19,12 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Map, Value};
 
 use super::roles::{self, RoleSpec, RoleTable};
-use super::{bad, definition_of, export_package, rewire, NoFiles, FORMAT};
+use super::{bad, bad_keyed, definition_of, export_package, rewire, NoFiles, FORMAT};
 use crate::acl::AppRight;
 use crate::acting::ActingContext;
 use crate::apps::{self, check_definition, AppDefinition, AppId, AppRow};
 use crate::db::DbConn;
-use crate::error::{EngineError, EngineResult, UserError};
+use crate::error::{EngineError, EngineResult, Message, UserError};
 use crate::records::FileStore;
 use crate::review;
 
@@ -143,13 +143,26 @@ fn normalize(package: &Value) -> EngineResult<(Vec<RoleSpec>, Vec<Value>)> {
             let mut names = HashSet::new();
             for r in &roles {
                 if !matches!(r.kind.as_str(), "user" | "group" | "department") {
-                    return Err(bad(format!(
-                        "The role \"{}\" has the kind \"{}\" (user, group or department).",
-                        r.role, r.kind
-                    )));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.bad_kind",
+                            format!(
+                                "The role \"{}\" has the kind \"{}\" (user, group or department).",
+                                r.role, r.kind
+                            ),
+                        )
+                        .arg("role", r.role.clone())
+                        .arg("kind", r.kind.clone()),
+                    ));
                 }
                 if !names.insert(r.role.clone()) {
-                    return Err(bad(format!("The role \"{}\" is declared twice.", r.role)));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.role_twice",
+                            format!("The role \"{}\" is declared twice.", r.role),
+                        )
+                        .arg("role", r.role.clone()),
+                    ));
                 }
             }
             let entries = package
@@ -157,22 +170,36 @@ fn normalize(package: &Value) -> EngineResult<(Vec<RoleSpec>, Vec<Value>)> {
                 .and_then(Value::as_array)
                 .filter(|a| !a.is_empty())
                 .cloned()
-                .ok_or_else(|| bad("The package has no \"apps\"."))?;
+                .ok_or_else(|| {
+                    bad_keyed(Message::keyed(
+                        "packages.err.no_apps",
+                        "The package has no \"apps\".",
+                    ))
+                })?;
             let mut keys = HashSet::new();
             for (i, e) in entries.iter().enumerate() {
                 let key = entry_key(e);
                 if key.is_empty() || !keys.insert(key.to_owned()) {
-                    return Err(bad(format!(
-                        "The app {} of the package needs a \"key\" of its own.",
-                        i + 1
-                    )));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.key",
+                            format!("The app {} of the package needs a \"key\" of its own.", i + 1),
+                        )
+                        .arg("n", (i + 1).to_string()),
+                    ));
                 }
             }
             Ok((roles, entries))
         }
-        _ => Err(bad(format!(
-            "This is not a Kumiki package (expected format \"{FORMAT}\" or \"{BUNDLE_FORMAT}\")."
-        ))),
+        _ => Err(bad_keyed(
+            Message::keyed(
+                "packages.err.not_package",
+                format!(
+                    "This is not a Kumiki package (expected format \"{FORMAT}\" or                      \"{BUNDLE_FORMAT}\")."
+                ),
+            )
+            .arg("expected", format!("{FORMAT}\" / \"{BUNDLE_FORMAT}")),
+        )),
     }
 }
 
@@ -304,7 +331,13 @@ fn check_mapping(
 ) -> EngineResult<()> {
     for role in mapping.keys() {
         if !role_specs.iter().any(|r| &r.role == role) {
-            return Err(bad(format!("The package has no role \"{role}\".")));
+            return Err(bad_keyed(
+                Message::keyed(
+                    "packages.err.no_role",
+                    format!("The package has no role \"{role}\"."),
+                )
+                .arg("role", role.clone()),
+            ));
         }
     }
     let mut missing = Vec::new();
@@ -312,10 +345,17 @@ fn check_mapping(
         match mapping.get(&spec.role) {
             Some(code) => {
                 if !roles::exists(conn, &spec.kind, code)? {
-                    return Err(bad(format!(
-                        "The role \"{}\" is mapped to \"{code}\", which is no local {}.",
-                        spec.role, spec.kind
-                    )));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.no_local",
+                            format!(
+                                "The role \"{}\" is mapped to \"{code}\", which is no local {}.",
+                                spec.role, spec.kind
+                            ),
+                        )
+                        .arg("role", spec.role.clone())
+                        .arg("code", code.clone()),
+                    ));
                 }
             }
             None if spec.optional => {}
@@ -323,10 +363,16 @@ fn check_mapping(
         }
     }
     if !missing.is_empty() {
-        return Err(bad(format!(
-            "Map these roles of the package to local entities: {}.",
-            missing.join(", ")
-        )));
+        return Err(bad_keyed(
+            Message::keyed(
+                "packages.err.unmapped",
+                format!(
+                    "Map these roles of the package to local entities: {}.",
+                    missing.join(", ")
+                ),
+            )
+            .arg("roles", missing.join(", ")),
+        ));
     }
     Ok(())
 }
