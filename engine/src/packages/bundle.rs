@@ -406,6 +406,12 @@ fn definition_of_entry(
             let part = |name: &str| acl.get(name).cloned().unwrap_or(Value::Null);
             def.app_acl = serde_json::from_value(part("app"))
                 .map_err(|err| bad(format!("App permissions: {err}.")))?;
+            // An app exported with no list of its own (everyone manages it on the source server)
+            // becomes its importer's, as a new app does: the importer must be able to submit it
+            // for review and manage it.
+            if def.app_acl.is_none() {
+                def.app_acl = Some(apps::default_app_acl());
+            }
             let or_empty = |v: Value| if v.is_null() { json!([]) } else { v };
             def.record_acl = serde_json::from_value(or_empty(part("record")))
                 .map_err(|err| bad(format!("Record permissions: {err}.")))?;
