@@ -92,3 +92,4 @@ mod report_pages;
 mod dashboards;
 // Issue 16, printing: print views of a record and a list, print templates.
 mod printing;
+mod package_import_page;
