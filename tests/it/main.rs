@@ -91,5 +91,5 @@ mod report_pages;
 // Issue 16, dashboards.
 mod dashboards;
 // Issue 16, printing: print views of a record and a list, print templates.
-mod printing;
 mod package_import_page;
+mod printing;

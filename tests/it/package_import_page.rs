@@ -103,7 +103,10 @@ fn a_bad_file_or_a_forged_form_is_refused_in_japanese() {
     let forged = upload("forged", package.to_string().into_bytes());
     let (s, _, html) = post(&app, &session, "/apps/import/preview", forged);
     assert_eq!(s, 200);
-    assert!(!html.contains("pkgimport-roles"), "no preview without the token");
+    assert!(
+        !html.contains("pkgimport-roles"),
+        "no preview without the token"
+    );
     let forged = Form::new()
         .text("_csrf", "forged")
         .text("package", package.to_string())
@@ -111,7 +114,11 @@ fn a_bad_file_or_a_forged_form_is_refused_in_japanese() {
     let (s, _, html) = post(&app, &session, "/apps/import/confirm", forged);
     assert_eq!(s, 200);
     assert!(!html.contains("pkgimport-roles"), "{html}");
-    assert_eq!(app_count(&app), before, "nothing imported with a forged form");
+    assert_eq!(
+        app_count(&app),
+        before,
+        "nothing imported with a forged form"
+    );
 }
 
 #[test]
@@ -129,8 +136,14 @@ fn preview_then_import_with_the_mapping_and_nothing_written_when_refused() {
         upload(&token, package.to_string().into_bytes()),
     );
     assert_eq!(s, 200);
-    assert!(html.contains("pkgimport-roles") && html.contains("福祉課"), "{html}");
-    assert!(html.contains("<option value=\"fukushi\" selected>"), "{html}");
+    assert!(
+        html.contains("pkgimport-roles") && html.contains("福祉課"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"fukushi\" selected>"),
+        "{html}"
+    );
 
     // Unmapped, then mapped to a department that does not exist: refused in Japanese, the
     // preview shown again, nothing written.
@@ -142,8 +155,14 @@ fn preview_then_import_with_the_mapping_and_nothing_written_when_refused() {
     };
     let (s, _, html) = post(&app, &session, "/apps/import/confirm", confirm(""));
     assert_eq!(s, 200);
-    assert!(html.contains("次の役割の割り当て先を選んでください"), "{html}");
-    assert!(html.contains("pkgimport-roles"), "the choices stay on the page");
+    assert!(
+        html.contains("次の役割の割り当て先を選んでください"),
+        "{html}"
+    );
+    assert!(
+        html.contains("pkgimport-roles"),
+        "the choices stay on the page"
+    );
     let (s, _, html) = post(&app, &session, "/apps/import/confirm", confirm("nowhere"));
     assert_eq!(s, 200);
     assert!(html.contains("この環境にありません"), "{html}");
@@ -159,4 +178,37 @@ fn preview_then_import_with_the_mapping_and_nothing_written_when_refused() {
     assert_eq!(s, 200, "{acl}");
     assert_eq!(acl["rights"][0]["entity"]["code"], "kosodate", "{acl}");
     assert_eq!(app_count(&app), before + 1);
+}
+
+#[test]
+fn a_user_who_may_not_create_apps_gets_no_preview_and_imports_nothing() {
+    let app = TestApp::spawn();
+    let package = bundle(&app);
+    let (s, b) = app.post(
+        "/api/org/users.json",
+        json!({"code": "sato", "name": "佐藤", "password": "long-enough-password-1",
+            "mustChangePassword": false}),
+    );
+    assert_eq!(s, 200, "{b}");
+    // Only administrators create apps by default.
+    let session = app.sign_in_form("sato", "long-enough-password-1");
+    let token = csrf(&app, &session);
+    let before = app_count(&app);
+    let (s, _, html) = post(
+        &app,
+        &session,
+        "/apps/import/preview",
+        upload(&token, package.to_string().into_bytes()),
+    );
+    assert_eq!(s, 200);
+    assert!(html.contains("pkgimport-error"), "{html}");
+    assert!(!html.contains("pkgimport-roles"), "{html}");
+    let confirm = Form::new()
+        .text("_csrf", token.clone())
+        .text("package", package.to_string())
+        .text("role_0", "kosodate");
+    let (s, _, html) = post(&app, &session, "/apps/import/confirm", confirm);
+    assert_eq!(s, 200);
+    assert!(html.contains("pkgimport-error"), "{html}");
+    assert_eq!(app_count(&app), before);
 }
