@@ -341,6 +341,8 @@ fn check_mapping(
         }
     }
     let mut missing = Vec::new();
+    // The catalog message names the roles only (their kinds are English words).
+    let mut missing_names = Vec::new();
     for spec in role_specs {
         match mapping.get(&spec.role) {
             Some(code) => {
@@ -359,7 +361,10 @@ fn check_mapping(
                 }
             }
             None if spec.optional => {}
-            None => missing.push(format!("{} ({})", spec.role, spec.kind)),
+            None => {
+                missing.push(format!("{} ({})", spec.role, spec.kind));
+                missing_names.push(spec.role.clone());
+            }
         }
     }
     if !missing.is_empty() {
@@ -371,7 +376,7 @@ fn check_mapping(
                     missing.join(", ")
                 ),
             )
-            .arg("roles", missing.join(", ")),
+            .arg("roles", missing_names.join("、")),
         ));
     }
     Ok(())
