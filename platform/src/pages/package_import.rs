@@ -198,7 +198,7 @@ fn render(state: &AppState, user: &SessionUser, data: &PreviewData) -> HttpRespo
             title: i18n::t(lang, "pkgimport.title"),
             data,
             page_data: Value::Null,
-            scripts: vec![],
+            scripts: vec!["package_import.js"],
         },
     )
 }
