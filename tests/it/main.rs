@@ -92,6 +92,7 @@ mod report_pages;
 // Issue 16, dashboards.
 mod dashboards;
 // Issue 16, printing: print views of a record and a list, print templates.
+mod package_import_page;
 mod printing;
 // Issue 17 part 5: the template gallery.
 mod gallery;

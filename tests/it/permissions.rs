@@ -1023,6 +1023,28 @@ fn no_route_returns_or_changes_what_the_caller_may_not_see() {
             assert!(!html.contains(&r.canary), "{user} {path}: canary");
         }
     }
+    // Issue 17 part 2, the package import page: its two posts show no preview and import nothing
+    // for a user who may not create apps (pages/package_import.rs; package_import_page.rs tests
+    // them in full).
+    for user in ["m1", "outsider"] {
+        let session = app.sign_in_form(user, PW);
+        for path in ["/apps/import/preview", "/apps/import/confirm"] {
+            let form = reqwest::blocking::multipart::Form::new()
+                .text("_csrf", "forged")
+                .text("package", "{}");
+            let resp = kumiki_tests::page_client()
+                .post(app.url(path))
+                .header("Cookie", &session)
+                .multipart(form)
+                .send()
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{user} {path}");
+            assert!(
+                !resp.text().unwrap().contains("pkgimport-roles"),
+                "{user} {path}"
+            );
+        }
+    }
     let after = snapshot(&app);
     let strip = |v: &Value| -> Vec<Value> {
         v.as_array()

@@ -19,12 +19,12 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Map, Value};
 
 use super::roles::{self, RoleSpec, RoleTable};
-use super::{bad, definition_of, export_package, rewire, NoFiles, FORMAT};
+use super::{bad, bad_keyed, definition_of, export_package, rewire, NoFiles, FORMAT};
 use crate::acl::AppRight;
 use crate::acting::ActingContext;
 use crate::apps::{self, check_definition, AppDefinition, AppId, AppRow};
 use crate::db::DbConn;
-use crate::error::{EngineError, EngineResult, UserError};
+use crate::error::{EngineError, EngineResult, Message, UserError};
 use crate::records::FileStore;
 use crate::review;
 
@@ -143,13 +143,26 @@ fn normalize(package: &Value) -> EngineResult<(Vec<RoleSpec>, Vec<Value>)> {
             let mut names = HashSet::new();
             for r in &roles {
                 if !matches!(r.kind.as_str(), "user" | "group" | "department") {
-                    return Err(bad(format!(
-                        "The role \"{}\" has the kind \"{}\" (user, group or department).",
-                        r.role, r.kind
-                    )));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.bad_kind",
+                            format!(
+                                "The role \"{}\" has the kind \"{}\" (user, group or department).",
+                                r.role, r.kind
+                            ),
+                        )
+                        .arg("role", r.role.clone())
+                        .arg("kind", r.kind.clone()),
+                    ));
                 }
                 if !names.insert(r.role.clone()) {
-                    return Err(bad(format!("The role \"{}\" is declared twice.", r.role)));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.role_twice",
+                            format!("The role \"{}\" is declared twice.", r.role),
+                        )
+                        .arg("role", r.role.clone()),
+                    ));
                 }
             }
             let entries = package
@@ -157,22 +170,36 @@ fn normalize(package: &Value) -> EngineResult<(Vec<RoleSpec>, Vec<Value>)> {
                 .and_then(Value::as_array)
                 .filter(|a| !a.is_empty())
                 .cloned()
-                .ok_or_else(|| bad("The package has no \"apps\"."))?;
+                .ok_or_else(|| {
+                    bad_keyed(Message::keyed(
+                        "packages.err.no_apps",
+                        "The package has no \"apps\".",
+                    ))
+                })?;
             let mut keys = HashSet::new();
             for (i, e) in entries.iter().enumerate() {
                 let key = entry_key(e);
                 if key.is_empty() || !keys.insert(key.to_owned()) {
-                    return Err(bad(format!(
-                        "The app {} of the package needs a \"key\" of its own.",
-                        i + 1
-                    )));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.key",
+                            format!("The app {} of the package needs a \"key\" of its own.", i + 1),
+                        )
+                        .arg("n", (i + 1).to_string()),
+                    ));
                 }
             }
             Ok((roles, entries))
         }
-        _ => Err(bad(format!(
-            "This is not a Kumiki package (expected format \"{FORMAT}\" or \"{BUNDLE_FORMAT}\")."
-        ))),
+        _ => Err(bad_keyed(
+            Message::keyed(
+                "packages.err.not_package",
+                format!(
+                    "This is not a Kumiki package (expected format \"{FORMAT}\" or                      \"{BUNDLE_FORMAT}\")."
+                ),
+            )
+            .arg("expected", format!("{FORMAT}\" / \"{BUNDLE_FORMAT}")),
+        )),
     }
 }
 
@@ -307,29 +334,53 @@ fn check_mapping(
 ) -> EngineResult<()> {
     for role in mapping.keys() {
         if !role_specs.iter().any(|r| &r.role == role) {
-            return Err(bad(format!("The package has no role \"{role}\".")));
+            return Err(bad_keyed(
+                Message::keyed(
+                    "packages.err.no_role",
+                    format!("The package has no role \"{role}\"."),
+                )
+                .arg("role", role.clone()),
+            ));
         }
     }
     let mut missing = Vec::new();
+    // The catalog message names the roles only (their kinds are English words).
+    let mut missing_names = Vec::new();
     for spec in role_specs {
         match mapping.get(&spec.role) {
             Some(code) => {
                 if !roles::exists(conn, &spec.kind, code)? {
-                    return Err(bad(format!(
-                        "The role \"{}\" is mapped to \"{code}\", which is no local {}.",
-                        spec.role, spec.kind
-                    )));
+                    return Err(bad_keyed(
+                        Message::keyed(
+                            "packages.err.no_local",
+                            format!(
+                                "The role \"{}\" is mapped to \"{code}\", which is no local {}.",
+                                spec.role, spec.kind
+                            ),
+                        )
+                        .arg("role", spec.role.clone())
+                        .arg("code", code.clone()),
+                    ));
                 }
             }
             None if spec.optional => {}
-            None => missing.push(format!("{} ({})", spec.role, spec.kind)),
+            None => {
+                missing.push(format!("{} ({})", spec.role, spec.kind));
+                missing_names.push(spec.role.clone());
+            }
         }
     }
     if !missing.is_empty() {
-        return Err(bad(format!(
-            "Map these roles of the package to local entities: {}.",
-            missing.join(", ")
-        )));
+        return Err(bad_keyed(
+            Message::keyed(
+                "packages.err.unmapped",
+                format!(
+                    "Map these roles of the package to local entities: {}.",
+                    missing.join(", ")
+                ),
+            )
+            .arg("roles", missing_names.join("、")),
+        ));
     }
     Ok(())
 }
@@ -363,6 +414,12 @@ fn definition_of_entry(
             let part = |name: &str| acl.get(name).cloned().unwrap_or(Value::Null);
             def.app_acl = serde_json::from_value(part("app"))
                 .map_err(|err| bad(format!("App permissions: {err}.")))?;
+            // An app exported with no list of its own (everyone manages it on the source server)
+            // becomes its importer's, as a new app does: the importer must be able to submit it
+            // for review and manage it.
+            if def.app_acl.is_none() {
+                def.app_acl = Some(apps::default_app_acl());
+            }
             let or_empty = |v: Value| if v.is_null() { json!([]) } else { v };
             def.record_acl = serde_json::from_value(or_empty(part("record")))
                 .map_err(|err| bad(format!("Record permissions: {err}.")))?;

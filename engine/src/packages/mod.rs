@@ -47,6 +47,11 @@ pub(crate) fn bad(message: impl Into<String>) -> EngineError {
     UserError::invalid("package", message.into()).into()
 }
 
+/// A refusal that pages show from the catalogs (`packages.err.*`).
+pub(crate) fn bad_keyed(message: crate::error::Message) -> EngineError {
+    UserError::invalid("package", message).into()
+}
+
 /// Builds the definition a package describes (system fields added by the engine).
 pub fn definition_of(package: &Value) -> EngineResult<AppDefinition> {
     if package.get("format").and_then(Value::as_str) != Some(FORMAT) {

@@ -40,6 +40,7 @@ mod process_settings;
 mod public_forms;
 mod records;
 // Issue 16, charts: an app's chart page (SVG, data table, CSV) and the charts editor.
+mod package_import;
 mod report_page;
 mod report_view;
 mod reports_settings;
@@ -139,6 +140,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/review", web::get().to(admin_review::page))
         .route("/apps/import", web::post().to(portal::import_app))
+        // Issue 17 part 2: the import preview with role mapping.
+        .route(
+            "/apps/import/preview",
+            web::post().to(package_import::preview),
+        )
+        .route(
+            "/apps/import/confirm",
+            web::post().to(package_import::confirm),
+        )
         .route("/admin", web::get().to(admin::index))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/departments", web::get().to(admin::departments))

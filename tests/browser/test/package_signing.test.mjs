@@ -36,7 +36,7 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 async function chooseForImport(page, path) {
   await page.goto(server.baseUrl + "/");
-  await page.setInputFiles("[data-testid=import-file]", path);
+  await page.setInputFiles("[data-testid=portal-import-file]", path);
   await page.waitForSelector("[data-testid=import-signature][data-status]");
   return page.textContent("[data-testid=import-signature]");
 }
