@@ -16,7 +16,9 @@ use crate::apps::{AppId, LiveApp};
 use crate::db::{DbConn, IntRow};
 use crate::error::{EngineError, EngineResult, Message, UserError};
 use crate::fields::{FieldType, IndexKind};
-use crate::records::{add_records, update_records, Actor, RecordTarget, RecordUpdate};
+use crate::records::{
+    add_records, check_new_records, update_records, Actor, RecordTarget, RecordUpdate,
+};
 
 /// The mapping target of the column that marks the first row of each record.
 pub const START_COLUMN: &str = "$start";
@@ -372,6 +374,23 @@ pub fn apply(
     settings: &ImportSettings,
     progress: &mut dyn FnMut(usize),
 ) -> EngineResult<Report> {
+    apply_or_check(conn, acting, actor, app, table, settings, progress, false)
+}
+
+/// [`apply`], or with `check_only` the same checks without writing where the record write path
+/// can check alone (adds: `check_new_records` over the whole file, about half the time of a write
+/// that is rolled back); updates are still written and rolled back by [`validate`].
+#[allow(clippy::too_many_arguments)]
+fn apply_or_check(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    actor: &Actor,
+    app: AppId,
+    table: &Table,
+    settings: &ImportSettings,
+    progress: &mut dyn FnMut(usize),
+    check_only: bool,
+) -> EngineResult<Report> {
     let live = acting.open_app(conn, app, AppRight::Import)?;
     let right = match settings.mode {
         ImportMode::Add => AppRight::Add,
@@ -398,6 +417,12 @@ pub fn apply(
         .map(|b| json!({"line": b.line, "record": b.record}))
         .collect();
     match settings.mode {
+        ImportMode::Add if check_only => {
+            let records: Vec<Map<String, Value>> = built.iter().map(|b| b.record.clone()).collect();
+            let result = check_new_records(conn, &live, &records, actor, true);
+            collect(result, &built, settings, table, &mut report)?;
+            progress(built.len());
+        }
         ImportMode::Add => {
             let mut done = 0;
             for chunk in built.chunks(CHUNK) {
@@ -511,8 +536,8 @@ fn match_keys(
     Ok(updates)
 }
 
-/// [`apply`] inside a savepoint of the caller's transaction that is always rolled back: the
-/// report of what the import would do, with nothing kept.
+/// The import's check, inside a savepoint of the caller's transaction that is always rolled back
+/// (scripts run by the checks keep nothing either): the report of what the import would do.
 pub fn validate(
     conn: &mut DbConn,
     acting: &ActingContext,
@@ -522,7 +547,7 @@ pub fn validate(
     settings: &ImportSettings,
 ) -> EngineResult<Report> {
     conn.batch_execute("SAVEPOINT import_check")?;
-    let result = apply(conn, acting, actor, app, table, settings, &mut |_| {});
+    let result = apply_or_check(conn, acting, actor, app, table, settings, &mut |_| {}, true);
     conn.batch_execute("ROLLBACK TO SAVEPOINT import_check")?;
     conn.batch_execute("RELEASE SAVEPOINT import_check")?;
     result

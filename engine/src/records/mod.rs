@@ -29,7 +29,8 @@ pub use read::{count_records, get_record, list_records, record_rights, ListReque
 pub use render::{created_by_caller, empty_value, field_viewable, record_json};
 pub use use_cases::{delete_records_as, DELETE_LIMIT};
 pub use write::{
-    add_records, delete_records, update_records, Actor, RecordTarget, RecordUpdate, UpdateOutcome,
+    add_records, check_new_records, delete_records, update_records, Actor, RecordTarget,
+    RecordUpdate, UpdateOutcome,
 };
 
 /// A record's id within its app (kintone `$id`).

@@ -425,15 +425,15 @@ fn check_unique(
     Ok(())
 }
 
-/// Adds records; all or nothing. `bulk` selects `records[i].` error keys. Returns `(id, revision)`.
-pub fn add_records(
+/// The values `add_records` would store for `inputs`, or every validation error (writable fields,
+/// conversions, required fields, unique values against stored records and each other).
+fn prepare_new_records(
     conn: &mut DbConn,
     app: &LiveApp,
     inputs: &[Map<String, Value>],
     actor: &Actor,
     bulk: bool,
-) -> EngineResult<Vec<(i64, i64)>> {
-    lock_app_for_write(conn, app)?;
+) -> EngineResult<Vec<Map<String, Value>>> {
     for input in inputs {
         check_writable(app, input, true)?;
     }
@@ -459,6 +459,31 @@ pub fn add_records(
     if !checks.errors.is_empty() {
         return Err(UserError::Validation(checks.errors).into());
     }
+    Ok(prepared)
+}
+
+/// Checks records as `add_records` would, writing nothing: an import's check of a whole file
+/// (indexes `records[i]` over all of `inputs`, so duplicates anywhere in the file are found).
+pub fn check_new_records(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    inputs: &[Map<String, Value>],
+    actor: &Actor,
+    bulk: bool,
+) -> EngineResult<()> {
+    prepare_new_records(conn, app, inputs, actor, bulk).map(|_| ())
+}
+
+/// Adds records; all or nothing. `bulk` selects `records[i].` error keys. Returns `(id, revision)`.
+pub fn add_records(
+    conn: &mut DbConn,
+    app: &LiveApp,
+    inputs: &[Map<String, Value>],
+    actor: &Actor,
+    bulk: bool,
+) -> EngineResult<Vec<(i64, i64)>> {
+    lock_app_for_write(conn, app)?;
+    let mut prepared = prepare_new_records(conn, app, inputs, actor, bulk)?;
     if prepared.is_empty() {
         return Ok(Vec::new());
     }
