@@ -76,7 +76,7 @@ test("IT names the body, exports sign, the portal shows unknown, trusted and tam
   // Not yet trusted: unknown key, with name and fingerprint.
   let text = await chooseForImport(page, file);
   assert.match(text, /署名済み（未登録の鍵: 長野市 情報政策課・[0-9a-f:]{39}）/);
-  assert.equal(await page.isDisabled("[data-testid=import-submit]"), false);
+  assert.equal(await page.isDisabled("[data-testid=portal-import-submit]"), false);
   await page.screenshot({ path: "/tmp/package-import-unknown.png", fullPage: true });
 
   // IT adds the signer from the package file; then it is trusted.
@@ -89,15 +89,19 @@ test("IT names the body, exports sign, the portal shows unknown, trusted and tam
   text = await chooseForImport(page, file);
   assert.match(text, /署名済み（信頼済み: 長野市 情報政策課）/);
   await page.screenshot({ path: "/tmp/package-import-trusted.png", fullPage: true });
-  await page.click("[data-testid=import-submit]");
-  await page.waitForURL(/\/apps\/\d+\/settings|\/apps\/\d+\/general/);
+  // The preview page repeats the status; importing from it creates the app.
+  await Promise.all([page.waitForURL(/\/apps\/import\/preview$/), page.click("[data-testid=portal-import-submit]")]);
+  assert.equal(await page.getAttribute("[data-testid=pkgimport-signature]", "data-status"), "trusted");
+  assert.match(await page.textContent("[data-testid=pkgimport-signature]"), /署名済み（信頼済み: 長野市 情報政策課）/);
+  await page.screenshot({ path: "/tmp/package-import-preview-trusted.png", fullPage: true });
+  await Promise.all([page.waitForURL(/\/apps\/\d+(\/review)?$/), page.click("[data-testid=pkgimport-submit]")]);
 
   // One changed label: tampered, the import button disabled.
   const tampered = "/tmp/package-tampered.json";
   writeFileSync(tampered, readFileSync(file, "utf8").replace("\"label\": \"件名\"", "\"label\": \"件各\""));
   text = await chooseForImport(page, tampered);
   assert.match(text, /改ざんまたは署名不正/);
-  assert.equal(await page.isDisabled("[data-testid=import-submit]"), true);
+  assert.equal(await page.isDisabled("[data-testid=portal-import-submit]"), true);
   await page.screenshot({ path: "/tmp/package-import-tampered.png", fullPage: true });
   await page.close();
 });
