@@ -390,3 +390,61 @@ fn groups_by_user_fields_show_names_on_the_page() {
     );
     assert!(html.contains("<th scope=\"row\">佐藤 一郎</th>"));
 }
+
+#[test]
+fn groups_by_department_and_group_fields_show_their_names_on_the_page_and_in_the_csv() {
+    let app = TestApp::spawn();
+    for (path, code, name) in [
+        ("/api/org/departments.json", "soumu", "総務課"),
+        ("/api/org/departments.json", "zeimu", "税務課"),
+        ("/api/org/groups.json", "dx-team", "DX推進チーム"),
+    ] {
+        let (s, b) = app.post(path, json!({"code": code, "name": name}));
+        assert_eq!(s, 200, "{path} {b}");
+    }
+    let id = app.create_app(
+        "担当課別",
+        json!({
+            "担当課": {"type": "ORGANIZATION_SELECT", "code": "担当課", "label": "担当課"},
+            "チーム": {"type": "GROUP_SELECT", "code": "チーム", "label": "チーム"},
+        }),
+    );
+    for (dept, team) in [("soumu", "dx-team"), ("soumu", ""), ("zeimu", "dx-team")] {
+        let teams: Vec<Value> = [team]
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| json!({"code": t}))
+            .collect();
+        app.add_record(
+            id,
+            json!({"担当課": {"value": [{"code": dept}]}, "チーム": {"value": teams}}),
+        );
+    }
+    let (s, b) = put_reports(
+        &app,
+        id,
+        json!({"課とチーム": report("TABLE", json!([{"code": "担当課"}, {"code": "チーム"}]), json!([{"type": "COUNT"}]))}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let r = rid(&b["reports"], "課とチーム");
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, _, bytes) = download(
+        &app,
+        &session,
+        &format!("/apps/{id}/reports/{r}?format=csv"),
+    );
+    assert_eq!(s, 200);
+    let rows = csv_rows(&bytes);
+    let text = format!("{rows:?}");
+    assert!(text.contains("総務課") && text.contains("税務課"), "{text}");
+    assert!(text.contains("DX推進チーム"), "{text}");
+    assert!(
+        !text.contains("soumu") && !text.contains("dx-team"),
+        "names, not codes: {text}"
+    );
+    let (s, _, page) = download(&app, &session, &format!("/apps/{id}/reports/{r}"));
+    assert_eq!(s, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("総務課") && page.contains("DX推進チーム"));
+}

@@ -92,16 +92,8 @@ fn chart(
         return Ok(None);
     };
     let def: &AppDefinition = &live.definition;
-    let people_groups: Vec<bool> = report
-        .groups
-        .iter()
-        .map(|g| report_view::is_people_field(def, &g.code))
-        .collect();
-    let codes = report_view::people_codes(&data, &people_groups);
-    let people = kumiki_engine::users::display_names(conn, &codes)?;
     let words = Words {
-        people_groups,
-        people,
+        names: report_view::group_names(conn, def, &report, &data)?,
         ..Words::new(lang)
     };
     let (_, agg_names) = report_view::headers(lang, def, &report);

@@ -66,9 +66,8 @@ struct Shown {
     report: Report,
     data: ReportData,
     may_manage: bool,
-    /// Per group: whether its keys are user codes; and their display names.
-    people_groups: Vec<bool>,
-    people: std::collections::HashMap<String, String>,
+    /// Per group: the names of the codes its keys hold (entity fields).
+    names: Vec<std::collections::HashMap<String, String>>,
     /// The boards the user may pin this chart to.
     targets: Vec<super::dashboard::PinTarget>,
 }
@@ -94,22 +93,15 @@ fn load(
         Ok(Some((live, report, data))) => {
             let may_manage =
                 kumiki_engine::acl::check_app_access(&live.access, AppRight::Manage).is_ok();
-            // Groups by user fields show names: the same names the records show for those codes.
-            let people_groups: Vec<bool> = report
-                .groups
-                .iter()
-                .map(|g| report_view::is_people_field(&live.definition, &g.code))
-                .collect();
-            let codes = report_view::people_codes(&data, &people_groups);
-            let people = kumiki_engine::users::display_names(&mut conn, &codes)?;
+            // Groups by user, organisation and group fields show names, as the records do.
+            let names = report_view::group_names(&mut conn, &live.definition, &report, &data)?;
             let targets = super::dashboard::targets(&mut conn, &acting, lang)?;
             Ok(Loaded::Shown(Box::new(Shown {
                 def: live.definition,
                 report,
                 data,
                 may_manage,
-                people_groups,
-                people,
+                names,
                 targets,
             })))
         }
@@ -158,8 +150,7 @@ pub async fn page(
         report,
         data,
         may_manage,
-        people_groups,
-        people,
+        names,
         targets,
     } = match loaded {
         Ok(Loaded::Shown(found)) => *found,
@@ -177,8 +168,7 @@ pub async fn page(
         Err(_) => return super::internal_error(&state, lang, Some(&user)),
     };
     let words = Words {
-        people_groups,
-        people,
+        names,
         ..Words::new(lang)
     };
     let table = report_view::data_table(lang, &def, &report, &data, &words);

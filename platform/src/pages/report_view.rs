@@ -20,15 +20,14 @@ use super::svg_charts::{self, Chart, LineKind, Orientation, Series};
 use crate::i18n::{self, Lang};
 
 /// The texts a report view needs that are not in the data: the name of an empty key, of the rest
-/// row and of the total, and people's names for groups by user fields (their keys are codes).
+/// row and of the total, and names for groups whose keys are codes (users, departments, groups).
 pub struct Words {
     pub blank: String,
     pub other: String,
     pub total: String,
-    /// Per group position: whether its keys are user codes.
-    pub people_groups: Vec<bool>,
-    /// User code → display name.
-    pub people: HashMap<String, String>,
+    /// Per group position: code → name, for groups by user, organisation or group fields (empty
+    /// for other groups, whose keys are shown as they are).
+    pub names: Vec<HashMap<String, String>>,
 }
 
 impl Words {
@@ -37,53 +36,103 @@ impl Words {
             blank: i18n::t(lang, "charts.blank"),
             other: i18n::t(lang, "charts.other"),
             total: i18n::t(lang, "charts.total"),
-            people_groups: Vec::new(),
-            people: HashMap::new(),
+            names: Vec::new(),
         }
     }
 
-    /// The key of group `i` as shown: a person's name for user fields, the blank word for no value.
+    /// The key of group `i` as shown: a name for entity fields, the blank word for no value.
     fn key(&self, i: usize, k: &Option<String>) -> String {
         match k {
-            Some(s) if !s.is_empty() => {
-                if self.people_groups.get(i).copied().unwrap_or(false) {
-                    if let Some(name) = self.people.get(s) {
-                        return name.clone();
-                    }
-                }
-                s.clone()
-            }
+            Some(s) if !s.is_empty() => self
+                .names
+                .get(i)
+                .and_then(|names| names.get(s))
+                .cloned()
+                .unwrap_or_else(|| s.clone()),
             _ => self.blank.clone(),
         }
     }
 }
 
-/// Whether a field's values are user codes (grouping by it shows people's names).
-pub fn is_people_field(def: &AppDefinition, code: &str) -> bool {
-    use kumiki_engine::fields::FieldType;
-    def.field(code).is_some_and(|f| {
-        matches!(
-            f.property.field_type,
-            FieldType::UserSelect
-                | FieldType::Creator
-                | FieldType::Modifier
-                | FieldType::StatusAssignee
-        )
-    })
+/// What the keys of a group by field `code` are codes of, when they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityKind {
+    User,
+    Department,
+    Group,
 }
 
-/// The user codes among the keys of the people groups of `data`.
-pub fn people_codes(data: &ReportData, people_groups: &[bool]) -> Vec<String> {
+/// Whether a field's values are codes of users, departments or groups (grouping by it shows names).
+pub fn entity_kind(def: &AppDefinition, code: &str) -> Option<EntityKind> {
+    use kumiki_engine::fields::FieldType;
+    match def.field(code)?.property.field_type {
+        FieldType::UserSelect
+        | FieldType::Creator
+        | FieldType::Modifier
+        | FieldType::StatusAssignee => Some(EntityKind::User),
+        FieldType::OrganizationSelect => Some(EntityKind::Department),
+        FieldType::GroupSelect => Some(EntityKind::Group),
+        _ => None,
+    }
+}
+
+/// The keys of group `i` among `data`'s rows, sorted, without repeats.
+pub fn group_codes(data: &ReportData, i: usize) -> Vec<String> {
     let mut codes: Vec<String> = data
         .rows
         .iter()
-        .flat_map(|r| r.keys.iter().enumerate())
-        .filter(|(i, _)| people_groups.get(*i).copied().unwrap_or(false))
-        .filter_map(|(_, k)| k.clone())
+        .filter_map(|r| r.keys.get(i).cloned().flatten())
         .collect();
     codes.sort();
     codes.dedup();
     codes
+}
+
+/// Per group of `report`, the names of the codes its keys hold (the same names the records show):
+/// people's display names, departments' and groups' names.
+pub fn group_names(
+    conn: &mut kumiki_engine::db::DbConn,
+    def: &AppDefinition,
+    report: &kumiki_engine::reports::Report,
+    data: &ReportData,
+) -> Result<Vec<HashMap<String, String>>, kumiki_engine::EngineError> {
+    let mut departments: Option<HashMap<String, String>> = None;
+    let mut groups: Option<HashMap<String, String>> = None;
+    let mut out = Vec::with_capacity(report.groups.len());
+    for (i, g) in report.groups.iter().enumerate() {
+        let names = match entity_kind(def, &g.code) {
+            None => HashMap::new(),
+            Some(EntityKind::User) => {
+                kumiki_engine::users::display_names(conn, &group_codes(data, i))?
+            }
+            Some(EntityKind::Department) => match &departments {
+                Some(all) => all.clone(),
+                None => {
+                    let all: HashMap<String, String> =
+                        kumiki_engine::org::departments::list_departments(conn)?
+                            .into_iter()
+                            .map(|d| (d.code, d.name))
+                            .collect();
+                    departments = Some(all.clone());
+                    all
+                }
+            },
+            Some(EntityKind::Group) => match &groups {
+                Some(all) => all.clone(),
+                None => {
+                    let all: HashMap<String, String> =
+                        kumiki_engine::org::groups::list_groups(conn)?
+                            .into_iter()
+                            .map(|g| (g.code, g.name))
+                            .collect();
+                    groups = Some(all.clone());
+                    all
+                }
+            },
+        };
+        out.push(names);
+    }
+    Ok(out)
 }
 
 /// The data table: one row per group (and the rest), headers are the groups' field names and the
@@ -501,8 +550,10 @@ mod tests {
             blank: "(空白)".into(),
             other: "その他".into(),
             total: "合計".into(),
-            people_groups: vec![false, true],
-            people: [("sato".to_owned(), "佐藤 一郎".to_owned())].into(),
+            names: vec![
+                HashMap::new(),
+                [("sato".to_owned(), "佐藤 一郎".to_owned())].into(),
+            ],
         }
     }
 
@@ -517,7 +568,7 @@ mod tests {
             rest: None,
             total: row(&[], &[Some(7.0)]),
         };
-        assert!(people_codes(&data, &[false, false]).is_empty());
+        assert_eq!(group_codes(&data, 1), ["受付", "完了"]);
         let people = ReportData {
             rows: vec![
                 row(&[Some("sato"), Some("sato")], &[Some(1.0)]),
@@ -526,7 +577,7 @@ mod tests {
             rest: None,
             total: row(&[], &[Some(2.0)]),
         };
-        assert_eq!(people_codes(&people, &[false, true]), ["ghost", "sato"]);
+        assert_eq!(group_codes(&people, 1), ["ghost", "sato"]);
         let (cats, series) =
             chart_series(&report("COLUMN", 2, 1), &people, &words(), &["n".into()]);
         assert_eq!(cats, ["sato", "x"], "only people groups get names");
