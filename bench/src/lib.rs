@@ -3,3 +3,4 @@
 pub mod inproc;
 pub mod peer;
 pub mod records_fixture;
+pub mod served;

@@ -16,13 +16,13 @@
 //!    and of the staff results page `GET /forms/<id>/results`. Goal: p99 ≤ 100 ms at 100,000
 //!    answers.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
+use kumiki_bench::served::{self, Server};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "forms-bench-admin-password";
@@ -64,71 +64,17 @@ fn parse_args() -> Result<Args> {
     Ok(a)
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(args: &Args) -> Result<Server> {
-    if args.dir.exists() {
-        std::fs::remove_dir_all(&args.dir)?;
-    }
-    std::fs::create_dir_all(&args.dir)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut cmd = Command::new(&args.kumiki);
-    cmd.arg("--data-dir").arg(&args.dir);
-    if let Some(url) = &args.database_url {
-        cmd.arg("--database-url").arg(url);
-    }
-    let child = cmd
-        .args(["serve", "--no-examples", "--insecure-cookies", "--port"])
-        .arg(port.to_string())
-        .env("KUMIKI_ADMIN_PASSWORD", PASSWORD)
-        .env("KUMIKI_SEARCH_DICTIONARY", "off")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("starting {}", args.kumiki.display()))?;
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while reqwest::blocking::get(format!("{}/healthz", server.base)).is_err() {
-        if started.elapsed() > Duration::from_secs(60) {
-            bail!("the server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(server)
+    served::start(
+        &args.kumiki,
+        &args.dir,
+        args.database_url.as_deref(),
+        PASSWORD,
+    )
 }
 
 fn call(base: &str, method: reqwest::Method, path: &str, body: Value) -> Result<Value> {
-    let auth =
-        base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"));
-    let mut req = reqwest::blocking::Client::new()
-        .request(method.clone(), format!("{base}{path}"))
-        .header("X-Cybozu-Authorization", auth);
-    if method != reqwest::Method::GET {
-        req = req.json(&body);
-    }
-    let resp = req.send()?;
-    let status = resp.status();
-    let body: Value = resp.json().unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!("{path}: {status} {body}");
-    }
-    Ok(body)
+    served::call(base, PASSWORD, method, path, body)
 }
 
 /// The app (three fields) and its published form without rate limits: (form id, slug).

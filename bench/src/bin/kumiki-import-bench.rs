@@ -11,12 +11,11 @@
 //! kumiki-import-bench --kumiki target/release/kumiki --dir D [--database-url postgres://...] [--rows 100000]
 //! ```
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use base64::Engine as _;
 use kumiki_bench::peer::{field_properties, record};
+use kumiki_bench::served::{self, Server};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "import-bench-admin-password";
@@ -49,75 +48,17 @@ fn parse_args() -> Result<Args> {
     Ok(a)
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(args: &Args) -> Result<Server> {
-    if args.dir.exists() {
-        std::fs::remove_dir_all(&args.dir)?;
-    }
-    std::fs::create_dir_all(&args.dir)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut cmd = Command::new(&args.kumiki);
-    cmd.arg("--data-dir").arg(&args.dir);
-    if let Some(url) = &args.database_url {
-        cmd.arg("--database-url").arg(url);
-    }
-    let child = cmd
-        .args(["serve", "--no-examples", "--insecure-cookies", "--port"])
-        .arg(port.to_string())
-        .env("KUMIKI_ADMIN_PASSWORD", PASSWORD)
-        .env("KUMIKI_SEARCH_DICTIONARY", "off")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("starting {}", args.kumiki.display()))?;
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while reqwest::blocking::get(format!("{}/healthz", server.base)).is_err() {
-        if started.elapsed() > Duration::from_secs(60) {
-            bail!("the server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(server)
-}
-
-fn auth() -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"))
+    served::start(
+        &args.kumiki,
+        &args.dir,
+        args.database_url.as_deref(),
+        PASSWORD,
+    )
 }
 
 fn call(base: &str, method: reqwest::Method, path: &str, body: Value) -> Result<Value> {
-    let mut req = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()?
-        .request(method.clone(), format!("{base}{path}"))
-        .header("X-Cybozu-Authorization", auth());
-    if method != reqwest::Method::GET {
-        req = req.json(&body);
-    }
-    let resp = req.send()?;
-    let status = resp.status();
-    let body: Value = resp.json().unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!("{path}: {status} {body}");
-    }
-    Ok(body)
+    served::call(base, PASSWORD, method, path, body)
 }
 
 /// The peer app, deployed: its id.
@@ -228,7 +169,7 @@ fn upload(base: &str, name: &str, bytes: Vec<u8>) -> Result<String> {
         .timeout(Duration::from_secs(600))
         .build()?
         .post(format!("{base}/k/v1/file.json"))
-        .header("X-Cybozu-Authorization", auth())
+        .header("X-Cybozu-Authorization", served::admin_auth(PASSWORD))
         .multipart(form)
         .send()?;
     let status = resp.status();
