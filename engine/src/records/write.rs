@@ -96,10 +96,15 @@ fn allocate(conn: &mut DbConn, app: AppId, column: &str, n: i64) -> EngineResult
 /// (`BEGIN IMMEDIATE`); on PostgreSQL the row lock on the app keeps unique checks and read-modify-write
 /// updates from racing each other.
 pub(crate) fn lock_app_for_write(conn: &mut DbConn, app: &LiveApp) -> EngineResult<()> {
+    lock_app_id_for_write(conn, app.row.id)
+}
+
+/// [`lock_app_for_write`] by app id (chart rollups are built without a `LiveApp`).
+pub(crate) fn lock_app_id_for_write(conn: &mut DbConn, app_id: i64) -> EngineResult<()> {
     if conn.dialect() == crate::db::Dialect::Postgres {
         let mut b = conn.sql();
         b.push("SELECT id AS n FROM apps WHERE id = ")
-            .bind_int(app.row.id)
+            .bind_int(app_id)
             .push(" FOR UPDATE");
         let _: Vec<IntRow> = conn.load(&b)?;
     }

@@ -23,7 +23,7 @@ use diesel::QueryableByName;
 use super::aggregate::{GroupRow, Plan};
 use super::{AggregationKind, Report, MAX_AGGREGATIONS};
 use crate::apps::{AppDefinition, AppId};
-use crate::db::{DbConn, Dialect, SqlBuilder};
+use crate::db::{DbConn, SqlBuilder};
 use crate::error::EngineResult;
 use crate::query::{self, Query, QueryContext};
 
@@ -168,14 +168,9 @@ fn build(
     filter: &Query,
     ctx: &QueryContext<'_>,
 ) -> EngineResult<()> {
-    lock_app(conn, app_id)?;
+    crate::records::write::lock_app_id_for_write(conn, app_id)?;
     let timezone = ctx.timezone.name();
-    for table in ["report_rollups", "report_rollup_states"] {
-        let mut b = conn.sql();
-        b.push(&format!("DELETE FROM {table} WHERE"));
-        push_key(&mut b, app_id, &report.id, timezone);
-        conn.execute(&b)?;
-    }
+    drop_one(conn, app_id, &report.id, timezone)?;
     add_contribution(conn, app_id, &report.id, plan, filter, ctx, None, 1)?;
     let mut b = conn.sql();
     b.push("INSERT INTO report_rollup_states (app_id, report_id, timezone, report_text, built_at) VALUES (")
@@ -190,18 +185,6 @@ fn build(
         .bind_int(chrono::Utc::now().timestamp())
         .push(")");
     conn.execute(&b)?;
-    Ok(())
-}
-
-/// Serialises rollup builds with record writes on PostgreSQL (SQLite has one writer at a time).
-fn lock_app(conn: &mut DbConn, app_id: i64) -> EngineResult<()> {
-    if conn.dialect() == Dialect::Postgres {
-        let mut b = conn.sql();
-        b.push("SELECT id AS n FROM apps WHERE id = ")
-            .bind_int(app_id)
-            .push(" FOR UPDATE");
-        let _: Vec<CountRow> = conn.load(&b)?;
-    }
     Ok(())
 }
 
@@ -274,7 +257,7 @@ fn compact_if_long(
         return Ok(());
     }
     in_own_transaction(conn, |c| {
-        lock_app(c, app_id)?;
+        crate::records::write::lock_app_id_for_write(c, app_id)?;
         let mut b = c.sql();
         b.push("SELECT COALESCE(MAX(id), 0) AS n FROM report_rollups WHERE");
         push_key(&mut b, app_id, report_id, timezone);

@@ -272,32 +272,36 @@ async fn show(
     }
 }
 
+/// The signed-in user, their language and the multipart form of a post, or the answer when the
+/// user is not signed in, the form is too large or its CSRF token is wrong.
+async fn signed_form(
+    req: &HttpRequest,
+    state: &actix_web::web::Data<AppState>,
+    payload: &mut Multipart,
+) -> Result<(SessionUser, Lang, HashMap<String, Vec<u8>>), HttpResponse> {
+    let user = require_user(req, state).await?;
+    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
+    let Some(form) = read_form(payload, state.settings.max_file_bytes).await else {
+        let error = i18n::t(lang, "pkgimport.too_large");
+        return Err(show(state, &user, None, None, error, false).await);
+    };
+    if !same_secret(&user.csrf, &text(&form, "_csrf")) {
+        let error = i18n::t(lang, "error.csrf");
+        return Err(show(state, &user, None, None, error, false).await);
+    }
+    Ok((user, lang, form))
+}
+
 /// `POST /apps/import/preview` (multipart: `_csrf`, `file`): the preview of an uploaded package.
 pub async fn preview(
     req: HttpRequest,
     state: actix_web::web::Data<AppState>,
     mut payload: Multipart,
 ) -> HttpResponse {
-    let user = match require_user(&req, &state).await {
-        Ok(u) => u,
-        Err(r) => return r,
+    let (user, lang, form) = match signed_form(&req, &state, &mut payload).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
-    let Some(form) = read_form(&mut payload, state.settings.max_file_bytes).await else {
-        let error = i18n::t(lang, "pkgimport.too_large");
-        return show(&state, &user, None, None, error, false).await;
-    };
-    if !same_secret(&user.csrf, &text(&form, "_csrf")) {
-        return show(
-            &state,
-            &user,
-            None,
-            None,
-            i18n::t(lang, "error.csrf"),
-            false,
-        )
-        .await;
-    }
     let bytes = form.get("file").cloned().unwrap_or_default();
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(package @ Value::Object(_)) => {
@@ -318,26 +322,10 @@ pub async fn confirm(
     state: actix_web::web::Data<AppState>,
     mut payload: Multipart,
 ) -> HttpResponse {
-    let user = match require_user(&req, &state).await {
-        Ok(u) => u,
-        Err(r) => return r,
+    let (user, lang, form) = match signed_form(&req, &state, &mut payload).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
-    let Some(form) = read_form(&mut payload, state.settings.max_file_bytes).await else {
-        let error = i18n::t(lang, "pkgimport.too_large");
-        return show(&state, &user, None, None, error, false).await;
-    };
-    if !same_secret(&user.csrf, &text(&form, "_csrf")) {
-        return show(
-            &state,
-            &user,
-            None,
-            None,
-            i18n::t(lang, "error.csrf"),
-            false,
-        )
-        .await;
-    }
     let Ok(package @ Value::Object(_)) = serde_json::from_str::<Value>(&text(&form, "package"))
     else {
         let error = i18n::t(lang, "portal.bad_file");
