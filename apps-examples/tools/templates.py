@@ -155,6 +155,31 @@ def day(r, start, span):
     return (start + dt.timedelta(days=r.randrange(span))).isoformat()
 
 
+def role_entity(kind, role):
+    return {"type": {"department": "ORGANIZATION", "group": "GROUP", "user": "USER"}[kind], "role": role}
+
+
+def with_role(p, role, kind, hint, code, states):
+    """Gives a template a role (mapped to a local department/group when the app is created): the
+    role's members handle the records (every record right) and are the assignees of `states`; the
+    creator manages the app; everyone else may view and add."""
+    p["roles"] = [{"role": role, "kind": kind, "hint": hint, "code": code}]
+    ent = role_entity(kind, role)
+    for s in states:
+        p["process"]["states"][s]["assignee"] = {"type": "ONE", "entities": [
+            {"entity": ent, "includeSubs": False}]}
+    rights = dict(recordViewable=True, recordAddable=True, recordEditable=True, recordDeletable=True,
+                  recordImportable=True, recordExportable=True)
+    p["acl"] = {"app": [
+        dict({"entity": {"type": "CREATOR", "code": None}, "includeSubs": False, "appEditable": True},
+             **rights),
+        dict({"entity": ent, "includeSubs": False, "appEditable": False}, **rights),
+        {"entity": {"type": "GROUP", "code": "everyone"}, "includeSubs": False, "appEditable": False,
+         "recordViewable": True, "recordAddable": True, "recordEditable": False, "recordDeletable": False,
+         "recordImportable": False, "recordExportable": False}]}
+    return p
+
+
 def package(slug, name, description, rows, views, records, reports=None, proc=None, actions=None,
             title=None, icon="chart"):
     props = {}
@@ -209,13 +234,14 @@ def equipment_loans():
                    [("貸し出す", "申請", "貸出中"), ("却下する", "申請", "却下"),
                     ("返却を確認する", "貸出中", "返却済")])
     cols = ["貸出番号", "申請日", "所属課", "申請者", "備品", "数量", "返却予定日", "Status"]
-    return package("equipment-loans", "備品貸出",
+    p = package("equipment-loans", "備品貸出",
                    "庁内の共用備品（ノートPC、プロジェクター、テントなど）の貸出を申請・管理するアプリです。"
                    "各課の職員が申請し、管財担当が貸し出して返却を確認します。返却予定日を過ぎた貸出中の備品を一覧で確認できます。",
                    rows, [view("一覧", cols, "申請日 desc"),
                           view("貸出中", cols, "返却予定日 asc", 'Status in ("貸出中")')],
                    records, [chart("備品別の貸出件数", "BAR", ["備品"])], proc, actions, title="備品",
                    icon="box")
+    return with_role(p, "管財担当", "department", "管財課", "kanzai", ["申請", "貸出中"])
 
 
 def room_bookings():
@@ -333,7 +359,7 @@ def inquiries():
                    [("対応を始める", "新規", "対応中"), ("回答する", "対応中", "回答済"),
                     ("完了する", "回答済", "完了")])
     cols = ["受付番号", "受付日時", "受付方法", "分類", "担当課", "件名", "Status"]
-    return package("inquiries", "問い合わせ管理",
+    p = package("inquiries", "問い合わせ管理",
                    "住民や事業者からの電話・メール・窓口での問い合わせを記録し、担当課への引継ぎから回答、完了までを管理するアプリです。"
                    "コールセンターや各課の窓口担当が使い、よくある問い合わせの傾向を分類別・月別のグラフで確認できます。",
                    rows, [view("一覧", cols, "受付日時 desc"),
@@ -342,6 +368,7 @@ def inquiries():
                              chart("月別の受付件数", "COLUMN", ["受付日時"], None, 1, "MONTH",
                                    [{"by": "GROUP1", "order": "ASC"}])],
                    proc, actions, title="件名", icon="phone")
+    return with_role(p, "問い合わせ担当", "group", "問い合わせ担当", "inquiry-desk", ["新規", "対応中"])
 
 
 def minutes():

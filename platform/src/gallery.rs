@@ -10,7 +10,9 @@ use kumiki_engine::acting::ActingContext;
 use kumiki_engine::apps::{load_definition, AppId, LIVE};
 use kumiki_engine::db::DbConn;
 use kumiki_engine::gallery::{self, LocalPackage};
-use kumiki_engine::packages::{import_package, FileSource, NoFiles};
+use std::collections::HashMap;
+
+use kumiki_engine::packages::{has_roles, import_bundle, import_package, FileSource, NoFiles};
 use kumiki_engine::records::FileStore;
 use serde::Serialize;
 use serde_json::Value;
@@ -105,6 +107,8 @@ pub struct Summary {
     pub states: Vec<String>,
     pub views: Vec<String>,
     pub charts: Vec<String>,
+    /// The roles the importer maps to local departments, groups or users (none: one click).
+    pub roles: Vec<String>,
 }
 
 /// A field of a template's preview.
@@ -193,6 +197,12 @@ fn summary(
         },
         views: names(&package["views"]),
         charts: names(&package["reports"]),
+        roles: package["roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["role"].as_str().map(str::to_owned))
+            .collect(),
     }
 }
 
@@ -392,9 +402,28 @@ pub struct Created {
     pub live: bool,
 }
 
+/// The package of the template `key` as creating it would import it; `None` when the key names
+/// none. Seeing it needs what listing the gallery needs.
+pub fn package_of(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    key: &str,
+) -> Result<Option<Value>, ApiError> {
+    match Key::parse(key) {
+        None => Ok(None),
+        Some(Key::Shipped(slug)) => {
+            gallery::list(conn, acting)?;
+            Ok(shipped(slug).and_then(|t| shipped_package(t.folder, slug)))
+        }
+        Some(Key::Local(id)) => Ok(gallery::find(conn, acting, id)?.map(|p| p.package)),
+    }
+}
+
 /// Creates an app from the template `key`, with its sample records when `with_records`, inside the
 /// caller's transaction. The rights are `import_package`'s: the right to create apps; an app that
 /// needs review first is created pre-live, and asking for its records then fails with `GAIA_RV01`.
+/// A template that names roles is imported with `mapping` (role → local code) as the import page
+/// does; without a complete mapping it is refused naming the roles (`packages.err.unmapped`).
 ///
 /// Errors: `CB_VA01` on `template` for an unknown key; the engine's errors.
 pub fn create(
@@ -403,21 +432,22 @@ pub fn create(
     acting: &ActingContext,
     key: &str,
     with_records: bool,
+    mapping: &HashMap<String, String>,
 ) -> Result<Created, ApiError> {
-    let id = match Key::parse(key).ok_or_else(unknown)? {
-        Key::Shipped(slug) => {
-            let t = shipped(slug).ok_or_else(unknown)?;
-            let package = shipped_package(t.folder, slug).ok_or_else(unknown)?;
-            let mut source: Box<dyn FileSource> = match embedded_files(t.folder) {
+    let parsed = Key::parse(key).ok_or_else(unknown)?;
+    let package = package_of(conn, acting, key)?.ok_or_else(unknown)?;
+    let id = if has_roles(&package) {
+        let created = import_bundle(conn, files, &package, mapping, acting, with_records)?;
+        created.first().map(|(_, id)| *id).ok_or_else(unknown)?
+    } else {
+        let mut source: Box<dyn FileSource> = match parsed {
+            Key::Shipped(_) => match shipped(key).and_then(|t| embedded_files(t.folder)) {
                 Some(s) => Box::new(s),
                 None => Box::new(NoFiles),
-            };
-            import_package(conn, files, &package, source.as_mut(), acting, with_records)?
-        }
-        Key::Local(id) => {
-            let p = gallery::find(conn, acting, id)?.ok_or_else(unknown)?;
-            import_package(conn, files, &p.package, &mut NoFiles, acting, with_records)?
-        }
+            },
+            Key::Local(_) => Box::new(NoFiles),
+        };
+        import_package(conn, files, &package, source.as_mut(), acting, with_records)?
     };
     let live = load_definition(conn, id, LIVE)?.is_some();
     Ok(Created { app: id, live })

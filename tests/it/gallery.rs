@@ -64,11 +64,40 @@ fn copy_of(record: &Value, fields: &Value) -> Map<String, Value> {
     out
 }
 
+/// The local department and group the templates' roles are mapped to.
+fn local_entities(app: &TestApp) {
+    let (s, b) = app.post(
+        "/api/org/departments.json",
+        json!({"code": "kanzai", "name": "管財課"}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.post(
+        "/api/org/groups.json",
+        json!({"code": "madoguchi", "name": "窓口担当"}),
+    );
+    assert_eq!(s, 200, "{b}");
+}
+
+/// A mapping of every role of template `t` to the local entity of its kind.
+fn mapping_for(t: &Value) -> Value {
+    let mut m = Map::new();
+    for role in t["roles"].as_array().unwrap() {
+        let role = role.as_str().unwrap();
+        let code = match role {
+            "管財担当" => "kanzai",
+            "問い合わせ担当" => "madoguchi",
+            other => panic!("a template role this test does not know: {other}"),
+        };
+        m.insert(role.to_owned(), json!(code));
+    }
+    Value::Object(m)
+}
+
 fn check_template(app: &TestApp, t: &Value) {
     let key = t["key"].as_str().unwrap();
     let (s, b) = app.post(
         "/api/gallery/apps.json",
-        json!({"template": key, "withRecords": true}),
+        json!({"template": key, "withRecords": true, "mapping": mapping_for(t)}),
     );
     assert_eq!(s, 200, "{key}: {b}");
     assert_eq!(b["live"], true, "{key}");
@@ -130,6 +159,7 @@ fn check_template(app: &TestApp, t: &Value) {
 #[test]
 fn every_template_creates_a_working_app() {
     let app = TestApp::spawn();
+    local_entities(&app);
     let (s, b) = app.get("/api/gallery/templates.json");
     assert_eq!(s, 200, "{b}");
     let list = b["templates"].as_array().unwrap();
@@ -177,6 +207,27 @@ fn every_template_creates_a_working_app() {
         .iter()
         .any(|s| s == "交付決定"));
     assert_eq!(d["rows"].as_array().unwrap().len(), 5);
+    // Templates with roles say which; without a mapping they are refused naming them.
+    let roles = |key: &str| {
+        list.iter().find(|t| t["key"] == key).unwrap()["roles"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(roles("inquiries"), [json!("問い合わせ担当")]);
+    assert_eq!(roles("equipment-loans"), [json!("管財担当")]);
+    assert!(roles("events").is_empty());
+    let (s, b) = app.post(
+        "/api/gallery/apps.json",
+        json!({"template": "inquiries", "withRecords": true}),
+    );
+    assert_eq!((s, b["code"].as_str().unwrap()), (400, "CB_VA01"), "{b}");
+    assert!(b.to_string().contains("問い合わせ担当"), "{b}");
+    let (s, b) = app.post(
+        "/api/gallery/apps.json",
+        json!({"template": "inquiries", "mapping": {"問い合わせ担当": "no-such-group"}}),
+    );
+    assert_eq!((s, b["code"].as_str().unwrap()), (400, "CB_VA01"), "{b}");
     let (s, b) = app.get("/api/gallery/template.json?key=no-such");
     assert_eq!((s, b["code"].as_str().unwrap()), (400, "CB_VA01"));
     let (s, b) = app.post(
@@ -302,4 +353,102 @@ fn the_gallery_pages_render_and_create() {
         html.contains("href=\"/gallery\""),
         "the portal links to the gallery"
     );
+}
+
+/// A template's role decides who handles its records: the group it is mapped to edits them and is
+/// the process assignee; everyone else views and adds only.
+#[test]
+fn a_template_role_mapped_to_a_local_group_handles_the_records() {
+    let app = TestApp::spawn();
+    local_entities(&app);
+    app.user("desk", PW);
+    app.user("clerk", PW);
+    let (s, b) = app.put(
+        "/api/org/memberships.json",
+        json!({"user": "desk", "groups": ["madoguchi"]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.post(
+        "/api/gallery/apps.json",
+        json!({"template": "inquiries", "withRecords": true,
+               "mapping": {"問い合わせ担当": "madoguchi"}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let id: i64 = b["app"].as_str().unwrap().parse().unwrap();
+    let (_, acl) = app.get(&format!("/k/v1/app/acl.json?app={id}"));
+    assert!(
+        acl["rights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["entity"] == json!({"type": "GROUP", "code": "madoguchi"})
+                && r["recordEditable"] == true),
+        "{acl}"
+    );
+    let (_, status) = app.get(&format!("/k/v1/app/status.json?app={id}"));
+    let entities = &status["states"]["新規"]["assignee"]["entities"];
+    assert_eq!(
+        entities[0]["entity"],
+        json!({"type": "GROUP", "code": "madoguchi"}),
+        "{status}"
+    );
+    let desk = app.with_auth(Auth::Password("desk".into(), PW.into()));
+    let clerk = app.with_auth(Auth::Password("clerk".into(), PW.into()));
+    let record = json!({"受付番号": {"value": "Q-9001"}, "受付日時": {"value": "2026-12-01T00:00:00Z"},
+                        "受付方法": {"value": "電話"}, "分類": {"value": "防災"},
+                        "担当課": {"value": "危機管理課"}, "件名": {"value": "避難所"},
+                        "内容": {"value": "場所を知りたい"}});
+    let (s, b) = clerk.post("/k/v1/record.json", json!({"app": id, "record": record}));
+    assert_eq!(s, 200, "everyone may add: {b}");
+    let rid = b["id"].as_str().unwrap().to_owned();
+    let change = json!({"app": id, "id": rid, "record": {"回答内容": {"value": "案内しました"}}});
+    let (s, b) = clerk.put("/k/v1/record.json", change.clone());
+    assert_eq!((s, b["code"].as_str().unwrap_or_default()), (403, "CB_NO02"), "{b}");
+    let (s, b) = desk.put("/k/v1/record.json", change);
+    assert_eq!(s, 200, "the mapped group edits: {b}");
+    // The group's member is an assignee of the new record and may take the first step.
+    let (s, b) = desk.put(
+        "/k/v1/record/status.json",
+        json!({"app": id, "id": rid, "action": "対応を始める"}),
+    );
+    assert_eq!(s, 200, "{b}");
+}
+
+/// On the pages a template with roles goes through the import preview, where the role is mapped.
+#[test]
+fn a_template_with_roles_opens_the_import_preview() {
+    let app = TestApp::spawn();
+    local_entities(&app);
+    let session = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (s, html) = app.page(&session, "/gallery/inquiries");
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("gallery-roles") && html.contains("問い合わせ担当"),
+        "the detail page names the role"
+    );
+    assert!(html.contains("href=\"/gallery/inquiries/import\""));
+    let (s, html) = app.page(&session, "/gallery/inquiries/import");
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("pkgimport-roles") && html.contains("窓口担当"),
+        "the preview offers the local group: {html}"
+    );
+    assert!(html.contains("action=\"/apps/import/confirm\""));
+    // The card's one-click create leads there too instead of creating an app with nobody mapped.
+    let marker = "name=\"_csrf\" value=\"";
+    let (_, gallery) = app.page(&session, "/gallery");
+    let start = gallery.find(marker).unwrap() + marker.len();
+    let token = &gallery[start..start + gallery[start..].find('"').unwrap()];
+    let resp = kumiki_tests::page_client()
+        .post(app.url("/gallery/create"))
+        .header("Cookie", &session)
+        .form(&[("_csrf", token), ("template", "inquiries"), ("with_records", "1")])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(resp.headers()["location"], "/gallery/inquiries/import");
+    let (_, apps) = app.get("/k/v1/apps.json");
+    assert!(apps["apps"].as_array().unwrap().is_empty(), "nothing created");
+    let (s, _) = app.page(&session, "/gallery/no-such/import");
+    assert_eq!(s, 404);
 }

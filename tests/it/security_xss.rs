@@ -314,6 +314,8 @@ fn stored_payloads_never_become_active_content_on_any_page() {
         "/gallery".to_owned(),
         "/gallery/local-1".to_owned(),
         "/gallery/local-2".to_owned(),
+        // The local package in the import preview (its app name and field labels).
+        "/gallery/local-1/import".to_owned(),
         "/review".to_owned(),
         "/admin/users".to_owned(),
         "/admin/departments".to_owned(),

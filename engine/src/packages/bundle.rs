@@ -127,44 +127,19 @@ pub fn export_bundle(
 /// keyed `app1`, without roles).
 fn normalize(package: &Value) -> EngineResult<(Vec<RoleSpec>, Vec<Value>)> {
     match package.get("format").and_then(Value::as_str) {
+        // A single app may name roles too (the gallery's templates with permissions and
+        // assignees): they are declared at its top level, as a bundle declares them.
         Some(FORMAT) => {
+            let roles = role_specs_of(package)?;
             let mut entry = package.clone();
             if let Some(obj) = entry.as_object_mut() {
                 obj.insert("key".into(), Value::String("app1".into()));
+                obj.remove("roles");
             }
-            Ok((Vec::new(), vec![entry]))
+            Ok((roles, vec![entry]))
         }
         Some(BUNDLE_FORMAT) => {
-            let roles: Vec<RoleSpec> = match package.get("roles") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(r) => serde_json::from_value(r.clone())
-                    .map_err(|e| bad(format!("\"roles\": {e}.")))?,
-            };
-            let mut names = HashSet::new();
-            for r in &roles {
-                if !matches!(r.kind.as_str(), "user" | "group" | "department") {
-                    return Err(bad_keyed(
-                        Message::keyed(
-                            "packages.err.bad_kind",
-                            format!(
-                                "The role \"{}\" has the kind \"{}\" (user, group or department).",
-                                r.role, r.kind
-                            ),
-                        )
-                        .arg("role", r.role.clone())
-                        .arg("kind", r.kind.clone()),
-                    ));
-                }
-                if !names.insert(r.role.clone()) {
-                    return Err(bad_keyed(
-                        Message::keyed(
-                            "packages.err.role_twice",
-                            format!("The role \"{}\" is declared twice.", r.role),
-                        )
-                        .arg("role", r.role.clone()),
-                    ));
-                }
-            }
+            let roles = role_specs_of(package)?;
             let entries = package
                 .get("apps")
                 .and_then(Value::as_array)
@@ -201,6 +176,51 @@ fn normalize(package: &Value) -> EngineResult<(Vec<RoleSpec>, Vec<Value>)> {
             .arg("expected", format!("{FORMAT}\" / \"{BUNDLE_FORMAT}")),
         )),
     }
+}
+
+/// The package's declared roles, each of a known kind and named once.
+fn role_specs_of(package: &Value) -> EngineResult<Vec<RoleSpec>> {
+    let roles: Vec<RoleSpec> = match package.get("roles") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(r) => {
+            serde_json::from_value(r.clone()).map_err(|e| bad(format!("\"roles\": {e}.")))?
+        }
+    };
+    let mut names = HashSet::new();
+    for r in &roles {
+        if !matches!(r.kind.as_str(), "user" | "group" | "department") {
+            return Err(bad_keyed(
+                Message::keyed(
+                    "packages.err.bad_kind",
+                    format!(
+                        "The role \"{}\" has the kind \"{}\" (user, group or department).",
+                        r.role, r.kind
+                    ),
+                )
+                .arg("role", r.role.clone())
+                .arg("kind", r.kind.clone()),
+            ));
+        }
+        if !names.insert(r.role.clone()) {
+            return Err(bad_keyed(
+                Message::keyed(
+                    "packages.err.role_twice",
+                    format!("The role \"{}\" is declared twice.", r.role),
+                )
+                .arg("role", r.role.clone()),
+            ));
+        }
+    }
+    Ok(roles)
+}
+
+/// Whether a package names roles that its importer must map (`import_bundle` with a mapping;
+/// `import_package` refuses it).
+pub fn has_roles(package: &Value) -> bool {
+    package
+        .get("roles")
+        .and_then(Value::as_array)
+        .is_some_and(|r| !r.is_empty())
 }
 
 fn entry_key(entry: &Value) -> &str {

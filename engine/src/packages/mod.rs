@@ -13,7 +13,7 @@ pub mod bundle;
 pub mod rewire;
 pub mod roles;
 
-pub use bundle::{export_bundle, import_bundle, plan_import, BUNDLE_FORMAT};
+pub use bundle::{export_bundle, has_roles, import_bundle, plan_import, BUNDLE_FORMAT};
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -167,6 +167,14 @@ pub fn import_package(
 ) -> EngineResult<AppId> {
     // Importing a package creates an app: the same server setting decides who may.
     apps::check_may_create(conn, acting.principal())?;
+    // Roles left unmapped would leave permissions and assignees naming nobody.
+    if has_roles(package) {
+        return Err(bad_keyed(crate::error::Message::keyed(
+            "packages.err.needs_mapping",
+            "This package names roles (departments, groups, users) to be mapped to local ones: \
+             import it with a mapping (the import page, or --map on the command line).",
+        )));
+    }
     let actor = &acting.actor();
     let def = definition_of(package)?;
     let (app_id, revision) = apps::create_app(conn, def.clone(), None, None, &actor.code)?;

@@ -8,6 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashMap;
+
+use kumiki_engine::packages::has_roles;
 
 use super::session::{page_for, require_user, same_secret, SessionUser};
 use super::{see_other, Page};
@@ -168,6 +171,35 @@ pub async fn detail(
     }
 }
 
+/// `GET /gallery/{key}/import`: the template in the import preview (what will be created, its
+/// roles to map, review), whose 「読み込む」 imports it as an uploaded package is imported.
+pub async fn import_preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let user = match require_user(&req, &state).await {
+        Ok(user) if user.guest => return see_other("/guest"),
+        Ok(user) => user,
+        Err(redirect) => return redirect,
+    };
+    let lang = lang_of(&user);
+    let st = state.get_ref().clone();
+    let acting = user.acting(&state);
+    let key = path.into_inner();
+    let found = blocking(move || {
+        let mut conn = st.conn()?;
+        gallery::package_of(&mut conn, &acting, &key)
+    })
+    .await;
+    match found {
+        Ok(Some(package)) => super::package_import::preview_package(&state, &user, package).await,
+        Ok(None) => super::not_found(&state, lang, Some(&user)),
+        Err(e) if e.status.is_server_error() => super::internal_error(&state, lang, Some(&user)),
+        Err(e) => render_list(&state, &user, message(&e, lang), String::new()).await,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CreateForm {
     #[serde(rename = "_csrf")]
@@ -197,12 +229,20 @@ pub async fn create(
     let with_records = form.with_records.is_some();
     let result = blocking(move || {
         let mut conn = st.conn()?;
-        conn.write_transaction(|c| gallery::create(c, &st.files, &acting, &key, with_records))
+        // A template naming roles is created through the import preview, where they are mapped.
+        let package = gallery::package_of(&mut conn, &acting, &key)?;
+        if package.as_ref().is_some_and(has_roles) {
+            return Ok(None);
+        }
+        let none = HashMap::new();
+        conn.write_transaction(|c| gallery::create(c, &st.files, &acting, &key, with_records, &none))
+            .map(Some)
     })
     .await;
     match result {
-        Ok(created) if created.live => see_other(&format!("/apps/{}", created.app.0)),
-        Ok(created) => see_other(&format!("/apps/{}/settings", created.app.0)),
+        Ok(None) => see_other(&format!("/gallery/{}/import", form.template)),
+        Ok(Some(created)) if created.live => see_other(&format!("/apps/{}", created.app.0)),
+        Ok(Some(created)) => see_other(&format!("/apps/{}/settings", created.app.0)),
         Err(e) => render_detail(&state, &user, form.template, message(&e, lang)).await,
     }
 }

@@ -119,6 +119,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(gallery::remove_package),
         )
         .route("/gallery/{key}", web::get().to(gallery::detail))
+        .route("/gallery/{key}/import", web::get().to(gallery::import_preview))
         .route("/apps/{id}/settings", web::get().to(designer::page))
         .route("/apps/{id}/general", web::get().to(general_settings::page))
         .route("/apps/{id}/icon.svg", web::get().to(app_icons::app_icon))

@@ -272,6 +272,15 @@ async fn show(
     }
 }
 
+/// The preview of a package that is already on the server (a gallery template), for `user`.
+pub(crate) async fn preview_package(
+    state: &AppState,
+    user: &SessionUser,
+    package: Value,
+) -> HttpResponse {
+    show(state, user, Some(package), None, String::new(), true).await
+}
+
 /// The signed-in user, their language and the multipart form of a post, or the answer when the
 /// user is not signed in, the form is too large or its CSRF token is wrong.
 async fn signed_form(

@@ -1,9 +1,10 @@
 //! Issue 17 part 5, the template gallery's API (docs/gallery.md):
 //! - `GET /api/gallery/templates.json` → `{templates: [{key, name, description, fields, records,
-//!   picture, local, states, views, charts}]}` for every signed-in user who is not a guest;
+//!   picture, local, states, views, charts, roles}]}` for every signed-in user who is not a guest;
 //! - `GET /api/gallery/template.json?key=` → one template with `fieldList`, `columns`, `rows`;
-//! - `POST /api/gallery/apps.json {template, withRecords}` → `{app, live}`: creates an app (the right
-//!   to create apps, as on the portal; `GAIA_RV01` when the app must pass review before records);
+//! - `POST /api/gallery/apps.json {template, withRecords, mapping?}` → `{app, live}`: creates an app
+//!   (the right to create apps, as on the portal; `GAIA_RV01` when the app must pass review before
+//!   records); a template with `roles` needs `mapping` (role → local code) as a package import does;
 //! - `POST /api/gallery/packages.json {package, name?, description?}` → `{id, key}` and
 //!   `DELETE /api/gallery/packages.json {id}`: the local gallery, administrators only (`CB_NO02`).
 
@@ -40,12 +41,15 @@ pub fn create_app(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .opt_str("template")?
         .ok_or_else(|| ApiError::invalid("template", "Required field."))?;
     let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
+    // A template naming roles needs them mapped, as `POST /api/packages/import.json` does.
+    let mapping = super::packages::mapping_of(p)?;
     let created = gallery::create(
         call.conn,
         &call.state.files,
         call.acting,
         &key,
         with_records,
+        &mapping,
     )?;
     Ok(json!({"app": created.app.0.to_string(), "live": created.live}))
 }

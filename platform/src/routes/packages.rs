@@ -63,9 +63,8 @@ pub fn plan(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     Ok(plan_import(call.conn, package(p)?, call.acting)?)
 }
 
-/// `POST /api/packages/import.json`.
-pub fn import(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
-    let package = package(p)?;
+/// The `mapping` parameter (role → local code) of an import.
+pub(super) fn mapping_of(p: &Params) -> Result<HashMap<String, String>, ApiError> {
     let mut mapping = HashMap::new();
     for (role, code) in p.opt_object("mapping")?.into_iter().flatten() {
         match code {
@@ -77,6 +76,13 @@ pub fn import(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
             _ => return Err(ApiError::invalid("mapping", "Enter role → code strings.")),
         }
     }
+    Ok(mapping)
+}
+
+/// `POST /api/packages/import.json`.
+pub fn import(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let package = package(p)?;
+    let mapping = mapping_of(p)?;
     let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
     let created = import_bundle(
         call.conn,
