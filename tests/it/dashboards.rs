@@ -348,7 +348,7 @@ fn a_guest_space_board_shows_its_own_apps_to_its_guests() {
     let g = as_guest(&app, "g1@a.example");
     let (s, b) = g.get(&format!("{guest_pins}?scope=SPACE&space={GS}"));
     assert_eq!(s, 200, "{b}");
-    assert_eq!(ids(&b), [pin.clone()], "{b}");
+    assert_eq!(ids(&b), [pin.as_str()], "{b}");
     let (s, b) = g.post(&guest_pins, chart.clone());
     assert_eq!((s, code(&b)), (403, "CB_NO02"), "guests never pin: {b}");
     let (s, b) = g.post(
