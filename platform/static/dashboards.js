@@ -1,6 +1,7 @@
 // Issue 16, dashboards: the 「ダッシュボードに追加」 control on chart pages and record lists, and
 // the remove / move buttons of pins on the portal and space pages. Everything goes through
-// /api/dashboard/pins.json; the server decides who may do what.
+// /api/dashboard/pins.json — through a guest space's path (/k/guest/<id>/api/...) for its board
+// and its apps, as the page says in data-api / data-dash-api; the server decides who may do what.
 "use strict";
 (function () {
   var K = window.KUMIKI;
@@ -26,7 +27,22 @@
     });
   });
 
+  var PINS = "/api/dashboard/pins.json";
+
   document.querySelectorAll(".dash-add-form").forEach(function (form) {
+    // A private view (個人用の一覧) goes on the user's own board only: other targets disable it
+    // (the server refuses it too).
+    var target = form.querySelector("[name=target]");
+    var view = form.querySelector("[name=item]");
+    function privateOnlyMine() {
+      if (!view) return;
+      var mine = target.value === "USER";
+      view.querySelectorAll("option[data-private]").forEach(function (o) { o.disabled = !mine; });
+      var chosen = view.options[view.selectedIndex];
+      if (chosen && chosen.disabled) view.value = "";
+    }
+    target.addEventListener("change", privateOnlyMine);
+    privateOnlyMine();
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var status = form.querySelector(".dash-add-status");
@@ -41,7 +57,7 @@
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
       status.className = "dash-add-status";
-      K.api("POST", "/api/dashboard/pins.json", body).then(function () {
+      K.api("POST", form.dataset.api || PINS, body).then(function () {
         var where = body.scope === "SPACE" ? "/spaces/" + encodeURIComponent(body.space) : "/";
         status.textContent = K.t("dash.added") + " ";
         status.appendChild(K.el("a", { href: where, "data-testid": "dash-added-link", text: K.t("dash.open_board") }));
@@ -58,9 +74,11 @@
     var move = ev.target.closest("[data-pin-move]");
     if (!remove && !move) return;
     var card = (remove || move).closest(".dash-pin");
+    var board = card.closest("[data-dash-board]");
+    var api = (board && board.dataset.dashApi) || PINS;
     if (remove) {
       remove.disabled = true;
-      K.api("DELETE", "/api/dashboard/pins.json", { id: remove.dataset.pinRemove }).then(function () {
+      K.api("DELETE", api, { id: remove.dataset.pinRemove }).then(function () {
         var list = card.parentNode;
         card.remove();
         if (list && !list.children.length) {
@@ -73,7 +91,7 @@
     var cards = Array.prototype.slice.call(card.parentNode.children);
     var index = cards.indexOf(card) + Number(move.dataset.pinMove);
     if (index < 0 || index >= cards.length) return;
-    K.api("PUT", "/api/dashboard/pins.json", { id: move.dataset.pinId, index: index }).then(function () {
+    K.api("PUT", api, { id: move.dataset.pinId, index: index }).then(function () {
       var list = card.parentNode;
       var others = cards.filter(function (c) { return c !== card; });
       list.insertBefore(card, others[index] || null);

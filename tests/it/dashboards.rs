@@ -283,3 +283,197 @@ fn the_portal_shows_each_pin_with_the_viewers_rights() {
     assert!(html.contains("表示できません"), "{html}");
     assert!(!html.contains("相談受付"), "not even the app's name");
 }
+
+/// Issue 16 gap 1: a guest space's board. Its space admin (staff) pins the space's own charts
+/// through the space's path; guests see those pins and only those (never a pin of an app outside
+/// the space, nor its name), and never pin.
+#[test]
+fn a_guest_space_board_shows_its_own_apps_to_its_guests() {
+    use crate::guests::{add_guests, as_guest, guest, guest_space, move_app, GUEST_PW};
+    let app = TestApp::spawn();
+    const GS: i64 = 501;
+    add_guests(&app, vec![guest("g1@a.example", "A市 一郎", "A市")]);
+    let inside = cases(&app);
+    let outside = app.create_app("庁内の集計", kumiki_tests::sample_fields());
+    let (s, b) = put_reports(
+        &app,
+        inside,
+        json!({"区分別": report("PIE", json!([{"code": "区分"}]), json!([{"type": "COUNT"}]))}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let rid = b["reports"]["区分別"]["id"].as_str().unwrap().to_owned();
+    let (s, b) = app.put(
+        "/k/v1/preview/app/acl.json",
+        json!({"app": inside, "rights": [
+            {"entity": {"type": "USER", "code": "Administrator"}, "appEditable": true,
+             "recordViewable": true, "recordAddable": true, "recordEditable": true, "recordDeletable": true},
+            {"entity": {"type": "USER", "code": "g1@a.example"}, "recordViewable": true}]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(inside);
+    guest_space(&app, GS, "A市協議室", &[]);
+    let (s, b) = app.put(
+        &format!("/k/guest/{GS}/v1/space/guests.json"),
+        json!({"id": GS, "guests": ["g1@a.example"]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    move_app(&app, inside, GS);
+    let guest_pins = format!("/k/guest/{GS}/api/dashboard/pins.json");
+    let chart = json!({"scope": "SPACE", "space": GS, "kind": "CHART", "app": inside, "item": rid});
+
+    // The space admin pins the space's chart through the space's path, not the host's.
+    let (s, b) = app.post(PINS, chart.clone());
+    assert_ne!(s, 200, "a guest space's board only through its path: {b}");
+    let (s, b) = app.post(&guest_pins, chart.clone());
+    assert_eq!(s, 200, "{b}");
+    let pin = b["id"].as_str().unwrap().to_owned();
+    // An app outside the space is refused there.
+    let (s, b) = app.post(
+        &guest_pins,
+        json!({"scope": "SPACE", "space": GS, "kind": "LIST", "app": outside, "item": ""}),
+    );
+    assert_ne!(s, 200, "{b}");
+    // One that was pinned before its app left the space (or written by hand) is kept from guests.
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    let mut conn = db.conn().unwrap();
+    let mut q = conn.sql();
+    q.push("INSERT INTO dashboard_pins (scope, owner, kind, app_id, item, row_count, position, created_by, created_at) VALUES ('SPACE', ")
+        .bind_text(&GS.to_string())
+        .push(", 'LIST', ")
+        .bind_int(outside)
+        .push(", '', 5, 9, 'Administrator', 0)");
+    conn.execute(&q).unwrap();
+
+    // The guest sees the space's pin and only it, through the API and on the space's page.
+    let g = as_guest(&app, "g1@a.example");
+    let (s, b) = g.get(&format!("{guest_pins}?scope=SPACE&space={GS}"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(ids(&b), [pin.as_str()], "{b}");
+    let (s, b) = g.post(&guest_pins, chart.clone());
+    assert_eq!((s, code(&b)), (403, "CB_NO02"), "guests never pin: {b}");
+    let (s, b) = g.post(
+        &guest_pins,
+        json!({"scope": "USER", "kind": "CHART", "app": inside, "item": rid}),
+    );
+    assert_eq!(
+        (s, code(&b)),
+        (403, "CB_NO02"),
+        "not even to their own board: {b}"
+    );
+    let (s, b) = g.get(&format!("{PINS}?scope=SPACE&space={GS}"));
+    assert_eq!((s, code(&b)), (403, "CB_NO02"), "{b}");
+    let session = app.sign_in_form("g1@a.example", GUEST_PW);
+    let (s, html) = app.page(&session, &format!("/spaces/{GS}"));
+    assert_eq!(s, 200);
+    assert!(html.contains("data-testid=\"dashboard-space\""), "{html}");
+    assert!(html.contains("区分別") && html.contains("<svg"), "{html}");
+    assert!(
+        !html.contains("庁内の集計") && !html.contains("表示できません"),
+        "{html}"
+    );
+    assert!(!html.contains("data-pin-remove"));
+    // Staff see both (the outside one as unavailable) and change the board through its path.
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let (_, html) = app.page(&admin, &format!("/spaces/{GS}"));
+    assert!(
+        html.contains("表示できません") && !html.contains("庁内の集計"),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "data-dash-api=\"/k/guest/{GS}/api/dashboard/pins.json\""
+    )));
+    // The chart page of the space's app offers the space (posting through its path); a host
+    // app's list does not offer the guest space.
+    let (_, html) = app.page(&admin, &format!("/apps/{inside}/reports/{rid}"));
+    assert!(html.contains(&format!("value=\"SPACE:{GS}\"")), "{html}");
+    assert!(html.contains(&format!(
+        "data-api=\"/k/guest/{GS}/api/dashboard/pins.json\""
+    )));
+    let (_, html) = app.page(&admin, &format!("/apps/{outside}"));
+    assert!(html.contains("data-testid=\"dash-add\""));
+    assert!(!html.contains(&format!("value=\"SPACE:{GS}\"")), "{html}");
+    let (s, b) = app.put(&guest_pins, json!({"id": pin, "index": 5}));
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app.delete(&guest_pins, json!({"id": pin}));
+    assert_eq!(s, 200, "{b}");
+    let (_, b) = g.get(&format!("{guest_pins}?scope=SPACE&space={GS}"));
+    assert!(ids(&b).is_empty(), "{b}");
+}
+
+/// Issue 16 gap 2: a private view (個人用の一覧) on one's own board only, computed with one's
+/// rights; refused elsewhere and for anyone else's; its pin goes when the view is deleted.
+#[test]
+fn a_private_view_pins_to_its_owners_board_only() {
+    let app = TestApp::spawn();
+    let (id, _, space) = setup(&app);
+    let clerk = as_user(&app, "clerk");
+    let owner = as_user(&app, "owner");
+    let (s, b) = clerk.put(
+        "/api/app/views/private.json",
+        json!({"app": id, "view": {"name": "私の受付", "fields": ["件名", "区分"], "filterCond": "", "sort": "$id asc"}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let view = b["id"].as_str().unwrap().to_owned();
+    let item = format!("private:{view}");
+    let (s, b) = clerk.post(
+        PINS,
+        json!({"kind": "LIST", "app": id, "item": item, "rows": 20}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (_, b) = clerk.get(&format!("{PINS}?scope=USER"));
+    assert_eq!(b["pins"][0]["item"], item.as_str());
+    // Refusals: another's private view (the owner has none of that id), a space, the portal.
+    let (s, b) = owner.post(PINS, json!({"kind": "LIST", "app": id, "item": item}));
+    assert_eq!((s, code(&b)), (400, "CB_VA01"), "{b}");
+    let (s, b) = owner.put(
+        "/api/app/views/private.json",
+        json!({"app": id, "view": {"name": "管理者用"}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let own = format!("private:{}", b["id"].as_str().unwrap());
+    let (s, b) = owner.post(
+        PINS,
+        json!({"scope": "SPACE", "space": space, "kind": "LIST", "app": id, "item": own}),
+    );
+    assert_eq!((s, code(&b)), (400, "CB_VA01"), "{b}");
+    assert!(b.to_string().contains("private view is personal"), "{b}");
+    let (s, b) = app.put(
+        "/api/app/views/private.json",
+        json!({"app": id, "view": {"name": "全体"}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let admins = format!("private:{}", b["id"].as_str().unwrap());
+    let (s, b) = app.post(
+        PINS,
+        json!({"scope": "PORTAL", "kind": "LIST", "app": id, "item": admins}),
+    );
+    assert_eq!((s, code(&b)), (400, "CB_VA01"), "{b}");
+    let (_, b) = app.get(&format!("{PINS}?scope=PORTAL"));
+    assert!(ids(&b).is_empty(), "{b}");
+
+    // The clerk's portal shows it with the clerk's rights, linked to the view.
+    let session = app.sign_in_form("clerk", PW);
+    let (s, html) = app.page(&session, "/");
+    assert_eq!(s, 200);
+    assert!(html.contains("私の受付"), "{html}");
+    assert!(html.contains(&format!("private%3A{view}\"")), "{html}");
+    assert!(html.contains("案件") && !html.contains("苦情"), "{html}");
+    // The record list offers it in 「ダッシュボードに追加」.
+    let (_, html) = app.page(&session, &format!("/apps/{id}?view=private:{view}"));
+    assert!(
+        html.contains("data-testid=\"dash-private-views\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{item}\" data-private selected")),
+        "{html}"
+    );
+    // Deleting the view removes its pin.
+    let (s, b) = clerk.delete(
+        "/api/app/views/private.json",
+        json!({"app": id, "id": view}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (_, b) = clerk.get(&format!("{PINS}?scope=USER"));
+    assert!(ids(&b).is_empty(), "{b}");
+}

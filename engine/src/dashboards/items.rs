@@ -1,14 +1,18 @@
 //! What a list pin shows: the first records of a view of an app, read with the viewer's rights —
 //! the app's view right, the record-view condition (`list_records` with the viewer's query
 //! context) and the field rights (`record_json` leaves out what the viewer may not see).
+//!
+//! A list pin names a shared view by its id, or one of the viewer's own private views as
+//! `private:<id>` (the record list's `?view=` value for it); a private view is looked up among the
+//! caller's own, so nobody reaches another user's.
 
 use serde_json::Value;
 
 use crate::acl::AppRight;
 use crate::acting::ActingContext;
-use crate::apps::{AppDefinition, AppId};
+use crate::apps::{AppDefinition, AppId, LiveApp};
 use crate::db::DbConn;
-use crate::error::EngineResult;
+use crate::error::{EngineResult, Message, UserError};
 use crate::fields::FieldType;
 use crate::query;
 use crate::records::{list_records, record_json, ListRequest};
@@ -28,12 +32,86 @@ pub fn find_view<'d>(def: &'d AppDefinition, id: &str) -> Option<(&'d str, &'d V
     })
 }
 
+/// How a private view is named in a pin's item and in the record list's `?view=`.
+const PRIVATE_PREFIX: &str = "private:";
+
+/// Whether a list pin's item names a private view.
+pub fn is_private(item: &str) -> bool {
+    item.starts_with(PRIVATE_PREFIX)
+}
+
+/// The item naming private view `id`.
+pub fn private_item(id: i64) -> String {
+    format!("{PRIVATE_PREFIX}{id}")
+}
+
+/// A view a list pin shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedView {
+    pub name: String,
+    /// The record list's `?view=` value: the shared view's name, or `private:<id>`.
+    pub key: String,
+    pub definition: Value,
+}
+
+/// The view `item` names (`None` for every record): a shared view of the app by id, or, for
+/// `private:<id>`, one of the caller's own private views.
+///
+/// Errors: `Validation` on `item` when there is no such view (for private views: none of the
+/// caller's).
+pub fn resolve_view(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    live: &LiveApp,
+    item: &str,
+) -> EngineResult<Option<ResolvedView>> {
+    if item.is_empty() {
+        return Ok(None);
+    }
+    let Some(id) = item.strip_prefix(PRIVATE_PREFIX) else {
+        return match find_view(&live.definition, item) {
+            Some((name, v)) => Ok(Some(ResolvedView {
+                name: name.to_owned(),
+                key: name.to_owned(),
+                definition: v.clone(),
+            })),
+            None => Err(UserError::invalid("item", "The view does not exist.").into()),
+        };
+    };
+    let missing = || {
+        UserError::invalid(
+            "item",
+            Message::keyed(
+                "dash.private_missing",
+                "You have no such private view of this app.",
+            ),
+        )
+    };
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let owner = acting.principal().acting_user().to_owned();
+    let found = crate::views::private::list(conn, live.id(), &owner)?
+        .into_iter()
+        .find(|v| v.get("id").and_then(Value::as_str) == Some(id.to_string().as_str()))
+        .ok_or_else(missing)?;
+    Ok(Some(ResolvedView {
+        name: found
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        key: private_item(id),
+        definition: found,
+    }))
+}
+
 /// A list pin as the viewer may see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PinnedList {
     pub app_name: String,
     /// The view's name; empty for every record.
     pub view_name: String,
+    /// The record list's `?view=` value for the view; empty for every record.
+    pub view_key: String,
     /// `(code, label)` of each column.
     pub columns: Vec<(String, String)>,
     /// Per record: its id and one text per column (empty where the viewer may not see the field).
@@ -123,12 +201,12 @@ fn cell_text(v: &Value) -> String {
     }
 }
 
-/// The first `rows` records of view `view` (empty: every record, newest first) of `app`, as the
-/// caller may see them.
+/// The first `rows` records of view `view` (empty: every record, newest first; `private:<id>`:
+/// one of the caller's private views) of `app`, as the caller may see them.
 ///
 /// Errors: the app's (`AppNotFound` when the caller may not view it); `Validation` for a view the
-/// app no longer has; the query's when the view's filter or sort no longer checks for this caller
-/// (a field removed, or one the caller may not see).
+/// app (or the caller) no longer has; the query's when the view's filter or sort no longer checks
+/// for this caller (a field removed, or one the caller may not see).
 pub fn open_list(
     conn: &mut DbConn,
     acting: &ActingContext,
@@ -137,17 +215,11 @@ pub fn open_list(
     rows: i64,
 ) -> EngineResult<PinnedList> {
     let live = acting.open_app(conn, app, AppRight::View)?;
-    let found = if view.is_empty() {
-        None
-    } else {
-        Some(
-            find_view(&live.definition, view)
-                .ok_or_else(|| crate::UserError::invalid("item", "The view does not exist."))?,
-        )
-    };
+    let found = resolve_view(conn, acting, &live, view)?;
     let text = |key: &str| {
         found
-            .and_then(|(_, v)| v.get(key))
+            .as_ref()
+            .and_then(|v| v.definition.get(key))
             .and_then(Value::as_str)
             .unwrap_or_default()
             .trim()
@@ -173,7 +245,7 @@ pub fn open_list(
             offset: Some(0),
         },
     )?;
-    let columns = columns(&live.definition, found.map(|(_, v)| v));
+    let columns = columns(&live.definition, found.as_ref().map(|v| &v.definition));
     let codes: Vec<String> = columns.iter().map(|(c, _)| c.clone()).collect();
     let records = records
         .iter()
@@ -194,7 +266,8 @@ pub fn open_list(
         .collect();
     Ok(PinnedList {
         app_name: live.definition.name.clone(),
-        view_name: found.map(|(n, _)| n.to_owned()).unwrap_or_default(),
+        view_name: found.as_ref().map(|v| v.name.clone()).unwrap_or_default(),
+        view_key: found.map(|v| v.key).unwrap_or_default(),
         columns,
         records,
     })

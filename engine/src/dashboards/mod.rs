@@ -12,7 +12,14 @@
 //!   chart or the list again with the viewer's own rights (`items`), and an item the viewer may not
 //!   see is reported as such, never shown;
 //! - a pin on a board the caller may not see does not exist for them (`PinNotFound`), so ids of
-//!   other users' pins tell nothing.
+//!   other users' pins tell nothing;
+//! - a guest space's board is reached, like everything of a guest space, only through its own path
+//!   (`/k/guest/<id>/`, and the space's page): its pins are computed through that path, so a pin of
+//!   an app outside the space never shows there, and a guest is not even told such a pin exists
+//!   (`list` leaves out the pins of apps the guest may not open);
+//! - a private view (個人用の一覧, item `private:<id>`) is pinned only to its owner's own board, and
+//!   deleting the view removes its pins (`forget_private_view`), so a pin never shows a later view
+//!   that happens to get the same id.
 
 pub mod items;
 
@@ -24,7 +31,7 @@ use crate::acl::{AppRight, Principal};
 use crate::acting::ActingContext;
 use crate::apps::AppId;
 use crate::db::DbConn;
-use crate::error::{EngineResult, UserError};
+use crate::error::{EngineResult, Message, UserError};
 use crate::spaces::Membership;
 
 /// Most pins on one board.
@@ -236,27 +243,56 @@ fn find(conn: &mut DbConn, id: i64) -> EngineResult<Option<Pin>> {
 
 /// The pins of `board` in their order, when the caller may see the board.
 ///
+/// A guest gets only the pins of apps it may open through the caller's path: the others'
+/// app ids and authors are the host's business.
+///
 /// Errors: `Forbidden` for a board the caller may not see (another user's, the shared portal for
 /// a guest or a token); `SpaceNotFound` for a space the caller may not enter.
 pub fn list(conn: &mut DbConn, acting: &ActingContext, board: &Board) -> EngineResult<Vec<Pin>> {
     if !board.may_see(conn, acting)? {
         return Err(UserError::Forbidden.into());
     }
-    board_pins(conn, board)
+    let pins = board_pins(conn, board)?;
+    if !acting.principal().is_guest() {
+        return Ok(pins);
+    }
+    let mut shown = Vec::with_capacity(pins.len());
+    for pin in pins {
+        match acting.find_app(conn, pin.app, AppRight::View) {
+            Ok(_) => shown.push(pin),
+            Err(crate::EngineError::User(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(shown)
 }
 
-/// Whether the caller may see the pinned item now (the check for adding a pin).
-fn check_item(conn: &mut DbConn, acting: &ActingContext, new: &NewPin) -> EngineResult<()> {
+/// Whether the caller may see the pinned item now (the check for adding a pin). A private view
+/// goes only on the caller's own board: it is personal, nobody else may see it.
+fn check_item(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    board: &Board,
+    new: &NewPin,
+) -> EngineResult<()> {
     match new.kind {
         Kind::Chart => {
             crate::reports::open_report(conn, acting, new.app, &new.item)?
                 .ok_or_else(|| UserError::ReportNotFound(new.item.clone()))?;
         }
         Kind::List => {
-            let live = acting.open_app(conn, new.app, AppRight::View)?;
-            if !new.item.is_empty() && items::find_view(&live.definition, &new.item).is_none() {
-                return Err(UserError::invalid("item", "The view does not exist.").into());
+            if items::is_private(&new.item) && !matches!(board, Board::User(_)) {
+                return Err(UserError::invalid(
+                    "item",
+                    Message::keyed(
+                        "dash.private_personal",
+                        "A private view is personal: pin it to your own dashboard only.",
+                    ),
+                )
+                .into());
             }
+            let live = acting.open_app(conn, new.app, AppRight::View)?;
+            items::resolve_view(conn, acting, &live, &new.item)?;
         }
     }
     Ok(())
@@ -290,7 +326,7 @@ pub fn add(
     if new.kind == Kind::Chart && new.item.is_empty() {
         return Err(UserError::invalid("item", "Required field.").into());
     }
-    check_item(conn, acting, new)?;
+    check_item(conn, acting, board, new)?;
     let existing = board_pins(conn, board)?;
     if existing.len() >= MAX_PINS {
         return Err(UserError::invalid(
@@ -398,8 +434,12 @@ pub fn move_to(
     board_pins(conn, &pin.board)
 }
 
-/// The boards the caller may pin to: their own, the spaces they administer (id and name), and the
-/// shared portal for administrators. What the 「ダッシュボードに追加」 control offers.
+/// The boards the caller may pin an item to: their own, the spaces they administer (id and name),
+/// and the shared portal for administrators. What the 「ダッシュボードに追加」 control offers.
+///
+/// `acting` goes through the path of the item's app (`ActingContext::through_path_of`): for an
+/// app of a guest space that space is the only space offered (its board shows only its own apps),
+/// for any other app the host spaces are (a guest space's board never shows an app outside it).
 pub fn boards_for(conn: &mut DbConn, acting: &ActingContext) -> EngineResult<Vec<(Board, String)>> {
     let Principal::User {
         code,
@@ -415,7 +455,11 @@ pub fn boards_for(conn: &mut DbConn, acting: &ActingContext) -> EngineResult<Vec
     }
     let mut out = vec![(Board::User(code.clone()), String::new())];
     for (space, m) in crate::spaces::store::list_spaces(conn, acting)? {
-        if m == Membership::Admin && !space.is_guest {
+        let reached = match acting.guest_space() {
+            Some(path) => space.is_guest && space.id == path,
+            None => !space.is_guest,
+        };
+        if m == Membership::Admin && reached {
             out.push((Board::Space(space.id), space.name));
         }
     }
@@ -431,6 +475,26 @@ pub fn forget_space(conn: &mut DbConn, space: i64) -> EngineResult<()> {
     let mut b = conn.sql();
     b.push("DELETE FROM dashboard_pins WHERE scope = 'SPACE' AND owner = ")
         .bind_text(&space.to_string());
+    conn.execute(&b)?;
+    Ok(())
+}
+
+/// Removes the pins of user `user`'s private view `view` of `app`, in the transaction that deletes
+/// the view (`views::private`): the pin goes with the view instead of showing a later view that
+/// gets the same id.
+pub fn forget_private_view(
+    conn: &mut DbConn,
+    app: AppId,
+    user: &str,
+    view: i64,
+) -> EngineResult<()> {
+    let mut b = conn.sql();
+    b.push("DELETE FROM dashboard_pins WHERE scope = 'USER' AND kind = 'LIST' AND owner = ")
+        .bind_text(user)
+        .push(" AND app_id = ")
+        .bind_int(app.0)
+        .push(" AND item = ")
+        .bind_text(&items::private_item(view));
     conn.execute(&b)?;
     Ok(())
 }

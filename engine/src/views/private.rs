@@ -5,6 +5,10 @@
 //! The caller (the platform's route) checks that the user may view the app and passes a query context
 //! carrying the user's rights; `save`/`replace_all` check every view with [`super::check_view`] before
 //! writing anything.
+//!
+//! Issue 16, dashboards: a private view may be pinned to its owner's dashboard; deleting the view
+//! (`delete`, or leaving it out of `replace_all`) removes its pins in the same transaction
+//! (`dashboards::forget_private_view`), as ids may be given again to a later view.
 
 use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
@@ -196,6 +200,12 @@ pub fn replace_all(
             return Err(unknown_view(format!("views[{i}].id"), id).into());
         }
     }
+    for gone in known
+        .iter()
+        .filter(|k| !views.iter().any(|(id, _, _)| *id == Some(**k)))
+    {
+        crate::dashboards::forget_private_view(conn, app, user, *gone)?;
+    }
     delete_all(conn, app, user)?;
     for (position, (id, name, definition)) in views.iter().enumerate() {
         let id = id.unwrap_or_else(|| {
@@ -290,5 +300,5 @@ pub fn delete(conn: &mut DbConn, app: AppId, user: &str, id: i64) -> EngineResul
     if conn.execute(&b)? == 0 {
         return Err(unknown_view("id".into(), id).into());
     }
-    Ok(())
+    crate::dashboards::forget_private_view(conn, app, user, id)
 }

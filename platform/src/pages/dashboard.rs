@@ -4,7 +4,12 @@
 //! Every pin is computed again for the viewer with the viewer's acting context: a chart through
 //! `reports::open_report` and the chart page's own drawing (`report_view`), a list through
 //! `dashboards::items::open_list`. A pin the viewer may not see (an app they may not open, a chart
-//! or view removed since, a field they may not see) says 「表示できません」 and names nothing.
+//! or view removed since, a field they may not see) says 「表示できません」 and names nothing; to a
+//! guest it does not show at all (a guest space's board may hold what only the host may know of).
+//!
+//! A guest space's board is read and changed through the space's own path: the page's acting
+//! context goes through it (`spaces::acting_for`), and the buttons and the 「ダッシュボードに追加」
+//! form call `/k/guest/<id>/api/dashboard/pins.json` (`pins_api`).
 
 use kumiki_engine::acting::ActingContext;
 use kumiki_engine::apps::AppDefinition;
@@ -23,6 +28,17 @@ pub struct BoardView {
     pub pins: Vec<PinView>,
     /// The viewer may remove and reorder these pins.
     pub may_pin: bool,
+    /// Where the remove and move buttons call (`pins_api`).
+    pub api: String,
+}
+
+/// `/api/dashboard/pins.json`, through the guest space's path when there is one (a guest space's
+/// board and its apps are reached only through it).
+pub fn pins_api(guest_space: Option<i64>) -> String {
+    match guest_space {
+        Some(id) => format!("/k/guest/{id}/api/dashboard/pins.json"),
+        None => "/api/dashboard/pins.json".to_owned(),
+    }
 }
 
 /// One pin as a page shows it.
@@ -63,6 +79,7 @@ pub fn board_view(
         Err(e) => return Err(e.into()),
     };
     let may_pin = board.may_pin(conn, acting)?;
+    let guest = acting.principal().is_guest();
     let mut out = Vec::with_capacity(pins.len());
     for pin in &pins {
         let shown = match pin.kind {
@@ -71,6 +88,7 @@ pub fn board_view(
         };
         out.push(match shown {
             Ok(Some(v)) => v,
+            Ok(None) | Err(EngineError::User(_)) if guest => continue,
             Ok(None) | Err(EngineError::User(_)) => PinView {
                 id: pin.id,
                 unavailable: true,
@@ -79,7 +97,11 @@ pub fn board_view(
             Err(e) => return Err(e.into()),
         });
     }
-    Ok(BoardView { pins: out, may_pin })
+    Ok(BoardView {
+        pins: out,
+        may_pin,
+        api: pins_api(acting.guest_space()),
+    })
 }
 
 fn chart(
@@ -140,7 +162,7 @@ fn list(
     } else {
         (
             format!("{} – {}", shown.view_name, shown.app_name),
-            format!("/apps/{app}?view={}", url_component(&shown.view_name)),
+            format!("/apps/{app}?view={}", url_component(&shown.view_key)),
         )
     };
     Ok(Some(PinView {
@@ -183,7 +205,8 @@ pub struct PinTarget {
     pub label: String,
 }
 
-/// The boards the viewer may pin to, named for people.
+/// The boards the viewer may pin an item to, named for people; `acting` goes through the path of
+/// the item's app (`dashboards::boards_for`).
 pub fn targets(
     conn: &mut DbConn,
     acting: &ActingContext,
@@ -208,7 +231,7 @@ pub fn targets(
         .collect())
 }
 
-/// A shared list view of an app, for the list pin control.
+/// A list view of an app (shared, or one of the viewer's private views), for the list pin control.
 #[derive(Serialize, Clone)]
 pub struct ViewChoice {
     pub id: String,
@@ -246,4 +269,32 @@ pub fn list_views(def: &AppDefinition, current: &str, default_id: Option<&str>) 
         }
     }
     views
+}
+
+/// The viewer's private views of `app` (個人用の一覧), for the list pin control: they go only on
+/// the viewer's own board, the form offers them when that board is chosen. `current` is the
+/// record list's `?view=` value (`private:<id>` for a private view).
+pub fn private_views(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    app: kumiki_engine::apps::AppId,
+    current: &str,
+) -> Result<Vec<ViewChoice>, ApiError> {
+    if acting.principal().is_guest() {
+        return Ok(Vec::new());
+    }
+    let owner = acting.principal().acting_user().to_owned();
+    Ok(kumiki_engine::views::private::list(conn, app, &owner)?
+        .into_iter()
+        .filter(|v| v.get("type").and_then(|t| t.as_str()).unwrap_or("LIST") == "LIST")
+        .filter_map(|v| {
+            let id = v.get("id")?.as_str()?.parse::<i64>().ok()?;
+            let item = items::private_item(id);
+            Some(ViewChoice {
+                current: item == current,
+                id: item,
+                name: v.get("name")?.as_str()?.to_owned(),
+            })
+        })
+        .collect())
 }

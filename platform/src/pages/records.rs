@@ -69,7 +69,11 @@ struct RecordsData {
     pin_item: String,
     pin_list: bool,
     pin_views: Vec<super::dashboard::ViewChoice>,
+    /// The user's private views, offered for their own board only.
+    pin_private_views: Vec<super::dashboard::ViewChoice>,
     pin_targets: Vec<super::dashboard::PinTarget>,
+    /// Where the control posts (`dashboard::pins_api`: the app's guest-space path, if any).
+    pin_api: String,
 }
 
 #[derive(Deserialize)]
@@ -107,8 +111,10 @@ struct AppInfo {
     guest_space: Option<i64>,
     /// Issue 16: the app's charts (live), in their order.
     reports: Vec<super::report_view::ReportLink>,
-    /// Issue 16, dashboards: the shared list views and the boards the user may pin to (lists only).
+    /// Issue 16, dashboards: the shared list views, the user's private views and the boards the
+    /// user may pin to (lists only).
     pin_views: Vec<super::dashboard::ViewChoice>,
+    pin_private_views: Vec<super::dashboard::ViewChoice>,
     pin_targets: Vec<super::dashboard::PinTarget>,
 }
 
@@ -163,15 +169,21 @@ fn load_app(
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    let (pin_views, pin_targets) = match pins {
-        Some((lang, view)) => (
-            super::dashboard::list_views(definition, &view, default_view.as_deref()),
-            super::dashboard::targets(&mut conn, &user.acting(state), lang)?,
-        ),
-        None => (Vec::new(), Vec::new()),
+    let (pin_views, pin_private_views, pin_targets) = match pins {
+        Some((lang, view)) => {
+            // Through the app's own path: an app of a guest space pins to that space's board.
+            let acting = user.acting(state).through_guest_space(guest_space);
+            (
+                super::dashboard::list_views(definition, &view, default_view.as_deref()),
+                super::dashboard::private_views(&mut conn, &acting, live.id(), &view)?,
+                super::dashboard::targets(&mut conn, &acting, lang)?,
+            )
+        }
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
     Ok(Some(AppInfo {
         pin_views,
+        pin_private_views,
         pin_targets,
         name: definition.name.clone(),
         field_change,
@@ -263,7 +275,9 @@ async fn render(
         pin_item: String::new(),
         pin_list: true,
         pin_views: info.pin_views,
+        pin_private_views: info.pin_private_views,
         pin_targets: info.pin_targets,
+        pin_api: super::dashboard::pins_api(info.guest_space),
     };
     let scripts: Vec<&'static str> = match mode {
         Mode::List => vec![

@@ -57,7 +57,10 @@ struct ReportPageData {
     pin_item: String,
     pin_list: bool,
     pin_views: Vec<super::dashboard::ViewChoice>,
+    pin_private_views: Vec<super::dashboard::ViewChoice>,
     pin_targets: Vec<super::dashboard::PinTarget>,
+    /// Where the control posts (`dashboard::pins_api`: the app's guest-space path, if any).
+    pin_api: String,
 }
 
 /// A chart as the page shows it.
@@ -70,6 +73,8 @@ struct Shown {
     names: Vec<std::collections::HashMap<String, String>>,
     /// The boards the user may pin this chart to.
     targets: Vec<super::dashboard::PinTarget>,
+    /// The guest space whose path reaches the app (None: the normal path).
+    guest_space: Option<i64>,
 }
 
 /// What the page's lookup found.
@@ -95,7 +100,13 @@ fn load(
                 kumiki_engine::acl::check_app_access(&live.access, AppRight::Manage).is_ok();
             // Groups by user, organisation and group fields show names, as the records do.
             let names = report_view::group_names(&mut conn, &live.definition, &report, &data)?;
-            let targets = super::dashboard::targets(&mut conn, &acting, lang)?;
+            // Through the app's own path: a chart of a guest space pins to that space's board.
+            let guest_space = acting.app_path(&mut conn, &live.row)?;
+            let targets = super::dashboard::targets(
+                &mut conn,
+                &acting.clone().through_guest_space(guest_space),
+                lang,
+            )?;
             Ok(Loaded::Shown(Box::new(Shown {
                 def: live.definition,
                 report,
@@ -103,6 +114,7 @@ fn load(
                 may_manage,
                 names,
                 targets,
+                guest_space,
             })))
         }
         Ok(None) => Ok(Loaded::NotFound),
@@ -152,6 +164,7 @@ pub async fn page(
         may_manage,
         names,
         targets,
+        guest_space,
     } = match loaded {
         Ok(Loaded::Shown(found)) => *found,
         Ok(Loaded::NotFound) => return super::not_found(&state, lang, Some(&user)),
@@ -226,7 +239,9 @@ pub async fn page(
         pin_item: id.clone(),
         pin_list: false,
         pin_views: Vec::new(),
+        pin_private_views: Vec::new(),
         pin_targets: targets,
+        pin_api: super::dashboard::pins_api(guest_space),
     };
     page_for(
         &state,

@@ -8,9 +8,10 @@ import { startServer, launchBrowser, signedInPage, ADMIN_PASSWORD } from "../lib
 
 let server, browser, app;
 
-async function api(method, path) {
+async function api(method, path, body) {
   const headers = { "X-Cybozu-Authorization": Buffer.from("Administrator:" + ADMIN_PASSWORD).toString("base64") };
-  const r = await fetch(server.baseUrl + path, { method, headers });
+  if (body) headers["Content-Type"] = "application/json";
+  const r = await fetch(server.baseUrl + path, { method, headers, body: body && JSON.stringify(body) });
   const j = await r.json();
   if (!r.ok) throw new Error(`${method} ${path}: ${JSON.stringify(j)}`);
   return j;
@@ -73,5 +74,36 @@ test("a chart and a record list pinned to my dashboard show on the portal and co
   assert.equal(pins.pins.length, 1);
   assert.equal(pins.pins[0].kind, "LIST");
   await page.screenshot({ path: "/tmp/dashboards-removed-1280.png", fullPage: true });
+  assert.deepEqual(page.problems, []);
+});
+
+// Issue 16 gap 2: a private view (個人用の一覧) pinned from the record list shows on the portal.
+test("a private view pinned to my dashboard shows on the portal", async () => {
+  const { id } = await api("PUT", "/api/app/views/private.json",
+    { app, view: { name: "私の新しい順", fields: [], filterCond: "", sort: "$id desc" } });
+  const page = await signedInPage(browser, server.baseUrl);
+  await page.goto(`${server.baseUrl}/apps/${app}?view=private:${id}`);
+  await page.waitForSelector("[data-testid=dash-add]");
+  await page.click("[data-testid=dash-add] summary");
+  assert.equal(await page.inputValue("[data-testid=dash-view]"), `private:${id}`, "the view shown is proposed");
+  // Only my own board takes a private view: another target disables it.
+  const targets = await page.locator("[data-testid=dash-target] option").evaluateAll((os) => os.map((o) => o.value));
+  if (targets.includes("PORTAL")) {
+    await page.selectOption("[data-testid=dash-target]", "PORTAL");
+    assert.equal(await page.inputValue("[data-testid=dash-view]"), "");
+    await page.selectOption("[data-testid=dash-target]", "USER");
+    await page.selectOption("[data-testid=dash-view]", `private:${id}`);
+  }
+  await page.fill("[data-testid=dash-rows]", "3");
+  await page.screenshot({ path: "/tmp/dashboards-private-add-1280.png" });
+  await page.click("[data-testid=dash-add-submit]");
+  await page.waitForSelector("[data-testid=dash-added-link]");
+  await page.click("[data-testid=dash-added-link]");
+  await page.waitForSelector("[data-testid=dashboard-mine]");
+  const card = page.locator("[data-testid=dashboard-mine] .dash-pin:has-text('私の新しい順')");
+  assert.equal(await card.count(), 1);
+  assert.equal(await card.locator("tbody tr").count(), 3);
+  assert.match(await card.locator(".dash-title a").getAttribute("href"), /view=private%3A\d+$/);
+  await page.screenshot({ path: "/tmp/dashboards-private-portal-1280.png", fullPage: true });
   assert.deepEqual(page.problems, []);
 });
