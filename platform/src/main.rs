@@ -13,9 +13,7 @@ use kumiki_engine::apps::AppId;
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::package_signing;
-use kumiki_engine::packages::{
-    export_bundle, import_bundle, plan_import, FileSource, BUNDLE_FORMAT,
-};
+use kumiki_engine::packages::{export_bundle, FileSource, BUNDLE_FORMAT};
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
 use kumiki_platform::{Application, Settings};
