@@ -124,6 +124,11 @@ impl Renames {
         for (member, v) in obj.iter_mut() {
             match member.as_str() {
                 "relatedApp" => {}
+                "relatedKeyField" => {
+                    if let Value::String(s) = v {
+                        source.rename(s);
+                    }
+                }
                 "fieldMappings" | "condition" => {
                     let pairs: Vec<&mut Value> = match v {
                         Value::Array(items) => items.iter_mut().collect(),
