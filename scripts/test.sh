@@ -99,6 +99,10 @@ if $have_node; then
   if [ ! -d tests/kintone-clients/node_modules/@kintone/cli ] || [ ! -d tests/kintone-clients/node_modules/@kintone/rest-api-client ]; then
     (cd tests/kintone-clients && npm ci --no-audit --no-fund)
   fi
+  # The kintone export script (tools/kintone-export) runs in the client tests (kintone-export.test.mjs).
+  if [ ! -d tools/kintone-export/node_modules/@kintone/rest-api-client ]; then
+    (cd tools/kintone-export && npm ci --no-audit --no-fund)
+  fi
   if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
     (cd tests/browser && npm ci --no-audit --no-fund)
   fi

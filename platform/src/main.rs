@@ -1,6 +1,8 @@
 //! The `kumiki` command: `serve`, `migrate`, `user add`, `user set-password`, `app import`,
 //! `app export`, `token add`, `index rebuild`, `index status`, `index build-dictionary`, `jobs list`.
 
+mod cli_bundle;
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -11,9 +13,7 @@ use kumiki_engine::apps::AppId;
 use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::package_signing;
-use kumiki_engine::packages::{
-    export_bundle, import_bundle, plan_import, FileSource, BUNDLE_FORMAT,
-};
+use kumiki_engine::packages::{export_bundle, FileSource, BUNDLE_FORMAT};
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
 use kumiki_platform::{Application, Settings};
@@ -249,6 +249,16 @@ enum AppCommand {
         no_records: bool,
         /// A bundle's role → local department/group/user code (`--map 担当課=soumu`); a role left
         /// out takes the local entity with the same code, if there is one.
+        #[arg(long = "map", value_name = "ROLE=CODE")]
+        map: Vec<String>,
+    },
+    /// Import kintone app definitions from a folder of the REST API's JSON answers: one
+    /// sub-folder per app named by its kintone app id (`12/form/fields.json`, `12/views.json`,
+    /// …; docs/packages.md "kintone からの移行"); prints `appId newId` per app.
+    ImportKintone {
+        folder: PathBuf,
+        /// A role (a kintone user, group or organization code) → local code; a role left out
+        /// takes the local entity with the same code, if there is one.
         #[arg(long = "map", value_name = "ROLE=CODE")]
         map: Vec<String>,
     },
@@ -662,44 +672,16 @@ fn main() -> anyhow::Result<()> {
             let mut source = DirFiles(file.parent().map(PathBuf::from).unwrap_or_default());
             // The command line is the server's operator: it acts as the system, for no user.
             let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
-            let mut conn = db.conn()?;
             if package.get("format").and_then(serde_json::Value::as_str) == Some(BUNDLE_FORMAT) {
-                let mut mapping = std::collections::HashMap::new();
-                for pair in &map {
-                    let (role, code) = pair
-                        .split_once('=')
-                        .with_context(|| format!("--map {pair}: write ROLE=CODE"))?;
-                    mapping.insert(role.trim().to_owned(), code.trim().to_owned());
-                }
-                let (created, status) = conn
-                    .write_transaction(|c| {
-                        // A tampered or wrongly signed bundle is refused before anything is written.
-                        let status = package_signing::trust::check_for_import(c, &package)?;
-                        // Roles not named on the command line take a local entity of the same code.
-                        let plan = plan_import(c, &package, &acting)?;
-                        for role in plan["roles"].as_array().into_iter().flatten() {
-                            let name = role["role"].as_str().unwrap_or_default();
-                            let same = role["suggestions"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .find(|s| s["match"] == "code");
-                            if let (false, Some(s)) = (mapping.contains_key(name), same) {
-                                let code = s["code"].as_str().unwrap_or_default().to_owned();
-                                mapping.insert(name.to_owned(), code);
-                            }
-                        }
-                        let created =
-                            import_bundle(c, &files, &package, &mapping, &acting, !no_records)?;
-                        Ok::<_, kumiki_engine::EngineError>((created, status))
-                    })
-                    .map_err(explain)?;
+                let (created, status) =
+                    cli_bundle::import(&db, &files, &package, &map, &acting, !no_records)?;
                 eprintln!("{}", signature_line(&status));
                 for (key, id) in created {
                     println!("{key} {}", id.0);
                 }
                 return Ok(());
             }
+            let mut conn = db.conn()?;
             let (id, status) = conn
                 .write_transaction(|c| {
                     package_signing::flows::import(
@@ -716,6 +698,13 @@ fn main() -> anyhow::Result<()> {
             eprintln!("{}", signature_line(&status));
             println!("{}", id.0);
             Ok(())
+        }
+        Command::App {
+            command: AppCommand::ImportKintone { folder, map },
+        } => {
+            let (db, files) = open(&cli.common)?;
+            let acting = ActingContext::system(Channel::Cli, chrono_tz::Asia::Tokyo);
+            cli_bundle::import_kintone(&db, &files, &folder, &map, &acting)
         }
         Command::App {
             command:

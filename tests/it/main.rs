@@ -23,6 +23,7 @@ mod migrations;
 mod organisation;
 mod outbox;
 // Issue 17: packages of several linked apps.
+mod kintone_files;
 mod package_signing;
 mod packages_bundle;
 mod pages;

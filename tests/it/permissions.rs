@@ -470,6 +470,11 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/packages/import",
             json!({"package": {"format": "kumiki-app/1", "app": {"name": "x"}}, "mapping": {}}),
         ),
+        (
+            "POST",
+            "kumiki/packages/from-kintone",
+            json!({"apps": {"12": {"form/fields.json": {"properties": {}}}}}),
+        ),
         ("POST", "kumiki/app/visit", json!({"app": app})),
         ("GET", "kumiki/security/allowlist", json!({})),
         (

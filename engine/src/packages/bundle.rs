@@ -331,6 +331,8 @@ pub fn plan_import(
         "conflicts": conflicts,
         "problems": problems,
         "reviewRequired": review_required,
+        // What a converted package could not carry (kintone app files), for the importer to see.
+        "warnings": package.get("warnings").cloned().unwrap_or_else(|| json!([])),
     }))
 }
 

@@ -10,6 +10,9 @@
 //! their references to each other become package-local keys (`rewire`).
 
 pub mod bundle;
+pub mod kintone_files;
+mod kintone_names;
+pub mod kintone_read;
 pub mod rewire;
 pub mod roles;
 
@@ -28,6 +31,17 @@ use crate::query;
 use crate::records::{self, FileStore, ListRequest};
 
 pub const FORMAT: &str = "kumiki-app/1";
+
+/// The bundle that kintone app files (`kintone_files`) describe, for whoever may create apps
+/// (the bundle is then planned and imported as any other).
+pub fn from_kintone(
+    conn: &mut DbConn,
+    acting: &ActingContext,
+    apps: &std::collections::BTreeMap<String, kintone_files::AppFiles>,
+) -> EngineResult<Value> {
+    apps::check_may_create(conn, acting.principal())?;
+    kintone_files::convert(apps)
+}
 
 /// Reads files that a package names by relative path.
 pub trait FileSource {

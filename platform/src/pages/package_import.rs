@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use kumiki_engine::packages::{import_bundle, plan_import};
+use kumiki_engine::packages::{from_kintone, import_bundle, kintone_read, plan_import};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -50,6 +50,8 @@ struct PreviewData {
     package: String,
     apps: Vec<Value>,
     problems: Vec<Value>,
+    /// What a converted package (kintone app files) does not carry, in the user's language.
+    warnings: Vec<String>,
     roles: Vec<RoleRow>,
     review_required: bool,
     /// The signature status (issue 17 part 4): text and `trusted`/`unknown`/`unsigned`/`invalid`.
@@ -178,6 +180,20 @@ fn build(
         .iter()
         .any(|a| a["records"].as_u64().is_some_and(|n| n > 0));
     let problems = list("problems");
+    let warnings = list("warnings")
+        .iter()
+        .map(|w| {
+            let key = w["key"].as_str().unwrap_or_default();
+            let args: Vec<(&str, &str)> = w["args"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default()))
+                .collect();
+            let text = i18n::format(lang, key, &args);
+            format!("{}: {text}", w["app"].as_str().unwrap_or_default())
+        })
+        .collect();
     let sig = &plan["signature"];
     let text = |key: &str, args: &[(&str, &str)]| i18n::format(lang, key, args);
     let sig_str = |name: &str| sig[name].as_str().unwrap_or_default();
@@ -208,6 +224,7 @@ fn build(
         signature_status,
         package: package.to_string(),
         problems,
+        warnings,
         apps,
         roles,
         review_required: plan["reviewRequired"].as_bool().unwrap_or(false),
@@ -312,6 +329,25 @@ pub async fn preview(
         Err(answer) => return answer,
     };
     let bytes = form.get("file").cloned().unwrap_or_default();
+    // A .zip is a folder of kintone app files (docs/packages.md "kintone からの移行"), converted
+    // to a bundle and previewed like any other.
+    if kintone_read::is_zip(&bytes) {
+        let st = state.get_ref().clone();
+        let acting = user.acting(&state);
+        let converted = blocking(move || {
+            let apps = kintone_read::read_zip(&bytes)?;
+            let mut conn = st.conn()?;
+            Ok(from_kintone(&mut conn, &acting, &apps)?)
+        })
+        .await;
+        return match converted {
+            Ok(package) => show(&state, &user, Some(package), None, String::new(), false).await,
+            Err(e) if e.status.is_server_error() => {
+                super::internal_error(&state, lang, Some(&user))
+            }
+            Err(e) => show(&state, &user, None, None, message_of(&e, lang), false).await,
+        };
+    }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(package @ Value::Object(_)) => {
             show(&state, &user, Some(package), None, String::new(), true).await

@@ -554,6 +554,8 @@ pub fn dispatch(
         ("POST", false, "kumiki/packages/export") => packages::export(call, &p),
         ("POST", false, "kumiki/packages/plan") => packages::plan(call, &p),
         ("POST", false, "kumiki/packages/import") => packages::import(call, &p),
+        // Issue 17 part 6: kintone app files → a bundle (docs/packages.md "kintone からの移行").
+        ("POST", false, "kumiki/packages/from-kintone") => packages::from_kintone(call, &p),
         ("GET", false, "kumiki/admin/app-creation") => app_creation::get_policy(call, &p),
         ("PUT", false, "kumiki/admin/app-creation") => app_creation::put_policy(call, &p),
         ("POST", false, "kumiki/app/visit") => ui_api::visit(call, &p),

@@ -6,8 +6,11 @@
 //!   suggestions, app-code conflicts, review); app creation right;
 //! - `POST /api/packages/import.json {package, mapping: {role: localCode}, withRecords?}` →
 //!   `{apps: [{key, app}]}`; every app or none (the call's transaction).
+//! - `POST /api/packages/from-kintone.json {apps: {"12": {"form/fields.json": {...}, ...}}}` → the
+//!   bundle that kintone app files describe (`warnings` lists what is not carried), to plan and
+//!   import as above; app creation right.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kumiki_engine::apps::AppId;
 use kumiki_engine::packages::{export_bundle, import_bundle, plan_import};
@@ -97,4 +100,35 @@ pub fn import(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .map(|(key, id)| json!({"key": key, "app": id.0.to_string()}))
         .collect();
     Ok(json!({ "apps": apps }))
+}
+
+/// `POST /api/packages/from-kintone.json`.
+pub fn from_kintone(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
+    let apps = p
+        .opt_object("apps")?
+        .ok_or_else(|| ApiError::invalid("apps", "Required field."))?;
+    let mut input = BTreeMap::new();
+    for (id, files) in apps {
+        let Value::Object(files) = files else {
+            return Err(ApiError::invalid(
+                &format!("apps.{id}"),
+                "Enter an object of file path → JSON.",
+            ));
+        };
+        let files = files
+            .iter()
+            .map(|(path, doc)| {
+                (
+                    kumiki_engine::packages::kintone_files::normalize_path(path),
+                    doc.clone(),
+                )
+            })
+            .collect();
+        input.insert(id.clone(), files);
+    }
+    Ok(kumiki_engine::packages::from_kintone(
+        call.conn,
+        call.acting,
+        &input,
+    )?)
 }
