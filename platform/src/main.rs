@@ -12,7 +12,7 @@ use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::package_signing;
 use kumiki_engine::packages::{
-    export_bundle, import_bundle, plan_import, FileSource, BUNDLE_FORMAT,
+    export_bundle, import_bundle_with, plan_import, FileSource, BUNDLE_FORMAT,
 };
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
@@ -251,6 +251,9 @@ enum AppCommand {
         /// out takes the local entity with the same code, if there is one.
         #[arg(long = "map", value_name = "ROLE=CODE")]
         map: Vec<String>,
+        /// Import an older version of an installed package over the newer one.
+        #[arg(long)]
+        allow_downgrade: bool,
     },
     /// Export an app as a package (`kumiki app export 3`), or several linked apps as one bundle
     /// (`kumiki app export --app 1 --app 2`), to stdout or --output.
@@ -266,6 +269,13 @@ enum AppCommand {
         /// Sign the package with this installation's key (docs/packages.md).
         #[arg(long)]
         sign: bool,
+        /// A bundle's package id, so that importing a later version upgrades the installed apps
+        /// (default with --package-version: derived from the app codes).
+        #[arg(long)]
+        package_id: Option<String>,
+        /// A bundle's version (default with --package-id: the export time).
+        #[arg(long)]
+        package_version: Option<String>,
     },
     /// Show this installation's package signing key (to hand to other bodies); --name sets the
     /// body's name written into signatures, --rotate replaces the key.
@@ -652,6 +662,7 @@ fn main() -> anyhow::Result<()> {
                     file,
                     no_records,
                     map,
+                    allow_downgrade,
                 },
         } => {
             let (db, files) = open(&cli.common)?;
@@ -671,7 +682,7 @@ fn main() -> anyhow::Result<()> {
                         .with_context(|| format!("--map {pair}: write ROLE=CODE"))?;
                     mapping.insert(role.trim().to_owned(), code.trim().to_owned());
                 }
-                let (created, status) = conn
+                let (created, status, upgraded) = conn
                     .write_transaction(|c| {
                         // A tampered or wrongly signed bundle is refused before anything is written.
                         let status = package_signing::trust::check_for_import(c, &package)?;
@@ -689,12 +700,33 @@ fn main() -> anyhow::Result<()> {
                                 mapping.insert(name.to_owned(), code);
                             }
                         }
+                        let upgraded = kumiki_engine::packages::upgrade::upgrade_of(c, &package)?;
+                        let options = kumiki_engine::packages::ImportOptions {
+                            with_records: !no_records,
+                            allow_downgrade,
+                        };
                         let created =
-                            import_bundle(c, &files, &package, &mapping, &acting, !no_records)?;
-                        Ok::<_, kumiki_engine::EngineError>((created, status))
+                            import_bundle_with(c, &files, &package, &mapping, &acting, options)?;
+                        Ok::<_, kumiki_engine::EngineError>((created, status, upgraded))
                     })
                     .map_err(explain)?;
                 eprintln!("{}", signature_line(&status));
+                // Standard output stays `key id` lines; the upgrade summary goes beside the status.
+                if let Some(u) = upgraded {
+                    let keys: Vec<&str> = u["apps"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a["key"].as_str())
+                        .collect();
+                    eprintln!(
+                        "upgraded package {} from {} to {}: {}",
+                        u["package"].as_str().unwrap_or_default(),
+                        u["from"].as_str().unwrap_or_default(),
+                        u["to"].as_str().unwrap_or_default(),
+                        keys.join(", ")
+                    );
+                }
                 for (key, id) in created {
                     println!("{key} {}", id.0);
                 }
@@ -725,6 +757,8 @@ fn main() -> anyhow::Result<()> {
                     output,
                     no_records,
                     sign,
+                    package_id,
+                    package_version,
                 },
         } => {
             let (db, files) = open(&cli.common)?;
@@ -735,6 +769,12 @@ fn main() -> anyhow::Result<()> {
                     .with_peer("cli", "cli");
                 let bundle = conn.write_transaction(|c| {
                     let mut bundle = export_bundle(c, &files, &acting, &ids, !no_records)?;
+                    kumiki_engine::packages::upgrade::set_identity(
+                        &mut bundle,
+                        package_id.as_deref(),
+                        package_version.as_deref(),
+                        acting.now(),
+                    )?;
                     if sign {
                         package_signing::keys::sign_package(c, &acting, &mut bundle)?;
                     }

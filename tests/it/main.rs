@@ -24,6 +24,7 @@ mod organisation;
 mod outbox;
 // Issue 17: packages of several linked apps.
 mod package_signing;
+mod package_upgrade;
 mod packages_bundle;
 mod pages;
 mod permissions;

@@ -12,8 +12,11 @@
 pub mod bundle;
 pub mod rewire;
 pub mod roles;
+pub mod upgrade;
 
-pub use bundle::{export_bundle, import_bundle, plan_import, BUNDLE_FORMAT};
+pub use bundle::{
+    export_bundle, import_bundle, import_bundle_with, plan_import, ImportOptions, BUNDLE_FORMAT,
+};
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};

@@ -41,6 +41,7 @@ mod public_forms;
 mod records;
 // Issue 16, charts: an app's chart page (SVG, data table, CSV) and the charts editor.
 mod package_import;
+mod package_upgrade;
 mod report_page;
 mod report_view;
 mod reports_settings;
