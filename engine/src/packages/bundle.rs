@@ -591,7 +591,7 @@ fn add_forms_and_records(
     // The package's records are added with every right (the importer may create the apps, and
     // the package's permissions may not name them); lookups fetch from their sources, which get
     // their records first.
-    for i in record_order(&entries) {
+    for i in record_order(entries) {
         let live = system.open_app(conn, created[i].1, AppRight::Add)?;
         super::add_package_records(conn, files, &live, &entries[i], &mut NoFiles, &actor)?;
     }
