@@ -159,15 +159,19 @@ def role_entity(kind, role):
     return {"type": {"department": "ORGANIZATION", "group": "GROUP", "user": "USER"}[kind], "role": role}
 
 
-def with_role(p, role, kind, hint, code, states):
+def with_role(p, role, kind, hint, code, states, actions):
     """Gives a template a role (mapped to a local department/group when the app is created): the
-    role's members handle the records (every record right) and are the assignees of `states`; the
-    creator manages the app; everyone else may view and add."""
+    role's members handle the records (every record right), are the assignees of `states` and the
+    only ones who may run `actions` (the first status takes no assignee, so its actions say who);
+    the creator manages the app; everyone else may view and add."""
     p["roles"] = [{"role": role, "kind": kind, "hint": hint, "code": code}]
     ent = role_entity(kind, role)
     for s in states:
-        p["process"]["states"][s]["assignee"] = {"type": "ONE", "entities": [
+        p["process"]["states"][s]["assignee"] = {"type": "ANY", "entities": [
             {"entity": ent, "includeSubs": False}]}
+    for a in p["process"]["actions"]:
+        if a["name"] in actions:
+            a["executableUser"] = {"entities": [{"entity": ent, "includeSubs": False}]}
     rights = dict(recordViewable=True, recordAddable=True, recordEditable=True, recordDeletable=True,
                   recordImportable=True, recordExportable=True)
     p["acl"] = {"app": [
@@ -241,7 +245,7 @@ def equipment_loans():
                           view("貸出中", cols, "返却予定日 asc", 'Status in ("貸出中")')],
                    records, [chart("備品別の貸出件数", "BAR", ["備品"])], proc, actions, title="備品",
                    icon="box")
-    return with_role(p, "管財担当", "department", "管財課", "kanzai", ["申請", "貸出中"])
+    return with_role(p, "管財担当", "department", "管財課", "kanzai", ["貸出中"], ["貸し出す", "却下する"])
 
 
 def room_bookings():
@@ -368,7 +372,8 @@ def inquiries():
                              chart("月別の受付件数", "COLUMN", ["受付日時"], None, 1, "MONTH",
                                    [{"by": "GROUP1", "order": "ASC"}])],
                    proc, actions, title="件名", icon="phone")
-    return with_role(p, "問い合わせ担当", "group", "問い合わせ担当", "inquiry-desk", ["新規", "対応中"])
+    return with_role(p, "問い合わせ担当", "group", "問い合わせ担当", "inquiry-desk", ["対応中", "回答済"],
+                     ["対応を始める"])
 
 
 def minutes():

@@ -10,7 +10,9 @@ use kumiki_engine::acting::ActingContext;
 use kumiki_engine::apps::AppId;
 use kumiki_engine::db::Database;
 use kumiki_engine::package_signing::{self, trust::SignatureStatus};
-use kumiki_engine::packages::{import_bundle, kintone_read, plan_import};
+use kumiki_engine::packages::{
+    import_bundle_with, kintone_read, plan_import, upgrade, ImportOptions,
+};
 use kumiki_engine::records::FileStore;
 use serde_json::Value;
 
@@ -26,16 +28,23 @@ fn mapping_of(map: &[String]) -> anyhow::Result<HashMap<String, String>> {
     Ok(mapping)
 }
 
-/// Imports `package` (a bundle) in one transaction; returns each app's key and new id, with the
-/// signature status.
+/// What a command-line import did: each app's key and id, the signature status and, when the
+/// bundle was a newer version of an installed package, the upgrade summary.
+pub struct Imported {
+    pub created: Vec<(String, AppId)>,
+    pub status: SignatureStatus,
+    pub upgraded: Option<Value>,
+}
+
+/// Imports `package` (a bundle) in one transaction.
 pub fn import(
     db: &Database,
     files: &FileStore,
     package: &Value,
     map: &[String],
     acting: &ActingContext,
-    with_records: bool,
-) -> anyhow::Result<(Vec<(String, AppId)>, SignatureStatus)> {
+    options: ImportOptions,
+) -> anyhow::Result<Imported> {
     let mut mapping = mapping_of(map)?;
     let mut conn = db.conn()?;
     conn.write_transaction(|c| {
@@ -55,10 +64,32 @@ pub fn import(
                 mapping.insert(name.to_owned(), code);
             }
         }
-        let created = import_bundle(c, files, package, &mapping, acting, with_records)?;
-        Ok::<_, kumiki_engine::EngineError>((created, status))
+        let upgraded = upgrade::upgrade_of(c, package)?;
+        let created = import_bundle_with(c, files, package, &mapping, acting, options)?;
+        Ok::<_, kumiki_engine::EngineError>(Imported {
+            created,
+            status,
+            upgraded,
+        })
     })
     .map_err(crate::explain)
+}
+
+/// The line `kumiki app import` prints when a bundle upgraded an installed package.
+pub fn upgrade_line(upgrade: &Value) -> String {
+    let keys: Vec<&str> = upgrade["apps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["key"].as_str())
+        .collect();
+    format!(
+        "upgraded package {} from {} to {}: {}",
+        upgrade["package"].as_str().unwrap_or_default(),
+        upgrade["from"].as_str().unwrap_or_default(),
+        upgrade["to"].as_str().unwrap_or_default(),
+        keys.join(", ")
+    )
 }
 
 /// `kumiki app import-kintone <folder>`: converts the folder, prints what is not carried (standard
@@ -82,8 +113,11 @@ pub fn import_kintone(
             w["text"].as_str().unwrap_or_default()
         );
     }
-    let (created, _) = import(db, files, &bundle, map, acting, false)?;
-    for (key, id) in created {
+    let options = ImportOptions {
+        with_records: false,
+        allow_downgrade: false,
+    };
+    for (key, id) in import(db, files, &bundle, map, acting, options)?.created {
         println!("{key} {}", id.0);
     }
     Ok(())

@@ -377,16 +377,13 @@ fn a_template_role_mapped_to_a_local_group_handles_the_records() {
     let id: i64 = b["app"].as_str().unwrap().parse().unwrap();
     let (_, acl) = app.get(&format!("/k/v1/app/acl.json?app={id}"));
     assert!(
-        acl["rights"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["entity"] == json!({"type": "GROUP", "code": "madoguchi"})
-                && r["recordEditable"] == true),
+        acl["rights"].as_array().unwrap().iter().any(|r| r["entity"]
+            == json!({"type": "GROUP", "code": "madoguchi"})
+            && r["recordEditable"] == true),
         "{acl}"
     );
     let (_, status) = app.get(&format!("/k/v1/app/status.json?app={id}"));
-    let entities = &status["states"]["新規"]["assignee"]["entities"];
+    let entities = &status["states"]["対応中"]["assignee"]["entities"];
     assert_eq!(
         entities[0]["entity"],
         json!({"type": "GROUP", "code": "madoguchi"}),
@@ -403,15 +400,30 @@ fn a_template_role_mapped_to_a_local_group_handles_the_records() {
     let rid = b["id"].as_str().unwrap().to_owned();
     let change = json!({"app": id, "id": rid, "record": {"回答内容": {"value": "案内しました"}}});
     let (s, b) = clerk.put("/k/v1/record.json", change.clone());
-    assert_eq!((s, b["code"].as_str().unwrap_or_default()), (403, "CB_NO02"), "{b}");
+    assert_eq!(
+        (s, b["code"].as_str().unwrap_or_default()),
+        (403, "CB_NO02"),
+        "{b}"
+    );
     let (s, b) = desk.put("/k/v1/record.json", change);
     assert_eq!(s, 200, "the mapped group edits: {b}");
-    // The group's member is an assignee of the new record and may take the first step.
-    let (s, b) = desk.put(
-        "/k/v1/record/status.json",
-        json!({"app": id, "id": rid, "action": "対応を始める"}),
+    // Only the group's members take the first step; the record then waits on the group.
+    let start = json!({"app": id, "id": rid, "action": "対応を始める"});
+    let (s, b) = clerk.put("/k/v1/record/status.json", start.clone());
+    assert!(
+        s >= 400 && s < 500,
+        "the clerk may not start handling: {s} {b}"
     );
+    let (s, b) = desk.put("/k/v1/record/status.json", start);
     assert_eq!(s, 200, "{b}");
+    let (_, b) = desk.get(&format!("/k/v1/record.json?app={id}&id={rid}"));
+    assert_eq!(
+        b["record"]["ステータス"]["value"]
+            .as_str()
+            .or(b["record"]["Status"]["value"].as_str()),
+        Some("対応中"),
+        "{b}"
+    );
 }
 
 /// On the pages a template with roles goes through the import preview, where the role is mapped.
@@ -442,13 +454,20 @@ fn a_template_with_roles_opens_the_import_preview() {
     let resp = kumiki_tests::page_client()
         .post(app.url("/gallery/create"))
         .header("Cookie", &session)
-        .form(&[("_csrf", token), ("template", "inquiries"), ("with_records", "1")])
+        .form(&[
+            ("_csrf", token),
+            ("template", "inquiries"),
+            ("with_records", "1"),
+        ])
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     assert_eq!(resp.headers()["location"], "/gallery/inquiries/import");
     let (_, apps) = app.get("/k/v1/apps.json");
-    assert!(apps["apps"].as_array().unwrap().is_empty(), "nothing created");
+    assert!(
+        apps["apps"].as_array().unwrap().is_empty(),
+        "nothing created"
+    );
     let (s, _) = app.page(&session, "/gallery/no-such/import");
     assert_eq!(s, 404);
 }

@@ -25,6 +25,7 @@ mod outbox;
 // Issue 17: packages of several linked apps.
 mod kintone_files;
 mod package_signing;
+mod package_upgrade;
 mod packages_bundle;
 mod pages;
 mod permissions;

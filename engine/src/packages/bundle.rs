@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Map, Value};
 
 use super::roles::{self, RoleSpec, RoleTable};
-use super::{bad, bad_keyed, definition_of, export_package, rewire, NoFiles, FORMAT};
+use super::{bad, bad_keyed, definition_of, export_package, rewire, upgrade, NoFiles, FORMAT};
 use crate::acl::AppRight;
 use crate::acting::ActingContext;
 use crate::apps::{self, check_definition, AppDefinition, AppId, AppRow};
@@ -223,11 +223,11 @@ pub fn has_roles(package: &Value) -> bool {
         .is_some_and(|r| !r.is_empty())
 }
 
-fn entry_key(entry: &Value) -> &str {
+pub(super) fn entry_key(entry: &Value) -> &str {
     entry.get("key").and_then(Value::as_str).unwrap_or_default()
 }
 
-fn entry_str<'a>(entry: &'a Value, member: &str) -> &'a str {
+pub(super) fn entry_str<'a>(entry: &'a Value, member: &str) -> &'a str {
     entry
         .get("app")
         .and_then(|a| a.get(member))
@@ -323,21 +323,32 @@ pub fn plan_import(
         review::policy::covers_department(conn, &policy, acting.principal().primary_department())?;
     // Who signed it and whether this server trusts the key (docs/packages.md).
     let signature = crate::package_signing::trust::status(conn, package)?;
-    Ok(json!({
-        "format": package.get("format"),
-        "signature": signature,
-        "apps": plan_apps,
-        "roles": plan_roles,
-        "conflicts": conflicts,
-        "problems": problems,
-        "reviewRequired": review_required,
-        // What a converted package could not carry (kintone app files), for the importer to see.
-        "warnings": package.get("warnings").cloned().unwrap_or_else(|| json!([])),
-    }))
+    let mut plan = Map::new();
+    plan.insert(
+        "format".into(),
+        package.get("format").cloned().unwrap_or(Value::Null),
+    );
+    plan.insert("signature".into(), serde_json::to_value(signature)?);
+    plan.insert("apps".into(), Value::Array(plan_apps));
+    plan.insert("roles".into(), Value::Array(plan_roles));
+    plan.insert("conflicts".into(), Value::Array(conflicts));
+    plan.insert("problems".into(), Value::Array(problems));
+    plan.insert("reviewRequired".into(), Value::Bool(review_required));
+    // What a converted package could not carry (kintone app files), for the importer to see.
+    plan.insert(
+        "warnings".into(),
+        package
+            .get("warnings")
+            .cloned()
+            .unwrap_or_else(|| json!([])),
+    );
+    // A newer version of an installed package: the diff and local changes per app.
+    upgrade::annotate_plan(conn, package, &entries, &mut plan)?;
+    Ok(Value::Object(plan))
 }
 
 /// The texts of a refusal, for the plan (`{"properties.x": ["..."]}` becomes `"properties.x: ..."`).
-fn messages_of(error: &UserError) -> Vec<String> {
+pub(super) fn messages_of(error: &UserError) -> Vec<String> {
     match error {
         UserError::Validation(errors) => errors
             .iter()
@@ -408,7 +419,7 @@ fn check_mapping(
 }
 
 /// The definition of one app entry, with its references and roles resolved.
-fn definition_of_entry(
+pub(super) fn definition_of_entry(
     entry: &Value,
     ids: &HashMap<String, i64>,
     mapping: &HashMap<String, String>,
@@ -472,11 +483,63 @@ pub fn import_bundle(
     acting: &ActingContext,
     with_records: bool,
 ) -> EngineResult<Vec<(String, AppId)>> {
+    let options = ImportOptions {
+        with_records,
+        allow_downgrade: false,
+    };
+    import_bundle_with(conn, files, package, mapping, acting, options)
+}
+
+/// How `import_bundle_with` imports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Add the package's records (to new apps only: an upgraded app keeps its own).
+    pub with_records: bool,
+    /// Import an older version of an installed package over the newer one.
+    pub allow_downgrade: bool,
+}
+
+/// `import_bundle`, or for a package whose id is installed here an upgrade of its apps
+/// (`upgrade`, docs/packages.md "Upgrades").
+pub fn import_bundle_with(
+    conn: &mut DbConn,
+    files: &FileStore,
+    package: &Value,
+    mapping: &HashMap<String, String>,
+    acting: &ActingContext,
+    options: ImportOptions,
+) -> EngineResult<Vec<(String, AppId)>> {
+    let with_records = options.with_records;
     apps::check_may_create(conn, acting.principal())?;
     // A tampered or wrongly signed package is refused before anything is written.
     crate::package_signing::trust::check_for_import(conn, package)?;
     let (role_specs, entries) = normalize(package)?;
     check_mapping(conn, &role_specs, mapping)?;
+    if let Some(up) = upgrade::find(conn, package)? {
+        let all = upgrade::import_upgrade(
+            conn,
+            &up,
+            &entries,
+            mapping,
+            acting,
+            options.allow_downgrade,
+        )?;
+        // Apps new in this version get their public forms and records as on a first import.
+        let fresh: Vec<usize> = (0..entries.len())
+            .filter(|i| !up.apps.iter().any(|a| a.key == all[*i].0))
+            .collect();
+        let fresh_entries: Vec<Value> = fresh.iter().map(|i| entries[*i].clone()).collect();
+        let fresh_ids: Vec<(String, AppId)> = fresh.iter().map(|i| all[*i].clone()).collect();
+        add_forms_and_records(
+            conn,
+            files,
+            acting,
+            &fresh_entries,
+            &fresh_ids,
+            with_records,
+        )?;
+        return Ok(all);
+    }
     let actor = acting.actor();
     // Ids first (a placeholder app each), since apps may refer to each other in any direction.
     let mut ids = HashMap::new();
@@ -488,25 +551,46 @@ pub fn import_bundle(
         ids.insert(entry_key(e).to_owned(), id.0);
         created.push((entry_key(e).to_owned(), id));
     }
-    let mut pending = None;
     for (e, (_, id)) in entries.iter().zip(&created) {
         let def = definition_of_entry(e, &ids, mapping)?;
-        let revision = apps::save_preview(conn, *id, None, &actor.code, |d| {
+        apps::save_preview(conn, *id, None, &actor.code, |d| {
             *d = def.clone();
             Ok(())
         })?;
         if review::requirement(conn, *id, &def, None)?.required() {
-            pending.get_or_insert(revision);
             continue;
         }
         apps::deploy(conn, *id, None, false, &actor.code, |_, d, _| {
             Ok(check_definition(d)?)
         })?;
     }
+    // A package with an identity is remembered, so that its next version upgrades these apps.
+    if let Some(identity) = upgrade::identity_of(package)? {
+        for (key, id) in &created {
+            if let Some((def, _)) = apps::load_definition(conn, *id, apps::PREVIEW)? {
+                upgrade::record(conn, &identity, key, *id, &def, acting)?;
+            }
+        }
+    }
+    add_forms_and_records(conn, files, acting, &entries, &created, with_records)?;
+    Ok(created)
+}
+
+/// Adds the public forms (as drafts) and, with `with_records`, the records of newly created
+/// apps (`created`, in the order of `entries`); records need every app live.
+fn add_forms_and_records(
+    conn: &mut DbConn,
+    files: &FileStore,
+    acting: &ActingContext,
+    entries: &[Value],
+    created: &[(String, AppId)],
+    with_records: bool,
+) -> EngineResult<()> {
+    let actor = acting.actor();
     // Public forms arrive as drafts (a new address each), to be published deliberately. The
     // server creates them: the package's permissions may not let the importer manage the app.
     let system = ActingContext::system(acting.channel(), acting.timezone());
-    for (e, (_, id)) in entries.iter().zip(&created) {
+    for (e, (_, id)) in entries.iter().zip(created) {
         for (i, form) in e
             .get("publicForms")
             .and_then(Value::as_array)
@@ -522,19 +606,24 @@ pub fn import_bundle(
         }
     }
     if !with_records {
-        return Ok(created);
+        return Ok(());
     }
-    if let Some(revision) = pending {
-        return Err(UserError::ReviewRequired(revision).into());
+    // A new app that waits for review cannot take records.
+    for (_, id) in created {
+        if apps::load_definition(conn, *id, apps::LIVE)?.is_none() {
+            let (_, revision) = apps::load_definition(conn, *id, apps::PREVIEW)?
+                .ok_or_else(|| UserError::AppNotFound(id.0.to_string()))?;
+            return Err(UserError::ReviewRequired(revision).into());
+        }
     }
     // The package's records are added with every right (the importer may create the apps, and
     // the package's permissions may not name them); lookups fetch from their sources, which get
     // their records first.
-    for i in record_order(&entries) {
+    for i in record_order(entries) {
         let live = system.open_app(conn, created[i].1, AppRight::Add)?;
         super::add_package_records(conn, files, &live, &entries[i], &mut NoFiles, &actor)?;
     }
-    Ok(created)
+    Ok(())
 }
 
 /// Entry indices with every app after the apps its lookups and related tables refer to (a cycle

@@ -15,8 +15,12 @@ mod kintone_names;
 pub mod kintone_read;
 pub mod rewire;
 pub mod roles;
+pub mod upgrade;
 
-pub use bundle::{export_bundle, has_roles, import_bundle, plan_import, BUNDLE_FORMAT};
+pub use bundle::{
+    export_bundle, has_roles, import_bundle, import_bundle_with, plan_import, ImportOptions,
+    BUNDLE_FORMAT,
+};
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -244,7 +248,9 @@ pub(crate) fn add_package_records(
 
 /// Applies the package's `statusActions` (one list of process action names per record, in the
 /// order of `records`), so that an example's records stand in the states their history would have
-/// left them in. Each action goes through `process::run_actions`, as a user's would.
+/// left them in. Each action goes through `process::replay_actions`: the steps a user's action
+/// takes, without asking whether the importer could run it (the template's people made that
+/// history; a template's role may hand the steps to a group the importer is not in).
 fn run_status_actions(
     conn: &mut DbConn,
     live: &LiveApp,
@@ -270,7 +276,7 @@ fn run_status_actions(
                 assignee: None,
                 revision: None,
             };
-            crate::process::run_actions(conn, live, &[change], actor, false)?;
+            crate::process::replay_actions(conn, live, &[change], actor)?;
         }
     }
     Ok(())

@@ -19,8 +19,8 @@ pub mod settings;
 
 pub use assignees::{assignee_value, expand, DbExpander, EntityExpander, RecordFacts};
 pub use execute::{
-    available_actions, run_actions, set_assignees, start_records, sync_on_deploy, AvailableAction,
-    RecordProcess, StatusChange,
+    available_actions, replay_actions, run_actions, set_assignees, start_records, sync_on_deploy,
+    AvailableAction, RecordProcess, StatusChange,
 };
 pub use settings::{
     Action, ActionType, Assignee, AssigneeType, EntityEntry, EntityType, ProcessSettings, State,

@@ -235,8 +235,10 @@ pub async fn create(
             return Ok(None);
         }
         let none = HashMap::new();
-        conn.write_transaction(|c| gallery::create(c, &st.files, &acting, &key, with_records, &none))
-            .map(Some)
+        conn.write_transaction(|c| {
+            gallery::create(c, &st.files, &acting, &key, with_records, &none)
+        })
+        .map(Some)
     })
     .await;
     match result {

@@ -41,6 +41,7 @@ mod public_forms;
 mod records;
 // Issue 16, charts: an app's chart page (SVG, data table, CSV) and the charts editor.
 mod package_import;
+mod package_upgrade;
 mod report_page;
 mod report_view;
 mod reports_settings;
@@ -119,7 +120,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(gallery::remove_package),
         )
         .route("/gallery/{key}", web::get().to(gallery::detail))
-        .route("/gallery/{key}/import", web::get().to(gallery::import_preview))
+        .route(
+            "/gallery/{key}/import",
+            web::get().to(gallery::import_preview),
+        )
         .route("/apps/{id}/settings", web::get().to(designer::page))
         .route("/apps/{id}/general", web::get().to(general_settings::page))
         .route("/apps/{id}/icon.svg", web::get().to(app_icons::app_icon))

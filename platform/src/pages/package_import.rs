@@ -62,6 +62,8 @@ struct PreviewData {
     /// False when the file could not be read at all: only the error and the way back show.
     has_plan: bool,
     may_import: bool,
+    /// A newer version of an installed package (「更新」, `package_upgrade`).
+    upgrade: Option<super::package_upgrade::UpgradeView>,
 }
 
 /// The fields of a multipart form, each at most `max_file_bytes`; None when one is larger.
@@ -219,6 +221,7 @@ fn build(
         _ => i18n::t(lang, "packages.status.unsigned"),
     };
     Ok(PreviewData {
+        upgrade: super::package_upgrade::view(lang, &plan),
         signature,
         may_import: problems.is_empty() && signature_status != "invalid",
         signature_status,
@@ -398,10 +401,14 @@ pub async fn confirm(
         let created =
             conn.write_transaction(|c| import_bundle(c, &st.files, &p, &m, &acting, with_records))?;
         let first = created.first().map(|(_, id)| *id);
+        // Live with nothing pending, else (a new app or an upgrade waiting for review) the
+        // review page.
         let live = match first {
             Some(id) => {
-                kumiki_engine::apps::load_definition(&mut conn, id, kumiki_engine::apps::LIVE)?
-                    .is_some()
+                use kumiki_engine::apps::{load_definition, LIVE, PREVIEW};
+                let live = load_definition(&mut conn, id, LIVE)?.map(|(d, _)| d);
+                let preview = load_definition(&mut conn, id, PREVIEW)?.map(|(d, _)| d);
+                live.is_some() && live == preview
             }
             None => true,
         };

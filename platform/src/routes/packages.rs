@@ -1,11 +1,13 @@
 //! Packages of several linked apps (docs/packages.md "Several apps, roles and references"):
-//! - `POST /api/packages/export.json {apps: [ids], withRecords?, sign?}` → the bundle
-//!   (`kumiki-apps/1`), signed with this installation's key when `sign`;
+//! - `POST /api/packages/export.json {apps: [ids], withRecords?, sign?, packageId?, version?}` →
+//!   the bundle (`kumiki-apps/1`), with `"package": {id, version}` when either is given (for
+//!   upgrades, docs/packages.md "Upgrades"), signed with this installation's key when `sign`;
 //!   app management on every app (with records also record export), audited as `app.export`;
 //! - `POST /api/packages/plan.json {package}` → what importing it would do (apps, roles with local
 //!   suggestions, app-code conflicts, review); app creation right;
-//! - `POST /api/packages/import.json {package, mapping: {role: localCode}, withRecords?}` →
-//!   `{apps: [{key, app}]}`; every app or none (the call's transaction).
+//! - `POST /api/packages/import.json {package, mapping: {role: localCode}, withRecords?,
+//!   allowDowngrade?}` → `{apps: [{key, app}], upgrade?: {package, from, to, apps}}`; a newer
+//!   version of an installed package upgrades its apps; every app or none (the call's transaction).
 //! - `POST /api/packages/from-kintone.json {apps: {"12": {"form/fields.json": {...}, ...}}}` → the
 //!   bundle that kintone app files describe (`warnings` lists what is not carried), to plan and
 //!   import as above; app creation right.
@@ -13,7 +15,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kumiki_engine::apps::AppId;
-use kumiki_engine::packages::{export_bundle, import_bundle, plan_import};
+use kumiki_engine::packages::{
+    export_bundle, import_bundle_with, plan_import, upgrade, ImportOptions,
+};
 use serde_json::{json, Value};
 
 use super::call::Call;
@@ -34,12 +38,20 @@ pub fn export(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .collect::<Result<_, _>>()?;
     let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
     let sign = p.opt_bool("sign")?.unwrap_or(false);
+    let package_id = p.opt_str("packageId")?;
+    let version = p.opt_str("version")?;
     let mut bundle = export_bundle(
         call.conn,
         &call.state.files,
         call.acting,
         &ids,
         with_records,
+    )?;
+    upgrade::set_identity(
+        &mut bundle,
+        package_id.as_deref(),
+        version.as_deref(),
+        call.acting.now(),
     )?;
     if sign {
         kumiki_engine::package_signing::keys::sign_package(call.conn, call.acting, &mut bundle)?;
@@ -48,7 +60,8 @@ pub fn export(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     call.audit(
         kumiki_engine::audit::action::APP_EXPORT,
         &format!("apps:{}", list.join(",")),
-        json!({"withRecords": with_records, "apps": list, "signed": sign}),
+        json!({"withRecords": with_records, "apps": list, "signed": sign,
+               "package": bundle.get(upgrade::IDENTITY)}),
     )?;
     Ok(bundle)
 }
@@ -86,20 +99,28 @@ pub(super) fn mapping_of(p: &Params) -> Result<HashMap<String, String>, ApiError
 pub fn import(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let package = package(p)?;
     let mapping = mapping_of(p)?;
-    let with_records = p.opt_bool("withRecords")?.unwrap_or(false);
-    let created = import_bundle(
+    let options = ImportOptions {
+        with_records: p.opt_bool("withRecords")?.unwrap_or(false),
+        allow_downgrade: p.opt_bool("allowDowngrade")?.unwrap_or(false),
+    };
+    let upgraded = upgrade::upgrade_of(call.conn, package)?;
+    let created = import_bundle_with(
         call.conn,
         &call.state.files,
         package,
         &mapping,
         call.acting,
-        with_records,
+        options,
     )?;
     let apps: Vec<Value> = created
         .iter()
         .map(|(key, id)| json!({"key": key, "app": id.0.to_string()}))
         .collect();
-    Ok(json!({ "apps": apps }))
+    let mut out = json!({ "apps": apps });
+    if let Some(u) = upgraded {
+        out["upgrade"] = u;
+    }
+    Ok(out)
 }
 
 /// `POST /api/packages/from-kintone.json`.
