@@ -35,7 +35,8 @@ test("a template from the gallery becomes an app that takes a record", async () 
   await page.screenshot({ path: "/tmp/gallery-app-1280.png" });
 
   await page.goto(`${appUrl}/records/new`);
-  await page.fill("[data-testid=field-利用日]", "2026-12-10");
+  // Before every sample booking, so that the list (利用日 ascending) shows it on its first page.
+  await page.fill("[data-testid=field-利用日]", "2026-10-30");
   await page.fill("[data-testid=field-開始時刻]", "10:00");
   await page.fill("[data-testid=field-終了時刻]", "11:00");
   await page.selectOption("[data-testid=field-会議室]", "大会議室");
