@@ -39,3 +39,24 @@ fn up_down_up() {
     db.revert_all_migrations().unwrap();
     assert!(db.migrate().unwrap() >= 1);
 }
+
+/// A new SQLite database uses 8 KiB pages, so that a record's JSON of a kilobyte or two stays in
+/// its page instead of spilling into a mostly empty overflow page (issue 18: disk per record).
+#[test]
+fn a_new_sqlite_database_has_pages_that_hold_a_record() {
+    let app = TestApp::spawn();
+    if !app.database_url.starts_with("sqlite") {
+        return; // PostgreSQL's pages are its own (8 KiB).
+    }
+    #[derive(diesel::QueryableByName)]
+    struct PageSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        page_size: i64,
+    }
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 1).unwrap();
+    let mut conn = db.conn().unwrap();
+    let mut b = conn.sql();
+    b.push("PRAGMA page_size");
+    let rows = conn.load::<PageSize>(&b).unwrap();
+    assert_eq!(rows[0].page_size, 8192);
+}
