@@ -648,4 +648,39 @@ mod tests {
         assert_eq!(display_text(FieldType::Number, &Value::Null, tz), "");
         Ok(())
     }
+
+    #[test]
+    fn a_chosen_sort_is_only_sort_keys() -> Result<(), String> {
+        assert_eq!(
+            sort_keys("文書番号 asc, $id desc").map_err(|e| e.to_string())?,
+            "文書番号 asc, $id desc"
+        );
+        for smuggled in [
+            "件名 asc limit 1",
+            "件名 asc offset 5",
+            "件名 = \"x\"",
+            "件名 asc) or (1",
+        ] {
+            assert!(sort_keys(smuggled).is_err(), "{smuggled}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn orientation_is_portrait_unless_asked_for_landscape() {
+        assert_eq!(
+            Orientation::from_param(None).ok(),
+            Some(Orientation::Portrait)
+        );
+        assert_eq!(
+            Orientation::from_param(Some(" ")).ok(),
+            Some(Orientation::Portrait)
+        );
+        assert_eq!(
+            Orientation::from_param(Some("landscape")).ok(),
+            Some(Orientation::Landscape)
+        );
+        assert!(Orientation::from_param(Some("Landscape")).is_err());
+        assert!(Orientation::from_param(Some("sideways")).is_err());
+    }
 }
