@@ -1,6 +1,8 @@
 //! Print views (issue 16, item 5): one record (`/apps/{app}/records/{rid}/print`) and a list
-//! (`/apps/{app}/print?view=&query=`) as A4 pages without the site's navigation, or rendered through
-//! one of the app's print templates (`?template=<id>`, see `print_templates`).
+//! (`/apps/{app}/print?view=&query=&sort=`, `sort` from the list's column header replacing the
+//! view's) as A4 pages without the site's navigation, portrait or landscape (`?orientation=`), or
+//! rendered through one of the app's print templates (`?template=<id>`, see `print_templates`), on
+//! the template's own orientation.
 //!
 //! What is printed comes from `kumiki_engine::print`, which opens the app through the acting context:
 //! records and fields the user may not view are never in the data, so neither the built-in layout
