@@ -11,13 +11,77 @@ use crate::acl::AppRight;
 use crate::acting::ActingContext;
 use crate::apps::{AppDefinition, AppId, LiveApp};
 use crate::db::DbConn;
-use crate::error::{EngineResult, FieldErrors, Message, UserError};
+use crate::error::{EngineResult, FieldErrors, Message, QueryErrorCode, UserError};
 use crate::fields::FieldType;
 use crate::query;
 use crate::records::{self, record_json, ListRequest, StoredRecord};
 
 /// A list print holds at most this many records (a longer list says so and prints the first ones).
 pub const LIST_PRINT_LIMIT: i64 = 1000;
+
+/// How an A4 sheet lies: portrait (縦, the default) or landscape (横, wide ledgers such as the
+/// 文書収受簿). Chosen per print template (`orientation`), or on the print page for the standard
+/// prints (`?orientation=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Orientation {
+    #[default]
+    Portrait,
+    Landscape,
+}
+
+impl Orientation {
+    /// `portrait` or `landscape`; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Orientation> {
+        match text {
+            "portrait" => Some(Orientation::Portrait),
+            "landscape" => Some(Orientation::Landscape),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Orientation::Portrait => "portrait",
+            Orientation::Landscape => "landscape",
+        }
+    }
+
+    /// The orientation a print page was asked for: none or empty is portrait.
+    ///
+    /// Errors: `Validation` keyed `orientation` for any other value.
+    pub fn from_param(param: Option<&str>) -> Result<Orientation, UserError> {
+        match param.map(str::trim).filter(|p| !p.is_empty()) {
+            None => Ok(Orientation::Portrait),
+            Some(text) => Orientation::parse(text).ok_or_else(|| {
+                let mut errors = FieldErrors::new();
+                errors.insert("orientation".into(), vec![orientation_message()]);
+                UserError::Validation(errors)
+            }),
+        }
+    }
+}
+
+fn orientation_message() -> Message {
+    Message::keyed(
+        "print.err.orientation",
+        "The orientation must be portrait or landscape.",
+    )
+}
+
+/// What a list print selects: a view, a condition added on the list, and a sort chosen there.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListSelection<'a> {
+    /// The view's name or id; `None` or an unknown one: the first list view, or every top-level
+    /// field when the app has none.
+    pub view: Option<&'a str>,
+    /// A query condition that narrows the view's filter (the list's search box, condition builder,
+    /// a private view's condition).
+    pub query: Option<&'a str>,
+    /// Sort keys as after `order by` (`件名 asc, $id desc`), chosen by a click on a column header;
+    /// they replace the view's sort.
+    pub sort: Option<&'a str>,
+}
 
 /// One field of a printed record.
 #[derive(Debug, Clone, Serialize)]
@@ -102,19 +166,23 @@ pub fn record_print(
     })
 }
 
-/// The print of a list view (`view`: its name or id; `None` or an unknown one: the first list view,
-/// or every top-level field when the app has none) with the view's filter and sort, narrowed by
-/// `extra` (a query condition, as the list's search box adds), limited to `LIST_PRINT_LIMIT`
-/// records, as the caller may see them.
+/// The print of a list view (see [`ListSelection`]) with the view's filter narrowed by the added
+/// condition, in the chosen sort or else the view's, limited to `LIST_PRINT_LIMIT` records, as the
+/// caller may see them.
 ///
-/// Errors: the acting context's; a malformed `extra` is the query's `UserError`.
+/// Errors: the acting context's; a malformed condition or sort is the query's `UserError`, and a
+/// sort on a field the caller may not view is an unknown field (`GAIA_IQ11`), as on the list.
 pub fn list_print(
     conn: &mut DbConn,
     acting: &ActingContext,
     app: AppId,
-    view: Option<&str>,
-    extra: Option<&str>,
+    selection: ListSelection<'_>,
 ) -> EngineResult<ListPrint> {
+    let ListSelection {
+        view,
+        query: extra,
+        sort: chosen_sort,
+    } = selection;
     let live = acting.open_app(conn, app, AppRight::View)?;
     let def = &live.definition;
     let is_list = |v: &&Value| v.get("type").and_then(Value::as_str).unwrap_or("LIST") == "LIST";
@@ -173,10 +241,12 @@ pub fn list_print(
         (true, false) => extra.to_owned(),
         (false, false) => format!("({filter}) and ({extra})"),
     };
-    if !sort.trim().is_empty() {
-        text = format!("{text} order by {sort}");
-    }
     let ctx = acting.query_context(&live, None);
+    match chosen_sort.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(chosen) => text = format!("{text} order by {}", sort_keys(chosen)?),
+        None if !sort.trim().is_empty() => text = format!("{text} order by {sort}"),
+        None => {}
+    }
     let q = query::prepare(&text, &ctx)?;
     let mut found = records::list_records(
         conn,
@@ -232,6 +302,19 @@ pub fn list_print(
         truncated,
         codes: record_codes(def),
     })
+}
+
+/// A sort chosen on the list, checked to be only sort keys (no `limit`, `offset` or condition
+/// smuggled in after `order by`); returned as written, for the query it is appended to.
+fn sort_keys(sort: &str) -> Result<&str, UserError> {
+    let parsed = query::parse(&format!("order by {sort}"))?;
+    if parsed.condition.is_some() || parsed.limit.is_some() || parsed.offset.is_some() {
+        return Err(UserError::query(
+            QueryErrorCode::Syntax,
+            format!("The sort ({sort}) must be field codes with asc or desc, separated by commas."),
+        ));
+    }
+    Ok(sort)
 }
 
 fn record_codes(def: &AppDefinition) -> Vec<String> {
@@ -433,7 +516,8 @@ fn strip_tags(html: &str) -> String {
 /// An app has at most this many print templates.
 pub const MAX_TEMPLATES: usize = 50;
 
-/// Replaces the app's print templates with `sent` (a list of `{id?, name, source, target}`),
+/// Replaces the app's print templates with `sent` (a list of `{id?, name, source, target,
+/// orientation?}`; `orientation` is `portrait`, the default, or `landscape`),
 /// checked; returns the stored list (with ids). A template sent with an existing id keeps it; others
 /// get new ids. `check_source` is the renderer's own check (the engine has no template engine):
 /// `Err(message)` for a source it refuses, e.g. a syntax error with its line.
@@ -505,6 +589,14 @@ pub fn replace_templates(
         } else if let Err(m) = check_source(source) {
             errors.insert(format!("{prefix}.source"), vec![m]);
         }
+        let orientation = match text("orientation").filter(|o| !o.is_empty()) {
+            None => Some(Orientation::Portrait),
+            Some(o) => Orientation::parse(o),
+        };
+        if orientation.is_none() {
+            errors.insert(format!("{prefix}.orientation"), vec![orientation_message()]);
+        }
+        let orientation = orientation.unwrap_or_default().as_str();
         let id = id_of(t)
             .filter(|id| previous.contains(id))
             .filter(|id| used.insert(id.clone()))
@@ -514,7 +606,8 @@ pub fn replace_templates(
                 id
             });
         out.push(serde_json::json!({
-            "id": id, "name": name, "target": target, "source": source,
+            "id": id, "name": name, "target": target, "orientation": orientation,
+            "source": source,
         }));
     }
     if !errors.is_empty() {
@@ -554,5 +647,40 @@ mod tests {
         assert_eq!(display_text(FieldType::CheckBox, &options, tz), "A、B");
         assert_eq!(display_text(FieldType::Number, &Value::Null, tz), "");
         Ok(())
+    }
+
+    #[test]
+    fn a_chosen_sort_is_only_sort_keys() -> Result<(), String> {
+        assert_eq!(
+            sort_keys("文書番号 asc, $id desc").map_err(|e| e.to_string())?,
+            "文書番号 asc, $id desc"
+        );
+        for smuggled in [
+            "件名 asc limit 1",
+            "件名 asc offset 5",
+            "件名 = \"x\"",
+            "件名 asc) or (1",
+        ] {
+            assert!(sort_keys(smuggled).is_err(), "{smuggled}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn orientation_is_portrait_unless_asked_for_landscape() {
+        assert_eq!(
+            Orientation::from_param(None).ok(),
+            Some(Orientation::Portrait)
+        );
+        assert_eq!(
+            Orientation::from_param(Some(" ")).ok(),
+            Some(Orientation::Portrait)
+        );
+        assert_eq!(
+            Orientation::from_param(Some("landscape")).ok(),
+            Some(Orientation::Landscape)
+        );
+        assert!(Orientation::from_param(Some("Landscape")).is_err());
+        assert!(Orientation::from_param(Some("sideways")).is_err());
     }
 }

@@ -1,5 +1,5 @@
 // Print template settings (/apps/{id}/print-templates, issue 16): the app's print templates (name,
-// target, handlebars source). Saved pre-live with `preview/app/printTemplates.json` (the server checks
+// target, paper orientation 縦/横, handlebars source). Saved pre-live with `preview/app/printTemplates.json` (the server checks
 // each source and names the line of a syntax error), previewed through the print view with
 // `preview=1`, published with `preview/app/deploy.json` like the other settings pages.
 "use strict";
@@ -32,7 +32,8 @@
     list.textContent = "";
     S.items.forEach(function (item, i) {
       var b = K.el("button", { type: "button", "class": "link-button", "data-testid": "ps-item",
-        text: (item.name || t("print.settings.untitled")) + " (" + t("print.settings.target." + item.target) + ")" });
+        text: (item.name || t("print.settings.untitled")) + " (" + t("print.settings.target." + item.target) + "・" +
+          t("print.orientation." + item.orientation) + ")" });
       if (i === S.selected) b.setAttribute("aria-current", "true");
       b.addEventListener("click", function () { S.selected = i; renderList(); renderEditor(); });
       var li = document.createElement("li");
@@ -48,6 +49,7 @@
     if (!item) return;
     $("ps-name").value = item.name;
     $("ps-target").value = item.target;
+    $("ps-orientation").value = item.orientation;
     $("ps-source").value = item.source;
   }
 
@@ -56,6 +58,7 @@
     if (!item) return;
     item.name = $("ps-name").value;
     item.target = $("ps-target").value;
+    item.orientation = $("ps-orientation").value;
     item.source = $("ps-source").value;
     S.dirty = true;
     status();
@@ -79,7 +82,7 @@
   function save() {
     S.busy = true; status();
     var body = { app: APP, printTemplates: S.items.map(function (x) {
-      return { id: x.id || undefined, name: x.name, target: x.target, source: x.source };
+      return { id: x.id || undefined, name: x.name, target: x.target, orientation: x.orientation, source: x.source };
     }) };
     if (S.revision) body.revision = S.revision;
     return K.api("PUT", "preview/app/printTemplates.json", body).then(function (r) {
@@ -132,11 +135,12 @@
 
   ["ps-name", "ps-target", "ps-source"].forEach(function (id) { $(id).addEventListener("input", edited); });
   $("ps-target").addEventListener("change", edited);
+  $("ps-orientation").addEventListener("change", edited);
   $("ps-save").addEventListener("click", function () { if (!S.busy) save(); });
   $("ps-publish").addEventListener("click", publish);
   $("ps-preview").addEventListener("click", preview);
   $("ps-add").addEventListener("click", function () {
-    S.items.push({ id: null, name: t("print.settings.new_name"), target: "record", source: "<h1>{{app.name}}</h1>\n" });
+    S.items.push({ id: null, name: t("print.settings.new_name"), target: "record", orientation: "portrait", source: "<h1>{{app.name}}</h1>\n" });
     S.selected = S.items.length - 1;
     S.dirty = true; status(); renderList(); renderEditor();
   });
@@ -150,7 +154,8 @@
   K.api("GET", "preview/app/printTemplates.json?app=" + encodeURIComponent(APP)).then(function (r) {
     if (r && r.revision) S.revision = r.revision;
     S.items = (r.printTemplates || []).map(function (x) {
-      return { id: x.id, name: x.name || "", target: x.target || "record", source: x.source || "" };
+      return { id: x.id, name: x.name || "", target: x.target || "record", orientation: x.orientation || "portrait",
+        source: x.source || "" };
     });
     S.selected = S.items.length ? 0 : -1;
     status(); renderList(); renderEditor();

@@ -250,7 +250,8 @@
     printLinks();
   }
 
-  /** Issue 16: 「印刷」 prints this view with the conditions added here (builder, search box). */
+  /** Issue 16: 「印刷」 prints this view with the conditions added here (builder, search box) and
+   *  the sort chosen by a column header (it replaces the view's sort on the print too). */
   function printLinks() {
     var v = currentView(), extra = [];
     // A private view is not in the app's definition: its condition travels as the query.
@@ -262,6 +263,9 @@
     var q = [];
     if (v && !v.private) q.push("view=" + encodeURIComponent(viewKey(v)));
     if (extra.length) q.push("query=" + encodeURIComponent(extra.map(function (p) { return "(" + p + ")"; }).join(" and ")));
+    // A private view's own sort is not in the app's definition either: it travels like a chosen one.
+    var sort = state.sort || (v && v.private ? v.sort || "" : "");
+    if (sort) q.push("sort=" + encodeURIComponent(sort));
     var href = "/apps/" + encodeURIComponent(R.appId) + "/print" + (q.length ? "?" + q.join("&") : "");
     document.querySelectorAll("[data-testid=print-list], [data-testid=menu-print-list]").forEach(function (a) { a.setAttribute("href", href); });
   }

@@ -337,6 +337,11 @@ fn the_document_register_example_prints_its_ledger_and_slip() {
     );
     assert!(html.contains("令和") && html.contains("R7-"), "{html}");
     assert!(!html.contains("print-error"), "{html}");
+    // The ledger is wide: it prints on A4 landscape.
+    assert!(
+        html.contains("/static/print-landscape.css"),
+        "landscape: {html}"
+    );
     let (s, html) = app.page(&admin, &format!("/apps/{id}/records/1/print?template=2"));
     assert_eq!(s, 200, "{html}");
     assert!(
@@ -354,4 +359,240 @@ fn the_document_register_example_prints_its_ledger_and_slip() {
     assert!(
         html.contains("data-testid=\"tab-print\"") && html.contains("/static/print_settings.js")
     );
+}
+
+/// A page's links as the browser reads them (the pages' templates escape `=` and `&`).
+fn unescaped(html: &str) -> String {
+    html.replace("&#x3D;", "=").replace("&amp;", "&")
+}
+
+/// Where `text` first appears in `html` (the test fails when it is missing).
+fn position(html: &str, text: &str) -> usize {
+    html.find(text)
+        .unwrap_or_else(|| panic!("{text} missing: {html}"))
+}
+
+#[test]
+fn a_sort_chosen_on_the_list_replaces_the_views_sort_and_is_checked_like_the_list() {
+    let app = TestApp::spawn();
+    let (id, _, _) = ledger(&app);
+    let (s, b) = app.put(
+        "/k/v1/preview/app/views.json",
+        json!({"app": id, "views": {"番号降順": {"type": "LIST", "name": "番号降順", "index": "0",
+            "fields": ["文書番号", "件名", "金額"], "filterCond": "", "sort": "文書番号 desc"}}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    app.deploy(id);
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    let view = url_encode("番号降順");
+    // The view's own sort.
+    let (s, html) = app.page(&admin, &format!("/apps/{id}/print?view={view}"));
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        position(&html, "K-002") < position(&html, "K-001"),
+        "{html}"
+    );
+    // A header click's sort replaces it, on a view and on the default list alike.
+    for (sort, first, second) in [
+        ("文書番号 asc", "K-001", "K-002"),
+        ("金額 asc", "K-002", "K-001"),
+        ("金額 desc", "K-001", "K-002"),
+    ] {
+        let sort = url_encode(sort);
+        for path in [
+            format!("/apps/{id}/print?view={view}&sort={sort}"),
+            format!("/apps/{id}/print?sort={sort}"),
+        ] {
+            let (s, html) = app.page(&admin, &path);
+            assert_eq!(s, 200, "{path}: {html}");
+            assert!(
+                position(&html, first) < position(&html, second),
+                "{path}: {html}"
+            );
+        }
+    }
+    // The toolbar's links print the same selection, sort included.
+    let sort = url_encode("文書番号 asc");
+    let (_, html) = app.page(&admin, &format!("/apps/{id}/print?view={view}&sort={sort}"));
+    let html = unescaped(&html);
+    let landscape = position(&html, "data-testid=\"print-orientation-landscape\"");
+    let link = &html[html[..landscape].rfind("href=").unwrap_or(0)..landscape];
+    assert!(
+        link.contains("sort=") && link.contains("view=") && link.contains("orientation=landscape"),
+        "{link}"
+    );
+    // An unknown field, a field that cannot be sorted, something other than sort keys: the
+    // readable 400 page of a broken query, as the list shows the query's error.
+    for bad in [
+        "存在しない asc",
+        "品名 asc",
+        "文書番号 asc limit 1",
+        "文書番号 sideways",
+    ] {
+        let (s, html) = app.page(
+            &admin,
+            &format!("/apps/{id}/print?sort={}", url_encode(bad)),
+        );
+        assert_eq!(s, 400, "{bad}: {html}");
+        assert!(
+            html.contains("data-testid=\"print-error\""),
+            "{bad}: {html}"
+        );
+        assert!(!html.contains("K-00"), "{bad}: {html}");
+    }
+    // A field the user may not view is unknown to the sort, on the list's API and on the print.
+    restrict_staff(&app, id);
+    let staff = app.sign_in_form("staff", PW);
+    let (s, b) = app
+        .with_auth(kumiki_tests::Auth::Password("staff".into(), PW.into()))
+        .get(&format!(
+            "/k/v1/records.json?app={id}&query={}",
+            url_encode("order by 金額 asc")
+        ));
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["code"], "GAIA_IQ11", "{b}");
+    let (s, html) = app.page(
+        &staff,
+        &format!("/apps/{id}/print?sort={}", url_encode("金額 asc")),
+    );
+    assert_eq!(s, 400, "{html}");
+    assert!(html.contains("data-testid=\"print-error\""), "{html}");
+    assert!(!html.contains("98765") && !html.contains("K-002"), "{html}");
+    let (s, html) = app.page(
+        &staff,
+        &format!("/apps/{id}/print?sort={}", url_encode("文書番号 asc")),
+    );
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("K-002") && !html.contains("K-001"), "{html}");
+}
+
+/// The print page is laid out landscape: its stylesheet and its marker.
+fn is_landscape(html: &str) -> bool {
+    let linked = html.contains("/static/print-landscape.css");
+    assert_eq!(
+        linked,
+        html.contains("data-orientation=\"landscape\""),
+        "{html}"
+    );
+    linked
+}
+
+#[test]
+fn standard_prints_choose_portrait_or_landscape_on_the_toolbar() {
+    let app = TestApp::spawn();
+    let (id, first, _) = ledger(&app);
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    for path in [
+        format!("/apps/{id}/print"),
+        format!("/apps/{id}/records/{first}/print"),
+    ] {
+        let (s, html) = app.page(&admin, &path);
+        assert_eq!(s, 200, "{html}");
+        assert!(!is_landscape(&html), "portrait by default: {path}");
+        assert!(html.contains("data-testid=\"print-orientation-portrait\""));
+        assert!(
+            html.contains(">縦</a>") && html.contains(">横</a>"),
+            "{html}"
+        );
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (s, html) = app.page(&admin, &format!("{path}{sep}orientation=landscape"));
+        assert_eq!(s, 200, "{html}");
+        assert!(is_landscape(&html), "{path}");
+        assert!(html.contains("K-001"), "{html}");
+        let (s, html) = app.page(&admin, &format!("{path}{sep}orientation=portrait"));
+        assert_eq!(s, 200, "{html}");
+        assert!(!is_landscape(&html), "{path}");
+        // A value that is neither: a clear message, no print.
+        let (s, html) = app.page(&admin, &format!("{path}{sep}orientation=sideways"));
+        assert_eq!(s, 400, "{html}");
+        assert!(html.contains("data-testid=\"print-error\""), "{html}");
+        assert!(html.contains("landscape（横）"), "{html}");
+        assert!(!html.contains("K-001"), "{html}");
+    }
+    let (s, css) = app.page(&admin, "/static/print-landscape.css");
+    assert_eq!(s, 200);
+    assert!(
+        css.contains("size: A4 landscape") && css.contains("width: 297mm"),
+        "{css}"
+    );
+}
+
+#[test]
+fn a_template_keeps_its_orientation_in_the_api_the_print_and_a_package() {
+    let app = TestApp::spawn();
+    let (id, first, _) = ledger(&app);
+    let list_source = "<table>{{#each records}}<tr><td>{{文書番号}}</td></tr>{{/each}}</table>";
+    // Neither portrait nor landscape: refused, keyed by the template.
+    let (s, b) = app.put(
+        "/k/v1/preview/app/printTemplates.json",
+        json!({"app": id, "printTemplates": [
+            {"name": "台帳", "target": "list", "orientation": "diagonal", "source": list_source}]}),
+    );
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["code"], "CB_VA01", "{b}");
+    assert!(
+        b["errors"]["printTemplates[0].orientation"].is_object(),
+        "{b}"
+    );
+    let stored = save_templates(
+        &app,
+        id,
+        json!([
+            {"name": "台帳", "target": "list", "orientation": "landscape", "source": list_source},
+            {"name": "票", "target": "record", "source": "<p>{{文書番号}}</p>"},
+        ]),
+    );
+    assert_eq!(stored[0]["orientation"], "landscape", "{stored}");
+    assert_eq!(
+        stored[1]["orientation"], "portrait",
+        "the default: {stored}"
+    );
+    let (s, b) = app.get(&format!("/k/v1/app/printTemplates.json?app={id}"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["printTemplates"][0]["orientation"], "landscape", "{b}");
+    assert_eq!(b["printTemplates"][1]["orientation"], "portrait", "{b}");
+    let (list_t, record_t) = (
+        stored[0]["id"].as_str().unwrap_or_default().to_owned(),
+        stored[1]["id"].as_str().unwrap_or_default().to_owned(),
+    );
+    let admin = app.sign_in_form("Administrator", ADMIN_PASSWORD);
+    // The template decides; the standard print's 縦/横 is not offered beside it.
+    let (s, html) = app.page(&admin, &format!("/apps/{id}/print?template={list_t}"));
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        is_landscape(&html) && html.contains("<td>K-001</td>"),
+        "{html}"
+    );
+    assert!(!html.contains("print-orientation-portrait"), "{html}");
+    let (s, html) = app.page(
+        &admin,
+        &format!("/apps/{id}/records/{first}/print?template={record_t}&orientation=landscape"),
+    );
+    assert_eq!(s, 200, "{html}");
+    assert!(!is_landscape(&html), "{html}");
+    // The toolbar of the standard print links the template without an orientation of its own.
+    let (_, html) = app.page(&admin, &format!("/apps/{id}/print?orientation=landscape"));
+    assert!(
+        unescaped(&html).contains(&format!("href=\"/apps/{id}/print?template={list_t}\"")),
+        "{html}"
+    );
+    // The orientation travels in a package and comes back on import; a wrong one is refused.
+    let (s, package) = app.post("/api/packages/export.json", json!({"apps": [id]}));
+    assert_eq!(s, 200, "{package}");
+    let text = package.to_string();
+    assert!(text.contains("\"orientation\":\"landscape\""), "{text}");
+    let (s, b) = app.post("/api/packages/import.json", json!({"package": package}));
+    assert_eq!(s, 200, "{b}");
+    let copy = b["apps"][0]["app"].as_str().unwrap_or_default().to_owned();
+    let (s, b) = app.get(&format!("/k/v1/app/printTemplates.json?app={copy}"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["printTemplates"][0]["orientation"], "landscape", "{b}");
+    let broken: Value = serde_json::from_str(&text.replace(
+        "\"orientation\":\"landscape\"",
+        "\"orientation\":\"diagonal\"",
+    ))
+    .unwrap_or_default();
+    let (s, b) = app.post("/api/packages/import.json", json!({"package": broken}));
+    assert_eq!(s, 400, "{b}");
+    assert!(b.to_string().contains("orientation"), "{b}");
 }

@@ -157,6 +157,23 @@ pub fn definition_of(package: &Value) -> EngineResult<AppDefinition> {
         }
     }
     if let Some(templates) = package.get("printTemplates").and_then(Value::as_array) {
+        // Sources are checked again whenever one is rendered; a paper orientation is checked here,
+        // so an imported app never carries one the print page cannot lay out.
+        for (i, t) in templates.iter().enumerate() {
+            let orientation = t.get("orientation").and_then(Value::as_str);
+            if orientation.is_some_and(|o| crate::print::Orientation::parse(o).is_none()) {
+                return Err(bad_keyed(
+                    crate::error::Message::keyed(
+                        "packages.err.print_orientation",
+                        format!(
+                            "Print template {}: the orientation must be portrait or landscape.",
+                            i + 1
+                        ),
+                    )
+                    .arg("n", (i + 1).to_string()),
+                ));
+            }
+        }
         def.print_templates = templates.clone();
     }
     if let Some(scripts) = package.get("scripts") {

@@ -1,6 +1,8 @@
 //! Print views (issue 16, item 5): one record (`/apps/{app}/records/{rid}/print`) and a list
-//! (`/apps/{app}/print?view=&query=`) as A4 pages without the site's navigation, or rendered through
-//! one of the app's print templates (`?template=<id>`, see `print_templates`).
+//! (`/apps/{app}/print?view=&query=&sort=`, `sort` from the list's column header replacing the
+//! view's) as A4 pages without the site's navigation, portrait or landscape (`?orientation=`), or
+//! rendered through one of the app's print templates (`?template=<id>`, see `print_templates`), on
+//! the template's own orientation.
 //!
 //! What is printed comes from `kumiki_engine::print`, which opens the app through the acting context:
 //! records and fields the user may not view are never in the data, so neither the built-in layout
@@ -9,7 +11,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use kumiki_engine::apps::AppId;
-use kumiki_engine::print::{self, ListPrint, RecordPrint, LIST_PRINT_LIMIT};
+use kumiki_engine::print::{
+    self, ListPrint, ListSelection, Orientation, RecordPrint, LIST_PRINT_LIMIT,
+};
 use kumiki_engine::{EngineError, UserError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,11 +24,15 @@ use crate::error::ApiError;
 use crate::i18n::{self, Lang};
 use crate::state::{blocking, AppState};
 
-/// `?view=&query=&template=` of the print pages.
+/// `?view=&query=&sort=&orientation=&template=` of the print pages.
 #[derive(Deserialize)]
 pub struct PrintQuery {
     view: Option<String>,
     query: Option<String>,
+    /// A list's sort chosen by a column header (`件名 asc`); replaces the view's.
+    sort: Option<String>,
+    /// `portrait` (default) or `landscape`, for the standard prints (a template has its own).
+    orientation: Option<String>,
     template: Option<String>,
     /// `1`: the template from the pre-live settings (managers only).
     preview: Option<String>,
@@ -52,6 +60,19 @@ struct PrintPage<'a> {
     templates: Vec<TemplateLink>,
     /// The standard print's address (the toolbar's first choice).
     plain: String,
+    /// The sheet is A4 landscape (print-landscape.css).
+    landscape: bool,
+    /// 縦 / 横 for the standard print (none for a template, which has its own).
+    orientations: Vec<OrientationLink>,
+}
+
+#[derive(Serialize)]
+struct OrientationLink {
+    /// `portrait` or `landscape` (a test id and the label's key).
+    value: &'static str,
+    label: String,
+    href: String,
+    current: bool,
 }
 
 #[derive(Serialize)]
@@ -111,9 +132,13 @@ async fn show(
         Some(Some(id)) => Some(id),
         Some(None) => return super::not_found(state, lang, Some(&user)),
     };
+    let asked = match Orientation::from_param(q.orientation.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return bad_query(state, lang, &user, app_id, &readable(lang, e)),
+    };
     let (st, u) = (state.clone(), user.clone());
-    let (view, query) = (q.view.clone(), q.query.clone());
-    let loaded = blocking(move || load(&st, &u, app_id, record_id, view, query)).await;
+    let (view, query, sort) = (q.view.clone(), q.query.clone(), q.sort.clone());
+    let loaded = blocking(move || load(&st, &u, app_id, record_id, view, query, sort)).await;
     let loaded = match loaded {
         Ok(Outcome::Found(found)) => found,
         Ok(Outcome::BadQuery(message)) => return bad_query(state, lang, &user, app_id, &message),
@@ -143,6 +168,7 @@ async fn show(
     // A print template, when one is named: found in the app's live definition, rendered in its own
     // registry with only the data of this print.
     let (mut rendered, mut template_error) = (None, None);
+    let mut orientation = asked;
     let is_record = matches!(loaded, Loaded::Record(_));
     if let Some(tid) = q.template.as_deref().filter(|t| !t.is_empty()) {
         let (st, u) = (state.clone(), user.clone());
@@ -159,6 +185,7 @@ async fn show(
         if !template.name.is_empty() {
             title = format!("{} - {title}", template.name);
         }
+        orientation = template.orientation;
         let data = match &loaded {
             Loaded::Record(r) => print_templates::record_data(r, &printed_at),
             Loaded::List(l) => print_templates::list_data(l, &printed_at),
@@ -170,17 +197,34 @@ async fn show(
             }
         }
     }
-    let plain = match &loaded {
-        Loaded::Record(r) => format!("/apps/{app_id}/records/{}/print", r.record.id),
-        Loaded::List(_) => {
-            let mut params = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in [("view", &q.view), ("query", &q.query)] {
-                if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                    params.append_pair(k, v);
-                }
-            }
-            format!("/apps/{app_id}/print?{}", params.finish())
-        }
+    // Every link of the toolbar prints the same selection (view, condition, sort).
+    let (path, selection) = match &loaded {
+        Loaded::Record(r) => (
+            format!("/apps/{app_id}/records/{}/print", r.record.id),
+            Vec::new(),
+        ),
+        Loaded::List(_) => (
+            format!("/apps/{app_id}/print"),
+            [("view", &q.view), ("query", &q.query), ("sort", &q.sort)]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.as_deref().filter(|v| !v.is_empty())?)))
+                .collect(),
+        ),
+    };
+    let link = |extra: Option<(&str, &str)>| address(&path, &selection, extra);
+    let plain = link((asked == Orientation::Landscape).then_some(("orientation", "landscape")));
+    let orientations = if q.template.as_deref().is_some_and(|t| !t.is_empty()) {
+        Vec::new()
+    } else {
+        [Orientation::Portrait, Orientation::Landscape]
+            .into_iter()
+            .map(|o| OrientationLink {
+                value: o.as_str(),
+                label: i18n::t(lang, &format!("print.orientation.{}", o.as_str())),
+                href: link(Some(("orientation", o.as_str()))),
+                current: o == asked,
+            })
+            .collect()
     };
     let (st, u) = (state.clone(), user.clone());
     let templates = blocking(move || print_templates::live_templates(&st, &u, app_id))
@@ -188,18 +232,10 @@ async fn show(
         .unwrap_or_default()
         .into_iter()
         .filter(|t| (t.target == "list") != is_record)
-        .map(|t| {
-            let sep = if plain.contains('?') { '&' } else { '?' };
-            TemplateLink {
-                href: format!(
-                    "{plain}{sep}{}",
-                    form_urlencoded::Serializer::new(String::new())
-                        .append_pair("template", &t.id)
-                        .finish()
-                ),
-                current: q.template.as_deref() == Some(t.id.as_str()),
-                name: t.name,
-            }
+        .map(|t| TemplateLink {
+            href: link(Some(("template", &t.id))),
+            current: q.template.as_deref() == Some(t.id.as_str()),
+            name: t.name,
         })
         .collect();
     let page = PrintPage {
@@ -208,6 +244,8 @@ async fn show(
         back,
         templates,
         plain,
+        landscape: orientation == Orientation::Landscape,
+        orientations,
         record: match &loaded {
             Loaded::Record(r) => Some(r),
             Loaded::List(_) => None,
@@ -232,6 +270,18 @@ enum Outcome {
     BadQuery(String),
 }
 
+/// `path` with `pairs` and then `extra` as its query string.
+fn address(path: &str, pairs: &[(&str, &str)], extra: Option<(&str, &str)>) -> String {
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    params.extend_pairs(pairs.iter().copied().chain(extra));
+    let query = params.finish();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
 /// The print data as the user may see it.
 fn load(
     state: &AppState,
@@ -240,6 +290,7 @@ fn load(
     record: Option<i64>,
     view: Option<String>,
     query: Option<String>,
+    sort: Option<String>,
 ) -> Result<Outcome, ApiError> {
     let mut conn = state.conn()?;
     let acting = user.acting(state);
@@ -250,8 +301,11 @@ fn load(
             &mut conn,
             &acting,
             AppId(app),
-            view.as_deref(),
-            query.as_deref(),
+            ListSelection {
+                view: view.as_deref(),
+                query: query.as_deref(),
+                sort: sort.as_deref(),
+            },
         )
         .map(|l| Loaded::List(Box::new(l))),
     };
@@ -313,6 +367,8 @@ fn bad_query(
         printed_at: user_now(user),
         templates: Vec::new(),
         plain: String::new(),
+        landscape: false,
+        orientations: Vec::new(),
     };
     respond(state, lang, StatusCode::BAD_REQUEST, &page)
 }

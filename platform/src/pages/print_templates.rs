@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use handlebars::Handlebars;
 use kumiki_engine::acl::AppRight;
 use kumiki_engine::apps::{load_definition, AppId, PREVIEW};
-use kumiki_engine::print::{ListPrint, PrintRecord, RecordPrint};
+use kumiki_engine::print::{ListPrint, Orientation, PrintRecord, RecordPrint};
 use kumiki_engine::EngineError;
 use serde_json::{json, Map, Value};
 
@@ -55,6 +55,8 @@ pub struct PrintTemplate {
     pub source: String,
     /// `record` or `list`.
     pub target: String,
+    /// The paper the template is laid out on (portrait when the stored value is missing).
+    pub orientation: Orientation,
 }
 
 impl PrintTemplate {
@@ -65,6 +67,9 @@ impl PrintTemplate {
             name: text("name").unwrap_or_default(),
             source: text("source").unwrap_or_default(),
             target: text("target").unwrap_or_else(|| "record".into()),
+            orientation: text("orientation")
+                .and_then(|o| Orientation::parse(&o))
+                .unwrap_or_default(),
         })
     }
 }
