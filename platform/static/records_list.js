@@ -1,4 +1,5 @@
-// The record list: saved views, a table of records, header sort, paging without counting (limit+1),
+// The record list: saved views, a table of records, header sort, paging (limit+1, so the rows never
+// wait for a count), the number of matching records (asked for after the rows, as kintone shows it),
 // quick search, the condition builder and "save as view". The URL holds the whole state, so reload
 // and the back button show the same list.
 "use strict";
@@ -338,12 +339,26 @@
       recs = recs.slice(0, state.size);
       drawTable(cols, recs);
       drawPager(offset, recs.length, hasNext);
+      showTotal(my);
     }).catch(function (e) {
       if (my !== seq) return;
       tableBox.textContent = "";
       pagerBox.textContent = "";
       R.alert(status, "error", K.t("records.load_failed") + " " + R.errorText(e), "list-error");
     }).then(function () { tableBox.removeAttribute("aria-busy"); });
+  }
+
+  /** The number of records matching the list's conditions, filled in beside the page range when the
+   *  server has counted them (a count over many records may take longer than the page's rows). */
+  function showTotal(my) {
+    var f = filterText();
+    R.get("records.json", { app: R.appId, query: (f ? f + " " : "") + "limit 1", fields: ["$id"], totalCount: true }).then(function (b) {
+      if (my !== seq) return;
+      var range = pagerBox.querySelector("[data-testid=page-range]");
+      if (!range) return;
+      var total = el("span", { class: "pager-total", "data-testid": "records-total", text: K.t("records.total", { n: Number(b.totalCount || 0).toLocaleString("ja-JP") }) });
+      range.insertBefore(total, range.firstChild);
+    }).catch(function () { /* the rows are shown; a count that failed is simply not shown */ });
   }
 
   function drawTable(cols, recs) {

@@ -96,6 +96,9 @@ test("filter the list with the condition builder; the query is shown", async () 
   const page = await signedInPage(browser, server.baseUrl);
   await page.goto(`${server.baseUrl}/apps/${appId}`);
   await page.waitForSelector("[data-testid=records-table]");
+  // The number of matching records, as kintone's list shows it (the first page holds 20).
+  await page.waitForSelector("[data-testid=records-total]");
+  assert.match(await page.textContent("[data-testid=page-range]"), /^全3[0-9]件1〜20件目$/);
   await page.click("[data-testid=filter-toggle]");
   await page.click("[data-testid=condition-add]");
   await page.selectOption("[data-testid=condition-field-0]", "数量");
@@ -104,6 +107,8 @@ test("filter the list with the condition builder; the query is shown", async () 
   await page.click("[data-testid=condition-apply]");
   await page.waitForFunction(() => document.querySelectorAll("[data-testid^=record-row-]").length === 5);
   assert.match(await page.textContent("[data-testid=query-text]"), /数量 >= 25/);
+  await page.waitForFunction(() => document.querySelector("[data-testid=records-total]")?.textContent === "全5件");
+  await page.screenshot({ path: "/tmp/records-total.png", fullPage: true });
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll("[data-testid^=record-row-]").length === 5);
 });
