@@ -81,6 +81,9 @@ fn the_preview_shows_the_upgrade_and_its_button_upgrades() {
     let html = preview(&dst, &session, &token, &v2);
     assert!(html.contains("data-testid=\"pkgimport-upgrade\""), "{html}");
     assert!(html.contains("bihin: 1 → 2"), "{html}");
+    // Nothing is created: the apps are the package's.
+    assert!(html.contains("<h2>パッケージのアプリ</h2>"), "{html}");
+    assert!(!html.contains("作成されるアプリ"), "{html}");
     assert!(
         html.contains(&format!("更新するアプリ： 備品台帳 (#{installed})")),
         "{html}"
@@ -124,6 +127,10 @@ fn the_preview_shows_the_upgrade_and_its_button_upgrades() {
         "{html}"
     );
     assert!(!html.contains("pkgimport-submit"), "{html}");
+    assert!(
+        !html.contains("data-testid=\"pkgimport-upgrade\""),
+        "no apps to upgrade beside the problem: {html}"
+    );
     let html = preview(&dst, &session, &token, &v1);
     assert!(
         html.contains("版 1 は読み込まれている版 2 より古いため読み込めません。"),

@@ -64,6 +64,8 @@ struct PreviewData {
     may_import: bool,
     /// A newer version of an installed package (「更新」, `package_upgrade`).
     upgrade: Option<super::package_upgrade::UpgradeView>,
+    /// A version of a package installed here (newer or not): its apps are not "to be created".
+    installed_package: bool,
 }
 
 /// The fields of a multipart form, each at most `max_file_bytes`; None when one is larger.
@@ -253,6 +255,7 @@ fn build(
     };
     Ok(PreviewData {
         upgrade: super::package_upgrade::view(lang, &plan),
+        installed_package: plan["upgrade"].is_object(),
         signature,
         may_import: problems.is_empty() && signature_status != "invalid",
         signature_status,
