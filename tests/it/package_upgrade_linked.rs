@@ -241,6 +241,24 @@ fn three_linked_apps_upgrade_in_place_with_a_fourth_created_and_a_dropped_one_ke
         "the installed apps keep their ids: {done}"
     );
     let new_app = app_of(&done, "HENKYAKU");
+    // The deploys of the upgrade are in the audit log, as deploys through the API are (申請 is
+    // unchanged: no deploy).
+    let (_, audit) = dst.get("/api/audit.json?action=app.deploy");
+    let mut deployed: Vec<String> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"]["version"] == "2.0")
+        .map(|e| e["target"].as_str().unwrap().to_owned())
+        .collect();
+    deployed.sort();
+    let mut expected = vec![
+        format!("app:{bihin}"),
+        format!("app:{kashidashi}"),
+        format!("app:{new_app}"),
+    ];
+    expected.sort();
+    assert_eq!(deployed, expected, "the changed and the new apps: {audit}");
     assert!(![bihin, kashidashi, shinsei, kept].contains(&new_app));
     assert_eq!(done["upgrade"]["to"], "2.0", "{done}");
 

@@ -153,6 +153,28 @@ fn an_upgrade_waits_for_review_while_version_1_keeps_running() {
         queue.to_string().contains("bihin-kashidashi 1 → 2"),
         "{queue}"
     );
+    // IT's audit trail has the upgrade's submissions, by the importer.
+    let (s, audit) = dst.get("/api/audit.json?action=app.review.submit");
+    assert_eq!(s, 200, "{audit}");
+    let mut upgraded: Vec<(String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"]["package"] == "bihin-kashidashi")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    upgraded.sort();
+    let mut expected = vec![
+        ("sato".to_owned(), format!("app:{bihin}")),
+        ("sato".to_owned(), format!("app:{shinsei}")),
+    ];
+    expected.sort();
+    assert_eq!(upgraded, expected, "{audit}");
 
     // Until approved, the live form is version 1 and takes records with version 1's fields.
     assert!(live_fields(&dst, bihin).get("購入日").is_none());

@@ -567,7 +567,15 @@ pub(crate) fn import_upgrade(
                 apps::check_type_changes(conn, *id, live, &saved)
                     .map_err(|err| refused_deploy(err, &saved.name))?;
                 let comment = format!("{} {} → {}", up.identity.id, up.from, up.identity.version);
-                review::submit(conn, *id, &actor.code, &comment)?;
+                let s = review::submit(conn, *id, &actor.code, &comment)?;
+                // IT's trail shows the upgrade's submissions as any other.
+                acting.audit(
+                    conn,
+                    crate::audit::action::APP_REVIEW_SUBMIT,
+                    &format!("app:{}", id.0),
+                    json!({"submission": s.id, "revision": s.revision, "comment": comment,
+                           "package": up.identity.id, "version": up.identity.version}),
+                )?;
             }
             continue;
         }
@@ -575,6 +583,12 @@ pub(crate) fn import_upgrade(
             Ok(check_definition(d)?)
         })
         .map_err(|err| refused_deploy(err, &saved.name))?;
+        acting.audit(
+            conn,
+            crate::audit::action::APP_DEPLOY,
+            &format!("app:{}", id.0),
+            json!({"package": up.identity.id, "from": up.from, "version": up.identity.version}),
+        )?;
     }
     Ok(out)
 }
