@@ -1,7 +1,9 @@
 //! Issue 17 part 3, upgrades: a bundle exported with a package id and version 1, imported on
 //! another server, used there (records, a local label change), then version 2 of the same package
 //! (a changed label and a new field) is planned (diff + the overwritten local change) and imported
-//! as an upgrade that keeps the records.
+//! as an upgrade that keeps the records; the same through `kumiki app import`. Several linked
+//! apps: `package_upgrade_linked`; review and refused changes: `package_upgrade_review`; the import
+//! page: `package_upgrade_page`.
 
 use kumiki_tests::TestApp;
 use serde_json::{json, Value};
