@@ -36,7 +36,7 @@ fn bundle(app: &TestApp) -> Value {
 }
 
 /// The session's form token, read from the portal's import form.
-fn csrf(app: &TestApp, session: &str) -> String {
+pub(crate) fn csrf(app: &TestApp, session: &str) -> String {
     let (s, html) = app.page(session, "/");
     assert_eq!(s, 200);
     let marker = "name=\"_csrf\" value=\"";
@@ -45,7 +45,7 @@ fn csrf(app: &TestApp, session: &str) -> String {
     html[start..end].to_owned()
 }
 
-fn post(app: &TestApp, session: &str, path: &str, form: Form) -> (u16, String, String) {
+pub(crate) fn post(app: &TestApp, session: &str, path: &str, form: Form) -> (u16, String, String) {
     let resp = page_client()
         .post(app.url(path))
         .header("Cookie", session)
@@ -62,7 +62,7 @@ fn post(app: &TestApp, session: &str, path: &str, form: Form) -> (u16, String, S
     (status, location, resp.text().expect("html"))
 }
 
-fn upload(token: &str, bytes: Vec<u8>) -> Form {
+pub(crate) fn upload(token: &str, bytes: Vec<u8>) -> Form {
     Form::new()
         .text("_csrf", token.to_owned())
         .part("file", Part::bytes(bytes).file_name("package.json"))

@@ -1,7 +1,9 @@
 //! Issue 17 part 3, upgrades: a bundle exported with a package id and version 1, imported on
 //! another server, used there (records, a local label change), then version 2 of the same package
 //! (a changed label and a new field) is planned (diff + the overwritten local change) and imported
-//! as an upgrade that keeps the records.
+//! as an upgrade that keeps the records; the same through `kumiki app import`. Several linked
+//! apps: `package_upgrade_linked`; review and refused changes: `package_upgrade_review`; the import
+//! page: `package_upgrade_page`.
 
 use kumiki_tests::TestApp;
 use serde_json::{json, Value};
@@ -110,4 +112,89 @@ fn a_newer_version_shows_the_diff_and_keeps_records() {
     assert_eq!(s, 200, "{plan}");
     assert_eq!(plan["upgrade"]["status"], "older", "{plan}");
     assert_eq!(plan["problems"].as_array().unwrap().len(), 1, "{plan}");
+}
+
+/// `kumiki app import` upgrades as the API does: it says so on standard error, refuses the same
+/// version, and takes an older one only with `--allow-downgrade`.
+#[test]
+fn the_command_line_upgrades_and_downgrades_only_when_asked() {
+    let src = TestApp::spawn();
+    let app = src.create_app("備品台帳", json!({"品名": text("品名")}));
+    let dir = tempfile::tempdir().unwrap();
+    let write = |version: &str| {
+        let (s, b) = src.post(
+            "/api/packages/export.json",
+            json!({"apps": [app], "packageId": "bihin", "version": version}),
+        );
+        assert_eq!(s, 200, "{b}");
+        let path = dir.path().join(format!("bihin-{version}.json"));
+        std::fs::write(&path, b.to_string()).unwrap();
+        path
+    };
+    let v1 = write("1");
+    let (s, b) = src.post(
+        "/k/v1/preview/app/form/fields.json",
+        json!({"app": app, "properties": {"備考": text("備考")}}),
+    );
+    assert_eq!(s, 200, "{b}");
+    src.deploy(app);
+    let v2 = write("2");
+
+    let dst = TestApp::spawn();
+    let run = |args: &[&str], file: &std::path::Path| {
+        std::process::Command::new(kumiki_tests::kumiki_bin())
+            .args(["app", "import"])
+            .arg(file)
+            .args(args)
+            .arg("--data-dir")
+            .arg(dst.data_dir.path())
+            .arg("--database-url")
+            .arg(&dst.database_url)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[], &v1);
+    assert!(out.status.success(), "{out:?}");
+    let installed = String::from_utf8(out.stdout).unwrap();
+    let id: i64 = installed
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    dst.add_record(id, json!({"品名": {"value": "机"}}));
+
+    let out = run(&[], &v2);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        said.contains("upgraded package bihin from 1 to 2: app1"),
+        "{said}"
+    );
+    let (_, f) = dst.get(&format!("/k/v1/app/form/fields.json?app={id}"));
+    assert!(f["properties"].get("備考").is_some(), "{f}");
+
+    let out = run(&[], &v2);
+    assert!(!out.status.success(), "the same version is refused");
+    let out = run(&[], &v1);
+    assert!(
+        !out.status.success(),
+        "an older version needs --allow-downgrade"
+    );
+    let (_, f) = dst.get(&format!("/k/v1/app/form/fields.json?app={id}"));
+    assert!(
+        f["properties"].get("備考").is_some(),
+        "still version 2: {f}"
+    );
+    let out = run(&["--allow-downgrade"], &v1);
+    assert!(out.status.success(), "{out:?}");
+    let (_, f) = dst.get(&format!("/k/v1/app/form/fields.json?app={id}"));
+    assert!(
+        f["properties"].get("備考").is_none(),
+        "back to version 1: {f}"
+    );
+    let (_, r) = dst.get(&format!("/k/v1/records.json?app={id}"));
+    assert_eq!(r["records"].as_array().unwrap().len(), 1, "{r}");
+    let (_, apps) = dst.get("/k/v1/apps.json");
+    assert_eq!(apps["apps"].as_array().unwrap().len(), 1, "{apps}");
 }

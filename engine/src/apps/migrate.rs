@@ -2,7 +2,9 @@
 //!
 //! Field values are stored by field code, index rows by field id. A renamed field keeps its id, so only
 //! the JSON keys of stored records are rewritten; a removed field's index rows are deleted (its values
-//! stay in the stored JSON, unseen, until the record is next saved).
+//! stay in the stored JSON, unseen, until the record is next saved). A field cannot change its
+//! type while the app has records (`check_type_changes`): its stored values and index rows are of
+//! the old type.
 
 use std::collections::HashMap;
 
@@ -11,8 +13,8 @@ use diesel::QueryableByName;
 use serde_json::{Map, Value};
 
 use super::{AppDefinition, AppId, FieldId};
-use crate::db::DbConn;
-use crate::error::EngineResult;
+use crate::db::{DbConn, IntRow};
+use crate::error::{EngineResult, FieldErrors, Message, UserError};
 
 #[derive(QueryableByName)]
 struct IdData {
@@ -20,6 +22,67 @@ struct IdData {
     id: i64,
     #[diesel(sql_type = Text)]
     data: String,
+}
+
+/// Refuses a definition in which a field keeps its id but changes its type while the app has
+/// records: their values (in the record JSON and the typed index rows) were written for the old
+/// type and would be read as the new one. The kintone API never changes a type; a package upgrade
+/// or any whole-definition write may, and is refused here with one error per field
+/// (`properties.<code>.type`, `apps.err.type_change`). Without records the change is harmless.
+pub(crate) fn check_type_changes(
+    conn: &mut DbConn,
+    app: AppId,
+    old: &AppDefinition,
+    new: &AppDefinition,
+) -> EngineResult<()> {
+    let mut changed = Vec::new();
+    for (code, id) in &new.field_ids {
+        let Some(before) = old
+            .field_ids
+            .iter()
+            .find(|(_, old_id)| *old_id == id)
+            .and_then(|(old_code, _)| old.field(old_code))
+        else {
+            continue;
+        };
+        let Some(after) = new.field(code) else {
+            continue;
+        };
+        if before.property.field_type != after.property.field_type {
+            changed.push((
+                code.clone(),
+                after.property.label.clone(),
+                before.property.field_type.name(),
+                after.property.field_type.name(),
+            ));
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut b = conn.sql();
+    b.push("SELECT id AS n FROM records WHERE app_id = ")
+        .bind_int(app.0)
+        .push(" LIMIT 1");
+    let any: Vec<IntRow> = conn.load(&b)?;
+    if any.is_empty() {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    for (code, label, from, to) in changed {
+        let message = Message::keyed(
+            "apps.err.type_change",
+            format!(
+                "The field \"{label}\" cannot change its type from {from} to {to} while the app \
+                 has records; add a new field and copy the data instead."
+            ),
+        )
+        .arg("field", label)
+        .arg("from", from)
+        .arg("to", to);
+        errors.insert(format!("properties.{code}.type"), vec![message]);
+    }
+    Err(UserError::Validation(errors).into())
 }
 
 pub(crate) fn apply_definition_change(

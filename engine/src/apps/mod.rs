@@ -13,6 +13,7 @@ pub use creation::{
     CreationMode,
 };
 pub use definition::{AppDefinition, FieldId, FieldRef};
+pub(crate) use migrate::check_type_changes;
 pub use script_authors::{script_change, ScriptChange};
 pub use scripts::{any_script_for, AppScript, ScriptAccess, ScriptApp, ScriptEvent};
 pub use store::{

@@ -319,6 +319,7 @@ pub fn deploy(
         super::creation::check_field_acl_codes(&preview)?;
         check(conn, &preview, live.as_ref().map(|(d, _)| d))?;
         if let Some((live_def, _)) = &live {
+            super::migrate::check_type_changes(conn, app, live_def, &preview)?;
             super::migrate::apply_definition_change(conn, app, live_def, &preview)?;
         }
         crate::process::sync_on_deploy(conn, app, live.as_ref().map(|(d, _)| d), &preview)?;

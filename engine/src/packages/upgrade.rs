@@ -29,7 +29,7 @@ use super::{bad, bad_keyed};
 use crate::acting::ActingContext;
 use crate::apps::{self, check_definition, AppDefinition, AppId, AppRow};
 use crate::db::DbConn;
-use crate::error::{EngineError, EngineResult, Message};
+use crate::error::{EngineError, EngineResult, Message, UserError};
 use crate::review::{self, names::NameMap, readable};
 
 /// The member of a bundle that names the package and its version.
@@ -433,6 +433,16 @@ pub(crate) fn annotate_plan(
             continue;
         };
         let new = keep_local(&live, &preview, new);
+        // A field type change the app's records refuse: the import would fail, so say it here.
+        match apps::check_type_changes(conn, inst.app, &live, &new) {
+            Ok(()) => {}
+            Err(EngineError::User(u)) => {
+                if let Some(Value::Array(list)) = plan.get_mut("problems") {
+                    list.push(keyed_problem(key, &refusal_message(&u, &live.name)));
+                }
+            }
+            Err(other) => return Err(other),
+        }
         let names =
             NameMap::load_for(conn, &[&readable::to_json(&live), &readable::to_json(&new)])?;
         let statements = readable::describe(&live, &new, &names);
@@ -480,7 +490,7 @@ pub(crate) fn annotate_plan(
         Ordering::Less => "older",
     };
     if let (Some(m), Some(Value::Array(list))) = (version_problem(&up), plan.get_mut("problems")) {
-        list.push(json!({"key": "", "messages": [m.text()]}));
+        list.push(keyed_problem("", &m));
     }
     plan.insert(
         "upgrade".into(),
@@ -551,10 +561,21 @@ pub(crate) fn import_upgrade(
         }
         if review::requirement(conn, *id, &saved, live.as_ref())?.required() {
             // An upgrade of a live app waits for review as any change; a new app stays pre-live
-            // to be submitted by the importer, as on a first import.
-            if live.is_some() {
+            // to be submitted by the importer, as on a first import. What deploy would refuse
+            // after the approval is refused now, before anything waits for review.
+            if let Some(live) = live.as_ref() {
+                apps::check_type_changes(conn, *id, live, &saved)
+                    .map_err(|err| refused_deploy(err, &saved.name))?;
                 let comment = format!("{} {} → {}", up.identity.id, up.from, up.identity.version);
-                review::submit(conn, *id, &actor.code, &comment)?;
+                let s = review::submit(conn, *id, &actor.code, &comment)?;
+                // IT's trail shows the upgrade's submissions as any other.
+                acting.audit(
+                    conn,
+                    crate::audit::action::APP_REVIEW_SUBMIT,
+                    &format!("app:{}", id.0),
+                    json!({"submission": s.id, "revision": s.revision, "comment": comment,
+                           "package": up.identity.id, "version": up.identity.version}),
+                )?;
             }
             continue;
         }
@@ -562,6 +583,12 @@ pub(crate) fn import_upgrade(
             Ok(check_definition(d)?)
         })
         .map_err(|err| refused_deploy(err, &saved.name))?;
+        acting.audit(
+            conn,
+            crate::audit::action::APP_DEPLOY,
+            &format!("app:{}", id.0),
+            json!({"package": up.identity.id, "from": up.from, "version": up.identity.version}),
+        )?;
     }
     Ok(out)
 }
@@ -570,19 +597,55 @@ pub(crate) fn import_upgrade(
 /// app, since several may be upgraded at once; the transaction undoes everything.
 fn refused_deploy(err: EngineError, app: &str) -> EngineError {
     match err {
-        EngineError::User(u @ crate::error::UserError::Validation(_)) => {
-            let texts: Vec<String> = super::bundle::messages_of(&u);
-            bad_keyed(
-                Message::keyed(
-                    "packages.err.upgrade_refused",
-                    format!("The app \"{app}\" cannot be upgraded: {}", texts.join(" ")),
-                )
-                .arg("app", app.to_owned())
-                .arg("reason", texts.join(" ")),
-            )
-        }
+        EngineError::User(u @ UserError::Validation(_)) => bad_keyed(refusal_message(&u, app)),
         other => other,
     }
+}
+
+/// The message of a refused upgrade of `app`: `packages.err.upgrade_refused` with the deploy's
+/// texts as the reason; for a type change (`apps.err.type_change`) its variant
+/// `packages.err.upgrade_refused_type` with the field and types as arguments, so that pages say it
+/// in the reader's language rather than quoting the English reason.
+fn refusal_message(error: &UserError, app: &str) -> Message {
+    let reason = super::bundle::messages_of(error).join(" ");
+    let text = format!("The app \"{app}\" cannot be upgraded: {reason}");
+    let type_change = match error {
+        UserError::Validation(errors) => errors
+            .values()
+            .flatten()
+            .find(|m| m.key() == Some("apps.err.type_change")),
+        _ => None,
+    };
+    let Some(change) = type_change else {
+        return Message::keyed("packages.err.upgrade_refused", text)
+            .arg("app", app.to_owned())
+            .arg("reason", reason);
+    };
+    let arg = |name: &str| {
+        change
+            .args()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    Message::keyed("packages.err.upgrade_refused_type", text)
+        .arg("app", app.to_owned())
+        .arg("field", arg("field"))
+        .arg("from", arg("from"))
+        .arg("to", arg("to"))
+}
+
+/// A problem of a plan: the English text (the API's words) and the message key with its
+/// arguments, for pages to show in the reader's language.
+fn keyed_problem(key: &str, message: &Message) -> Value {
+    let args: Map<String, Value> = message
+        .args()
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), Value::String(v.clone())))
+        .collect();
+    json!({"key": key, "messages": [message.text()],
+           "message": {"key": message.key(), "args": args}})
 }
 
 #[cfg(test)]

@@ -64,6 +64,8 @@ struct PreviewData {
     may_import: bool,
     /// A newer version of an installed package (「更新」, `package_upgrade`).
     upgrade: Option<super::package_upgrade::UpgradeView>,
+    /// A version of a package installed here (newer or not): its apps are not "to be created".
+    installed_package: bool,
 }
 
 /// The fields of a multipart form, each at most `max_file_bytes`; None when one is larger.
@@ -126,6 +128,34 @@ fn local_entities(
     })
 }
 
+/// A plan problem in the reader's language when it carries its message key (`message: {key,
+/// args}`, e.g. the version of an upgrade); field types among the arguments (`from`, `to`) by
+/// their names on the review page. Other problems keep the plan's texts.
+fn localized_problem(lang: Lang, mut problem: Value) -> Value {
+    let Some(key) = problem["message"]["key"].as_str().map(str::to_owned) else {
+        return problem;
+    };
+    let args: Vec<(String, String)> = problem["message"]["args"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, v)| {
+            let v = v.as_str().unwrap_or_default();
+            let type_key = format!("review.type.{v}");
+            let named = i18n::t(lang, &type_key);
+            let v = if matches!(name.as_str(), "from" | "to") && named != type_key {
+                named
+            } else {
+                v.to_owned()
+            };
+            (name.clone(), v)
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    problem["messages"] = Value::Array(vec![Value::String(i18n::format(lang, &key, &pairs))]);
+    problem
+}
+
 /// The preview of `package` for `user`; `chosen` (role → code) keeps the choices of a failed
 /// import, else the first suggestion is chosen.
 fn build(
@@ -181,7 +211,10 @@ fn build(
     let has_records = apps
         .iter()
         .any(|a| a["records"].as_u64().is_some_and(|n| n > 0));
-    let problems = list("problems");
+    let problems: Vec<Value> = list("problems")
+        .into_iter()
+        .map(|p| localized_problem(lang, p))
+        .collect();
     let warnings = list("warnings")
         .iter()
         .map(|w| {
@@ -222,6 +255,7 @@ fn build(
     };
     Ok(PreviewData {
         upgrade: super::package_upgrade::view(lang, &plan),
+        installed_package: plan["upgrade"].is_object(),
         signature,
         may_import: problems.is_empty() && signature_status != "invalid",
         signature_status,

@@ -133,9 +133,13 @@ fn local_change(lang: Lang, c: &Value) -> String {
     )
 }
 
-/// The 「更新」 view of a plan's `upgrade`, None when the import is not an upgrade.
+/// The 「更新」 view of a plan's `upgrade`, None when the import is not an upgrade. The same or an
+/// older version is no upgrade the page offers: the plan's problem says so, and a diff of apps
+/// "to upgrade" beside it would only confuse.
 pub(super) fn view(lang: Lang, plan: &Value) -> Option<UpgradeView> {
-    let up = plan.get("upgrade").filter(|u| u.is_object())?;
+    let up = plan
+        .get("upgrade")
+        .filter(|u| u["status"].as_str() == Some("newer"))?;
     let s = |v: &Value, name: &str| v[name].as_str().unwrap_or_default().to_owned();
     let list = |name: &str| up[name].as_array().cloned().unwrap_or_default();
     let apps = list("apps")
