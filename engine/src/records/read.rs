@@ -141,6 +141,15 @@ pub fn count_records(
     ctx: &QueryContext<'_>,
 ) -> EngineResult<i64> {
     let plan = plan::choose(conn, app.row.id, app.row.next_record_id, q, ctx, None)?;
+    // Without a selective driver the count would probe every record of a large app; the value
+    // indexes can answer an AND of indexed conditions by themselves.
+    if plan == plan::Plan::Plain && app.row.next_record_id >= plan::SMALL_APP {
+        if let Some(n) =
+            plan::count_from_indexes(conn, app.row.id, app.row.next_record_id, q, ctx)?
+        {
+            return Ok(n);
+        }
+    }
     plan::count(conn, app.row.id, q, ctx, &plan)
 }
 
