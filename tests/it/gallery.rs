@@ -411,7 +411,7 @@ fn a_template_role_mapped_to_a_local_group_handles_the_records() {
     let start = json!({"app": id, "id": rid, "action": "対応を始める"});
     let (s, b) = clerk.put("/k/v1/record/status.json", start.clone());
     assert!(
-        s >= 400 && s < 500,
+        (400..500).contains(&s),
         "the clerk may not start handling: {s} {b}"
     );
     let (s, b) = desk.put("/k/v1/record/status.json", start);
