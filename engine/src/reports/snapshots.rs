@@ -78,6 +78,14 @@ struct SnapshotRow {
 }
 
 #[derive(QueryableByName)]
+struct KeptRow {
+    #[diesel(sql_type = BigInt)]
+    app_id: i64,
+    #[diesel(sql_type = Text)]
+    report_id: String,
+}
+
+#[derive(QueryableByName)]
 struct ResultRow {
     #[diesel(sql_type = Text)]
     result: String,
@@ -120,6 +128,10 @@ pub fn run(conn: &mut DbConn, now: i64, tz: chrono_tz::Tz) -> EngineResult<usize
     let clock = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
     let system = ActingContext::system(Channel::Schedule, tz).at(clock);
     let mut stored = 0;
+    // Which charts have snapshots (one read), so that only apps with a removed chart are written.
+    let mut b = conn.sql();
+    b.push("SELECT DISTINCT app_id, report_id FROM report_snapshots");
+    let kept: Vec<KeptRow> = conn.load(&b)?;
     for row in AppRow::list(conn)? {
         let live = match system.open_app(conn, AppId(row.id), AppRight::View) {
             Ok(live) => live,
@@ -133,7 +145,12 @@ pub fn run(conn: &mut DbConn, now: i64, tz: chrono_tz::Tz) -> EngineResult<usize
             .values()
             .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned))
             .collect();
-        forget_removed(conn, row.id, &ids)?;
+        if kept
+            .iter()
+            .any(|k| k.app_id == row.id && !ids.contains(&k.report_id))
+        {
+            forget_removed(conn, row.id, &ids)?;
+        }
         let mut due = Vec::new();
         for report in live.definition.reports.values() {
             let Ok(Some(period)) = periodic::parse(report.get("periodicReport")) else {
