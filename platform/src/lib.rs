@@ -19,6 +19,7 @@ pub mod imports_runner;
 pub mod jobs_runner;
 // Issue 13, notify: the bell's producers (change-log consumer, reminder jobs).
 pub mod notify_runner;
+pub mod report_schedule;
 // Issue 13 (mail): notification mail through SMTP.
 pub mod mail;
 pub mod pages;

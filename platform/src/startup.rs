@@ -83,6 +83,11 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         Arc::clone(&db),
         settings.default_timezone,
     ));
+    // Issue 16: periodic reports (定期レポート).
+    let report_schedule = Arc::new(crate::report_schedule::ReportSchedule::start(
+        Arc::clone(&db),
+        settings.default_timezone,
+    ));
     // Issue 16: record imports.
     let imports = Arc::new(crate::imports_runner::ImportService::start(
         Arc::clone(&db),
@@ -93,6 +98,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     // Issue 13 (mail).
     let mail = Arc::new(crate::mail::MailService::start(Arc::clone(&db), settings)?);
     let state = AppState {
+        report_schedule,
         mail,
         script_schedule,
         scripts,

@@ -31,6 +31,9 @@ pub struct AppState {
     pub body_budget: Arc<crate::body_budget::BodyBudget>,
     /// Issue 13, notify: the bell's producers; stop when the last state is dropped.
     pub notify: Arc<crate::notify_runner::NotifyRunner>,
+    /// Issue 16: periodic reports' snapshots (`crate::report_schedule`); stop when the last state
+    /// is dropped.
+    pub report_schedule: Arc<crate::report_schedule::ReportSchedule>,
     // Issue 13 part "webhooks".
     /// The webhook sender of this node and the URL rule (`crate::webhooks`).
     pub webhooks: Arc<crate::webhooks::Webhooks>,

@@ -1,6 +1,7 @@
 // Chart settings (/apps/{id}/charts, kintone's グラフの設定, issue 16): the app's charts in order (↑/↓),
 // and for the chosen chart its name, type, mode, up to 3 groups (a date unit for date fields), up to 5
-// aggregations, the filter condition and the sort. Saved pre-live with `preview/app/reports.json` (the
+// aggregations, the filter condition, the sort and the periodic report (定期レポート: interval and the
+// members it needs; other members of `periodicReport` kept as sent). Saved pre-live with `preview/app/reports.json` (the
 // server checks every chart and names the member at fault), published with `preview/app/deploy.json`
 // like the other settings pages.
 "use strict";
@@ -27,7 +28,7 @@
 
   var L = window.KUMIKI_SETTINGS_LIST({ S: S, app: APP, prefix: "cs", kind: "reports", list: "charts",
     // reports.<name>.<member>; a name may hold dots, so the member is matched from the end.
-    member: function (key) { return /^reports\.(.+)\.(name|chartType|chartMode|groups.*|aggregations.*|filterCond|sorts.*)$/.exec(key); },
+    member: function (key) { return /^reports\.(.+)\.(name|chartType|chartMode|groups.*|aggregations.*|filterCond|sorts.*|periodicReport.*)$/.exec(key); },
     payload: payload, loadFields: loadFields, fromServer: fromServer, renderList: renderList, renderEditor: renderEditor,
     published: function () {
       renderEditor();
@@ -234,6 +235,8 @@
     body.appendChild(section(t("cs.sort"), t("cs.sort_help"), [
       c.sorts.length ? sorts : el("p", { class: "muted", text: t("cs.sort.none") }), addSort, errorBox(c, "sorts")], "cs-sort-section"));
 
+    body.appendChild(periodicSection(c));
+
     var links = [];
     if (c.id && !S.unpublished && !S.dirty) links.push(el("a", { href: "/apps/" + APP + "/reports/" + c.id, "data-testid": "cs-open", text: t("cs.open") }));
     body.appendChild(el("div", { class: "cs-actions" }, links.concat([
@@ -245,6 +248,67 @@
         changed(); renderList(); renderEditor();
         message("info", t("cs.delete.done"));
       } })])));
+  }
+
+  // ---- Periodic report (定期レポート): kintone's periodicReport, kept in `extra` as the server sent it ----------
+  var EVERY = ["YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR"];
+  var WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+  // What each interval needs, filled in when the interval is chosen (the server checks the same members).
+  function periodDefaults(every, old) {
+    var time = old.time || "09:00", day = old.dayOfMonth || "1";
+    if (every === "YEAR") return { every: every, month: old.month && Number(old.month) <= 12 ? String(old.month) : "4", dayOfMonth: day, time: time };
+    if (every === "QUARTER") return { every: every, month: old.month && Number(old.month) <= 3 ? String(old.month) : "1", dayOfMonth: day, time: time };
+    if (every === "MONTH") return { every: every, dayOfMonth: day, time: time };
+    if (every === "WEEK") return { every: every, dayOfWeek: old.dayOfWeek || "MONDAY", time: time };
+    if (every === "DAY") return { every: every, time: time };
+    return { every: "HOUR", minute: old.minute != null ? String(old.minute) : "0" };
+  }
+  function range(from, to, text) {
+    var out = [];
+    for (var i = from; i <= to; i++) out.push({ value: String(i), text: text(i) });
+    return out;
+  }
+  function periodicSection(c) {
+    var pr = c.extra.periodicReport && typeof c.extra.periodicReport === "object" ? c.extra.periodicReport : null;
+    var active = !!pr && (pr.active === true || pr.active === "true");
+    var period = (pr && pr.period) || {};
+    var set = function (next, redraw) { c.extra.periodicReport = next; changed(); if (redraw) renderEditor(); };
+    var on = el("input", { type: "checkbox", id: "cs-periodic", "data-testid": "cs-periodic", checked: active ? true : null });
+    on.addEventListener("change", function () {
+      set(on.checked ? { active: true, period: periodDefaults(period.every || "MONTH", period) } : { active: false, period: period }, true);
+    });
+    var parts = [el("label", { class: "cs-periodic-on", for: "cs-periodic" }, [on, " " + t("cs.periodic.on")])];
+    if (active) {
+      var every = EVERY.indexOf(period.every) >= 0 ? period.every : "MONTH";
+      var update = function (key) {
+        return function (v) { var p = {}; Object.keys(period).forEach(function (k) { p[k] = period[k]; }); p[key] = v; set({ active: true, period: p }, false); };
+      };
+      var row = [select("cs-periodic-every", t("cs.periodic.every"), EVERY.map(function (k) { return { value: k, text: t("cs.periodic.every." + k) }; }), every,
+        function (v) { set({ active: true, period: periodDefaults(v, period) }, true); })];
+      if (every === "YEAR" || every === "QUARTER") {
+        row.push(select("cs-periodic-month", t("cs.periodic.month"), range(1, every === "YEAR" ? 12 : 3, function (i) {
+          return t(every === "YEAR" ? "cs.periodic.month_n" : "cs.periodic.quarter_month_n", { n: i }); }), String(period.month || "1"), update("month")));
+      }
+      if (every === "YEAR" || every === "QUARTER" || every === "MONTH") {
+        row.push(select("cs-periodic-day", t("cs.periodic.day"), range(1, 31, function (i) { return t("cs.periodic.day_n", { n: i }); })
+          .concat([{ value: "END_OF_MONTH", text: t("cs.periodic.end_of_month") }]), String(period.dayOfMonth || "1"), update("dayOfMonth")));
+      }
+      if (every === "WEEK") {
+        row.push(select("cs-periodic-weekday", t("cs.periodic.weekday"), WEEKDAYS.map(function (k) { return { value: k, text: t("cs.periodic.weekday." + k) }; }),
+          period.dayOfWeek || "MONDAY", update("dayOfWeek")));
+      }
+      if (every === "HOUR") {
+        row.push(select("cs-periodic-minute", t("cs.periodic.minute"), range(0, 59, function (i) { return t("cs.periodic.minute_n", { n: i }); }),
+          String(period.minute != null ? period.minute : "0"), update("minute")));
+      } else {
+        var time = el("input", { type: "time", id: "cs-periodic-time", "data-testid": "cs-periodic-time", "aria-label": t("cs.periodic.time"), value: period.time || "09:00" });
+        time.addEventListener("change", function () { update("time")(time.value); });
+        row.push(time);
+      }
+      parts.push(el("div", { class: "vs-sort-row cs-periodic-row" }, row));
+    }
+    parts.push(errorBox(c, "periodicReport"));
+    return section(t("cs.periodic"), t("cs.periodic_help"), parts, "cs-periodic-section");
   }
 
   // ---- What is saved (settings_list.js saves, publishes and loads) ----------------------------------------

@@ -94,6 +94,8 @@ mod reports;
 mod exports;
 // Issue 16, charts: the chart pages (SVG, table, CSV).
 mod report_pages;
+// Issue 16, periodic reports (定期レポート): snapshots and who sees them.
+mod report_snapshots;
 // Issue 16, dashboards.
 mod dashboards;
 // Issue 16, printing: print views of a record and a list, print templates.

@@ -333,6 +333,12 @@ fn matrix(r: &Roster) -> Vec<(&'static str, &'static str, Value)> {
             "kumiki/app/report/data",
             json!({"app": app, "id": "1"}),
         ),
+        // Issue 16, periodic reports: the snapshots of report "1" (its chart checked for the caller).
+        (
+            "GET",
+            "kumiki/app/report/snapshots",
+            json!({"app": app, "id": "1", "snapshot": "1"}),
+        ),
         // Issue 16, dashboards: pin 1 is the administrator's list pin on the shared portal (see
         // `no_route_returns_or_changes_what_the_caller_may_not_see`).
         ("GET", "kumiki/dashboard/pins", json!({"scope": "PORTAL"})),

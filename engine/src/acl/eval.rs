@@ -445,6 +445,14 @@ impl Access {
         !self.rules.is_empty() || self.limit.as_ref().is_some_and(|l| l.has_record_rules())
     }
 
+    /// Whether the caller may see numbers counted over every record of the app (the snapshots of
+    /// periodic reports, `reports::snapshots`, are taken as the system): those who manage the app,
+    /// and those who view it with no record rule that could narrow what they see. Any record rule
+    /// counts, even one that happens to grant them every record: cautious, never looser.
+    pub fn sees_whole_app_totals(&self) -> bool {
+        self.rights.manage || (self.rights.view && !self.has_record_rules())
+    }
+
     /// This access bounded by `other`'s (another principal on the same app): every app, record
     /// and field right needs both. Field rights of `other` that depend on who created the record
     /// count at their lower value (the records' creator is compared with this access's user):

@@ -384,6 +384,7 @@ pub fn versions(conn: &mut DbConn, app: AppId) -> EngineResult<Vec<AppVersion>> 
 pub fn delete_app(conn: &mut DbConn, app: AppId) -> EngineResult<()> {
     {
         crate::reports::rollup::drop_app(conn, app)?;
+        crate::reports::snapshots::drop_app(conn, app)?;
         for table in [
             "record_values_num",
             "record_values_text",

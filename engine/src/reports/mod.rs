@@ -17,7 +17,9 @@
 //!   [`aggregate::MAX_GROUPS`] groups plus the rest as one row.
 
 pub mod aggregate;
+pub mod periodic;
 pub mod rollup;
+pub mod snapshots;
 
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
@@ -516,7 +518,16 @@ pub fn replace_reports(
         let mut v = obj.clone();
         v.insert("name".into(), Value::String(name.clone()));
         let ctx = crate::acting::check_query_context(def, ctx_timezone);
-        if parse_report(&v, &ctx, &prefix, &mut errors).is_none() {
+        let checked = parse_report(&v, &ctx, &prefix, &mut errors);
+        // An active periodic report must name its moments (`periodic::parse`).
+        if let Err(message) = periodic::parse(v.get("periodicReport")) {
+            errors
+                .entry(format!("{prefix}.periodicReport"))
+                .or_default()
+                .push(message);
+            continue;
+        }
+        if checked.is_none() {
             continue;
         }
         let id = id_of(report)

@@ -43,6 +43,7 @@ mod records;
 mod package_import;
 mod package_upgrade;
 mod report_page;
+mod report_past;
 mod report_view;
 mod reports_settings;
 mod review;

@@ -7,6 +7,9 @@
 //! count only the records the user may view (the data API's rule, one door). An app the user may
 //! not view, an unknown chart and a malformed id answer the not-found page; a chart that no longer
 //! checks (a field deleted since, or one the user may not see) a page saying so.
+//!
+//! Below the chart, 「過去の集計結果」 lists the periodic report's snapshots (`report_past`);
+//! `?snapshot=<id>` opens one, `?snapshot=<id>&format=csv` downloads its table.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,6 +29,8 @@ use crate::state::{blocking, AppState};
 #[derive(Deserialize)]
 pub struct ReportQuery {
     format: Option<String>,
+    /// Issue 16, periodic reports: the snapshot to open (`report_past`).
+    snapshot: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +66,8 @@ struct ReportPageData {
     pin_targets: Vec<super::dashboard::PinTarget>,
     /// Where the control posts (`dashboard::pins_api`: the app's guest-space path, if any).
     pin_api: String,
+    /// 「過去の集計結果」 (`report_past`).
+    past: super::report_past::PastView,
 }
 
 /// A chart as the page shows it.
@@ -75,6 +82,8 @@ struct Shown {
     targets: Vec<super::dashboard::PinTarget>,
     /// The guest space whose path reaches the app (None: the normal path).
     guest_space: Option<i64>,
+    /// The periodic report's snapshots as the user may see them.
+    past: super::report_past::Loaded,
 }
 
 /// What the page's lookup found.
@@ -91,6 +100,7 @@ fn load(
     app: i64,
     id: &str,
     lang: Lang,
+    snapshot: Option<i64>,
 ) -> Result<Loaded, crate::error::ApiError> {
     let mut conn = state.conn()?;
     let acting = user.acting(state);
@@ -100,6 +110,7 @@ fn load(
                 kumiki_engine::acl::check_app_access(&live.access, AppRight::Manage).is_ok();
             // Groups by user, organisation and group fields show names, as the records do.
             let names = report_view::group_names(&mut conn, &live.definition, &report, &data)?;
+            let past = super::report_past::load(&mut conn, &acting, &live, id, snapshot)?;
             // Through the app's own path: a chart of a guest space pins to that space's board.
             let guest_space = acting.app_path(&mut conn, &live.row)?;
             let targets = super::dashboard::targets(
@@ -115,6 +126,7 @@ fn load(
                 names,
                 targets,
                 guest_space,
+                past,
             })))
         }
         Ok(None) => Ok(Loaded::NotFound),
@@ -145,10 +157,18 @@ pub async fn page(
     };
     let lang = Lang::parse(&user.locale).unwrap_or(Lang::Ja);
     let (raw_app, raw_id) = path.into_inner();
-    let csv = match q.into_inner().format.as_deref() {
+    let q = q.into_inner();
+    let csv = match q.format.as_deref() {
         None | Some("") => false,
         Some("csv") => true,
         Some(_) => return super::not_found(&state, lang, Some(&user)),
+    };
+    let snapshot = match q.snapshot.as_deref() {
+        None | Some("") => None,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return super::not_found(&state, lang, Some(&user)),
+        },
     };
     let (Some(app_id), Some(id)) = (super::parse_id(&raw_app), report_id(&raw_id)) else {
         return super::not_found(&state, lang, Some(&user));
@@ -156,7 +176,7 @@ pub async fn page(
     let st = state.get_ref().clone();
     let u = user.clone();
     let rid = id.clone();
-    let loaded = blocking(move || load(&st, &u, app_id, &rid, lang)).await;
+    let loaded = blocking(move || load(&st, &u, app_id, &rid, lang, snapshot)).await;
     let Shown {
         def,
         report,
@@ -165,6 +185,7 @@ pub async fn page(
         names,
         targets,
         guest_space,
+        past,
     } = match loaded {
         Ok(Loaded::Shown(found)) => *found,
         Ok(Loaded::NotFound) => return super::not_found(&state, lang, Some(&user)),
@@ -184,6 +205,27 @@ pub async fn page(
         names,
         ..Words::new(lang)
     };
+    if csv && snapshot.is_some() {
+        // A snapshot's CSV: only one the user may see and that still shows.
+        let Some(table) = past
+            .opened
+            .as_ref()
+            .and_then(|o| super::report_past::table(lang, &def, o))
+        else {
+            return super::not_found(&state, lang, Some(&user));
+        };
+        return HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"report-{app_id}-{id}-{}.csv\"",
+                    snapshot.unwrap_or_default()
+                ),
+            ))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(report_view::csv(&table));
+    }
     let table = report_view::data_table(lang, &def, &report, &data, &words);
     if csv {
         return HttpResponse::Ok()
@@ -242,6 +284,14 @@ pub async fn page(
         pin_private_views: Vec::new(),
         pin_targets: targets,
         pin_api: super::dashboard::pins_api(guest_space),
+        past: super::report_past::view(
+            lang,
+            &def,
+            &format!("/apps/{app_id}/reports/{id}"),
+            &report.name,
+            past,
+            user.tz(&state),
+        ),
     };
     page_for(
         &state,

@@ -713,6 +713,7 @@ pub fn dispatch(
         ("GET", _, "app/printTemplates") => print_templates::get_templates(call, &p, preview),
         ("PUT", true, "app/printTemplates") => print_templates::update_templates(call, &p),
         ("GET", false, "kumiki/app/report/data") => reports::get_data(call, &p),
+        ("GET", false, "kumiki/app/report/snapshots") => reports::get_snapshots(call, &p),
         // Issue 16, dashboards (docs/dashboards.md).
         ("GET", false, "kumiki/dashboard/pins") => dashboards::list(call, &p),
         ("POST", false, "kumiki/dashboard/pins") => dashboards::add(call, &p),
