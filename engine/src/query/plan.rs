@@ -399,8 +399,8 @@ pub(crate) fn count_from_indexes(
 ) -> EngineResult<Option<i64>> {
     if next_record_id > BITMAP_MAX_ID
         || ctx
-        .access
-        .is_some_and(|a| !a.rights.view || a.has_record_rules())
+            .access
+            .is_some_and(|a| !a.rights.view || a.has_record_rules())
     {
         return Ok(None);
     }

@@ -144,8 +144,7 @@ pub fn count_records(
     // Without a selective driver the count would probe every record of a large app; the value
     // indexes can answer an AND of indexed conditions by themselves.
     if plan == plan::Plan::Plain && app.row.next_record_id >= plan::SMALL_APP {
-        if let Some(n) =
-            plan::count_from_indexes(conn, app.row.id, app.row.next_record_id, q, ctx)?
+        if let Some(n) = plan::count_from_indexes(conn, app.row.id, app.row.next_record_id, q, ctx)?
         {
             return Ok(n);
         }
