@@ -83,7 +83,12 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = NORMAL",
             "PRAGMA foreign_keys = ON",
-            "PRAGMA cache_size = -65536",
+            // Per connection, and a pool holds up to 16: 16 MiB each keeps the worst case at
+            // 256 MiB, inside issue 18's memory budget; the OS page cache holds the rest of the
+            // file (docs/benchmarks.md "Memory (step 3)"). 64 MiB each measured 824 MB RSS after a 1M load.
+            "PRAGMA cache_size = -16384",
+            // Truncate the WAL back to 64 MiB after a checkpoint (a 1M load left 1 GB behind).
+            "PRAGMA journal_size_limit = 67108864",
             "PRAGMA temp_store = MEMORY",
         ] {
             conn.batch_execute(pragma)
