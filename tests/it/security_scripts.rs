@@ -522,7 +522,8 @@ fn r1_runaway_scripts_end_quickly_with_bounded_memory() {
             "let s = \"x\"; while s.len() < 30000 { s += s; } let m = #{}; for i in 0..9000 { m[\"k\" + i] = s + i; } m.len()".into(),
             "string|map|memory",
         ),
-        ("recursion_with_locals", recursion_with_locals(), "memory|variables"),
+        // On a busy machine the time limit may stop it before the memory limit does: either ends it.
+        ("recursion_with_locals", recursion_with_locals(), "memory|variables|longer than"),
         ("sleep", "sleep(1000)".into(), "sleep"),
         ("print", "loop { print(\"flood\"); }".into(), "longer than|operations"),
     ];
