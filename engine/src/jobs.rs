@@ -145,6 +145,26 @@ pub struct NewJob<'a> {
     pub max_attempts: i64,
 }
 
+/// Plans the `kind` job of the minute `now` falls in, `{"minute": m}`, due at the minute's start;
+/// its dedupe key (`<kind>:<minute>`) makes one per minute across nodes. For jobs that look each
+/// minute for what has come due (reminders, periodic reports).
+pub fn enqueue_for_minute(conn: &mut DbConn, kind: &str, now: i64) -> EngineResult<bool> {
+    let minute = now.div_euclid(60);
+    let key = format!("{kind}:{minute}");
+    let payload = serde_json::json!({ "minute": minute });
+    enqueue(
+        conn,
+        &NewJob {
+            kind,
+            dedupe_key: &key,
+            payload: &payload,
+            run_at: minute * 60,
+            max_attempts: 3,
+        },
+        now,
+    )
+}
+
 /// Plans `job` unless a job with its `dedupe_key` exists. Returns whether a row was inserted.
 pub fn enqueue(conn: &mut DbConn, job: &NewJob<'_>, now: i64) -> EngineResult<bool> {
     let payload = serde_json::to_string(job.payload)?;

@@ -583,8 +583,9 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn every_plan_returns_the_rows_of_the_plain_query() -> TestResult {
+    /// A fresh SQLite database holding app 1 with `fill`'s records (the folder lives as long as the
+    /// returned `TempDir`).
+    fn filled_app() -> TestResult<(tempfile::TempDir, Database, AppDefinition)> {
         let dir = tempfile::tempdir()?;
         let db = Database::connect(
             &format!("sqlite://{}", dir.path().join("t.db").display()),
@@ -597,15 +598,26 @@ mod tests {
         )?;
         let def = definition();
         fill(&mut conn, &def)?;
-        let ctx = QueryContext {
-            definition: &def,
+        Ok((dir, db, def))
+    }
+
+    fn context(def: &AppDefinition) -> QueryContext<'_> {
+        QueryContext {
+            definition: def,
             login_user: "u",
             primary_organization: None,
             timezone: chrono_tz::Asia::Tokyo,
             now: chrono::Utc::now(),
             access: None,
             text_matcher: None,
-        };
+        }
+    }
+
+    #[test]
+    fn every_plan_returns_the_rows_of_the_plain_query() -> TestResult {
+        let (_dir, db, def) = filled_app()?;
+        let mut conn = db.conn()?;
+        let ctx = context(&def);
         let queries = [
             "n >= 10 and n < 40 order by d desc",
             "n >= 10 and c in (\"A\", \"B\") order by d asc",
@@ -662,27 +674,9 @@ mod tests {
     /// indexed conditions, one or several, without record rules.
     #[test]
     fn counting_from_the_indexes_equals_the_plain_count() -> TestResult {
-        let dir = tempfile::tempdir()?;
-        let db = Database::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            1,
-        )?;
-        db.migrate()?;
+        let (_dir, db, def) = filled_app()?;
         let mut conn = db.conn()?;
-        conn.batch_execute(
-            "INSERT INTO apps (id, creator, created_at, modifier, modified_at) VALUES (1, 'u', 0, 'u', 0)",
-        )?;
-        let def = definition();
-        fill(&mut conn, &def)?;
-        let ctx = QueryContext {
-            definition: &def,
-            login_user: "u",
-            primary_organization: None,
-            timezone: chrono_tz::Asia::Tokyo,
-            now: chrono::Utc::now(),
-            access: None,
-            text_matcher: None,
-        };
+        let ctx = context(&def);
         let answered = [
             "n >= 10 and n < 40",
             "n >= 10 and c in (\"A\", \"B\")",

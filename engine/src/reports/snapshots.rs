@@ -43,20 +43,7 @@ pub const KEEP_SNAPSHOTS: i64 = 100;
 
 /// The job of the minute `now` falls in (its dedupe key makes one per minute across nodes).
 pub fn plan(conn: &mut DbConn, now: i64) -> EngineResult<bool> {
-    let minute = now.div_euclid(60);
-    let key = format!("{JOB_KIND}:{minute}");
-    let payload = json!({ "minute": minute });
-    crate::jobs::enqueue(
-        conn,
-        &crate::jobs::NewJob {
-            kind: JOB_KIND,
-            dedupe_key: &key,
-            payload: &payload,
-            run_at: minute * 60,
-            max_attempts: 3,
-        },
-        now,
-    )
+    crate::jobs::enqueue_for_minute(conn, JOB_KIND, now)
 }
 
 #[derive(QueryableByName)]
