@@ -83,7 +83,9 @@ pub fn insert(
     let now = chrono::Utc::now().timestamp();
     for chunk in entries.chunks(300) {
         let mut b = conn.sql();
-        b.push("INSERT INTO record_history (app_id, record_id, revision, action, actor, at, changes) VALUES ");
+        b.push_insert_rows(
+            "record_history (app_id, record_id, revision, action, actor, at, changes)",
+        );
         for (i, (record_id, revision, action, changes)) in chunk.iter().enumerate() {
             if i > 0 {
                 b.push(", ");

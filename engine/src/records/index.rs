@@ -153,9 +153,7 @@ const CHUNK: usize = 500;
 pub fn insert(conn: &mut DbConn, app: AppId, rows: &IndexRows) -> EngineResult<()> {
     for chunk in rows.num.chunks(CHUNK) {
         let mut b = conn.sql();
-        b.push(
-            "INSERT INTO record_values_num (app_id, field_id, record_id, row_id, value) VALUES ",
-        );
+        b.push_insert_rows("record_values_num (app_id, field_id, record_id, row_id, value)");
         for (i, (record_id, field_id, row_id, value)) in chunk.iter().enumerate() {
             if i > 0 {
                 b.push(", ");
@@ -175,8 +173,8 @@ pub fn insert(conn: &mut DbConn, app: AppId, rows: &IndexRows) -> EngineResult<(
     ] {
         for chunk in list.chunks(CHUNK) {
             let mut b = conn.sql();
-            b.push(&format!(
-                "INSERT INTO {table} (app_id, field_id, record_id, row_id, value, folded) VALUES "
+            b.push_insert_rows(&format!(
+                "{table} (app_id, field_id, record_id, row_id, value, folded)"
             ));
             for (i, (record_id, field_id, row_id, value)) in chunk.iter().enumerate() {
                 if i > 0 {

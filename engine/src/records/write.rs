@@ -554,7 +554,9 @@ fn insert_record_rows(
     let pairs: Vec<(&i64, &Map<String, Value>)> = ids.iter().zip(values.iter()).collect();
     for chunk in pairs.chunks(200) {
         let mut b = conn.sql();
-        b.push("INSERT INTO records (app_id, id, revision, creator, created_at, modifier, updated_at, data) VALUES ");
+        b.push_insert_rows(
+            "records (app_id, id, revision, creator, created_at, modifier, updated_at, data)",
+        );
         for (i, (id, v)) in chunk.iter().enumerate() {
             if i > 0 {
                 b.push(", ");
