@@ -52,6 +52,9 @@ pub(crate) enum Plan {
         table: Table,
         field_id: FieldId,
         dir: SortDirection,
+        /// Every record has a value of the field (`records::gaps`): the records without one, listed
+        /// before (`asc`) or after (`desc`) the walk, are known to be none and not looked for.
+        none_missing: bool,
     },
 }
 
@@ -228,6 +231,7 @@ pub(crate) fn choose(
             table,
             field_id,
             dir,
+            none_missing: crate::records::gaps::missing(conn, app_id, field_id)? == Some(0),
         },
         (None, None) => Plan::Plain,
     })
@@ -267,6 +271,7 @@ fn parts(
             table,
             field_id,
             dir,
+            none_missing,
         } => {
             let dir_sql = match dir {
                 SortDirection::Asc => "ASC",
@@ -301,6 +306,7 @@ fn parts(
             compile_condition(q, ctx, &mut empty)?;
             empty.push(&format!(" ORDER BY r.id {dir_sql}"));
             Ok(match dir {
+                _ if *none_missing => vec![b],
                 SortDirection::Desc => vec![b, empty],
                 SortDirection::Asc => vec![empty, b],
             })
@@ -457,17 +463,30 @@ fn bitmap_words(max_id: i64) -> usize {
     usize::try_from(max_id / 64 + 1).unwrap_or(0)
 }
 
-/// Every plan that applies to the query (for tests comparing them).
+/// Every plan that applies to the query (for tests comparing them): the walk also without looking
+/// for records lacking a value when `records::gaps` says there are none.
 #[cfg(test)]
-pub(crate) fn all_plans(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<Plan>> {
+pub(crate) fn all_plans(
+    conn: &mut DbConn,
+    app_id: i64,
+    q: &Query,
+    ctx: &QueryContext<'_>,
+) -> EngineResult<Vec<Plan>> {
     let mut plans = vec![Plan::Plain];
     plans.extend(drivers(q, ctx)?.into_iter().map(Plan::Drive));
     if let Some((table, field_id, dir)) = single_sort(q, ctx)? {
-        plans.push(Plan::Walk {
-            table,
-            field_id,
-            dir,
-        });
+        let none_missing = crate::records::gaps::missing(conn, app_id, field_id)? == Some(0);
+        for none_missing in [false, none_missing] {
+            let walk = Plan::Walk {
+                table,
+                field_id,
+                dir,
+                none_missing,
+            };
+            if !plans.contains(&walk) {
+                plans.push(walk);
+            }
+        }
     }
     Ok(plans)
 }
@@ -513,6 +532,9 @@ mod tests {
             FieldProperty::new(FieldType::Number, "m", "m"),
             FieldProperty::new(FieldType::Date, "d", "d"),
             FieldProperty::new(FieldType::SingleLineText, "t", "t"),
+            // Every record has a value of these two (the walk need not look for records without).
+            FieldProperty::new(FieldType::Number, "k", "k"),
+            FieldProperty::new(FieldType::Date, "s", "s"),
             choice,
         ] {
             def.properties.insert(f.code.clone(), f);
@@ -521,7 +543,8 @@ mod tests {
         def
     }
 
-    /// 400 records with duplicate, empty (NULL row or no row) and missing values.
+    /// 400 records with duplicate, empty (NULL row or no row) and missing values; `k` and `s` have a
+    /// value (with ties) in every record.
     fn fill(conn: &mut DbConn, def: &AppDefinition) -> TestResult {
         let id_of = |code: &str| def.field_ids.get(code).copied().unwrap_or(-1);
         let mut seed: u64 = 7;
@@ -579,6 +602,24 @@ mod tests {
                     .push(")");
                 conn.execute(&b)?;
             }
+            let mut b = conn.sql();
+            b.push("INSERT INTO record_values_num (app_id, field_id, record_id, row_id, value) VALUES (")
+                .bind_int(APP)
+                .push(&format!(", {}, ", id_of("k")))
+                .bind_int(id)
+                .push(", 0, ")
+                .bind_float(((id * 7919) % 50) as f64)
+                .push(")");
+            conn.execute(&b)?;
+            let mut b = conn.sql();
+            b.push("INSERT INTO record_values_text (app_id, field_id, record_id, row_id, value) VALUES (")
+                .bind_int(APP)
+                .push(&format!(", {}, ", id_of("s")))
+                .bind_int(id)
+                .push(", 0, ")
+                .bind_text(&format!("2024-02-{:02}", 1 + (id * 31) % 28))
+                .push(")");
+            conn.execute(&b)?;
         }
         Ok(())
     }
@@ -598,6 +639,8 @@ mod tests {
         )?;
         let def = definition();
         fill(&mut conn, &def)?;
+        // The gap counters as a deploy over these rows computes them (`k` and `s`: none missing).
+        crate::records::gaps::on_deploy(&mut conn, crate::apps::AppId(APP), None, &def)?;
         Ok((dir, db, def))
     }
 
@@ -633,8 +676,19 @@ mod tests {
             "m in (3, 4, 5, 6, 7) and n > 20",
             "c in (\"B\") and m >= 0 order by $id asc",
             "n >= 0 order by d desc, n asc",
+            // Ascending and descending walks of fields without missing values, and range+in.
+            "c in (\"A\") order by k asc",
+            "c in (\"A\", \"C\") order by s asc",
+            "n >= 10 order by s desc",
+            "order by k asc",
+            "order by s asc",
+            "t in (\"B\", \"a\") order by k desc",
+            "n >= 10 and n < 25 and c in (\"B\", \"C\") order by d desc",
+            "n >= 10 and n < 25 and c in (\"B\", \"C\") order by s desc",
+            "k >= 10 and k < 30 and c in (\"A\") order by s asc",
         ];
         let mut compared = 0;
+        let mut without_gaps = 0;
         for text in queries {
             let q = super::super::prepare(text, &ctx)?;
             for (limit, offset) in [
@@ -647,7 +701,7 @@ mod tests {
                 (3, 600),
             ] {
                 let mut results = Vec::new();
-                for plan in all_plans(&q, &ctx)? {
+                for plan in all_plans(&mut conn, APP, &q, &ctx)? {
                     let ids: Vec<Id> =
                         load(&mut conn, APP, "r.id AS id", &q, &ctx, &plan, limit, offset)?;
                     let n = count(&mut conn, APP, &q, &ctx, &plan)?;
@@ -663,10 +717,20 @@ mod tests {
                     );
                     assert_eq!(n, plain_count, "count of {text} with {plan:?}");
                     compared += 1;
+                    if matches!(
+                        plan,
+                        Plan::Walk {
+                            none_missing: true,
+                            ..
+                        }
+                    ) {
+                        without_gaps += 1;
+                    }
                 }
             }
         }
         assert!(compared > 100, "only {compared} comparisons");
+        assert!(without_gaps >= 40, "only {without_gaps} walks without gaps");
         Ok(())
     }
 
