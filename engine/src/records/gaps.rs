@@ -229,3 +229,165 @@ pub(crate) fn on_deploy(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acl::AppRight;
+    use crate::acting::{ActingContext, Channel};
+    use crate::apps::LiveApp;
+    use crate::db::Database;
+    use crate::fields::FieldProperty;
+    use crate::records::{
+        add_records, delete_records, update_records, Actor, RecordTarget, RecordUpdate,
+    };
+    use serde_json::{json, Map, Value};
+
+    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    /// The number `missing` stands for, counted from the rows as the walk's check tests it.
+    fn counted(conn: &mut DbConn, app: AppId, field: FieldId, table: &str) -> TestResult<i64> {
+        let mut b = conn.sql();
+        b.push("SELECT COUNT(*) AS n FROM records r WHERE r.app_id = ")
+            .bind_int(app.0)
+            .push(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM {table} v WHERE v.app_id = r.app_id AND v.field_id = {field} AND v.record_id = r.id AND v.row_id = 0 AND v.value IS NOT NULL)"
+            ));
+        let rows: Vec<IntRow> = conn.load(&b)?;
+        Ok(rows.first().map(|r| r.n).unwrap_or(-1))
+    }
+
+    fn open(conn: &mut DbConn, app: AppId) -> TestResult<LiveApp> {
+        let acting = ActingContext::system(Channel::Api, chrono_tz::Asia::Tokyo);
+        Ok(acting.open_app(conn, app, AppRight::View)?)
+    }
+
+    fn record(values: Value) -> Map<String, Value> {
+        let mut out = Map::new();
+        if let Value::Object(v) = values {
+            for (code, value) in v {
+                out.insert(code, json!({ "value": value }));
+            }
+        }
+        out
+    }
+
+    /// Every counter equals the count from the rows after adds, updates that empty and fill
+    /// values, deletes, a field added to an app with records and a field removed.
+    #[test]
+    fn counters_follow_every_write() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let db = Database::connect(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            1,
+        )?;
+        db.migrate()?;
+        let mut conn = db.conn()?;
+        let mut def = AppDefinition::new("gaps");
+        for f in [
+            FieldProperty::new(FieldType::Number, "n", "n"),
+            FieldProperty::new(FieldType::SingleLineText, "t", "t"),
+            FieldProperty::new(FieldType::Date, "d", "d"),
+        ] {
+            def.properties.insert(f.code.clone(), f);
+        }
+        let (app, _) = crate::apps::create_app(&mut conn, def, None, None, "u")?;
+        crate::apps::deploy(&mut conn, app, None, false, "u", |_, _, _| Ok(()))?;
+        let actor = Actor {
+            code: "u".into(),
+            name: "u".into(),
+            timezone: chrono_tz::Asia::Tokyo,
+            scripts: None,
+        };
+        // Every tracked field (the three and the system fields) has a counter equal to the rows'.
+        let check = |conn: &mut DbConn| -> TestResult {
+            let live = open(conn, app)?;
+            let fields = tracked(&live.definition);
+            assert!(fields.len() >= 3, "{fields:?}");
+            let mut known = 0;
+            for (field, kind) in fields.iter().copied() {
+                let table = match kind {
+                    IndexKind::Number => "record_values_num",
+                    _ => "record_values_text",
+                };
+                if let Some(n) = missing(conn, app.0, field)? {
+                    assert_eq!(n, counted(conn, app, field, table)?, "field {field}");
+                    known += 1;
+                }
+            }
+            assert_eq!(known, fields.len(), "counters kept");
+            Ok(())
+        };
+        check(&mut conn)?;
+        let live = open(&mut conn, app)?;
+        let ids = add_records(
+            &mut conn,
+            &live,
+            &[
+                record(json!({"n": "1", "t": "a", "d": "2024-01-01"})),
+                record(json!({"n": "", "t": "", "d": "2024-01-02"})),
+                record(json!({"t": "b"})),
+                record(json!({"n": "4", "d": "2024-01-04"})),
+            ],
+            &actor,
+            true,
+        )?;
+        check(&mut conn)?;
+        let target = |i: usize| RecordTarget::Id(ids[i].0);
+        update_records(
+            &mut conn,
+            &live,
+            &[
+                RecordUpdate {
+                    target: target(0),
+                    record: record(json!({"n": "", "t": ""})),
+                    revision: None,
+                },
+                RecordUpdate {
+                    target: target(1),
+                    record: record(json!({"n": "2", "t": "x"})),
+                    revision: None,
+                },
+                RecordUpdate {
+                    target: target(2),
+                    record: record(json!({"d": "2024-02-02"})),
+                    revision: None,
+                },
+            ],
+            &actor,
+            true,
+            false,
+        )?;
+        check(&mut conn)?;
+        delete_records(&mut conn, &live, &[ids[1].0, ids[3].0], &[None, None])?;
+        check(&mut conn)?;
+        // A field added while records exist: none of them has a value of it.
+        crate::apps::save_preview(&mut conn, app, None, "u", |d| {
+            let f = FieldProperty::new(FieldType::Number, "late", "late");
+            d.properties.insert(f.code.clone(), f);
+            d.properties.shift_remove("t");
+            Ok(())
+        })?;
+        crate::apps::deploy(&mut conn, app, None, false, "u", |_, _, _| Ok(()))?;
+        check(&mut conn)?;
+        let live = open(&mut conn, app)?;
+        let late = live.definition.field("late").map(|f| f.id).ok_or("late")?;
+        assert_eq!(missing(&mut conn, app.0, late)?, Some(2));
+        add_records(
+            &mut conn,
+            &live,
+            &[record(json!({"late": "5"}))],
+            &actor,
+            false,
+        )?;
+        check(&mut conn)?;
+        assert_eq!(missing(&mut conn, app.0, late)?, Some(2));
+        crate::apps::delete_app(&mut conn, app)?;
+        let mut b = conn.sql();
+        b.push("SELECT COUNT(*) AS n FROM record_value_gaps WHERE app_id = ")
+            .bind_int(app.0);
+        let rows: Vec<IntRow> = conn.load(&b)?;
+        assert_eq!(rows.first().map(|r| r.n), Some(0), "dropped with the app");
+        Ok(())
+    }
+}
