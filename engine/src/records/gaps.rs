@@ -177,7 +177,7 @@ pub(crate) fn on_deploy(
     let mut known: HashSet<i64> = HashSet::new();
     {
         let mut b = conn.sql();
-        b.push("SELECT field_id AS n FROM record_value_gaps WHERE app_id = ")
+        b.push("SELECT CAST(field_id AS BIGINT) AS n FROM record_value_gaps WHERE app_id = ")
             .bind_int(app.0);
         let rows: Vec<IntRow> = conn.load(&b)?;
         known.extend(rows.into_iter().map(|r| r.n));
@@ -236,7 +236,6 @@ mod tests {
     use crate::acl::AppRight;
     use crate::acting::{ActingContext, Channel};
     use crate::apps::LiveApp;
-    use crate::db::Database;
     use crate::fields::FieldProperty;
     use crate::records::{
         add_records, delete_records, update_records, Actor, RecordTarget, RecordUpdate,
@@ -276,12 +275,7 @@ mod tests {
     /// values, deletes, a field added to an app with records and a field removed.
     #[test]
     fn counters_follow_every_write() -> TestResult {
-        let dir = tempfile::tempdir()?;
-        let db = Database::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            1,
-        )?;
-        db.migrate()?;
+        let (_guard, db) = crate::db::scratch::database("gaps")?;
         let mut conn = db.conn()?;
         let mut def = AppDefinition::new("gaps");
         for f in [
