@@ -22,6 +22,7 @@ use diesel::QueryableByName;
 use super::ast::SortDirection;
 use super::compile::Compiler;
 use super::resolve::{self, Pred, RExpr, Resolved, SortTarget, Table};
+use super::sift::{self, SortWalk};
 use super::{compile_condition, compile_order, Expr, Query, QueryContext};
 use crate::apps::FieldId;
 use crate::db::{DbConn, Dialect, IntRow, SqlBuilder};
@@ -29,6 +30,10 @@ use crate::error::EngineResult;
 
 /// Index entries a selectivity probe counts at most.
 const ESTIMATE_CAP: i64 = 20_000;
+/// Sort-index entries a sift may read per candidate a drive would probe (an entry read from the
+/// index costs about a tenth of a probe; docs/benchmarks.md); also its cap, with `SIFT_MIN_CAP`.
+const SIFT_ENTRIES_PER_PROBE: f64 = 20.0;
+const SIFT_MIN_CAP: i64 = 20_000;
 /// Below this many records in the app the compiled query is used as is.
 pub(crate) const SMALL_APP: i64 = 20_000;
 
@@ -55,6 +60,15 @@ pub(crate) enum Plan {
         /// Every record has a value of the field (`records::gaps`): the records without one, listed
         /// before (`asc`) or after (`desc`) the walk, are known to be none and not looked for.
         none_missing: bool,
+    },
+    /// The walk, keeping only the driver's candidates (`sift.rs`); drives when the walk runs long.
+    Sift {
+        driver: Driver,
+        walk: SortWalk,
+        /// Index entries read by the walk's first step (each further step reads twice the last).
+        first_step: i64,
+        /// Entries after which the walk gives up and the query drives instead.
+        cap: i64,
     },
 }
 
@@ -117,7 +131,7 @@ fn drivers(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<Driver>> {
 /// The query without the driver's conditions: the candidates already satisfy them exactly (the
 /// driver reads the same row-0 index rows the `EXISTS` probes would), so probing them again per
 /// candidate is wasted work.
-fn residual(q: &Query, d: &Driver) -> Query {
+pub(super) fn residual(q: &Query, d: &Driver) -> Query {
     let mut out = q.clone();
     out.condition = match &q.condition {
         Some(Expr::And(items)) => {
@@ -149,7 +163,7 @@ fn single_valued(ctx: &QueryContext<'_>, field_id: FieldId) -> bool {
 }
 
 /// `SELECT <select> FROM <index> d WHERE <app, field, row 0, value preds>`.
-fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver, select: &str) {
+pub(super) fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver, select: &str) {
     b.push(&format!(
         "SELECT {select} FROM {} d WHERE d.app_id = ",
         d.table.name()
@@ -224,6 +238,28 @@ pub(crate) fn choose(
     // Walking visits about need / selectivity index entries; driving reads the driver's entries and
     // probes and sorts each (about twice the work per entry).
     let walk_cost = need as f64 / selectivity;
+    if let (Some((est, d)), Some((table, field_id, dir))) = (&best, walk) {
+        // A sift reads about need × n / est sort-index entries (more when the other conditions
+        // reject candidates), each a tenth of a probe; driving probes est candidates.
+        if need as f64 * n <= SIFT_ENTRIES_PER_PROBE * (*est as f64).powi(2) {
+            let none_missing = crate::records::gaps::missing(conn, app_id, field_id)? == Some(0);
+            // Ascending, unknown gaps: the candidates without a value would be probed first anyway.
+            if dir == SortDirection::Desc || none_missing {
+                let expected = need as f64 * n / (*est).max(1) as f64;
+                return Ok(Plan::Sift {
+                    driver: d.clone(),
+                    walk: SortWalk {
+                        table,
+                        field_id,
+                        dir,
+                        none_missing,
+                    },
+                    first_step: (2.0 * expected).clamp(256.0, 65_536.0) as i64,
+                    cap: ((SIFT_ENTRIES_PER_PROBE * *est as f64) as i64).max(SIFT_MIN_CAP),
+                });
+            }
+        }
+    }
     Ok(match (best, walk) {
         (Some((est, d)), Some(_)) if 2.0 * est as f64 <= walk_cost => Plan::Drive(d),
         (Some((_, d)), None) => Plan::Drive(d),
@@ -248,6 +284,14 @@ fn parts(
 ) -> EngineResult<Vec<SqlBuilder>> {
     let mut b = SqlBuilder::new(dialect);
     match plan {
+        Plan::Sift { driver, .. } => parts(
+            dialect,
+            app_id,
+            columns,
+            q,
+            ctx,
+            &Plan::Drive(driver.clone()),
+        ),
         Plan::Plain => {
             b.push(&format!(
                 "SELECT {columns} FROM records r WHERE r.app_id = "
@@ -330,6 +374,35 @@ pub(crate) fn load<T>(
 where
     T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
 {
+    if let Plan::Sift {
+        driver,
+        walk,
+        first_step,
+        cap,
+    } = plan
+    {
+        let need = limit.max(0).saturating_add(offset.max(0));
+        let steps = (*first_step, *cap);
+        return match sift::ordered_ids(conn, app_id, q, ctx, driver, walk, need, steps)? {
+            Some(ids) => {
+                let page: Vec<i64> = ids
+                    .into_iter()
+                    .skip(usize::try_from(offset.max(0)).unwrap_or(usize::MAX))
+                    .collect();
+                sift::rows_in_order(conn, app_id, columns, &page)
+            }
+            None => load(
+                conn,
+                app_id,
+                columns,
+                q,
+                ctx,
+                &Plan::Drive(driver.clone()),
+                limit,
+                offset,
+            ),
+        };
+    }
     let mut out: Vec<T> = Vec::new();
     let mut skip = offset.max(0);
     for part in parts(conn.dialect(), app_id, columns, q, ctx, plan)? {
@@ -370,7 +443,7 @@ pub(crate) fn count(
 ) -> EngineResult<i64> {
     let mut b = conn.sql();
     match plan {
-        Plan::Drive(d) => {
+        Plan::Drive(d) | Plan::Sift { driver: d, .. } => {
             b.push("SELECT COUNT(*) AS n FROM (");
             driver_select(&mut b, app_id, d, "DISTINCT d.app_id, d.record_id AS id");
             b.push(") r WHERE 1=1");
@@ -473,7 +546,8 @@ pub(crate) fn all_plans(
     ctx: &QueryContext<'_>,
 ) -> EngineResult<Vec<Plan>> {
     let mut plans = vec![Plan::Plain];
-    plans.extend(drivers(q, ctx)?.into_iter().map(Plan::Drive));
+    let drivers = drivers(q, ctx)?;
+    plans.extend(drivers.iter().cloned().map(Plan::Drive));
     if let Some((table, field_id, dir)) = single_sort(q, ctx)? {
         let none_missing = crate::records::gaps::missing(conn, app_id, field_id)? == Some(0);
         for none_missing in [false, none_missing] {
@@ -485,6 +559,25 @@ pub(crate) fn all_plans(
             };
             if !plans.contains(&walk) {
                 plans.push(walk);
+            }
+            // Small steps (several per walk) and a walk given up at once (it drives).
+            for d in &drivers {
+                for (first_step, cap) in [(16, SIFT_MIN_CAP), (16, 0)] {
+                    let sift = Plan::Sift {
+                        driver: d.clone(),
+                        walk: SortWalk {
+                            table,
+                            field_id,
+                            dir,
+                            none_missing,
+                        },
+                        first_step,
+                        cap,
+                    };
+                    if !plans.contains(&sift) {
+                        plans.push(sift);
+                    }
+                }
             }
         }
     }
