@@ -3,19 +3,22 @@
 //! The compiled query (`compile_condition` + `compile_order`) walks the app's records and probes
 //! every condition per record, then sorts what matches: fine for small apps, linear in the app size
 //! for large ones. Neither backend's planner can fix that by itself (the sort key is a scalar
-//! subselect, the conditions are correlated `EXISTS`), so this module picks one of three shapes:
+//! subselect, the conditions are correlated `EXISTS`), so this module picks one of four shapes:
 //!
 //! - `Plain`: the compiled query as is;
 //! - `Drive`: the most selective AND-ed indexed condition is evaluated first through its
 //!   `(app_id, field_id, value, record_id)` index and only those records are probed and sorted;
 //! - `Walk` (one column sort key): the sort field's value index is walked in sort order and records
 //!   are probed until the page is full; records without a value are listed after (`desc`) or
-//!   before (`asc`) the valued ones, by `$id`, as the compiled `NULLS LAST`/`NULLS FIRST` order says.
+//!   before (`asc`) the valued ones, by `$id`, as the compiled `NULLS LAST`/`NULLS FIRST` order says,
+//!   and not looked for when `records::gaps` counts none (`none_missing`);
+//! - `Sift`: the walk keeping only a selective driver's candidates, held in memory (`sift.rs`).
 //!
 //! Guarantees: every shape returns the same rows in the same order as `Plain` (the full compiled
 //! condition is always applied; a driver only narrows the candidates to a superset of the matches);
 //! the choice costs at most one bounded index count per candidate driver
-//! (`SELECT COUNT(*) FROM (SELECT 1 ... LIMIT 20000)`); the SQL is the same on both backends.
+//! (`SELECT COUNT(*) FROM (SELECT 1 ... LIMIT 20000)`) and, for a walk, one `record_value_gaps` row;
+//! the SQL is the same on both backends (PostgreSQL walks text in `COLLATE "C"`).
 
 use diesel::QueryableByName;
 
