@@ -323,6 +323,7 @@ pub fn deploy(
             super::migrate::apply_definition_change(conn, app, live_def, &preview)?;
         }
         crate::process::sync_on_deploy(conn, app, live.as_ref().map(|(d, _)| d), &preview)?;
+        crate::records::gaps::on_deploy(conn, app, live.as_ref().map(|(d, _)| d), &preview)?;
         let json = serde_json::to_string(&preview)?;
         let now = chrono::Utc::now().timestamp();
         let version = row.live_version + 1;
@@ -385,6 +386,7 @@ pub fn delete_app(conn: &mut DbConn, app: AppId) -> EngineResult<()> {
     {
         crate::reports::rollup::drop_app(conn, app)?;
         crate::reports::snapshots::drop_app(conn, app)?;
+        crate::records::gaps::forget(conn, app, None)?;
         for table in [
             "record_values_num",
             "record_values_text",

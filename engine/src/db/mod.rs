@@ -11,6 +11,8 @@
 //! loss can lose the last transactions but never corrupts the file (the documented SQLite trade-off).
 
 pub mod schema;
+#[cfg(test)]
+pub(crate) mod scratch;
 pub mod sql;
 
 use std::time::Duration;

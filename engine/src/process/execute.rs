@@ -709,6 +709,7 @@ fn rewrite_index(
         return Ok(());
     }
     crate::reports::rollup::records_leaving(conn, app, def, &[id])?;
+    crate::records::gaps::written(conn, app, def, 0, &before, &after)?;
     for table in [
         "record_values_num",
         "record_values_text",

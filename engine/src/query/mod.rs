@@ -24,6 +24,7 @@ mod lexer;
 mod parser;
 pub(crate) mod plan;
 mod resolve;
+mod sift;
 
 #[cfg(test)]
 mod testdb;

@@ -3,25 +3,29 @@
 //! The compiled query (`compile_condition` + `compile_order`) walks the app's records and probes
 //! every condition per record, then sorts what matches: fine for small apps, linear in the app size
 //! for large ones. Neither backend's planner can fix that by itself (the sort key is a scalar
-//! subselect, the conditions are correlated `EXISTS`), so this module picks one of three shapes:
+//! subselect, the conditions are correlated `EXISTS`), so this module picks one of four shapes:
 //!
 //! - `Plain`: the compiled query as is;
 //! - `Drive`: the most selective AND-ed indexed condition is evaluated first through its
 //!   `(app_id, field_id, value, record_id)` index and only those records are probed and sorted;
 //! - `Walk` (one column sort key): the sort field's value index is walked in sort order and records
 //!   are probed until the page is full; records without a value are listed after (`desc`) or
-//!   before (`asc`) the valued ones, by `$id`, as the compiled `NULLS LAST`/`NULLS FIRST` order says.
+//!   before (`asc`) the valued ones, by `$id`, as the compiled `NULLS LAST`/`NULLS FIRST` order says,
+//!   and not looked for when `records::gaps` counts none (`none_missing`);
+//! - `Sift`: the walk keeping only a selective driver's candidates, held in memory (`sift.rs`).
 //!
 //! Guarantees: every shape returns the same rows in the same order as `Plain` (the full compiled
 //! condition is always applied; a driver only narrows the candidates to a superset of the matches);
 //! the choice costs at most one bounded index count per candidate driver
-//! (`SELECT COUNT(*) FROM (SELECT 1 ... LIMIT 20000)`); the SQL is the same on both backends.
+//! (`SELECT COUNT(*) FROM (SELECT 1 ... LIMIT 20000)`) and, for a walk, one `record_value_gaps` row;
+//! the SQL is the same on both backends (PostgreSQL walks text in `COLLATE "C"`).
 
 use diesel::QueryableByName;
 
 use super::ast::SortDirection;
 use super::compile::Compiler;
 use super::resolve::{self, Pred, RExpr, Resolved, SortTarget, Table};
+use super::sift::{self, SortWalk};
 use super::{compile_condition, compile_order, Expr, Query, QueryContext};
 use crate::apps::FieldId;
 use crate::db::{DbConn, Dialect, IntRow, SqlBuilder};
@@ -29,6 +33,10 @@ use crate::error::EngineResult;
 
 /// Index entries a selectivity probe counts at most.
 const ESTIMATE_CAP: i64 = 20_000;
+/// Sort-index entries a sift may read per candidate a drive would probe (an entry read from the
+/// index costs about a tenth of a probe; docs/benchmarks.md); also its cap, with `SIFT_MIN_CAP`.
+const SIFT_ENTRIES_PER_PROBE: f64 = 20.0;
+const SIFT_MIN_CAP: i64 = 20_000;
 /// Below this many records in the app the compiled query is used as is.
 pub(crate) const SMALL_APP: i64 = 20_000;
 
@@ -52,6 +60,18 @@ pub(crate) enum Plan {
         table: Table,
         field_id: FieldId,
         dir: SortDirection,
+        /// Every record has a value of the field (`records::gaps`): the records without one, listed
+        /// before (`asc`) or after (`desc`) the walk, are known to be none and not looked for.
+        none_missing: bool,
+    },
+    /// The walk, keeping only the driver's candidates (`sift.rs`); drives when the walk runs long.
+    Sift {
+        driver: Driver,
+        walk: SortWalk,
+        /// Index entries read by the walk's first step (each further step reads twice the last).
+        first_step: i64,
+        /// Entries after which the walk gives up and the query drives instead.
+        cap: i64,
     },
 }
 
@@ -114,7 +134,7 @@ fn drivers(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<Driver>> {
 /// The query without the driver's conditions: the candidates already satisfy them exactly (the
 /// driver reads the same row-0 index rows the `EXISTS` probes would), so probing them again per
 /// candidate is wasted work.
-fn residual(q: &Query, d: &Driver) -> Query {
+pub(super) fn residual(q: &Query, d: &Driver) -> Query {
     let mut out = q.clone();
     out.condition = match &q.condition {
         Some(Expr::And(items)) => {
@@ -146,7 +166,7 @@ fn single_valued(ctx: &QueryContext<'_>, field_id: FieldId) -> bool {
 }
 
 /// `SELECT <select> FROM <index> d WHERE <app, field, row 0, value preds>`.
-fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver, select: &str) {
+pub(super) fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver, select: &str) {
     b.push(&format!(
         "SELECT {select} FROM {} d WHERE d.app_id = ",
         d.table.name()
@@ -221,6 +241,28 @@ pub(crate) fn choose(
     // Walking visits about need / selectivity index entries; driving reads the driver's entries and
     // probes and sorts each (about twice the work per entry).
     let walk_cost = need as f64 / selectivity;
+    if let (Some((est, d)), Some((table, field_id, dir))) = (&best, walk) {
+        // A sift reads about need × n / est sort-index entries (more when the other conditions
+        // reject candidates), each a tenth of a probe; driving probes est candidates.
+        if need as f64 * n <= SIFT_ENTRIES_PER_PROBE * (*est as f64).powi(2) {
+            let none_missing = crate::records::gaps::missing(conn, app_id, field_id)? == Some(0);
+            // Ascending, unknown gaps: the candidates without a value would be probed first anyway.
+            if dir == SortDirection::Desc || none_missing {
+                let expected = need as f64 * n / (*est).max(1) as f64;
+                return Ok(Plan::Sift {
+                    driver: d.clone(),
+                    walk: SortWalk {
+                        table,
+                        field_id,
+                        dir,
+                        none_missing,
+                    },
+                    first_step: (2.0 * expected).clamp(256.0, 65_536.0) as i64,
+                    cap: ((SIFT_ENTRIES_PER_PROBE * *est as f64) as i64).max(SIFT_MIN_CAP),
+                });
+            }
+        }
+    }
     Ok(match (best, walk) {
         (Some((est, d)), Some(_)) if 2.0 * est as f64 <= walk_cost => Plan::Drive(d),
         (Some((_, d)), None) => Plan::Drive(d),
@@ -228,6 +270,7 @@ pub(crate) fn choose(
             table,
             field_id,
             dir,
+            none_missing: crate::records::gaps::missing(conn, app_id, field_id)? == Some(0),
         },
         (None, None) => Plan::Plain,
     })
@@ -244,6 +287,14 @@ fn parts(
 ) -> EngineResult<Vec<SqlBuilder>> {
     let mut b = SqlBuilder::new(dialect);
     match plan {
+        Plan::Sift { driver, .. } => parts(
+            dialect,
+            app_id,
+            columns,
+            q,
+            ctx,
+            &Plan::Drive(driver.clone()),
+        ),
         Plan::Plain => {
             b.push(&format!(
                 "SELECT {columns} FROM records r WHERE r.app_id = "
@@ -267,6 +318,7 @@ fn parts(
             table,
             field_id,
             dir,
+            none_missing,
         } => {
             let dir_sql = match dir {
                 SortDirection::Asc => "ASC",
@@ -301,6 +353,7 @@ fn parts(
             compile_condition(q, ctx, &mut empty)?;
             empty.push(&format!(" ORDER BY r.id {dir_sql}"));
             Ok(match dir {
+                _ if *none_missing => vec![b],
                 SortDirection::Desc => vec![b, empty],
                 SortDirection::Asc => vec![empty, b],
             })
@@ -324,6 +377,35 @@ pub(crate) fn load<T>(
 where
     T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
 {
+    if let Plan::Sift {
+        driver,
+        walk,
+        first_step,
+        cap,
+    } = plan
+    {
+        let need = limit.max(0).saturating_add(offset.max(0));
+        let steps = (*first_step, *cap);
+        return match sift::ordered_ids(conn, app_id, q, ctx, driver, walk, need, steps)? {
+            Some(ids) => {
+                let page: Vec<i64> = ids
+                    .into_iter()
+                    .skip(usize::try_from(offset.max(0)).unwrap_or(usize::MAX))
+                    .collect();
+                sift::rows_in_order(conn, app_id, columns, &page)
+            }
+            None => load(
+                conn,
+                app_id,
+                columns,
+                q,
+                ctx,
+                &Plan::Drive(driver.clone()),
+                limit,
+                offset,
+            ),
+        };
+    }
     let mut out: Vec<T> = Vec::new();
     let mut skip = offset.max(0);
     for part in parts(conn.dialect(), app_id, columns, q, ctx, plan)? {
@@ -364,7 +446,7 @@ pub(crate) fn count(
 ) -> EngineResult<i64> {
     let mut b = conn.sql();
     match plan {
-        Plan::Drive(d) => {
+        Plan::Drive(d) | Plan::Sift { driver: d, .. } => {
             b.push("SELECT COUNT(*) AS n FROM (");
             driver_select(&mut b, app_id, d, "DISTINCT d.app_id, d.record_id AS id");
             b.push(") r WHERE 1=1");
@@ -457,293 +539,54 @@ fn bitmap_words(max_id: i64) -> usize {
     usize::try_from(max_id / 64 + 1).unwrap_or(0)
 }
 
-/// Every plan that applies to the query (for tests comparing them).
+/// Every plan that applies to the query (for tests comparing them): the walk also without looking
+/// for records lacking a value when `records::gaps` says there are none.
 #[cfg(test)]
-pub(crate) fn all_plans(q: &Query, ctx: &QueryContext<'_>) -> EngineResult<Vec<Plan>> {
+pub(crate) fn all_plans(
+    conn: &mut DbConn,
+    app_id: i64,
+    q: &Query,
+    ctx: &QueryContext<'_>,
+) -> EngineResult<Vec<Plan>> {
     let mut plans = vec![Plan::Plain];
-    plans.extend(drivers(q, ctx)?.into_iter().map(Plan::Drive));
+    let drivers = drivers(q, ctx)?;
+    plans.extend(drivers.iter().cloned().map(Plan::Drive));
     if let Some((table, field_id, dir)) = single_sort(q, ctx)? {
-        plans.push(Plan::Walk {
-            table,
-            field_id,
-            dir,
-        });
+        let none_missing = crate::records::gaps::missing(conn, app_id, field_id)? == Some(0);
+        for none_missing in [false, none_missing] {
+            let walk = Plan::Walk {
+                table,
+                field_id,
+                dir,
+                none_missing,
+            };
+            if !plans.contains(&walk) {
+                plans.push(walk);
+            }
+            // Small steps (several per walk) and a walk given up at once (it drives).
+            for d in &drivers {
+                for (first_step, cap) in [(16, SIFT_MIN_CAP), (16, 0)] {
+                    let sift = Plan::Sift {
+                        driver: d.clone(),
+                        walk: SortWalk {
+                            table,
+                            field_id,
+                            dir,
+                            none_missing,
+                        },
+                        first_step,
+                        cap,
+                    };
+                    if !plans.contains(&sift) {
+                        plans.push(sift);
+                    }
+                }
+            }
+        }
     }
     Ok(plans)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::apps::AppDefinition;
-    use crate::db::Database;
-    use crate::fields::{ChoiceOption, FieldProperty, FieldType};
-    use diesel::sql_types::BigInt;
-
-    type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
-    #[derive(QueryableByName, Debug, PartialEq)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-
-    const APP: i64 = 1;
-
-    fn definition() -> AppDefinition {
-        let mut def = AppDefinition::new("plan");
-        let mut choice = FieldProperty::new(FieldType::DropDown, "c", "c");
-        choice.options = Some(
-            ["A", "B", "C"]
-                .iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    (
-                        (*k).to_owned(),
-                        ChoiceOption {
-                            label: (*k).to_owned(),
-                            index: i.to_string(),
-                        },
-                    )
-                })
-                .collect(),
-        );
-        for f in [
-            FieldProperty::new(FieldType::Number, "n", "n"),
-            FieldProperty::new(FieldType::Number, "m", "m"),
-            FieldProperty::new(FieldType::Date, "d", "d"),
-            FieldProperty::new(FieldType::SingleLineText, "t", "t"),
-            choice,
-        ] {
-            def.properties.insert(f.code.clone(), f);
-        }
-        def.assign_field_ids();
-        def
-    }
-
-    /// 400 records with duplicate, empty (NULL row or no row) and missing values.
-    fn fill(conn: &mut DbConn, def: &AppDefinition) -> TestResult {
-        let id_of = |code: &str| def.field_ids.get(code).copied().unwrap_or(-1);
-        let mut seed: u64 = 7;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % n
-        };
-        for id in 1..=400_i64 {
-            let mut b = conn.sql();
-            b.push("INSERT INTO records (app_id, id, revision, creator, created_at, modifier, updated_at, data) VALUES (")
-                .bind_int(APP)
-                .push(", ")
-                .bind_int(id)
-                .push(", 1, 'u', 0, 'u', 0, '{}')");
-            conn.execute(&b)?;
-            for code in ["n", "m"] {
-                let v = next(10);
-                // 0: no row at all (field added later), 1: NULL row (empty), else a value with ties.
-                if v == 0 {
-                    continue;
-                }
-                let mut b = conn.sql();
-                b.push("INSERT INTO record_values_num (app_id, field_id, record_id, row_id, value) VALUES (")
-                    .bind_int(APP)
-                    .push(&format!(", {}, ", id_of(code)))
-                    .bind_int(id)
-                    .push(", 0, ");
-                if v == 1 {
-                    b.push("NULL)");
-                } else {
-                    b.bind_float(next(60) as f64).push(")");
-                }
-                conn.execute(&b)?;
-            }
-            for (code, value) in [
-                ("d", format!("2024-01-{:02}", 1 + next(28))),
-                (
-                    "t",
-                    ["b", "B", "a", "é", "Z", ""][next(6) as usize].to_owned(),
-                ),
-                ("c", ["A", "B", "C", ""][next(4) as usize].to_owned()),
-            ] {
-                if value.is_empty() || next(8) == 0 {
-                    continue;
-                }
-                let mut b = conn.sql();
-                b.push("INSERT INTO record_values_text (app_id, field_id, record_id, row_id, value) VALUES (")
-                    .bind_int(APP)
-                    .push(&format!(", {}, ", id_of(code)))
-                    .bind_int(id)
-                    .push(", 0, ")
-                    .bind_text(&value)
-                    .push(")");
-                conn.execute(&b)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// A fresh SQLite database holding app 1 with `fill`'s records (the folder lives as long as the
-    /// returned `TempDir`).
-    fn filled_app() -> TestResult<(tempfile::TempDir, Database, AppDefinition)> {
-        let dir = tempfile::tempdir()?;
-        let db = Database::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            1,
-        )?;
-        db.migrate()?;
-        let mut conn = db.conn()?;
-        conn.batch_execute(
-            "INSERT INTO apps (id, creator, created_at, modifier, modified_at) VALUES (1, 'u', 0, 'u', 0)",
-        )?;
-        let def = definition();
-        fill(&mut conn, &def)?;
-        Ok((dir, db, def))
-    }
-
-    fn context(def: &AppDefinition) -> QueryContext<'_> {
-        QueryContext {
-            definition: def,
-            login_user: "u",
-            primary_organization: None,
-            timezone: chrono_tz::Asia::Tokyo,
-            now: chrono::Utc::now(),
-            access: None,
-            text_matcher: None,
-        }
-    }
-
-    #[test]
-    fn every_plan_returns_the_rows_of_the_plain_query() -> TestResult {
-        let (_dir, db, def) = filled_app()?;
-        let mut conn = db.conn()?;
-        let ctx = context(&def);
-        let queries = [
-            "n >= 10 and n < 40 order by d desc",
-            "n >= 10 and c in (\"A\", \"B\") order by d asc",
-            "c in (\"A\") order by n desc",
-            "c in (\"A\") order by n asc",
-            "d > \"2024-01-10\" and c not in (\"B\") order by t desc",
-            "d <= \"2024-01-10\" and t in (\"B\", \"a\") order by t asc",
-            "n = 5 or c in (\"C\") order by d desc",
-            "order by d desc",
-            "order by m asc",
-            "n < 30 and d = \"\" order by n desc",
-            "$id > 100 and c in (\"A\", \"B\") order by n desc",
-            "m in (3, 4, 5, 6, 7) and n > 20",
-            "c in (\"B\") and m >= 0 order by $id asc",
-            "n >= 0 order by d desc, n asc",
-        ];
-        let mut compared = 0;
-        for text in queries {
-            let q = super::super::prepare(text, &ctx)?;
-            for (limit, offset) in [
-                (500, 0),
-                (7, 0),
-                (10, 3),
-                (25, 90),
-                (20, 300),
-                (5, 395),
-                (3, 600),
-            ] {
-                let mut results = Vec::new();
-                for plan in all_plans(&q, &ctx)? {
-                    let ids: Vec<Id> =
-                        load(&mut conn, APP, "r.id AS id", &q, &ctx, &plan, limit, offset)?;
-                    let n = count(&mut conn, APP, &q, &ctx, &plan)?;
-                    results.push((plan, ids, n));
-                }
-                let Some((_, plain, plain_count)) = results.first() else {
-                    continue;
-                };
-                for (plan, ids, n) in &results[1..] {
-                    assert_eq!(
-                        ids, plain,
-                        "{text} limit {limit} offset {offset} with {plan:?}"
-                    );
-                    assert_eq!(n, plain_count, "count of {text} with {plan:?}");
-                    compared += 1;
-                }
-            }
-        }
-        assert!(compared > 100, "only {compared} comparisons");
-        Ok(())
-    }
-
-    /// The index-only count answers exactly the plain count where it answers at all: an AND of
-    /// indexed conditions, one or several, without record rules.
-    #[test]
-    fn counting_from_the_indexes_equals_the_plain_count() -> TestResult {
-        let (_dir, db, def) = filled_app()?;
-        let mut conn = db.conn()?;
-        let ctx = context(&def);
-        let answered = [
-            "n >= 10 and n < 40",
-            "n >= 10 and c in (\"A\", \"B\")",
-            "c in (\"A\")",
-            "n >= 10 and n < 40 and c in (\"A\", \"C\") and d > \"2024-01-10\"",
-            "t in (\"B\", \"a\") and m >= 0 order by n desc",
-            "m in (3, 4, 5, 6, 7) and n > 20",
-        ];
-        for text in answered {
-            let q = super::super::prepare(text, &ctx)?;
-            let plain = count(&mut conn, APP, &q, &ctx, &Plan::Plain)?;
-            let from_indexes = count_from_indexes(&mut conn, APP, 401, &q, &ctx)?;
-            assert_eq!(from_indexes, Some(plain), "{text}");
-            assert!(plain > 0, "{text} matches something");
-        }
-        // Not answerable from the indexes alone: an OR, a negation, an empty test, no condition.
-        for text in [
-            "n = 5 or c in (\"C\")",
-            "d > \"2024-01-10\" and c not in (\"B\")",
-            "n < 30 and d = \"\"",
-            "order by d desc",
-        ] {
-            let q = super::super::prepare(text, &ctx)?;
-            assert_eq!(
-                count_from_indexes(&mut conn, APP, 401, &q, &ctx)?,
-                None,
-                "{text}"
-            );
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn small_apps_run_plain_and_large_ones_choose_by_selectivity() -> TestResult {
-        let dir = tempfile::tempdir()?;
-        let db = Database::connect(
-            &format!("sqlite://{}", dir.path().join("t.db").display()),
-            1,
-        )?;
-        db.migrate()?;
-        let mut conn = db.conn()?;
-        let def = definition();
-        fill(&mut conn, &def)?;
-        let ctx = QueryContext {
-            definition: &def,
-            login_user: "u",
-            primary_organization: None,
-            timezone: chrono_tz::Asia::Tokyo,
-            now: chrono::Utc::now(),
-            access: None,
-            text_matcher: None,
-        };
-        let q = super::super::prepare("n = 5 and c in (\"A\") order by d desc", &ctx)?;
-        assert_eq!(
-            choose(&mut conn, APP, 400, &q, &ctx, Some(100))?,
-            Plan::Plain
-        );
-        // Pretend the app is large: `n = 5` matches a handful of the 1M records, so it drives.
-        let plan = choose(&mut conn, APP, 1_000_000, &q, &ctx, Some(100))?;
-        assert!(
-            matches!(plan, Plan::Drive(Driver { field_id, .. }) if Some(&field_id) == def.field_ids.get("n"))
-        );
-        let unfiltered = super::super::prepare("order by d desc", &ctx)?;
-        assert!(matches!(
-            choose(&mut conn, APP, 1_000_000, &unfiltered, &ctx, Some(100))?,
-            Plan::Walk { .. }
-        ));
-        Ok(())
-    }
-}
+#[path = "plan_tests.rs"]
+mod tests;

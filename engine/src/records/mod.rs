@@ -8,6 +8,7 @@ pub mod changes;
 mod comments;
 mod cursors;
 mod files;
+pub(crate) mod gaps;
 pub mod history;
 pub mod hooks;
 pub(crate) mod index;

@@ -507,6 +507,14 @@ pub fn add_records(
     }
     insert_record_rows(conn, app, actor, &ids, &prepared)?;
     index::insert(conn, app.id(), &rows)?;
+    super::gaps::written(
+        conn,
+        app.id(),
+        &app.definition,
+        count,
+        &IndexRows::default(),
+        &rows,
+    )?;
     crate::reports::rollup::records_arriving(conn, app.id(), &app.definition, &ids)?;
     let entries: Vec<super::history::PendingEntry> =
         ids.iter().map(|id| (*id, 1, "ADD", Vec::new())).collect();
@@ -868,6 +876,7 @@ fn write_update(
         crate::reports::rollup::records_leaving(conn, app.id(), &app.definition, &id)?;
         index::delete(conn, app.id(), &app.definition, &id)?;
         index::insert(conn, app.id(), &new_rows)?;
+        super::gaps::written(conn, app.id(), &app.definition, 0, &old_rows, &new_rows)?;
         crate::reports::rollup::records_arriving(conn, app.id(), &app.definition, &id)?;
     }
     let old_keys = file_keys_of(&app.definition, &existing.values);
@@ -894,8 +903,10 @@ pub fn delete_records(
 ) -> EngineResult<Vec<String>> {
     lock_app_for_write(conn, app)?;
     let mut paths = Vec::new();
+    let mut deleted_rows = IndexRows::default();
     for (i, id) in ids.iter().enumerate() {
         let existing = get_record(conn, app, *id)?;
+        deleted_rows.add_record(&app.definition, *id, &existing.values);
         if !rights_on(conn, app, *id)?.delete {
             return Err(UserError::Forbidden.into());
         }
@@ -909,6 +920,16 @@ pub fn delete_records(
     }
     crate::reports::rollup::records_leaving(conn, app.id(), &app.definition, ids)?;
     index::delete(conn, app.id(), &app.definition, ids)?;
+    let distinct: std::collections::HashSet<&i64> = ids.iter().collect();
+    let deleted = i64::try_from(distinct.len()).unwrap_or(i64::MAX);
+    super::gaps::written(
+        conn,
+        app.id(),
+        &app.definition,
+        -deleted,
+        &deleted_rows,
+        &IndexRows::default(),
+    )?;
     super::changes::records_deleted(conn, app, ids)?;
     for chunk in ids.chunks(500) {
         for table in ["records", "record_comments"] {

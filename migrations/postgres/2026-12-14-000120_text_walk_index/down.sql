@@ -1,0 +1,1 @@
+DROP INDEX record_values_text_walk;
