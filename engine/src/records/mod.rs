@@ -11,6 +11,7 @@ mod files;
 pub mod history;
 pub mod hooks;
 pub(crate) mod index;
+mod pg_write;
 mod read;
 mod render;
 pub mod scan;
