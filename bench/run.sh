@@ -6,7 +6,8 @@
 #   bench/run.sh postgres [RECORDS] [-- extra kumiki-bench args]
 #
 # Environment: PORT (default 18080), SKIP_BUILD=1, KEEP=1 (keep the data dir / database for a later
-# queries-only run), REUSE=<data dir or database name> with APP=<app id> (queries only, no load),
+# queries-only run), REUSE=<data dir or database name> with APP=<app id> (queries only, no load;
+# on PostgreSQL also REUSE_DIR=<the data dir KEEP=1 kept>, which holds the database's signing key),
 # OUT=<results json>, KUMIKI_BIN=<server binary> (default target/release/kumiki; e.g. an older build
 # for before/after comparisons on the same data).
 set -euo pipefail
@@ -25,6 +26,8 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 
 if [ "$BACKEND" = sqlite ] && [ -n "${REUSE:-}" ]; then DATA=$REUSE
+# PostgreSQL: the kept data dir of the loading run holds the signing key the database was used with.
+elif [ -n "${REUSE_DIR:-}" ]; then DATA=$REUSE_DIR
 else DATA=$(mktemp -d /tmp/kumiki-bench.XXXXXX); CREATED=1; fi
 DB_ARGS=()
 DBNAME=
@@ -47,7 +50,7 @@ cleanup() {
     [ -n "$DBNAME" ] && "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DBNAME"
     rm -rf "$DATA"
   else
-    echo "kept: ${DBNAME:-$DATA}"
+    echo "kept: ${DBNAME:+database $DBNAME, data dir }$DATA"
     # A PostgreSQL run's data dir only holds the log; drop it unless asked to keep everything.
     [ -n "$DBNAME" ] && [ -n "${CREATED:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$DATA"
   fi

@@ -24,6 +24,8 @@ pub mod report_schedule;
 pub mod mail;
 pub mod pages;
 pub mod params;
+// Issue 18: planner statistics of the record tables on PostgreSQL.
+pub mod pg_statistics;
 // Issue 15: public forms, the residents' side.
 pub mod public_forms;
 pub mod request_id;

@@ -97,6 +97,8 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     ));
     // Issue 13 (mail).
     let mail = Arc::new(crate::mail::MailService::start(Arc::clone(&db), settings)?);
+    // Issue 18: PostgreSQL plans on current statistics right after a bulk import.
+    let pg_statistics = Arc::new(crate::pg_statistics::PgStatistics::start(Arc::clone(&db)));
     let state = AppState {
         report_schedule,
         mail,
@@ -116,6 +118,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         // Issue 13 part "webhooks": started in `Application::build` once the port is known.
         webhooks: Arc::new(crate::webhooks::Webhooks::default()),
         public_forms: Arc::new(crate::public_forms::PublicForms::default()),
+        pg_statistics,
     };
     if settings.allowlist_off {
         tracing::warn!("--allowlist-off: the IP allowlist is ignored; every address is served");

@@ -43,6 +43,9 @@ pub struct AppState {
     pub imports: Arc<crate::imports_runner::ImportService>,
     /// Issue 15: the residents' side of public forms (its rate limits; `crate::public_forms`).
     pub public_forms: Arc<crate::public_forms::PublicForms>,
+    /// Issue 18: keeps PostgreSQL's statistics of the record tables current; stops when the last
+    /// state is dropped.
+    pub pg_statistics: Arc<crate::pg_statistics::PgStatistics>,
 }
 
 impl AppState {

@@ -9,6 +9,8 @@ mod auth;
 mod bad_input;
 mod builder_fixes;
 mod bulk;
+// Issue 18: what a large bulkRequest writes, on both databases.
+mod bulk_rows;
 mod comments_cursors;
 mod designer;
 mod examples;

@@ -10,6 +10,7 @@
 //! `synchronous = NORMAL` in WAL mode keeps every committed transaction across a process crash; a power
 //! loss can lose the last transactions but never corrupts the file (the documented SQLite trade-off).
 
+pub mod pg_statistics;
 pub mod schema;
 #[cfg(test)]
 pub(crate) mod scratch;

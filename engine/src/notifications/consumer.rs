@@ -17,6 +17,8 @@
 //! change. On PostgreSQL the position does not step over a hole younger than `HOLE_TIMEOUT`
 //! (a transaction that took its `seq` but has not committed yet).
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -76,7 +78,7 @@ impl NotifyConsumer {
         };
         let rows = changes::changes_after(conn, position, BATCH)?;
         let mut expected = position + 1;
-        let mut handled = 0;
+        let mut ready = Vec::with_capacity(rows.len());
         for row in rows {
             if row.seq > expected {
                 match self.hole {
@@ -95,30 +97,56 @@ impl NotifyConsumer {
                     }
                 }
             }
-            let tz = self.timezone;
-            let done = conn.write_transaction(|c| {
-                handle(c, &row, tz)?;
-                changes::advance(c, CONSUMER, row.seq)?;
-                Ok(())
-            });
-            match done {
-                Ok(()) => {}
-                // The app or record is gone, or a rule no longer fits the app: nobody to tell.
-                Err(EngineError::User(e)) => {
-                    tracing::debug!(seq = row.seq, error = %e, "notify: change skipped");
-                    conn.write_transaction(|c| changes::advance(c, CONSUMER, row.seq).map(|_| ()))?;
-                }
-                Err(e) => return Err(e),
-            }
             expected = row.seq + 1;
-            handled += 1;
+            ready.push(row);
         }
-        Ok(handled)
+        let Some(last) = ready.last().map(|r| r.seq) else {
+            return Ok(0);
+        };
+        // The whole batch in one transaction, each change under a savepoint: one commit (one WAL
+        // flush on PostgreSQL) per batch instead of one per change, which during a bulk load
+        // competed with the writers for the disk (docs/benchmarks.md, "PostgreSQL at 1M").
+        let tz = self.timezone;
+        conn.write_transaction(|c| {
+            let mut apps = OpenApps::new();
+            for row in &ready {
+                match handle_with(c, row, tz, &mut apps) {
+                    Ok(()) => {}
+                    // The app or record is gone, or a rule no longer fits the app: nobody to tell.
+                    Err(EngineError::User(e)) => {
+                        tracing::debug!(seq = row.seq, error = %e, "notify: change skipped");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            changes::advance(c, CONSUMER, last)?;
+            Ok(ready.len())
+        })
     }
 }
 
+/// The apps opened for the changes of one batch, by id (a deploy or deletion in the batch drops
+/// them, so later changes see the definition they were made under).
+type OpenApps = HashMap<i64, LiveApp>;
+
 /// Writes the notices of one change.
 pub fn handle(conn: &mut DbConn, change: &Change, tz: chrono_tz::Tz) -> EngineResult<()> {
+    handle_with(conn, change, tz, &mut OpenApps::new())
+}
+
+/// [`handle`], opening each app once per batch (`apps`).
+fn handle_with(
+    conn: &mut DbConn,
+    change: &Change,
+    tz: chrono_tz::Tz,
+    apps: &mut OpenApps,
+) -> EngineResult<()> {
+    if matches!(
+        change.kind,
+        ChangeKind::AppDeployed | ChangeKind::AppDeleted
+    ) {
+        apps.remove(&change.app_id);
+    }
     let relevant = matches!(
         change.kind,
         ChangeKind::RecordAdded
@@ -130,16 +158,47 @@ pub fn handle(conn: &mut DbConn, change: &Change, tz: chrono_tz::Tz) -> EngineRe
     if !relevant || change.record_id == changes::WHOLE_APP {
         return Ok(());
     }
-    let acting = ActingContext::system(Channel::System, tz);
-    let app = acting.open_app(conn, AppId(change.app_id), AppRight::View)?;
-    let record = crate::records::get_record(conn, &app, change.record_id)?;
+    let app = match apps.entry(change.app_id) {
+        Entry::Occupied(open) => open.into_mut(),
+        Entry::Vacant(slot) => {
+            let acting = ActingContext::system(Channel::System, tz);
+            slot.insert(acting.open_app(conn, AppId(change.app_id), AppRight::View)?)
+        }
+    };
+    if !may_notify(&app.definition, change.kind) {
+        // Nobody to tell: the record is not even read (a bulk load of an app without rules or
+        // process management costs one app read per batch).
+        return Ok(());
+    }
+    let app = &*app;
+    let record = crate::records::get_record(conn, app, change.record_id)?;
+    // What this change writes is undone alone when it fails, and the batch goes on.
+    conn.batch_execute("SAVEPOINT notify_change")?;
+    match write_notices(conn, change, app, &record, tz) {
+        Ok(()) => conn.batch_execute("RELEASE SAVEPOINT notify_change"),
+        Err(e) => {
+            conn.batch_execute("ROLLBACK TO SAVEPOINT notify_change")?;
+            conn.batch_execute("RELEASE SAVEPOINT notify_change")?;
+            Err(e)
+        }
+    }
+}
+
+/// The notices of a change of `record`.
+fn write_notices(
+    conn: &mut DbConn,
+    change: &Change,
+    app: &LiveApp,
+    record: &crate::records::StoredRecord,
+    tz: chrono_tz::Tz,
+) -> EngineResult<()> {
     let mut ev = Event {
         change,
-        app: &app,
+        app,
         values: &record.values,
         actor: change.actor.clone().unwrap_or_default(),
         visibility: Visibility::new(app.row.id, tz),
-        title: record_title(&app, &record.values, change.record_id),
+        title: record_title(app, &record.values, change.record_id),
         tz,
     };
     if change.kind == ChangeKind::CommentAdded {
@@ -161,6 +220,21 @@ pub fn handle(conn: &mut DbConn, change: &Change, tz: chrono_tz::Tz) -> EngineRe
         per_record_rules(conn, &mut ev)?;
     }
     Ok(())
+}
+
+/// Whether a change of `kind` can notify anyone in an app of this definition: comments (mentions),
+/// process steps, an addition with process management on, or a general or per-record rule.
+fn may_notify(def: &crate::apps::AppDefinition, kind: ChangeKind) -> bool {
+    let event = match kind {
+        ChangeKind::CommentAdded | ChangeKind::StatusChanged | ChangeKind::AssigneesChanged => {
+            return true
+        }
+        ChangeKind::RecordAdded if def.process_enabled() => return true,
+        ChangeKind::RecordAdded => "recordAdded",
+        ChangeKind::RecordEdited => "recordEdited",
+        _ => return false,
+    };
+    rules::general(def).0.iter().any(|r| r.on(event)) || !rules::per_record(def).is_empty()
 }
 
 struct Event<'a> {

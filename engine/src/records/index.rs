@@ -151,6 +151,9 @@ const CHUNK: usize = 500;
 
 /// Inserts index rows.
 pub fn insert(conn: &mut DbConn, app: AppId, rows: &IndexRows) -> EngineResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        return super::pg_write::insert_index_rows(c, app, rows);
+    }
     for chunk in rows.num.chunks(CHUNK) {
         let mut b = conn.sql();
         b.push_insert_rows("record_values_num (app_id, field_id, record_id, row_id, value)");

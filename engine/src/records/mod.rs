@@ -12,6 +12,7 @@ pub(crate) mod gaps;
 pub mod history;
 pub mod hooks;
 pub(crate) mod index;
+mod pg_write;
 mod read;
 mod render;
 pub mod scan;

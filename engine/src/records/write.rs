@@ -117,9 +117,14 @@ struct DbResolver<'c> {
     app: AppId,
     record_id: Option<i64>,
     row_ids: std::ops::Range<i64>,
-    user_names: HashMap<String, Option<String>>,
+    user_names: &'c mut UserNames,
     failure: Option<EngineError>,
 }
+
+/// User names looked up during one call, by code (`None`: no such user). Shared by the records of
+/// a call: a bulk add naming the same users in every record asks the database once per user
+/// instead of once per record (a round trip each on PostgreSQL; docs/benchmarks.md, issue 18).
+type UserNames = HashMap<String, Option<String>>;
 
 impl DbResolver<'_> {
     fn remember<T>(&mut self, r: EngineResult<T>) -> Option<T> {
@@ -231,18 +236,22 @@ fn prepare_values(
     conn: &mut DbConn,
     app: &LiveApp,
     actor: &Actor,
-    mode: WriteMode,
     error_prefix: String,
     input: &Map<String, Value>,
     existing: Option<&StoredRecord>,
+    user_names: &mut UserNames,
 ) -> EngineResult<Result<Map<String, Value>, FieldErrors>> {
+    let mode = match existing {
+        None => WriteMode::Add,
+        Some(_) => WriteMode::Update,
+    };
     let ctx = write_context(app, actor, mode, error_prefix);
     let mut resolver = DbResolver {
         conn,
         app: app.id(),
         record_id: existing.map(|r| r.id),
         row_ids: 0..0,
-        user_names: HashMap::new(),
+        user_names: &mut *user_names,
         failure: None,
     };
     let normalized = normalize_record(&ctx, input, existing.map(|r| &r.values), &mut resolver);
@@ -272,7 +281,7 @@ fn prepare_values(
                 app: app.id(),
                 record_id,
                 row_ids: 0..0,
-                user_names: HashMap::new(),
+                user_names: &mut *user_names,
                 failure: None,
             };
             let normalized =
@@ -444,15 +453,16 @@ fn prepare_new_records(
     }
     let mut prepared = Vec::with_capacity(inputs.len());
     let mut checks = CallChecks::default();
+    let mut user_names = UserNames::new();
     for (i, input) in inputs.iter().enumerate() {
         match prepare_values(
             conn,
             app,
             actor,
-            WriteMode::Add,
             prefix(bulk, i),
             input,
             None,
+            &mut user_names,
         )? {
             Ok(values) => {
                 check_unique(conn, app, &values, None, i, bulk, &mut checks)?;
@@ -682,6 +692,7 @@ pub fn update_records(
 ) -> EngineResult<Vec<UpdateOutcome>> {
     lock_app_for_write(conn, app)?;
     let mut checks = CallChecks::default();
+    let mut user_names = UserNames::new();
     let mut out = Vec::with_capacity(updates.len());
     for (i, update) in updates.iter().enumerate() {
         let mut found = target_id(conn, app, &update.target)?;
@@ -752,10 +763,10 @@ pub fn update_records(
             conn,
             app,
             actor,
-            WriteMode::Update,
             prefix(bulk, i),
             &input,
             Some(&existing),
+            &mut user_names,
         )? {
             Ok(v) => v,
             Err(e) => {
