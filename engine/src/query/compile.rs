@@ -276,18 +276,18 @@ impl<'b> Compiler<'b> {
             self.folded(column);
             self.like(pattern);
             // Content matches per the index, besides the file-name test.
-            self.push(&format!(" OR {alias}.record_id IN ("));
-            super::plan_like::push_id_set(self.b, ids);
-            self.push("))");
+            self.push(" OR ");
+            super::plan_like::push_id_in(self.b, &format!("{alias}.record_id"), ids);
+            self.push(")");
             return;
         }
-        self.push(&format!("(({alias}.record_id IN ("));
+        self.push("((");
         // One array parameter, whatever the number of ids (SQLite allows 32,766 parameters).
-        super::plan_like::push_id_set(self.b, ids);
+        super::plan_like::push_id_in(self.b, &format!("{alias}.record_id"), ids);
         // Records changed after the index position, read in this transaction: the index may not
         // have them yet, so they keep the plain LIKE test.
         self.push(&format!(
-            ") OR {alias}.record_id IN (SELECT cl.record_id FROM change_log cl WHERE cl.app_id = {alias}.app_id AND cl.seq > "
+            " OR {alias}.record_id IN (SELECT cl.record_id FROM change_log cl WHERE cl.app_id = {alias}.app_id AND cl.seq > "
         ));
         self.b.bind_int(position);
         self.push(&format!(

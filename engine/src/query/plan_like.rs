@@ -33,19 +33,20 @@ const MAX_CHANGED: i64 = 20_000;
 /// Ids per statement when walking the candidates in `$id` order, at most.
 const MAX_BATCH: usize = 20_000;
 
-/// Appends a sub-select of `ids` bound as ONE parameter (a JSON array on SQLite, an array literal
-/// on PostgreSQL), so any number of ids fits in a statement and the statement's text does not
+/// Appends `<column> IN <ids>` with the ids bound as ONE parameter (a JSON array read by
+/// `json_each` on SQLite, a `BIGINT[]` compared with `= ANY` on PostgreSQL, which its planner turns
+/// into index lookups), so any number of ids fits in a statement and the statement's text does not
 /// depend on how many there are.
-pub(crate) fn push_id_set(b: &mut SqlBuilder, ids: &[i64]) {
+pub(crate) fn push_id_in(b: &mut SqlBuilder, column: &str, ids: &[i64]) {
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     match b.dialect {
         Dialect::Sqlite => {
-            b.push("SELECT value FROM json_each(")
+            b.push(&format!("{column} IN (SELECT value FROM json_each("))
                 .bind_text(&format!("[{list}]"))
-                .push(")");
+                .push("))");
         }
         Dialect::Postgres => {
-            b.push("SELECT unnest(CAST(")
+            b.push(&format!("{column} = ANY(CAST("))
                 .bind_text(&format!("{{{list}}}"))
                 .push(" AS BIGINT[]))");
         }
@@ -203,9 +204,8 @@ fn select_among(
     let mut b = conn.sql();
     b.push("SELECT r.id AS n FROM records r WHERE r.app_id = ")
         .bind_int(app_id)
-        .push(" AND r.id IN (");
-    push_id_set(&mut b, ids);
-    b.push(")");
+        .push(" AND ");
+    push_id_in(&mut b, "r.id", ids);
     compile_condition(q, plain, &mut b)?;
     compile_order(q, plain, &mut b)?;
     Ok(b)
@@ -294,9 +294,8 @@ pub(crate) fn count(
     let mut b = conn.sql();
     b.push("SELECT COUNT(*) AS n FROM records r WHERE r.app_id = ")
         .bind_int(app_id)
-        .push(" AND r.id IN (");
-    push_id_set(&mut b, &ids);
-    b.push(")");
+        .push(" AND ");
+    push_id_in(&mut b, "r.id", &ids);
     compile_condition(q, &plain, &mut b)?;
     let rows: Vec<IntRow> = conn.load(&b)?;
     Ok(Some(rows.first().map(|r| r.n).unwrap_or(0)))
