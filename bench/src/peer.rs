@@ -154,6 +154,15 @@ const WORDS: [&str; 8] = [
 ];
 pub const DAY_2020: i64 = 18_262;
 
+/// The long-text word of the `like` queries (issue 18).
+pub const LIKE_WORD: &str = "業務改善";
+
+/// Whether record `i`'s Memo holds [`LIKE_WORD`]: about 3% of the records, from a generator of its
+/// own so that every other value of the data set stays what it was before the word was added.
+pub fn memo_has_like_word(i: usize) -> bool {
+    Rng(0x4C1C_E000_0000_0000 ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).below(100) < 3
+}
+
 /// Record number `i` (0-based) of the data set.
 pub fn record(i: usize) -> Value {
     let mut r = Rng(0x5EED_0000_0000_0000 ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
@@ -214,7 +223,11 @@ pub fn record(i: usize) -> Value {
             WORDS[r.below(8) as usize],
             r.below(1_000_000),
             "日本語のテキストを少し長めに入れておきます。"
-        )),
+        ) + if memo_has_like_word(i) {
+            "\n業務改善の提案あり。"
+        } else {
+            ""
+        }),
     );
     m.insert("Link_a".into(), v(format!("https://example.com/items/{i}")));
     m.insert(

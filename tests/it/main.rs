@@ -16,6 +16,7 @@ mod designer;
 mod examples;
 mod files;
 mod jobs;
+mod like_index;
 mod like_width;
 // Issue 13 (mail).
 mod mail;

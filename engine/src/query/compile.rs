@@ -202,11 +202,17 @@ impl<'b> Compiler<'b> {
     }
 
     pub(crate) fn pred(&mut self, column: &str, p: &Pred) {
-        if let Pred::IndexedLike { .. } = p {
-            // Its own parentheses: the index part adds AND/OR terms.
-            self.push("(");
+        if let Pred::IndexedLike {
+            pattern,
+            position,
+            ids,
+            file_content,
+        } = p
+        {
+            self.indexed_like(column, pattern, *position, ids, *file_content);
+            return;
         }
-        if let Pred::Like(_) | Pred::IndexedLike { .. } = p {
+        if let Pred::Like(_) = p {
             // The pattern is folded (resolve.rs); the value is folded the same way in SQL.
             self.folded(column);
         } else {
@@ -248,44 +254,50 @@ impl<'b> Compiler<'b> {
                 self.b.bind_text(hi);
             }
             Pred::Like(pattern) => self.like(pattern),
-            Pred::IndexedLike {
-                pattern,
-                position,
-                ids,
-                file_content,
-            } => {
-                // `column` is `<alias>.value` of a pivot row of record `<alias>.record_id`.
-                let alias = column.strip_suffix(".value").unwrap_or(column).to_owned();
-                self.like(pattern);
-                self.push(if *file_content { " OR (" } else { " AND (" });
-                self.push(&format!("{alias}.record_id IN ("));
-                if ids.is_empty() {
-                    self.push("NULL");
-                }
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        self.push(", ");
-                    }
-                    self.b.bind_int(*id);
-                }
-                if *file_content {
-                    // Content matches per the index, besides the file-name test.
-                    self.push(")))");
-                    return;
-                }
-                // Records changed after the index position, read in this transaction: the index
-                // may not have them yet, so they keep the plain LIKE test.
-                self.push(&format!(
-                    ") OR {alias}.record_id IN (SELECT cl.record_id FROM change_log cl WHERE cl.app_id = {alias}.app_id AND cl.seq > "
-                ));
-                self.b.bind_int(*position);
-                self.push(&format!(
-                    ") OR EXISTS (SELECT 1 FROM change_log cw WHERE cw.app_id = {alias}.app_id AND cw.record_id = 0 AND cw.seq > "
-                ));
-                self.b.bind_int(*position);
-                self.push(")))");
-            }
+            Pred::IndexedLike { .. } => {}
         }
+    }
+
+    /// `like` helped by the index, in its own parentheses: `((<the record is a candidate>) AND
+    /// <folded column> LIKE <pattern>)`, the cheap membership test first so that the LIKE runs on
+    /// candidates only; for FILE content `(<folded column> LIKE <pattern> OR <content match>)`.
+    fn indexed_like(
+        &mut self,
+        column: &str,
+        pattern: &str,
+        position: i64,
+        ids: &[i64],
+        file_content: bool,
+    ) {
+        // `column` is `<alias>.value` of a pivot row of record `<alias>.record_id`.
+        let alias = column.strip_suffix(".value").unwrap_or(column).to_owned();
+        if file_content {
+            self.push("(");
+            self.folded(column);
+            self.like(pattern);
+            // Content matches per the index, besides the file-name test.
+            self.push(" OR ");
+            super::plan_like::push_id_in(self.b, &format!("{alias}.record_id"), ids);
+            self.push(")");
+            return;
+        }
+        self.push("((");
+        // One array parameter, whatever the number of ids (SQLite allows 32,766 parameters).
+        super::plan_like::push_id_in(self.b, &format!("{alias}.record_id"), ids);
+        // Records changed after the index position, read in this transaction: the index may not
+        // have them yet, so they keep the plain LIKE test.
+        self.push(&format!(
+            " OR {alias}.record_id IN (SELECT cl.record_id FROM change_log cl WHERE cl.app_id = {alias}.app_id AND cl.seq > "
+        ));
+        self.b.bind_int(position);
+        self.push(&format!(
+            ") OR EXISTS (SELECT 1 FROM change_log cw WHERE cw.app_id = {alias}.app_id AND cw.record_id = 0 AND cw.seq > "
+        ));
+        self.b.bind_int(position);
+        self.push(")) AND ");
+        self.folded(column);
+        self.like(pattern);
+        self.push(")");
     }
 
     /// `column` folded for `like` (width and case, `fold.rs`): the folded copy the pivot row keeps,

@@ -23,6 +23,7 @@ pub mod fold;
 mod lexer;
 mod parser;
 pub(crate) mod plan;
+pub(crate) mod plan_like;
 mod resolve;
 mod sift;
 
@@ -80,6 +81,20 @@ pub trait TextMatcher: Send + Sync + std::fmt::Debug {
     /// compiler adds those from the change log. `file_content`: the field is a FILE field and the
     /// ids are content matches (OR-ed with the file-name probe, not a narrowing of it).
     fn like_candidates(&self, field: &str, text: &str, file_field: bool) -> Option<LikeCandidates>;
+
+    /// As [`like_candidates`](Self::like_candidates), only the records of app `app_id` (the
+    /// default answers for every app, a superset). The ids are sorted and distinct, and there is no
+    /// small cap on their number: the planner drives lists and counts from them (`plan_like`).
+    fn like_candidates_in_app(
+        &self,
+        app_id: i64,
+        field: &str,
+        text: &str,
+        file_field: bool,
+    ) -> Option<LikeCandidates> {
+        let _ = app_id;
+        self.like_candidates(field, text, file_field)
+    }
 }
 
 /// See [`TextMatcher::like_candidates`].
@@ -121,7 +136,12 @@ pub fn prepare(query: &str, ctx: &QueryContext<'_>) -> Result<Query, UserError> 
 /// (`Number > "abc"`, a malformed date).
 pub fn check(q: &Query, ctx: &QueryContext<'_>) -> Result<(), UserError> {
     if let Some(e) = &q.condition {
-        resolve::resolve_expr(e, ctx)?;
+        // The index's candidates do not decide whether a query is valid: no full-text query here.
+        let ctx = QueryContext {
+            text_matcher: None,
+            ..*ctx
+        };
+        resolve::resolve_expr(e, &ctx)?;
     }
     for key in &q.order_by {
         resolve::resolve_sort(key, ctx)?;

@@ -9,7 +9,7 @@ use crate::apps::LiveApp;
 use crate::db::{DbConn, IntRow};
 use crate::error::{EngineResult, UserError};
 use crate::fields::IndexKind;
-use crate::query::{self, plan, Query, QueryContext};
+use crate::query::{self, plan, plan_like, Query, QueryContext};
 
 /// A stored record: id, revision and values keyed by field code (system fields included).
 #[derive(Debug, Clone, PartialEq)]
@@ -93,25 +93,44 @@ pub fn list_records(
     let paging = query::paging(req.query);
     let limit = req.limit.unwrap_or(paging.limit);
     let offset = req.offset.unwrap_or(paging.offset);
+    // The full-text index asked once per call and for this app only (`query::plan_like`).
+    let matcher = plan_like::AppMatcher::of(req.context, app.row.id);
+    let ctx = plan_like::scoped(req.context, matcher.as_ref());
     let plan = plan::choose(
         conn,
         app.row.id,
         app.row.next_record_id,
         req.query,
-        req.context,
+        &ctx,
         Some(limit.saturating_add(offset)),
     )?;
+    // A selective value index drives better than a `like`; otherwise the `like` may.
+    let from_like = match plan {
+        plan::Plan::Drive(_) => None,
+        _ => plan_like::list(
+            conn,
+            app.row.id,
+            app.row.next_record_id,
+            req.query,
+            &ctx,
+            limit,
+            offset,
+        )?,
+    };
     // Ids first, then the page's rows: sorting and skipping never carry the (wide) record data.
-    let ids: Vec<IntRow> = plan::load(
-        conn,
-        app.row.id,
-        "r.id AS n",
-        req.query,
-        req.context,
-        &plan,
-        limit,
-        offset,
-    )?;
+    let ids: Vec<IntRow> = match from_like {
+        Some(ids) => ids.into_iter().map(|n| IntRow { n }).collect(),
+        None => plan::load(
+            conn,
+            app.row.id,
+            "r.id AS n",
+            req.query,
+            &ctx,
+            &plan,
+            limit,
+            offset,
+        )?,
+    };
     let mut found: std::collections::HashMap<i64, RecordRow> =
         std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
@@ -140,7 +159,16 @@ pub fn count_records(
     q: &Query,
     ctx: &QueryContext<'_>,
 ) -> EngineResult<i64> {
+    let matcher = plan_like::AppMatcher::of(ctx, app.row.id);
+    let ctx = &plan_like::scoped(ctx, matcher.as_ref());
     let plan = plan::choose(conn, app.row.id, app.row.next_record_id, q, ctx, None)?;
+    if plan == plan::Plan::Plain {
+        // The records the full-text index finds for a `like`, tested one by one, rather than
+        // every record of the app.
+        if let Some(n) = plan_like::count(conn, app.row.id, q, ctx)? {
+            return Ok(n);
+        }
+    }
     // Without a selective driver the count would probe every record of a large app; the value
     // indexes can answer an AND of indexed conditions by themselves.
     if plan == plan::Plan::Plain && app.row.next_record_id >= plan::SMALL_APP {
