@@ -37,6 +37,8 @@ pub enum Answer {
     Status(u16),
     /// Never answers (holds the connection this long).
     Hang(Duration),
+    /// Takes the request (it is in `got` at once), then answers with the status after this long.
+    Slow(Duration, u16),
 }
 
 /// A minimal HTTP/1.1 receiver: one thread, one request per connection.
@@ -119,14 +121,19 @@ fn serve(stream: std::net::TcpStream, log: &Mutex<Vec<Received>>, answer: Answer
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     let mut stream = stream;
+    let status = |stream: &mut std::net::TcpStream, code: u16| {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+        );
+    };
     match answer {
-        Answer::Status(code) => {
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-            );
-        }
+        Answer::Status(code) => status(&mut stream, code),
         Answer::Hang(d) => std::thread::sleep(d),
+        Answer::Slow(d, code) => {
+            std::thread::sleep(d);
+            status(&mut stream, code);
+        }
     }
 }
 

@@ -21,10 +21,12 @@ const ADMIN: (&str, &str) = ("Administrator", PASSWORD);
 fn a_sigkill_during_deliveries_loses_none() {
     let data = tempfile::tempdir().unwrap();
     let pg = PgDatabase::create();
-    // A slow receiver: each answer takes 300 ms, so the kill finds deliveries in flight.
-    let rx = Receiver::start(|_| {
-        std::thread::sleep(Duration::from_millis(300));
-        Answer::Status(200)
+    // A slow receiver: it holds each request 300 ms before answering, and the fifth to eighth
+    // for 2 s, so the kill (once five have arrived) finds a delivery in flight even when a busy
+    // machine delays this thread (it once missed a 300 ms window under the full test run's load).
+    let rx = Receiver::start(|i| {
+        let hold = if (4..8).contains(&i) { 2_000 } else { 300 };
+        Answer::Slow(Duration::from_millis(hold), 200)
     });
     let mut server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
     let app = server.deployed_app(
