@@ -16,59 +16,11 @@ type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Tokyo;
 
-/// What keeps a test database: its temp directory, or the PostgreSQL database dropped at the end.
-enum Guard {
-    Dir(#[allow(dead_code)] tempfile::TempDir),
-    Pg { admin: String, name: String },
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Guard::Pg { admin, name } = self {
-            // Best effort: a database left behind only takes space on the test server.
-            if let Ok(db) = Database::connect(admin, 1) {
-                if let Ok(mut c) = db.conn() {
-                    let _ =
-                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-                }
-            }
-        }
-    }
-}
-
-/// A migrated database: a temp SQLite file, or a fresh PostgreSQL database.
-fn db() -> TestResult<(Guard, Database, DbConn)> {
-    if let Ok(url) = std::env::var("KUMIKI_TEST_DATABASE_URL") {
-        if url.starts_with("postgres") {
-            let admin = Database::connect(&url, 1)?;
-            let name = format!(
-                "kumiki_pf_{}",
-                random_token(9).to_lowercase().replace(['-', '_'], "x")
-            );
-            admin
-                .conn()?
-                .batch_execute(&format!("CREATE DATABASE {name}"))?;
-            // The server part of the URL, without a database name.
-            let (scheme, rest) = url.split_once("://").ok_or("bad URL")?;
-            let server = rest.split('/').next().unwrap_or_default();
-            let db = Database::connect(&format!("{scheme}://{server}/{name}"), 1)?;
-            let guard = Guard::Pg {
-                admin: url.clone(),
-                name,
-            };
-            db.migrate()?;
-            let conn = db.conn()?;
-            return Ok((guard, db, conn));
-        }
-    }
-    let dir = tempfile::tempdir()?;
-    let db = Database::connect(
-        &format!("sqlite://{}", dir.path().join("pf.db").display()),
-        1,
-    )?;
-    db.migrate()?;
+/// A migrated database (`db::scratch`): a temp SQLite file, or a fresh PostgreSQL database.
+fn db() -> TestResult<(crate::db::scratch::Scratch, Database, DbConn)> {
+    let (guard, db) = crate::db::scratch::database("pf")?;
     let conn = db.conn()?;
-    Ok((Guard::Dir(dir), db, conn))
+    Ok((guard, db, conn))
 }
 
 fn staff() -> ActingContext {
