@@ -52,7 +52,7 @@ cleanup() {
   else
     echo "kept: ${DBNAME:+database $DBNAME, data dir }$DATA"
     # A PostgreSQL run's data dir only holds the log; drop it unless asked to keep everything.
-    [ -n "$DBNAME" ] && [ -n "${CREATED:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$DATA"
+    if [ -n "$DBNAME" ] && [ -n "${CREATED:-}" ] && [ -z "${KEEP:-}" ]; then rm -rf "$DATA"; fi
   fi
 }
 trap cleanup EXIT
@@ -71,6 +71,8 @@ if [ "$BACKEND" = sqlite ]; then
   kill "$PID" && wait "$PID" 2>/dev/null || true
   echo "database size on disk: $(du -cb "$DATA"/kumiki.db* | awk 'END{printf "%.0f MB", $1/1048576}') ($(ls "$DATA"))"
 else
+  kill "$PID" && wait "$PID" 2>/dev/null || true
   echo "database size on disk: $("${PSQL[@]}" -c "SELECT pg_size_pretty(pg_database_size('$DBNAME'))")"
   "${PSQL[@]}" -d "$DBNAME" -c "SELECT relname || ' ' || pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'record%' ORDER BY 1"
 fi
+echo "search index on disk: $(du -sm "$DATA/search-index" | cut -f1) MB"

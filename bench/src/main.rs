@@ -14,7 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use kumiki_bench::peer::{create_app, memo_has_like_word, record, rss, Api, Rng, LIKE_WORD};
+use kumiki_bench::peer::{
+    create_app, memo_has_like_word, record, rss, rss_parts, Api, Rng, LIKE_WORD,
+};
 use serde_json::{json, Map, Value};
 
 /// Records per `records.json` POST, and POSTs per `bulkRequest.json` (the official client's
@@ -199,6 +201,15 @@ fn main() -> Result<()> {
             rss / 1024,
             hwm / 1024
         );
+        if let Some((anon, file)) = rss_parts(args.pid) {
+            println!(
+                "  of which RssAnon {} MB (allocated), RssFile {} MB (mapped files)",
+                anon / 1024,
+                file / 1024
+            );
+            results.insert("rss_anon_after_load_mb".into(), json!(anon / 1024));
+            results.insert("rss_file_after_load_mb".into(), json!(file / 1024));
+        }
         results.insert("rss_after_load_mb".into(), json!(rss / 1024));
         results.insert("hwm_after_load_mb".into(), json!(hwm / 1024));
     }
@@ -344,6 +355,15 @@ fn main() -> Result<()> {
             rss / 1024,
             hwm / 1024
         );
+        if let Some((anon, file)) = rss_parts(args.pid) {
+            println!(
+                "  of which RssAnon {} MB (allocated), RssFile {} MB (mapped files)",
+                anon / 1024,
+                file / 1024
+            );
+            results.insert("rss_anon_end_mb".into(), json!(anon / 1024));
+            results.insert("rss_file_end_mb".into(), json!(file / 1024));
+        }
         results.insert("rss_end_mb".into(), json!(rss / 1024));
         results.insert("hwm_end_mb".into(), json!(hwm / 1024));
     }

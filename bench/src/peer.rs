@@ -287,3 +287,20 @@ pub fn rss(pid: Option<u32>) -> Option<(u64, u64)> {
     };
     Some((kb("VmRSS:")?, kb("VmHWM:")?))
 }
+
+/// The resident memory split into what the process allocated (`RssAnon`: heaps, SQLite's page
+/// caches, the search writer's buffer) and file pages it maps (`RssFile`: the binary and the search
+/// index's memory-mapped segments, which the kernel can drop and re-read), in KiB.
+pub fn rss_parts(pid: Option<u32>) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    Some((kb("RssAnon:")?, kb("RssFile:")?))
+}

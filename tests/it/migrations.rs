@@ -60,3 +60,26 @@ fn a_new_sqlite_database_has_pages_that_hold_a_record() {
     let rows = conn.load::<PageSize>(&b).unwrap();
     assert_eq!(rows[0].page_size, 8192);
 }
+
+/// All of SQLite's memory in the server is bounded together (the pool's page caches share one
+/// 96 MiB budget; issue 18's memory budget), on every pooled connection, not only the first.
+#[test]
+fn sqlite_memory_is_bounded_for_the_whole_pool() {
+    let app = TestApp::spawn();
+    if !app.database_url.starts_with("sqlite") {
+        return; // PostgreSQL's memory is its own server's.
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Limit {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        soft_heap_limit: i64,
+    }
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 3).unwrap();
+    let conns: Vec<_> = (0..3).map(|_| db.conn().unwrap()).collect();
+    for mut conn in conns {
+        let mut b = conn.sql();
+        b.push("PRAGMA soft_heap_limit");
+        let rows = conn.load::<Limit>(&b).unwrap();
+        assert_eq!(rows[0].soft_heap_limit, 96 * 1024 * 1024);
+    }
+}
