@@ -97,7 +97,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
             // SQLITE_ENABLE_MEMORY_MANAGEMENT, so every connection's pages sit in one shared cache
             // and, once all of SQLite's memory passes this, a connection reuses the least recently
             // used page instead of allocating another. Bounds the pool's caches together at
-            // 96 MiB instead of 16 × 16 MiB (issue 18's 300 MB budget; docs/benchmarks.md "Memory").
+            // 96 MiB instead of 16 × 16 MiB (issue 18's 300 MB budget; docs/benchmarks.md
+            // "Memory at 1M").
             SQLITE_SOFT_HEAP_LIMIT,
             // Truncate the WAL back to 64 MiB after a checkpoint (a 1M load left 1 GB behind).
             "PRAGMA journal_size_limit = 67108864",
