@@ -14,16 +14,14 @@
 //! its record is a driver candidate and the query without the driver's members holds for it (the
 //! candidates satisfy those exactly, see `plan::residual`). Only a full page is answered: records
 //! without a value come after (`desc`) the valued ones, so a page filled by the walk is the page;
-//! when the walk ends first, reads more than `cap` entries, or (`asc`) records may lack a value, the
+//! when the walk ends first, reads more than `cap` entries (PostgreSQL), or (`asc`) records may
+//! lack a value, the
 //! answer is `None` and the caller drives, so a sift never costs more than about twice the drive it
 //! replaces.
 
-use diesel::sql_types::{BigInt, Double, Text};
-use diesel::QueryableByName;
-
 use super::ast::SortDirection;
 use super::compile_condition;
-use super::plan::{driver_select, residual, Driver};
+use super::plan::{residual, Candidates, Driver};
 use super::resolve::Table;
 use super::{Query, QueryContext};
 use crate::apps::FieldId;
@@ -52,33 +50,9 @@ impl SortWalk {
     }
 }
 
-/// Where a walk step starts or ends: the sort value and record id of an index entry.
-#[derive(Debug, Clone, PartialEq)]
-enum Key {
-    Num(f64, i64),
-    Text(String, i64),
-}
-
-#[derive(QueryableByName)]
-struct NumKey {
-    #[diesel(sql_type = Double)]
-    v: f64,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct TextKey {
-    #[diesel(sql_type = Text)]
-    v: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// The first `need` matching record ids in the query's order, or `None` when the walk would read
-/// more than `cap` index entries or ends before the page is full (the caller then drives, which
-/// also lists the records without a value). `steps` = (entries read by the first step, `cap`);
-/// each further step reads twice the last.
+/// The first `need` matching record ids in the query's order, or `None` when the walk ends before
+/// the page is full or (PostgreSQL) reads `cap` index entries first (the caller then drives, which
+/// also lists the records without a value). `steps` = (the plan's first step, unused now, `cap`).
 ///
 /// The walk, the membership test and the rest of the condition run in SQL, and only the hits come
 /// back: handing every walked entry to Rust (20,000–60,000 rows for a page at 1M records) cost more
@@ -94,7 +68,8 @@ pub(crate) fn ordered_ids(
     need: i64,
     steps: (i64, i64),
 ) -> EngineResult<Option<Vec<i64>>> {
-    let (first_step, cap) = steps;
+    // The first step's size no longer matters: each backend walks in one statement.
+    let (_, cap) = steps;
     let need_len = usize::try_from(need.max(0)).unwrap_or(usize::MAX);
     if need_len == 0 {
         return Ok(Some(Vec::new()));
@@ -104,52 +79,36 @@ pub(crate) fn ordered_ids(
         return Ok(None);
     }
     let rest = residual(q, driver);
-    let mut out: Vec<i64> = Vec::new();
+    let mut b = conn.sql();
     match conn.dialect() {
         // One statement: PostgreSQL carries the walk's order through the capped subquery and stops
-        // reading it once the page is full; the candidates are a hashed subplan.
+        // reading it once the page is full; the candidates (an array, see `plan::Candidates`) are a
+        // hashed subplan.
         Dialect::Postgres => {
-            let mut b = conn.sql();
+            let candidates = Candidates::read(conn, app_id, driver)?;
+            let from = (driver, &candidates);
             hits(
                 &mut b,
                 app_id,
                 &rest,
                 ctx,
-                driver,
+                from,
                 walk,
                 &Bound::Cap(cap),
                 need,
             )?;
-            out = conn.load::<IntRow>(&b)?.into_iter().map(|r| r.n).collect();
         }
-        // SQLite sorts the output of a subquery with a LIMIT again (reading all of it), so the
-        // walk goes in steps between keys, each flattened into one statement.
+        // SQLite sorts the output of a subquery with a LIMIT again (reading all of it), so its
+        // walk is not capped: the flattened statement walks until the page is full. Stepping
+        // between keys to honour the cap read the entries twice and cost more (docs/benchmarks.md,
+        // "PostgreSQL list queries at 1M"); the uncapped walk costs at most one index-only pass
+        // over the sort index, as `Plan::Walk`.
         Dialect::Sqlite => {
-            let mut after: Option<Key> = None;
-            let mut walked = 0_i64;
-            let mut step = first_step.max(1);
-            while out.len() < need_len {
-                if walked >= cap {
-                    return Ok(None);
-                }
-                let upto = step_end(conn, app_id, walk, after.as_ref(), step)?;
-                let mut b = conn.sql();
-                let bound = Bound::Keys {
-                    after: after.clone(),
-                    upto: upto.clone(),
-                };
-                let want = need - out.len() as i64;
-                hits(&mut b, app_id, &rest, ctx, driver, walk, &bound, want)?;
-                out.extend(conn.load::<IntRow>(&b)?.into_iter().map(|r| r.n));
-                match upto {
-                    Some(key) => after = Some(key),
-                    None => break,
-                }
-                walked = walked.saturating_add(step);
-                step = step.saturating_mul(2);
-            }
+            let from = (driver, &Candidates::Index);
+            hits(&mut b, app_id, &rest, ctx, from, walk, &Bound::All, need)?;
         }
     }
+    let mut out: Vec<i64> = conn.load::<IntRow>(&b)?.into_iter().map(|r| r.n).collect();
     if out.len() < need_len {
         return Ok(None);
     }
@@ -157,84 +116,23 @@ pub(crate) fn ordered_ids(
     Ok(Some(out))
 }
 
-/// Which part of the sort index one statement walks.
+/// Which part of the sort index the statement walks.
 enum Bound {
     /// The first `cap` entries.
     Cap(i64),
-    /// The entries after `after` (from the start without it) up to and including `upto` (to the
-    /// end without it).
-    Keys {
-        after: Option<Key>,
-        upto: Option<Key>,
-    },
+    /// All of it.
+    All,
 }
 
-/// The key of the `step`-th entry after `after`, or `None` when fewer remain.
-fn step_end(
-    conn: &mut DbConn,
-    app_id: i64,
-    walk: &SortWalk,
-    after: Option<&Key>,
-    step: i64,
-) -> EngineResult<Option<Key>> {
-    let dir = walk.dir_sql();
-    let mut b = conn.sql();
-    b.push(&format!(
-        "SELECT s.value AS v, s.record_id AS n FROM {} s WHERE s.app_id = ",
-        walk.table.name()
-    ))
-    .bind_int(app_id)
-    .push(&format!(
-        " AND s.field_id = {} AND s.row_id = 0 AND s.value IS NOT NULL",
-        walk.field_id
-    ));
-    if let Some(key) = after {
-        push_key_cmp(&mut b, walk, key, true);
-    }
-    b.push(&format!(
-        " ORDER BY s.value {dir}, s.record_id {dir} LIMIT 1 OFFSET "
-    ))
-    .bind_int(step.saturating_sub(1));
-    Ok(match walk.table {
-        Table::Num => conn
-            .load::<NumKey>(&b)?
-            .into_iter()
-            .next()
-            .map(|k| Key::Num(k.v, k.n)),
-        _ => conn
-            .load::<TextKey>(&b)?
-            .into_iter()
-            .next()
-            .map(|k| Key::Text(k.v, k.n)),
-    })
-}
-
-/// ` AND (s.value, s.record_id) <op> (<key>)`: past `key` in the walk's direction (`after`), or up
-/// to and including it. Byte order on SQLite, as the walk (only SQLite walks by keys).
-fn push_key_cmp(b: &mut SqlBuilder, walk: &SortWalk, key: &Key, after: bool) {
-    let op = match (walk.dir, after) {
-        (SortDirection::Desc, true) => "<",
-        (SortDirection::Desc, false) => ">=",
-        (SortDirection::Asc, true) => ">",
-        (SortDirection::Asc, false) => "<=",
-    };
-    b.push(&format!(" AND (s.value, s.record_id) {op} ("));
-    match key {
-        Key::Num(v, id) => b.bind_float(*v).push(", ").bind_int(*id),
-        Key::Text(v, id) => b.bind_text(v).push(", ").bind_int(*id),
-    };
-    b.push(")");
-}
-
-/// The walk's entries within `bound` whose record is a driver candidate and satisfies `rest`, in
-/// the walk's order, at most `want`.
+/// The walk's entries within `bound` whose record is one of the driver's `candidates` and
+/// satisfies `rest`, in the walk's order, at most `want`.
 #[allow(clippy::too_many_arguments)]
 fn hits(
     b: &mut SqlBuilder,
     app_id: i64,
     rest: &Query,
     ctx: &QueryContext<'_>,
-    driver: &Driver,
+    (driver, candidates): (&Driver, &Candidates),
     walk: &SortWalk,
     bound: &Bound,
     want: i64,
@@ -262,14 +160,7 @@ fn hits(
             ))
             .bind_int(*cap);
         }
-        Bound::Keys { after, upto } => {
-            if let Some(key) = after {
-                push_key_cmp(b, walk, key, true);
-            }
-            if let Some(key) = upto {
-                push_key_cmp(b, walk, key, false);
-            }
-        }
+        Bound::All => {}
     }
     // PostgreSQL: `IS TRUE` keeps the IN a (hashed) subplan tested per walked entry; as a bare IN
     // the planner may turn it into a join and sort. SQLite: `+` keeps the IN from driving the scan.
@@ -277,7 +168,7 @@ fn hits(
         Dialect::Postgres => ") r WHERE (r.id IN (",
         Dialect::Sqlite => ") r WHERE (+r.id IN (",
     });
-    driver_select(b, app_id, driver, "d.record_id");
+    candidates.push_ids(b, app_id, driver);
     b.push(match b.dialect {
         Dialect::Postgres => ")) IS TRUE",
         Dialect::Sqlite => "))",
