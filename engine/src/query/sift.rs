@@ -1,26 +1,27 @@
 //! The sifted walk: walk the sort field's value index in sort order, as `Plan::Walk` does, but keep
-//! only the entries whose record is among a driver's candidates (its ids held in memory), and check
-//! the rest of the condition for those alone.
+//! only the entries whose record is among a driver's candidates, and check the rest of the
+//! condition for those alone — all in SQL, so only the page's ids come back.
 //!
 //! Why: a range matching 1% and a second condition matching 40% (`Number_a >= X and Number_a < X+100
 //! and Dropdown in ("B","C") order by Date_a desc`) left two plans, both a probe per record: drive
 //! (probe ~10,000 candidates, then sort) or walk (probe ~25,000 sort-index entries). Reading an index
-//! entry costs a tenth of a probe; with the driver's ids in a set, the walk reads ~25,000 entries and
-//! probes only the ~250 that are candidates (docs/benchmarks.md, "List queries: ascending walks and
-//! range+in").
+//! entry costs a tenth of a probe; with the driver's ids as a hashed set (PostgreSQL's hashed
+//! subplan, SQLite's `IN` list table), the walk reads ~25,000 entries and probes only the ~250 that
+//! are candidates (docs/benchmarks.md, "List queries: ascending walks and range+in" and
+//! "PostgreSQL list queries at 1M").
 //!
 //! Exact: the entries walked are those `Plan::Walk` walks, in the same order; an entry is kept only if
 //! its record is a driver candidate and the query without the driver's members holds for it (the
-//! candidates satisfy those exactly, see `plan::residual`); records without a value come before
-//! (`asc`) or after (`desc`), by `$id`, from the candidates alone. The walk stops after `cap` entries
-//! and then answers `None`: the caller drives instead, so a sift never costs more than about twice
-//! the drive it replaces.
-
-use std::collections::HashSet;
+//! candidates satisfy those exactly, see `plan::residual`). Only a full page is answered: records
+//! without a value come after (`desc`) the valued ones, so a page filled by the walk is the page;
+//! when the walk ends first, reads more than `cap` entries (PostgreSQL), or (`asc`) records may
+//! lack a value, the
+//! answer is `None` and the caller drives, so a sift never costs more than about twice the drive it
+//! replaces.
 
 use super::ast::SortDirection;
 use super::compile_condition;
-use super::plan::{driver_select, residual, Driver};
+use super::plan::{residual, Candidates, Driver};
 use super::resolve::Table;
 use super::{Query, QueryContext};
 use crate::apps::FieldId;
@@ -49,9 +50,13 @@ impl SortWalk {
     }
 }
 
-/// The first `need` matching record ids in the query's order, or `None` when the walk would read
-/// more than `cap` index entries. `steps` = (entries read by the first step, `cap`); each further
-/// step reads twice the last.
+/// The first `need` matching record ids in the query's order, or `None` when the walk ends before
+/// the page is full or (PostgreSQL) reads `cap` index entries first (the caller then drives, which
+/// also lists the records without a value). `steps` = (the plan's first step, unused now, `cap`).
+///
+/// The walk, the membership test and the rest of the condition run in SQL, and only the hits come
+/// back: handing every walked entry to Rust (20,000–60,000 rows for a page at 1M records) cost more
+/// than reading them (docs/benchmarks.md, "PostgreSQL list queries at 1M").
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn ordered_ids(
     conn: &mut DbConn,
@@ -63,129 +68,117 @@ pub(crate) fn ordered_ids(
     need: i64,
     steps: (i64, i64),
 ) -> EngineResult<Option<Vec<i64>>> {
-    let (first_step, cap) = steps;
+    // The first step's size no longer matters: each backend walks in one statement.
+    let (_, cap) = steps;
     let need_len = usize::try_from(need.max(0)).unwrap_or(usize::MAX);
-    let mut out: Vec<i64> = Vec::new();
     if need_len == 0 {
-        return Ok(Some(out));
+        return Ok(Some(Vec::new()));
+    }
+    // Ascending, records without a value come first: only the drive lists them.
+    if walk.dir == SortDirection::Asc && !walk.none_missing {
+        return Ok(None);
     }
     let rest = residual(q, driver);
     let mut b = conn.sql();
-    driver_select(&mut b, app_id, driver, "d.record_id AS n");
-    let rows: Vec<IntRow> = conn.load(&b)?;
-    let candidates: HashSet<i64> = rows.into_iter().map(|r| r.n).collect();
-    if walk.dir == SortDirection::Asc && !walk.none_missing {
-        out.extend(without_value(conn, app_id, &rest, ctx, driver, walk, need)?);
+    match conn.dialect() {
+        // One statement: PostgreSQL carries the walk's order through the capped subquery and stops
+        // reading it once the page is full; the candidates (an array, see `plan::Candidates`) are a
+        // hashed subplan.
+        Dialect::Postgres => {
+            let candidates = Candidates::read(conn, app_id, driver)?;
+            let from = (driver, &candidates);
+            hits(
+                &mut b,
+                app_id,
+                &rest,
+                ctx,
+                from,
+                walk,
+                &Bound::Cap(cap),
+                need,
+            )?;
+        }
+        // SQLite sorts the output of a subquery with a LIMIT again (reading all of it), so its
+        // walk is not capped: the flattened statement walks until the page is full. Stepping
+        // between keys to honour the cap read the entries twice and cost more (docs/benchmarks.md,
+        // "PostgreSQL list queries at 1M"); the uncapped walk costs at most one index-only pass
+        // over the sort index, as `Plan::Walk`.
+        Dialect::Sqlite => {
+            let from = (driver, &Candidates::Index);
+            hits(&mut b, app_id, &rest, ctx, from, walk, &Bound::All, need)?;
+        }
     }
-    let mut offset = 0_i64;
-    let mut step = first_step.max(1);
-    while out.len() < need_len {
-        if offset >= cap {
-            return Ok(None);
-        }
-        let entries = walk_step(conn, app_id, walk, step, offset)?;
-        let exhausted = (entries.len() as i64) < step;
-        offset += entries.len() as i64;
-        let hits: Vec<i64> = entries
-            .into_iter()
-            .filter(|id| candidates.contains(id))
-            .collect();
-        let matching = matching(conn, app_id, &rest, ctx, &hits)?;
-        out.extend(hits.into_iter().filter(|id| matching.contains(id)));
-        if exhausted {
-            if walk.dir == SortDirection::Desc && !walk.none_missing && out.len() < need_len {
-                out.extend(without_value(conn, app_id, &rest, ctx, driver, walk, need)?);
-            }
-            break;
-        }
-        step = step.saturating_mul(2);
+    let mut out: Vec<i64> = conn.load::<IntRow>(&b)?.into_iter().map(|r| r.n).collect();
+    if out.len() < need_len {
+        return Ok(None);
     }
     out.truncate(need_len);
     Ok(Some(out))
 }
 
-/// `step` record ids of the walk from `offset`, in sort order.
-fn walk_step(
-    conn: &mut DbConn,
+/// Which part of the sort index the statement walks.
+enum Bound {
+    /// The first `cap` entries.
+    Cap(i64),
+    /// All of it.
+    All,
+}
+
+/// The walk's entries within `bound` whose record is one of the driver's `candidates` and
+/// satisfies `rest`, in the walk's order, at most `want`.
+#[allow(clippy::too_many_arguments)]
+fn hits(
+    b: &mut SqlBuilder,
     app_id: i64,
+    rest: &Query,
+    ctx: &QueryContext<'_>,
+    (driver, candidates): (&Driver, &Candidates),
     walk: &SortWalk,
-    step: i64,
-    offset: i64,
-) -> EngineResult<Vec<i64>> {
-    let collate = if walk.table == Table::Text && conn.dialect() == Dialect::Postgres {
+    bound: &Bound,
+    want: i64,
+) -> EngineResult<()> {
+    let collate = if walk.table == Table::Text && b.dialect == Dialect::Postgres {
         // Byte order, as the compiled sort; `record_values_text_walk` is in this order.
         " COLLATE \"C\""
     } else {
         ""
     };
     let dir = walk.dir_sql();
-    let mut b = conn.sql();
     b.push(&format!(
-        "SELECT s.record_id AS n FROM {} s WHERE s.app_id = ",
+        "SELECT r.id AS n FROM (SELECT s.app_id, s.record_id AS id, s.value FROM {} s WHERE s.app_id = ",
         walk.table.name()
     ))
     .bind_int(app_id)
     .push(&format!(
-        " AND s.field_id = {} AND s.row_id = 0 AND s.value IS NOT NULL ORDER BY s.value{collate} {dir}, s.record_id {dir} LIMIT ",
-        walk.field_id
-    ))
-    .bind_int(step)
-    .push(" OFFSET ")
-    .bind_int(offset);
-    let rows: Vec<IntRow> = conn.load(&b)?;
-    Ok(rows.into_iter().map(|r| r.n).collect())
-}
-
-/// Which of `ids` satisfy `rest` (the query without the driver's members).
-fn matching(
-    conn: &mut DbConn,
-    app_id: i64,
-    rest: &Query,
-    ctx: &QueryContext<'_>,
-    ids: &[i64],
-) -> EngineResult<HashSet<i64>> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let mut b = conn.sql();
-        b.push("SELECT r.id AS n FROM records r WHERE r.app_id = ")
-            .bind_int(app_id);
-        push_ids(&mut b, chunk);
-        compile_condition(rest, ctx, &mut b)?;
-        let rows: Vec<IntRow> = conn.load(&b)?;
-        out.extend(rows.into_iter().map(|r| r.n));
-    }
-    Ok(out)
-}
-
-/// Candidates without a value of the sort field that satisfy `rest`, by `$id` in the walk's
-/// direction, at most `need`.
-fn without_value(
-    conn: &mut DbConn,
-    app_id: i64,
-    rest: &Query,
-    ctx: &QueryContext<'_>,
-    driver: &Driver,
-    walk: &SortWalk,
-    need: i64,
-) -> EngineResult<Vec<i64>> {
-    let mut b = conn.sql();
-    b.push("SELECT r.id AS n FROM (");
-    driver_select(
-        &mut b,
-        app_id,
-        driver,
-        "DISTINCT d.app_id, d.record_id AS id",
-    );
-    b.push(&format!(
-        ") r WHERE NOT EXISTS (SELECT 1 FROM {} v WHERE v.app_id = r.app_id AND v.field_id = {} AND v.record_id = r.id AND v.row_id = 0 AND v.value IS NOT NULL)",
-        walk.table.name(),
+        " AND s.field_id = {} AND s.row_id = 0 AND s.value IS NOT NULL",
         walk.field_id
     ));
-    compile_condition(rest, ctx, &mut b)?;
-    b.push(&format!(" ORDER BY r.id {} LIMIT ", walk.dir_sql()))
-        .bind_int(need);
-    let rows: Vec<IntRow> = conn.load(&b)?;
-    Ok(rows.into_iter().map(|r| r.n).collect())
+    match bound {
+        Bound::Cap(cap) => {
+            b.push(&format!(
+                " ORDER BY s.value{collate} {dir}, s.record_id {dir} LIMIT "
+            ))
+            .bind_int(*cap);
+        }
+        Bound::All => {}
+    }
+    // PostgreSQL: `IS TRUE` keeps the IN a (hashed) subplan tested per walked entry; as a bare IN
+    // the planner may turn it into a join and sort. SQLite: `+` keeps the IN from driving the scan.
+    b.push(match b.dialect {
+        Dialect::Postgres => ") r WHERE (r.id IN (",
+        Dialect::Sqlite => ") r WHERE (+r.id IN (",
+    });
+    candidates.push_ids(b, app_id, driver);
+    b.push(match b.dialect {
+        Dialect::Postgres => ")) IS TRUE",
+        Dialect::Sqlite => "))",
+    });
+    compile_condition(rest, ctx, b)?;
+    b.push(&format!(
+        " ORDER BY r.value{collate} {dir}, r.id {dir} LIMIT "
+    ))
+    .bind_int(want);
+    Ok(())
 }
 
 /// ` AND r.id IN (<ids>)`.
