@@ -15,9 +15,10 @@
 //! candidates satisfy those exactly, see `plan::residual`). Only a full page is answered: records
 //! without a value come after (`desc`) the valued ones, so a page filled by the walk is the page;
 //! when the walk ends first, reads more than `cap` entries (PostgreSQL), or (`asc`) records may
-//! lack a value, the
-//! answer is `None` and the caller drives, so a sift never costs more than about twice the drive it
-//! replaces.
+//! lack a value, the answer is `None` and the caller drives. On PostgreSQL the cap keeps a sift
+//! within about twice the drive it replaces; on SQLite there is no cap (SQLite sorts a capped
+//! subquery's output again), so a page the walk cannot fill first reads the whole sort index,
+//! index-only, as `Plan::Walk` may.
 
 use super::ast::SortDirection;
 use super::compile_condition;
