@@ -176,6 +176,28 @@ fn wait_for_search_index(api: &Api) -> Result<()> {
     bail!("the search index did not catch up")
 }
 
+/// Prints the server's memory (`when`: "after load", ...) and records it as `rss_<key>_mb`,
+/// `hwm_<key>_mb`, `rss_anon_<key>_mb`, `rss_file_<key>_mb`.
+fn report_memory(pid: Option<u32>, when: &str, key: &str, results: &mut Map<String, Value>) {
+    let Some((rss, hwm)) = rss(pid) else { return };
+    println!(
+        "server memory {when}: VmRSS {} MB, VmHWM {} MB",
+        rss / 1024,
+        hwm / 1024
+    );
+    results.insert(format!("rss_{key}_mb"), json!(rss / 1024));
+    results.insert(format!("hwm_{key}_mb"), json!(hwm / 1024));
+    if let Some((anon, file)) = rss_parts(pid) {
+        println!(
+            "  of which RssAnon {} MB (allocated), RssFile {} MB (mapped files)",
+            anon / 1024,
+            file / 1024
+        );
+        results.insert(format!("rss_anon_{key}_mb"), json!(anon / 1024));
+        results.insert(format!("rss_file_{key}_mb"), json!(file / 1024));
+    }
+}
+
 fn main() -> Result<()> {
     let args = parse_args()?;
     let api = Api::new(&args.url, &args.password)?;
@@ -195,24 +217,7 @@ fn main() -> Result<()> {
         }
     };
     results.insert("app".into(), json!(app));
-    if let Some((rss, hwm)) = rss(args.pid) {
-        println!(
-            "server memory after load: VmRSS {} MB, VmHWM {} MB",
-            rss / 1024,
-            hwm / 1024
-        );
-        if let Some((anon, file)) = rss_parts(args.pid) {
-            println!(
-                "  of which RssAnon {} MB (allocated), RssFile {} MB (mapped files)",
-                anon / 1024,
-                file / 1024
-            );
-            results.insert("rss_anon_after_load_mb".into(), json!(anon / 1024));
-            results.insert("rss_file_after_load_mb".into(), json!(file / 1024));
-        }
-        results.insert("rss_after_load_mb".into(), json!(rss / 1024));
-        results.insert("hwm_after_load_mb".into(), json!(hwm / 1024));
-    }
+    report_memory(args.pid, "after load", "after_load", &mut results);
     let (_, count) = list(&api, app, "limit 1", true)?;
     let n = usize::try_from(count.unwrap_or(0)).unwrap_or(0);
     println!("records in app: {n}");
@@ -349,24 +354,7 @@ fn main() -> Result<()> {
     );
     table.push(json!({"query": "GET record.json", "runs": get_runs, "p50_ms": s.p50, "p99_ms": s.p99, "mean_ms": s.mean}));
     results.insert("latency".into(), Value::Array(table));
-    if let Some((rss, hwm)) = rss(args.pid) {
-        println!(
-            "server memory after queries: VmRSS {} MB, VmHWM {} MB",
-            rss / 1024,
-            hwm / 1024
-        );
-        if let Some((anon, file)) = rss_parts(args.pid) {
-            println!(
-                "  of which RssAnon {} MB (allocated), RssFile {} MB (mapped files)",
-                anon / 1024,
-                file / 1024
-            );
-            results.insert("rss_anon_end_mb".into(), json!(anon / 1024));
-            results.insert("rss_file_end_mb".into(), json!(file / 1024));
-        }
-        results.insert("rss_end_mb".into(), json!(rss / 1024));
-        results.insert("hwm_end_mb".into(), json!(hwm / 1024));
-    }
+    report_memory(args.pid, "after queries", "end", &mut results);
     if let Some(path) = &args.out {
         std::fs::write(path, serde_json::to_string_pretty(&Value::Object(results))?)?;
     }

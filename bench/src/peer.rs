@@ -274,7 +274,8 @@ pub fn create_app(api: &Api) -> Result<i64> {
     bail!("deploy of app {app} did not finish")
 }
 
-pub fn rss(pid: Option<u32>) -> Option<(u64, u64)> {
+/// Two figures of `/proc/<pid>/status` (e.g. `"VmRSS:"`, `"VmHWM:"`), in KiB.
+fn status_pair(pid: Option<u32>, keys: [&str; 2]) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
     let kb = |key: &str| -> Option<u64> {
         status
@@ -285,22 +286,17 @@ pub fn rss(pid: Option<u32>) -> Option<(u64, u64)> {
             .parse()
             .ok()
     };
-    Some((kb("VmRSS:")?, kb("VmHWM:")?))
+    Some((kb(keys[0])?, kb(keys[1])?))
+}
+
+/// (VmRSS, VmHWM) in KiB.
+pub fn rss(pid: Option<u32>) -> Option<(u64, u64)> {
+    status_pair(pid, ["VmRSS:", "VmHWM:"])
 }
 
 /// The resident memory split into what the process allocated (`RssAnon`: heaps, SQLite's page
 /// caches, the search writer's buffer) and file pages it maps (`RssFile`: the binary and the search
 /// index's memory-mapped segments, which the kernel can drop and re-read), in KiB.
 pub fn rss_parts(pid: Option<u32>) -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
-    let kb = |key: &str| -> Option<u64> {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    };
-    Some((kb("RssAnon:")?, kb("RssFile:")?))
+    status_pair(pid, ["RssAnon:", "RssFile:"])
 }
