@@ -90,3 +90,15 @@ export async function signedInPage(browser, baseUrl, { width = 1280, height = 90
   await Promise.all([page.waitForURL(baseUrl + "/"), page.click("form[action='/login'] button[type=submit]")]);
   return page;
 }
+
+/**
+ * Submits a form by `act` (a click or a key press) and waits for the page it leads to. Waiting for the
+ * "load" state alone resolves at once on the page already loaded, so a check that follows could read
+ * the old page when the server is slow; this waits for the main-frame navigation's response first.
+ */
+export async function submitAndLoad(page, act) {
+  const answered = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame());
+  await act();
+  await answered;
+  await page.waitForLoadState("load");
+}

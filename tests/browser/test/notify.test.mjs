@@ -4,7 +4,7 @@
 // it reads it, so the bell is clear again. Phone width too.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, signedInPage, ADMIN_PASSWORD } from "../lib.mjs";
+import { startServer, launchBrowser, signedInPage, ADMIN_PASSWORD, submitAndLoad } from "../lib.mjs";
 
 let server, browser, app;
 async function call(method, path, body, auth = "Administrator:" + ADMIN_PASSWORD) {
@@ -99,7 +99,7 @@ test("mark all read, at phone width", async () => {
   await page.screenshot({ path: "/tmp/notify-list-phone.png", fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
-  await Promise.all([page.waitForLoadState("load"), page.click("[data-testid=notify-read-all]")]);
+  await submitAndLoad(page, () => page.click("[data-testid=notify-read-all]"));
   await page.waitForFunction(() => !document.querySelector("[data-testid=bell-count]"));
   assert.equal(await page.$$eval("[data-testid=notify-item].unread", (r) => r.length), 0);
   await page.goto(`${server.baseUrl}/apps/${app}/notifications`);

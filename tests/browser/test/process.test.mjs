@@ -2,7 +2,7 @@
 // the record page, with the next assignee chosen on the way, and a branch for urgent requests.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, signedInPage, ADMIN_PASSWORD } from "../lib.mjs";
+import { startServer, launchBrowser, signedInPage, ADMIN_PASSWORD, submitAndLoad } from "../lib.mjs";
 
 let server, browser, app;
 async function api(method, path, body) {
@@ -41,7 +41,7 @@ after(async () => { await browser?.close(); await server?.stop(); });
 
 async function runAction(page, index) {
   await page.waitForSelector(`[data-testid=process-action-${index}]`);
-  await Promise.all([page.waitForLoadState("load"), page.click(`[data-testid=process-action-${index}]`)]);
+  await submitAndLoad(page, () => page.click(`[data-testid=process-action-${index}]`));
 }
 
 test("a request moves through its statuses from the record page", async () => {
