@@ -7,6 +7,7 @@ pub mod acting;
 pub mod allowlist;
 pub mod apps;
 pub mod audit;
+pub mod backup;
 // Issue 16, dashboards: charts and record lists pinned to the portal and space pages.
 pub mod dashboards;
 // Issue 17 part 5: the local gallery of app packages added by IT.

@@ -2,6 +2,7 @@
 //! `app export`, `token add`, `index rebuild`, `index status`, `index build-dictionary`, `jobs list`.
 
 mod cli_app;
+mod cli_backup;
 mod cli_bundle;
 
 use std::path::PathBuf;
@@ -154,6 +155,20 @@ enum Command {
     Outbox {
         #[command(subcommand)]
         command: OutboxCommand,
+    },
+    /// Back up the database, the attachments and the signing key into a new directory, while the
+    /// server runs (docs/operations.md "Backup and restore").
+    Backup {
+        /// A new or empty directory.
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `kumiki backup` into this data directory and database. Stop the
+    /// server (every node) first; the search index rebuilds itself at the next start.
+    Restore {
+        dir: PathBuf,
+        /// Replace a database that already holds data (everything in it is lost).
+        #[arg(long)]
+        replace: bool,
     },
     /// The audit log.
     Audit {
@@ -461,6 +476,25 @@ fn main() -> anyhow::Result<()> {
             let (db, _) = open(&cli.common)?;
             let jobs = kumiki_engine::jobs::list(&mut db.conn()?, state, limit.clamp(1, 10_000))?;
             println!("{}", serde_json::to_string_pretty(&jobs)?);
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let settings = settings_of(&cli.common);
+            settings.validate().map_err(anyhow::Error::msg)?;
+            let manifest = cli_backup::backup(&settings, &dir).context("backup failed")?;
+            println!("{}", serde_json::to_string_pretty(&manifest)?);
+            Ok(())
+        }
+        Command::Restore { dir, replace } => {
+            let settings = settings_of(&cli.common);
+            settings.validate().map_err(anyhow::Error::msg)?;
+            let manifest =
+                cli_backup::restore(&settings, &dir, replace).context("restore failed")?;
+            println!(
+                "restored {} records and {} attachments from the backup of {} (schema {}); the \
+                 search index rebuilds at the next start",
+                manifest.records, manifest.files, manifest.created_at, manifest.schema_version
+            );
             Ok(())
         }
         Command::Audit {

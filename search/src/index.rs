@@ -146,6 +146,21 @@ impl SearchIndex {
     }
 }
 
+/// Whether a process holds the writer of the index in `dir`, i.e. a server runs on this data
+/// directory (`kumiki restore` refuses then). Changes nothing: the writer taken for the test is
+/// dropped at once without a commit. A missing or unreadable index is not in use.
+pub fn in_use(dir: &Path) -> bool {
+    let Ok(index) = tantivy::Index::open_in_dir(dir) else {
+        return false;
+    };
+    // tantivy's smallest indexing budget; nothing is indexed with it.
+    const PROBE_MEMORY: usize = 15_000_000;
+    matches!(
+        index.writer_with_num_threads::<tantivy::TantivyDocument>(1, PROBE_MEMORY),
+        Err(tantivy::TantivyError::LockFailure(..))
+    )
+}
+
 /// Commits everything the writer holds with the position `seq`, then makes it visible.
 pub fn commit_at(
     index: &SearchIndex,

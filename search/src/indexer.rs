@@ -110,6 +110,22 @@ impl Indexer {
                     "change-log rows this index needs were pruned; it is rebuilt"
                 );
                 position = -1;
+            } else if registered.position == changes::REBUILD_REQUESTED {
+                tracing::warn!(
+                    consumer,
+                    position,
+                    "the database was restored from a backup; this index is rebuilt"
+                );
+                position = -1;
+            } else if position > changes::head(&mut conn)? {
+                // Fed by changes the database does not have: it was restored while this index
+                // was away (a node that joined after the backup was taken).
+                tracing::warn!(
+                    consumer,
+                    position,
+                    "this index is ahead of the database's change log; it is rebuilt"
+                );
+                position = -1;
             }
             if registered.position != position {
                 changes::advance(&mut conn, &consumer, position)?;

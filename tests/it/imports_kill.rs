@@ -28,25 +28,6 @@ fn app_with_fields(server: &RealServer) -> i64 {
     )
 }
 
-fn upload(server: &RealServer, name: &str, bytes: Vec<u8>) -> String {
-    use base64::Engine as _;
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", ADMIN.0, ADMIN.1));
-    let part = reqwest::blocking::multipart::Part::bytes(bytes)
-        .file_name(name.to_owned())
-        .mime_str("text/csv")
-        .unwrap();
-    let form = reqwest::blocking::multipart::Form::new().part("file", part);
-    let resp = reqwest::blocking::Client::new()
-        .post(format!("http://127.0.0.1:{}/k/v1/file.json", server.port))
-        .header("X-Cybozu-Authorization", auth)
-        .multipart(form)
-        .send()
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let v: Value = resp.json().unwrap();
-    v["fileKey"].as_str().unwrap().to_owned()
-}
-
 #[test]
 fn an_import_killed_half_way_completes_exactly_once_after_a_restart() {
     let data = tempfile::tempdir().unwrap();
@@ -58,7 +39,7 @@ fn an_import_killed_half_way_completes_exactly_once_after_a_restart() {
     for i in 0..ROWS {
         csv.push_str(&format!("案件{i},{i}\n"));
     }
-    let key = upload(&server, "many.csv", csv.into_bytes());
+    let key = server.upload(ADMIN, "many.csv", csv.into_bytes());
     let (s, b) = server.call(
         reqwest::Method::POST,
         "/api/records/import.json",

@@ -6,6 +6,8 @@ mod acting_matrix;
 mod app_general;
 mod apps;
 mod auth;
+// Issue 19: backup → wipe → restore.
+mod backup;
 mod bad_input;
 mod builder_fixes;
 mod bulk;
@@ -75,6 +77,8 @@ mod deliveries_e2e;
 // Issue 13: the real binary for the SIGKILL tests of mail and webhooks.
 mod real_server;
 // Issue 13, notify.
+// Issue 19: three nodes on one PostgreSQL.
+mod nodes;
 mod notify;
 mod notify_rules;
 // Issue 13 part "webhooks".

@@ -178,6 +178,44 @@ impl RealServer {
         }
     }
 
+    /// Uploads `bytes` as `name` through `/k/v1/file.json` as `user`; returns the file key.
+    pub fn upload(&self, (user, password): (&str, &str), name: &str, bytes: Vec<u8>) -> String {
+        use base64::Engine as _;
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let mime = match name.rsplit('.').next() {
+            Some("csv") => "text/csv",
+            Some("txt") => "text/plain",
+            _ => "application/octet-stream",
+        };
+        let part = reqwest::blocking::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str(mime)
+            .unwrap();
+        let form = reqwest::blocking::multipart::Form::new().part("file", part);
+        let resp = reqwest::blocking::Client::new()
+            .post(format!("http://127.0.0.1:{}/k/v1/file.json", self.port))
+            .header("X-Cybozu-Authorization", auth)
+            .multipart(form)
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let v: Value = resp.json().unwrap();
+        v["fileKey"].as_str().unwrap().to_owned()
+    }
+
+    /// The bytes of `path` as `user` (a file download), with the status.
+    pub fn download(&self, (user, password): (&str, &str), path: &str) -> (u16, Vec<u8>) {
+        use base64::Engine as _;
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let resp = reqwest::blocking::Client::new()
+            .get(format!("http://127.0.0.1:{}{path}", self.port))
+            .header("X-Cybozu-Authorization", auth)
+            .send()
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.bytes().unwrap().to_vec())
+    }
+
     /// A call with `X-Cybozu-Authorization` as `user`; the body is sent except on GET.
     pub fn call(
         &self,

@@ -442,6 +442,37 @@ pub fn forget(conn: &mut DbConn, name: &str) -> EngineResult<bool> {
     Ok(n == 1)
 }
 
+/// The position a restore (`kumiki restore`) gives the consumers named `<prefix>…`: their state was
+/// built from a history the restored database no longer has, so each must start over (a search
+/// index rebuilds itself when it registers and finds this). Below every real position, so pruning
+/// waits for them meanwhile.
+pub const REBUILD_REQUESTED: i64 = -2;
+
+/// Sets every consumer whose name starts with `prefix` to [`REBUILD_REQUESTED`]; returns how many.
+pub fn request_rebuild(conn: &mut DbConn, prefix: &str) -> EngineResult<usize> {
+    let now = chrono::Utc::now().timestamp();
+    let names: Vec<String> = with_conn!(conn, |c| change_consumers::table
+        .select(change_consumers::name)
+        .load(c))?;
+    let chosen: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
+    let n = with_conn!(conn, |c| diesel::update(
+        change_consumers::table.filter(change_consumers::name.eq_any(&chosen))
+    )
+    .set((
+        change_consumers::position.eq(REBUILD_REQUESTED),
+        change_consumers::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    Ok(n)
+}
+
+/// The newest position the log ever had: its last row, or what pruning removed when the log is
+/// empty now. A consumer further on was fed by another history (a database restored from a
+/// backup under a running index).
+pub fn head(conn: &mut DbConn) -> EngineResult<i64> {
+    Ok(last_seq(conn)?.max(pruned_through(conn)?))
+}
+
 /// Every registered consumer with its lag, by name.
 pub fn consumers(conn: &mut DbConn) -> EngineResult<Vec<Consumer>> {
     let rows: Vec<(String, i64, i64)> = with_conn!(conn, |c| change_consumers::table
