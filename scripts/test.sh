@@ -73,6 +73,13 @@ lane_rust() {
 }
 
 lane_browser_sqlite() {
+  # Installs the package on this machine (as root) and removes it again; needs no browser.
+  if command -v dpkg-deb >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    step "Debian package: build, install, start, sign in"
+    tests/package/run.sh target/debug/kumiki
+  else
+    missing "dpkg-deb and root (dpkg -i)" "the Debian package test"
+  fi
   if $have_chromium; then
     step "browser tests (headless Chromium) against SQLite"
     tests/browser/run.sh target/debug/kumiki sqlite
