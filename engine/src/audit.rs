@@ -91,6 +91,12 @@ pub mod action {
     pub const MAIL_ADDRESS_UPDATE: &str = "mail.address.update";
     /// An administrator sent a test mail (`detail.sent`, `detail.error`).
     pub const MAIL_TEST: &str = "mail.test";
+    /// Issue 19: an operator started a backup (`kumiki backup`; detail: its directory). Written
+    /// before the copy is taken, so the backup holds it.
+    pub const SYSTEM_BACKUP: &str = "system.backup";
+    /// Issue 19: the database was restored from a backup (`kumiki restore`; detail: the backup's
+    /// time, schema version and counts). The first row after the restored history.
+    pub const SYSTEM_RESTORE: &str = "system.restore";
 
     /// Every action, for filter menus.
     pub const ALL: &[&str] = &[
@@ -138,6 +144,8 @@ pub mod action {
         MAIL_PREFERENCES_UPDATE,
         MAIL_ADDRESS_UPDATE,
         MAIL_TEST,
+        SYSTEM_BACKUP,
+        SYSTEM_RESTORE,
         // Issue 13: spaces, threads and guests keep their action names beside their use cases.
         crate::spaces::store::action::SPACE_CREATE,
         crate::spaces::store::action::SPACE_UPDATE,

@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
+use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::backup::{self, SnapshotFacts};
 use kumiki_engine::db::{Database, Dialect};
+use kumiki_engine::users::ADMINISTRATOR;
 use kumiki_platform::startup::SIGNING_KEY_FILE;
 use kumiki_platform::Settings;
 use serde::{Deserialize, Serialize};
@@ -70,6 +72,10 @@ pub fn backup(settings: &Settings, out: &Path) -> anyhow::Result<Manifest> {
     let url = settings.database_url();
     let db = Database::connect(&url, 2)?;
     let dialect = db.dialect();
+    // Written before the copy is taken, so the backup itself says when and where it was made
+    // (and a restore shows the backup it came from in the audit log).
+    let detail = serde_json::json!({"dir": out.display().to_string()});
+    audit_cli(&db, action::SYSTEM_BACKUP, detail)?;
     let facts = match dialect {
         Dialect::Sqlite => {
             let copy = out.join(SQLITE_FILE);
@@ -97,7 +103,7 @@ pub fn backup(settings: &Settings, out: &Path) -> anyhow::Result<Manifest> {
         kumiki_version: env!("CARGO_PKG_VERSION").into(),
         backend: backend_name(dialect).into(),
         created_at: chrono::Utc::now().to_rfc3339(),
-        schema_version: facts.schema_version,
+        schema_version: facts.schema_version.clone(),
         records: facts.records,
         files: facts.storage_paths.len() as i64,
         files_missing,
@@ -183,6 +189,15 @@ pub fn restore(settings: &Settings, from: &Path, replace: bool) -> anyhow::Resul
             rebuilt.join(", ")
         );
     }
+    drop(conn);
+    let detail = serde_json::json!({
+        "backup": manifest.created_at,
+        "schemaVersion": manifest.schema_version,
+        "records": facts.records,
+        "files": facts.storage_paths.len(),
+        "replaced": has_data,
+    });
+    audit_cli(&db, action::SYSTEM_RESTORE, detail)?;
     let files_dir = settings.files_dir();
     if replace && files_dir.exists() {
         empty_dir(&files_dir)?;
@@ -215,6 +230,19 @@ pub fn restore(settings: &Settings, from: &Path, replace: bool) -> anyhow::Resul
         }
     }
     Ok(manifest)
+}
+
+/// An audit row for an operator's command (the actor is the installation's administrator account,
+/// the peer `cli`, as `kumiki user set-password` writes it).
+fn audit_cli(db: &Database, what: &str, detail: serde_json::Value) -> anyhow::Result<()> {
+    let mut conn = db.conn()?;
+    conn.write_transaction(|c| {
+        kumiki_engine::audit::record(
+            c,
+            AuditEvent::success(ADMINISTRATOR, "cli", what, "system", detail),
+        )
+    })?;
+    Ok(())
 }
 
 /// Copies the attachments in `facts` from `from` to `to`; returns those missing in `from`.

@@ -254,4 +254,14 @@ fn backup_then_wipe_then_restore_gives_the_same_records_files_and_search() {
     let new_id: i64 = b["id"].as_str().unwrap().parse().unwrap();
     assert!(new_id > found[found.len() - 1]);
     assert_eq!(search_ids(&server, "復元後", 1), vec![new_id]);
+
+    // The audit log says who restored what, and its hash chain still holds.
+    let (s, csv) = server.download(ADMIN, "/api/audit.csv");
+    assert_eq!(s, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("system.backup"), "{csv}");
+    assert!(csv.contains("system.restore"), "{csv}");
+    drop(server);
+    let out = kumiki(data2.path(), &url2, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
