@@ -182,7 +182,7 @@ fn metrics_count_requests_and_show_the_index_lag() {
 }
 
 #[test]
-fn the_metrics_token_is_required_when_set_and_the_public_listener_has_no_metrics() {
+fn metrics_need_the_token_and_the_allowlist_and_are_not_on_the_public_listener() {
     let app = TestApp::spawn_with(|s| {
         s.metrics_token = Some("scrape-secret-1".into());
         s.public_listen = Some("127.0.0.1:0".into());
@@ -210,6 +210,27 @@ fn the_metrics_token_is_required_when_set_and_the_public_listener_has_no_metrics
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
     assert!(!resp.text().unwrap().contains("kumiki_http_requests_total"));
+
+    // Behind the IP allowlist, token or not; `/healthz` stays open to load balancers.
+    let (s, b) = app.put(
+        "/api/security/allowlist.json",
+        json!({"enabled": true, "entries": ["127.0.0.1", "::1"]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let outsider = reqwest::blocking::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let direct = |path: &str| format!("http://127.0.0.1:{}{path}", app.port);
+    let resp = outsider
+        .get(direct("/metrics"))
+        .header("Authorization", "Bearer scrape-secret-1")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let resp = outsider.get(direct("/healthz")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
 }
 
 #[test]
