@@ -469,6 +469,15 @@ pub fn list(conn: &mut DbConn, state: Option<JobState>, limit: i64) -> EngineRes
     jobs_of(rows)
 }
 
+/// How many jobs are in each state (states without jobs are absent); one `GROUP BY` over the
+/// `(state, run_at)` index, cheap enough for every metrics scrape.
+pub fn count_by_state(conn: &mut DbConn) -> EngineResult<Vec<(String, i64)>> {
+    Ok(with_conn!(conn, |c| jobs::table
+        .group_by(jobs::state)
+        .select((jobs::state, diesel::dsl::count_star()))
+        .load::<(String, i64)>(c))?)
+}
+
 /// Removes jobs that finished before `done_before` (done) or `failed_before` (failed). Returns how
 /// many went.
 pub fn prune(conn: &mut DbConn, done_before: i64, failed_before: i64) -> EngineResult<usize> {

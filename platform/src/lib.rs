@@ -5,6 +5,8 @@
 pub mod auth;
 pub mod body_budget;
 pub mod client_address;
+// Issue 19: kumiki.toml.
+pub mod config_file;
 
 pub mod dev_assets;
 pub mod edge;
@@ -13,6 +15,8 @@ pub mod examples;
 pub mod examples_survey;
 // Issue 17 part 5: the template gallery.
 pub mod gallery;
+// Issue 19: the readiness check for load balancers (`/healthz`).
+pub mod health;
 pub mod i18n;
 // Issue 16: record imports run as durable jobs.
 pub mod imports_runner;
@@ -22,6 +26,8 @@ pub mod notify_runner;
 pub mod report_schedule;
 // Issue 13 (mail): notification mail through SMTP.
 pub mod mail;
+// Issue 19: `/metrics` in Prometheus' text format, and the request counters behind it.
+pub mod metrics;
 pub mod pages;
 pub mod params;
 // Issue 18: planner statistics of the record tables on PostgreSQL.

@@ -4,6 +4,7 @@
 mod cli_app;
 mod cli_backup;
 mod cli_bundle;
+mod cli_config;
 
 use std::path::PathBuf;
 
@@ -15,6 +16,7 @@ use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
+use kumiki_platform::config_file::LogFormat;
 use kumiki_platform::{Application, Settings};
 
 #[derive(Parser)]
@@ -32,6 +34,10 @@ struct Cli {
 
 #[derive(Args)]
 struct Common {
+    /// Configuration file (kumiki.toml; docs/kumiki.example.toml). Default: /etc/kumiki/kumiki.toml
+    /// when it exists. Flags and KUMIKI_* variables override its keys.
+    #[arg(long, global = true, env = "KUMIKI_CONFIG")]
+    config: Option<PathBuf>,
     /// Data directory: the embedded SQLite database and attachments live here.
     #[arg(
         long,
@@ -60,6 +66,16 @@ struct Common {
     /// infected files are refused, and so is every upload while clamd cannot be reached.
     #[arg(long, global = true, env = "KUMIKI_CLAMD_SOCKET")]
     clamd_socket: Option<PathBuf>,
+    /// Log lines on standard error as text, or as one JSON object a line (with the request's id and
+    /// app id). The level filter is RUST_LOG.
+    #[arg(
+        long,
+        global = true,
+        env = "KUMIKI_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
 }
 
 /// Issue 13 (mail): notification mail through SMTP (docs/notifications-mail.md).
@@ -84,41 +100,48 @@ struct MailArgs {
     public_url: Option<String>,
 }
 
+/// `kumiki serve`'s flags (each also a key of kumiki.toml).
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "KUMIKI_HOST", default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, env = "KUMIKI_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Do not load the example apps into an empty database.
+    #[arg(long, env = "KUMIKI_NO_EXAMPLES")]
+    no_examples: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "KUMIKI_WORKERS", default_value_t = 0)]
+    workers: usize,
+    /// Session cookies without the Secure flag (plain-HTTP intranets on a host other than localhost).
+    #[arg(long, env = "KUMIKI_INSECURE_COOKIES")]
+    insecure_cookies: bool,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header names
+    /// the client; the client's address is the right-most one that is not a trusted proxy.
+    #[arg(long, env = "KUMIKI_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+    /// The header the trusted proxies write: x-forwarded-for or forwarded (RFC 7239).
+    #[arg(long, env = "KUMIKI_PROXY_HEADER", default_value = "x-forwarded-for")]
+    proxy_header: String,
+    /// Ignore the IP allowlist (to get back in after locking yourself out; see `allowlist clear`).
+    #[arg(long, env = "KUMIKI_ALLOWLIST_OFF")]
+    allowlist_off: bool,
+    // Issue 13 (mail).
+    #[command(flatten)]
+    mail: MailArgs,
+    /// Issue 15: also serve the public forms (and nothing else) on this host:port, e.g.
+    /// 0.0.0.0:8443, so that only it faces the internet; the main listener keeps its allowlist.
+    #[arg(long, env = "KUMIKI_PUBLIC_LISTEN")]
+    public_listen: Option<String>,
+    /// Require `Authorization: Bearer <token>` on GET /metrics (the IP allowlist applies anyway).
+    #[arg(long, env = "KUMIKI_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (migrations are applied at start).
-    Serve {
-        #[arg(long, env = "KUMIKI_HOST", default_value = "127.0.0.1")]
-        host: String,
-        #[arg(long, env = "KUMIKI_PORT", default_value_t = 8080)]
-        port: u16,
-        /// Do not load the example apps into an empty database.
-        #[arg(long, env = "KUMIKI_NO_EXAMPLES")]
-        no_examples: bool,
-        /// HTTP worker threads (default: one per core).
-        #[arg(long, env = "KUMIKI_WORKERS", default_value_t = 0)]
-        workers: usize,
-        /// Session cookies without the Secure flag (plain-HTTP intranets on a host other than localhost).
-        #[arg(long, env = "KUMIKI_INSECURE_COOKIES")]
-        insecure_cookies: bool,
-        /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header names
-        /// the client; the client's address is the right-most one that is not a trusted proxy.
-        #[arg(long, env = "KUMIKI_TRUSTED_PROXIES", default_value = "")]
-        trusted_proxies: String,
-        /// The header the trusted proxies write: x-forwarded-for or forwarded (RFC 7239).
-        #[arg(long, env = "KUMIKI_PROXY_HEADER", default_value = "x-forwarded-for")]
-        proxy_header: String,
-        /// Ignore the IP allowlist (to get back in after locking yourself out; see `allowlist clear`).
-        #[arg(long, env = "KUMIKI_ALLOWLIST_OFF")]
-        allowlist_off: bool,
-        // Issue 13 (mail).
-        #[command(flatten)]
-        mail: MailArgs,
-        /// Issue 15: also serve the public forms (and nothing else) on this host:port, e.g.
-        /// 0.0.0.0:8443, so that only it faces the internet; the main listener keeps its allowlist.
-        #[arg(long, env = "KUMIKI_PUBLIC_LISTEN")]
-        public_listen: Option<String>,
-    },
+    Serve(ServeArgs),
     /// The server-wide IP allowlist (set by administrators in the browser, /admin/allowlist).
     Allowlist {
         #[command(subcommand)]
@@ -353,6 +376,26 @@ fn new_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// Log lines on standard error in `format`, filtered by `RUST_LOG`.
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,actix_server=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        // The message at the top level and the request span's fields (`id`, `app_id`) under
+        // `span`; the list of outer spans would only repeat it.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     // The text extractor's child process (kumiki_search::extract::child): before anything else, so
     // that nothing but its answer reaches standard output. Hidden from --help on purpose.
@@ -363,15 +406,18 @@ fn main() -> anyhow::Result<()> {
     {
         std::process::exit(kumiki_search::extract::child_main());
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,actix_server=warn".into()),
-        )
-        .init();
-    let cli = Cli::parse();
+    // Flags, environment and kumiki.toml before anything is logged: the file may choose the log
+    // format. A refused file exits with status 2, like a refused flag.
+    let cli = match cli_config::parse() {
+        Ok(cli) => cli,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    init_logs(cli.common.log_format);
     match cli.command {
-        Command::Serve {
+        Command::Serve(ServeArgs {
             host,
             port,
             no_examples,
@@ -382,7 +428,8 @@ fn main() -> anyhow::Result<()> {
             allowlist_off,
             mail,
             public_listen,
-        } => {
+            metrics_token,
+        }) => {
             let settings = Settings {
                 host,
                 port,
@@ -402,6 +449,7 @@ fn main() -> anyhow::Result<()> {
                 smtp_password: mail.smtp_password,
                 smtp_timeout: std::time::Duration::from_secs(mail.smtp_timeout),
                 public_listen: public_listen.filter(|a| !a.is_empty()),
+                metrics_token: metrics_token.filter(|t| !t.is_empty()),
                 ..settings_of(&cli.common)
             };
             actix_web::rt::System::new().block_on(async move {

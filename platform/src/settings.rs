@@ -1,5 +1,6 @@
-//! Server settings: defaults < environment (`KUMIKI_*`) < command-line flags, resolved by clap into one
-//! struct that is validated at startup and passed as data (never a global).
+//! Server settings: defaults < `kumiki.toml` < environment (`KUMIKI_*`) < command-line flags, resolved
+//! by clap and `config_file` into one struct that is validated at startup and passed as data (never a
+//! global).
 
 use std::path::PathBuf;
 
@@ -75,6 +76,9 @@ pub struct Settings {
     /// (`--public-listen`); port 0 picks a free one (tests). None: no second listener (the main
     /// one serves the forms too).
     pub public_listen: Option<String>,
+    /// Issue 19: when set, `GET /metrics` requires `Authorization: Bearer <token>`
+    /// (`--metrics-token`). None: the IP allowlist alone guards it.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -108,6 +112,7 @@ impl Default for Settings {
             smtp_password: None,
             smtp_timeout: std::time::Duration::from_secs(10),
             public_listen: None,
+            metrics_token: None,
         }
     }
 }

@@ -119,6 +119,7 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         webhooks: Arc::new(crate::webhooks::Webhooks::default()),
         public_forms: Arc::new(crate::public_forms::PublicForms::default()),
         pg_statistics,
+        metrics: Arc::new(crate::metrics::HttpMetrics::default()),
     };
     if settings.allowlist_off {
         tracing::warn!("--allowlist-off: the IP allowlist is ignored; every address is served");
@@ -239,6 +240,8 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::request_id::request_span,
                 ))
+                // Issue 19: outermost, so every answer is counted, refusals included.
+                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .configure(crate::routes::configure)
                 // Issue 15: the residents' form pages are on the main listener too.
                 .configure(crate::public_forms::configure)
@@ -312,6 +315,9 @@ fn public_listener(
             .wrap(actix_web::middleware::from_fn(
                 crate::request_id::request_span,
             ))
+            // Issue 19: the forms' requests count in the main listener's `/metrics`, which this
+            // listener never serves.
+            .wrap(actix_web::middleware::from_fn(crate::metrics::track))
             .configure(crate::public_forms::configure)
             .default_service(web::to(crate::public_forms::public_fallback))
     })

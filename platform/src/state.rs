@@ -46,6 +46,8 @@ pub struct AppState {
     /// Issue 18: keeps PostgreSQL's statistics of the record tables current; stops when the last
     /// state is dropped.
     pub pg_statistics: Arc<crate::pg_statistics::PgStatistics>,
+    /// Issue 19: this process's request counters and latencies (`crate::metrics`).
+    pub metrics: Arc<crate::metrics::HttpMetrics>,
 }
 
 impl AppState {

@@ -5,6 +5,7 @@
 //! fails with "busy") instead of queueing behind runaway scripts.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,6 +15,10 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct Pool {
     sender: SyncSender<Job>,
     wait: Duration,
+    /// Worker threads that started.
+    workers: usize,
+    /// Workers running a job now (the server's metrics, `kumiki_script_pool_busy`).
+    busy: Arc<AtomicUsize>,
 }
 
 /// Worker stacks: rhai recurses while evaluating, and call depth is limited, not frame size.
@@ -24,17 +29,31 @@ impl Pool {
     pub fn new(workers: usize, wait: Duration) -> Pool {
         let (sender, receiver) = sync_channel::<Job>(0);
         let receiver = Arc::new(Mutex::new(receiver));
+        let busy = Arc::new(AtomicUsize::new(0));
+        let mut started = 0;
         for i in 0..workers.max(1) {
             let receiver = receiver.clone();
+            let busy = Arc::clone(&busy);
             let spawned = std::thread::Builder::new()
                 .name(format!("kumiki-script-{i}"))
                 .stack_size(STACK_BYTES)
-                .spawn(move || work(&receiver));
-            if let Err(e) = spawned {
-                tracing::error!("cannot start a script worker: {e}");
+                .spawn(move || work(&receiver, &busy));
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) => tracing::error!("cannot start a script worker: {e}"),
             }
         }
-        Pool { sender, wait }
+        Pool {
+            sender,
+            wait,
+            workers: started,
+            busy,
+        }
+    }
+
+    /// The worker threads of the pool, and how many of them run a job now.
+    pub fn usage(&self) -> (usize, usize) {
+        (self.workers, self.busy.load(Ordering::Relaxed))
     }
 
     /// Hands `job` to an idle worker, waiting up to the pool's `wait`; gives it back when none
@@ -58,7 +77,7 @@ impl Pool {
     }
 }
 
-fn work(receiver: &Mutex<Receiver<Job>>) {
+fn work(receiver: &Mutex<Receiver<Job>>, busy: &AtomicUsize) {
     loop {
         let job = {
             let Ok(guard) = receiver.lock() else {
@@ -69,8 +88,10 @@ fn work(receiver: &Mutex<Receiver<Job>>) {
                 Err(_) => return,
             }
         };
+        busy.fetch_add(1, Ordering::Relaxed);
         // A job reports its own panics; this keeps the worker alive whatever happens.
         let _ = catch_unwind(AssertUnwindSafe(job));
+        busy.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -72,6 +72,11 @@ impl ScriptRuntime {
         &self.compiler.limits
     }
 
+    /// The pool's worker threads and how many of them run a script now (for metrics).
+    pub fn pool_usage(&self) -> (usize, usize) {
+        self.pool.usage()
+    }
+
     /// Syntax check: the script compiles under the sandbox's limits (size, nesting, strict
     /// variables, no `eval`/`import`).
     pub fn check(&self, name: &str, source: &str) -> Result<(), ScriptFailure> {

@@ -14,12 +14,15 @@ mod bulk;
 // Issue 18: what a large bulkRequest writes, on both databases.
 mod bulk_rows;
 mod comments_cursors;
+// Issue 19: kumiki.toml and JSON logs on the real binary; /metrics and /healthz.
+mod config_file;
 mod designer;
 mod examples;
 mod files;
 mod jobs;
 mod like_index;
 mod like_width;
+mod metrics;
 // Issue 13 (mail).
 mod mail;
 mod mail_kill;

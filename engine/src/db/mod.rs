@@ -61,6 +61,14 @@ pub struct Database {
     pool: PoolInner,
 }
 
+/// What [`Database::pool_state`] reports.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// One pooled connection.
 pub enum DbConn {
     Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
@@ -164,6 +172,31 @@ impl Database {
             PoolInner::Sqlite(p) => DbConn::Sqlite(p.get().map_err(pool_error)?),
             PoolInner::Postgres(p) => DbConn::Postgres(p.get().map_err(pool_error)?),
         })
+    }
+
+    /// Whether the database answers a trivial query on a connection the pool hands out within
+    /// `wait` (the readiness check of `/healthz`; it never waits the pool's 30 s).
+    pub fn ping(&self, wait: Duration) -> EngineResult<()> {
+        let pool_error =
+            |e: diesel::r2d2::PoolError| EngineError::Internal(format!("database pool: {e}"));
+        let mut conn = match &self.pool {
+            PoolInner::Sqlite(p) => DbConn::Sqlite(p.get_timeout(wait).map_err(pool_error)?),
+            PoolInner::Postgres(p) => DbConn::Postgres(p.get_timeout(wait).map_err(pool_error)?),
+        };
+        conn.batch_execute("SELECT 1")
+    }
+
+    /// The pool's connections now: open, idle among them, and the most it opens.
+    pub fn pool_state(&self) -> PoolState {
+        let (state, max) = match &self.pool {
+            PoolInner::Sqlite(p) => (p.state(), p.max_size()),
+            PoolInner::Postgres(p) => (p.state(), p.max_size()),
+        };
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max,
+        }
     }
 
     /// Applies pending migrations; returns how many ran.

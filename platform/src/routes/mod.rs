@@ -134,10 +134,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         // `GET /api/search` (as the issue names it) answers exactly like `/api/search.json`.
         .route("/api/{api:search}", web::route().to(kintone_endpoint))
-        .route(
-            "/healthz",
-            web::get().to(|| async { HttpResponse::Ok().body("ok") }),
-        );
+        // Issue 19: readiness for load balancers (exempt from the IP allowlist in `crate::edge`)
+        // and Prometheus metrics; both only here, on the main listener.
+        .route("/healthz", web::get().to(crate::health::healthz))
+        .route("/metrics", web::get().to(crate::metrics::endpoint));
 }
 
 /// The method a kintone client meant: `X-HTTP-Method-Override` on a POST wins (long GETs arrive so).
