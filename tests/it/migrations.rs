@@ -83,3 +83,26 @@ fn sqlite_memory_is_bounded_for_the_whole_pool() {
         assert_eq!(rows[0].soft_heap_limit, 96 * 1024 * 1024);
     }
 }
+
+/// Issue 18: every pooled PostgreSQL session runs without JIT (a walk's large cost estimate made
+/// PostgreSQL compile ~200 ms of JIT for a 38 ms statement; docs/benchmarks.md "PostgreSQL: JIT").
+#[test]
+fn postgres_sessions_run_without_jit() {
+    let app = TestApp::spawn();
+    if !app.database_url.starts_with("postgres") {
+        return; // SQLite has no JIT.
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jit: String,
+    }
+    let db = kumiki_engine::db::Database::connect(&app.database_url, 3).unwrap();
+    let conns: Vec<_> = (0..3).map(|_| db.conn().unwrap()).collect();
+    for mut conn in conns {
+        let mut b = conn.sql();
+        b.push("SELECT current_setting('jit') AS jit");
+        let rows = conn.load::<Setting>(&b).unwrap();
+        assert_eq!(rows[0].jit, "off");
+    }
+}
