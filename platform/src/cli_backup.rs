@@ -168,15 +168,11 @@ pub fn restore(settings: &Settings, from: &Path, replace: bool) -> anyhow::Resul
             );
         }
     }
+    // The pool's connection goes first: the SQLite file is renamed over, PostgreSQL's schema dropped.
+    drop(db);
     match dialect {
-        Dialect::Sqlite => {
-            drop(db);
-            restore_sqlite(&url, &from.join(SQLITE_FILE))?;
-        }
-        Dialect::Postgres => {
-            drop(db);
-            pg_restore(&url, &from.join(PG_FILE))?;
-        }
+        Dialect::Sqlite => restore_sqlite(&url, &from.join(SQLITE_FILE))?,
+        Dialect::Postgres => pg_restore(&url, &from.join(PG_FILE))?,
     }
     let db = Database::connect(&url, 1)?;
     let mut conn = db.conn()?;
@@ -200,7 +196,7 @@ pub fn restore(settings: &Settings, from: &Path, replace: bool) -> anyhow::Resul
     audit_cli(&db, action::SYSTEM_RESTORE, detail)?;
     let files_dir = settings.files_dir();
     if replace && files_dir.exists() {
-        empty_dir(&files_dir)?;
+        empty_dir(&files_dir, None)?;
     }
     let missing = copy_files(&from.join(FILES_DIR), &files_dir, &facts)?;
     if !missing.is_empty() {
@@ -216,18 +212,7 @@ pub fn restore(settings: &Settings, from: &Path, replace: bool) -> anyhow::Resul
     }
     // This node's index starts over (its id stays, so it keeps its consumer name).
     if index_dir.exists() {
-        for entry in std::fs::read_dir(&index_dir)? {
-            let entry = entry?;
-            if entry.file_name() == kumiki_search::indexer::INDEX_ID_FILE {
-                continue;
-            }
-            let path = entry.path();
-            if entry.file_type()?.is_dir() {
-                std::fs::remove_dir_all(&path)?;
-            } else {
-                std::fs::remove_file(&path)?;
-            }
-        }
+        empty_dir(&index_dir, Some(kumiki_search::indexer::INDEX_ID_FILE))?;
     }
     Ok(manifest)
 }
@@ -423,10 +408,14 @@ fn tool_missing(program: &str, e: std::io::Error) -> anyhow::Error {
     }
 }
 
-/// Removes everything inside `dir` (not `dir` itself: it may be a mount point shared by nodes).
-fn empty_dir(dir: &Path) -> anyhow::Result<()> {
+/// Removes everything inside `dir` but the file named `keep` (not `dir` itself: it may be a mount
+/// point shared by nodes).
+fn empty_dir(dir: &Path, keep: Option<&str>) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
+        if keep.is_some_and(|k| entry.file_name() == k) {
+            continue;
+        }
         let path = entry.path();
         if entry.file_type()?.is_dir() {
             std::fs::remove_dir_all(&path)?;
