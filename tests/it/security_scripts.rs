@@ -504,7 +504,8 @@ fn r1_runaway_scripts_end_quickly_with_bounded_memory() {
         (
             "maps",
             "let m = #{}; let i = 0; loop { m[\"k\" + i] = i; i += 1; }".into(),
-            "map",
+            // Filling the map to its limit takes ~300 ms; on a busy machine the time limit may come first.
+            "map|longer than",
         ),
         (
             "map_of_strings",
