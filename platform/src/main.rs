@@ -108,13 +108,13 @@ struct ServeArgs {
     #[arg(long, env = "KUMIKI_PORT", default_value_t = 8080)]
     port: u16,
     /// Do not load the example apps into an empty database.
-    #[arg(long, env = "KUMIKI_NO_EXAMPLES")]
+    #[arg(long, env = "KUMIKI_NO_EXAMPLES", value_parser = clap::builder::BoolishValueParser::new())]
     no_examples: bool,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "KUMIKI_WORKERS", default_value_t = 0)]
     workers: usize,
     /// Session cookies without the Secure flag (plain-HTTP intranets on a host other than localhost).
-    #[arg(long, env = "KUMIKI_INSECURE_COOKIES")]
+    #[arg(long, env = "KUMIKI_INSECURE_COOKIES", value_parser = clap::builder::BoolishValueParser::new())]
     insecure_cookies: bool,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header names
     /// the client; the client's address is the right-most one that is not a trusted proxy.
@@ -124,7 +124,7 @@ struct ServeArgs {
     #[arg(long, env = "KUMIKI_PROXY_HEADER", default_value = "x-forwarded-for")]
     proxy_header: String,
     /// Ignore the IP allowlist (to get back in after locking yourself out; see `allowlist clear`).
-    #[arg(long, env = "KUMIKI_ALLOWLIST_OFF")]
+    #[arg(long, env = "KUMIKI_ALLOWLIST_OFF", value_parser = clap::builder::BoolishValueParser::new())]
     allowlist_off: bool,
     // Issue 13 (mail).
     #[command(flatten)]

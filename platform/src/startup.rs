@@ -67,6 +67,17 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         morph,
     )
     .context("cannot open the search index")?;
+    let search = Arc::new(search);
+    // Issue 13 part "webhooks": started in `Application::build` once the port is known.
+    let webhooks = Arc::new(crate::webhooks::Webhooks::default());
+    // Issue 19: on PostgreSQL the writes of the other nodes wake this node's indexer and sender.
+    let change_listener = {
+        let (search, webhooks) = (Arc::clone(&search), Arc::clone(&webhooks));
+        kumiki_engine::db::listen::ChangeListener::start(&db, move || {
+            search.notify();
+            webhooks.wake();
+        })?
+    };
     // Memory freed after a burst (a script stopped at its memory budget) goes back to the system.
     kumiki_scripting::memory::purge_in_background();
     let scripts = kumiki_scripting::ScriptRuntime::new(
@@ -110,13 +121,13 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
         jwt_secret: Arc::new(secret.into_bytes()),
         password_cache: Arc::new(PasswordCache::default()),
         templates: Arc::new(crate::templates::registry().map_err(anyhow::Error::msg)?),
-        search: Arc::new(search),
+        search,
         allowlist: Arc::new(crate::edge::AllowlistCache::default()),
         body_budget: crate::body_budget::BodyBudget::new(settings.max_inflight_body_bytes),
         notify,
         imports,
-        // Issue 13 part "webhooks": started in `Application::build` once the port is known.
-        webhooks: Arc::new(crate::webhooks::Webhooks::default()),
+        webhooks,
+        change_listener: Arc::new(change_listener),
         public_forms: Arc::new(crate::public_forms::PublicForms::default()),
         pg_statistics,
         metrics: Arc::new(crate::metrics::HttpMetrics::default()),

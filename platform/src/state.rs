@@ -48,6 +48,9 @@ pub struct AppState {
     pub pg_statistics: Arc<crate::pg_statistics::PgStatistics>,
     /// Issue 19: this process's request counters and latencies (`crate::metrics`).
     pub metrics: Arc<crate::metrics::HttpMetrics>,
+    /// Issue 19: on PostgreSQL, the wake-ups from the other nodes' writes
+    /// (`kumiki_engine::db::listen`); None on SQLite. Stops when the last state is dropped.
+    pub change_listener: Arc<Option<kumiki_engine::db::listen::ChangeListener>>,
 }
 
 impl AppState {

@@ -429,10 +429,16 @@ impl Indexer {
         }
     }
 
-    /// The indexer thread's loop: wakes on `wake` or every `POLL`, stops when the sender is gone
-    /// or `progress.stop` is set.
+    /// The indexer thread's loop: wakes on `wake` or every `poll`, stops when the sender is gone
+    /// or `progress.stop` is set. On SQLite every write comes from this process, which wakes the
+    /// thread after its commit. On PostgreSQL the writes of other nodes wake it through the
+    /// change listener (`kumiki_engine::db::listen`); the longer poll there only covers a
+    /// notification missed while the listener reconnected.
     pub fn run(mut self, wake: std::sync::mpsc::Receiver<()>) {
-        const POLL: Duration = Duration::from_millis(250);
+        let poll = match self.db.dialect() {
+            kumiki_engine::db::Dialect::Sqlite => Duration::from_millis(250),
+            kumiki_engine::db::Dialect::Postgres => Duration::from_secs(2),
+        };
         if self.needs_rebuild() {
             match self.rebuild() {
                 Ok(seq) => tracing::info!(seq, "search index built"),
@@ -470,7 +476,7 @@ impl Indexer {
                     }
                 }
             }
-            match wake.recv_timeout(POLL) {
+            match wake.recv_timeout(poll) {
                 Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             }

@@ -279,3 +279,56 @@ fn json_logs_carry_the_request_id() {
     assert_eq!(refused["span"]["app_id"], 7, "{refused}");
     assert_eq!(refused["level"], "INFO", "{refused}");
 }
+
+/// The environment's on/off values are read as operators write them (`1`, `yes`, `on`, `0`, `no`,
+/// `off`, `true`, `false`), not only `true`/`false`: `KUMIKI_NO_EXAMPLES=1` keeps an empty database
+/// empty, `KUMIKI_NO_EXAMPLES=0` loads the examples. (The server then stops: its port is taken,
+/// which it finds out only after preparing the database.)
+#[test]
+fn on_off_settings_read_1_and_0_from_the_environment() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let apps_in = |value: &str| -> i64 {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let out = kumiki(
+            &["serve", "--port", &port],
+            &[
+                ("KUMIKI_DATA_DIR", data.to_str().unwrap()),
+                ("KUMIKI_NO_EXAMPLES", value),
+                ("KUMIKI_ADMIN_PASSWORD", "admin-password-1"),
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains("cannot listen"), "{value}: {stderr}");
+        let db = kumiki_engine::db::Database::connect(
+            &format!("sqlite://{}", data.join("kumiki.db").display()),
+            1,
+        )
+        .unwrap();
+        let mut conn = db.conn().unwrap();
+        let mut b = conn.sql();
+        b.push("SELECT COUNT(*) AS n FROM apps");
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        conn.load::<Count>(&b).unwrap()[0].n
+    };
+    for on in ["1", "yes", "on", "true"] {
+        assert_eq!(apps_in(on), 0, "KUMIKI_NO_EXAMPLES={on}");
+    }
+    assert!(apps_in("0") > 0, "KUMIKI_NO_EXAMPLES=0 loads the examples");
+    let dir = tempfile::tempdir().unwrap();
+    let out = kumiki(
+        &["serve", "--port", &port],
+        &[
+            ("KUMIKI_DATA_DIR", dir.path().to_str().unwrap()),
+            ("KUMIKI_NO_EXAMPLES", "perhaps"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    drop(taken);
+}

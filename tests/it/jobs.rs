@@ -20,7 +20,7 @@ use kumiki_tests::{postgres_base, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 /// Unix seconds.
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap())
@@ -32,7 +32,7 @@ fn text(code: &str) -> Value {
 }
 
 /// An hourly script that writes to app `log` (declared, as every other app a script uses).
-fn hourly(source: &str, log: i64) -> Value {
+pub(crate) fn hourly(source: &str, log: i64) -> Value {
     json!([{"name": "hourly", "events": ["schedule.hourly"], "source": source,
         "apps": [{"app": log, "access": "write"}]}])
 }
@@ -50,7 +50,7 @@ fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) ->
 }
 
 /// Every job of `kind` for `app`, oldest first.
-fn jobs_of(db: &Database, kind: &str, app: i64) -> Vec<Job> {
+pub(crate) fn jobs_of(db: &Database, kind: &str, app: i64) -> Vec<Job> {
     let mut all = jobs::list(&mut db.conn().unwrap(), None, 10_000).unwrap();
     all.retain(|j| j.kind == kind && j.payload["app"] == app);
     all.reverse();
@@ -58,7 +58,7 @@ fn jobs_of(db: &Database, kind: &str, app: i64) -> Vec<Job> {
 }
 
 /// The one planned (queued) job of `kind` for `app`, once the server has planned it.
-fn planned(db: &Database, kind: &str, app: i64) -> Job {
+pub(crate) fn planned(db: &Database, kind: &str, app: i64) -> Job {
     wait_for("the planned job", Duration::from_secs(30), || {
         let pending: Vec<Job> = jobs_of(db, kind, app)
             .into_iter()
@@ -70,7 +70,7 @@ fn planned(db: &Database, kind: &str, app: i64) -> Job {
 }
 
 /// Moves job `id`'s run time, as if the clock had moved on.
-fn set_run_at(db: &Database, id: i64, at: i64) {
+pub(crate) fn set_run_at(db: &Database, id: i64, at: i64) {
     let mut conn = db.conn().unwrap();
     let mut b = conn.sql();
     b.push("UPDATE jobs SET run_at = ")

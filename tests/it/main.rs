@@ -10,7 +10,9 @@ mod auth;
 mod backup;
 mod bad_input;
 mod builder_fixes;
+// Issue 19: wake-ups across nodes (LISTEN/NOTIFY).
 mod bulk;
+mod change_listener;
 // Issue 18: what a large bulkRequest writes, on both databases.
 mod bulk_rows;
 mod comments_cursors;

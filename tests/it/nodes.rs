@@ -3,13 +3,17 @@
 //! docs/operations.md "Several nodes" describes. A record written on one node is read, found and
 //! notified on the others; an upload on one is downloaded from the others; killing a node loses
 //! nothing it acknowledged; the webhook deliveries of the change log (jobs claimed under a lease)
-//! go out once each although every node runs a sender. PostgreSQL only: several nodes need it.
+//! go out once each although every node runs a sender; a due scheduled script runs once. PostgreSQL
+//! only: several nodes need it.
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use kumiki_engine::db::Database;
+use kumiki_engine::jobs::JobState;
+use kumiki_platform::script_schedule::HOURLY;
 use kumiki_tests::{kumiki_bin, url_encode, PgDatabase};
 use serde_json::{json, Value};
 
@@ -141,8 +145,8 @@ fn three_nodes_share_records_search_files_notifications_and_jobs() {
         for (j, reader) in nodes.iter().enumerate() {
             if i != j {
                 assert_eq!(title_on(reader, app, id), title);
-                // The index of another node follows the shared change log (250 ms poll);
-                // 5 s only bounds a machine busy with the other test lanes.
+                // The writer's commit wakes the other nodes' indexers (LISTEN/NOTIFY; their poll
+                // is 2 s); 5 s only bounds a machine busy with the other test lanes.
                 let took = found_within(reader, &format!("合言葉{i}"), 1, Duration::from_secs(5));
                 slowest = slowest.max(took);
             }
@@ -203,6 +207,76 @@ fn three_nodes_share_records_search_files_notifications_and_jobs() {
         assert!(started.elapsed() < Duration::from_secs(20), "{bell}");
         std::thread::sleep(Duration::from_millis(100));
     }
+
+    // A due scheduled script runs once, on whichever node claims its job first.
+    let hourly_app = a.deployed_app(ADMIN, "毎時の集計", json!({}));
+    let source = format!("add_record({app}, #{{\"件名\": \"毎時の集計より\"}});");
+    let (s, body) = a.call(
+        reqwest::Method::PUT,
+        "/api/app/scripts.json",
+        ADMIN,
+        json!({"app": hourly_app, "scripts": crate::jobs::hourly(&source, app)}),
+    );
+    assert_eq!(s, 200, "{body}");
+    a.deploy(ADMIN, hourly_app);
+    let db = Database::connect(&pg.url(), 2).unwrap();
+    // Every node plans; the app still has one planned job, made due now.
+    std::thread::sleep(Duration::from_secs(2));
+    let job = crate::jobs::planned(&db, HOURLY, hourly_app);
+    crate::jobs::set_run_at(&db, job.id, crate::jobs::now() - 10);
+    let ran = |node: &RealServer| {
+        let (s, b) = node.call(
+            reqwest::Method::GET,
+            &format!(
+                "/k/v1/records.json?app={app}&query={}&totalCount=true",
+                url_encode("件名 = \"毎時の集計より\"")
+            ),
+            ADMIN,
+            Value::Null,
+        );
+        assert_eq!(s, 200, "{b}");
+        b["totalCount"].as_str().unwrap().parse::<i64>().unwrap()
+    };
+    let started = Instant::now();
+    while ran(&b) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the due job never ran"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Given time to run twice (every node's runner looks every second), none does.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        ran(&c),
+        1,
+        "the scheduled script ran once across three nodes"
+    );
+    let all = crate::jobs::jobs_of(&db, HOURLY, hourly_app);
+    let done = all.iter().find(|j| j.id == job.id).unwrap();
+    assert_eq!((done.state, done.attempts), (JobState::Done, 1), "{done:?}");
+    assert_eq!(
+        all.iter().filter(|j| j.state.is_pending()).count(),
+        1,
+        "one next run planned: {all:?}"
+    );
+    // The script's record goes out as a webhook delivery too.
+    let (_, found) = a.call(
+        reqwest::Method::GET,
+        &format!(
+            "/k/v1/records.json?app={app}&query={}",
+            url_encode("件名 = \"毎時の集計より\"")
+        ),
+        ADMIN,
+        Value::Null,
+    );
+    added.push(
+        found["records"][0]["$id"]["value"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
 
     // Killing a node loses nothing it acknowledged; the others go on. (The kill waits until the
     // deliveries so far have arrived: one cut off in flight would rightly be sent again, and this

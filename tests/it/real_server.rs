@@ -155,6 +155,12 @@ impl RealServer {
             json!({ "app": app, "properties": properties }),
         );
         assert_eq!(s, 200, "{b}");
+        self.deploy(admin, app);
+        app
+    }
+
+    /// Deploys `app`'s preview settings; returns once they are live.
+    pub fn deploy(&self, admin: (&str, &str), app: i64) {
         let (s, b) = self.call(
             reqwest::Method::POST,
             "/k/v1/preview/app/deploy.json",
@@ -171,7 +177,7 @@ impl RealServer {
                 Value::Null,
             );
             if b["apps"][0]["status"] == "SUCCESS" {
-                return app;
+                return;
             }
             assert!(started.elapsed() < Duration::from_secs(30), "deploy: {b}");
             std::thread::sleep(Duration::from_millis(100));

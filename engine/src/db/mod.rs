@@ -10,6 +10,7 @@
 //! `synchronous = NORMAL` in WAL mode keeps every committed transaction across a process crash; a power
 //! loss can lose the last transactions but never corrupts the file (the documented SQLite trade-off).
 
+pub mod listen;
 pub mod pg_statistics;
 pub mod schema;
 #[cfg(test)]
@@ -59,6 +60,8 @@ enum PoolInner {
 /// A pool of connections to one database.
 pub struct Database {
     pool: PoolInner,
+    /// What `connect` was given: the change listener opens a connection of its own with it.
+    url: String,
 }
 
 /// What [`Database::pool_state`] reports.
@@ -169,7 +172,10 @@ impl Database {
                 url.split(':').next().unwrap_or("")
             )));
         };
-        Ok(Database { pool })
+        Ok(Database {
+            pool,
+            url: url.to_owned(),
+        })
     }
 
     pub fn dialect(&self) -> Dialect {

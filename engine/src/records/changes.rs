@@ -218,6 +218,10 @@ pub fn log(conn: &mut DbConn, app: AppId, rows: &[NewChange<'_>]) -> EngineResul
             .values(&values)
             .execute(c))?;
     }
+    if !rows.is_empty() {
+        // Issue 19: the other nodes index and deliver at once, not at their next poll.
+        crate::db::listen::notify_changes(conn)?;
+    }
     Ok(())
 }
 
