@@ -18,8 +18,11 @@ pub struct SnapshotFacts {
     /// The newest migration applied (`__diesel_schema_migrations`), e.g. `20261215000010`.
     pub schema_version: String,
     pub records: i64,
-    /// `storage_path` of every stored attachment, relative to the attachments directory.
+    /// `storage_path` of every attachment stored in the attachments directory, relative to it.
     pub storage_paths: Vec<String>,
+    /// Attachments whose bytes are in the database (`file_blobs`): they travel inside the
+    /// database copy, never in the backup's `files/`.
+    pub database_files: i64,
 }
 
 #[derive(QueryableByName)]
@@ -77,12 +80,15 @@ pub fn snapshot_facts(conn: &mut DbConn) -> EngineResult<SnapshotFacts> {
     b.push("SELECT COUNT(*) AS n FROM records");
     let records = conn.load::<Count>(&b)?.pop().map(|r| r.n).unwrap_or(0);
     let mut b = conn.sql();
-    b.push("SELECT storage_path AS v FROM files ORDER BY storage_path");
+    b.push("SELECT storage_path AS v FROM files WHERE storage_path NOT LIKE 'db:%' ORDER BY storage_path");
     let storage_paths = conn
         .load::<One>(&b)?
         .into_iter()
         .map(|r| r.v)
         .collect::<Vec<_>>();
+    let mut b = conn.sql();
+    b.push("SELECT COUNT(*) AS n FROM files WHERE storage_path LIKE 'db:%'");
+    let database_files = conn.load::<Count>(&b)?.pop().map(|r| r.n).unwrap_or(0);
     for p in &storage_paths {
         if !is_plain_relative(p) {
             return Err(EngineError::Internal(format!(
@@ -94,6 +100,7 @@ pub fn snapshot_facts(conn: &mut DbConn) -> EngineResult<SnapshotFacts> {
         schema_version,
         records,
         storage_paths,
+        database_files,
     })
 }
 

@@ -42,7 +42,12 @@ pub struct Manifest {
     pub created_at: String,
     pub schema_version: String,
     pub records: i64,
+    /// Attachments copied into the backup's `files/`.
     pub files: i64,
+    /// Attachments whose bytes are inside the database copy (`--files-store database`); absent
+    /// in backups from before it existed.
+    #[serde(default)]
+    pub files_in_database: i64,
     /// Attachments the database refers to that were not on disk (deleted while the backup ran).
     pub files_missing: Vec<String>,
     pub signing_key: bool,
@@ -106,6 +111,7 @@ pub fn backup(settings: &Settings, out: &Path) -> anyhow::Result<Manifest> {
         schema_version: facts.schema_version.clone(),
         records: facts.records,
         files: facts.storage_paths.len() as i64,
+        files_in_database: facts.database_files,
         files_missing,
         signing_key,
     };
@@ -191,6 +197,7 @@ pub fn restore(settings: &Settings, from: &Path, replace: bool) -> anyhow::Resul
         "schemaVersion": manifest.schema_version,
         "records": facts.records,
         "files": facts.storage_paths.len(),
+        "filesInDatabase": facts.database_files,
         "replaced": has_data,
     });
     audit_cli(&db, action::SYSTEM_RESTORE, detail)?;

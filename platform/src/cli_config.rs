@@ -57,6 +57,7 @@ fn apply(mut file: FileConfig, matches: &ArgMatches, cli: &mut Cli) {
     let common = &mut cli.common;
     take!(matches, file.data_dir => common.data_dir);
     take!(matches, file.files_dir => common.files_dir, opt);
+    take!(matches, file.files_store => common.files_store);
     take!(matches, file.database_url => common.database_url, opt);
     take!(matches, file.search_dictionary => common.search_dictionary);
     take!(matches, file.clamd_socket => common.clamd_socket, opt);

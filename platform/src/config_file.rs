@@ -18,6 +18,7 @@ pub const DEFAULT_PATH: &str = "/etc/kumiki/kumiki.toml";
 pub const KEYS: &[&str] = &[
     "data_dir",
     "files_dir",
+    "files_store",
     "database_url",
     "search_dictionary",
     "clamd_socket",
@@ -51,12 +52,34 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where new attachments put their bytes (`--files-store`); each file is read from where its row
+/// says, so switching keeps earlier files readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FilesStore {
+    /// Files under the attachments directory (`--files-dir`).
+    #[default]
+    Directory,
+    /// In the database (`file_blobs`): every node reaching the database reaches them.
+    Database,
+}
+
+impl From<FilesStore> for kumiki_engine::records::FilesIn {
+    fn from(s: FilesStore) -> Self {
+        match s {
+            FilesStore::Directory => kumiki_engine::records::FilesIn::Directory,
+            FilesStore::Database => kumiki_engine::records::FilesIn::Database,
+        }
+    }
+}
+
 /// The settings a `kumiki.toml` may hold; absent keys leave the flag's own default.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub files_dir: Option<PathBuf>,
+    pub files_store: Option<FilesStore>,
     pub database_url: Option<String>,
     pub search_dictionary: Option<String>,
     pub clamd_socket: Option<PathBuf>,

@@ -245,7 +245,6 @@ pub fn load(conn: &mut DbConn, files: &FileStore, timezone: chrono_tz::Tz) -> En
             .filter_map(|n| by_code.get(&format!("midori-{n:02}")).copied())
             .collect()
     };
-    let no_file = |_: &str| std::path::PathBuf::new();
 
     // The steps in the order they happened: the organisations' first days, the reminder three
     // days before the due date, the extensions, then the late answers within their extension.
@@ -269,7 +268,7 @@ pub fn load(conn: &mut DbConn, files: &FileStore, timezone: chrono_tz::Tz) -> En
             sheet_file_key: None,
         };
         let saver = acting_as(conn, &user, step(1))?;
-        answers::save(conn, &saver, answer, &draft, &no_file)?;
+        answers::save(conn, &saver, answer, &draft, files)?;
         if fate == b'D' {
             continue;
         }
@@ -277,7 +276,7 @@ pub fn load(conn: &mut DbConn, files: &FileStore, timezone: chrono_tz::Tz) -> En
             late.push((i, *name, answer, fate));
             continue;
         }
-        finish(conn, &acting_as, i, name, answer, fate, step(4))?;
+        finish(conn, files, &acting_as, (i, name), answer, fate, step(4))?;
     }
     let reminder = acting_as(conn, ADMINISTRATOR, due - Duration::days(3))?;
     broadcast::remind(conn, &reminder, survey, None)?;
@@ -290,7 +289,7 @@ pub fn load(conn: &mut DbConn, files: &FileStore, timezone: chrono_tz::Tz) -> En
     }
     for (n, (i, name, answer, fate)) in late.into_iter().enumerate() {
         let at = now - Duration::hours(30) + Duration::hours(n as i64 * 3);
-        finish(conn, &acting_as, i, name, answer, fate, at)?;
+        finish(conn, files, &acting_as, (i, name), answer, fate, at)?;
     }
     Ok(true)
 }
@@ -300,9 +299,9 @@ type ActingAs<'a> = dyn Fn(&mut DbConn, &str, DateTime<Utc>) -> EngineResult<Act
 /// Submits organisation `i`'s full answer at `at`; the office accepts or returns it 3 hours later.
 fn finish(
     conn: &mut DbConn,
+    files: &FileStore,
     acting_as: &ActingAs<'_>,
-    i: usize,
-    name: &str,
+    (i, name): (usize, &str),
     answer: i64,
     fate: u8,
     at: DateTime<Utc>,
@@ -312,9 +311,8 @@ fn finish(
         values: Some(values(i, name, true)),
         sheet_file_key: None,
     };
-    let no_file = |_: &str| std::path::PathBuf::new();
     let member = acting_as(conn, &user, at)?;
-    answers::submit(conn, &member, answer, &full, &no_file)?;
+    answers::submit(conn, &member, answer, &full, files)?;
     let office = acting_as(conn, ADMINISTRATOR, at + Duration::hours(3))?;
     match fate {
         b'A' => answers::accept(conn, &office, answer),

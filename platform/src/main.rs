@@ -16,7 +16,7 @@ use kumiki_engine::audit::{action, AuditEvent};
 use kumiki_engine::db::Database;
 use kumiki_engine::records::FileStore;
 use kumiki_engine::users::{User, ADMINISTRATOR};
-use kumiki_platform::config_file::LogFormat;
+use kumiki_platform::config_file::{FilesStore, LogFormat};
 use kumiki_platform::{Application, Settings};
 
 #[derive(Parser)]
@@ -50,6 +50,17 @@ struct Common {
     /// one shared directory while each keeps its own --data-dir (its search index).
     #[arg(long, global = true, env = "KUMIKI_FILES_DIR")]
     files_dir: Option<PathBuf>,
+    /// Where new attachments are stored: `directory` (under --files-dir) or `database` (in the
+    /// database itself, which every node reaches). Files keep being read from where they were
+    /// written, so switching keeps earlier attachments readable.
+    #[arg(
+        long,
+        global = true,
+        env = "KUMIKI_FILES_STORE",
+        value_enum,
+        default_value_t = FilesStore::Directory
+    )]
+    files_store: FilesStore,
     /// Database URL: postgres://user@host/db for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, global = true, env = "KUMIKI_DATABASE_URL")]
     database_url: Option<String>,
@@ -305,6 +316,7 @@ fn settings_of(common: &Common) -> Settings {
     Settings {
         data_dir: common.data_dir.clone(),
         files_dir: common.files_dir.clone(),
+        files_store: common.files_store.into(),
         database_url: common.database_url.clone(),
         admin_password: std::env::var("KUMIKI_ADMIN_PASSWORD")
             .ok()
@@ -332,7 +344,7 @@ fn open(common: &Common) -> anyhow::Result<(Database, FileStore)> {
     db.migrate()?;
     // Tokens from before hashing are hashed by whichever starts first, the server or a command.
     kumiki_engine::tokens::hash_plain_tokens(&mut db.conn()?)?;
-    let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
+    let files = settings.file_store()?;
     Ok((db, files))
 }
 
@@ -541,7 +553,10 @@ fn main() -> anyhow::Result<()> {
             println!(
                 "restored {} records and {} attachments from the backup of {} (schema {}); the \
                  search index rebuilds at the next start",
-                manifest.records, manifest.files, manifest.created_at, manifest.schema_version
+                manifest.records,
+                manifest.files + manifest.files_in_database,
+                manifest.created_at,
+                manifest.schema_version
             );
             Ok(())
         }

@@ -17,6 +17,8 @@ pub struct Settings {
     /// Attachments; None means `<data_dir>/files`. Nodes sharing one PostgreSQL share this directory
     /// and keep their own `data_dir` (each node's search index lives there).
     pub files_dir: Option<PathBuf>,
+    /// Where new attachments put their bytes (`--files-store`): the directory or the database.
+    pub files_store: kumiki_engine::records::FilesIn,
     /// `sqlite://...` or `postgres://...`; None means `sqlite://<data_dir>/kumiki.db`.
     pub database_url: Option<String>,
     /// Password for the `Administrator` account created on first start; generated when None.
@@ -88,6 +90,7 @@ impl Default for Settings {
             port: 8080,
             data_dir: PathBuf::from("./kumiki-data"),
             files_dir: None,
+            files_store: kumiki_engine::records::FilesIn::Directory,
             database_url: None,
             admin_password: None,
             load_examples: true,
@@ -123,6 +126,14 @@ impl Settings {
         self.files_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("files"))
+    }
+
+    /// The attachment store these settings describe: the directory (created when missing), where
+    /// new uploads go, and the virus scanner.
+    pub fn file_store(&self) -> kumiki_engine::EngineResult<kumiki_engine::records::FileStore> {
+        Ok(kumiki_engine::records::FileStore::new(self.files_dir())?
+            .writing_to(self.files_store)
+            .with_scanner(self.clamd()))
     }
 
     /// The database URL in effect.

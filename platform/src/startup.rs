@@ -9,7 +9,6 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use kumiki_engine::db::Database;
-use kumiki_engine::records::FileStore;
 use kumiki_engine::{server_settings, users};
 
 use crate::settings::Settings;
@@ -43,7 +42,14 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     if hashed > 0 {
         tracing::info!(tokens = hashed, "app API tokens are now stored hashed");
     }
-    let files = FileStore::new(settings.files_dir())?.with_scanner(settings.clamd());
+    let files = settings.file_store()?;
+    // Temporary files a stopped process left in `incoming/`; a day old, so that no upload or
+    // export of another node sharing the directory is still being written.
+    match files.remove_stale_temporary_files(STALE_TEMPORARY_FILES) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "removed stale temporary files"),
+        Err(e) => tracing::warn!(error = %e, "cannot clean the temporary files"),
+    }
     if let Some(clamd) = files.scanner() {
         tracing::info!(socket = %clamd.socket().display(), "uploads are scanned by clamd");
     }
@@ -137,6 +143,10 @@ pub fn prepare_state(settings: &Settings) -> anyhow::Result<(AppState, Option<St
     }
     Ok((state, generated))
 }
+
+/// How long a temporary file under `<files-dir>/incoming/` may stay untouched before a start
+/// removes it.
+const STALE_TEMPORARY_FILES: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The file in the data directory that holds the key signing bearer JWTs, session cookies and CSRF
 /// tokens.

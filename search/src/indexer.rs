@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use kumiki_engine::apps::{load_definition, AppDefinition, AppId, LIVE};
 use kumiki_engine::db::{Database, DbConn};
 use kumiki_engine::records::changes::{self, Change, WHOLE_APP};
+use kumiki_engine::records::FileStore;
 use tantivy::{IndexWriter, Term};
 
 use crate::error::SearchError;
@@ -58,7 +59,8 @@ pub struct Indexer {
     index: SearchIndex,
     writer: IndexWriter,
     db: Arc<Database>,
-    files_root: PathBuf,
+    /// Reads attachments wherever their row says (the directory or the database).
+    files: FileStore,
     limits: ExtractLimits,
     /// Where text extraction runs (a child process in a server).
     extractor: Extractor,
@@ -136,7 +138,7 @@ impl Indexer {
             index,
             writer,
             db,
-            files_root,
+            files: FileStore::new(files_root)?,
             limits: ExtractLimits::default(),
             extractor,
             position: LogPosition::new(position, GAP_TIMEOUT, LATE_WATCH),
@@ -364,7 +366,7 @@ impl Indexer {
             if texts.contains_key(&f.file_key) {
                 continue;
             }
-            let (t, keep) = self.extract(f);
+            let (t, keep) = self.extract(conn, f);
             if keep {
                 source::store_text(conn, &t)?;
             }
@@ -377,16 +379,22 @@ impl Indexer {
     /// A type without text (an image) is not a failure. A file that fails (too large, a bomb that
     /// hit the memory cap or the time limit, a crash) is cached with its reason: it stays findable
     /// by name and is never extracted again.
-    fn extract(&self, f: &FileRow) -> (FileText, bool) {
+    fn extract(&self, conn: &mut DbConn, f: &FileRow) -> (FileText, bool) {
         let failed = |file_type: &str, error: String| FileText {
             file_key: f.file_key.clone(),
             file_type: file_type.to_owned(),
             text: String::new(),
             error: Some(error),
         };
-        let path = self.files_root.join(&f.storage_path);
+        // A file in the database is copied out for the extractor (a child process reads a path).
+        let local = match self.files.open_local(conn, &f.storage_path) {
+            Ok(local) => local,
+            // Not cached: the database may answer next time.
+            Err(e) => return (failed("", format!("the file cannot be read: {e}")), false),
+        };
+        let path = local.path();
         let mut head = Vec::with_capacity(1024);
-        let opened = std::fs::File::open(&path).and_then(|file| {
+        let opened = std::fs::File::open(path).and_then(|file| {
             std::io::Read::read_to_end(&mut std::io::Read::take(file, 1024), &mut head)
         });
         if let Err(e) = opened {
@@ -395,7 +403,7 @@ impl Indexer {
         let kind = extract::detect(&f.name, &f.content_type, &head);
         match extract::extract_file(
             &self.extractor,
-            &path,
+            path,
             &f.name,
             &f.content_type,
             &self.limits,

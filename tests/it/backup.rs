@@ -20,7 +20,7 @@ const RECORDS: usize = 24;
 const WORD: &str = "防災訓練";
 
 /// `kumiki --data-dir <data> --database-url <url> <args>`.
-fn kumiki(data: &Path, url: &str, args: &[&str]) -> Output {
+pub(crate) fn kumiki(data: &Path, url: &str, args: &[&str]) -> Output {
     Command::new(kumiki_bin())
         .arg("--data-dir")
         .arg(data)
@@ -33,7 +33,7 @@ fn kumiki(data: &Path, url: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

@@ -21,6 +21,8 @@ mod config_file;
 mod designer;
 mod examples;
 mod files;
+// Issue 19: attachments in the database (`--files-store database`), on the real binary.
+mod files_in_database;
 mod jobs;
 mod like_index;
 mod like_width;

@@ -126,6 +126,16 @@ diesel::table! {
     }
 }
 
+// Issue 19: attachment bytes in the database (`--files-store database`, migration
+// 2026-12-17-000010_file_blobs, `crate::records::files`).
+diesel::table! {
+    file_blobs (file_key, chunk) {
+        file_key -> Text,
+        chunk -> BigInt,
+        bytes -> Binary,
+    }
+}
+
 diesel::table! {
     record_comments (app_id, record_id, id) {
         app_id -> BigInt,

@@ -38,9 +38,10 @@ fn is_xlsx(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
 }
 
-fn read_bytes(files: &FileStore, storage: &str) -> EngineResult<Vec<u8>> {
-    let path = files.path_of(storage);
-    let size = std::fs::metadata(&path)?.len();
+fn read_bytes(conn: &mut DbConn, files: &FileStore, storage: &str) -> EngineResult<Vec<u8>> {
+    let local = files.open_local(conn, storage)?;
+    let path = local.path();
+    let size = std::fs::metadata(path)?.len();
     if size > MAX_IMPORT_BYTES {
         return Err(UserError::invalid(
             "file",
@@ -141,7 +142,7 @@ pub fn open(
     let live = acting.open_app(conn, app, crate::acl::AppRight::Import)?;
     let storage = crate::surveys::answers::fresh_upload(conn, acting.user_code(), file_key)?;
     let meta = crate::records::file_meta(conn, file_key)?;
-    let bytes = read_bytes(files, &storage)?;
+    let bytes = read_bytes(conn, files, &storage)?;
     let (table, enc, sheet, sheets) = load(
         &bytes,
         choices.encoding.as_deref(),
@@ -198,7 +199,7 @@ pub fn change(
     let row = store::find_own(conn, acting, id)?;
     refuse_finished(&row)?;
     let live = acting.open_app(conn, AppId(row.app_id), crate::acl::AppRight::Import)?;
-    let bytes = read_bytes(files, &row.file_path)?;
+    let bytes = read_bytes(conn, files, &row.file_path)?;
     let encoding = choices.encoding.as_deref().or(row.encoding.as_deref());
     let sheet = choices.sheet.as_deref().or(row.sheet.as_deref());
     let (table, enc, sheet, sheets) = load(&bytes, encoding, sheet)?;
@@ -303,7 +304,7 @@ pub fn perform(
     progress: &mut dyn FnMut(usize),
 ) -> EngineResult<Report> {
     let row = store::find_own(conn, acting, id)?;
-    let bytes = read_bytes(files, &row.file_path)?;
+    let bytes = read_bytes(conn, files, &row.file_path)?;
     let (table, ..) = load(&bytes, row.encoding.as_deref(), row.sheet.as_deref())?;
     apply::apply(
         conn,

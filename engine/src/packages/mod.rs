@@ -499,7 +499,7 @@ fn export_value(
             for f in v.as_array().into_iter().flatten() {
                 let key = f.get("fileKey").and_then(Value::as_str).unwrap_or_default();
                 let meta = records::file_meta(conn, key)?;
-                let bytes = std::fs::read(files.path_of(&meta.storage_path))?;
+                let bytes = files.read(conn, &meta.storage_path)?;
                 list.push(json!({
                     "name": meta.name,
                     "contentType": meta.content_type,

@@ -25,7 +25,10 @@ pub use bulk_by_query::{
 };
 pub use comments::{add_comment, delete_comment, list_comments, Comment, CommentPage};
 pub use cursors::{create_cursor, cursor_app, delete_cursor, next_cursor_page, CursorPage};
-pub use files::{display_name, file_meta, FileMeta, FileStore, Incoming};
+pub use files::{
+    display_name, file_meta, in_database, FileMeta, FileStore, FilesIn, Incoming, LocalFile,
+    BLOB_CHUNK_BYTES,
+};
 pub use index::IndexRows;
 pub use read::{count_records, get_record, list_records, record_rights, ListRequest, StoredRecord};
 pub use render::{created_by_caller, empty_value, field_viewable, record_json};

@@ -10,7 +10,6 @@
 //! submit after closing or any other wrong step writes nothing and answers a keyed `CB_VA01`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
@@ -28,6 +27,7 @@ use crate::db::DbConn;
 use crate::error::{EngineResult, UserError};
 use crate::fields::FieldType;
 use crate::records::validate::{normalize_record, Resolver, WriteContext, WriteMode};
+use crate::records::FileStore;
 use crate::with_conn;
 
 /// The states an answer may be saved or submitted from.
@@ -176,9 +176,9 @@ pub fn save(
     acting: &ActingContext,
     id: i64,
     input: &AnswerInput,
-    file_path: &dyn Fn(&str) -> PathBuf,
+    files: &FileStore,
 ) -> EngineResult<i64> {
-    write(conn, acting, id, input, file_path, false)
+    write(conn, acting, id, input, files, false)
 }
 
 /// Submits the answer (its organisation's members): every required field and the answer sheet
@@ -188,9 +188,9 @@ pub fn submit(
     acting: &ActingContext,
     id: i64,
     input: &AnswerInput,
-    file_path: &dyn Fn(&str) -> PathBuf,
+    files: &FileStore,
 ) -> EngineResult<i64> {
-    write(conn, acting, id, input, file_path, true)
+    write(conn, acting, id, input, files, true)
 }
 
 fn write(
@@ -198,7 +198,7 @@ fn write(
     acting: &ActingContext,
     id: i64,
     input: &AnswerInput,
-    file_path: &dyn Fn(&str) -> PathBuf,
+    files: &FileStore,
     submitting: bool,
 ) -> EngineResult<i64> {
     let (survey, answer) = access::answering(conn, acting, id)?;
@@ -235,7 +235,8 @@ fn write(
         let spec: super::sheet::SheetSpec = serde_json::from_value(spec_json)
             .map_err(|e| crate::error::EngineError::Internal(format!("survey sheet spec: {e}")))?;
         let storage = fresh_upload(conn, &me, key)?;
-        let read = super::sheet::read_answer(&spec, &file_path(&storage))?;
+        let local = files.open_local(conn, &storage)?;
+        let read = super::sheet::read_answer(&spec, local.path())?;
         sheet_rows = serde_json::to_string(&read.rows)?;
         sheet_problems = serde_json::to_string(&read.problems)?;
         if let Some(old) = &answer.sheet_file_key {

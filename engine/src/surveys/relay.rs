@@ -11,8 +11,6 @@
 //! subtable rows and answer-sheet rows are concatenated, numbers summed; other single values are
 //! left as they are for the person to fill (a merged text or date has no meaning).
 
-use std::path::PathBuf;
-
 use chrono::{Months, TimeZone};
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
@@ -377,8 +375,7 @@ pub fn merge_relay(
             acting.user_code(),
         )?);
     }
-    let path = |storage: &str| -> PathBuf { files.path_of(storage) };
-    answers::save(conn, acting, answer_id, &input, &path)?;
+    answers::save(conn, acting, answer_id, &input, files)?;
     let now = acting.now().timestamp();
     add_event(
         conn,

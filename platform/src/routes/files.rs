@@ -176,7 +176,7 @@ async fn download(
         None => None,
     };
     let state = state.get_ref().clone();
-    let (meta, path) = blocking(move || {
+    let (meta, local, file) = blocking(move || {
         let mut conn = state.conn()?;
         let caller = authenticate(&state, &mut conn, &creds)?;
         // Issue 13, guests: a guest downloads only through the path of one of its guest spaces.
@@ -238,14 +238,17 @@ async fn download(
                 },
             },
         }
-        let path = state.files.path_of(&meta.storage_path);
-        Ok((meta, path))
+        // A file in the database is copied to a temporary file first: the response then streams
+        // from disk like any other, without holding a connection while the client reads.
+        let local = state.files.open_local(&mut conn, &meta.storage_path)?;
+        let file = std::fs::File::open(local.path()).map_err(|e| {
+            tracing::error!(error = %e, "attachment file missing on disk");
+            ApiError::internal()
+        })?;
+        Ok((meta, local, file))
     })
     .await?;
-    let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
-        tracing::error!(error = %e, "attachment file missing on disk");
-        ApiError::internal()
-    })?;
+    let mut file = tokio::fs::File::from_std(file);
     let mut head = Vec::with_capacity(HEAD_BYTES);
     {
         use tokio::io::AsyncReadExt;
@@ -258,7 +261,12 @@ async fn download(
     let content_type = served_type(&meta.content_type, &head);
     let size = u64::try_from(meta.size).unwrap_or(0);
     let body = futures_util::stream::once(async move { Ok(web::Bytes::from(head)) })
-        .chain(file_stream(file));
+        .chain(file_stream(file))
+        // The temporary copy of a database file lives until the response is done (or dropped).
+        .map(move |part| {
+            let _keep = &local;
+            part
+        });
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(attachment(&meta.name))

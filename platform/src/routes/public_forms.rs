@@ -347,8 +347,7 @@ pub async fn answers_csv(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
             let mut conn = state.conn()?;
             let caller = authenticate(&state, &mut conn, &creds)?;
             // Next to the attachments, not in /tmp: a form can have 100,000 answers.
-            let tmp_dir = state.files.path_of("incoming");
-            std::fs::create_dir_all(&tmp_dir).map_err(ApiError::internal_because)?;
+            let tmp_dir = state.files.incoming_dir()?;
             let tmp =
                 tempfile::NamedTempFile::new_in(&tmp_dir).map_err(ApiError::internal_because)?;
             conn.read_transaction(|c| {

@@ -112,8 +112,7 @@ fn run(
         let request = request_of(&Params(params))?;
         // Next to the attachments, not in /tmp: an export can be large (and XLSX sheets spill
         // their rows beside it).
-        let tmp_dir = state.files.path_of("incoming");
-        std::fs::create_dir_all(&tmp_dir).map_err(ApiError::internal_because)?;
+        let tmp_dir = state.files.incoming_dir()?;
         let tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(ApiError::internal_because)?;
         // A read transaction: a long export must not hold SQLite's write lock (or PostgreSQL's app
         // row lock). The matching ids are read once; a record deleted while the rest are read is

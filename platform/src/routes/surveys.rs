@@ -221,8 +221,8 @@ pub fn inspect_sheet(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::invalid("fileKey", "Required field."))?;
     let mode = p.opt_str("mode")?;
     let storage = kumiki_engine::surveys::store::own_upload(call.conn, call.acting, &key)?;
-    let path = call.state.files.path_of(&storage);
-    let spec = kumiki_engine::surveys::sheet::inspect_template(&path, mode.as_deref())?;
+    let local = call.state.files.open_local(call.conn, &storage)?;
+    let spec = kumiki_engine::surveys::sheet::inspect_template(local.path(), mode.as_deref())?;
     serde_json::to_value(spec).map_err(ApiError::internal_because)
 }
 
@@ -280,20 +280,26 @@ fn answer_input(p: &Params) -> Result<AnswerInput, ApiError> {
 /// `PUT /api/surveys/answer.json` `{id, values?, sheetFileKey?}` → `{revision}`.
 pub fn save_answer(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let input = answer_input(p)?;
-    let files = &call.state.files;
-    let revision = answers::save(call.conn, call.acting, p.i64("id")?, &input, &|s| {
-        files.path_of(s)
-    })?;
+    let revision = answers::save(
+        call.conn,
+        call.acting,
+        p.i64("id")?,
+        &input,
+        &call.state.files,
+    )?;
     Ok(json!({"revision": revision}))
 }
 
 /// `POST /api/surveys/answer/submit.json` `{id, values?, sheetFileKey?}` → `{revision}`.
 pub fn submit_answer(call: &mut Call, p: &Params) -> Result<Value, ApiError> {
     let input = answer_input(p)?;
-    let files = &call.state.files;
-    let revision = answers::submit(call.conn, call.acting, p.i64("id")?, &input, &|s| {
-        files.path_of(s)
-    })?;
+    let revision = answers::submit(
+        call.conn,
+        call.acting,
+        p.i64("id")?,
+        &input,
+        &call.state.files,
+    )?;
     Ok(json!({"revision": revision}))
 }
 

@@ -85,8 +85,7 @@ pub async fn export(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             let mut conn = state.conn()?;
             let caller = authenticate(&state, &mut conn, &creds)?;
             // Next to the attachments, not in /tmp: a merge can be large.
-            let tmp_dir = state.files.path_of("incoming");
-            std::fs::create_dir_all(&tmp_dir).map_err(ApiError::internal_because)?;
+            let tmp_dir = state.files.incoming_dir()?;
             let tmp =
                 tempfile::NamedTempFile::new_in(&tmp_dir).map_err(ApiError::internal_because)?;
             let name = conn.write_transaction(|c| {
