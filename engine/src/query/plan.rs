@@ -177,24 +177,8 @@ pub(super) fn driver_select(b: &mut SqlBuilder, app_id: i64, d: &Driver, select:
         d.field_id
     ));
     for p in &d.preds {
-        let column = driver_column(b.dialect, d, p);
         b.push(" AND ");
-        Compiler::new(b).pred(column, p);
-    }
-}
-
-/// The driver's value column for `p`. On PostgreSQL an equality on text compares in `COLLATE "C"`:
-/// equal in every deterministic collation exactly when equal byte by byte (the database's default
-/// collation is always deterministic), so the rows are the same, but this form can use
-/// `record_values_text_walk` (row 0 only, index-only once vacuumed) where
-/// `record_values_text_by_value` lacks `row_id` and reads the table row of every entry. Ranges
-/// keep the default collation, whose order the compiled conditions use.
-fn driver_column(dialect: Dialect, d: &Driver, p: &Pred) -> &'static str {
-    let equality = matches!(p, Pred::TextIn(_) | Pred::TextCmp(resolve::Cmp::Eq, _));
-    if dialect == Dialect::Postgres && d.table == Table::Text && equality {
-        "d.value COLLATE \"C\""
-    } else {
-        "d.value"
+        Compiler::new(b).pred("d.value", p);
     }
 }
 

@@ -333,3 +333,122 @@ fn small_apps_run_plain_and_large_ones_choose_by_selectivity() -> TestResult {
     }
     Ok(())
 }
+
+/// Text sorts in byte order on both databases (SQLite's BINARY; on PostgreSQL the column's "C"
+/// collation, whatever the database's own): `t` holds "b", "B", "a", "é" and "Z".
+#[test]
+fn text_sorts_in_byte_order_on_both_databases() -> TestResult {
+    let (_dir, db, def) = filled_app()?;
+    let mut conn = db.conn()?;
+    let ctx = context(&def);
+    let mut ids_of = |text: &str| -> TestResult<Vec<Id>> {
+        let q = super::super::prepare(text, &ctx)?;
+        Ok(load(
+            &mut conn,
+            APP,
+            "r.id AS id",
+            &q,
+            &ctx,
+            &Plan::Plain,
+            500,
+            0,
+        )?)
+    };
+    // "B" (0x42) < "Z" (0x5A) < "a" (0x61) < "b" < "é" (0xC3 0xA9); ties by record id.
+    let mut expected = Vec::new();
+    for value in ["B", "Z", "a", "b", "é"] {
+        let ids = ids_of(&format!("t in (\"{value}\") order by $id asc"))?;
+        assert!(!ids.is_empty(), "some record has {value}");
+        expected.extend(ids);
+    }
+    let all = "t in (\"b\", \"B\", \"a\", \"é\", \"Z\")";
+    assert_eq!(ids_of(&format!("{all} order by t asc"))?, expected);
+    expected.reverse();
+    assert_eq!(ids_of(&format!("{all} order by t desc"))?, expected);
+    Ok(())
+}
+
+/// PostgreSQL: one text value index serves every statement that reads text by value (a driver's
+/// equality or range, the walk of a sort), in the column's collation; no statement needs a second
+/// index in another collation (migration `2026-12-18-000010_text_values_in_byte_order`).
+#[test]
+fn one_text_value_index_serves_drivers_and_walks_on_postgresql() -> TestResult {
+    let (_dir, db, def) = filled_app()?;
+    let mut conn = db.conn()?;
+    if conn.dialect() != Dialect::Postgres {
+        return Ok(());
+    }
+    let collation: Vec<TextRow> = conn.load(&{
+        let mut b = conn.sql();
+        b.push("SELECT collation_name AS text FROM information_schema.columns WHERE table_name = 'record_values_text' AND column_name = 'value'");
+        b
+    })?;
+    assert_eq!(collation.first().map(|r| r.text.as_str()), Some("C"));
+    // The table is tiny: make the planner show which index it can use at all.
+    conn.batch_execute("SET enable_seqscan = off")?;
+    let ctx = context(&def);
+    let mut statements = Vec::new();
+    for text in [
+        "t in (\"a\", \"B\")",
+        "d > \"2024-01-10\" and d <= \"2024-01-20\"",
+        "s = \"2024-02-03\"",
+    ] {
+        let q = super::super::prepare(text, &ctx)?;
+        let found = drivers(&q, &ctx)?;
+        assert!(!found.is_empty(), "{text} has a driver");
+        for d in &found {
+            let mut b = conn.sql();
+            driver_select(&mut b, APP, d, "d.record_id AS n");
+            statements.push((text.to_owned(), b));
+        }
+    }
+    for text in [
+        "order by d desc",
+        "order by s asc",
+        "c in (\"A\") order by t asc",
+    ] {
+        let q = super::super::prepare(text, &ctx)?;
+        let walk = all_plans(&mut conn, APP, &q, &ctx)?
+            .into_iter()
+            .find(|p| matches!(p, Plan::Walk { .. }))
+            .ok_or_else(|| format!("{text}: no walk"))?;
+        let first = parts(
+            Dialect::Postgres,
+            APP,
+            "r.id AS id",
+            &q,
+            &ctx,
+            &walk,
+            &Candidates::Index,
+        )?;
+        let walk_part = first
+            .into_iter()
+            .find(|b| b.sql.contains("ORDER BY r.value"))
+            .ok_or_else(|| format!("{text}: no walk statement"))?;
+        statements.push((text.to_owned(), walk_part));
+    }
+    for (text, mut b) in statements {
+        b.sql = format!("EXPLAIN {}", b.sql);
+        let plan: Vec<ExplainRow> = conn.load(&b)?;
+        let plan: Vec<String> = plan.into_iter().map(|r| r.line).collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("record_values_text_by_value") && !plan.contains("Sort"),
+            "{text}:\n{plan}"
+        );
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
+}
+
+#[derive(QueryableByName)]
+struct ExplainRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    line: String,
+}

@@ -139,7 +139,8 @@ fn hits(
     want: i64,
 ) -> EngineResult<()> {
     let collate = if walk.table == Table::Text && b.dialect == Dialect::Postgres {
-        // Byte order, as the compiled sort; `record_values_text_walk` is in this order.
+        // Byte order, as the compiled sort: the column's own collation on PostgreSQL (migration
+        // `2026-12-18-000010_text_values_in_byte_order`), so `record_values_text_by_value` serves it.
         " COLLATE \"C\""
     } else {
         ""

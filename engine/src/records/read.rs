@@ -203,7 +203,7 @@ pub fn find_by_unique_value(
             };
             b.push("SELECT record_id AS n FROM record_values_num WHERE app_id = ")
                 .bind_int(app.row.id)
-                .push(" AND field_id = ")
+                .push(" AND row_id = 0 AND field_id = ")
                 .bind_int(i64::from(field.id))
                 .push(" AND value = ")
                 .bind_float(n);
@@ -211,7 +211,7 @@ pub fn find_by_unique_value(
         IndexKind::Text => {
             b.push("SELECT record_id AS n FROM record_values_text WHERE app_id = ")
                 .bind_int(app.row.id)
-                .push(" AND field_id = ")
+                .push(" AND row_id = 0 AND field_id = ")
                 .bind_int(i64::from(field.id))
                 .push(" AND value = ")
                 .bind_text(value);
