@@ -250,6 +250,12 @@ fn the_log_is_pruned_only_behind_the_slowest_consumer() {
     // `before` in the future: only the consumers hold rows back, not the minimum age.
     let before = chrono_now() + 10;
 
+    // A new index (position -1) on a log that was never pruned misses nothing: it applies the log
+    // instead of being rebuilt with a warning on a fresh server's first start.
+    let new_index = changes::register(&mut db, "test:new-index", -1).unwrap();
+    assert_eq!((new_index.is_new, new_index.missed), (true, false));
+    assert!(changes::forget(&mut db, "test:new-index").unwrap());
+
     // A second consumer behind: search has applied everything, yet nothing goes.
     let slow = changes::register(&mut db, "test:slow", 0).unwrap();
     assert_eq!((slow.position, slow.is_new, slow.missed), (0, true, false));

@@ -420,7 +420,9 @@ pub fn register(conn: &mut DbConn, name: &str, start: i64) -> EngineResult<Regis
         Ok(Registration {
             position,
             is_new: inserted == 1,
-            missed: inserted == 1 && pruned > start,
+            // Sequence numbers start at 1: a start of -1 (a new index) or 0 needs every row, and
+            // is short of one only once something was pruned (a horizon of 0 is "nothing yet").
+            missed: inserted == 1 && pruned > start.max(0),
         })
     })
 }
