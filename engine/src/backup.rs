@@ -80,15 +80,13 @@ pub fn snapshot_facts(conn: &mut DbConn) -> EngineResult<SnapshotFacts> {
     b.push("SELECT COUNT(*) AS n FROM records");
     let records = conn.load::<Count>(&b)?.pop().map(|r| r.n).unwrap_or(0);
     let mut b = conn.sql();
-    b.push("SELECT storage_path AS v FROM files WHERE storage_path NOT LIKE 'db:%' ORDER BY storage_path");
-    let storage_paths = conn
+    b.push("SELECT storage_path AS v FROM files ORDER BY storage_path");
+    let (in_database, storage_paths): (Vec<String>, Vec<String>) = conn
         .load::<One>(&b)?
         .into_iter()
         .map(|r| r.v)
-        .collect::<Vec<_>>();
-    let mut b = conn.sql();
-    b.push("SELECT COUNT(*) AS n FROM files WHERE storage_path LIKE 'db:%'");
-    let database_files = conn.load::<Count>(&b)?.pop().map(|r| r.n).unwrap_or(0);
+        .partition(|p| crate::records::in_database(p).is_some());
+    let database_files = i64::try_from(in_database.len()).unwrap_or(i64::MAX);
     for p in &storage_paths {
         if !is_plain_relative(p) {
             return Err(EngineError::Internal(format!(

@@ -52,14 +52,20 @@ fn all_records(server: &RealServer, app: i64) -> Vec<Value> {
     b["records"].as_array().unwrap().clone()
 }
 
-/// Record ids of the search hits for `q`, sorted, once the index holds `expected` of them.
-fn search_ids(server: &RealServer, q: &str, expected: usize) -> Vec<i64> {
+/// Record ids of the search hits for `q` as `who` sees them, sorted, once the index holds
+/// `expected` of them.
+pub(crate) fn search_ids(
+    server: &RealServer,
+    who: (&str, &str),
+    q: &str,
+    expected: usize,
+) -> Vec<i64> {
     let started = Instant::now();
     loop {
         let (s, b) = server.call(
             reqwest::Method::GET,
             &format!("/api/search.json?q={}&size=100", url_encode(q)),
-            ADMIN,
+            who,
             Value::Null,
         );
         assert_eq!(s, 200, "{b}");
@@ -133,7 +139,7 @@ fn backup_then_wipe_then_restore_gives_the_same_records_files_and_search() {
     assert_eq!(records.len(), RECORDS);
     let files = attachments(&server, &records);
     assert_eq!(files.len(), RECORDS / 3);
-    let found = search_ids(&server, WORD, RECORDS);
+    let found = search_ids(&server, ADMIN, WORD, RECORDS);
 
     // The backup, while the server serves.
     let place = tempfile::tempdir().unwrap();
@@ -184,8 +190,11 @@ fn backup_then_wipe_then_restore_gives_the_same_records_files_and_search() {
     assert!(out.status.success(), "{}", stderr(&out));
     let server = RealServer::start(data.path(), pg.as_ref(), PASSWORD, &[]);
     assert_eq!(all_records(&server, app), records);
-    assert_eq!(search_ids(&server, WORD, RECORDS), found);
-    assert_eq!(search_ids(&server, "バックアップ後", 0), Vec::<i64>::new());
+    assert_eq!(search_ids(&server, ADMIN, WORD, RECORDS), found);
+    assert_eq!(
+        search_ids(&server, ADMIN, "バックアップ後", 0),
+        Vec::<i64>::new()
+    );
     drop(server);
 
     // The wipe: a new data directory and a new, empty database.
@@ -241,8 +250,11 @@ fn backup_then_wipe_then_restore_gives_the_same_records_files_and_search() {
     let server = RealServer::start(data2.path(), pg2.as_ref(), PASSWORD, &[]);
     assert_eq!(all_records(&server, app), records);
     assert_eq!(attachments(&server, &records), files);
-    assert_eq!(search_ids(&server, WORD, RECORDS), found);
-    assert_eq!(search_ids(&server, "バックアップ後", 0), Vec::<i64>::new());
+    assert_eq!(search_ids(&server, ADMIN, WORD, RECORDS), found);
+    assert_eq!(
+        search_ids(&server, ADMIN, "バックアップ後", 0),
+        Vec::<i64>::new()
+    );
     // Work goes on: a new record gets a new id and is found.
     let (s, b) = server.call(
         reqwest::Method::POST,
@@ -253,7 +265,7 @@ fn backup_then_wipe_then_restore_gives_the_same_records_files_and_search() {
     assert_eq!(s, 200, "{b}");
     let new_id: i64 = b["id"].as_str().unwrap().parse().unwrap();
     assert!(new_id > found[found.len() - 1]);
-    assert_eq!(search_ids(&server, "復元後", 1), vec![new_id]);
+    assert_eq!(search_ids(&server, ADMIN, "復元後", 1), vec![new_id]);
 
     // The audit log says who restored what, and its hash chain still holds.
     let (s, csv) = server.download(ADMIN, "/api/audit.csv");

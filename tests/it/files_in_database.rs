@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kumiki_engine::db::Database;
-use kumiki_tests::{url_encode, PgDatabase};
+use kumiki_tests::PgDatabase;
 use serde_json::{json, Value};
 
-use super::backup::{kumiki, stderr};
+use super::backup::{kumiki, search_ids, stderr};
 use super::real_server::{count, database_url, RealServer};
 
 const PASSWORD: &str = "files-in-db-admin-password";
@@ -95,35 +95,6 @@ fn download(server: &RealServer, key: &str) -> Vec<u8> {
     bytes
 }
 
-/// The record ids `q` finds, once there are `n`.
-fn found(server: &RealServer, q: &str, n: usize) -> Vec<i64> {
-    let started = Instant::now();
-    loop {
-        let (s, b) = server.call(
-            reqwest::Method::GET,
-            &format!("/api/search.json?q={}&size=100", url_encode(q)),
-            ADMIN,
-            Value::Null,
-        );
-        assert_eq!(s, 200, "{b}");
-        let mut ids: Vec<i64> = b["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["record"].as_i64().unwrap())
-            .collect();
-        ids.dedup();
-        if ids.len() == n {
-            return ids;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "search for {q}: expected {n} records: {b}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 /// Files under `dir` outside `incoming/`, and whether `incoming/` held any file.
 fn files_under(dir: &Path) -> (Vec<PathBuf>, bool) {
     let mut stored = Vec::new();
@@ -195,7 +166,7 @@ fn database_store_serves_finds_switches_deletes_and_restores() {
     );
     nothing_stored_under(&files_dir);
     // The indexer extracted the text from the database's bytes.
-    assert_eq!(found(&server, WORD, 1), vec![first]);
+    assert_eq!(search_ids(&server, ADMIN, WORD, 1), vec![first]);
 
     // A backup while serving: the bytes are in the database copy, not in its files/.
     let place = tempfile::tempdir().unwrap();
@@ -251,7 +222,7 @@ fn database_store_serves_finds_switches_deletes_and_restores() {
     assert_eq!(download(&server, &restored[1].1), small);
     let db = Database::connect(&url, 1).unwrap();
     assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM file_blobs"), 4);
-    assert_eq!(found(&server, WORD, 1), vec![first]);
+    assert_eq!(search_ids(&server, ADMIN, WORD, 1), vec![first]);
 }
 
 #[test]
@@ -287,8 +258,8 @@ fn two_nodes_without_a_shared_directory_serve_each_others_uploads() {
     assert_eq!(download(&b, &attached(&b, app, on_a)[0].1), large);
     assert_eq!(download(&a, &attached(&a, app, on_b)[0].1), small);
     // Each node's index reads the other's upload too.
-    assert_eq!(found(&a, WORD, 1), vec![on_b]);
-    assert_eq!(found(&b, WORD, 1), vec![on_b]);
+    assert_eq!(search_ids(&a, ADMIN, WORD, 1), vec![on_b]);
+    assert_eq!(search_ids(&b, ADMIN, WORD, 1), vec![on_b]);
     for d in &dirs {
         nothing_stored_under(&d.path().join("files"));
     }

@@ -441,39 +441,27 @@ impl FileStore {
 /// a missing chunk 0 always means missing bytes.
 fn insert_chunks(conn: &mut DbConn, key: &str, path: &Path) -> EngineResult<()> {
     let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; BLOB_CHUNK_BYTES];
+    let mut buf = Vec::with_capacity(BLOB_CHUNK_BYTES);
     for chunk in 0_i64.. {
-        let n = fill(&mut file, &mut buf)?;
+        buf.clear();
+        let n = (&mut file)
+            .take(BLOB_CHUNK_BYTES as u64)
+            .read_to_end(&mut buf)?;
         if n == 0 && chunk > 0 {
             break;
         }
-        let bytes = buf.get(..n).unwrap_or_default();
         with_conn!(conn, |c| diesel::insert_into(file_blobs::table)
             .values((
                 file_blobs::file_key.eq(key),
                 file_blobs::chunk.eq(chunk),
-                file_blobs::bytes.eq(bytes),
+                file_blobs::bytes.eq(&buf),
             ))
             .execute(c))?;
-        if n < buf.len() {
+        if n < BLOB_CHUNK_BYTES {
             break;
         }
     }
     Ok(())
-}
-
-/// Reads until `buf` is full or the file ends; returns the bytes read.
-fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// The name a file is shown and downloaded under: the last path component of what the uploader
