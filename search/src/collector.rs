@@ -19,6 +19,13 @@ pub struct RecordHit {
     pub doc: DocAddress,
 }
 
+/// Whether a part scoring `score` at `doc` is a better representative of its record than one
+/// scoring `than` at `than_doc`: the higher score, and of equal scores the first document, so that
+/// every path of a search picks the same part whatever order it visits the parts in.
+pub fn better_part(score: Score, doc: DocAddress, than: Score, than_doc: DocAddress) -> bool {
+    score > than || (score == than && doc < than_doc)
+}
+
 pub struct RecordCollector;
 
 /// A hasher for the collector's (app, record) keys. Every hit of a broad query goes through the
@@ -58,7 +65,7 @@ pub struct RecordSegmentCollector {
 fn keep_best(best: &mut RecordMap<RecordHit>, key: (u64, u64), hit: RecordHit) {
     best.entry(key)
         .and_modify(|h| {
-            if hit.score > h.score {
+            if better_part(hit.score, hit.doc, h.score, h.doc) {
                 *h = hit;
             }
         })

@@ -20,6 +20,7 @@ pub mod index;
 pub mod indexer;
 mod like;
 pub mod morph;
+mod page;
 pub mod parts;
 pub mod permissions;
 mod position;

@@ -224,10 +224,33 @@ fn analyzed_query(
     }
 }
 
+fn and_within(q: Box<dyn Query>, within: Option<&dyn Query>) -> Box<dyn Query> {
+    match within {
+        None => q,
+        Some(w) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (Occur::Must, w.box_clone()),
+        ])),
+    }
+}
+
 impl UserQuery {
     /// One query per group (its alternatives OR-ed), for matching groups in DIFFERENT parts of a
     /// record: a record matches when every group matches one of its visible parts.
     pub fn group_queries<'a>(&self, target: impl Into<TextTarget<'a>>) -> Vec<Box<dyn Query>> {
+        self.group_queries_within(target, None)
+    }
+
+    /// Like [`UserQuery::group_queries`], each alternative AND-ed with `within` (a filter such as
+    /// the searched apps). The filter sits under the OR, not above it: tantivy answers a seek into
+    /// an OR by reading every alternative over the next few thousand documents, so with the
+    /// filter above, `補助金 OR 交付金` in one app matched both phrases over the whole index; below,
+    /// each phrase is only tested on the filter's documents.
+    pub fn group_queries_within<'a>(
+        &self,
+        target: impl Into<TextTarget<'a>>,
+        within: Option<&dyn Query>,
+    ) -> Vec<Box<dyn Query>> {
         let target = target.into();
         self.groups
             .iter()
@@ -235,7 +258,7 @@ impl UserQuery {
                 let mut alternatives: Vec<(Occur, Box<dyn Query>)> = group
                     .iter()
                     .filter_map(|item| target_query(target, item))
-                    .map(|q| (Occur::Should, q))
+                    .map(|q| (Occur::Should, and_within(q, within)))
                     .collect();
                 match alternatives.len() {
                     0 => None,
@@ -248,10 +271,20 @@ impl UserQuery {
 
     /// One query per excluded item: a record with any visible part matching one is dropped.
     pub fn excluded_queries<'a>(&self, target: impl Into<TextTarget<'a>>) -> Vec<Box<dyn Query>> {
+        self.excluded_queries_within(target, None)
+    }
+
+    /// Like [`UserQuery::excluded_queries`], each AND-ed with `within`.
+    pub fn excluded_queries_within<'a>(
+        &self,
+        target: impl Into<TextTarget<'a>>,
+        within: Option<&dyn Query>,
+    ) -> Vec<Box<dyn Query>> {
         let field = target.into().text;
         self.excluded
             .iter()
             .filter_map(|item| item_query(field, item))
+            .map(|q| and_within(q, within))
             .collect()
     }
 

@@ -56,6 +56,7 @@ mod scripts;
 mod search;
 mod search_admin;
 mod search_pages;
+mod search_paths;
 mod search_ranking;
 mod security_auth;
 mod security_durability;

@@ -53,7 +53,7 @@ fn ids(b: &Value) -> Vec<i64> {
     v
 }
 
-fn text_app(app: &TestApp, name: &str) -> i64 {
+pub(crate) fn text_app(app: &TestApp, name: &str) -> i64 {
     app.create_app(
         name,
         json!({

@@ -4,7 +4,7 @@
 //! ```text
 //! kumiki-search-bench full   --dir D [--records 1000000] [--runs 500] [--queries F] [--judge-records N]
 //! kumiki-search-bench index  --dir D [--records 1000000]            # `full` without queries
-//! kumiki-search-bench query  --dir D [--runs 500]                  # again on the index of `full`
+//! kumiki-search-bench query  --dir D [--runs 500] [--cases TEXT]   # again on the index of `full`
 //! kumiki-search-bench judge  --dir D [--queries F] [--judge-records N]
 //! kumiki-search-bench sample --dir D [--records 20000] [--runs 500] [--database-url postgres://...]
 //! ```
@@ -44,6 +44,8 @@ struct Args {
     /// `auto` (the server's default: the IPADIC word field when Debian's seed is installed),
     /// `off` (bigrams only) or a compiled dictionary directory.
     dictionary: String,
+    /// Only the latency cases whose name contains this (`query`).
+    cases: String,
 }
 
 fn parse_args() -> Result<Args> {
@@ -64,6 +66,7 @@ fn parse_args() -> Result<Args> {
         judge_records: None,
         database_url: None,
         dictionary: "auto".into(),
+        cases: String::new(),
     };
     while let Some(flag) = it.next() {
         let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
@@ -75,6 +78,7 @@ fn parse_args() -> Result<Args> {
             "--judge-records" => a.judge_records = Some(value()?.parse()?),
             "--database-url" => a.database_url = Some(value()?),
             "--dictionary" => a.dictionary = value()?,
+            "--cases" => a.cases = value()?,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -244,7 +248,10 @@ fn query(args: &Args, index: &SearchIndex, apps: &[i64]) -> Result<()> {
         mib(dir_size(&index.dir))
     );
     latency::print_header();
-    for case in latency::cases() {
+    for case in latency::cases()
+        .into_iter()
+        .filter(|c| c.name.contains(args.cases.as_str()))
+    {
         let o = latency::run(index, &mut conn, &admin, apps, &case, args.runs)?;
         latency::print_row(case.name, &o);
     }
