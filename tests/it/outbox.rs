@@ -201,19 +201,24 @@ fn search_consumer_at_head(app: &TestApp, db: &mut DbConn) -> (String, i64) {
             .into_iter()
             .filter(|c| c.name.starts_with("search:"))
             .collect();
-        assert_eq!(search.len(), 1, "one index, one consumer: {search:?}");
+        // One index, one consumer; none for a moment after an administrator forgot it: the index
+        // publishes its position (what `wait_indexed` reads) just before it registers again.
+        assert!(search.len() <= 1, "one index, one consumer: {search:?}");
         // The other consumers of the log (issue 13: the bell's `notify`, `webhooks`) hold rows
         // back too: wait until every one of them has passed the head.
-        let others_behind = changes::consumers(db)
-            .unwrap()
+        let consumers = changes::consumers(db).unwrap();
+        let others_behind = consumers
             .iter()
             .any(|c| !c.name.starts_with("search:") && c.position < head);
-        if search[0].position == head && !others_behind {
-            return (search[0].name.clone(), head);
+        if let [only] = search.as_slice() {
+            if only.position == head && !others_behind {
+                return (only.name.clone(), head);
+            }
         }
+        // Past the notify consumer's wait for a change-log hole (10 s) with room for a busy machine.
         assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{search:?} at {head}"
+            started.elapsed() < Duration::from_secs(30),
+            "search {search:?}, all {consumers:?} at {head}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
