@@ -62,7 +62,7 @@ fn a_new_sqlite_database_has_pages_that_hold_a_record() {
 }
 
 /// All of SQLite's memory in the server is bounded together (the pool's page caches share one
-/// 96 MiB budget; issue 18's memory budget), on every pooled connection, not only the first.
+/// 64 MiB budget; issue 18's memory budget), on every pooled connection, not only the first.
 #[test]
 fn sqlite_memory_is_bounded_for_the_whole_pool() {
     let app = TestApp::spawn();
@@ -80,7 +80,7 @@ fn sqlite_memory_is_bounded_for_the_whole_pool() {
         let mut b = conn.sql();
         b.push("PRAGMA soft_heap_limit");
         let rows = conn.load::<Limit>(&b).unwrap();
-        assert_eq!(rows[0].soft_heap_limit, 96 * 1024 * 1024);
+        assert_eq!(rows[0].soft_heap_limit, 64 * 1024 * 1024);
     }
 }
 

@@ -81,8 +81,8 @@ pub enum DbConn {
 /// The page size of a new SQLite database.
 const SQLITE_PAGE_SIZE: &str = "PRAGMA page_size = 8192";
 
-/// The bound on all of SQLite's memory in this process (96 MiB), in bytes.
-const SQLITE_SOFT_HEAP_LIMIT: &str = "PRAGMA soft_heap_limit = 100663296";
+/// The bound on all of SQLite's memory in this process (64 MiB), in bytes.
+const SQLITE_SOFT_HEAP_LIMIT: &str = "PRAGMA soft_heap_limit = 67108864";
 
 /// Settings of every PostgreSQL session of the pool. `jit = off`: none of the server's statements
 /// runs long enough to gain from JIT compilation, but a list walk's cost estimate (the walk times a
@@ -122,8 +122,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
             // SQLITE_ENABLE_MEMORY_MANAGEMENT, so every connection's pages sit in one shared cache
             // and, once all of SQLite's memory passes this, a connection reuses the least recently
             // used page instead of allocating another. Bounds the pool's caches together at
-            // 96 MiB instead of 16 × 16 MiB (issue 18's 300 MB budget; docs/benchmarks.md
-            // "Memory at 1M").
+            // 64 MiB instead of 16 × 16 MiB (issue 18's 300 MB budget; 96 MiB left 314 MB after
+            // a 1M load, 64 MiB 277 MB at the same load rate; docs/benchmarks.md "Memory at 1M").
             SQLITE_SOFT_HEAP_LIMIT,
             // Truncate the WAL back to 64 MiB after a checkpoint (a 1M load left 1 GB behind).
             "PRAGMA journal_size_limit = 67108864",
@@ -314,6 +314,32 @@ impl DbConn {
             DbConn::Sqlite(c) => boxed_sqlite(b).load::<T>(&mut **c)?,
             DbConn::Postgres(c) => boxed_pg(b).load::<T>(&mut **c)?,
         })
+    }
+
+    /// `load`, where the statement's outer side is known to be small (a driver's entries, counted
+    /// and bounded before the plan was chosen) and each of its rows should probe the other
+    /// conditions' indexes: on PostgreSQL with hash and merge joins off for this one statement.
+    /// PostgreSQL estimates that side from value statistics every field shares (`Number_a` in
+    /// 0–100 as 255,000 rows, found 9,948) and then read another condition's whole index into a
+    /// hash (400,000 rows, ~1.1 s at 1M records) instead of probing it once per entry (~50 ms).
+    /// `SET LOCAL` holds until the end of the transaction: reset after the statement, and a failed
+    /// statement rolls the transaction and the settings back. SQLite: a plain `load`.
+    pub fn load_probing<T>(&mut self, b: &SqlBuilder) -> EngineResult<Vec<T>>
+    where
+        T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
+    {
+        if self.dialect() == Dialect::Sqlite {
+            return self.load(b);
+        }
+        if !in_transaction() {
+            return self.read_transaction(|c| c.load_probing(b));
+        }
+        self.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")?;
+        let rows = self.load(b)?;
+        self.batch_execute(
+            "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT",
+        )?;
+        Ok(rows)
     }
 
     /// Runs raw SQL without parameters (DDL, transaction control).

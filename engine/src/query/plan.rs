@@ -471,6 +471,8 @@ where
         Plan::Drive(d) => Candidates::read(conn, app_id, d)?,
         _ => Candidates::Index,
     };
+    // A driver has few entries by construction: each probes the other conditions (`load_probing`).
+    let probing = matches!(plan, Plan::Drive(_));
     let mut out: Vec<T> = Vec::new();
     let mut skip = offset.max(0);
     for part in parts(conn.dialect(), app_id, columns, q, ctx, plan, &candidates)? {
@@ -483,7 +485,11 @@ where
             .bind_int(want)
             .push(" OFFSET ")
             .bind_int(skip);
-        let rows: Vec<T> = conn.load(&b)?;
+        let rows: Vec<T> = if probing {
+            conn.load_probing(&b)?
+        } else {
+            conn.load(&b)?
+        };
         if rows.is_empty() && skip > 0 {
             // This part has at most `skip` rows: skip them all and the rest in the next part.
             let mut c = SqlBuilder::new(part.dialect);
@@ -491,7 +497,11 @@ where
             c.push("SELECT COUNT(*) AS n FROM (")
                 .push(&part.sql)
                 .push(") x");
-            let n: Vec<IntRow> = conn.load(&c)?;
+            let n: Vec<IntRow> = if probing {
+                conn.load_probing(&c)?
+            } else {
+                conn.load(&c)?
+            };
             skip -= n.first().map(|r| r.n).unwrap_or(0).min(skip);
         } else {
             skip = 0;
@@ -510,7 +520,7 @@ pub(crate) fn count(
     plan: &Plan,
 ) -> EngineResult<i64> {
     let mut b = conn.sql();
-    match plan {
+    let rows: Vec<IntRow> = match plan {
         Plan::Drive(d) | Plan::Sift { driver: d, .. } => {
             // The index read in the statement: with the ids as an array PostgreSQL hashed the
             // other conditions' index rows (its estimate of them is as far off) and a count of
@@ -520,14 +530,16 @@ pub(crate) fn count(
             candidates.push_rows(&mut b, app_id, d);
             b.push(") r WHERE 1=1");
             compile_condition(&residual(q, d), ctx, &mut b)?;
+            // A driver has few entries by construction: each probes the other conditions.
+            conn.load_probing(&b)?
         }
         _ => {
             b.push("SELECT COUNT(*) AS n FROM records r WHERE r.app_id = ")
                 .bind_int(app_id);
             compile_condition(q, ctx, &mut b)?;
+            conn.load(&b)?
         }
-    }
-    let rows: Vec<IntRow> = conn.load(&b)?;
+    };
     Ok(rows.first().map(|r| r.n).unwrap_or(0))
 }
 

@@ -452,3 +452,44 @@ struct ExplainRow {
     #[diesel(column_name = "QUERY PLAN")]
     line: String,
 }
+
+/// A driven list or count runs with PostgreSQL's hash and merge joins off (`load_probing`): the
+/// settings hold for that statement only, inside a caller's transaction and outside one.
+#[test]
+fn driven_statements_leave_the_join_settings_as_they_were() -> TestResult {
+    let (_dir, db, def) = filled_app()?;
+    let mut conn = db.conn()?;
+    let ctx = context(&def);
+    let q = super::super::prepare(
+        "n >= 10 and n < 40 and c in (\"A\", \"B\") order by d desc",
+        &ctx,
+    )?;
+    let plain = count(&mut conn, APP, &q, &ctx, &Plan::Plain)?;
+    let drive = all_plans(&mut conn, APP, &q, &ctx)?
+        .into_iter()
+        .find(|p| matches!(p, Plan::Drive(_)))
+        .ok_or("a driver")?;
+    let joins_on = |conn: &mut DbConn| -> TestResult<bool> {
+        if conn.dialect() == Dialect::Sqlite {
+            return Ok(true);
+        }
+        let mut b = conn.sql();
+        b.push("SELECT CAST(CASE WHEN current_setting('enable_hashjoin') = 'on' AND current_setting('enable_mergejoin') = 'on' THEN 1 ELSE 0 END AS BIGINT) AS n");
+        let rows: Vec<IntRow> = conn.load(&b)?;
+        Ok(rows.first().is_some_and(|r| r.n == 1))
+    };
+    assert_eq!(count(&mut conn, APP, &q, &ctx, &drive)?, plain);
+    assert!(joins_on(&mut conn)?, "after a count outside a transaction");
+    conn.read_transaction(|c| -> TestResult {
+        assert_eq!(count(c, APP, &q, &ctx, &drive)?, plain);
+        let rows: Vec<IntRow> = load(c, APP, "r.id AS n", &q, &ctx, &drive, 5, 3)?;
+        assert_eq!(rows.len(), 5);
+        assert!(
+            joins_on(c)?,
+            "inside the caller's transaction, after the statements"
+        );
+        Ok(())
+    })?;
+    assert!(joins_on(&mut conn)?, "after the transaction");
+    Ok(())
+}
