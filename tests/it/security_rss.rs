@@ -2,7 +2,8 @@
 //! an anonymous client sends four 60 MB bodies at once, a user attaches PDF bombs (a Flate stream
 //! that inflates to 4 GiB, a million nested `q`) and a 90 MB file, and an app script builds a huge
 //! map. The server runs as a child process (the binary from `KUMIKI_BIN`, else `kumiki` in the
-//! target directory of this test binary: `cargo build -p kumiki-platform --bin kumiki` first), so
+//! target directory of this test binary: `cargo build -p kumiki-platform --bin kumiki` first;
+//! `TestApp::spawn_process`), so
 //! `/proc/<pid>/status` (VmRSS sampled, VmHWM at the end) measures it alone; text extraction runs in
 //! children of its own, which are not counted and are capped themselves.
 //!
@@ -11,82 +12,18 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kumiki_tests::{kumiki_bin, PgDatabase};
+use kumiki_tests::{process_status_kib, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "rss-admin-password";
 const LIMIT_KB: u64 = 500 * 1024;
-
-struct Server {
-    child: Child,
-    port: u16,
-    _data: tempfile::TempDir,
-    _pg: Option<PgDatabase>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Server {
-    let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new(kumiki_bin());
-    cmd.arg("--data-dir").arg(data.path());
-    let pg = PgDatabase::create();
-    if let Some(db) = &pg {
-        cmd.arg("--database-url").arg(db.url());
-    }
-    let child = cmd
-        .args(["serve", "--no-examples", "--workers", "2", "--port"])
-        .arg(port.to_string())
-        .env("KUMIKI_ADMIN_PASSWORD", PASSWORD)
-        .env("KUMIKI_SEARCH_DICTIONARY", "off")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        port,
-        _data: data,
-        _pg: pg,
-    };
-    let started = Instant::now();
-    while reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
-/// `VmRSS` or `VmHWM` of `pid`, in kB.
-fn status_kb(pid: u32, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
 
 fn auth() -> String {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{PASSWORD}"))
+    base64::engine::general_purpose::STANDARD.encode(format!("Administrator:{ADMIN_PASSWORD}"))
 }
 
 fn client() -> reqwest::blocking::Client {
@@ -205,9 +142,9 @@ fn streamed_upload(port: u16, size: usize) -> u16 {
 fn the_server_stays_under_500_mb_under_attack() {
     let parts = std::env::var("KUMIKI_RSS_PARTS").unwrap_or_else(|_| "json,files,script".into());
     let wants = |p: &str| parts.split(',').any(|x| x.trim() == p);
-    let server = start();
+    let server = TestApp::spawn_process();
     let port = server.port;
-    let pid = server.child.id();
+    let pid = server.pid().expect("a server process");
     let app = {
         let (s, b) = call(
             port,
@@ -267,7 +204,7 @@ fn the_server_stays_under_500_mb_under_attack() {
     } else {
         None
     };
-    let baseline = status_kb(pid, "VmRSS");
+    let baseline = process_status_kib(pid, "VmRSS");
 
     let stop = Arc::new(AtomicBool::new(false));
     let peak = Arc::new(AtomicU64::new(0));
@@ -275,7 +212,7 @@ fn the_server_stays_under_500_mb_under_attack() {
         let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(status_kb(pid, "VmRSS"), Ordering::Relaxed);
+                peak.fetch_max(process_status_kib(pid, "VmRSS"), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
@@ -380,7 +317,7 @@ fn the_server_stays_under_500_mb_under_attack() {
     assert_eq!(healthz.status().as_u16(), 200);
     stop.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let hwm = status_kb(pid, "VmHWM");
+    let hwm = process_status_kib(pid, "VmHWM");
     let sampled = peak.load(Ordering::Relaxed);
     eprintln!(
         "parts {parts}: RSS before {} MB, sampled peak {} MB, VmHWM {} MB, healthz {:?}",

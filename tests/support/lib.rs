@@ -84,6 +84,17 @@ pub fn kumiki_bin() -> std::path::PathBuf {
     bin
 }
 
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS:`, `VmHWM:`, …); 0 when unreadable.
+pub fn process_status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The helper binary `kumiki-extract-helper` of this package (built with the tests, next to the
 /// `target/<profile>` directory that holds the test binary's `deps/`).
 pub fn extract_helper() -> std::path::PathBuf {
@@ -112,6 +123,17 @@ pub enum Auth {
     None,
 }
 
+/// A fresh database for a test server: its own PostgreSQL database when the run uses PostgreSQL,
+/// else a SQLite file in `data_dir`; with its URL.
+fn test_database(data_dir: &std::path::Path) -> (Option<PgDatabase>, String) {
+    let pg = PgDatabase::create();
+    let url = match &pg {
+        Some(db) => db.url(),
+        None => format!("sqlite://{}", data_dir.join("kumiki.db").display()),
+    };
+    (pg, url)
+}
+
 pub struct TestApp {
     pub port: u16,
     /// Issue 15: the port of the public listener, when the settings asked for one.
@@ -123,6 +145,8 @@ pub struct TestApp {
     pub auth: Auth,
     handle: Option<actix_web::dev::ServerHandle>,
     thread: Option<JoinHandle<()>>,
+    /// The server process, for a server started by `spawn_process`.
+    child: Option<std::process::Child>,
     _pg: Option<PgDatabase>,
 }
 
@@ -146,11 +170,7 @@ impl TestApp {
     /// A server whose settings `tweak` may change before start.
     pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let pg = PgDatabase::create();
-        let database_url = match &pg {
-            Some(db) => db.url(),
-            None => format!("sqlite://{}", data_dir.path().join("kumiki.db").display()),
-        };
+        let (pg, database_url) = test_database(data_dir.path());
         let mut settings = Settings {
             port: 0,
             data_dir: data_dir.path().to_path_buf(),
@@ -181,6 +201,20 @@ impl TestApp {
             });
         });
         let (port, public_port, handle) = rx.recv().expect("server thread").expect("server starts");
+        let mut app = TestApp::unstarted(port, public_port, data_dir, database_url, pg);
+        app.handle = Some(handle);
+        app.thread = Some(thread);
+        app
+    }
+
+    /// The client side of a server on `port`, as the Administrator; the caller attaches the server.
+    fn unstarted(
+        port: u16,
+        public_port: Option<u16>,
+        data_dir: tempfile::TempDir,
+        database_url: String,
+        pg: Option<PgDatabase>,
+    ) -> TestApp {
         TestApp {
             port,
             public_port,
@@ -192,10 +226,53 @@ impl TestApp {
                 .build()
                 .expect("client"),
             auth: Auth::Password("Administrator".into(), ADMIN_PASSWORD.into()),
-            handle: Some(handle),
-            thread: Some(thread),
+            handle: None,
+            thread: None,
+            child: None,
             _pg: pg,
         }
+    }
+
+    /// The real `kumiki` binary (`kumiki_bin`) as a child process with its own database, for tests
+    /// that measure the server's memory in `/proc/<pid>/status`: a server inside the test binary
+    /// shares that process's memory with every other test running beside it.
+    pub fn spawn_process() -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (pg, database_url) = test_database(data_dir.path());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(kumiki_bin())
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .arg("--database-url")
+            .arg(&database_url)
+            .args(["serve", "--no-examples", "--workers", "2", "--port"])
+            .arg(port.to_string())
+            .env("KUMIKI_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("KUMIKI_SEARCH_DICTIONARY", "off")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start kumiki");
+        let mut app = TestApp::unstarted(port, None, data_dir, database_url, pg);
+        app.child = Some(child);
+        let started = std::time::Instant::now();
+        while app.client.get(app.url("/healthz")).send().is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "kumiki did not start within 60 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        app
+    }
+
+    /// The server's process id, for a server started by `spawn_process`.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
     }
 
     /// The same server, seen with other credentials.
@@ -370,6 +447,10 @@ impl Client2<'_> {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         if let Some(handle) = self.handle.take() {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
