@@ -123,14 +123,18 @@
     var kind = prop.type;
     var noun = kind === "USER_SELECT" ? "user" : kind === "ORGANIZATION_SELECT" ? "department" : "group";
     var chosen = [];
-    var list = null;
+    var list = null, loaded = false;
     var chips = el("ul", { class: "chips", "aria-label": labelTextOf(prop), "data-testid": testid + "-chosen" });
     var listId = id + "-choices";
     var input = el("input", { id: id, "data-testid": testid, autocomplete: "off", role: "combobox", "aria-autocomplete": "list",
       "aria-expanded": "false", "aria-controls": listId, placeholder: K.t("records.picker.placeholder." + noun) });
     var choices = el("ul", { id: listId, class: "picker-choices", role: "listbox", "data-testid": testid + "-choices", hidden: true });
     var msg = el("div", { class: "help picker-msg", "data-testid": testid + "-msg", "aria-live": "polite" });
-    entities(kind).then(function (l) { list = l; draw(); });
+    // A name typed while the list was still loading is matched as soon as it arrives.
+    entities(kind).then(function (l) {
+      list = l; loaded = true; draw();
+      if (input.value.trim() && document.activeElement === input) showChoices();
+    });
     function nameOf(code) {
       var u = (list || []).filter(function (x) { return x.code === code; })[0];
       return u ? u.name : code;
@@ -192,6 +196,9 @@
     function add() {
       var text = input.value.trim();
       if (!text) return;
+      // Enter before the list arrived: decided once it has (never a guess on an empty list); the
+      // handler above, registered first on the same promise, has set `list` by then.
+      if (!loaded) { entities(kind).then(function () { add(); }); return; }
       if (!list) {
         // The list could not be read: the code is taken as typed (the server checks it).
         choose({ code: text, name: text });

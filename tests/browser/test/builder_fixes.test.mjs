@@ -230,6 +230,36 @@ test("user and department pickers: partial names match, and a name never chosen 
   assert.deepEqual(found.users.map((u) => u.code).sort(), ["tanaka", "tanaka2"]);
 });
 
+test("a name typed and entered before the user list has arrived is matched once it arrives", async () => {
+  await call("POST", "/api/org/users.json", { code: "yamamoto", name: "山本 次郎", password: "pass-yamamoto-12345", mustChangePassword: false });
+  const { app } = await call("POST", "preview/app.json", { name: "遅い名簿" });
+  await call("POST", "preview/app/form/fields.json", { app, properties: {
+    担当者: { type: "USER_SELECT", code: "担当者", label: "担当者" },
+  } });
+  await deploy(app);
+  const page = await signedInPage(browser, server.baseUrl);
+  // A slow network: the list of users arrives only after the name was typed and entered.
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await page.route("**/api/users.json*", async (route) => { await held; await route.continue(); });
+  await page.goto(`${server.baseUrl}/apps/${app}/records/new`);
+  await page.waitForSelector("[data-testid=record-form]");
+  await page.click("[data-testid=field-担当者]");
+  await page.keyboard.type("山本");
+  await page.keyboard.press("Enter");
+  // Nothing is guessed while the list is missing: the typed name is not taken as a user code.
+  assert.equal(await page.textContent("[data-testid=field-担当者-chosen]"), "");
+  release();
+  await page.waitForSelector("[data-testid=field-担当者-chosen] .chip");
+  assert.match(await page.textContent("[data-testid=field-担当者-chosen]"), /山本 次郎/);
+  assert.equal(await page.inputValue("[data-testid=field-担当者]"), "");
+  await page.click("[data-testid=save-record]");
+  await page.waitForSelector("[data-testid=saved-message]");
+  const [record] = (await call("GET", `records.json?app=${app}`)).records;
+  assert.deepEqual(record.担当者.value.map((u) => u.code), ["yamamoto"]);
+  assert.deepEqual(page.problems, []);
+});
+
 test("a phone-width picker offers its choices without horizontal scrolling", async () => {
   const { app } = await call("POST", "preview/app.json", { name: "スマホ貸出" });
   await call("POST", "preview/app/form/fields.json", { app, properties: {
