@@ -66,15 +66,18 @@
   /**
    * A picker: kind select, then a search box with hits (users, departments, groups), a field select
    * (FIELD_ENTITY) or an add button (CREATOR). `fields` are [{code, label}] the app's entity fields.
+   * `state` ({kind, q}, optional) keeps the chosen kind and the typed text across redraws of the page
+   * around the picker (a settings page redrawn by its preview keeps what the user was typing).
    */
   P.create = function (opts) {
     var id = opts.id, kinds = opts.kinds || ["USER", "ORGANIZATION", "GROUP", "FIELD_ENTITY", "CREATOR"];
     var fields = opts.fields || [];
+    var state = opts.state || {};
     if (!fields.length) kinds = kinds.filter(function (k) { return k !== "FIELD_ENTITY"; });
-    var kind = kinds[0];
+    var kind = kinds.indexOf(state.kind) >= 0 ? state.kind : kinds[0];
     var box = el("div", { class: "ent-picker", "data-testid": id });
     var kindSel = el("select", { id: id + "-kind", "data-testid": id + "-kind", "aria-label": t("entity_picker.kind") },
-      kinds.map(function (k) { return el("option", { value: k, text: P.kindLabel(k) }); }));
+      kinds.map(function (k) { return el("option", { value: k, selected: k === kind ? true : null, text: P.kindLabel(k) }); }));
     var body = el("div", { class: "ent-picker-body" });
     box.appendChild(kindSel);
     box.appendChild(body);
@@ -87,6 +90,7 @@
       var input = el("input", { type: "search", id: id + "-search", "data-testid": id + "-search", autocomplete: "off",
         "aria-label": t("entity_picker.search." + kind.toLowerCase()), placeholder: t("entity_picker.search_placeholder"),
         "aria-controls": id + "-hits" });
+      input.value = state.q || "";
       var hits = el("ul", { class: "ent-picker-hits", id: id + "-hits", "data-testid": id + "-hits", hidden: true });
       var status = el("span", { class: "sr-only", role: "status", "aria-live": "polite" });
       function show() {
@@ -102,7 +106,7 @@
           var b = el("button", { type: "button", class: "ent-picker-hit", "data-testid": id + "-hit-" + i, "data-code": x.code,
             onclick: function () {
               var entry = { entity: { type: kind, code: x.code }, includeSubs: false };
-              input.value = ""; hits.hidden = true;
+              input.value = ""; state.q = ""; hits.hidden = true;
               pick(entry);
             } }, [el("span", { class: "ent-picker-hit-name", text: label }), el("span", { class: "muted ent-picker-hit-code", text: x.code })]);
           b.addEventListener("keydown", function (e) {
@@ -115,7 +119,7 @@
         hits.hidden = false;
         status.textContent = t("entity_picker.count", { n: found.length });
       }
-      input.addEventListener("input", show);
+      input.addEventListener("input", function () { state.q = input.value; show(); });
       input.addEventListener("focus", show);
       input.addEventListener("keydown", function (e) {
         var first = hits.querySelector("button");
@@ -147,7 +151,7 @@
           onclick: function () { pick({ entity: { type: "CREATOR", code: null }, includeSubs: false }); } }));
       } else drawSearch();
     }
-    kindSel.addEventListener("change", function () { kind = kindSel.value; draw(); });
+    kindSel.addEventListener("change", function () { kind = state.kind = kindSel.value; state.q = ""; draw(); });
     draw();
     return box;
   };

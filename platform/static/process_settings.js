@@ -190,7 +190,8 @@
       ASSIGNEE_TYPES.map(function (k) { return el("option", { value: k, selected: s.assignee.type === k ? true : null, text: t("procset.assignee." + k.toLowerCase()) }); }));
     type.addEventListener("change", function () { s.assignee.type = type.value; changed(false); });
     var chips = P.chips(s.assignee.entities, id + "-entity", S.entityFields, function (structure) { if (structure) changed(true); else changed(false); });
-    var picker = P.create({ id: id + "-pick", fields: S.entityFields, onPick: function (entry) {
+    // The picker's kind and typed text live on the status, so a redraw (a preview) keeps them.
+    var picker = P.create({ id: id + "-pick", fields: S.entityFields, state: s.pick || (s.pick = {}), onPick: function (entry) {
       var dup = s.assignee.entities.some(function (e) { return e.entity.type === entry.entity.type && e.entity.code === entry.entity.code; });
       if (!dup) s.assignee.entities.push(entry);
       changed(true);
@@ -278,7 +279,7 @@
         ? el("code", { class: "procset-cond", "data-testid": id + "-cond", text: a.filterCond })
         : el("span", { class: "muted", "data-testid": id + "-cond", text: t("procset.actions.always") });
       var exec = P.chips(a.executable, id + "-exec-entity", S.entityFields, function () { changed(true); });
-      var execPicker = P.create({ id: id + "-exec-pick", fields: S.entityFields, onPick: function (entry) {
+      var execPicker = P.create({ id: id + "-exec-pick", fields: S.entityFields, state: a.execPick || (a.execPick = {}), onPick: function (entry) {
         var dup = a.executable.some(function (e) { return e.entity.type === entry.entity.type && e.entity.code === entry.entity.code; });
         if (!dup) a.executable.push(entry);
         a.execOpen = true;

@@ -33,16 +33,23 @@
       marked = [];
     }
 
-    function apply(answer) {
+    /** Puts back what the scripts changed in `sent` (the values the call carried). A field edited
+     *  since the call left keeps the user's newer value: the answer was computed without it. */
+    function apply(answer, sent) {
       var out = answer.record || {};
       Object.keys(handle.controls).forEach(function (code) {
         var c = handle.controls[code];
         if (!out[code] || R.SYSTEM[c.prop.type] || c.prop.type === "FILE") return;
-        if (!same(c.get(), out[code].value)) c.set(out[code].value);
+        var before = sent[code] ? sent[code].value : undefined;
+        if (same(out[code].value, before) || !same(c.get(), before)) return;
+        c.set(out[code].value);
       });
       Object.keys(handle.tables).forEach(function (code) {
         // Redrawing a table loses the focus in it: only when a script changed a cell.
-        if (out[code] && !same(cells(handle.tables[code].getAll()), cells(out[code].value))) handle.tables[code].set(out[code].value);
+        if (!out[code]) return;
+        var before = cells(sent[code] ? sent[code].value : []);
+        if (same(cells(out[code].value), before) || !same(cells(handle.tables[code].getAll()), before)) return;
+        handle.tables[code].set(out[code].value);
       });
       clearMarks();
       var errors = answer.errors || {};
@@ -61,10 +68,10 @@
     }
 
     function run() {
-      var my = ++seq, field = pending;
+      var my = ++seq, field = pending, sent = handle.collect(true);
       pending = null;
-      K.api("GET", "/api/record/script/change.json", { app: R.appId, field: field, record: handle.collect(true) }).then(function (answer) {
-        if (my === seq) apply(answer || {});
+      K.api("GET", "/api/record/script/change.json", { app: R.appId, field: field, record: sent }).then(function (answer) {
+        if (my === seq) apply(answer || {}, sent);
       }).catch(function () { /* live values are a convenience; the save runs the scripts again */ });
     }
 

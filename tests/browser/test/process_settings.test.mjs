@@ -187,6 +187,12 @@ test("a department user builds the lending workflow in the browser and a record 
   await page.click(tid("procset-action-3-exec"));
   await page.selectOption(tid("procset-action-3-exec-pick-kind"), "ORGANIZATION");
   await page.fill(tid("procset-action-3-exec-pick-search"), "総務");
+  // A redraw of the actions while the name is half chosen (here a status renamed; the preview
+  // redraws too) keeps the picker's kind and text: back in the box, the hit is there again.
+  await page.fill(tid("procset-state-0-name"), "申請");
+  assert.equal(await page.inputValue(tid("procset-action-3-exec-pick-kind")), "ORGANIZATION");
+  assert.equal(await page.inputValue(tid("procset-action-3-exec-pick-search")), "総務");
+  await page.click(tid("procset-action-3-exec-pick-search"));
   await page.click(`${tid("procset-action-3-exec-pick-hit-0")}:has-text("総務課")`);
   await page.check(tid("procset-action-3-exec-entity-0-subs"));
   assert.equal(await page.textContent(tid("procset-action-3-exec-entity-0-name")), "総務課");

@@ -74,6 +74,26 @@ test("the record form computes the due date live", async () => {
   assert.deepEqual(page.problems, []);
 });
 
+test("a field typed while the due date is being computed keeps what was typed", async () => {
+  const page = await signedInPage(browser, server.baseUrl);
+  await page.goto(`${server.baseUrl}/apps/${INTAKE}/records/new`);
+  await page.waitForSelector("[data-testid=record-form]");
+  // A slow server: the live answer for 受付日 arrives only after 件名 was typed.
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  let asked = 0;
+  await page.route("**/api/record/script/change.json*", async (route) => { asked++; await held; await route.continue(); });
+  await page.fill("[data-testid=field-受付日]", "2026-11-27");
+  await page.locator("[data-testid=field-受付日]").dispatchEvent("change");
+  while (asked === 0) await new Promise((r) => setTimeout(r, 50));
+  await page.fill("[data-testid=field-件名]", "保留中に入力した件名");
+  release();
+  await page.waitForFunction(() => document.querySelector("[data-testid='field-回答期限']").value === "2026-12-17");
+  assert.equal(await page.inputValue("[data-testid=field-件名]"), "保留中に入力した件名");
+  assert.equal(await page.inputValue("[data-testid=field-受付日]"), "2026-11-27");
+  assert.deepEqual(page.problems, []);
+});
+
 test("a script's other apps and who last changed the scripts are shown", async () => {
   const page = await signedInPage(browser, server.baseUrl);
   await page.goto(`${server.baseUrl}/apps/${INTAKE}/scripts`);
