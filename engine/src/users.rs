@@ -50,6 +50,28 @@ struct NewUser<'a> {
     created_at: i64,
 }
 
+/// The stored hash of a user who has no password yet: not a PHC string, so no password verifies
+/// (as `!` in /etc/shadow).
+pub const NO_PASSWORD: &str = "!";
+
+/// A login name of 1 to 128 characters.
+fn check_code(code: &str) -> EngineResult<()> {
+    if code.trim().is_empty() || code.chars().count() > 128 {
+        return Err(
+            UserError::invalid("code", "A login name of 1 to 128 characters is required.").into(),
+        );
+    }
+    Ok(())
+}
+
+/// A login name no user has yet.
+fn check_code_free(conn: &mut DbConn, code: &str) -> EngineResult<()> {
+    if User::find_by_code(conn, code)?.is_some() {
+        return Err(UserError::invalid("code", "This login name is already used.").into());
+    }
+    Ok(())
+}
+
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> EngineResult<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -61,8 +83,11 @@ pub fn hash_password(password: &str) -> EngineResult<String> {
 
 impl User {
     /// Whether `password` matches. Deliberately slow (argon2id); callers cache successful checks.
+    /// A user without a password ([`NO_PASSWORD`]) matches nothing, in the time a wrong password
+    /// takes, so the answer's timing does not tell such an account apart.
     pub fn verify_password(&self, password: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(&self.password_hash) else {
+            burn_password_check(password);
             return false;
         };
         Argon2::default()
@@ -106,13 +131,7 @@ impl User {
         password: &str,
         is_admin: bool,
     ) -> EngineResult<User> {
-        if code.trim().is_empty() || code.chars().count() > 128 {
-            return Err(UserError::invalid(
-                "code",
-                "A login name of 1 to 128 characters is required.",
-            )
-            .into());
-        }
+        check_code(code)?;
         if password.chars().count() < 8 {
             return Err(UserError::invalid(
                 "password",
@@ -120,14 +139,37 @@ impl User {
             )
             .into());
         }
-        if User::find_by_code(conn, code)?.is_some() {
-            return Err(UserError::invalid("code", "This login name is already used.").into());
-        }
+        check_code_free(conn, code)?;
         let hash = hash_password(password)?;
+        User::insert(conn, code, name, &hash, is_admin)
+    }
+
+    /// Creates a user who cannot sign in until an administrator sets a password
+    /// ([`User::set_password`]): no password verifies (the stored hash is [`NO_PASSWORD`]). For
+    /// accounts made on someone's behalf, such as the example survey's 51 contacts: a random
+    /// password nobody is told would cost an Argon2 hash each and still be a secret to keep.
+    pub fn create_without_password(
+        conn: &mut DbConn,
+        code: &str,
+        name: &str,
+        is_admin: bool,
+    ) -> EngineResult<User> {
+        check_code(code)?;
+        check_code_free(conn, code)?;
+        User::insert(conn, code, name, NO_PASSWORD, is_admin)
+    }
+
+    fn insert(
+        conn: &mut DbConn,
+        code: &str,
+        name: &str,
+        hash: &str,
+        is_admin: bool,
+    ) -> EngineResult<User> {
         let new = NewUser {
             code,
             name: if name.is_empty() { code } else { name },
-            password_hash: &hash,
+            password_hash: hash,
             is_admin,
             locale: "ja",
             timezone: "Asia/Tokyo",

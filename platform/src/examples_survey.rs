@@ -186,9 +186,8 @@ pub fn load(conn: &mut DbConn, files: &FileStore, timezone: chrono_tz::Tz) -> En
         let dept = format!("midori-{:02}", i + 1);
         add_department(conn, &dept, name, Some(MUNICIPALITIES), i as i64)?;
         let user = format!("midori-{:02}-tanto", i + 1);
-        // Nobody knows this password; the administrator sets one to sign in as the contact.
-        let password = kumiki_engine::users::random_password();
-        User::create(conn, &user, &format!("{name} 防災担当"), &password, false)?;
+        // No password: the administrator sets one to sign in as the contact.
+        User::create_without_password(conn, &user, &format!("{name} 防災担当"), false)?;
         kumiki_engine::mfa::set_must_change(conn, &user, true)?;
         set_user_departments(conn, &user, std::slice::from_ref(&dept), None)?;
         recipients.push(Recipient {

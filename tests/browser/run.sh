@@ -12,5 +12,14 @@ if [[ $BIN != /* ]]; then BIN=$ROOT/$BIN; fi
 [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || { echo "run.sh: Chromium is missing (apt-get install chromium)" >&2; exit 2; }
 if [[ ! -d $HERE/node_modules/playwright-core || ! -d $HERE/node_modules/axe-core ]]; then (cd "$HERE" && npm ci --no-audit --no-fund); fi
 export KUMIKI_BIN=$BIN KUMIKI_BACKEND=${2:-sqlite}
+# Every test file starts a server on a fresh data directory, which would compile the IPADIC
+# dictionary again each time (~3 s of CPU in a debug build): compile it once for the run and let
+# every server use it (the same dictionary `auto` would make, so whole-word ranking stays on).
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kumiki-browser-run.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+if [[ -z ${KUMIKI_SEARCH_DICTIONARY:-} && -f /usr/share/mecab/dic/ipadic/matrix.def ]]; then
+  KUMIKI_CONFIG=/dev/null "$BIN" --data-dir "$WORK" index build-dictionary --out "$WORK/ipadic" >/dev/null
+  export KUMIKI_SEARCH_DICTIONARY=$WORK/ipadic
+fi
 cd "$HERE"
-exec node --test --test-concurrency=1 test/
+node --test --test-concurrency=1 test/

@@ -1,7 +1,8 @@
 //! The example apps load on an empty database, their records answer queries, and an export imports
 //! back into an identical app.
 
-use kumiki_tests::TestApp;
+use kumiki_tests::{Auth, TestApp};
+use serde_json::json;
 
 #[test]
 fn examples_load_and_answer_queries() {
@@ -189,6 +190,32 @@ fn example_survey(app: &TestApp) {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(events, ["opened", "saved", "submitted", "accepted"], "{b}");
+    example_contacts_have_no_password(app);
+}
+
+/// The survey's contacts are made without a password: nothing signs one in (not even the stored
+/// marker itself) until the administrator sets a password.
+fn example_contacts_have_no_password(app: &TestApp) {
+    let contact = "midori-01-tanto";
+    for guess in ["", kumiki_engine::users::NO_PASSWORD, "midori-01-tanto"] {
+        let (s, b) = app
+            .with_auth(Auth::Password(contact.into(), guess.into()))
+            .get("/k/v1/apps.json");
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (401, Some("CB_WA01")),
+            "{guess:?}: {b}"
+        );
+    }
+    let (s, b) = app.put(
+        "/api/org/users.json",
+        json!({"code": contact, "password": "contact-pass-123", "mustChangePassword": false}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app
+        .with_auth(Auth::Password(contact.into(), "contact-pass-123".into()))
+        .get("/api/surveys.json?box=received");
+    assert_eq!(s, 200, "{b}");
 }
 
 #[test]
