@@ -292,13 +292,24 @@ async fn render(
         Mode::Calendar => vec!["records_common.js", "records_calendar.js"],
         Mode::Detail => vec![
             "records_common.js",
+            "records_picker.js",
             "records_form.js",
             "records_detail.js",
             "process_actions.js",
             "record_rights.js",
         ],
-        Mode::New => vec!["records_common.js", "records_form.js", "records_copy.js"],
-        Mode::Edit => vec!["records_common.js", "records_form.js", "record_rights.js"],
+        Mode::New => vec![
+            "records_common.js",
+            "records_picker.js",
+            "records_form.js",
+            "records_copy.js",
+        ],
+        Mode::Edit => vec![
+            "records_common.js",
+            "records_picker.js",
+            "records_form.js",
+            "record_rights.js",
+        ],
     };
     let mut scripts = scripts;
     // English names of the system fields whose label is still the default (every records page).
